@@ -1,0 +1,776 @@
+//! Layering: built-in defaults < system files < user files < environment < builder options.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use toml::Spanned;
+
+use crate::error::{ConfigError, Origin};
+use crate::files::{self, ContainersConf, Parsed, RegistriesConf, StorageConf};
+use crate::host;
+use crate::types::{
+    CgroupManager, DEFAULT_NETWORK, DEFAULT_SUBNET, LockKind, LogDriver, Registry, RuntimeConfig,
+    SECCOMP_DEFAULT_PATH, SECCOMP_OVERRIDE_PATH, StateBackend, StorageConfig,
+};
+
+/// A value and where it was set.
+#[derive(Debug, Clone)]
+struct Set<T> {
+    value: T,
+    origin: Origin,
+}
+
+/// Declares `Settings`, a layer where every field is optional, and its merge.
+macro_rules! settings {
+    ($($field:ident: $ty:ty),+ $(,)?) => {
+        /// One layer of configuration: only what that layer sets.
+        #[derive(Debug, Clone, Default)]
+        struct Settings {
+            $($field: Option<Set<$ty>>,)+
+            runtimes: BTreeMap<String, Set<Vec<PathBuf>>>,
+        }
+        impl Settings {
+            /// Lays `upper` over `self`: what `upper` sets wins.
+            fn merge(&mut self, upper: Settings) {
+                $(if upper.$field.is_some() { self.$field = upper.$field; })+
+                self.runtimes.extend(upper.runtimes);
+            }
+        }
+    };
+}
+
+settings! {
+    graph_root: PathBuf,
+    run_root: PathBuf,
+    driver: String,
+    mount_options: Vec<String>,
+    image_default_transport: String,
+    insecure_registries: Vec<String>,
+    search_registries: Vec<String>,
+    registries: Vec<Registry>,
+    aliases: BTreeMap<String, String>,
+    short_name_mode: String,
+    signature_policy_path: PathBuf,
+    state_backend: StateBackend,
+    oci_runtime: String,
+    conmon_paths: Vec<PathBuf>,
+    conmon_env: Vec<String>,
+    cgroup_manager: CgroupManager,
+    static_dir: PathBuf,
+    tmp_dir: PathBuf,
+    max_log_size: Option<u64>,
+    no_pivot_root: bool,
+    cni_config_dir: PathBuf,
+    cni_plugin_dirs: Vec<PathBuf>,
+    default_network: String,
+    default_subnet: String,
+    num_locks: u32,
+    lock_kind: LockKind,
+    seccomp_profile: PathBuf,
+    log_driver: LogDriver,
+}
+
+fn set<T>(value: T, origin: Origin) -> Option<Set<T>> {
+    Some(Set { value, origin })
+}
+
+fn abs_path(value: &str, origin: &Origin, key: &str) -> Result<PathBuf, ConfigError> {
+    if value.starts_with('/') {
+        Ok(PathBuf::from(value))
+    } else {
+        Err(ConfigError::RelativePath {
+            origin: origin.clone(),
+            key: key.to_string(),
+            value: value.to_string(),
+        })
+    }
+}
+
+fn parse_enum<T: FromStr<Err = String>>(
+    value: &str,
+    origin: &Origin,
+    key: &str,
+) -> Result<T, ConfigError> {
+    value.parse().map_err(|expected| ConfigError::InvalidValue {
+        origin: origin.clone(),
+        key: key.to_string(),
+        value: value.to_string(),
+        expected,
+    })
+}
+
+fn log_size(value: i64, origin: &Origin, key: &str) -> Result<Option<u64>, ConfigError> {
+    match value {
+        -1 => Ok(None),
+        v if v > 0 => Ok(Some(v.unsigned_abs())),
+        v => Err(ConfigError::InvalidValue {
+            origin: origin.clone(),
+            key: key.to_string(),
+            value: v.to_string(),
+            expected: "a positive number of bytes, or -1 for unlimited".to_string(),
+        }),
+    }
+}
+
+/// Helpers that turn spanned file values into settings with file:line origins.
+struct FileLayer<'a, T> {
+    file: &'a Parsed<T>,
+}
+
+impl<T> FileLayer<'_, T> {
+    fn string(&self, v: &Option<Spanned<String>>) -> Option<Set<String>> {
+        v.as_ref().map(|s| Set {
+            value: s.get_ref().clone(),
+            origin: self.file.origin(s.span()),
+        })
+    }
+    fn strings(&self, v: &Option<Spanned<Vec<String>>>) -> Option<Set<Vec<String>>> {
+        v.as_ref().map(|s| Set {
+            value: s.get_ref().clone(),
+            origin: self.file.origin(s.span()),
+        })
+    }
+    fn scalar<V: Clone>(&self, v: &Option<Spanned<V>>) -> Option<Set<V>> {
+        v.as_ref().map(|s| Set {
+            value: s.get_ref().clone(),
+            origin: self.file.origin(s.span()),
+        })
+    }
+    fn path(
+        &self,
+        v: &Option<Spanned<String>>,
+        key: &str,
+    ) -> Result<Option<Set<PathBuf>>, ConfigError> {
+        self.string(v)
+            .map(|s| {
+                Ok(Set {
+                    value: abs_path(&s.value, &s.origin, key)?,
+                    origin: s.origin,
+                })
+            })
+            .transpose()
+    }
+    fn paths(
+        &self,
+        v: &Option<Spanned<Vec<String>>>,
+        key: &str,
+    ) -> Result<Option<Set<Vec<PathBuf>>>, ConfigError> {
+        self.strings(v)
+            .map(|s| {
+                let value = s
+                    .value
+                    .iter()
+                    .map(|p| abs_path(p, &s.origin, key))
+                    .collect::<Result<_, _>>()?;
+                Ok(Set {
+                    value,
+                    origin: s.origin,
+                })
+            })
+            .transpose()
+    }
+    fn named<E: FromStr<Err = String>>(
+        &self,
+        v: &Option<Spanned<String>>,
+        key: &str,
+    ) -> Result<Option<Set<E>>, ConfigError> {
+        self.string(v)
+            .map(|s| {
+                Ok(Set {
+                    value: parse_enum(&s.value, &s.origin, key)?,
+                    origin: s.origin,
+                })
+            })
+            .transpose()
+    }
+}
+
+fn containers_layer(file: &Parsed<ContainersConf>) -> Result<Settings, ConfigError> {
+    let l = FileLayer { file };
+    let c = &file.value.containers;
+    let e = &file.value.engine;
+    let n = &file.value.network;
+    let max_log_size = match &c.log_size_max {
+        Some(s) => {
+            let origin = file.origin(s.span());
+            set(log_size(*s.get_ref(), &origin, "log_size_max")?, origin)
+        }
+        None => None,
+    };
+    let mut runtimes = BTreeMap::new();
+    for (name, paths) in e.runtimes.iter().flatten() {
+        let origin = file.origin(paths.span());
+        let key = format!("engine.runtimes.{name}");
+        let value = paths
+            .get_ref()
+            .iter()
+            .map(|p| abs_path(p, &origin, &key))
+            .collect::<Result<_, _>>()?;
+        runtimes.insert(name.clone(), Set { value, origin });
+    }
+    Ok(Settings {
+        log_driver: l.named(&c.log_driver, "log_driver")?,
+        max_log_size,
+        seccomp_profile: l.path(&c.seccomp_profile, "seccomp_profile")?,
+        cgroup_manager: l.named(&e.cgroup_manager, "cgroup_manager")?,
+        conmon_paths: l.paths(&e.conmon_path, "conmon_path")?,
+        conmon_env: l.strings(&e.conmon_env_vars),
+        state_backend: l.named(&e.database_backend, "database_backend")?,
+        image_default_transport: l.string(&e.image_default_transport),
+        lock_kind: l.named(&e.lock_type, "lock_type")?,
+        no_pivot_root: l.scalar(&e.no_pivot_root),
+        num_locks: l.scalar(&e.num_locks),
+        oci_runtime: l.string(&e.runtime),
+        runtimes,
+        signature_policy_path: l.path(&e.signature_policy_path, "signature_policy_path")?,
+        static_dir: l.path(&e.static_dir, "static_dir")?,
+        tmp_dir: l.path(&e.tmp_dir, "tmp_dir")?,
+        cni_plugin_dirs: l.paths(&n.cni_plugin_dirs, "cni_plugin_dirs")?,
+        default_network: l.string(&n.default_network),
+        default_subnet: l.string(&n.default_subnet),
+        cni_config_dir: l.path(&n.network_config_dir, "network_config_dir")?,
+        ..Settings::default()
+    })
+}
+
+fn storage_layer(file: &Parsed<StorageConf>) -> Result<Settings, ConfigError> {
+    let l = FileLayer { file };
+    let s = &file.value.storage;
+    let driver = l.string(&s.driver);
+    if let Some(d) = &driver {
+        if d.value != "overlay" && d.value != "vfs" {
+            return Err(ConfigError::InvalidValue {
+                origin: d.origin.clone(),
+                key: "driver".into(),
+                value: d.value.clone(),
+                expected: "one of overlay, vfs".into(),
+            });
+        }
+    }
+    let mountopt = l
+        .string(&s.options.overlay.mountopt)
+        .or_else(|| l.string(&s.options.mountopt));
+    Ok(Settings {
+        driver,
+        graph_root: l.path(&s.graphroot, "graphroot")?,
+        run_root: l.path(&s.runroot, "runroot")?,
+        mount_options: mountopt.map(|m| Set {
+            value: m
+                .value
+                .split(',')
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            origin: m.origin,
+        }),
+        ..Settings::default()
+    })
+}
+
+fn registries_layer(file: &Parsed<RegistriesConf>) -> Result<Settings, ConfigError> {
+    let l = FileLayer { file };
+    let r = &file.value;
+    if let Some(mode) = &r.short_name_mode {
+        let v = mode.get_ref().as_str();
+        if !matches!(v, "enforcing" | "permissive" | "disabled") {
+            return Err(ConfigError::InvalidValue {
+                origin: file.origin(mode.span()),
+                key: "short-name-mode".into(),
+                value: v.into(),
+                expected: "one of enforcing, permissive, disabled".into(),
+            });
+        }
+    }
+    let file_origin = Origin::File {
+        path: file.path.clone(),
+        line: 1,
+    };
+    let registries = match &r.registry {
+        Some(entries) => {
+            let mut out = Vec::new();
+            for (i, e) in entries.iter().enumerate() {
+                out.push(e.to_registry().ok_or_else(|| ConfigError::InvalidValue {
+                    origin: file_origin.clone(),
+                    key: format!("registry[{i}]"),
+                    value: String::new(),
+                    expected: "a `prefix` or a `location`".into(),
+                })?);
+            }
+            set(out, file_origin.clone())
+        }
+        None => None,
+    };
+    let insecure = registries.as_ref().map(|r| Set {
+        value: r
+            .value
+            .iter()
+            .filter(|r| r.insecure)
+            .map(|r| r.location.clone())
+            .collect(),
+        origin: r.origin.clone(),
+    });
+    Ok(Settings {
+        search_registries: l.strings(&r.unqualified_search_registries),
+        short_name_mode: l.string(&r.short_name_mode),
+        registries,
+        insecure_registries: insecure,
+        aliases: r.aliases.clone().map(|a| Set {
+            value: a,
+            origin: file_origin,
+        }),
+        ..Settings::default()
+    })
+}
+
+/// Environment variables that set single values, with the key each sets.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("LIBPOD_RS_ROOT", "graph root"),
+    ("LIBPOD_RS_RUNROOT", "run root"),
+    ("LIBPOD_RS_STORAGE_DRIVER", "storage driver"),
+    ("LIBPOD_RS_STATIC_DIR", "static dir"),
+    ("LIBPOD_RS_TMPDIR", "tmp dir"),
+    ("LIBPOD_RS_RUNTIME", "OCI runtime"),
+    ("LIBPOD_RS_CONMON", "conmon path"),
+    ("LIBPOD_RS_CGROUP_MANAGER", "cgroup manager"),
+    ("LIBPOD_RS_STATE_BACKEND", "state backend"),
+    ("LIBPOD_RS_NETWORK_CONFIG_DIR", "CNI config dir"),
+    ("LIBPOD_RS_LOCK_TYPE", "lock kind"),
+    ("LIBPOD_RS_LOG_DRIVER", "log driver"),
+    ("LIBPOD_RS_CONF", "an extra containers.conf, read last"),
+    ("LIBPOD_RS_STORAGE_CONF", "an extra storage.conf, read last"),
+    (
+        "LIBPOD_RS_REGISTRIES_CONF",
+        "an extra registries.conf, read last",
+    ),
+];
+
+fn env_layer(env: &BTreeMap<String, String>) -> Result<Settings, ConfigError> {
+    let mut s = Settings::default();
+    for (var, value) in env {
+        if !var.starts_with("LIBPOD_RS_") {
+            continue;
+        }
+        let o = Origin::Env(var.clone());
+        match var.as_str() {
+            "LIBPOD_RS_ROOT" => s.graph_root = set(abs_path(value, &o, var)?, o),
+            "LIBPOD_RS_RUNROOT" => s.run_root = set(abs_path(value, &o, var)?, o),
+            "LIBPOD_RS_STORAGE_DRIVER" => {
+                if value != "overlay" && value != "vfs" {
+                    return Err(ConfigError::InvalidValue {
+                        origin: o,
+                        key: var.clone(),
+                        value: value.clone(),
+                        expected: "one of overlay, vfs".into(),
+                    });
+                }
+                s.driver = set(value.clone(), o)
+            }
+            "LIBPOD_RS_STATIC_DIR" => s.static_dir = set(abs_path(value, &o, var)?, o),
+            "LIBPOD_RS_TMPDIR" => s.tmp_dir = set(abs_path(value, &o, var)?, o),
+            "LIBPOD_RS_RUNTIME" => s.oci_runtime = set(value.clone(), o),
+            "LIBPOD_RS_CONMON" => s.conmon_paths = set(vec![abs_path(value, &o, var)?], o),
+            "LIBPOD_RS_CGROUP_MANAGER" => s.cgroup_manager = set(parse_enum(value, &o, var)?, o),
+            "LIBPOD_RS_STATE_BACKEND" => s.state_backend = set(parse_enum(value, &o, var)?, o),
+            "LIBPOD_RS_NETWORK_CONFIG_DIR" => s.cni_config_dir = set(abs_path(value, &o, var)?, o),
+            "LIBPOD_RS_LOCK_TYPE" => s.lock_kind = set(parse_enum(value, &o, var)?, o),
+            "LIBPOD_RS_LOG_DRIVER" => s.log_driver = set(parse_enum(value, &o, var)?, o),
+            // File variables are handled by the file loader.
+            "LIBPOD_RS_CONF" | "LIBPOD_RS_STORAGE_CONF" | "LIBPOD_RS_REGISTRIES_CONF" => {}
+            _ => {
+                let known: Vec<&str> = ENV_VARS.iter().map(|(v, _)| *v).collect();
+                return Err(ConfigError::InvalidValue {
+                    origin: o,
+                    key: var.clone(),
+                    value: value.clone(),
+                    expected: format!("a known variable: {}", known.join(", ")),
+                });
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// Builds a [`RuntimeConfig`] from defaults, files, environment and explicit options.
+///
+/// `RuntimeConfig::builder()` reads the system and user files and the process environment;
+/// [`ConfigBuilder::isolated`] reads neither, for tests and embedders that want full control.
+#[derive(Debug, Clone)]
+pub struct ConfigBuilder {
+    system_dir: Option<PathBuf>,
+    user_dir: Option<PathBuf>,
+    env: BTreeMap<String, String>,
+    options: Settings,
+}
+
+impl RuntimeConfig {
+    /// A builder that reads `/etc/libpod-rs`, the user's config dir and the environment.
+    pub fn builder() -> ConfigBuilder {
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        let user_dir = env
+            .get("XDG_CONFIG_HOME")
+            .filter(|d| d.starts_with('/'))
+            .map(PathBuf::from)
+            .or_else(|| {
+                env.get("HOME")
+                    .filter(|h| h.starts_with('/'))
+                    .map(|h| Path::new(h).join(".config"))
+            })
+            .map(|d| d.join("libpod-rs"));
+        ConfigBuilder {
+            system_dir: Some(PathBuf::from("/etc/libpod-rs")),
+            user_dir,
+            env,
+            options: Settings::default(),
+        }
+    }
+}
+
+macro_rules! setters {
+    ($($(#[$m:meta])* $name:ident($field:ident: $ty:ty) $conv:expr;)+) => {
+        $(
+            $(#[$m])*
+            pub fn $name(mut self, $field: $ty) -> Self {
+                #[allow(clippy::redundant_closure_call)]
+                let v = ($conv)($field);
+                self.options.$field = set(v, Origin::Builder);
+                self
+            }
+        )+
+    };
+}
+
+impl ConfigBuilder {
+    /// A builder that reads no files and no environment: defaults plus what you set.
+    pub fn isolated() -> Self {
+        ConfigBuilder {
+            system_dir: None,
+            user_dir: None,
+            env: BTreeMap::new(),
+            options: Settings::default(),
+        }
+    }
+
+    /// Reads system files from `dir` instead of `/etc/libpod-rs` (`None`: no system files).
+    pub fn system_config_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.system_dir = dir;
+        self
+    }
+
+    /// Reads user files from `dir` (`None`: no user files).
+    pub fn user_config_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.user_dir = dir;
+        self
+    }
+
+    /// Uses `env` instead of the process environment.
+    pub fn environment(mut self, env: BTreeMap<String, String>) -> Self {
+        self.env = env;
+        self
+    }
+
+    /// Adds a known OCI runtime with candidate paths.
+    pub fn runtime_paths(mut self, name: &str, paths: Vec<PathBuf>) -> Self {
+        self.options.runtimes.insert(
+            name.to_string(),
+            Set {
+                value: paths,
+                origin: Origin::Builder,
+            },
+        );
+        self
+    }
+
+    setters! {
+        /// Persistent storage root.
+        graph_root(graph_root: impl Into<PathBuf>) Into::into;
+        /// Per-boot storage root.
+        run_root(run_root: impl Into<PathBuf>) Into::into;
+        /// Storage driver (`overlay` or `vfs`).
+        storage_driver(driver: impl Into<String>) Into::into;
+        /// Mount options for the storage driver.
+        mount_options(mount_options: Vec<String>) std::convert::identity;
+        /// Transport for image names without one.
+        image_default_transport(image_default_transport: impl Into<String>) Into::into;
+        /// Registries reached without TLS verification.
+        insecure_registries(insecure_registries: Vec<String>) std::convert::identity;
+        /// Registries searched for short names.
+        search_registries(search_registries: Vec<String>) std::convert::identity;
+        /// Signature policy file.
+        signature_policy_path(signature_policy_path: impl Into<PathBuf>) Into::into;
+        /// State database backend.
+        state_backend(state_backend: StateBackend) std::convert::identity;
+        /// OCI runtime by name or absolute path.
+        oci_runtime(oci_runtime: impl Into<String>) Into::into;
+        /// conmon's path (or candidates, first found wins).
+        conmon_paths(conmon_paths: Vec<PathBuf>) std::convert::identity;
+        /// Environment given to conmon.
+        conmon_env(conmon_env: Vec<String>) std::convert::identity;
+        /// cgroup manager.
+        cgroup_manager(cgroup_manager: CgroupManager) std::convert::identity;
+        /// Persistent runtime dir.
+        static_dir(static_dir: impl Into<PathBuf>) Into::into;
+        /// Per-boot runtime dir.
+        tmp_dir(tmp_dir: impl Into<PathBuf>) Into::into;
+        /// Largest container log (`None`: unlimited).
+        max_log_size(max_log_size: Option<u64>) std::convert::identity;
+        /// Use `MS_MOVE` instead of `pivot_root`.
+        no_pivot_root(no_pivot_root: bool) std::convert::identity;
+        /// CNI config dir.
+        cni_config_dir(cni_config_dir: impl Into<PathBuf>) Into::into;
+        /// CNI plugin dirs.
+        cni_plugin_dirs(cni_plugin_dirs: Vec<PathBuf>) std::convert::identity;
+        /// Default network name.
+        default_network(default_network: impl Into<String>) Into::into;
+        /// Subnet of the default network.
+        default_subnet(default_subnet: impl Into<String>) Into::into;
+        /// Expected number of locks (a sizing hint).
+        num_locks(num_locks: u32) std::convert::identity;
+        /// Lock implementation.
+        lock_kind(lock_kind: LockKind) std::convert::identity;
+        /// Seccomp profile.
+        seccomp_profile(seccomp_profile: impl Into<PathBuf>) Into::into;
+        /// Log driver.
+        log_driver(log_driver: LogDriver) std::convert::identity;
+    }
+
+    /// The files read, in precedence order (lowest first).
+    fn file_list(&self) -> Vec<(PathBuf, bool)> {
+        let mut out = Vec::new();
+        for dir in [&self.system_dir, &self.user_dir].into_iter().flatten() {
+            for name in ["containers.conf", "storage.conf", "registries.conf"] {
+                out.push((dir.join(name), false));
+            }
+        }
+        for var in [
+            "LIBPOD_RS_CONF",
+            "LIBPOD_RS_STORAGE_CONF",
+            "LIBPOD_RS_REGISTRIES_CONF",
+        ] {
+            if let Some(p) = self.env.get(var) {
+                out.push((PathBuf::from(p), true));
+            }
+        }
+        out
+    }
+
+    /// Reads the layers and resolves the final configuration.
+    pub fn build(self) -> Result<RuntimeConfig, ConfigError> {
+        let mut layers = Settings::default();
+        for (path, required) in self.file_list() {
+            if required && !path.exists() {
+                return Err(ConfigError::Io {
+                    path,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "named by the environment but missing",
+                    ),
+                });
+            }
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let layer = if name.contains("storage") {
+                files::load::<StorageConf>(&path)?
+                    .map(|f| storage_layer(&f))
+                    .transpose()?
+            } else if name.contains("registries") {
+                files::load::<RegistriesConf>(&path)?
+                    .map(|f| registries_layer(&f))
+                    .transpose()?
+            } else {
+                files::load::<ContainersConf>(&path)?
+                    .map(|f| containers_layer(&f))
+                    .transpose()?
+            };
+            if let Some(l) = layer {
+                layers.merge(l);
+            }
+        }
+        layers.merge(env_layer(&self.env)?);
+        check_builder(&self.options)?;
+        layers.merge(self.options);
+        finish(layers, &self.env)
+    }
+}
+
+/// Builder options get the same checks as files: absolute paths and a known storage driver.
+fn check_builder(s: &Settings) -> Result<(), ConfigError> {
+    let o = Origin::Builder;
+    let paths = [
+        ("graph_root", &s.graph_root),
+        ("run_root", &s.run_root),
+        ("static_dir", &s.static_dir),
+        ("tmp_dir", &s.tmp_dir),
+        ("cni_config_dir", &s.cni_config_dir),
+        ("seccomp_profile", &s.seccomp_profile),
+        ("signature_policy_path", &s.signature_policy_path),
+    ];
+    for (key, v) in paths {
+        if let Some(v) = v {
+            abs_path(&v.value.to_string_lossy(), &o, key)?;
+        }
+    }
+    for (key, v) in [
+        ("conmon_paths", &s.conmon_paths),
+        ("cni_plugin_dirs", &s.cni_plugin_dirs),
+    ] {
+        for p in v.iter().flat_map(|v| v.value.iter()) {
+            abs_path(&p.to_string_lossy(), &o, key)?;
+        }
+    }
+    if let Some(d) = &s.driver {
+        if d.value != "overlay" && d.value != "vfs" {
+            return Err(ConfigError::InvalidValue {
+                origin: o,
+                key: "storage_driver".into(),
+                value: d.value.clone(),
+                expected: "one of overlay, vfs".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn is_root() -> bool {
+    // The owner of /proc/self is the effective uid, which avoids an unsafe libc call.
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(true)
+}
+
+/// Applies defaults under the layers and checks what was named explicitly.
+fn finish(s: Settings, env: &BTreeMap<String, String>) -> Result<RuntimeConfig, ConfigError> {
+    let v = |o: Option<Set<PathBuf>>| o.map(|s| s.value);
+    let (def_graph, def_run, def_net_dir) = if is_root() {
+        (
+            PathBuf::from("/var/lib/libpod-rs"),
+            PathBuf::from("/run/libpod-rs"),
+            PathBuf::from("/etc/libpod-rs/net.d"),
+        )
+    } else {
+        let home = env.get("HOME").cloned().unwrap_or_else(|| "/tmp".into());
+        let data = env
+            .get("XDG_DATA_HOME")
+            .cloned()
+            .unwrap_or_else(|| format!("{home}/.local/share"));
+        let config = env
+            .get("XDG_CONFIG_HOME")
+            .cloned()
+            .unwrap_or_else(|| format!("{home}/.config"));
+        let run = env
+            .get("XDG_RUNTIME_DIR")
+            .cloned()
+            .unwrap_or_else(|| "/tmp".into());
+        (
+            Path::new(&data).join("libpod-rs"),
+            Path::new(&run).join("libpod-rs"),
+            Path::new(&config).join("libpod-rs/net.d"),
+        )
+    };
+    let graph_root = v(s.graph_root).unwrap_or(def_graph);
+    let run_root = v(s.run_root).unwrap_or(def_run);
+
+    let mut runtimes = host::default_runtimes();
+    let mut runtime_origins = BTreeMap::new();
+    for (name, set) in s.runtimes {
+        runtimes.insert(name.clone(), set.value);
+        runtime_origins.insert(name, set.origin);
+    }
+    let oci_runtime = s.oci_runtime.unwrap_or(Set {
+        value: "runc".into(),
+        origin: Origin::Default,
+    });
+    // A runtime that was named (not defaulted) must exist now, so the error names its origin.
+    if oci_runtime.origin != Origin::Default {
+        host::resolve_runtime(&oci_runtime.value, &runtimes, oci_runtime.origin.clone())?;
+    }
+    let conmon_paths = match s.conmon_paths {
+        Some(set) => {
+            host::resolve_conmon(&set.value, set.origin)?;
+            set.value
+        }
+        None => host::default_conmon_paths(),
+    };
+    let seccomp_profile = match s.seccomp_profile {
+        Some(set) if !set.value.exists() => {
+            return Err(ConfigError::InvalidValue {
+                origin: set.origin,
+                key: "seccomp_profile".into(),
+                value: set.value.display().to_string(),
+                expected: "an existing seccomp profile (JSON)".into(),
+            });
+        }
+        Some(set) => Some(set.value),
+        // The seed's rule: the CRI-O override wins over the containers default, if present.
+        None => [SECCOMP_OVERRIDE_PATH, SECCOMP_DEFAULT_PATH]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| p.exists()),
+    };
+
+    Ok(RuntimeConfig {
+        storage: StorageConfig {
+            graph_root: graph_root.clone(),
+            run_root: run_root.clone(),
+            driver: s
+                .driver
+                .map(|d| d.value)
+                .unwrap_or_else(|| "overlay".into()),
+            mount_options: s.mount_options.map(|m| m.value).unwrap_or_default(),
+        },
+        image_default_transport: s
+            .image_default_transport
+            .map(|x| x.value)
+            .unwrap_or_else(|| "docker://".into()),
+        insecure_registries: s.insecure_registries.map(|x| x.value).unwrap_or_default(),
+        search_registries: s
+            .search_registries
+            .map(|x| x.value)
+            .unwrap_or_else(|| vec!["docker.io".into()]),
+        registries: s.registries.map(|x| x.value).unwrap_or_default(),
+        aliases: s.aliases.map(|x| x.value).unwrap_or_default(),
+        short_name_mode: s
+            .short_name_mode
+            .map(|x| x.value)
+            .unwrap_or_else(|| "permissive".into()),
+        signature_policy_path: v(s.signature_policy_path),
+        state_backend: s
+            .state_backend
+            .map(|x| x.value)
+            .unwrap_or(StateBackend::Sqlite),
+        oci_runtime: oci_runtime.value,
+        runtimes,
+        conmon_paths,
+        conmon_env: s.conmon_env.map(|x| x.value).unwrap_or_else(|| {
+            vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()]
+        }),
+        cgroup_manager: s
+            .cgroup_manager
+            .map(|x| x.value)
+            .unwrap_or(CgroupManager::Cgroupfs),
+        static_dir: v(s.static_dir).unwrap_or_else(|| graph_root.join("libpod")),
+        tmp_dir: v(s.tmp_dir).unwrap_or_else(|| run_root.join("libpod")),
+        max_log_size: s.max_log_size.and_then(|x| x.value),
+        no_pivot_root: s.no_pivot_root.is_some_and(|x| x.value),
+        cni_config_dir: v(s.cni_config_dir).unwrap_or(def_net_dir),
+        cni_plugin_dirs: s
+            .cni_plugin_dirs
+            .map(|x| x.value)
+            .unwrap_or_else(host::default_cni_plugin_dirs),
+        default_network: s
+            .default_network
+            .map(|x| x.value)
+            .unwrap_or_else(|| DEFAULT_NETWORK.into()),
+        default_subnet: s
+            .default_subnet
+            .map(|x| x.value)
+            .unwrap_or_else(|| DEFAULT_SUBNET.into()),
+        num_locks: s.num_locks.map(|x| x.value).unwrap_or(2048),
+        lock_kind: s.lock_kind.map(|x| x.value).unwrap_or(LockKind::File),
+        seccomp_profile,
+        log_driver: s.log_driver.map(|x| x.value).unwrap_or(LogDriver::K8sFile),
+    })
+}

@@ -1,0 +1,46 @@
+//! Runtime configuration for libpod-rs.
+//!
+//! This crate owns [`RuntimeConfig`]: every setting of libpod's runtime (storage, OCI runtime,
+//! conmon, CNI, state backend, locks, registries), its defaults discovered on the host, and the
+//! files that set it, in the containers ecosystem's formats and key names (containers.conf,
+//! storage.conf, registries.conf v2). Precedence, lowest first: built-in defaults, system files
+//! (`/etc/libpod-rs`), user files (`$XDG_CONFIG_HOME/libpod-rs`), environment variables
+//! (`LIBPOD_RS_*`), then options given to [`ConfigBuilder`].
+//!
+//! Invariants: a built config holds only absolute paths; a value that was named explicitly
+//! (not defaulted) and is unusable is an error that names its origin (file and line,
+//! variable, or builder); parsing never panics on any input.
+//!
+//! ```
+//! use libpod_config::{ConfigBuilder, StateBackend};
+//! let cfg = ConfigBuilder::isolated()
+//!     .graph_root("/tmp/example/root")
+//!     .state_backend(StateBackend::Memory)
+//!     .build()
+//!     .unwrap();
+//! assert_eq!(cfg.static_dir, std::path::Path::new("/tmp/example/root/libpod"));
+//! ```
+
+mod builder;
+mod error;
+pub mod files;
+mod host;
+mod types;
+
+pub use builder::{ConfigBuilder, ENV_VARS};
+pub use error::{ConfigError, Origin};
+pub use host::{default_cni_plugin_dirs, default_conmon_paths, default_runtimes, is_executable};
+pub use types::{
+    CgroupManager, DEFAULT_NETWORK, DEFAULT_SUBNET, LockKind, LogDriver, Mirror, Registry,
+    RuntimeConfig, SECCOMP_DEFAULT_PATH, SECCOMP_OVERRIDE_PATH, StateBackend, StorageConfig,
+};
+
+/// Parses the text of a containers.conf, storage.conf or registries.conf (chosen by `kind`:
+/// `containers`, `storage`, `registries`). For fuzzing and `rpod` validation: never panics.
+pub fn parse_file_text(kind: &str, path: &std::path::Path, text: &str) -> Result<(), ConfigError> {
+    match kind {
+        "storage" => files::parse::<files::StorageConf>(path, text).map(drop),
+        "registries" => files::parse::<files::RegistriesConf>(path, text).map(drop),
+        _ => files::parse::<files::ContainersConf>(path, text).map(drop),
+    }
+}

@@ -1,0 +1,55 @@
+//! Workflows of libpod-rs, run as `cargo xtask <command>` (see README.md).
+
+mod bench;
+mod ci;
+mod demo;
+mod fuzz;
+mod setup;
+mod util;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup            install what the project needs (Debian, as root), skipping what is present
+  ci               setup, fmt, clippy, tests, each facade feature alone, benches built, fuzz
+  demo             the README's main command
+  bench            run the criterion benches and the side-by-side comparisons
+  fuzz [TARGET] [SECONDS]   run fuzz targets (default: all, 20 s each)";
+
+fn main() -> std::process::ExitCode {
+    match dispatch() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("setup") => setup::setup(),
+        Some("ci") => ci::ci(),
+        Some("demo") => demo::demo(),
+        Some("bench") => bench::bench(&args[1..]),
+        Some("fuzz") => {
+            let seconds = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(20);
+            let targets = match args.get(1) {
+                Some(t) => vec![t.clone()],
+                None => fuzz::targets()?,
+            };
+            for t in targets {
+                fuzz::run_target(&t, seconds)?;
+            }
+            Ok(())
+        }
+        Some("help" | "--help" | "-h") | None => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n{USAGE}"),
+    }
+}

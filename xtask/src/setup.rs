@@ -1,0 +1,86 @@
+//! `cargo xtask setup`: install what the project needs on a fresh Debian machine.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Result, bail};
+
+use crate::util::{have, run};
+
+/// Debian packages the tests and the demo use, with a file that shows each is installed.
+const PACKAGES: &[(&str, &str)] = &[
+    ("runc", "/usr/sbin/runc"),
+    ("crun", "/usr/bin/crun"),
+    ("conmon", "/usr/bin/conmon"),
+    ("containernetworking-plugins", "/usr/lib/cni/bridge"),
+    ("busybox-static", "/bin/busybox"),
+    ("iptables", "/usr/sbin/iptables"),
+    ("docker-registry", "/usr/bin/docker-registry"),
+    ("skopeo", "/usr/bin/skopeo"),
+    ("umoci", "/usr/bin/umoci"),
+    ("hyperfine", "/usr/bin/hyperfine"),
+];
+
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// Installs missing packages with apt-get and cargo-fuzz with cargo; says what it does.
+pub fn setup() -> Result<()> {
+    let missing: Vec<&str> = PACKAGES
+        .iter()
+        .filter(|(_, file)| !Path::new(file).exists())
+        .map(|(pkg, _)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        println!("setup: all {} packages present", PACKAGES.len());
+    } else {
+        println!("setup: installing {}", missing.join(" "));
+        if !is_root() {
+            bail!(
+                "setup needs root to install {}: run it as root, or `sudo apt-get install {}`",
+                missing.join(", "),
+                missing.join(" ")
+            );
+        }
+        if !Path::new("/usr/bin/apt-get").exists() {
+            bail!(
+                "setup supports Debian (apt-get); install by hand: {}",
+                missing.join(" ")
+            );
+        }
+        run(Command::new("apt-get").args(["update", "-qq"]))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        for (pkg, file) in PACKAGES {
+            if !Path::new(file).exists() {
+                bail!("package {pkg} installed but {file} is missing");
+            }
+        }
+    }
+    if have("cargo-fuzz", "--version") || have("cargo", "fuzz --version") || cargo_fuzz_installed()
+    {
+        println!("setup: cargo-fuzz present");
+    } else {
+        println!("setup: installing cargo-fuzz (cargo install cargo-fuzz --locked)");
+        run(
+            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args([
+                "install",
+                "cargo-fuzz",
+                "--locked",
+                "--quiet",
+            ]),
+        )?;
+    }
+    Ok(())
+}
+
+fn cargo_fuzz_installed() -> bool {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
