@@ -1,0 +1,389 @@
+//! Plain data stored in the state: container and pod configs and states, exec sessions, exit
+//! codes (ground floor). Every type is serde; new fields get `#[serde(default)]` so older
+//! databases keep decoding.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Nanoseconds since the Unix epoch.
+pub type Timestamp = i64;
+
+/// A container's status, with libpod's names and transitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerStatus {
+    /// In the state, not yet created in the OCI runtime.
+    #[default]
+    Configured,
+    /// Created in the OCI runtime, not started.
+    Created,
+    /// Running.
+    Running,
+    /// Frozen.
+    Paused,
+    /// Stopped by a stop request, its runtime state still present.
+    Stopped,
+    /// Its process exited.
+    Exited,
+    /// Being removed.
+    Removing,
+}
+
+impl ContainerStatus {
+    /// The lowercase name podman prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerStatus::Configured => "configured",
+            ContainerStatus::Created => "created",
+            ContainerStatus::Running => "running",
+            ContainerStatus::Paused => "paused",
+            ContainerStatus::Stopped => "stopped",
+            ContainerStatus::Exited => "exited",
+            ContainerStatus::Removing => "removing",
+        }
+    }
+}
+
+impl fmt::Display for ContainerStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A mount the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Mount {
+    /// `bind` or `tmpfs`.
+    pub kind: String,
+    /// Host path (bind) or empty (tmpfs).
+    pub source: String,
+    /// Path inside the container.
+    pub destination: String,
+    /// Mount options (`ro`, `rbind`, `size=...`).
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+/// A published port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PortMapping {
+    /// Host address to bind ("" for all).
+    #[serde(default)]
+    pub host_ip: String,
+    /// First host port.
+    pub host_port: u16,
+    /// First container port.
+    pub container_port: u16,
+    /// `tcp` or `udp`.
+    pub protocol: String,
+    /// How many consecutive ports (1 for one).
+    #[serde(default = "one")]
+    pub range: u16,
+}
+
+fn one() -> u16 {
+    1
+}
+
+/// How a container gets its network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case", tag = "mode", content = "value")]
+pub enum NetworkMode {
+    /// The runtime's default network.
+    #[default]
+    Default,
+    /// Loopback only.
+    None,
+    /// The host's network namespace.
+    Host,
+    /// Another container's network namespace.
+    Container(String),
+    /// The pod's (infra container's) network namespace.
+    Pod,
+    /// These CNI networks, by name.
+    Networks(Vec<String>),
+}
+
+/// Resource limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Resources {
+    /// Memory limit in bytes.
+    #[serde(default)]
+    pub memory: Option<i64>,
+    /// Maximum number of pids.
+    #[serde(default)]
+    pub pids: Option<i64>,
+    /// Relative CPU weight.
+    #[serde(default)]
+    pub cpu_shares: Option<u64>,
+}
+
+/// A container's configuration: set at creation, never changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ContainerConfig {
+    /// 64 lowercase hex digits.
+    pub id: String,
+    /// Unique among containers and pods.
+    pub name: String,
+    /// The pod it belongs to.
+    #[serde(default)]
+    pub pod: Option<String>,
+    /// Its lock number.
+    pub lock: u32,
+    /// When it was created.
+    pub created: Timestamp,
+    /// Image ID (config digest), or empty when run from a root filesystem path.
+    #[serde(default)]
+    pub image_id: String,
+    /// Image name as the user gave it.
+    #[serde(default)]
+    pub image_name: String,
+    /// A root filesystem path used instead of an image.
+    #[serde(default)]
+    pub rootfs: Option<PathBuf>,
+    /// Entrypoint override.
+    #[serde(default)]
+    pub entrypoint: Option<Vec<String>>,
+    /// Command (arguments after the entrypoint).
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// Environment, `KEY=value`.
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// Working directory.
+    #[serde(default)]
+    pub workdir: Option<String>,
+    /// User (name, uid or uid:gid).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Hostname.
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// Allocate a terminal.
+    #[serde(default)]
+    pub tty: bool,
+    /// Keep stdin open.
+    #[serde(default)]
+    pub stdin: bool,
+    /// Mounts.
+    #[serde(default)]
+    pub mounts: Vec<Mount>,
+    /// Network mode.
+    #[serde(default)]
+    pub network: NetworkMode,
+    /// Published ports.
+    #[serde(default)]
+    pub ports: Vec<PortMapping>,
+    /// Labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Signal that stops it (a number).
+    #[serde(default = "sigterm")]
+    pub stop_signal: i32,
+    /// Seconds between the stop signal and SIGKILL.
+    #[serde(default = "ten")]
+    pub stop_timeout: u32,
+    /// Remove it when it exits.
+    #[serde(default)]
+    pub auto_remove: bool,
+    /// Resource limits.
+    #[serde(default)]
+    pub resources: Resources,
+    /// Read-only root filesystem.
+    #[serde(default)]
+    pub read_only: bool,
+    /// Privileged.
+    #[serde(default)]
+    pub privileged: bool,
+    /// Containers whose namespaces it joins: they cannot be removed before it.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    /// The OCI runtime, by name or path.
+    #[serde(default)]
+    pub oci_runtime: String,
+    /// Whether it is its pod's infra container.
+    #[serde(default)]
+    pub is_infra: bool,
+}
+
+fn sigterm() -> i32 {
+    15
+}
+
+fn ten() -> u32 {
+    10
+}
+
+/// One network a container is attached to, as the network layer reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NetworkStatus {
+    /// Network name.
+    pub network: String,
+    /// Interface inside the container.
+    pub interface: String,
+    /// MAC address.
+    #[serde(default)]
+    pub mac: Option<String>,
+    /// Addresses in CIDR form.
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    /// Gateway.
+    #[serde(default)]
+    pub gateway: Option<String>,
+    /// DNS servers.
+    #[serde(default)]
+    pub dns: Vec<String>,
+}
+
+/// A container's mutable state, saved separately from its config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ContainerState {
+    /// Status.
+    pub status: ContainerStatus,
+    /// PID of its first process, while it runs.
+    #[serde(default)]
+    pub pid: Option<u32>,
+    /// PID of its conmon.
+    #[serde(default)]
+    pub conmon_pid: Option<u32>,
+    /// Exit code of its last run.
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// Whether the last run was OOM-killed.
+    #[serde(default)]
+    pub oom_killed: bool,
+    /// When it last started.
+    #[serde(default)]
+    pub started_at: Option<Timestamp>,
+    /// When it last exited.
+    #[serde(default)]
+    pub finished_at: Option<Timestamp>,
+    /// Its network namespace.
+    #[serde(default)]
+    pub netns_path: Option<PathBuf>,
+    /// Its networks.
+    #[serde(default)]
+    pub networks: Vec<NetworkStatus>,
+    /// Where its root filesystem is mounted.
+    #[serde(default)]
+    pub mount_point: Option<PathBuf>,
+    /// How many times it was restarted.
+    #[serde(default)]
+    pub restart_count: u32,
+}
+
+/// A pod's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PodConfig {
+    /// 64 lowercase hex digits.
+    pub id: String,
+    /// Unique among containers and pods.
+    pub name: String,
+    /// Its lock number.
+    pub lock: u32,
+    /// When it was created.
+    pub created: Timestamp,
+    /// Labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Namespaces its members share through the infra container (`net`, `ipc`, `uts`).
+    #[serde(default)]
+    pub shared_namespaces: Vec<String>,
+    /// Whether it has an infra container.
+    #[serde(default)]
+    pub has_infra: bool,
+    /// Hostname of its members.
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// Network mode of the infra container.
+    #[serde(default)]
+    pub network: NetworkMode,
+    /// Published ports (held by the infra container).
+    #[serde(default)]
+    pub ports: Vec<PortMapping>,
+}
+
+/// A pod's mutable state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PodState {
+    /// Its infra container, once created.
+    #[serde(default)]
+    pub infra_container: Option<String>,
+    /// Its cgroup parent.
+    #[serde(default)]
+    pub cgroup_path: Option<PathBuf>,
+}
+
+/// An exec session: a process started in a running container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ExecSession {
+    /// 64 lowercase hex digits.
+    pub id: String,
+    /// Its container.
+    pub container: String,
+    /// The command.
+    pub command: Vec<String>,
+    /// Its PID while running.
+    #[serde(default)]
+    pub pid: Option<u32>,
+    /// Its exit code once exited.
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// Whether it is running.
+    #[serde(default)]
+    pub running: bool,
+    /// When it was created.
+    pub created: Timestamp,
+}
+
+/// An exit code kept after its container may be gone (for `run --rm` and `wait`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ExitCodeRecord {
+    /// The exit code.
+    pub code: i32,
+    /// When it was recorded.
+    pub at: Timestamp,
+}
+
+/// The paths a database was created for; checked on every open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct DbPaths {
+    /// The runtime's static dir.
+    pub static_dir: PathBuf,
+    /// The runtime's tmp dir.
+    pub tmp_dir: PathBuf,
+    /// Storage graph root.
+    pub graph_root: PathBuf,
+    /// Storage run root.
+    pub run_root: PathBuf,
+}
+
+impl DbPaths {
+    /// The four paths with their names, for checks and messages.
+    pub fn named(&self) -> [(&'static str, &PathBuf); 4] {
+        [
+            ("static dir", &self.static_dir),
+            ("tmp dir", &self.tmp_dir),
+            ("graph root", &self.graph_root),
+            ("run root", &self.run_root),
+        ]
+    }
+}
+
+/// Everything in a state database, for copying between backends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Snapshot {
+    /// Recorded paths.
+    pub paths: DbPaths,
+    /// Pods with their states.
+    pub pods: Vec<(PodConfig, PodState)>,
+    /// Containers with their states.
+    pub containers: Vec<(ContainerConfig, ContainerState)>,
+    /// Exec sessions.
+    pub exec_sessions: Vec<ExecSession>,
+    /// Exit codes by container ID.
+    pub exit_codes: BTreeMap<String, ExitCodeRecord>,
+}
