@@ -100,6 +100,19 @@ fn parse_enum<T: FromStr<Err = String>>(
     })
 }
 
+/// The storage drivers we implement.
+fn check_driver(value: &str, origin: &Origin, key: &str) -> Result<(), ConfigError> {
+    if value == "overlay" || value == "vfs" {
+        return Ok(());
+    }
+    Err(ConfigError::InvalidValue {
+        origin: origin.clone(),
+        key: key.to_string(),
+        value: value.to_string(),
+        expected: "one of overlay, vfs".into(),
+    })
+}
+
 fn log_size(value: i64, origin: &Origin, key: &str) -> Result<Option<u64>, ConfigError> {
     match value {
         -1 => Ok(None),
@@ -239,14 +252,7 @@ fn storage_layer(file: &Parsed<StorageConf>) -> Result<Settings, ConfigError> {
     let s = &file.value.storage;
     let driver = l.string(&s.driver);
     if let Some(d) = &driver {
-        if d.value != "overlay" && d.value != "vfs" {
-            return Err(ConfigError::InvalidValue {
-                origin: d.origin.clone(),
-                key: "driver".into(),
-                value: d.value.clone(),
-                expected: "one of overlay, vfs".into(),
-            });
-        }
+        check_driver(&d.value, &d.origin, "driver")?;
     }
     let mountopt = l
         .string(&s.options.overlay.mountopt)
@@ -356,14 +362,7 @@ fn env_layer(env: &BTreeMap<String, String>) -> Result<Settings, ConfigError> {
             "LIBPOD_RS_ROOT" => s.graph_root = set(abs_path(value, &o, var)?, o),
             "LIBPOD_RS_RUNROOT" => s.run_root = set(abs_path(value, &o, var)?, o),
             "LIBPOD_RS_STORAGE_DRIVER" => {
-                if value != "overlay" && value != "vfs" {
-                    return Err(ConfigError::InvalidValue {
-                        origin: o,
-                        key: var.clone(),
-                        value: value.clone(),
-                        expected: "one of overlay, vfs".into(),
-                    });
-                }
+                check_driver(value, &o, var)?;
                 s.driver = set(value.clone(), o)
             }
             "LIBPOD_RS_STATIC_DIR" => s.static_dir = set(abs_path(value, &o, var)?, o),
@@ -621,14 +620,7 @@ fn check_builder(s: &Settings) -> Result<(), ConfigError> {
         }
     }
     if let Some(d) = &s.driver {
-        if d.value != "overlay" && d.value != "vfs" {
-            return Err(ConfigError::InvalidValue {
-                origin: o,
-                key: "storage_driver".into(),
-                value: d.value.clone(),
-                expected: "one of overlay, vfs".into(),
-            });
-        }
+        check_driver(&d.value, &o, "storage_driver")?;
     }
     Ok(())
 }

@@ -59,10 +59,10 @@ fn lookup(r: &dyn Reader, kind: Kind, s: &str) -> Result<String> {
     if is_full_id(s) && r.id_kind(s)? == Some(kind) {
         return Ok(s.to_string());
     }
-    if let Some((k, id)) = r.name_owner(s)? {
-        if k == kind {
-            return Ok(id);
-        }
+    if let Some((k, id)) = r.name_owner(s)?
+        && k == kind
+    {
+        return Ok(id);
     }
     if is_hex(s) {
         let mut ids = r.ids_with_prefix(kind, s)?;
@@ -253,7 +253,7 @@ impl<B: Backend> StateDb<B> {
             }
             Ok(true)
         };
-        if !backend.read(&check)? {
+        if !backend.read(check)? {
             // First use; another process may be doing the same, so check again under the write lock.
             backend.write(|w| {
                 if !check(w)? {

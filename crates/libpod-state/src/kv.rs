@@ -3,7 +3,7 @@
 //! may contain, so a prefix scan of `<id>/` finds exactly that ID's entries.
 
 use crate::error::Result;
-use crate::store::{Kind, NewContainer, Reader, Writer};
+use crate::store::{Kind, NewContainer, Reader, Row, Writer};
 
 /// The tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -23,40 +23,6 @@ pub(crate) enum Table {
     /// `<container>/<exec>` -> ``
     ExecByCtr,
     ExitCodes,
-}
-
-impl Table {
-    /// Every table, for backends that create them up front.
-    pub(crate) const ALL: [Table; 11] = [
-        Table::Meta,
-        Table::CtrConfig,
-        Table::CtrState,
-        Table::PodConfig,
-        Table::PodState,
-        Table::Names,
-        Table::Deps,
-        Table::PodMembers,
-        Table::Exec,
-        Table::ExecByCtr,
-        Table::ExitCodes,
-    ];
-
-    /// The table's stored name.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Table::Meta => "meta",
-            Table::CtrConfig => "ctr_config",
-            Table::CtrState => "ctr_state",
-            Table::PodConfig => "pod_config",
-            Table::PodState => "pod_state",
-            Table::Names => "names",
-            Table::Deps => "deps",
-            Table::PodMembers => "pod_members",
-            Table::Exec => "exec",
-            Table::ExecByCtr => "exec_by_ctr",
-            Table::ExitCodes => "exit_codes",
-        }
-    }
 }
 
 /// Ordered reads.
@@ -86,7 +52,7 @@ fn second_parts<T>(rows: Vec<(String, T)>) -> Vec<String> {
 }
 
 impl<T: KvRead> Kv<T> {
-    fn scan_all(&self, config: Table, state: Table) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>> {
+    fn scan_all(&self, config: Table, state: Table) -> Result<Vec<Row>> {
         let mut out = Vec::new();
         for (id, c) in self.0.scan(config, "")? {
             let s = self.0.get(state, &id)?.unwrap_or_default();
@@ -146,7 +112,7 @@ impl<T: KvRead> Reader for Kv<T> {
         self.0.get(Table::CtrState, id)
     }
 
-    fn all_containers(&self) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>> {
+    fn all_containers(&self) -> Result<Vec<Row>> {
         self.scan_all(Table::CtrConfig, Table::CtrState)
     }
 
@@ -162,7 +128,7 @@ impl<T: KvRead> Reader for Kv<T> {
         self.0.get(Table::PodState, id)
     }
 
-    fn all_pods(&self) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>> {
+    fn all_pods(&self) -> Result<Vec<Row>> {
         self.scan_all(Table::PodConfig, Table::PodState)
     }
 

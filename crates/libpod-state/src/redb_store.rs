@@ -14,8 +14,35 @@ use crate::error::{Result, StateError};
 use crate::kv::{Kv, KvRead, KvWrite, Table};
 use crate::store::{Backend, Reader, Writer};
 
+/// Every table, created when the database is opened.
+const TABLES: [Table; 11] = [
+    Table::Meta,
+    Table::CtrConfig,
+    Table::CtrState,
+    Table::PodConfig,
+    Table::PodState,
+    Table::Names,
+    Table::Deps,
+    Table::PodMembers,
+    Table::Exec,
+    Table::ExecByCtr,
+    Table::ExitCodes,
+];
+
 fn def(t: Table) -> TableDefinition<'static, &'static str, &'static [u8]> {
-    TableDefinition::new(t.name())
+    TableDefinition::new(match t {
+        Table::Meta => "meta",
+        Table::CtrConfig => "ctr_config",
+        Table::CtrState => "ctr_state",
+        Table::PodConfig => "pod_config",
+        Table::PodState => "pod_state",
+        Table::Names => "names",
+        Table::Deps => "deps",
+        Table::PodMembers => "pod_members",
+        Table::Exec => "exec",
+        Table::ExecByCtr => "exec_by_ctr",
+        Table::ExitCodes => "exit_codes",
+    })
 }
 
 /// A redb database file.
@@ -66,7 +93,7 @@ impl RedbBackend {
         let tx = db
             .begin_write()
             .map_err(|e| db_err(path, "begin write", e))?;
-        for t in Table::ALL {
+        for t in TABLES {
             tx.open_table(def(t))
                 .map_err(|e| db_err(path, "create table", e))?;
         }

@@ -12,7 +12,7 @@ use rusqlite::{
 };
 
 use crate::error::{Result, StateError};
-use crate::store::{Backend, Kind, NewContainer, Reader, Writer};
+use crate::store::{Backend, Kind, NewContainer, Reader, Row, Writer};
 
 /// How long a writer waits for another process's write transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
@@ -182,7 +182,7 @@ impl SqlTx<'_> {
             .map_err(self.err("read"))
     }
 
-    fn triples(&self, sql: &str) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>> {
+    fn triples(&self, sql: &str) -> Result<Vec<Row>> {
         let mut st = self.tx.prepare_cached(sql).map_err(self.err("prepare"))?;
         let rows = st
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -261,7 +261,7 @@ impl Reader for SqlTx<'_> {
         self.blob("SELECT state FROM containers WHERE id = ?1", id)
     }
 
-    fn all_containers(&self) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>> {
+    fn all_containers(&self) -> Result<Vec<Row>> {
         self.triples("SELECT id, config, state FROM containers ORDER BY id")
     }
 
@@ -280,7 +280,7 @@ impl Reader for SqlTx<'_> {
         self.blob("SELECT state FROM pods WHERE id = ?1", id)
     }
 
-    fn all_pods(&self) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>> {
+    fn all_pods(&self) -> Result<Vec<Row>> {
         self.triples("SELECT id, config, state FROM pods ORDER BY id")
     }
 

@@ -13,6 +13,9 @@ pub(crate) enum Kind {
     Pod,
 }
 
+/// An object's ID with its encoded config and encoded state.
+pub(crate) type Row = (String, Vec<u8>, Vec<u8>);
+
 /// A container row to insert.
 pub(crate) struct NewContainer<'a> {
     pub id: &'a str,
@@ -33,12 +36,12 @@ pub(crate) trait Reader {
     fn container_config(&self, id: &str) -> Result<Option<Vec<u8>>>;
     fn container_state(&self, id: &str) -> Result<Option<Vec<u8>>>;
     /// (id, config, state) of every container.
-    fn all_containers(&self) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>>;
+    fn all_containers(&self) -> Result<Vec<Row>>;
     fn dependents(&self, id: &str) -> Result<Vec<String>>;
     fn pod_config(&self, id: &str) -> Result<Option<Vec<u8>>>;
     fn pod_state(&self, id: &str) -> Result<Option<Vec<u8>>>;
     /// (id, config, state) of every pod.
-    fn all_pods(&self) -> Result<Vec<(String, Vec<u8>, Vec<u8>)>>;
+    fn all_pods(&self) -> Result<Vec<Row>>;
     fn pod_members(&self, pod: &str) -> Result<Vec<String>>;
     fn exec_session(&self, id: &str) -> Result<Option<Vec<u8>>>;
     fn exec_sessions_of(&self, container: &str) -> Result<Vec<(String, Vec<u8>)>>;

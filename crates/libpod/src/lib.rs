@@ -6,8 +6,15 @@
 //!
 //! # Cargo features
 //!
-//! None yet. Each backend (state databases, CNI, registry pulls) arrives behind its own
-//! feature, documented here, and CI builds and tests the crate with each feature alone.
+//! Each backend is behind its own feature; CI builds and tests this crate with each one alone
+//! (and with none). The in-memory state backend is always built.
+//!
+//! - `sqlite` (default): the SQLite state backend (rusqlite with a bundled SQLite). Durable,
+//!   shared safely by many processes; the default `[engine] database_backend`.
+//! - `redb` (default): the redb state backend, a pure-Rust embedded database shared by
+//!   processes through redb's multi-writer mode.
+//!
+//! Later features (`cni`, `pull`) arrive with the layers that need them.
 
 pub use libpod_config as config;
 pub use libpod_lock as lock;

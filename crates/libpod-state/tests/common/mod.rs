@@ -35,25 +35,41 @@ pub fn paths() -> DbPaths {
 
 /// A scratch dir; on tmpfs when there is one, since these tests are not about fsync.
 pub fn scratch() -> tempfile::TempDir {
-    if Path::new("/dev/shm").is_dir() {
-        if let Ok(d) = tempfile::tempdir_in("/dev/shm") {
-            return d;
-        }
+    if Path::new("/dev/shm").is_dir()
+        && let Ok(d) = tempfile::tempdir_in("/dev/shm")
+    {
+        return d;
     }
     tempfile::tempdir().expect("tempdir")
 }
 
 pub fn open(name: &str, file: &Path, paths: &DbPaths) -> Result<Box<dyn State>, StateError> {
+    let _ = file; // unused when no persistent backend is built
     match name {
         "memory" => libpod_state::open_memory(paths),
+        #[cfg(feature = "sqlite")]
         "sqlite" => libpod_state::open_sqlite(file, paths),
+        #[cfg(feature = "redb")]
         "redb" => libpod_state::open_redb(file, paths),
         other => panic!("unknown backend {other}"),
     }
 }
 
-pub const BACKENDS: [&str; 3] = ["memory", "sqlite", "redb"];
-pub const PERSISTENT: [&str; 2] = ["sqlite", "redb"];
+/// Every backend built in, the in-memory one always.
+pub const BACKENDS: &[&str] = &[
+    "memory",
+    #[cfg(feature = "sqlite")]
+    "sqlite",
+    #[cfg(feature = "redb")]
+    "redb",
+];
+/// The backends with a file.
+pub const PERSISTENT: &[&str] = &[
+    #[cfg(feature = "sqlite")]
+    "sqlite",
+    #[cfg(feature = "redb")]
+    "redb",
+];
 
 pub fn db_in(name: &'static str, dir: tempfile::TempDir) -> Db {
     let file = dir.path().join(format!("state.{name}"));
