@@ -38,7 +38,14 @@ pub fn ci() -> Result<()> {
         steps.step(&name, || {
             // The state crate's own suites run too, with the backends this feature brings.
             let mut c = cargo();
-            c.args(["test", "-p", "libpod", "-p", "libpod-state", "--no-default-features"]);
+            c.args([
+                "test",
+                "-p",
+                "libpod",
+                "-p",
+                "libpod-state",
+                "--no-default-features",
+            ]);
             if feature != "(none)" {
                 c.args(["--features", &format!("libpod/{feature}")]);
             }
