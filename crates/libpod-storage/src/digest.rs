@@ -52,6 +52,11 @@ impl<T> Hashing<T> {
         }
     }
 
+    /// The digest of everything so far.
+    pub fn current(&self) -> String {
+        format!("sha256:{}", to_hex(&self.hasher.clone().finalize()))
+    }
+
     /// The digest and size of everything so far, and the inner value.
     pub fn finish(self) -> (String, u64, T) {
         (

@@ -179,8 +179,13 @@ impl Extractor {
     }
 
     /// Reads a tar stream (possibly compressed) and writes its entries.
-    pub fn extract(mut self, layer: impl Read) -> Result<Stats> {
-        let mut archive = tar::Archive::new(decompressed(layer)?);
+    pub fn extract(self, layer: impl Read) -> Result<Stats> {
+        self.extract_tar(decompressed(layer)?)
+    }
+
+    /// Reads an uncompressed tar stream and writes its entries.
+    pub fn extract_tar(mut self, tar: impl Read) -> Result<Stats> {
+        let mut archive = tar::Archive::new(tar);
         let entries = archive.entries().map_err(|e| StorageError::BadArchive {
             source_name: "layer".into(),
             reason: e.to_string(),
@@ -320,12 +325,18 @@ impl Extractor {
             .mode()
             .map_err(|er| refuse(entry, format!("bad mode: {er}")))?
             & 0o7777;
-        let uid = header
-            .uid()
-            .map_err(|er| refuse(entry, format!("bad uid: {er}")))?;
-        let gid = header
-            .gid()
-            .map_err(|er| refuse(entry, format!("bad gid: {er}")))?;
+        // A blank owner field means 0, as GNU tar reads it; anything else unparseable is refused.
+        let blank = |f: &[u8]| f.iter().all(|b| *b == 0 || *b == b' ');
+        let uid = match header.uid() {
+            Ok(u) => u,
+            Err(_) if blank(&header.as_old().uid) => 0,
+            Err(er) => return Err(refuse(entry, format!("bad uid: {er}"))),
+        };
+        let gid = match header.gid() {
+            Ok(g) => g,
+            Err(_) if blank(&header.as_old().gid) => 0,
+            Err(er) => return Err(refuse(entry, format!("bad gid: {er}"))),
+        };
         let mtime = header.mtime().unwrap_or(0);
         let mtime = i64::try_from(mtime).unwrap_or(0);
         let perm = Mode::from_bits_truncate(mode);

@@ -1,7 +1,37 @@
-//! Image and container storage of libpod-rs (the part containers/storage plays for podman).
+//! Image and container storage of libpod-rs (the part containers/storage and the local
+//! transports of containers/image play for podman).
+//!
+//! A [`Store`] under a graph root holds images (a content-addressed, verified blob store of
+//! manifests, configs and layers; names and tags normalised as podman does), the layers they
+//! share (extracted once per diff ID, freed with their last user), and containers' writable
+//! layers (overlay mounts over the image layers, counted across processes; a vfs copy where
+//! overlay cannot mount). Images come in from root filesystem tarballs, OCI layouts and
+//! archives, and docker-archives, and go out as OCI archives and docker-archives.
+//!
+//! Invariants: layers are hostile input, extracted so that nothing is written outside the
+//! layer directory ([`extract`]); every change happens under a store-wide file lock and is
+//! recorded only once its files are in place; a failed operation leaves no directory, mount
+//! or unreferenced blob behind; blobs are verified against their digest when written and read.
+
+mod archive;
+mod blobs;
+pub mod busybox;
+mod changes;
 mod digest;
+mod driver;
 mod error;
 pub mod extract;
+mod meta;
 mod reference;
+mod store;
+mod time;
 mod types;
+
+pub use digest::of_bytes as digest_of;
 pub use error::{Result, StorageError};
+pub use reference::Reference;
+pub use store::{RemovedImage, Store, StoreOptions};
+pub use types::{
+    Change, ChangeKind, ContainerLayer, Image, ImageConfig, Layer, LayerRef, Progress, ProgressFn,
+    StoreInfo,
+};

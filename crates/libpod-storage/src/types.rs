@@ -32,6 +32,9 @@ pub struct ImageConfig {
     /// Stop signal.
     #[serde(default)]
     pub stop_signal: Option<String>,
+    /// Volumes the image declares.
+    #[serde(default)]
+    pub volumes: Vec<String>,
 }
 
 /// One layer of an image, as its manifest lists it.

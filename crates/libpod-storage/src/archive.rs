@@ -1,0 +1,638 @@
+//! Getting images in and out: a root filesystem tarball (`import`, with `--change` edits), an
+//! OCI image layout directory or archive, a docker-archive (`docker save`); and saving to an
+//! OCI archive or a docker-archive that podman and skopeo read. Archives are unpacked with the
+//! same safe extractor as layers, so a hostile archive cannot write outside its scratch dir.
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use oci_spec::image::{ImageIndex, ImageManifest, MediaType};
+use serde_json::{Map, Value, json};
+
+use crate::blobs::{Reporting, lend, verify_error};
+use crate::digest::{self, hex_of};
+use crate::error::{Result, StorageError, io};
+use crate::extract::{Extractor, Whiteouts, decompressed};
+use crate::meta::Records;
+use crate::reference::Reference;
+use crate::store::Store;
+use crate::types::{Image, LayerRef, ProgressFn};
+
+/// The OCI annotation that names a manifest in an index.
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+
+fn bad(source: impl Into<String>, reason: impl Into<String>) -> StorageError {
+    StorageError::BadArchive {
+        source_name: source.into(),
+        reason: reason.into(),
+    }
+}
+
+/// The layer media type a blob's first bytes call for.
+fn layer_media_type(path: &Path) -> Result<&'static str> {
+    let mut head = [0u8; 4];
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(io(path))?;
+    Ok(match &head[..n] {
+        [0x1f, 0x8b, ..] => "application/vnd.oci.image.layer.v1.tar+gzip",
+        [0x28, 0xb5, 0x2f, 0xfd] => "application/vnd.oci.image.layer.v1.tar+zstd",
+        _ => "application/vnd.oci.image.layer.v1.tar",
+    })
+}
+
+/// A path inside an unpacked archive, refusing anything that would leave it.
+fn inside(root: &Path, rel: &str, what: &str) -> Result<PathBuf> {
+    let mut p = root.to_path_buf();
+    for c in rel.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => return Err(bad(what, format!("path {rel:?} leaves the archive"))),
+            c => p.push(c),
+        }
+    }
+    // Unpacking followed no symlink out, but a symlink inside may still point anywhere.
+    if fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(bad(what, format!("{rel:?} is a symlink")));
+    }
+    Ok(p)
+}
+
+/// Applies Dockerfile-style `--change` instructions to an image config's `config` object.
+pub(crate) fn apply_changes(config: &mut Map<String, Value>, changes: &[String]) -> Result<()> {
+    for change in changes {
+        let badc = |reason: &str| StorageError::BadChange {
+            change: change.clone(),
+            reason: reason.to_string(),
+        };
+        let (instr, rest) = change
+            .trim()
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| badc("expected INSTRUCTION VALUE"))?;
+        let rest = rest.trim();
+        let list = |shell: bool| -> Result<Value> {
+            if rest.starts_with('[') {
+                let v: Vec<String> = serde_json::from_str(rest)
+                    .map_err(|_| badc("a JSON array of strings was expected"))?;
+                Ok(json!(v))
+            } else if shell {
+                Ok(json!(["/bin/sh", "-c", rest]))
+            } else {
+                Ok(json!(rest.split_whitespace().collect::<Vec<_>>()))
+            }
+        };
+        let unquote = |s: &str| s.trim_matches('"').to_string();
+        match instr.to_ascii_uppercase().as_str() {
+            "CMD" => {
+                config.insert("Cmd".into(), list(true)?);
+            }
+            "ENTRYPOINT" => {
+                config.insert("Entrypoint".into(), list(true)?);
+            }
+            "ENV" => {
+                let pairs: Vec<(String, String)> = if rest.contains('=') {
+                    rest.split_whitespace()
+                        .map(|kv| {
+                            kv.split_once('=')
+                                .map(|(k, v)| (k.to_string(), unquote(v)))
+                                .ok_or_else(|| badc("ENV takes KEY=VALUE pairs"))
+                        })
+                        .collect::<Result<_>>()?
+                } else {
+                    let (k, v) = rest
+                        .split_once(char::is_whitespace)
+                        .ok_or_else(|| badc("ENV takes KEY=VALUE or KEY VALUE"))?;
+                    vec![(k.to_string(), v.trim().to_string())]
+                };
+                let env = config.entry("Env").or_insert_with(|| json!([]));
+                let list = env
+                    .as_array_mut()
+                    .ok_or_else(|| badc("the image's Env is not a list"))?;
+                for (k, v) in pairs {
+                    list.retain(|e| e.as_str().is_none_or(|e| !e.starts_with(&format!("{k}="))));
+                    list.push(json!(format!("{k}={v}")));
+                }
+            }
+            "EXPOSE" => {
+                let ports = config.entry("ExposedPorts").or_insert_with(|| json!({}));
+                let map = ports
+                    .as_object_mut()
+                    .ok_or_else(|| badc("the image's ExposedPorts is not a map"))?;
+                for p in rest.split_whitespace() {
+                    let (num, proto) = p.split_once('/').unwrap_or((p, "tcp"));
+                    if num.parse::<u16>().is_err() || !matches!(proto, "tcp" | "udp" | "sctp") {
+                        return Err(badc("EXPOSE takes PORT[/tcp|udp|sctp]"));
+                    }
+                    map.insert(format!("{num}/{proto}"), json!({}));
+                }
+            }
+            "LABEL" => {
+                let labels = config.entry("Labels").or_insert_with(|| json!({}));
+                let map = labels
+                    .as_object_mut()
+                    .ok_or_else(|| badc("the image's Labels is not a map"))?;
+                for kv in rest.split_whitespace() {
+                    let (k, v) = kv
+                        .split_once('=')
+                        .ok_or_else(|| badc("LABEL takes KEY=VALUE pairs"))?;
+                    map.insert(unquote(k), json!(unquote(v)));
+                }
+            }
+            "VOLUME" => {
+                let vols = list(false)?;
+                let map = config.entry("Volumes").or_insert_with(|| json!({}));
+                let map = map
+                    .as_object_mut()
+                    .ok_or_else(|| badc("the image's Volumes is not a map"))?;
+                for v in vols
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                {
+                    map.insert(v.to_string(), json!({}));
+                }
+            }
+            "WORKDIR" => {
+                config.insert("WorkingDir".into(), json!(rest));
+            }
+            "USER" => {
+                config.insert("User".into(), json!(rest));
+            }
+            "STOPSIGNAL" => {
+                config.insert("StopSignal".into(), json!(rest));
+            }
+            _ => {
+                return Err(badc(
+                    "supported: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A scratch directory under the graph root, removed when dropped.
+fn scratch(store: &Store) -> Result<tempfile::TempDir> {
+    let base = store.opts.graph_root.join("tmp");
+    fs::create_dir_all(&base).map_err(io(&base))?;
+    tempfile::tempdir_in(&base).map_err(io(&base))
+}
+
+impl Store {
+    /// Imports a root filesystem tarball (plain, gzip or zstd) as a one-layer image, applying
+    /// `changes` (`CMD ["sh"]`, `ENV A=b`, ...) to its config.
+    pub fn import_tarball(
+        &self,
+        tarball: impl Read,
+        reference: Option<&str>,
+        changes: &[String],
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<Image> {
+        let names: Vec<String> = reference
+            .map(Store::normalize_name)
+            .transpose()?
+            .into_iter()
+            .collect();
+        let mut config = Map::new();
+        apply_changes(&mut config, changes)?;
+        self.write(true, |rec| {
+            let (blob, blob_size) = self.blobs.put(
+                Reporting::new(tarball, "tarball", None, progress),
+                None,
+                "tarball",
+            )?;
+            let media = layer_media_type(&self.blobs.path(&blob)?)?;
+            let (diff_id, _) = self.ensure_layer(rec, &blob, None, None)?;
+            let now = crate::time::format(crate::time::now());
+            let config = json!({
+                "created": now,
+                "architecture": "amd64",
+                "os": "linux",
+                "config": config,
+                "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+                "history": [{"created": now, "created_by": "rpod import"}],
+            });
+            let layers = vec![LayerRef {
+                blob: blob.clone(),
+                media_type: media.into(),
+                blob_size,
+                diff_id,
+            }];
+            self.store_image(rec, &config, layers, &names)
+        })
+    }
+
+    /// Stores a config we made and an OCI manifest for it, then records the image.
+    fn store_image(
+        &self,
+        rec: &mut Records,
+        config: &Value,
+        layers: Vec<LayerRef>,
+        names: &[String],
+    ) -> Result<Image> {
+        let config_bytes =
+            serde_json::to_vec(config).map_err(|e| bad("image config", e.to_string()))?;
+        oci_spec::image::ImageConfiguration::from_reader(&config_bytes[..])
+            .map_err(|e| bad("image config", e.to_string()))?;
+        let config_digest = self.blobs.put_bytes(&config_bytes, "image config")?;
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config_bytes.len()},
+            "layers": layers.iter().map(|l| json!({"mediaType": l.media_type, "digest": l.blob, "size": l.blob_size})).collect::<Vec<_>>(),
+        });
+        let manifest_bytes =
+            serde_json::to_vec(&manifest).map_err(|e| bad("manifest", e.to_string()))?;
+        ImageManifest::from_reader(&manifest_bytes[..])
+            .map_err(|e| bad("manifest", e.to_string()))?;
+        let manifest_digest = self.blobs.put_bytes(&manifest_bytes, "manifest")?;
+        self.commit_image(rec, &manifest_digest, &config_digest, layers, names)
+    }
+
+    /// Imports one image from an OCI image layout directory: the manifest named `tag` (by its
+    /// `org.opencontainers.image.ref.name`), or the only one. `names` default to the ref name.
+    pub fn import_oci_layout(
+        &self,
+        dir: &Path,
+        tag: Option<&str>,
+        names: &[String],
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<Image> {
+        let what = dir.display().to_string();
+        if !dir.join("oci-layout").is_file() {
+            return Err(bad(&what, "not an OCI image layout (no oci-layout file)"));
+        }
+        let index = ImageIndex::from_file(dir.join("index.json"))
+            .map_err(|e| bad(&what, format!("index.json: {e}")))?;
+        let refs: Vec<String> = index
+            .manifests()
+            .iter()
+            .filter_map(|d| d.annotations().as_ref()?.get(REF_NAME).cloned())
+            .collect();
+        let desc = match tag {
+            Some(t) => index.manifests().iter().find(|d| {
+                d.annotations()
+                    .as_ref()
+                    .and_then(|a| a.get(REF_NAME))
+                    .is_some_and(|r| r == t)
+            }),
+            None if index.manifests().len() == 1 => index.manifests().first(),
+            None => None,
+        }
+        .ok_or_else(|| {
+            bad(
+                &what,
+                format!("no manifest named {tag:?}; the layout holds {refs:?}"),
+            )
+        })?;
+        let mut digest = desc.digest().to_string();
+        let mut media = desc.media_type().to_string();
+        let ref_name = desc
+            .annotations()
+            .as_ref()
+            .and_then(|a| a.get(REF_NAME))
+            .cloned();
+        let blob = |d: &str| -> Result<PathBuf> { Ok(dir.join("blobs/sha256").join(hex_of(d)?)) };
+        let read = |d: &str| -> Result<Vec<u8>> {
+            let bytes = fs::read(blob(d)?).map_err(io(blob(d)?))?;
+            let actual = digest::of_bytes(&bytes);
+            if actual != d {
+                return Err(StorageError::DigestMismatch {
+                    what: format!("{what}: blob {d}"),
+                    expected: d.into(),
+                    actual,
+                });
+            }
+            Ok(bytes)
+        };
+        if media == MediaType::ImageIndex.to_string() {
+            let nested = ImageIndex::from_reader(&read(&digest)?[..])
+                .map_err(|e| bad(&what, e.to_string()))?;
+            let d = nested
+                .manifests()
+                .iter()
+                .find(|d| {
+                    d.platform().as_ref().is_some_and(|p| {
+                        p.os().to_string() == "linux" && p.architecture().to_string() == "amd64"
+                    })
+                })
+                .ok_or_else(|| bad(&what, "the index has no linux/amd64 manifest"))?;
+            digest = d.digest().to_string();
+            media = d.media_type().to_string();
+        }
+        let manifest_bytes = read(&digest)?;
+        let manifest = ImageManifest::from_reader(&manifest_bytes[..])
+            .map_err(|e| bad(&what, format!("manifest: {e}")))?;
+        let config_digest = manifest.config().digest().to_string();
+        let config_bytes = read(&config_digest)?;
+        let (_, _, _, diff_ids) = crate::store::parse_config(&config_bytes, &what)?;
+        if diff_ids.len() != manifest.layers().len() {
+            return Err(bad(
+                &what,
+                format!(
+                    "{} layers but {} diff IDs in the config",
+                    manifest.layers().len(),
+                    diff_ids.len()
+                ),
+            ));
+        }
+        let names: Vec<String> = if !names.is_empty() {
+            names
+                .iter()
+                .map(|n| Store::normalize_name(n))
+                .collect::<Result<_>>()?
+        } else {
+            ref_name
+                .iter()
+                .filter_map(|r| Reference::parse(r, "localhost").ok())
+                .filter(|_| ref_name.as_deref().is_some_and(Reference::is_qualified))
+                .map(|r| r.to_string())
+                .collect()
+        };
+        let mut progress = progress;
+        self.write(true, |rec| {
+            self.blobs
+                .put(&config_bytes[..], Some(&config_digest), "image config")?;
+            let mut layers = Vec::new();
+            for (l, diff) in manifest.layers().iter().zip(&diff_ids) {
+                let d = l.digest().to_string();
+                let path = blob(&d)?;
+                let f = File::open(&path).map_err(io(&path))?;
+                let (b, size) = self.blobs.put(
+                    Reporting::new(f, &d, Some(l.size()), lend(&mut progress)),
+                    Some(&d),
+                    &format!("{what}: layer {d}"),
+                )?;
+                let (diff_id, _) = self.ensure_layer(rec, &b, Some(diff), None)?;
+                layers.push(LayerRef {
+                    blob: b,
+                    media_type: l.media_type().to_string(),
+                    blob_size: size,
+                    diff_id,
+                });
+            }
+            let m = self.blobs.put_bytes(&manifest_bytes, "manifest")?;
+            let _ = &media;
+            self.commit_image(rec, &m, &config_digest, layers, &names)
+        })
+    }
+
+    /// Unpacks an archive safely into a scratch directory.
+    fn unpack(
+        &self,
+        archive: &Path,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<tempfile::TempDir> {
+        let dir = scratch(self)?;
+        let f = File::open(archive).map_err(io(archive))?;
+        let total = f.metadata().map(|m| m.len()).ok();
+        let name = archive.display().to_string();
+        let mut r = Reporting::new(f, &name, total, progress);
+        Extractor::new(dir.path(), Whiteouts::Apply, self.opts.limits)?
+            .extract(&mut r)
+            .map_err(|e| match e {
+                StorageError::UnsafeEntry { entry, reason } => {
+                    bad(&name, format!("entry {entry:?}: {reason}"))
+                }
+                other => other,
+            })?;
+        // Read past the tar trailer, so progress ends at the file's size.
+        io::copy(&mut r, &mut io::sink()).map_err(io(archive))?;
+        Ok(dir)
+    }
+
+    /// Imports from an OCI archive (a tar of an OCI image layout).
+    pub fn import_oci_archive(
+        &self,
+        archive: &Path,
+        tag: Option<&str>,
+        names: &[String],
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<Image> {
+        let dir = self.unpack(archive, progress)?;
+        self.import_oci_layout(dir.path(), tag, names, None)
+    }
+
+    /// Imports every image of a docker-archive (`docker save` / `podman save` format).
+    pub fn import_docker_archive(
+        &self,
+        archive: &Path,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<Vec<Image>> {
+        let dir = self.unpack(archive, progress)?;
+        self.import_docker_dir(dir.path(), &archive.display().to_string())
+    }
+
+    fn import_docker_dir(&self, dir: &Path, what: &str) -> Result<Vec<Image>> {
+        let mpath = inside(dir, "manifest.json", what)?;
+        let manifest: Vec<HashMap<String, Value>> =
+            serde_json::from_slice(&fs::read(&mpath).map_err(io(&mpath))?)
+                .map_err(|e| bad(what, format!("manifest.json: {e}")))?;
+        if manifest.is_empty() {
+            return Err(bad(what, "manifest.json lists no image"));
+        }
+        self.write(true, |rec| {
+            let mut images = Vec::new();
+            for entry in &manifest {
+                let cfg_name = entry.get("Config").and_then(Value::as_str).ok_or_else(|| bad(what, "an image without Config"))?;
+                let cfg_path = inside(dir, cfg_name, what)?;
+                let config_bytes = fs::read(&cfg_path).map_err(io(&cfg_path))?;
+                let (_, _, _, diff_ids) = crate::store::parse_config(&config_bytes, what)?;
+                let layer_names: Vec<&str> = entry.get("Layers").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                if layer_names.len() != diff_ids.len() {
+                    return Err(bad(what, format!("{} layers but {} diff IDs in {cfg_name}", layer_names.len(), diff_ids.len())));
+                }
+                let mut layers = Vec::new();
+                for (name, diff) in layer_names.iter().zip(&diff_ids) {
+                    let p = inside(dir, name, what)?;
+                    let f = File::open(&p).map_err(io(&p))?;
+                    let (b, size) = self.blobs.put(f, None, &format!("{what}: {name}"))?;
+                    let (diff_id, _) = self.ensure_layer(rec, &b, Some(diff), None)?;
+                    layers.push(LayerRef { blob: b.clone(), media_type: layer_media_type(&self.blobs.path(&b)?)?.into(), blob_size: size, diff_id });
+                }
+                let names: Vec<String> = entry
+                    .get("RepoTags")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(Value::as_str).filter_map(|t| Reference::parse(t, "docker.io").ok()).map(|r| r.to_string()).collect())
+                    .unwrap_or_default();
+                let config: Value = serde_json::from_slice(&config_bytes).map_err(|e| bad(what, e.to_string()))?;
+                // Keep the config's exact bytes: its digest is the image ID.
+                let config_digest = self.blobs.put_bytes(&config_bytes, "image config")?;
+                let manifest = json!({
+                    "schemaVersion": 2,
+                    "mediaType": OCI_MANIFEST,
+                    "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config_bytes.len()},
+                    "layers": layers.iter().map(|l| json!({"mediaType": l.media_type, "digest": l.blob, "size": l.blob_size})).collect::<Vec<_>>(),
+                });
+                let _ = config;
+                let mbytes = serde_json::to_vec(&manifest).map_err(|e| bad(what, e.to_string()))?;
+                let mdigest = self.blobs.put_bytes(&mbytes, "manifest")?;
+                images.push(self.commit_image(rec, &mdigest, &config_digest, layers, &names)?);
+            }
+            Ok(images)
+        })
+    }
+
+    /// Loads an archive of either kind (`podman load`): a docker-archive or an OCI archive.
+    pub fn load(&self, archive: &Path, progress: Option<ProgressFn<'_>>) -> Result<Vec<Image>> {
+        let dir = self.unpack(archive, progress)?;
+        let what = archive.display().to_string();
+        if dir.path().join("manifest.json").is_file() {
+            self.import_docker_dir(dir.path(), &what)
+        } else if dir.path().join("oci-layout").is_file() {
+            Ok(vec![self.import_oci_layout(dir.path(), None, &[], None)?])
+        } else {
+            Err(bad(
+                &what,
+                "neither a docker-archive (manifest.json) nor an OCI archive (oci-layout)",
+            ))
+        }
+    }
+
+    /// Writes an image as an OCI archive.
+    pub fn save_oci_archive(
+        &self,
+        name_or_id: &str,
+        out: impl Write,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<()> {
+        // Held shared for the whole export, so the image's blobs cannot be collected under us.
+        let lock = self.meta.lock(false)?;
+        let img = lock.records.images[self.resolve(&lock.records, name_or_id)?].clone();
+        let manifest = self.blobs.read(&img.manifest_digest)?;
+        let media = serde_json::from_slice::<Value>(&manifest)
+            .ok()
+            .and_then(|v| v["mediaType"].as_str().map(String::from))
+            .unwrap_or_else(|| OCI_MANIFEST.into());
+        let mut desc =
+            json!({"mediaType": media, "digest": img.manifest_digest, "size": manifest.len()});
+        if let Some(n) = img.names.first() {
+            desc["annotations"] = json!({ REF_NAME: n });
+        }
+        let index = serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [desc]}))
+            .map_err(|e| bad("index", e.to_string()))?;
+        let mut tar = tar::Builder::new(out);
+        dir_entry(&mut tar, "blobs/")?;
+        dir_entry(&mut tar, "blobs/sha256/")?;
+        file_entry(&mut tar, "oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+        file_entry(&mut tar, "index.json", &index)?;
+        file_entry(
+            &mut tar,
+            &format!("blobs/sha256/{}", hex_of(&img.manifest_digest)?),
+            &manifest,
+        )?;
+        let config = self.blobs.read(&img.config_digest)?;
+        file_entry(
+            &mut tar,
+            &format!("blobs/sha256/{}", hex_of(&img.config_digest)?),
+            &config,
+        )?;
+        let mut progress = progress;
+        for l in &img.layers {
+            let r = Reporting::new(
+                self.blobs.open(&l.blob)?,
+                &l.blob,
+                Some(l.blob_size),
+                lend(&mut progress),
+            );
+            stream_entry(
+                &mut tar,
+                &format!("blobs/sha256/{}", hex_of(&l.blob)?),
+                l.blob_size,
+                r,
+                &l.blob,
+            )?;
+        }
+        tar.into_inner()
+            .and_then(|mut w| w.flush())
+            .map_err(io("<output>"))?;
+        drop(lock);
+        Ok(())
+    }
+
+    /// Writes an image as a docker-archive (uncompressed layers, as `docker save` does).
+    pub fn save_docker_archive(
+        &self,
+        name_or_id: &str,
+        out: impl Write,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<()> {
+        let lock = self.meta.lock(false)?;
+        let img = lock.records.images[self.resolve(&lock.records, name_or_id)?].clone();
+        let config = self.blobs.read(&img.config_digest)?;
+        let cfg_name = format!("{}.json", img.id);
+        let mut layer_names = Vec::new();
+        let mut tar = tar::Builder::new(out);
+        file_entry(&mut tar, &cfg_name, &config)?;
+        let mut progress = progress;
+        for l in &img.layers {
+            let size = lock
+                .records
+                .layers
+                .iter()
+                .find(|x| x.diff_id == l.diff_id)
+                .map(|x| x.size)
+                .ok_or_else(|| bad("store", format!("layer {} not recorded", l.diff_id)))?;
+            let name = format!("{}/layer.tar", hex_of(&l.diff_id)?);
+            dir_entry(&mut tar, &format!("{}/", hex_of(&l.diff_id)?))?;
+            let r = decompressed(Reporting::new(
+                self.blobs.open(&l.blob)?,
+                &l.blob,
+                Some(l.blob_size),
+                lend(&mut progress),
+            ))?;
+            stream_entry(&mut tar, &name, size, r, &l.blob)?;
+            layer_names.push(name);
+        }
+        let tags: Vec<&String> = img.names.iter().filter(|n| !n.contains('@')).collect();
+        let manifest = serde_json::to_vec(
+            &json!([{"Config": cfg_name, "RepoTags": tags, "Layers": layer_names}]),
+        )
+        .map_err(|e| bad("manifest", e.to_string()))?;
+        file_entry(&mut tar, "manifest.json", &manifest)?;
+        tar.into_inner()
+            .and_then(|mut w| w.flush())
+            .map_err(io("<output>"))?;
+        drop(lock);
+        Ok(())
+    }
+}
+
+fn header(path: &str, size: u64, kind: tar::EntryType, mode: u32) -> Result<tar::Header> {
+    let mut h = tar::Header::new_ustar();
+    h.set_path(path).map_err(io(path))?;
+    h.set_size(size);
+    h.set_entry_type(kind);
+    h.set_mode(mode);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(0);
+    h.set_cksum();
+    Ok(h)
+}
+
+fn dir_entry<W: Write>(tar: &mut tar::Builder<W>, path: &str) -> Result<()> {
+    let h = header(path, 0, tar::EntryType::Directory, 0o755)?;
+    tar.append(&h, io::empty()).map_err(io(path))
+}
+
+fn file_entry<W: Write>(tar: &mut tar::Builder<W>, path: &str, bytes: &[u8]) -> Result<()> {
+    let h = header(path, bytes.len() as u64, tar::EntryType::Regular, 0o644)?;
+    tar.append(&h, bytes).map_err(io(path))
+}
+
+fn stream_entry<W: Write>(
+    tar: &mut tar::Builder<W>,
+    path: &str,
+    size: u64,
+    r: impl Read,
+    blob: &str,
+) -> Result<()> {
+    let h = header(path, size, tar::EntryType::Regular, 0o644)?;
+    tar.append(&h, r).map_err(|e| verify_error(blob, e))
+}

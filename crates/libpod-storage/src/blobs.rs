@@ -1,0 +1,230 @@
+//! The content-addressed blob store: `blobs/sha256/<hex>`, verified when written and read.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::digest::{Hashing, hex_of};
+use crate::error::{Result, StorageError, io};
+use crate::types::{Progress, ProgressFn};
+
+/// Blobs under one directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Blobs {
+    dir: PathBuf,
+    tmp: PathBuf,
+}
+
+/// Reports progress every this many bytes.
+const REPORT_EVERY: u64 = 1 << 20;
+
+/// Lends an optional progress callback for one step of a longer job.
+pub(crate) fn lend<'a>(p: &'a mut Option<ProgressFn<'_>>) -> Option<ProgressFn<'a>> {
+    match p {
+        Some(f) => Some(&mut **f),
+        None => None,
+    }
+}
+
+/// A reader that reports progress as bytes pass.
+pub(crate) struct Reporting<'a, R> {
+    inner: R,
+    progress: Option<ProgressFn<'a>>,
+    state: Progress,
+    last: u64,
+}
+
+impl<'a, R: Read> Reporting<'a, R> {
+    pub(crate) fn new(
+        inner: R,
+        item: &str,
+        total: Option<u64>,
+        progress: Option<ProgressFn<'a>>,
+    ) -> Self {
+        Reporting {
+            inner,
+            progress,
+            state: Progress {
+                item: item.to_string(),
+                done: 0,
+                total,
+            },
+            last: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Reporting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.state.done += n as u64;
+        if let Some(p) = self.progress.as_mut()
+            && (n == 0 || self.state.done - self.last >= REPORT_EVERY)
+        {
+            self.last = self.state.done;
+            p(&self.state);
+        }
+        Ok(n)
+    }
+}
+
+impl Blobs {
+    pub(crate) fn new(root: &Path) -> Result<Self> {
+        let dir = root.join("blobs/sha256");
+        let tmp = root.join("blobs/tmp");
+        for d in [&dir, &tmp] {
+            fs::create_dir_all(d).map_err(io(d))?;
+        }
+        Ok(Blobs { dir, tmp })
+    }
+
+    /// Where a blob lives.
+    pub(crate) fn path(&self, digest: &str) -> Result<PathBuf> {
+        Ok(self.dir.join(hex_of(digest)?))
+    }
+
+    /// Stores what `r` yields; with `expected`, a mismatch stores nothing. Returns (digest, size).
+    pub(crate) fn put(
+        &self,
+        r: impl Read,
+        expected: Option<&str>,
+        what: &str,
+    ) -> Result<(String, u64)> {
+        if let Some(e) = expected {
+            hex_of(e)?;
+        }
+        let tmp = tempfile::NamedTempFile::new_in(&self.tmp).map_err(io(&self.tmp))?;
+        let mut w = Hashing::new(io::BufWriter::with_capacity(1 << 20, tmp));
+        let mut r = r;
+        io::copy(&mut r, &mut w).map_err(|e| StorageError::Io {
+            path: PathBuf::from(what),
+            source: e,
+        })?;
+        let (digest, size, buf) = w.finish();
+        let tmp = buf.into_inner().map_err(|e| StorageError::Io {
+            path: self.tmp.clone(),
+            source: e.into_error(),
+        })?;
+        if let Some(e) = expected
+            && e != digest
+        {
+            return Err(StorageError::DigestMismatch {
+                what: what.to_string(),
+                expected: e.to_string(),
+                actual: digest,
+            });
+        }
+        let dest = self.path(&digest)?;
+        if !dest.exists() {
+            tmp.as_file().sync_all().map_err(io(tmp.path()))?;
+            tmp.persist(&dest).map_err(|e| StorageError::Io {
+                path: dest.clone(),
+                source: e.error,
+            })?;
+        }
+        Ok((digest, size))
+    }
+
+    /// Stores bytes.
+    pub(crate) fn put_bytes(&self, bytes: &[u8], what: &str) -> Result<String> {
+        Ok(self.put(bytes, None, what)?.0)
+    }
+
+    /// Opens a blob for reading; the reader fails at its end if the content does not match.
+    pub(crate) fn open(&self, digest: &str) -> Result<Verified> {
+        let path = self.path(digest)?;
+        let f = File::open(&path).map_err(io(&path))?;
+        Ok(Verified {
+            inner: Hashing::new(io::BufReader::with_capacity(1 << 20, f)),
+            expected: digest.to_string(),
+            done: false,
+        })
+    }
+
+    /// Reads a whole blob, verified.
+    pub(crate) fn read(&self, digest: &str) -> Result<Vec<u8>> {
+        let mut v = Vec::new();
+        self.open(digest)?
+            .read_to_end(&mut v)
+            .map_err(|e| verify_error(digest, e))?;
+        Ok(v)
+    }
+
+    /// Every stored digest.
+    pub(crate) fn list(&self) -> Result<Vec<String>> {
+        let mut v = Vec::new();
+        for e in fs::read_dir(&self.dir).map_err(io(&self.dir))? {
+            let e = e.map_err(io(&self.dir))?;
+            v.push(format!("sha256:{}", e.file_name().to_string_lossy()));
+        }
+        Ok(v)
+    }
+
+    /// Removes leftovers of writes that never finished.
+    pub(crate) fn clean_tmp(&self) -> Result<()> {
+        for e in fs::read_dir(&self.tmp).map_err(io(&self.tmp))?.flatten() {
+            let _ = fs::remove_file(e.path());
+        }
+        Ok(())
+    }
+}
+
+/// Turns a read error from a [`Verified`] reader back into the digest error it carries.
+pub(crate) fn verify_error(digest: &str, e: io::Error) -> StorageError {
+    match e.get_ref().and_then(|i| i.downcast_ref::<Mismatch>()) {
+        Some(m) => StorageError::DigestMismatch {
+            what: format!("blob {digest}"),
+            expected: digest.to_string(),
+            actual: m.0.clone(),
+        },
+        None => StorageError::Io {
+            path: PathBuf::from(format!("blob {digest}")),
+            source: e,
+        },
+    }
+}
+
+#[derive(Debug)]
+struct Mismatch(String);
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "content digest is {}", self.0)
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+/// A blob reader that checks the digest when it reaches the end.
+pub(crate) struct Verified {
+    inner: Hashing<io::BufReader<File>>,
+    expected: String,
+    done: bool,
+}
+
+impl Read for Verified {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() && !self.done {
+            self.done = true;
+            let actual = self.inner.current();
+            if actual != self.expected {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, Mismatch(actual)));
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
+    tmp.write_all(bytes).map_err(io(tmp.path()))?;
+    tmp.as_file().sync_all().map_err(io(tmp.path()))?;
+    tmp.persist(path).map_err(|e| StorageError::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! What changed in a container's filesystem (`diff`), and exporting it as a tarball.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::Path;
+
+use crate::driver::Driver;
+use crate::error::{Result, StorageError, io};
+use crate::extract::decompressed;
+use crate::store::Store;
+use crate::types::{Change, ChangeKind};
+
+/// Every path under `root`, relative and `/`-prefixed, with its metadata (never following links).
+fn walk(root: &Path, rel: &str, out: &mut Vec<(String, fs::Metadata)>) -> Result<()> {
+    let dir = root.join(rel.trim_start_matches('/'));
+    let mut entries: Vec<_> = fs::read_dir(&dir).map_err(io(&dir))?.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = format!("{rel}/{}", e.file_name().to_string_lossy());
+        let m = fs::symlink_metadata(e.path()).map_err(io(e.path()))?;
+        let is_dir = m.is_dir();
+        out.push((path.clone(), m));
+        if is_dir {
+            walk(root, &path, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_whiteout(m: &fs::Metadata) -> bool {
+    m.file_type().is_char_device() && m.rdev() == 0
+}
+
+/// (mode, size, mtime) of a path as an image layer recorded it.
+type Entry = (u32, u64, u64);
+
+impl Store {
+    /// Paths added, changed and deleted in a container, relative to its image, sorted.
+    pub fn changes(&self, id: &str) -> Result<Vec<Change>> {
+        let c = self.container(id)?;
+        let mut out = Vec::new();
+        match self.driver {
+            Driver::Overlay => {
+                let upper = self.upper_path(id);
+                let lowers: Vec<_> = c
+                    .layers
+                    .iter()
+                    .rev()
+                    .map(|d| self.layer_dir(d))
+                    .collect::<Result<_>>()?;
+                let in_lower = |p: &str| {
+                    lowers.iter().any(|l| {
+                        fs::symlink_metadata(l.join(p.trim_start_matches('/')))
+                            .is_ok_and(|m| !is_whiteout(&m))
+                    })
+                };
+                let mut paths = Vec::new();
+                walk(&upper, "", &mut paths)?;
+                for (p, m) in paths {
+                    let kind = if is_whiteout(&m) {
+                        ChangeKind::Deleted
+                    } else if in_lower(&p) {
+                        ChangeKind::Modified
+                    } else {
+                        ChangeKind::Added
+                    };
+                    out.push(Change { kind, path: p });
+                }
+            }
+            Driver::Vfs => {
+                let image = self.image_tree(&c.layers)?;
+                let mut paths = Vec::new();
+                let root = self.upper_path(id);
+                walk(&root, "", &mut paths)?;
+                let mut seen = std::collections::BTreeSet::new();
+                for (p, m) in paths {
+                    seen.insert(p.clone());
+                    let kind = match image.get(&p) {
+                        None => Some(ChangeKind::Added),
+                        Some(&(mode, size, mtime)) => {
+                            let changed = mode & 0o7777 != m.mode() & 0o7777
+                                || (m.is_file() && (size != m.size() || mtime != m.mtime() as u64));
+                            changed.then_some(ChangeKind::Modified)
+                        }
+                    };
+                    if let Some(kind) = kind {
+                        out.push(Change { kind, path: p });
+                    }
+                }
+                for p in image.keys().filter(|p| !seen.contains(*p)) {
+                    out.push(Change {
+                        kind: ChangeKind::Deleted,
+                        path: p.clone(),
+                    });
+                }
+                out.sort_by(|a, b| a.path.cmp(&b.path));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The image's files as its layers' tar headers describe them (for vfs, which keeps no layers).
+    fn image_tree(&self, diff_ids: &[String]) -> Result<BTreeMap<String, Entry>> {
+        let images = self.images()?;
+        let mut tree = BTreeMap::new();
+        for d in diff_ids {
+            let blob = images
+                .iter()
+                .flat_map(|i| i.layers.iter())
+                .find(|l| &l.diff_id == d)
+                .map(|l| l.blob.clone())
+                .ok_or_else(|| {
+                    StorageError::ContainerNotKnown(format!("layer {d} has no stored blob"))
+                })?;
+            let mut ar = tar::Archive::new(decompressed(self.blobs.open(&blob)?)?);
+            for e in ar.entries().map_err(io(&blob))? {
+                let e = e.map_err(io(&blob))?;
+                let raw = String::from_utf8_lossy(&e.path_bytes()).into_owned();
+                let path: String = raw
+                    .split('/')
+                    .filter(|c| !c.is_empty() && *c != ".")
+                    .fold(String::new(), |acc, c| format!("{acc}/{c}"));
+                let (dir, name) = path.rsplit_once('/').unwrap_or(("", &path));
+                if name == ".wh..wh..opq" {
+                    let prefix = format!("{dir}/");
+                    tree.retain(|k: &String, _| !k.starts_with(&prefix));
+                } else if let Some(hidden) = name.strip_prefix(".wh.") {
+                    let gone = format!("{dir}/{hidden}");
+                    tree.retain(|k: &String, _| k != &gone && !k.starts_with(&format!("{gone}/")));
+                } else if !path.is_empty() {
+                    let h = e.header();
+                    tree.insert(
+                        path,
+                        (
+                            h.mode().unwrap_or(0),
+                            h.size().unwrap_or(0),
+                            h.mtime().unwrap_or(0),
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(tree)
+    }
+
+    /// Writes a container's whole filesystem as a tarball (`podman export`).
+    pub fn export_container(&self, id: &str, out: impl Write) -> Result<()> {
+        let root = self.mount(id)?;
+        let result = (|| {
+            let mut tar = tar::Builder::new(out);
+            tar.follow_symlinks(false);
+            tar.append_dir_all(".", &root).map_err(io(&root))?;
+            tar.into_inner()
+                .and_then(|mut w| w.flush())
+                .map_err(io("<output>"))
+        })();
+        let unmounted = self.unmount(id, false);
+        result?;
+        unmounted.map(drop)
+    }
+}

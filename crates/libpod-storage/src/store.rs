@@ -1,0 +1,806 @@
+//! The store: images, the layers they share, and containers' writable layers. Every change
+//! happens under the store-wide lock and is recorded only once its files are in place; a
+//! failure removes what it made.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::blobs::{Blobs, Reporting, verify_error};
+use crate::digest::{Hashing, hex_of};
+use crate::driver::{self, Driver};
+use crate::error::{Result, StorageError, io};
+use crate::extract::{Extractor, Limits, Whiteouts};
+use crate::meta::{Meta, Records};
+use crate::reference::Reference;
+use crate::types::{ContainerLayer, Image, ImageConfig, Layer, LayerRef, ProgressFn, StoreInfo};
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Persistent root.
+    pub graph_root: PathBuf,
+    /// Per-boot root.
+    pub run_root: PathBuf,
+    /// `overlay` (falls back to vfs where overlay cannot mount) or `vfs`.
+    pub driver: String,
+    /// Extra overlay mount options.
+    pub mount_options: Vec<String>,
+    /// Registries tried, in order, for short image names.
+    pub search_registries: Vec<String>,
+    /// Bounds on what one layer may write.
+    pub limits: Limits,
+}
+
+impl From<&libpod_config::RuntimeConfig> for StoreOptions {
+    fn from(c: &libpod_config::RuntimeConfig) -> Self {
+        StoreOptions {
+            graph_root: c.storage.graph_root.clone(),
+            run_root: c.storage.run_root.clone(),
+            driver: c.storage.driver.clone(),
+            mount_options: c.storage.mount_options.clone(),
+            search_registries: c.search_registries.clone(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// What `remove_image` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedImage {
+    /// The image's ID.
+    pub id: String,
+    /// Names taken off it.
+    pub untagged: Vec<String>,
+    /// Whether the image itself was deleted (not only untagged).
+    pub deleted: bool,
+}
+
+/// Image and container storage under one graph root.
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) opts: StoreOptions,
+    pub(crate) driver: Driver,
+    driver_reason: String,
+    pub(crate) blobs: Blobs,
+    pub(crate) meta: Meta,
+}
+
+/// Characters allowed in a container layer ID (it becomes a directory name).
+fn check_container_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && !id.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        Err(StorageError::ContainerNotKnown(format!(
+            "{id:?} (IDs are [A-Za-z0-9_.-], not starting with .)"
+        )))
+    }
+}
+
+fn strings(v: &Value) -> Option<Vec<String>> {
+    v.as_array().map(|a| {
+        a.iter()
+            .filter_map(|s| s.as_str().map(String::from))
+            .collect()
+    })
+}
+
+/// What containers run, read from an OCI or Docker image config.
+pub(crate) fn parse_config(
+    bytes: &[u8],
+    what: &str,
+) -> Result<(ImageConfig, i64, String, Vec<String>)> {
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| StorageError::BadArchive {
+        source_name: what.to_string(),
+        reason: format!("image config: {e}"),
+    })?;
+    let c = &v["config"];
+    let config = ImageConfig {
+        entrypoint: strings(&c["Entrypoint"]),
+        cmd: strings(&c["Cmd"]),
+        env: strings(&c["Env"]).unwrap_or_default(),
+        working_dir: c["WorkingDir"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(String::from),
+        user: c["User"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(String::from),
+        exposed_ports: c["ExposedPorts"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default(),
+        labels: c["Labels"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        stop_signal: c["StopSignal"].as_str().map(String::from),
+        volumes: c["Volumes"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default(),
+    };
+    let created = v["created"]
+        .as_str()
+        .and_then(crate::time::parse)
+        .unwrap_or(0);
+    let platform = format!(
+        "{}/{}",
+        v["os"].as_str().unwrap_or("linux"),
+        v["architecture"].as_str().unwrap_or("amd64")
+    );
+    let diff_ids = strings(&v["rootfs"]["diff_ids"]).unwrap_or_default();
+    Ok((config, created, platform, diff_ids))
+}
+
+impl Store {
+    /// Opens (creating) a store, picks its driver, and clears leftovers of interrupted writes.
+    pub fn open(opts: StoreOptions) -> Result<Store> {
+        for d in [
+            opts.graph_root.join("layers"),
+            opts.graph_root.join("l"),
+            opts.graph_root.join("containers"),
+            opts.graph_root.join("empty"),
+            opts.run_root.clone(),
+        ] {
+            fs::create_dir_all(&d).map_err(io(&d))?;
+        }
+        let (driver, driver_reason) =
+            driver::choose(&opts.driver, &opts.graph_root, &opts.run_root)?;
+        let store = Store {
+            blobs: Blobs::new(&opts.graph_root)?,
+            meta: Meta::new(&opts.graph_root, &opts.run_root),
+            driver,
+            driver_reason,
+            opts,
+        };
+        let lock = store.meta.lock(true)?;
+        store.blobs.clean_tmp()?;
+        for e in fs::read_dir(store.layers_dir())
+            .map_err(io(store.layers_dir()))?
+            .flatten()
+        {
+            if e.file_name().to_string_lossy().starts_with("tmp-") {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+        drop(lock);
+        Ok(store)
+    }
+
+    fn layers_dir(&self) -> PathBuf {
+        self.opts.graph_root.join("layers")
+    }
+
+    pub(crate) fn layer_dir(&self, diff_id: &str) -> Result<PathBuf> {
+        Ok(self.layers_dir().join(hex_of(diff_id)?))
+    }
+
+    pub(crate) fn container_dir(&self, id: &str) -> PathBuf {
+        self.opts.graph_root.join("containers").join(id)
+    }
+
+    /// Driver, paths and counts.
+    pub fn info(&self) -> Result<StoreInfo> {
+        let l = self.meta.lock(false)?;
+        Ok(StoreInfo {
+            graph_root: self.opts.graph_root.clone(),
+            run_root: self.opts.run_root.clone(),
+            driver: self.driver.name().to_string(),
+            driver_reason: self.driver_reason.clone(),
+            backing_filesystem: driver::backing_filesystem(&self.opts.graph_root),
+            images: l.records.images.len(),
+            containers: l.records.containers.len(),
+            layers: l.records.layers.len(),
+        })
+    }
+
+    /// Makes sure the layer in blob `blob` is extracted (once per diff ID); returns its diff ID.
+    pub(crate) fn ensure_layer(
+        &self,
+        rec: &mut Records,
+        blob: &str,
+        expected_diff: Option<&str>,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<(String, u64)> {
+        if let Some(d) = expected_diff
+            && let Some(l) = rec.layers.iter().find(|l| l.diff_id == d)
+        {
+            return Ok((l.diff_id.clone(), l.size));
+        }
+        let size = fs::metadata(self.blobs.path(blob)?).map(|m| m.len()).ok();
+        let reader = Reporting::new(self.blobs.open(blob)?, blob, size, progress);
+        let mut hashed = Hashing::new(crate::extract::decompressed(reader)?);
+        let tmp = tempfile::Builder::new()
+            .prefix("tmp-")
+            .tempdir_in(self.layers_dir())
+            .map_err(io(self.layers_dir()))?;
+        let overlay = self.driver == Driver::Overlay;
+        let extracted = if overlay {
+            Extractor::new(tmp.path(), Whiteouts::Overlay, self.opts.limits)?
+                .extract_tar(&mut hashed)
+                .map(drop)
+        } else {
+            Ok(())
+        };
+        // Hash to the end of the stream (past the tar trailer), so the diff ID covers it all.
+        let drained = io::copy(&mut hashed, &mut io::sink()).map_err(|e| verify_error(blob, e));
+        extracted?;
+        drained?;
+        let (diff_id, usize_, _) = hashed.finish();
+        if let Some(d) = expected_diff
+            && d != diff_id
+        {
+            return Err(StorageError::DigestMismatch {
+                what: format!("layer {blob} (uncompressed)"),
+                expected: d.to_string(),
+                actual: diff_id,
+            });
+        }
+        if !rec.layers.iter().any(|l| l.diff_id == diff_id) {
+            let dest = self.layer_dir(&diff_id)?;
+            let link = hex_of(&diff_id)?[..20].to_string();
+            let _ = fs::remove_dir_all(&dest);
+            if overlay {
+                let path = tmp.keep();
+                fs::rename(&path, &dest).map_err(io(&dest))?;
+            } else {
+                fs::create_dir_all(&dest).map_err(io(&dest))?;
+            }
+            let l = self.opts.graph_root.join("l").join(&link);
+            let _ = fs::remove_file(&l);
+            std::os::unix::fs::symlink(Path::new("../layers").join(hex_of(&diff_id)?), &l)
+                .map_err(io(&l))?;
+            rec.layers.push(Layer {
+                diff_id: diff_id.clone(),
+                size: usize_,
+                link,
+            });
+        }
+        Ok((diff_id, usize_))
+    }
+
+    /// Records an image from stored manifest and config blobs; names move to it from other images.
+    pub(crate) fn commit_image(
+        &self,
+        rec: &mut Records,
+        manifest_digest: &str,
+        config_digest: &str,
+        layers: Vec<LayerRef>,
+        names: &[String],
+    ) -> Result<Image> {
+        let config_bytes = self.blobs.read(config_digest)?;
+        let (config, created, platform, _) = parse_config(&config_bytes, config_digest)?;
+        let id = hex_of(config_digest)?.to_string();
+        let size = layers
+            .iter()
+            .map(|l| {
+                rec.layers
+                    .iter()
+                    .find(|x| x.diff_id == l.diff_id)
+                    .map_or(0, |x| x.size)
+            })
+            .sum();
+        for img in rec.images.iter_mut().filter(|i| i.id != id) {
+            img.names.retain(|n| !names.contains(n));
+        }
+        let image = match rec.images.iter_mut().find(|i| i.id == id) {
+            Some(existing) => {
+                for n in names {
+                    if !existing.names.contains(n) {
+                        existing.names.push(n.clone());
+                    }
+                }
+                existing.clone()
+            }
+            None => {
+                let img = Image {
+                    id,
+                    names: names.to_vec(),
+                    manifest_digest: manifest_digest.to_string(),
+                    config_digest: config_digest.to_string(),
+                    layers,
+                    created: if created == 0 {
+                        crate::time::now()
+                    } else {
+                        created
+                    },
+                    size,
+                    config,
+                    platform,
+                };
+                rec.images.push(img.clone());
+                img
+            }
+        };
+        Ok(image)
+    }
+
+    /// Runs `f` under the exclusive lock and saves what changed. With `collect`, files nothing
+    /// references any more are deleted after the records are saved; on failure, those the
+    /// failed operation made are deleted.
+    pub(crate) fn write<T>(
+        &self,
+        collect: bool,
+        f: impl FnOnce(&mut Records) -> Result<T>,
+    ) -> Result<T> {
+        let l = self.meta.lock(true)?;
+        let before = l.records.clone();
+        let mut rec = before.clone();
+        match f(&mut rec) {
+            Ok(v) => {
+                let garbage = if collect {
+                    self.garbage(&mut rec)?
+                } else {
+                    Vec::new()
+                };
+                self.meta.save(&before, &rec)?;
+                self.delete(garbage);
+                Ok(v)
+            }
+            Err(e) => {
+                let mut committed = before;
+                if let Ok(g) = self.garbage(&mut committed) {
+                    self.delete(g);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn delete(&self, garbage: Vec<PathBuf>) {
+        for p in garbage {
+            // A symlink or file goes with remove_file; a layer directory with remove_dir_all.
+            if fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir()) {
+                let _ = fs::remove_dir_all(&p);
+            } else {
+                let _ = fs::remove_file(&p);
+            }
+        }
+    }
+
+    /// Drops unreferenced layers from `rec` and lists every file nothing references.
+    fn garbage(&self, rec: &mut Records) -> Result<Vec<PathBuf>> {
+        let mut layers: BTreeSet<&str> = BTreeSet::new();
+        let mut blobs: BTreeSet<&str> = BTreeSet::new();
+        for i in &rec.images {
+            blobs.insert(&i.manifest_digest);
+            blobs.insert(&i.config_digest);
+            for l in &i.layers {
+                layers.insert(&l.diff_id);
+                blobs.insert(&l.blob);
+            }
+        }
+        for c in &rec.containers {
+            layers.extend(c.layers.iter().map(String::as_str));
+        }
+        let mut out = Vec::new();
+        for b in self.blobs.list()? {
+            if !blobs.contains(b.as_str()) {
+                out.push(self.blobs.path(&b)?);
+            }
+        }
+        let keep: Vec<Layer> = rec
+            .layers
+            .iter()
+            .filter(|l| layers.contains(l.diff_id.as_str()))
+            .cloned()
+            .collect();
+        let dirs: BTreeSet<String> = keep
+            .iter()
+            .map(|l| hex_of(&l.diff_id).map(String::from))
+            .collect::<Result<_>>()?;
+        let links: BTreeSet<&str> = keep.iter().map(|l| l.link.as_str()).collect();
+        for e in fs::read_dir(self.layers_dir())
+            .map_err(io(self.layers_dir()))?
+            .flatten()
+        {
+            if !dirs.contains(&*e.file_name().to_string_lossy()) {
+                out.push(e.path());
+            }
+        }
+        let ldir = self.opts.graph_root.join("l");
+        for e in fs::read_dir(&ldir).map_err(io(&ldir))?.flatten() {
+            if !links.contains(&*e.file_name().to_string_lossy()) {
+                out.push(e.path());
+            }
+        }
+        rec.layers = keep;
+        Ok(out)
+    }
+
+    /// Every image.
+    pub fn images(&self) -> Result<Vec<Image>> {
+        Ok(self.meta.lock(false)?.records.images)
+    }
+
+    /// Finds an image by name (short names as podman resolves them), ID or ID prefix.
+    pub fn image(&self, name_or_id: &str) -> Result<Image> {
+        let l = self.meta.lock(false)?;
+        let i = self.resolve(&l.records, name_or_id)?;
+        Ok(l.records.images[i].clone())
+    }
+
+    /// The names a user string may stand for, most specific first.
+    fn candidates(&self, s: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if Reference::is_qualified(s) {
+            if let Ok(r) = Reference::parse(s, "localhost") {
+                out.push(r.to_string());
+            }
+            return out;
+        }
+        for reg in std::iter::once("localhost")
+            .chain(self.opts.search_registries.iter().map(String::as_str))
+        {
+            if let Ok(r) = Reference::parse(s, reg) {
+                out.push(r.to_string());
+            }
+        }
+        out
+    }
+
+    pub(crate) fn resolve(&self, rec: &Records, s: &str) -> Result<usize> {
+        let id = s.strip_prefix("sha256:").unwrap_or(s);
+        if let Some(i) = rec.images.iter().position(|i| i.id == id) {
+            return Ok(i);
+        }
+        if let Some(i) = rec
+            .images
+            .iter()
+            .position(|i| i.names.iter().any(|n| n == s))
+        {
+            return Ok(i);
+        }
+        // name@digest matches the manifest digest.
+        if let Some((name, digest)) = s.split_once('@') {
+            for c in self.candidates(name) {
+                let repo = c.rsplit_once(':').map_or(c.as_str(), |(r, _)| r);
+                if let Some(i) = rec.images.iter().position(|i| {
+                    i.manifest_digest == digest
+                        && i.names.iter().any(|n| n.starts_with(&format!("{repo}:")))
+                }) {
+                    return Ok(i);
+                }
+            }
+        }
+        for c in self.candidates(s) {
+            if let Some(i) = rec.images.iter().position(|i| i.names.contains(&c)) {
+                return Ok(i);
+            }
+        }
+        if id.len() >= 3 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let m: Vec<usize> = (0..rec.images.len())
+                .filter(|&i| rec.images[i].id.starts_with(id))
+                .collect();
+            if m.len() == 1 {
+                return Ok(m[0]);
+            }
+        }
+        Err(StorageError::ImageNotKnown(s.to_string()))
+    }
+
+    /// Normalises a name for local use: short names go under `localhost/`, as podman does.
+    pub fn normalize_name(name: &str) -> Result<String> {
+        Ok(Reference::parse(name, "localhost")?.to_string())
+    }
+
+    /// Adds a name to an image (moving it from any other image).
+    pub fn tag(&self, name_or_id: &str, new_name: &str) -> Result<Image> {
+        let name = Self::normalize_name(new_name)?;
+        self.write(false, |rec| {
+            let i = self.resolve(rec, name_or_id)?;
+            for img in rec.images.iter_mut() {
+                img.names.retain(|n| n != &name);
+            }
+            rec.images[i].names.push(name);
+            Ok(rec.images[i].clone())
+        })
+    }
+
+    /// Removes a name from an image; the image stays, even with no names.
+    pub fn untag(&self, name_or_id: &str, name: &str) -> Result<Image> {
+        self.write(false, |rec| {
+            let i = self.resolve(rec, name_or_id)?;
+            let cands: Vec<String> = std::iter::once(name.to_string())
+                .chain(self.candidates(name))
+                .collect();
+            let before = rec.images[i].names.len();
+            rec.images[i].names.retain(|n| !cands.contains(n));
+            if rec.images[i].names.len() == before {
+                return Err(StorageError::ImageNotKnown(format!(
+                    "{name} (not a name of image {})",
+                    rec.images[i].id
+                )));
+            }
+            Ok(rec.images[i].clone())
+        })
+    }
+
+    /// Container layers made from an image.
+    pub fn image_users(&self, name_or_id: &str) -> Result<Vec<String>> {
+        let l = self.meta.lock(false)?;
+        let i = self.resolve(&l.records, name_or_id)?;
+        let id = &l.records.images[i].id;
+        Ok(l.records
+            .containers
+            .iter()
+            .filter(|c| &c.image == id)
+            .map(|c| c.id.clone())
+            .collect())
+    }
+
+    /// Removes an image. Given one of several names, only that name goes (unless `force`).
+    /// Refused while containers use it; their layers are for the caller to remove first.
+    pub fn remove_image(&self, name_or_id: &str, force: bool) -> Result<RemovedImage> {
+        self.write(true, |rec| {
+            let i = self.resolve(rec, name_or_id)?;
+            let img = rec.images[i].clone();
+            let by_name = img
+                .names
+                .iter()
+                .find(|n| *n == name_or_id || self.candidates(name_or_id).contains(n))
+                .cloned();
+            if let Some(n) = by_name
+                && img.names.len() > 1
+                && !force
+            {
+                rec.images[i].names.retain(|x| x != &n);
+                return Ok(RemovedImage {
+                    id: img.id,
+                    untagged: vec![n],
+                    deleted: false,
+                });
+            }
+            let users: Vec<String> = rec
+                .containers
+                .iter()
+                .filter(|c| c.image == img.id)
+                .map(|c| c.id.clone())
+                .collect();
+            if !users.is_empty() {
+                return Err(StorageError::ImageInUse {
+                    image: img.id,
+                    containers: users,
+                });
+            }
+            rec.images.remove(i);
+            Ok(RemovedImage {
+                id: img.id,
+                untagged: img.names,
+                deleted: true,
+            })
+        })
+    }
+
+    /// Creates a container's writable layer over an image (or an empty one for `None`).
+    pub fn create_container(&self, id: &str, image: Option<&str>) -> Result<ContainerLayer> {
+        check_container_id(id)?;
+        self.write(false, |rec| {
+            if rec.containers.iter().any(|c| c.id == id) {
+                return Err(StorageError::ContainerExists(id.to_string()));
+            }
+            let (image_id, layers, blobs) = match image {
+                Some(s) => {
+                    let img = &rec.images[self.resolve(rec, s)?];
+                    (
+                        img.id.clone(),
+                        img.layers.iter().map(|l| l.diff_id.clone()).collect(),
+                        img.layers.iter().map(|l| l.blob.clone()).collect(),
+                    )
+                }
+                None => (String::new(), Vec::new(), Vec::<String>::new()),
+            };
+            let dir = self.container_dir(id);
+            let made = (|| -> Result<()> {
+                fs::create_dir_all(&dir).map_err(io(&dir))?;
+                match self.driver {
+                    Driver::Overlay => {
+                        for d in ["diff", "work", "merged"] {
+                            fs::create_dir(dir.join(d)).map_err(io(dir.join(d)))?;
+                        }
+                    }
+                    Driver::Vfs => {
+                        let root = dir.join("rootfs");
+                        fs::create_dir(&root).map_err(io(&root))?;
+                        for b in &blobs {
+                            let r = self.blobs.open(b)?;
+                            Extractor::new(&root, Whiteouts::Apply, self.opts.limits)?
+                                .extract(r)?;
+                        }
+                    }
+                }
+                Ok(())
+            })();
+            if let Err(e) = made {
+                let _ = fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+            let c = ContainerLayer {
+                id: id.to_string(),
+                image: image_id,
+                layers,
+                driver: self.driver.name().to_string(),
+                created: crate::time::now(),
+            };
+            rec.containers.push(c.clone());
+            Ok(c)
+        })
+    }
+
+    /// Every container layer.
+    pub fn containers(&self) -> Result<Vec<ContainerLayer>> {
+        Ok(self.meta.lock(false)?.records.containers)
+    }
+
+    /// One container layer.
+    pub fn container(&self, id: &str) -> Result<ContainerLayer> {
+        self.meta
+            .lock(false)?
+            .records
+            .containers
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| StorageError::ContainerNotKnown(id.to_string()))
+    }
+
+    /// Where a container's root filesystem is (mounted or not).
+    pub fn rootfs_path(&self, id: &str) -> PathBuf {
+        match self.driver {
+            Driver::Overlay => self.container_dir(id).join("merged"),
+            Driver::Vfs => self.container_dir(id).join("rootfs"),
+        }
+    }
+
+    /// The writable layer's directory (overlay's upper dir, vfs's root).
+    pub fn upper_path(&self, id: &str) -> PathBuf {
+        match self.driver {
+            Driver::Overlay => self.container_dir(id).join("diff"),
+            Driver::Vfs => self.container_dir(id).join("rootfs"),
+        }
+    }
+
+    fn lowers(&self, rec: &Records, c: &ContainerLayer) -> Result<Vec<PathBuf>> {
+        let mut v = Vec::new();
+        for d in c.layers.iter().rev() {
+            let l = rec.layers.iter().find(|l| &l.diff_id == d).ok_or_else(|| {
+                StorageError::Corrupt {
+                    what: self.opts.graph_root.join("layers.json"),
+                    detail: format!("layer {d} of container {} is not recorded", c.id),
+                }
+            })?;
+            v.push(self.opts.graph_root.join("l").join(&l.link));
+        }
+        if v.is_empty() {
+            v.push(self.opts.graph_root.join("empty"));
+        }
+        Ok(v)
+    }
+
+    /// Mounts a container's root filesystem (counted: every mount needs an unmount).
+    pub fn mount(&self, id: &str) -> Result<PathBuf> {
+        self.write(false, |rec| {
+            let c = rec
+                .containers
+                .iter()
+                .find(|c| c.id == id)
+                .cloned()
+                .ok_or_else(|| StorageError::ContainerNotKnown(id.to_string()))?;
+            let target = self.rootfs_path(id);
+            let count = rec.mounts.get(id).copied().unwrap_or(0);
+            if self.driver == Driver::Overlay && (count == 0 || !driver::is_mounted(&target)) {
+                let dir = self.container_dir(id);
+                driver::mount_overlay(
+                    &self.lowers(rec, &c)?,
+                    &dir.join("diff"),
+                    &dir.join("work"),
+                    &target,
+                    &self.opts.mount_options,
+                )?;
+            }
+            rec.mounts.insert(id.to_string(), count + 1);
+            Ok(target)
+        })
+    }
+
+    /// Drops one mount (all of them with `force`); unmounts at zero. Returns the mounts left.
+    pub fn unmount(&self, id: &str, force: bool) -> Result<u32> {
+        self.write(false, |rec| {
+            if !rec.containers.iter().any(|c| c.id == id) {
+                return Err(StorageError::ContainerNotKnown(id.to_string()));
+            }
+            let count = rec.mounts.get(id).copied().unwrap_or(0);
+            let left = if force { 0 } else { count.saturating_sub(1) };
+            if left == 0 {
+                if self.driver == Driver::Overlay {
+                    driver::unmount(&self.rootfs_path(id))?;
+                }
+                rec.mounts.remove(id);
+            } else {
+                rec.mounts.insert(id.to_string(), left);
+            }
+            Ok(left)
+        })
+    }
+
+    /// How many times a container's root filesystem is mounted.
+    pub fn mount_count(&self, id: &str) -> Result<u32> {
+        Ok(self
+            .meta
+            .lock(false)?
+            .records
+            .mounts
+            .get(id)
+            .copied()
+            .unwrap_or(0))
+    }
+
+    /// Forgets every mount count, unmounting what is still mounted (after a reboot).
+    pub fn reset_mounts(&self) -> Result<()> {
+        self.write(false, |rec| {
+            for id in rec.mounts.keys() {
+                if self.driver == Driver::Overlay {
+                    driver::unmount(&self.rootfs_path(id))?;
+                }
+            }
+            rec.mounts.clear();
+            Ok(())
+        })
+    }
+
+    /// Deletes a container layer, unmounting it first.
+    pub fn delete_container(&self, id: &str) -> Result<()> {
+        self.write(true, |rec| {
+            let i = rec
+                .containers
+                .iter()
+                .position(|c| c.id == id)
+                .ok_or_else(|| StorageError::ContainerNotKnown(id.to_string()))?;
+            if self.driver == Driver::Overlay {
+                driver::unmount(&self.rootfs_path(id))?;
+            }
+            let dir = self.container_dir(id);
+            match fs::remove_dir_all(&dir) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(StorageError::Io {
+                        path: dir,
+                        source: e,
+                    });
+                }
+                _ => {}
+            }
+            rec.mounts.remove(id);
+            rec.containers.remove(i);
+            Ok(())
+        })
+    }
+
+    /// Reads a blob whole, verified (for exports and tests).
+    pub fn read_blob(&self, digest: &str) -> Result<Vec<u8>> {
+        self.blobs.read(digest)
+    }
+
+    /// Opens a blob, verified at its end.
+    pub fn open_blob(&self, digest: &str) -> Result<impl Read + use<>> {
+        self.blobs.open(digest)
+    }
+
+    /// Every stored blob's digest.
+    pub fn blob_digests(&self) -> Result<Vec<String>> {
+        self.blobs.list()
+    }
+}
