@@ -620,3 +620,33 @@ fn mount_counts_are_shared_between_processes() {
     assert_eq!(t.store.unmount("shared", false).expect("unmount"), 0);
     assert_eq!(mounts_under(&t.graph()), 0);
 }
+
+#[test]
+fn a_failed_container_create_leaves_nothing() {
+    if !ready() {
+        return;
+    }
+    let t = T::new("overlay");
+    let e = t
+        .store
+        .create_container("c2", Some("no-such-image"))
+        .expect_err("unknown image");
+    assert!(matches!(e, StorageError::ImageNotKnown(_)), "{e}");
+    assert!(matches!(
+        t.store.create_container("../escape", None),
+        Err(StorageError::ContainerNotKnown(_))
+    ));
+    assert_eq!(
+        fs::read_dir(t.graph().join("containers"))
+            .expect("dir")
+            .count(),
+        0
+    );
+    assert!(t.store.containers().expect("list").is_empty());
+    // An image-less container layer works (rootfs-from-scratch containers).
+    t.store.create_container("empty", None).expect("empty");
+    let root = t.store.mount("empty").expect("mount");
+    assert_eq!(fs::read_dir(&root).expect("root").count(), 0);
+    t.store.delete_container("empty").expect("delete");
+    assert_eq!(mounts_under(&t.graph()), 0);
+}
