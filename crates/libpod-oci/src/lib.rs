@@ -1,5 +1,43 @@
-//! OCI execution for libpod-rs: runtime bundles generated with `oci-spec`, and runc or crun
-//! driven through conmon.
+//! OCI execution for libpod-rs: a container's configuration becomes an OCI runtime bundle
+//! (`config.json`, generated with `oci-spec`), and the OCI runtime (runc or crun) is driven
+//! through conmon, as libpod does.
 //!
-//! Filled by issue 5. Today this crate holds nothing but this statement of purpose; it depends
-//! on nothing of ours.
+//! - [`generate`] builds the spec from a [`ContainerSpec`]: podman's entrypoint/command rules,
+//!   environment, user and groups resolved in the image's own /etc files, default mounts,
+//!   capabilities and masked paths, the containers seccomp profile converted to OCI form,
+//!   rlimits capped at the host's hard limits, cgroup limits.
+//! - [`OciRuntime`] is how a runtime is invoked; [`RuncCompatible`] serves runc and crun (crun
+//!   wrapped on hybrid-cgroup hosts, with the reason in [`OciRuntime::note`]).
+//! - [`Executor`] creates containers under conmon (sync and start pipes), starts, inspects,
+//!   signals, stops (signal, then SIGKILL after the timeout), pauses, deletes and execs, and
+//!   waits for exits with inotify and a pidfd, never a sleep loop.
+//!
+//! Invariants: runtime state lives under the runtime root we pass (`--root`), never the
+//! host's default; a failed create deletes whatever the runtime made; errors carry the
+//! runtime's own message, and [`OciError::exit_code`] gives podman's exit codes (126, 127).
+
+mod attach;
+mod conmon;
+mod error;
+mod logs;
+mod runtime;
+mod seccomp;
+mod spec;
+mod types;
+mod user;
+
+pub use attach::{attach, connect_attach};
+pub use conmon::{
+    ContainerPaths, CreateOptions, Created, Executor, pid_alive, read_exit_code, wait_exit,
+};
+pub use error::{OciError, Result};
+pub use logs::{parse_log, read_log};
+pub use runtime::{OciRuntime, RuncCompatible, cgroup_version, hybrid_cgroups};
+pub use spec::{
+    DEFAULT_CAPABILITIES, DEFAULT_PATH, default_cgroup_path, environment, generate, process_args,
+    write_bundle,
+};
+pub use types::{
+    ContainerSpec, ImageDefaults, Limits, LogLine, Namespace, RuntimeState, UserMount,
+};
+pub use user::{ResolvedUser, resolve_user};

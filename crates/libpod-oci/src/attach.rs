@@ -1,0 +1,94 @@
+//! Attaching to a running container through conmon's attach socket (`<bundle>/attach`,
+//! SOCK_SEQPACKET): each packet conmon sends starts with a stream byte (2 stdout, 3 stderr);
+//! bytes written to the socket go to the container's stdin when it was created with one.
+
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::Path;
+
+use nix::fcntl::OFlag;
+use nix::sys::socket::{
+    AddressFamily, MsgFlags, SockFlag, SockType, UnixAddr, connect, recv, send, socket,
+};
+
+use crate::error::{OciError, Result};
+
+const STDOUT: u8 = 2;
+const STDERR: u8 = 3;
+
+fn sys(op: &str) -> impl FnOnce(nix::Error) -> OciError + '_ {
+    move |source| OciError::Sys {
+        op: op.to_string(),
+        source,
+    }
+}
+
+/// Connects to a container's attach socket. The bundle path can be longer than a socket
+/// address allows, so the connection goes through `/proc/self/fd/<bundle dir>/attach`.
+pub fn connect_attach(bundle: &Path) -> Result<OwnedFd> {
+    let dir = nix::fcntl::open(
+        bundle,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(sys("open the bundle"))?;
+    let sock = socket(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .map_err(sys("socket"))?;
+    let addr = UnixAddr::new(format!("/proc/self/fd/{}/attach", dir.as_raw_fd()).as_str())
+        .map_err(sys("attach address"))?;
+    connect(sock.as_raw_fd(), &addr).map_err(sys("connect to the attach socket"))?;
+    Ok(sock)
+}
+
+/// Copies the container's output to `stdout` and `stderr` until it closes the socket (the
+/// container exited); `stdin`, if given, is forwarded from another thread.
+pub fn attach(
+    bundle: &Path,
+    stdin: Option<Box<dyn Read + Send>>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<()> {
+    let sock = connect_attach(bundle)?;
+    if let Some(mut input) = stdin {
+        let w = sock.try_clone().map_err(|e| OciError::Io {
+            path: bundle.join("attach"),
+            source: e,
+        })?;
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = input.read(&mut buf) {
+                if n == 0 || send(w.as_raw_fd(), &buf[..n], MsgFlags::empty()).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    let mut buf = vec![0u8; 8193];
+    loop {
+        let n = match recv(sock.as_raw_fd(), &mut buf, MsgFlags::empty()) {
+            Ok(n) => n,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(sys("read from the attach socket")(e)),
+        };
+        if n == 0 {
+            break;
+        }
+        let out: &mut dyn Write = match buf[0] {
+            STDOUT => &mut *stdout,
+            STDERR => &mut *stderr,
+            _ => continue,
+        };
+        out.write_all(&buf[1..n])
+            .and_then(|_| out.flush())
+            .map_err(|e| OciError::Io {
+                path: "<attach output>".into(),
+                source: e,
+            })?;
+    }
+    Ok(())
+}

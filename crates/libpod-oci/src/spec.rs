@@ -1,0 +1,477 @@
+//! Generating a container's OCI runtime spec (`config.json`) with `oci-spec`, as podman does:
+//! entrypoint and command rules, environment, user from the image's own files, default mounts
+//! and capabilities, masked paths, seccomp, rlimits capped at the host's, cgroup limits.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use nix::sys::resource::{Resource, getrlimit};
+use oci_spec::runtime::{
+    Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxCpuBuilder, LinuxDeviceCgroupBuilder,
+    LinuxMemoryBuilder, LinuxNamespace, LinuxNamespaceBuilder, LinuxNamespaceType,
+    LinuxPidsBuilder, LinuxResourcesBuilder, Mount, MountBuilder, PosixRlimitBuilder,
+    PosixRlimitType, ProcessBuilder, RootBuilder, Spec, SpecBuilder, UserBuilder,
+    get_default_maskedpaths, get_default_readonly_paths,
+};
+
+use crate::error::{OciError, Result};
+use crate::types::{ContainerSpec, Namespace, UserMount};
+use crate::user::resolve_user;
+
+/// podman's default capabilities (containers.conf `default_capabilities`).
+pub const DEFAULT_CAPABILITIES: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SETFCAP",
+    "CAP_SETGID",
+    "CAP_SETPCAP",
+    "CAP_SETUID",
+    "CAP_SYS_CHROOT",
+];
+
+/// Every capability, for privileged containers.
+const ALL_CAPABILITIES: &[&str] = &[
+    "CAP_AUDIT_CONTROL",
+    "CAP_AUDIT_READ",
+    "CAP_AUDIT_WRITE",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_KILL",
+    "CAP_LEASE",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_MAC_ADMIN",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MKNOD",
+    "CAP_NET_ADMIN",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_RAW",
+    "CAP_PERFMON",
+    "CAP_SETFCAP",
+    "CAP_SETGID",
+    "CAP_SETPCAP",
+    "CAP_SETUID",
+    "CAP_SYSLOG",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_NICE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_WAKE_ALARM",
+];
+
+/// podman's default PATH.
+pub const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+fn spec_err(e: impl std::fmt::Display) -> OciError {
+    OciError::Spec(e.to_string())
+}
+
+/// The process arguments, by podman's rules: the entrypoint (given, else the image's), then the
+/// command (given, else the image's, unless an entrypoint was given).
+pub fn process_args(spec: &ContainerSpec) -> Result<Vec<String>> {
+    let entrypoint = spec
+        .entrypoint
+        .clone()
+        .or_else(|| spec.image.entrypoint.clone())
+        .unwrap_or_default();
+    let cmd = if !spec.command.is_empty() {
+        spec.command.clone()
+    } else if spec.entrypoint.is_some() {
+        Vec::new()
+    } else {
+        spec.image.cmd.clone().unwrap_or_default()
+    };
+    let args: Vec<String> = entrypoint.into_iter().chain(cmd).collect();
+    if args.is_empty() || args[0].is_empty() {
+        return Err(OciError::NoCommand);
+    }
+    Ok(args)
+}
+
+/// Image environment, then the user's, by key; PATH, HOSTNAME, HOME and `container` filled in.
+pub fn environment(spec: &ContainerSpec, hostname: &str, home: &str) -> Vec<String> {
+    let mut env: Vec<String> = Vec::new();
+    let mut set = |kv: &str| {
+        let key = kv.split_once('=').map_or(kv, |(k, _)| k);
+        env.retain(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) != key);
+        env.push(kv.to_string());
+    };
+    for kv in spec.image.env.iter().chain(&spec.env) {
+        set(kv);
+    }
+    let has = |env: &[String], k: &str| env.iter().any(|e| e.starts_with(&format!("{k}=")));
+    let mut defaults = vec![
+        DEFAULT_PATH.to_string(),
+        "container=podman".to_string(),
+        format!("HOSTNAME={hostname}"),
+        format!("HOME={home}"),
+    ];
+    if spec.terminal {
+        defaults.push("TERM=xterm".to_string());
+    }
+    for d in defaults {
+        let key = d.split_once('=').map_or(d.as_str(), |(k, _)| k).to_string();
+        if !has(&env, &key) {
+            env.push(d);
+        }
+    }
+    env
+}
+
+fn caps(names: &[&str]) -> HashSet<Capability> {
+    names
+        .iter()
+        .filter_map(|n| serde_json::from_value(serde_json::json!(n)).ok())
+        .collect()
+}
+
+fn mount(dest: &str, typ: &str, source: impl Into<PathBuf>, options: &[&str]) -> Result<Mount> {
+    MountBuilder::default()
+        .destination(dest)
+        .typ(typ)
+        .source(source.into())
+        .options(options.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        .build()
+        .map_err(spec_err)
+}
+
+fn namespace(typ: LinuxNamespaceType, ns: &Namespace) -> Result<Option<LinuxNamespace>> {
+    match ns {
+        Namespace::Host => Ok(None),
+        Namespace::Private => Ok(Some(
+            LinuxNamespaceBuilder::default()
+                .typ(typ)
+                .build()
+                .map_err(spec_err)?,
+        )),
+        Namespace::Path(p) => Ok(Some(
+            LinuxNamespaceBuilder::default()
+                .typ(typ)
+                .path(p.clone())
+                .build()
+                .map_err(spec_err)?,
+        )),
+    }
+}
+
+/// The host's hard limit for a resource (what a container may be given at most).
+fn host_hard_limit(r: Resource) -> u64 {
+    getrlimit(r).map(|(_, hard)| hard).unwrap_or(1024)
+}
+
+/// The default cgroup path of a container under cgroupfs; its own parent, apart from podman's.
+pub fn default_cgroup_path(id: &str) -> String {
+    format!("/libpod_rs_parent/libpod-rs-{id}")
+}
+
+/// Builds the spec for `spec`.
+pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
+    let args = process_args(spec)?;
+    let user_spec = spec
+        .user
+        .clone()
+        .or_else(|| spec.image.user.clone())
+        .unwrap_or_default();
+    let user = resolve_user(&spec.rootfs, &user_spec)?;
+    let hostname = spec
+        .hostname
+        .clone()
+        .unwrap_or_else(|| spec.id.chars().take(12).collect());
+    let env = environment(spec, &hostname, &user.home);
+    let cwd = spec
+        .workdir
+        .clone()
+        .or_else(|| spec.image.working_dir.clone())
+        .filter(|w| !w.is_empty())
+        .unwrap_or_else(|| "/".into());
+    if !cwd.starts_with('/') {
+        return Err(OciError::Spec(format!(
+            "working directory {cwd:?} must be absolute"
+        )));
+    }
+
+    let cap_names: Vec<&str> = if spec.privileged {
+        ALL_CAPABILITIES.to_vec()
+    } else {
+        DEFAULT_CAPABILITIES.to_vec()
+    };
+    let capset = caps(&cap_names);
+    let capabilities = LinuxCapabilitiesBuilder::default()
+        .bounding(capset.clone())
+        .effective(capset.clone())
+        .permitted(capset)
+        // The builder's defaults would add inheritable and ambient capabilities outside the
+        // bounding set, which the kernel refuses; podman grants none.
+        .inheritable(HashSet::new())
+        .ambient(HashSet::new())
+        .build()
+        .map_err(spec_err)?;
+    let mut rlimits = Vec::new();
+    for (typ, res, want) in [
+        (
+            PosixRlimitType::RlimitNofile,
+            Resource::RLIMIT_NOFILE,
+            1_048_576u64,
+        ),
+        (
+            PosixRlimitType::RlimitNproc,
+            Resource::RLIMIT_NPROC,
+            4_194_304u64,
+        ),
+    ] {
+        // Raising a limit above the host's hard limit fails ("error setting rlimit"): cap it.
+        let v = want.min(host_hard_limit(res));
+        rlimits.push(
+            PosixRlimitBuilder::default()
+                .typ(typ)
+                .soft(v)
+                .hard(v)
+                .build()
+                .map_err(spec_err)?,
+        );
+    }
+    let mut ouser = UserBuilder::default().uid(user.uid).gid(user.gid);
+    if !user.additional_gids.is_empty() {
+        ouser = ouser.additional_gids(user.additional_gids.clone());
+    }
+    let process = ProcessBuilder::default()
+        .terminal(spec.terminal)
+        .user(ouser.build().map_err(spec_err)?)
+        .args(args)
+        .env(env)
+        .cwd(cwd)
+        .capabilities(capabilities)
+        .rlimits(rlimits)
+        .no_new_privileges(false)
+        .build()
+        .map_err(spec_err)?;
+
+    let mut mounts = vec![
+        mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])?,
+        mount(
+            "/dev",
+            "tmpfs",
+            "tmpfs",
+            &["nosuid", "strictatime", "mode=755", "size=65536k"],
+        )?,
+        mount(
+            "/dev/pts",
+            "devpts",
+            "devpts",
+            &[
+                "nosuid",
+                "noexec",
+                "newinstance",
+                "ptmxmode=0666",
+                "mode=0620",
+                "gid=5",
+            ],
+        )?,
+        mount(
+            "/dev/shm",
+            "tmpfs",
+            "shm",
+            &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+        )?,
+        mount(
+            "/dev/mqueue",
+            "mqueue",
+            "mqueue",
+            &["nosuid", "noexec", "nodev"],
+        )?,
+    ];
+    // sysfs can only be mounted fresh in a network namespace of the container's own.
+    if spec.network == Namespace::Private {
+        mounts.push(mount(
+            "/sys",
+            "sysfs",
+            "sysfs",
+            &["nosuid", "noexec", "nodev", "ro"],
+        )?);
+    } else {
+        mounts.push(mount(
+            "/sys",
+            "bind",
+            "/sys",
+            &["rbind", "nosuid", "noexec", "nodev", "ro"],
+        )?);
+    }
+    mounts.push(mount(
+        "/sys/fs/cgroup",
+        "cgroup",
+        "cgroup",
+        &["nosuid", "noexec", "nodev", "relatime", "ro"],
+    )?);
+    for (host, dest) in &spec.etc_files {
+        mounts.push(mount(dest, "bind", host.clone(), &["bind", "rprivate"])?);
+    }
+    for m in &spec.mounts {
+        match m {
+            UserMount::Bind {
+                source,
+                destination,
+                read_only,
+            } => {
+                if !source.is_absolute() || !destination.starts_with('/') {
+                    return Err(OciError::Spec(format!(
+                        "bind mount {}:{destination} needs absolute paths",
+                        source.display()
+                    )));
+                }
+                let mut o = vec!["rbind", "rprivate"];
+                if *read_only {
+                    o.push("ro");
+                }
+                mounts.push(mount(destination, "bind", source.clone(), &o)?);
+            }
+            UserMount::Tmpfs {
+                destination,
+                options,
+            } => {
+                if !destination.starts_with('/') {
+                    return Err(OciError::Spec(format!(
+                        "tmpfs mount {destination} needs an absolute path"
+                    )));
+                }
+                let mut o: Vec<&str> = vec!["nosuid", "nodev"];
+                o.extend(options.iter().map(String::as_str));
+                mounts.push(mount(destination, "tmpfs", "tmpfs", &o)?);
+            }
+        }
+    }
+
+    let mut namespaces = vec![
+        LinuxNamespaceBuilder::default()
+            .typ(LinuxNamespaceType::Mount)
+            .build()
+            .map_err(spec_err)?,
+    ];
+    for (typ, ns) in [
+        (LinuxNamespaceType::Pid, &spec.pid),
+        (LinuxNamespaceType::Ipc, &spec.ipc),
+        (LinuxNamespaceType::Uts, &spec.uts),
+        (LinuxNamespaceType::Network, &spec.network),
+    ] {
+        if let Some(n) = namespace(typ, ns)? {
+            namespaces.push(n);
+        }
+    }
+    let devices = if spec.privileged {
+        vec![
+            LinuxDeviceCgroupBuilder::default()
+                .allow(true)
+                .access("rwm")
+                .build()
+                .map_err(spec_err)?,
+        ]
+    } else {
+        vec![
+            LinuxDeviceCgroupBuilder::default()
+                .allow(false)
+                .access("rwm")
+                .build()
+                .map_err(spec_err)?,
+        ]
+    };
+    let mut resources = LinuxResourcesBuilder::default().devices(devices);
+    if let Some(m) = spec.limits.memory {
+        resources = resources.memory(
+            LinuxMemoryBuilder::default()
+                .limit(m)
+                .build()
+                .map_err(spec_err)?,
+        );
+    }
+    if let Some(p) = spec.limits.pids {
+        resources = resources.pids(
+            LinuxPidsBuilder::default()
+                .limit(p)
+                .build()
+                .map_err(spec_err)?,
+        );
+    }
+    if let Some(s) = spec.limits.cpu_shares {
+        resources = resources.cpu(
+            LinuxCpuBuilder::default()
+                .shares(s)
+                .build()
+                .map_err(spec_err)?,
+        );
+    }
+    let mut linux = LinuxBuilder::default()
+        .namespaces(namespaces)
+        .resources(resources.build().map_err(spec_err)?)
+        .cgroups_path(PathBuf::from(
+            spec.cgroup_path
+                .clone()
+                .unwrap_or_else(|| default_cgroup_path(&spec.id)),
+        ));
+    if spec.privileged {
+        // The builder would otherwise fill in the default masked and read-only paths.
+        linux = linux
+            .masked_paths(Vec::<String>::new())
+            .readonly_paths(Vec::<String>::new());
+    } else {
+        linux = linux
+            .masked_paths(get_default_maskedpaths())
+            .readonly_paths(get_default_readonly_paths());
+        if let Some(p) = &spec.seccomp_profile {
+            let granted: Vec<String> = cap_names.iter().map(|s| s.to_string()).collect();
+            linux = linux.seccomp(crate::seccomp::load_profile(p, &granted)?);
+        }
+    }
+    let mut b = SpecBuilder::default()
+        .version("1.0.2-dev")
+        .root(
+            RootBuilder::default()
+                .path(spec.rootfs.clone())
+                .readonly(spec.read_only)
+                .build()
+                .map_err(spec_err)?,
+        )
+        .process(process)
+        .mounts(mounts)
+        .linux(linux.build().map_err(spec_err)?);
+    if spec.uts != Namespace::Host {
+        b = b.hostname(hostname);
+    }
+    if !spec.annotations.is_empty() {
+        b = b.annotations(
+            spec.annotations
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<HashMap<_, _>>(),
+        );
+    }
+    b.build().map_err(spec_err)
+}
+
+/// Writes `config.json` into `bundle`.
+pub fn write_bundle(bundle: &Path, spec: &Spec) -> Result<()> {
+    std::fs::create_dir_all(bundle).map_err(crate::error::io(bundle))?;
+    spec.save(bundle.join("config.json")).map_err(|e| {
+        OciError::Spec(format!(
+            "writing {}: {e}",
+            bundle.join("config.json").display()
+        ))
+    })
+}

@@ -1,0 +1,134 @@
+//! Plain data: what a container asks of the OCI layer (ground floor).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// What the image says containers run (filled from the storage layer by libpod).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageDefaults {
+    /// Entrypoint.
+    pub entrypoint: Option<Vec<String>>,
+    /// Command.
+    pub cmd: Option<Vec<String>>,
+    /// Environment.
+    pub env: Vec<String>,
+    /// Working directory.
+    pub working_dir: Option<String>,
+    /// User.
+    pub user: Option<String>,
+}
+
+/// A mount the user asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserMount {
+    /// A host path bound into the container.
+    Bind {
+        /// Host path.
+        source: PathBuf,
+        /// Container path.
+        destination: String,
+        /// Read-only.
+        read_only: bool,
+    },
+    /// A tmpfs.
+    Tmpfs {
+        /// Container path.
+        destination: String,
+        /// Mount options (`size=64m`, `mode=1777`).
+        options: Vec<String>,
+    },
+}
+
+/// How a container gets one kind of namespace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Namespace {
+    /// A new one.
+    #[default]
+    Private,
+    /// The host's.
+    Host,
+    /// An existing one, by path (another container's, a pod's, a bind-mounted netns).
+    Path(PathBuf),
+}
+
+/// Resource limits.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Memory in bytes.
+    pub memory: Option<i64>,
+    /// Most pids.
+    pub pids: Option<i64>,
+    /// CPU weight (cgroup v1 shares).
+    pub cpu_shares: Option<u64>,
+}
+
+/// Everything needed to generate a container's OCI runtime spec.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerSpec {
+    /// Container ID.
+    pub id: String,
+    /// The mounted root filesystem.
+    pub rootfs: PathBuf,
+    /// Image defaults.
+    pub image: ImageDefaults,
+    /// Entrypoint override.
+    pub entrypoint: Option<Vec<String>>,
+    /// Command (replaces the image's when not empty).
+    pub command: Vec<String>,
+    /// Environment, `KEY=value`, over the image's.
+    pub env: Vec<String>,
+    /// Working directory override.
+    pub workdir: Option<String>,
+    /// User override (`name`, `uid`, `name:group`, `uid:gid`).
+    pub user: Option<String>,
+    /// Hostname (default: the first 12 characters of the ID).
+    pub hostname: Option<String>,
+    /// Allocate a terminal.
+    pub terminal: bool,
+    /// User mounts.
+    pub mounts: Vec<UserMount>,
+    /// Files bound over `/etc/hosts`, `/etc/resolv.conf`, `/etc/hostname`: (host file, container path).
+    pub etc_files: Vec<(PathBuf, String)>,
+    /// Network namespace.
+    pub network: Namespace,
+    /// IPC namespace.
+    pub ipc: Namespace,
+    /// UTS namespace.
+    pub uts: Namespace,
+    /// PID namespace.
+    pub pid: Namespace,
+    /// All capabilities, all devices, no seccomp, no masked paths.
+    pub privileged: bool,
+    /// Read-only root filesystem.
+    pub read_only: bool,
+    /// Resource limits.
+    pub limits: Limits,
+    /// cgroup path (cgroupfs: an absolute path under each hierarchy).
+    pub cgroup_path: Option<String>,
+    /// Seccomp profile in the containers (Docker) format.
+    pub seccomp_profile: Option<PathBuf>,
+    /// Annotations.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// The runtime's view of a container (`runc state`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuntimeState {
+    /// `created`, `running`, `paused`, `stopped`.
+    pub status: String,
+    /// Its init process, when it has one.
+    pub pid: Option<u32>,
+}
+
+/// One line of a container's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// RFC 3339 timestamp as conmon wrote it.
+    pub time: String,
+    /// `stdout` or `stderr`.
+    pub stream: String,
+    /// The text, without its newline; partial lines are joined.
+    pub text: String,
+}
