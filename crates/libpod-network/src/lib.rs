@@ -1,4 +1,28 @@
-//! Networking for libpod-rs: network namespaces and CNI plugin chains, with port mappings.
+//! Networking for libpod-rs: network namespaces and CNI plugin chains, as libpod does it
+//! through ocicni.
 //!
-//! Filled by issue 6. Today this crate holds nothing but this statement of purpose; it depends
-//! on nothing of ours.
+//! A container (or pod) gets a network namespace bind-mounted under the run dir, so it
+//! outlives the process that made it and is joined by path in the OCI spec
+//! ([`create_netns`], [`remove_netns`]). [`NetworkManager`] loads `.conflist` and `.conf`
+//! files in CNI's order (a malformed one is reported with its file and skipped), writes the
+//! default bridge network when none exists (`rpod`, 10.131.0.0/16 by default: not podman's),
+//! creates and removes bridge networks, and runs plugin chains as libcni does: per-plugin
+//! config, `prevResult` chaining, `runtimeConfig` for declared capabilities (port mappings),
+//! CHECK, and DEL in reverse from the cached ADD result.
+//!
+//! Invariants: a failed ADD is undone (DEL of the chain) and leaves no veth, address or rule;
+//! every attachment is cached until its DEL succeeds, so teardown works from what was set up
+//! and a network in use cannot be removed; plugin errors carry the plugin's own message.
+
+mod cni;
+mod config;
+mod error;
+mod manager;
+mod netns;
+mod types;
+
+pub use config::{Subnet, parse_file};
+pub use error::{NetworkError, Result};
+pub use manager::NetworkManager;
+pub use netns::{create_netns, is_netns, remove_netns};
+pub use types::{Attachment, Network, NetworkCreate, PortMapping, Request};

@@ -1,0 +1,234 @@
+//! Running a network's plugin chain as libcni does: each plugin gets its own config with the
+//! list's `cniVersion` and `name`, the previous plugin's result as `prevResult` (on ADD) or
+//! the cached final result (on CHECK and DEL), and the `runtimeConfig` entries its
+//! `capabilities` ask for; DEL runs in reverse. A failed ADD is undone by a DEL of the chain.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::error::{NetworkError, Result};
+use crate::types::{Attachment, Network, PortMapping};
+
+/// One invocation's environment.
+#[derive(Debug, Clone)]
+pub(crate) struct Invocation<'a> {
+    pub container_id: &'a str,
+    pub netns: &'a Path,
+    pub ifname: &'a str,
+    pub plugin_dirs: &'a [PathBuf],
+}
+
+fn find_plugin(dirs: &[PathBuf], typ: &str) -> Result<PathBuf> {
+    if typ.contains('/') {
+        return Err(NetworkError::Invalid {
+            what: format!("plugin type {typ:?}"),
+            message: "must be a plain name".into(),
+        });
+    }
+    dirs.iter()
+        .map(|d| d.join(typ))
+        .find(|p| p.is_file())
+        .ok_or_else(|| NetworkError::PluginNotFound {
+            plugin: typ.to_string(),
+            dirs: dirs.to_vec(),
+        })
+}
+
+/// The `runtimeConfig` a plugin asks for through its `capabilities`.
+fn runtime_config(plugin: &Value, ports: &[PortMapping]) -> Option<Value> {
+    let caps = plugin["capabilities"].as_object()?;
+    let mut rc = serde_json::Map::new();
+    if caps.get("portMappings").and_then(Value::as_bool) == Some(true) && !ports.is_empty() {
+        let mut list = Vec::new();
+        for p in ports {
+            for i in 0..p.range.max(1) {
+                let mut m = json!({"hostPort": p.host_port + i, "containerPort": p.container_port + i, "protocol": p.protocol});
+                if !p.host_ip.is_empty() {
+                    m["hostIP"] = json!(p.host_ip);
+                }
+                list.push(m);
+            }
+        }
+        rc.insert("portMappings".into(), json!(list));
+    }
+    (!rc.is_empty()).then_some(Value::Object(rc))
+}
+
+fn run_plugin(
+    net: &Network,
+    plugin: &Value,
+    command: &str,
+    inv: &Invocation<'_>,
+    prev: Option<&Value>,
+    ports: &[PortMapping],
+) -> Result<Option<Value>> {
+    let typ = plugin["type"].as_str().unwrap_or_default().to_string();
+    let path = find_plugin(inv.plugin_dirs, &typ)?;
+    let mut conf = plugin.clone();
+    conf["cniVersion"] = json!(net.cni_version);
+    conf["name"] = json!(net.name);
+    if let Some(p) = prev {
+        conf["prevResult"] = p.clone();
+    }
+    if let Some(rc) = runtime_config(plugin, ports) {
+        conf["runtimeConfig"] = rc;
+    }
+    let cni_path = std::env::join_paths(inv.plugin_dirs).map_err(|e| NetworkError::Invalid {
+        what: "CNI plugin dirs".into(),
+        message: e.to_string(),
+    })?;
+    let mut child = Command::new(&path)
+        .env_clear()
+        .env("CNI_COMMAND", command)
+        .env("CNI_CONTAINERID", inv.container_id)
+        .env("CNI_NETNS", inv.netns)
+        .env("CNI_IFNAME", inv.ifname)
+        .env("CNI_PATH", cni_path)
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| NetworkError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(conf.to_string().as_bytes());
+    }
+    let out = child.wait_with_output().map_err(|e| NetworkError::Io {
+        path: path.clone(),
+        source: e,
+    })?;
+    if out.status.success() {
+        if command != "ADD" {
+            return Ok(None);
+        }
+        let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| NetworkError::Plugin {
+            plugin: typ.clone(),
+            command: command.into(),
+            network: net.name.clone(),
+            code: 0,
+            message: format!("unreadable result: {e}"),
+        })?;
+        return Ok(Some(v));
+    }
+    // A failing plugin prints a CNI error object on stdout; fall back to its stderr.
+    let (code, message) = match serde_json::from_slice::<Value>(&out.stdout) {
+        Ok(v) if v["msg"].is_string() => {
+            let mut m = v["msg"].as_str().unwrap_or_default().to_string();
+            if let Some(d) = v["details"].as_str().filter(|d| !d.is_empty()) {
+                m = format!("{m}: {d}");
+            }
+            (v["code"].as_i64().unwrap_or(0), m)
+        }
+        _ => (
+            i64::from(out.status.code().unwrap_or(-1)),
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ),
+    };
+    Err(NetworkError::Plugin {
+        plugin: typ,
+        command: command.into(),
+        network: net.name.clone(),
+        code,
+        message,
+    })
+}
+
+/// ADD through the chain; on failure, DEL the chain (every plugin, in reverse) and fail.
+pub(crate) fn add(net: &Network, inv: &Invocation<'_>, ports: &[PortMapping]) -> Result<Value> {
+    let mut prev: Option<Value> = None;
+    for plugin in &net.plugins {
+        match run_plugin(net, plugin, "ADD", inv, prev.as_ref(), ports) {
+            Ok(Some(r)) => prev = Some(r),
+            Ok(None) => {}
+            Err(e) => {
+                let _ = del(net, inv, prev.as_ref(), ports);
+                return Err(e);
+            }
+        }
+    }
+    prev.ok_or_else(|| NetworkError::Plugin {
+        plugin: net.driver(),
+        command: "ADD".into(),
+        network: net.name.clone(),
+        code: 0,
+        message: "no result".into(),
+    })
+}
+
+/// DEL through the chain in reverse, with the cached result; every plugin runs, the first
+/// error is returned.
+pub(crate) fn del(
+    net: &Network,
+    inv: &Invocation<'_>,
+    cached: Option<&Value>,
+    ports: &[PortMapping],
+) -> Result<()> {
+    let mut first = None;
+    for plugin in net.plugins.iter().rev() {
+        if let Err(e) = run_plugin(net, plugin, "DEL", inv, cached, ports) {
+            first.get_or_insert(e);
+        }
+    }
+    first.map_or(Ok(()), Err)
+}
+
+/// CHECK through the chain with the cached result.
+pub(crate) fn check(
+    net: &Network,
+    inv: &Invocation<'_>,
+    cached: &Value,
+    ports: &[PortMapping],
+) -> Result<()> {
+    for plugin in &net.plugins {
+        run_plugin(net, plugin, "CHECK", inv, Some(cached), ports)?;
+    }
+    Ok(())
+}
+
+/// What a result says about the container's interface (0.4.0 and 1.0.0 results alike).
+pub(crate) fn attachment(network: &str, ifname: &str, result: &Value) -> Attachment {
+    let ifaces = result["interfaces"].as_array().cloned().unwrap_or_default();
+    let idx = ifaces
+        .iter()
+        .position(|i| i["name"] == ifname && i["sandbox"].as_str().is_some_and(|s| !s.is_empty()));
+    let mut a = Attachment {
+        network: network.into(),
+        interface: ifname.into(),
+        ..Default::default()
+    };
+    if let Some(i) = idx {
+        a.mac = ifaces[i]["mac"].as_str().map(String::from);
+    }
+    for ip in result["ips"].as_array().into_iter().flatten() {
+        let mine = match (ip["interface"].as_u64(), idx) {
+            (Some(n), Some(i)) => n as usize == i,
+            _ => true,
+        };
+        if mine {
+            if let Some(addr) = ip["address"].as_str() {
+                a.addresses.push(addr.to_string());
+            }
+            if a.gateway.is_none() {
+                a.gateway = ip["gateway"].as_str().map(String::from);
+            }
+        }
+    }
+    a.dns = result["dns"]["nameservers"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    a
+}

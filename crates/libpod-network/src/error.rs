@@ -1,0 +1,89 @@
+//! Errors of the network layer (ground floor).
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong with namespaces and CNI networks.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    /// A file or directory could not be used.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A network config file is malformed (reported; the file is skipped when listing).
+    #[error("network config {file}: {message}")]
+    BadConfig {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// No such network.
+    #[error("network {0} not found")]
+    NoSuchNetwork(String),
+    /// A network with this name exists.
+    #[error("network name {0} already used; choose another or remove it first")]
+    NetworkExists(String),
+    /// The network still has containers.
+    #[error("network {name} is being used by container(s) {}; remove them first", containers.join(", "))]
+    NetworkInUse {
+        /// The network.
+        name: String,
+        /// Containers attached to it.
+        containers: Vec<String>,
+    },
+    /// A value given for a network is not valid.
+    #[error("{what}: {message}")]
+    Invalid {
+        /// The thing.
+        what: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A CNI plugin binary is missing.
+    #[error("CNI plugin {plugin} not found in {}; install containernetworking-plugins (`cargo xtask setup`)", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "))]
+    PluginNotFound {
+        /// The plugin type.
+        plugin: String,
+        /// Dirs searched.
+        dirs: Vec<PathBuf>,
+    },
+    /// A CNI plugin failed; its own message.
+    #[error("plugin {plugin} ({command}) on network {network} failed with code {code}: {message}")]
+    Plugin {
+        /// The plugin type.
+        plugin: String,
+        /// ADD, CHECK or DEL.
+        command: String,
+        /// The network.
+        network: String,
+        /// The plugin's error code (or exit status).
+        code: i64,
+        /// The plugin's message and details (or its stderr).
+        message: String,
+    },
+    /// A namespace operation failed.
+    #[error("{op} {path}: {source}")]
+    Netns {
+        /// What was done.
+        op: &'static str,
+        /// The namespace file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: nix::Error,
+    },
+}
+
+/// This crate's result type.
+pub type Result<T> = std::result::Result<T, NetworkError>;
+
+/// Attaches a path to an I/O error.
+pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> NetworkError {
+    let path = path.into();
+    move |source| NetworkError::Io { path, source }
+}
