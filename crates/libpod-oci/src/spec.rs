@@ -451,7 +451,9 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
         .process(process)
         .mounts(mounts)
         .linux(linux.build().map_err(spec_err)?);
-    if spec.uts != Namespace::Host {
+    // Only a UTS namespace of the container's own gets its hostname: setting one in a joined
+    // namespace would rename the host or every other member of a pod.
+    if spec.uts == Namespace::Private {
         b = b.hostname(hostname);
     }
     if !spec.annotations.is_empty() {
@@ -462,7 +464,12 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
                 .collect::<HashMap<_, _>>(),
         );
     }
-    b.build().map_err(spec_err)
+    let mut out = b.build().map_err(spec_err)?;
+    if spec.uts != Namespace::Private {
+        // The builder's default hostname ("youki") would otherwise be set in the joined namespace.
+        out.set_hostname(None);
+    }
+    Ok(out)
 }
 
 /// Writes `config.json` into `bundle`.

@@ -605,6 +605,13 @@ fn generated_spec_has_podman_defaults() {
             .iter()
             .any(|n| n["type"] == "network")
     );
+    s.uts = Namespace::Path("/proc/1/ns/uts".into());
+    let spec = serde_json::to_value(libpod_oci::generate(&s).expect("spec")).expect("json");
+    assert!(
+        spec["hostname"].is_null(),
+        "no hostname in a joined UTS namespace: {}",
+        spec["hostname"]
+    );
 }
 
 #[test]

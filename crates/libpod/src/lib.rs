@@ -1,8 +1,25 @@
 //! libpod-rs: run OCI containers and pods on a Linux host.
 //!
-//! This crate is the thin facade a Rust program embeds: it re-exports the layers and, as later
-//! issues land, composes them into a `Runtime` (see `docs/ARCHITECTURE.md`). It wires and
-//! sequences; the layers do the work.
+//! This crate is the facade a Rust program embeds. It composes the layers (configuration,
+//! locks, state, storage, OCI execution, networking) into a [`Runtime`]; it wires and
+//! sequences, the layers do the work. A runtime is built as libpod's `NewRuntime` builds one
+//! (storage, OCI runtime, directories, locks, networking, state, then the alive check, with a
+//! refresh after a reboot), owns containers and pods, reports [`Info`], and shuts down once.
+//!
+//! ```no_run
+//! use libpod::{ContainerOptions, Runtime};
+//! let rt = Runtime::builder().build()?;
+//! let ctr = rt.create_container(ContainerOptions {
+//!     image: "busybox".into(),
+//!     command: vec!["echo".into(), "hello".into()],
+//!     ..Default::default()
+//! })?;
+//! ctr.start()?;
+//! assert_eq!(ctr.wait()?, 0);
+//! ctr.remove(false)?;
+//! rt.shutdown(false)?;
+//! # Ok::<(), libpod::LibpodError>(())
+//! ```
 //!
 //! # Cargo features
 //!
@@ -13,8 +30,34 @@
 //!   shared safely by many processes; the default `[engine] database_backend`.
 //! - `redb` (default): the redb state backend, a pure-Rust embedded database shared by
 //!   processes through redb's multi-writer mode.
+//! - `cni` (default): container networks through CNI plugins (bridge networks, port
+//!   mappings). Without it, containers get network mode `none`, `host` or `container:`.
 //!
-//! Later features (`cni`, `pull`) arrive with the layers that need them.
+//! Later features (`pull`) arrive with the layers that need them.
+
+mod container;
+mod error;
+mod info;
+mod names;
+#[cfg(feature = "cni")]
+mod net_cni;
+#[cfg(not(feature = "cni"))]
+mod net_none;
+mod options;
+mod pod;
+mod runtime;
+
+#[cfg(feature = "cni")]
+use net_cni as net;
+#[cfg(not(feature = "cni"))]
+use net_none as net;
+
+pub use container::{Container, parse_signal};
+pub use error::{LibpodError, Result};
+pub use info::{HostInfo, Info, ProgramInfo, RuntimeInfo, StoreInfo};
+pub use options::{ContainerOptions, LogOptions, PodOptions};
+pub use pod::{Pod, PodStatus};
+pub use runtime::{Runtime, RuntimeBuilder};
 
 pub use libpod_config as config;
 pub use libpod_lock as lock;

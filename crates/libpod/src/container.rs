@@ -1,0 +1,994 @@
+//! Containers: creation, and a lifecycle with libpod's states. Every operation takes the
+//! container's lock and first syncs its state from conmon's exit file, so processes acting on
+//! one container agree; every step that allocates something undoes it when a later one fails.
+
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::str::FromStr;
+use std::time::Duration;
+
+use libpod_network::{PortMapping as NetPort, Request};
+use libpod_oci::{
+    ContainerSpec, CreateOptions, ImageDefaults, Limits, LogLine, Namespace, UserMount,
+};
+use libpod_state::{
+    ContainerConfig, ContainerState, ContainerStatus as S, ExecSession, NetworkMode, NetworkStatus,
+};
+use nix::sys::signal::Signal;
+
+use crate::error::{LibpodError, Result, io};
+use crate::options::{ContainerOptions, LogOptions};
+use crate::runtime::{Inner, Runtime};
+
+/// A container of a runtime. Cheap to clone.
+#[derive(Clone)]
+pub struct Container {
+    rt: Runtime,
+    id: String,
+}
+
+impl std::fmt::Debug for Container {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Container({})", self.id)
+    }
+}
+
+/// Nanoseconds since the epoch.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// Parses a signal as podman takes it: `SIGTERM`, `TERM`, `term` or `15`.
+pub fn parse_signal(s: &str) -> Result<i32> {
+    if let Ok(n) = s.parse::<i32>() {
+        return Signal::try_from(n)
+            .map(|s| s as i32)
+            .map_err(|_| LibpodError::Invalid(format!("invalid signal {s}")));
+    }
+    let up = s.to_ascii_uppercase();
+    let name = if up.starts_with("SIG") {
+        up
+    } else {
+        format!("SIG{up}")
+    };
+    Signal::from_str(&name)
+        .map(|s| s as i32)
+        .map_err(|_| LibpodError::Invalid(format!("invalid signal {s}")))
+}
+
+fn status_err(id: &str, st: S, op: &'static str, hint: &'static str) -> LibpodError {
+    LibpodError::InvalidStatus {
+        id: id.to_string(),
+        status: st.to_string(),
+        op,
+        hint,
+    }
+}
+
+/// Holds a container's lock.
+fn lock(inner: &Inner, cfg: &ContainerConfig) -> Result<libpod_lock::LockGuard> {
+    Ok(inner.locks.retrieve(cfg.lock)?.lock()?)
+}
+
+/// Finishes a container whose process is gone: runtime state, network, namespace, mounts.
+fn cleanup(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) {
+    let _ = inner.exec.delete(&cfg.id, true);
+    let _ = inner.net.teardown(&cfg.id);
+    st.networks.clear();
+    if let Some(ns) = st.netns_path.take() {
+        let _ = libpod_network::remove_netns(&ns);
+    }
+    if st.mount_point.take().is_some() && cfg.rootfs.is_none() {
+        let _ = inner.store.unmount(&cfg.id, true);
+    }
+    st.pid = None;
+    st.conmon_pid = None;
+}
+
+/// Brings the state up to date with the exit file (and a dead conmon).
+fn sync(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<bool> {
+    if !matches!(st.status, S::Running | S::Paused | S::Created | S::Stopped) {
+        return Ok(false);
+    }
+    let paths = inner.paths(&cfg.id);
+    let code = libpod_oci::read_exit_code(&paths.exit_dir, &cfg.id);
+    let conmon_gone = st.conmon_pid.is_some_and(|p| !libpod_oci::pid_alive(p));
+    if code.is_none() && !conmon_gone && st.status != S::Stopped {
+        return Ok(false);
+    }
+    if code.is_none() && st.status == S::Created && !conmon_gone {
+        return Ok(false);
+    }
+    st.exit_code = Some(code.unwrap_or(-1));
+    st.finished_at = Some(
+        fs::metadata(paths.exit_dir.join(&cfg.id))
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or_else(now, |d| d.as_nanos() as i64),
+    );
+    cleanup(inner, cfg, st);
+    st.status = S::Exited;
+    inner.state.save_container_state(&cfg.id, st)?;
+    inner
+        .state
+        .add_exit_code(&cfg.id, st.exit_code.unwrap_or(-1), now())?;
+    Ok(true)
+}
+
+/// Writes /etc/hosts, /etc/resolv.conf and /etc/hostname for the container.
+fn etc_files(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+    hostname: &str,
+    addrs: &[String],
+    host_net: bool,
+) -> Result<Vec<(PathBuf, String)>> {
+    let dir = inner.userdata(&cfg.id);
+    fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let mut hosts = String::from(
+        "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n",
+    );
+    for a in addrs {
+        let ip = a.split('/').next().unwrap_or(a);
+        hosts.push_str(&format!("{ip}\t{hostname} {}\n", cfg.name));
+    }
+    let host_resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    // A resolver on the host's loopback is unreachable from a container's own namespace.
+    let resolv: String = if host_net {
+        host_resolv
+    } else {
+        host_resolv
+            .lines()
+            .filter(|l| {
+                !(l.trim_start().starts_with("nameserver")
+                    && (l.contains("127.") || l.contains("::1")))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (name, text) in [
+        ("hosts", hosts),
+        ("resolv.conf", resolv),
+        ("hostname", format!("{hostname}\n")),
+    ] {
+        let p = dir.join(name);
+        fs::write(&p, text).map_err(io(&p))?;
+        out.push((p, format!("/etc/{name}")));
+    }
+    Ok(out)
+}
+
+impl Container {
+    /// The full ID.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn inner(&self) -> &Inner {
+        &self.rt.inner
+    }
+
+    /// The immutable configuration.
+    pub fn config(&self) -> Result<ContainerConfig> {
+        let _g = self.inner().guard()?;
+        Ok(self.inner().state.container(&self.id)?)
+    }
+
+    /// The current state, synced with the exit file.
+    pub fn state(&self) -> Result<ContainerState> {
+        let _g = self.inner().guard()?;
+        let cfg = self.inner().state.container(&self.id)?;
+        let _l = lock(self.inner(), &cfg)?;
+        let mut st = self.inner().state.container_state(&self.id)?;
+        sync(self.inner(), &cfg, &mut st)?;
+        Ok(st)
+    }
+
+    /// Runs `f` with the lock held and the state synced, then saves the state it leaves.
+    fn locked<T>(
+        &self,
+        f: impl FnOnce(&Inner, &ContainerConfig, &mut ContainerState) -> Result<T>,
+    ) -> Result<T> {
+        let inner = self.inner();
+        let _g = inner.guard()?;
+        let cfg = inner.state.container(&self.id)?;
+        let _l = lock(inner, &cfg)?;
+        let mut st = inner.state.container_state(&self.id)?;
+        sync(inner, &cfg, &mut st)?;
+        let r = f(inner, &cfg, &mut st);
+        inner.state.save_container_state(&self.id, &st)?;
+        r
+    }
+
+    /// Prepares the container in the OCI runtime (mount, network, bundle, conmon): `created`.
+    pub fn init(&self) -> Result<()> {
+        self.locked(|inner, cfg, st| match st.status {
+            S::Configured | S::Exited | S::Stopped => init(inner, cfg, st),
+            S::Created => Ok(()),
+            s => Err(status_err(&cfg.id, s, "init", "stop it first")),
+        })
+    }
+
+    /// Starts the container (initialising it first when needed); starting a running one is a no-op.
+    pub fn start(&self) -> Result<()> {
+        self.locked(start)
+    }
+
+    /// Stops the container: its stop signal, then SIGKILL after `timeout` seconds (default:
+    /// its stop timeout). Stopping a stopped container is a no-op. Returns the exit code.
+    pub fn stop(&self, timeout: Option<u32>) -> Result<Option<i32>> {
+        let inner = self.inner();
+        let _g = inner.guard()?;
+        Self::stop_unguarded(inner, &self.id, timeout)
+    }
+
+    pub(crate) fn stop_unguarded(
+        inner: &Inner,
+        id: &str,
+        timeout: Option<u32>,
+    ) -> Result<Option<i32>> {
+        let cfg = inner.state.container(id)?;
+        let auto_remove = cfg.auto_remove;
+        let code = {
+            let _l = lock(inner, &cfg)?;
+            let mut st = inner.state.container_state(id)?;
+            sync(inner, &cfg, &mut st)?;
+            let r = stop(inner, &cfg, &mut st, timeout);
+            inner.state.save_container_state(id, &st)?;
+            r?;
+            st.exit_code
+        };
+        if auto_remove {
+            Self::remove_unguarded(inner, id, false)?;
+        }
+        Ok(code)
+    }
+
+    /// Sends a signal to the container's process.
+    pub fn kill(&self, signal: i32) -> Result<()> {
+        self.locked(|inner, cfg, st| match st.status {
+            S::Running | S::Paused => Ok(inner.exec.kill(&cfg.id, signal, false)?),
+            s => Err(status_err(&cfg.id, s, "kill", "it is not running")),
+        })
+    }
+
+    /// Freezes the container.
+    pub fn pause(&self) -> Result<()> {
+        self.locked(|inner, cfg, st| match st.status {
+            S::Running => {
+                inner.exec.pause(&cfg.id)?;
+                st.status = S::Paused;
+                Ok(())
+            }
+            s => Err(status_err(
+                &cfg.id,
+                s,
+                "pause",
+                "only a running container can be paused",
+            )),
+        })
+    }
+
+    /// Thaws the container.
+    pub fn unpause(&self) -> Result<()> {
+        self.locked(|inner, cfg, st| match st.status {
+            S::Paused => {
+                inner.exec.unpause(&cfg.id)?;
+                st.status = S::Running;
+                Ok(())
+            }
+            s => Err(status_err(&cfg.id, s, "unpause", "it is not paused")),
+        })
+    }
+
+    /// Stops (if running) and starts the container again.
+    pub fn restart(&self, timeout: Option<u32>) -> Result<()> {
+        self.locked(|inner, cfg, st| {
+            if matches!(st.status, S::Running | S::Paused) {
+                stop(inner, cfg, st, timeout)?;
+            }
+            st.restart_count += 1;
+            start(inner, cfg, st)
+        })
+    }
+
+    /// Waits for the container to exit and returns its exit code; the lock is not held while
+    /// waiting, so other processes can act on it.
+    pub fn wait(&self) -> Result<i32> {
+        loop {
+            let (status, code, conmon) = {
+                let st = self.state()?;
+                (st.status, st.exit_code, st.conmon_pid)
+            };
+            match status {
+                S::Exited | S::Stopped => return Ok(code.unwrap_or(-1)),
+                S::Configured => {
+                    return Err(status_err(&self.id, status, "wait", "start it first"));
+                }
+                _ => {}
+            }
+            let paths = self.inner().paths(&self.id);
+            match libpod_oci::wait_exit(&self.id, &paths.exit_dir, conmon.unwrap_or(0), None) {
+                Ok(_) | Err(libpod_oci::OciError::Conmon { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Runs a command in the running container with `stdio`; returns its exit code.
+    pub fn exec(
+        &self,
+        command: &[String],
+        env: &[String],
+        user: Option<&str>,
+        workdir: Option<&str>,
+        stdio: [Stdio; 3],
+    ) -> Result<i32> {
+        let inner = self.inner();
+        let _g = inner.guard()?;
+        let cfg = inner.state.container(&self.id)?;
+        let (process, rootfs) = {
+            let _l = lock(inner, &cfg)?;
+            let mut st = inner.state.container_state(&self.id)?;
+            sync(inner, &cfg, &mut st)?;
+            if st.status != S::Running {
+                return Err(status_err(&self.id, st.status, "exec", "start it first"));
+            }
+            let spec =
+                oci_spec::runtime::Spec::load(inner.paths(&self.id).bundle.join("config.json"))
+                    .map_err(|e| {
+                        LibpodError::Invalid(format!("reading the container's spec: {e}"))
+                    })?;
+            let process = spec.process().clone().ok_or_else(|| {
+                LibpodError::Invalid("the container's spec has no process".into())
+            })?;
+            (process, st.mount_point.clone().unwrap_or_default())
+        };
+        if command.is_empty() {
+            return Err(LibpodError::Invalid("exec needs a command".into()));
+        }
+        let mut process = process;
+        process.set_args(Some(command.to_vec()));
+        process.set_terminal(Some(false));
+        let mut e = process.env().clone().unwrap_or_default();
+        e.extend(env.iter().cloned());
+        process.set_env(Some(e));
+        if let Some(w) = workdir {
+            process.set_cwd(PathBuf::from(w));
+        }
+        if let Some(u) = user {
+            let r = libpod_oci::resolve_user(&rootfs, u)?;
+            let user = oci_spec::runtime::UserBuilder::default()
+                .uid(r.uid)
+                .gid(r.gid)
+                .additional_gids(r.additional_gids)
+                .build()
+                .map_err(|e| LibpodError::Invalid(e.to_string()))?;
+            process.set_user(user);
+        }
+        let session = ExecSession {
+            id: libpod_state::new_id()?,
+            container: self.id.clone(),
+            command: command.to_vec(),
+            running: true,
+            created: now(),
+            ..Default::default()
+        };
+        inner.state.add_exec_session(&session)?;
+        let r = inner
+            .exec
+            .exec(&self.id, &inner.paths(&self.id).bundle, &process, stdio);
+        let _ = inner.state.remove_exec_session(&session.id);
+        Ok(r?)
+    }
+
+    /// The container's log lines.
+    pub fn logs(&self, opts: &LogOptions) -> Result<Vec<LogLine>> {
+        let _g = self.inner().guard()?;
+        let mut lines = libpod_oci::read_log(&self.inner().paths(&self.id).log)?;
+        if let Some(since) = &opts.since {
+            lines.retain(|l| l.time.as_str() >= since.as_str());
+        }
+        if let Some(n) = opts.tail {
+            let skip = lines.len().saturating_sub(n);
+            lines.drain(..skip);
+        }
+        Ok(lines)
+    }
+
+    /// Calls `f` for every log line, then for new ones as they come, until the container exits.
+    pub fn follow_logs(&self, opts: &LogOptions, mut f: impl FnMut(&LogLine)) -> Result<()> {
+        let mut seen = 0;
+        loop {
+            let exited = matches!(self.state()?.status, S::Exited | S::Stopped | S::Configured);
+            let lines = self.logs(&LogOptions {
+                since: opts.since.clone(),
+                tail: None,
+            })?;
+            let start = if seen == 0 {
+                opts.tail.map_or(0, |n| lines.len().saturating_sub(n))
+            } else {
+                seen
+            };
+            for l in lines.iter().skip(start) {
+                f(l);
+            }
+            seen = lines.len().max(start);
+            if exited {
+                return Ok(());
+            }
+            // Woken by conmon writing the log or the exit file, whichever comes first.
+            let paths = self.inner().paths(&self.id);
+            let conmon = self.state()?.conmon_pid.unwrap_or(0);
+            match libpod_oci::wait_exit(
+                &self.id,
+                &paths.exit_dir,
+                conmon,
+                Some(Duration::from_millis(200)),
+            ) {
+                Ok(_)
+                | Err(libpod_oci::OciError::Timeout { .. })
+                | Err(libpod_oci::OciError::Conmon { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Mounts the root filesystem (counted) and returns where.
+    pub fn mount(&self) -> Result<PathBuf> {
+        self.locked(|inner, cfg, _| match &cfg.rootfs {
+            Some(p) => Ok(p.clone()),
+            None => Ok(inner.store.mount(&cfg.id)?),
+        })
+    }
+
+    /// Drops one mount of the root filesystem.
+    pub fn unmount(&self) -> Result<()> {
+        self.locked(|inner, cfg, _| {
+            if cfg.rootfs.is_none() {
+                inner.store.unmount(&cfg.id, false)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Writes the container's filesystem as a tarball.
+    pub fn export(&self, out: impl Write) -> Result<()> {
+        self.locked(|inner, cfg, _| Ok(inner.store.export_container(&cfg.id, out)?))
+    }
+
+    /// What changed in its filesystem.
+    pub fn changes(&self) -> Result<Vec<libpod_storage::Change>> {
+        self.locked(|inner, cfg, _| Ok(inner.store.changes(&cfg.id)?))
+    }
+
+    /// Removes the container; a running one only with `force` (stopped first).
+    pub fn remove(&self, force: bool) -> Result<()> {
+        let inner = self.inner();
+        let _g = inner.guard()?;
+        Self::remove_unguarded(inner, &self.id, force)
+    }
+
+    pub(crate) fn remove_unguarded(inner: &Inner, id: &str, force: bool) -> Result<()> {
+        let cfg = inner.state.container(id)?;
+        let dependents = inner.state.container_dependents(id)?;
+        if !dependents.is_empty() {
+            return Err(libpod_state::StateError::HasDependents {
+                id: id.to_string(),
+                dependents,
+            }
+            .into());
+        }
+        let _l = lock(inner, &cfg)?;
+        let mut st = inner.state.container_state(id)?;
+        sync(inner, &cfg, &mut st)?;
+        if matches!(st.status, S::Running | S::Paused | S::Created) {
+            if !force && st.status != S::Created {
+                return Err(status_err(
+                    id,
+                    st.status,
+                    "remove",
+                    "stop it first, or force the removal",
+                ));
+            }
+            stop(inner, &cfg, &mut st, None)?;
+        }
+        // Marked first: a removal interrupted half way shows as `removing`, and `rm -f` finishes it.
+        st.status = S::Removing;
+        inner.state.save_container_state(id, &st)?;
+        cleanup(inner, &cfg, &mut st);
+        if cfg.rootfs.is_none() {
+            match inner.store.delete_container(id) {
+                Ok(()) | Err(libpod_storage::StorageError::ContainerNotKnown(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let paths = inner.paths(id);
+        for d in [
+            inner.userdata(id),
+            paths.bundle.clone(),
+            paths.persist_dir.clone(),
+        ] {
+            let _ = fs::remove_dir_all(d);
+        }
+        let _ = fs::remove_file(paths.exit_dir.join(id));
+        for s in inner.state.container_exec_sessions(id).unwrap_or_default() {
+            let _ = inner.state.remove_exec_session(&s.id);
+        }
+        inner.state.remove_container(id)?;
+        inner.locks.free(cfg.lock)?;
+        Ok(())
+    }
+}
+
+/// Maps the state's network mode to namespaces and attachments, creating what is needed.
+fn network(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<Namespace> {
+    let requests: Vec<String> = match &cfg.network {
+        NetworkMode::Host => return Ok(Namespace::Host),
+        NetworkMode::Container(other) => {
+            let o = inner.state.container_state(other)?;
+            return o.netns_path.map(Namespace::Path).ok_or_else(|| {
+                LibpodError::Invalid(format!(
+                    "container {other} has no network namespace to join; start it first"
+                ))
+            });
+        }
+        NetworkMode::Pod => {
+            let pod = cfg
+                .pod
+                .as_deref()
+                .ok_or_else(|| LibpodError::Invalid("network mode pod outside a pod".into()))?;
+            let infra =
+                inner.state.pod_state(pod)?.infra_container.ok_or_else(|| {
+                    LibpodError::Invalid(format!("pod {pod} has no infra container"))
+                })?;
+            let o = inner.state.container_state(&infra)?;
+            return o.netns_path.map(Namespace::Path).ok_or_else(|| {
+                LibpodError::Invalid(format!("the infra container of pod {pod} is not running"))
+            });
+        }
+        NetworkMode::None => Vec::new(),
+        NetworkMode::Default => vec![crate::net::default_network(inner)?],
+        NetworkMode::Networks(n) => n.clone(),
+    };
+    let ns = inner.net.create_netns(&cfg.id)?;
+    st.netns_path = Some(ns.clone());
+    if !requests.is_empty() {
+        let reqs: Vec<Request> = requests
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Request {
+                network: n.clone(),
+                interface: format!("eth{i}"),
+            })
+            .collect();
+        let ports: Vec<NetPort> = cfg
+            .ports
+            .iter()
+            .map(|p| NetPort {
+                host_ip: p.host_ip.clone(),
+                host_port: p.host_port,
+                container_port: p.container_port,
+                protocol: p.protocol.clone(),
+                range: p.range,
+            })
+            .collect();
+        let attached = crate::net::setup(inner, &cfg.id, &ns, &reqs, &ports)?;
+        st.networks = attached
+            .into_iter()
+            .map(|a| NetworkStatus {
+                network: a.network,
+                interface: a.interface,
+                mac: a.mac,
+                addresses: a.addresses,
+                gateway: a.gateway,
+                dns: a.dns,
+            })
+            .collect();
+    }
+    Ok(Namespace::Path(ns))
+}
+
+/// Namespaces a pod member joins through its pod's infra container.
+fn pod_namespace(inner: &Inner, cfg: &ContainerConfig, kind: &str) -> Result<Namespace> {
+    let Some(pod) = &cfg.pod else {
+        return Ok(Namespace::Private);
+    };
+    if cfg.is_infra {
+        return Ok(Namespace::Private);
+    }
+    let p = inner.state.pod(pod)?;
+    if !p.shared_namespaces.iter().any(|s| s == kind) {
+        return Ok(Namespace::Private);
+    }
+    let infra = inner
+        .state
+        .pod_state(pod)?
+        .infra_container
+        .ok_or_else(|| LibpodError::Invalid(format!("pod {pod} has no infra container")))?;
+    let pid = inner.state.container_state(&infra)?.pid.ok_or_else(|| {
+        LibpodError::Invalid(format!("the infra container of pod {pod} is not running"))
+    })?;
+    Ok(Namespace::Path(PathBuf::from(format!(
+        "/proc/{pid}/ns/{kind}"
+    ))))
+}
+
+fn init(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<()> {
+    let r = init_steps(inner, cfg, st);
+    if r.is_err() {
+        cleanup(inner, cfg, st);
+        st.status = if st.status == S::Created {
+            S::Configured
+        } else {
+            st.status
+        };
+    }
+    r
+}
+
+fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<()> {
+    let rootfs = match &cfg.rootfs {
+        Some(p) => p.clone(),
+        None => inner.store.mount(&cfg.id)?,
+    };
+    st.mount_point = Some(rootfs.clone());
+    let image = if cfg.image_id.is_empty() {
+        None
+    } else {
+        inner.store.image(&cfg.image_id).ok()
+    };
+    let network = network(inner, cfg, st)?;
+    let hostname = cfg
+        .hostname
+        .clone()
+        .unwrap_or_else(|| cfg.id[..12].to_string());
+    let addrs: Vec<String> = st
+        .networks
+        .iter()
+        .flat_map(|n| n.addresses.clone())
+        .collect();
+    let etc = etc_files(inner, cfg, &hostname, &addrs, network == Namespace::Host)?;
+    let joined_uts = pod_namespace(inner, cfg, "uts")?;
+    let spec = ContainerSpec {
+        id: cfg.id.clone(),
+        rootfs,
+        image: image
+            .map(|i| ImageDefaults {
+                entrypoint: i.config.entrypoint,
+                cmd: i.config.cmd,
+                env: i.config.env,
+                working_dir: i.config.working_dir,
+                user: i.config.user,
+            })
+            .unwrap_or_default(),
+        entrypoint: cfg.entrypoint.clone(),
+        command: cfg.command.clone(),
+        env: cfg.env.clone(),
+        workdir: cfg.workdir.clone(),
+        user: cfg.user.clone(),
+        hostname: if matches!(joined_uts, Namespace::Path(_)) {
+            None
+        } else {
+            Some(hostname)
+        },
+        terminal: cfg.tty,
+        mounts: cfg
+            .mounts
+            .iter()
+            .map(|m| match m.kind.as_str() {
+                "tmpfs" => UserMount::Tmpfs {
+                    destination: m.destination.clone(),
+                    options: m.options.clone(),
+                },
+                _ => UserMount::Bind {
+                    source: PathBuf::from(&m.source),
+                    destination: m.destination.clone(),
+                    read_only: m.options.iter().any(|o| o == "ro"),
+                },
+            })
+            .collect(),
+        etc_files: etc,
+        network,
+        ipc: pod_namespace(inner, cfg, "ipc")?,
+        uts: joined_uts,
+        pid: Namespace::Private,
+        privileged: cfg.privileged,
+        read_only: cfg.read_only,
+        limits: Limits {
+            memory: cfg.resources.memory,
+            pids: cfg.resources.pids,
+            cpu_shares: cfg.resources.cpu_shares,
+        },
+        cgroup_path: None,
+        seccomp_profile: inner.config.seccomp_profile.clone(),
+        annotations: Default::default(),
+    };
+    let paths = inner.paths(&cfg.id);
+    libpod_oci::write_bundle(&paths.bundle, &libpod_oci::generate(&spec)?)?;
+    let exit_command = inner.exit_command.clone().map(|(p, mut a)| {
+        a.push(cfg.id.clone());
+        (p, a)
+    });
+    let created = inner.exec.create(
+        &paths,
+        &CreateOptions {
+            id: cfg.id.clone(),
+            name: cfg.name.clone(),
+            terminal: cfg.tty,
+            stdin: cfg.stdin,
+            log_size_max: inner.config.max_log_size,
+            exit_command,
+        },
+    )?;
+    st.status = S::Created;
+    st.pid = Some(created.pid);
+    st.conmon_pid = Some(created.conmon_pid);
+    st.exit_code = None;
+    st.finished_at = None;
+    Ok(())
+}
+
+fn start(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<()> {
+    match st.status {
+        S::Running => return Ok(()),
+        S::Paused => {
+            return Err(status_err(
+                &cfg.id,
+                st.status,
+                "start",
+                "unpause it instead",
+            ));
+        }
+        S::Removing => {
+            return Err(status_err(
+                &cfg.id,
+                st.status,
+                "start",
+                "it is being removed",
+            ));
+        }
+        S::Created => {}
+        _ => init(inner, cfg, st)?,
+    }
+    if let Err(e) = inner.exec.start(&cfg.id) {
+        cleanup(inner, cfg, st);
+        st.status = S::Exited;
+        return Err(e.into());
+    }
+    st.status = S::Running;
+    st.started_at = Some(now());
+    Ok(())
+}
+
+fn stop(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+    st: &mut ContainerState,
+    timeout: Option<u32>,
+) -> Result<()> {
+    match st.status {
+        S::Running | S::Paused | S::Created => {}
+        _ => return Ok(()),
+    }
+    if st.status == S::Paused {
+        inner.exec.unpause(&cfg.id)?;
+    }
+    let paths = inner.paths(&cfg.id);
+    let t = Duration::from_secs(u64::from(timeout.unwrap_or(cfg.stop_timeout)));
+    let code = if st.status == S::Created {
+        inner.exec.delete(&cfg.id, true)?;
+        libpod_oci::read_exit_code(&paths.exit_dir, &cfg.id).unwrap_or(-1)
+    } else {
+        match inner.exec.stop(
+            &cfg.id,
+            &paths,
+            st.conmon_pid.unwrap_or(0),
+            cfg.stop_signal,
+            t,
+        ) {
+            Ok(c) => c,
+            // conmon was gone: the process was killed with the runtime, its code unknown.
+            Err(libpod_oci::OciError::Conmon { .. }) => 137,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    st.exit_code = Some(code);
+    st.finished_at = Some(now());
+    cleanup(inner, cfg, st);
+    st.status = S::Exited;
+    inner.state.add_exit_code(&cfg.id, code, now())?;
+    Ok(())
+}
+
+impl Runtime {
+    /// Creates a container; a name in use is refused before anything is allocated, and a
+    /// failure at any later step undoes the earlier ones.
+    pub fn create_container(&self, opts: ContainerOptions) -> Result<Container> {
+        let inner = &self.inner;
+        let _g = inner.guard()?;
+        let taken = |n: &str| {
+            inner.state.lookup_container_id(n).is_ok() || inner.state.lookup_pod_id(n).is_ok()
+        };
+        if let Some(n) = &opts.name {
+            libpod_state::check_name(n)?;
+            if taken(n) {
+                let owner = inner
+                    .state
+                    .lookup_container_id(n)
+                    .map(|i| format!("container {i}"))
+                    .unwrap_or_else(|_| "a pod".into());
+                return Err(libpod_state::StateError::NameInUse {
+                    name: n.clone(),
+                    owner,
+                }
+                .into());
+            }
+        }
+        let (image_id, image_name, image_stop) = match &opts.rootfs {
+            Some(_) => (String::new(), String::new(), None),
+            None => {
+                let img = inner.store.image(&opts.image)?;
+                let name = img
+                    .names
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| opts.image.clone());
+                (img.id, name, img.config.stop_signal)
+            }
+        };
+        let (pod, dependencies) = match &opts.pod {
+            Some(p) => {
+                let pid = inner.state.lookup_pod_id(p)?;
+                let infra = inner.state.pod_state(&pid)?.infra_container;
+                (Some(pid), infra.into_iter().collect())
+            }
+            None => (None, Vec::new()),
+        };
+        let id = libpod_state::new_id()?;
+        let name = match opts.name.clone() {
+            Some(n) => n,
+            None => (0..13)
+                .map(|n| crate::names::generate(&id, n))
+                .find(|n| !taken(n))
+                .unwrap_or_else(|| id[..12].to_string()),
+        };
+        let stop_signal = match (opts.stop_signal, image_stop) {
+            (Some(s), _) => s,
+            (None, Some(s)) => parse_signal(&s).unwrap_or(15),
+            (None, None) => 15,
+        };
+        let lock = inner.locks.allocate()?;
+        let lock_n = lock.number().unwrap_or(0);
+        let network = if pod.is_some() && opts.network == NetworkMode::Default {
+            NetworkMode::Pod
+        } else {
+            opts.network.clone()
+        };
+        let cfg = ContainerConfig {
+            id: id.clone(),
+            name,
+            pod,
+            lock: lock_n,
+            created: now(),
+            image_id,
+            image_name,
+            rootfs: opts.rootfs.clone(),
+            entrypoint: opts.entrypoint,
+            command: opts.command,
+            env: opts.env,
+            workdir: opts.workdir,
+            user: opts.user,
+            hostname: opts.hostname,
+            tty: opts.tty,
+            stdin: opts.stdin,
+            mounts: opts.mounts,
+            network,
+            ports: opts.ports,
+            labels: opts.labels,
+            stop_signal,
+            stop_timeout: opts.stop_timeout.unwrap_or(10),
+            auto_remove: opts.auto_remove,
+            resources: opts.resources,
+            read_only: opts.read_only,
+            privileged: opts.privileged,
+            dependencies,
+            oci_runtime: inner.config.oci_runtime.clone(),
+            is_infra: false,
+        };
+        self.add_container(cfg)
+    }
+
+    /// Stores a container config with its storage and lock (already allocated as `cfg.lock`).
+    pub(crate) fn add_container(&self, cfg: ContainerConfig) -> Result<Container> {
+        let inner = &self.inner;
+        if cfg.rootfs.is_none()
+            && let Err(e) = inner.store.create_container(
+                &cfg.id,
+                if cfg.image_id.is_empty() {
+                    None
+                } else {
+                    Some(&cfg.image_id)
+                },
+            )
+        {
+            let _ = inner.locks.free(cfg.lock);
+            return Err(e.into());
+        }
+        if let Err(e) = inner.state.add_container(&cfg, &ContainerState::default()) {
+            if cfg.rootfs.is_none() {
+                let _ = inner.store.delete_container(&cfg.id);
+            }
+            let _ = inner.locks.free(cfg.lock);
+            return Err(e.into());
+        }
+        Ok(Container {
+            rt: self.clone(),
+            id: cfg.id,
+        })
+    }
+
+    /// A container by name, full ID or unique ID prefix.
+    pub fn container(&self, name_or_id: &str) -> Result<Container> {
+        let _g = self.inner.guard()?;
+        let id = self.inner.state.lookup_container_id(name_or_id)?;
+        Ok(Container {
+            rt: self.clone(),
+            id,
+        })
+    }
+
+    /// Every container with its state, synced with exit files.
+    pub fn containers(&self) -> Result<Vec<(ContainerConfig, ContainerState)>> {
+        let inner = &self.inner;
+        let _g = inner.guard()?;
+        let mut all = inner.state.all_containers_with_state()?;
+        for (cfg, st) in all.iter_mut() {
+            // Only a container whose exit was not recorded yet needs its lock and a sync.
+            if matches!(st.status, S::Running | S::Paused | S::Created)
+                && (libpod_oci::read_exit_code(&inner.paths(&cfg.id).exit_dir, &cfg.id).is_some()
+                    || st.conmon_pid.is_some_and(|p| !libpod_oci::pid_alive(p)))
+            {
+                let _l = lock(inner, cfg)?;
+                *st = inner.state.container_state(&cfg.id)?;
+                sync(inner, cfg, st)?;
+            }
+        }
+        Ok(all)
+    }
+
+    /// A recorded exit code of a container that may be gone (`run --rm`).
+    pub fn exit_code(&self, id: &str) -> Result<Option<i32>> {
+        let _g = self.inner.guard()?;
+        Ok(self.inner.state.exit_code(id)?.map(|r| r.code))
+    }
+
+    /// The cleanup conmon's exit command asks for: record the exit, release the network,
+    /// mounts and runtime state, and remove the container if it was marked for auto-removal.
+    pub fn cleanup_container(&self, name_or_id: &str) -> Result<()> {
+        let c = self.container(name_or_id)?;
+        let st = c.state()?;
+        let cfg = c.config()?;
+        if cfg.auto_remove && matches!(st.status, S::Exited | S::Stopped) {
+            c.remove(false)?;
+        }
+        Ok(())
+    }
+
+    /// The path of a container's log.
+    pub fn log_path(&self, id: &str) -> PathBuf {
+        self.inner.paths(id).log
+    }
+
+    /// The per-container directory of conmon's bundle.
+    pub fn bundle_path(&self, id: &str) -> PathBuf {
+        self.inner.paths(id).bundle
+    }
+}

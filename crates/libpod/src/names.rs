@@ -1,0 +1,57 @@
+//! Generated names (`adjective_noun`), as podman gives containers and pods without one.
+
+const ADJECTIVES: &[&str] = &[
+    "agile", "bold", "brave", "bright", "calm", "clever", "cool", "crisp", "eager", "fair", "fond",
+    "gentle", "happy", "keen", "kind", "lively", "lucid", "merry", "modest", "nimble", "noble",
+    "patient", "proud", "quick", "quiet", "rapid", "serene", "sharp", "steady", "swift", "tidy",
+    "vivid",
+];
+const NOUNS: &[&str] = &[
+    "albatross",
+    "badger",
+    "beaver",
+    "bison",
+    "cheetah",
+    "crane",
+    "dolphin",
+    "eagle",
+    "falcon",
+    "ferret",
+    "gecko",
+    "heron",
+    "ibex",
+    "jaguar",
+    "kestrel",
+    "koala",
+    "lemur",
+    "lynx",
+    "marmot",
+    "narwhal",
+    "ocelot",
+    "otter",
+    "owl",
+    "panda",
+    "puffin",
+    "quokka",
+    "raven",
+    "seal",
+    "stork",
+    "tapir",
+    "walrus",
+    "yak",
+];
+
+/// A name from the first bytes of a (random) ID: `adjective_noun`, plus ID digits if `n` > 0.
+pub(crate) fn generate(id: &str, n: usize) -> String {
+    let b = |i: usize| usize::from_str_radix(id.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
+    let base = format!(
+        "{}_{}",
+        ADJECTIVES[b(0) % ADJECTIVES.len()],
+        NOUNS[b(2) % NOUNS.len()]
+    );
+    if n == 0 {
+        base
+    } else {
+        format!("{base}_{}", id.get(4..4 + n.min(12)).unwrap_or("0"))
+    }
+}

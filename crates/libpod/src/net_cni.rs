@@ -1,0 +1,25 @@
+//! Container networks through CNI (feature `cni`).
+
+use std::path::Path;
+
+use libpod_network::{Attachment, PortMapping, Request};
+
+use crate::error::Result;
+use crate::runtime::Inner;
+
+/// The default network's name, writing its config first when no network exists.
+pub(crate) fn default_network(inner: &Inner) -> Result<String> {
+    inner.net.ensure_default()?;
+    Ok(inner.net.default_network().to_string())
+}
+
+/// Attaches a namespace to networks.
+pub(crate) fn setup(
+    inner: &Inner,
+    id: &str,
+    netns: &Path,
+    reqs: &[Request],
+    ports: &[PortMapping],
+) -> Result<Vec<Attachment>> {
+    Ok(inner.net.setup(id, netns, reqs, ports)?)
+}

@@ -1,0 +1,28 @@
+//! Without the `cni` feature: namespaces only (`none`, `host`, `container:`, pods).
+
+use std::path::Path;
+
+use libpod_network::{Attachment, PortMapping, Request};
+
+use crate::error::{LibpodError, Result};
+use crate::runtime::Inner;
+
+fn unavailable() -> LibpodError {
+    LibpodError::Invalid("this build has no CNI networking (the libpod `cni` feature); use network mode none, host or container:".into())
+}
+
+/// There is no default network without CNI.
+pub(crate) fn default_network(_inner: &Inner) -> Result<String> {
+    Err(unavailable())
+}
+
+/// There are no networks to attach to without CNI.
+pub(crate) fn setup(
+    _inner: &Inner,
+    _id: &str,
+    _netns: &Path,
+    _reqs: &[Request],
+    _ports: &[PortMapping],
+) -> Result<Vec<Attachment>> {
+    Err(unavailable())
+}

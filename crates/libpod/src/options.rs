@@ -1,0 +1,97 @@
+//! What callers ask for: container and pod options (plain data, ground floor).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use libpod_state::{Mount, NetworkMode, PortMapping, Resources};
+
+/// Options for a new container (`podman create`).
+#[derive(Debug, Clone, Default)]
+pub struct ContainerOptions {
+    /// Image name or ID (required unless `rootfs` is given).
+    pub image: String,
+    /// Use this root filesystem directory instead of an image.
+    pub rootfs: Option<PathBuf>,
+    /// Name (generated when `None`).
+    pub name: Option<String>,
+    /// Command (replaces the image's).
+    pub command: Vec<String>,
+    /// Entrypoint override.
+    pub entrypoint: Option<Vec<String>>,
+    /// Environment, `KEY=value`.
+    pub env: Vec<String>,
+    /// Working directory.
+    pub workdir: Option<String>,
+    /// User.
+    pub user: Option<String>,
+    /// Hostname.
+    pub hostname: Option<String>,
+    /// Bind and tmpfs mounts (`kind` is `bind` or `tmpfs`).
+    pub mounts: Vec<Mount>,
+    /// Network mode.
+    pub network: NetworkMode,
+    /// Published ports.
+    pub ports: Vec<PortMapping>,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Stop signal (default SIGTERM, or the image's).
+    pub stop_signal: Option<i32>,
+    /// Seconds before SIGKILL on stop (default 10).
+    pub stop_timeout: Option<u32>,
+    /// Remove the container when it exits.
+    pub auto_remove: bool,
+    /// Pod to join (name or ID).
+    pub pod: Option<String>,
+    /// Resource limits.
+    pub resources: Resources,
+    /// Read-only root filesystem.
+    pub read_only: bool,
+    /// Privileged.
+    pub privileged: bool,
+    /// Allocate a terminal.
+    pub tty: bool,
+    /// Keep stdin open.
+    pub stdin: bool,
+}
+
+/// Options for a new pod (`podman pod create`).
+#[derive(Debug, Clone)]
+pub struct PodOptions {
+    /// Name (generated when `None`).
+    pub name: Option<String>,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Hostname of its members.
+    pub hostname: Option<String>,
+    /// Network mode of the infra container.
+    pub network: NetworkMode,
+    /// Published ports (on the infra container).
+    pub ports: Vec<PortMapping>,
+    /// Whether it has an infra container holding the shared namespaces.
+    pub infra: bool,
+    /// Namespaces its members share: `net`, `ipc`, `uts`.
+    pub share: Vec<String>,
+}
+
+impl Default for PodOptions {
+    fn default() -> Self {
+        PodOptions {
+            name: None,
+            labels: BTreeMap::new(),
+            hostname: None,
+            network: NetworkMode::Default,
+            ports: Vec::new(),
+            infra: true,
+            share: vec!["net".into(), "ipc".into(), "uts".into()],
+        }
+    }
+}
+
+/// What `logs` returns (`podman logs`).
+#[derive(Debug, Clone, Default)]
+pub struct LogOptions {
+    /// Only lines at or after this RFC 3339 time.
+    pub since: Option<String>,
+    /// Only the last N lines.
+    pub tail: Option<usize>,
+}

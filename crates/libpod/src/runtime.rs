@@ -1,0 +1,291 @@
+//! The runtime: built from configuration in the seed's order (storage, OCI runtime, dirs,
+//! locks, networking, state, then the alive check with a refresh after a reboot), shut down
+//! once, and the owner of every container and pod.
+
+use std::fs;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use libpod_config::{ConfigBuilder, LockKind, RuntimeConfig};
+use libpod_lock::LockManager;
+use libpod_network::NetworkManager;
+use libpod_oci::{ContainerPaths, Executor, OciRuntime, RuncCompatible};
+use libpod_state::{ContainerStatus, DbPaths, State};
+use libpod_storage::{Store, StoreOptions};
+
+use crate::error::{LibpodError, Result, io};
+
+/// What the runtime owns; shared by its containers and pods.
+pub(crate) struct Inner {
+    pub config: RuntimeConfig,
+    pub store: Store,
+    pub state: Box<dyn State>,
+    pub locks: LockManager,
+    pub exec: Executor,
+    pub net: NetworkManager,
+    pub exit_command: Option<(PathBuf, Vec<String>)>,
+    /// False after shutdown; taken for reading by every call, for writing by shutdown.
+    valid: RwLock<bool>,
+}
+
+impl Inner {
+    /// Fails once the runtime is shut down; held for the length of an operation.
+    pub fn guard(&self) -> Result<RwLockReadGuard<'_, bool>> {
+        let g = self.valid.read().map_err(|_| LibpodError::RuntimeStopped)?;
+        if *g {
+            Ok(g)
+        } else {
+            Err(LibpodError::RuntimeStopped)
+        }
+    }
+
+    /// Where conmon and the runtime keep a container's files.
+    pub fn paths(&self, id: &str) -> ContainerPaths {
+        ContainerPaths::new(id, &self.config.tmp_dir, &self.config.static_dir)
+    }
+
+    /// The container's persistent directory (log, hosts, resolv.conf, hostname).
+    pub fn userdata(&self, id: &str) -> PathBuf {
+        self.config.static_dir.join("containers").join(id)
+    }
+}
+
+/// A libpod runtime. Cheap to clone; clones share one runtime.
+#[derive(Clone)]
+pub struct Runtime {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("graph_root", &self.inner.config.storage.graph_root)
+            .finish()
+    }
+}
+
+/// Builds a [`Runtime`] from configuration (the seed's functional options, as a builder).
+#[derive(Debug, Clone)]
+pub struct RuntimeBuilder {
+    config: ConfigBuilder,
+    exit_command: Option<(PathBuf, Vec<String>)>,
+}
+
+/// The boot this machine is in.
+pub(crate) fn boot_id() -> String {
+    fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+impl Runtime {
+    /// A builder that reads the config files and `LIBPOD_RS_*` environment, as podman would.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder {
+            config: RuntimeConfig::builder(),
+            exit_command: None,
+        }
+    }
+
+    /// A builder that reads no files and no environment.
+    pub fn builder_isolated() -> RuntimeBuilder {
+        RuntimeBuilder {
+            config: ConfigBuilder::isolated(),
+            exit_command: None,
+        }
+    }
+
+    /// A copy of the configuration.
+    pub fn config(&self) -> Result<RuntimeConfig> {
+        let _g = self.inner.guard()?;
+        Ok(self.inner.config.clone())
+    }
+
+    /// The image store.
+    pub fn store(&self) -> Result<&Store> {
+        let _g = self.inner.guard()?;
+        Ok(&self.inner.store)
+    }
+
+    /// The network manager.
+    pub fn networks(&self) -> Result<&NetworkManager> {
+        let _g = self.inner.guard()?;
+        Ok(&self.inner.net)
+    }
+
+    /// The OCI runtime in use.
+    pub fn oci_runtime(&self) -> &dyn OciRuntime {
+        self.inner.exec.runtime()
+    }
+
+    /// Shuts the runtime down. Refused while containers run unless `force`, which stops them
+    /// first; the state is closed either way, and every later call fails.
+    pub fn shutdown(&self, force: bool) -> Result<()> {
+        let mut valid = self
+            .inner
+            .valid
+            .write()
+            .map_err(|_| LibpodError::RuntimeStopped)?;
+        if !*valid {
+            return Err(LibpodError::RuntimeStopped);
+        }
+        let running: Vec<String> = self
+            .inner
+            .state
+            .all_containers_with_state()?
+            .into_iter()
+            .filter(|(_, s)| matches!(s.status, ContainerStatus::Running | ContainerStatus::Paused))
+            .map(|(c, _)| c.id)
+            .collect();
+        if !running.is_empty() && !force {
+            return Err(LibpodError::Running {
+                what: "the runtime".into(),
+                ids: running,
+            });
+        }
+        let mut first = None;
+        for id in running {
+            if let Err(e) = crate::container::Container::stop_unguarded(&self.inner, &id, None) {
+                first.get_or_insert(e);
+            }
+        }
+        *valid = false;
+        if let Err(e) = self.inner.state.close() {
+            first.get_or_insert(e.into());
+        }
+        first.map_or(Ok(()), Err)
+    }
+}
+
+impl RuntimeBuilder {
+    /// Changes the configuration (every [`RuntimeConfig`] field has a setter).
+    pub fn config(mut self, f: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> Self {
+        self.config = f(self.config);
+        self
+    }
+
+    /// A command conmon runs when a container exits (podman's `container cleanup` hook),
+    /// given the container ID as its last argument.
+    pub fn exit_command(mut self, program: impl Into<PathBuf>, args: Vec<String>) -> Self {
+        self.exit_command = Some((program.into(), args));
+        self
+    }
+
+    /// Builds the runtime, in the seed's order; a failure undoes what was set up.
+    pub fn build(self) -> Result<Runtime> {
+        let config = self.config.build()?;
+        let store = Store::open(StoreOptions::from(&config))?;
+        let runtime_path = config.runtime_path()?;
+        let name = if config.oci_runtime.starts_with('/') {
+            runtime_path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        } else {
+            config.oci_runtime.clone()
+        };
+        let oci = RuncCompatible::new(
+            &name,
+            &runtime_path,
+            &config.tmp_dir.join("runtime"),
+            &config.tmp_dir.join("wrappers"),
+        )?;
+        let exec = Executor::new(
+            Arc::new(oci),
+            &config.conmon_path()?,
+            config.conmon_env.clone(),
+            config.no_pivot_root,
+        )?;
+        for d in [&config.static_dir, &config.tmp_dir] {
+            fs::create_dir_all(d).map_err(io(d))?;
+        }
+        let locks = match config.lock_kind {
+            LockKind::File => LockManager::open(&config.tmp_dir.join("locks"))?,
+            LockKind::Memory => LockManager::in_memory(),
+        };
+        let net = NetworkManager::from_config(&config);
+        let paths = DbPaths {
+            static_dir: config.static_dir.clone(),
+            tmp_dir: config.tmp_dir.clone(),
+            graph_root: config.storage.graph_root.clone(),
+            run_root: config.storage.run_root.clone(),
+        };
+        let state = libpod_state::open(config.state_backend, &config.static_dir, &paths)?;
+        let inner = Arc::new(Inner {
+            config,
+            store,
+            state,
+            locks,
+            exec,
+            net,
+            exit_command: self.exit_command,
+            valid: RwLock::new(true),
+        });
+        let rt = Runtime { inner };
+        if let Err(e) = rt.alive_check() {
+            // The seed shuts the store down; our state is the only thing holding a resource.
+            let _ = rt.inner.state.close();
+            return Err(e);
+        }
+        Ok(rt)
+    }
+}
+
+impl Runtime {
+    /// Under the runtime-wide lock: refresh when the alive file is missing or from another boot.
+    fn alive_check(&self) -> Result<()> {
+        let _g = self.inner.locks.runtime_lock().lock()?;
+        let alive = self.inner.config.tmp_dir.join("alive");
+        let boot = boot_id();
+        let recorded = fs::read_to_string(&alive).ok();
+        if recorded.as_deref().map(str::trim) != Some(boot.as_str()) {
+            self.refresh()?;
+            fs::write(&alive, &boot).map_err(io(&alive))?;
+        }
+        Ok(())
+    }
+
+    /// Resets everything a reboot ends: container states, locks, mounts, namespaces and network
+    /// attachments, runtime state; removes containers marked for auto-removal.
+    fn refresh(&self) -> Result<()> {
+        let inner = &self.inner;
+        let before = inner.state.all_containers_with_state()?;
+        inner.state.refresh()?;
+        inner.locks.free_all()?;
+        for (c, _) in &before {
+            let _ = inner.locks.allocate_given(c.lock);
+        }
+        for p in inner.state.all_pods()? {
+            let _ = inner.locks.allocate_given(p.lock);
+        }
+        for (c, s) in &before {
+            // After a real reboot these find nothing; after a simulated one they stop what
+            // the previous boot left behind.
+            let _ = inner.exec.delete(&c.id, true);
+            let _ = inner.net.teardown(&c.id);
+            if let Some(ns) = &s.netns_path {
+                let _ = libpod_network::remove_netns(ns);
+            }
+        }
+        for e in fs::read_dir(inner.net.netns_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let _ = libpod_network::remove_netns(&e.path());
+        }
+        inner.store.reset_mounts()?;
+        let exits = inner.config.tmp_dir.join("exits");
+        let _ = fs::remove_dir_all(&exits);
+        for (c, _) in before.iter().filter(|(c, _)| c.auto_remove) {
+            let _ = crate::container::Container::remove_unguarded(inner, &c.id, true);
+        }
+        Ok(())
+    }
+
+    /// Host and store information.
+    pub fn info(&self) -> Result<crate::info::Info> {
+        let _g = self.inner.guard()?;
+        crate::info::gather(&self.inner)
+    }
+}
