@@ -135,6 +135,53 @@ impl LockManager {
         Ok(self.handle(number))
     }
 
+    /// Allocates a number and takes its lock in one step, inside the allocator's critical
+    /// section, so no other process ever sees it allocated but unheld (and takes it for the
+    /// orphan of a dead process).
+    pub fn allocate_locked(&self) -> Result<(Lock, LockGuard)> {
+        let number = self.with_alloc(|b| {
+            let hint = b.read_word(HINT_WORD)?.min(MAX_WORDS - 1);
+            for w in (hint..MAX_WORDS).chain(0..hint) {
+                let word = b.read_word(BITMAP_WORD + w)?;
+                let mut free = !word;
+                while free != 0 {
+                    let bit = free.trailing_zeros();
+                    free &= free - 1;
+                    let n =
+                        u32::try_from(w * 64 + u64::from(bit)).map_err(|_| LockError::Exhausted)?;
+                    // A number whose lock a stale holder still has is skipped, not waited for.
+                    if self.shared.try_acquire(FIRST_NUMBERED + u64::from(n))? {
+                        b.write_word(BITMAP_WORD + w, word | (1 << bit))?;
+                        return Ok(n);
+                    }
+                }
+            }
+            Err(LockError::Exhausted)
+        })?;
+        let lock = self.handle(number);
+        let guard = LockGuard {
+            lock: lock.clone(),
+            held: true,
+        };
+        Ok((lock, guard))
+    }
+
+    /// Every allocated number, in order.
+    pub fn allocated(&self) -> Result<Vec<u32>> {
+        self.with_alloc(|b| {
+            let mut v = Vec::new();
+            for w in 0..bitmap_words(b)? {
+                let word = b.read_word(BITMAP_WORD + w)?;
+                for bit in 0..64 {
+                    if word & (1 << bit) != 0 {
+                        v.push(u32::try_from(w * 64 + bit).map_err(|_| LockError::Exhausted)?);
+                    }
+                }
+            }
+            Ok(v)
+        })
+    }
+
     /// Allocates a given number (used when re-claiming a container's lock after a reboot).
     pub fn allocate_given(&self, number: u32) -> Result<Lock> {
         self.with_alloc(|b| {

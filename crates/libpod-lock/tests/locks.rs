@@ -388,3 +388,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn allocate_locked_hands_out_held_locks() {
+    for m in [setup().2, LockManager::in_memory()] {
+        let (l, g) = m.allocate_locked().expect("allocate locked");
+        assert!(l.try_lock().expect("try").is_none(), "held from the start");
+        let (l2, _g2) = m.allocate_locked().expect("second");
+        assert_ne!(l.number(), l2.number());
+        drop(g);
+        assert!(l.try_lock().expect("try").is_some());
+        assert_eq!(
+            m.allocated().expect("list"),
+            vec![l.number().expect("n"), l2.number().expect("n")]
+        );
+    }
+}

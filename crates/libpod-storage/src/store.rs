@@ -589,6 +589,16 @@ impl Store {
 
     /// Creates a container's writable layer over an image (or an empty one for `None`).
     pub fn create_container(&self, id: &str, image: Option<&str>) -> Result<ContainerLayer> {
+        self.create_container_with_metadata(id, image, "")
+    }
+
+    /// Like [`Store::create_container`], recording the caller's `metadata` with the layer.
+    pub fn create_container_with_metadata(
+        &self,
+        id: &str,
+        image: Option<&str>,
+        metadata: &str,
+    ) -> Result<ContainerLayer> {
         check_container_id(id)?;
         self.write(false, |rec| {
             if rec.containers.iter().any(|c| c.id == id) {
@@ -636,6 +646,7 @@ impl Store {
                 layers,
                 driver: self.driver.name().to_string(),
                 created: crate::time::now(),
+                metadata: metadata.to_string(),
             };
             rec.containers.push(c.clone());
             Ok(c)

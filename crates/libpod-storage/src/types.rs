@@ -97,6 +97,9 @@ pub struct ContainerLayer {
     pub driver: String,
     /// Creation time (nanoseconds since the epoch).
     pub created: i64,
+    /// The creator's own data (libpod records the container's lock number here).
+    #[serde(default)]
+    pub metadata: String,
 }
 
 /// What kind of change a path saw in a container.

@@ -76,14 +76,19 @@ fn lock(inner: &Inner, cfg: &ContainerConfig) -> Result<libpod_lock::LockGuard> 
 }
 
 /// Finishes a container whose process is gone: runtime state, network, namespace, mounts.
+/// Unconditional and idempotent, so it also finishes what a killed process left half done
+/// (resources it made but never recorded in the state).
 fn cleanup(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) {
     let _ = inner.exec.delete(&cfg.id, true);
     let _ = inner.net.teardown(&cfg.id);
     st.networks.clear();
-    if let Some(ns) = st.netns_path.take() {
-        let _ = libpod_network::remove_netns(&ns);
-    }
-    if st.mount_point.take().is_some() && cfg.rootfs.is_none() {
+    let ns = st
+        .netns_path
+        .take()
+        .unwrap_or_else(|| inner.net.netns_dir().join(format!("rpod-{}", cfg.id)));
+    let _ = libpod_network::remove_netns(&ns);
+    st.mount_point = None;
+    if cfg.rootfs.is_none() {
         let _ = inner.store.unmount(&cfg.id, true);
     }
     st.pid = None;
@@ -96,8 +101,12 @@ fn sync(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result
         return Ok(false);
     }
     let paths = inner.paths(&cfg.id);
-    let code = libpod_oci::read_exit_code(&paths.exit_dir, &cfg.id);
+    let mut code = libpod_oci::read_exit_code(&paths.exit_dir, &cfg.id);
     let conmon_gone = st.conmon_pid.is_some_and(|p| !libpod_oci::pid_alive(p));
+    if conmon_gone && code.is_none() {
+        // conmon writes the exit file, then exits: it may have done both since the first look.
+        code = libpod_oci::read_exit_code(&paths.exit_dir, &cfg.id);
+    }
     if code.is_none() && !conmon_gone && st.status != S::Stopped {
         return Ok(false);
     }
@@ -635,6 +644,11 @@ fn init(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result
 }
 
 fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<()> {
+    // A process killed after `runtime create` but before saving the state leaves the runtime's
+    // container behind; a fresh one could not be created over it.
+    if inner.config.tmp_dir.join("runtime").join(&cfg.id).exists() {
+        cleanup(inner, cfg, st);
+    }
     let rootfs = match &cfg.rootfs {
         Some(p) => p.clone(),
         None => inner.store.mount(&cfg.id)?,
@@ -865,7 +879,9 @@ impl Runtime {
             (None, Some(s)) => parse_signal(&s).unwrap_or(15),
             (None, None) => 15,
         };
-        let lock = inner.locks.allocate()?;
+        // Held until the container is recorded: until then, its lock being free means its
+        // creator died (see `Runtime::repair`).
+        let (lock, _creating) = inner.locks.allocate_locked()?;
         let lock_n = lock.number().unwrap_or(0);
         let network = if pod.is_some() && opts.network == NetworkMode::Default {
             NetworkMode::Pod
@@ -903,35 +919,59 @@ impl Runtime {
             oci_runtime: inner.config.oci_runtime.clone(),
             is_infra: false,
         };
-        self.add_container(cfg)
+        let mut cfg = cfg;
+        let mut attempt = 0;
+        loop {
+            match self.add_container_keep_lock(&cfg) {
+                Ok(c) => return Ok(c),
+                // Another process took the same generated name between our check and our
+                // insert: pick another; a name the user chose is theirs to change.
+                Err(LibpodError::State(libpod_state::StateError::NameInUse { .. }))
+                    if opts.name.is_none() && attempt < 8 =>
+                {
+                    attempt += 1;
+                    cfg.name = crate::names::generate(&libpod_state::new_id()?, attempt);
+                }
+                Err(e) => {
+                    let _ = inner.locks.free(cfg.lock);
+                    return Err(e);
+                }
+            }
+        }
     }
 
-    /// Stores a container config with its storage and lock (already allocated as `cfg.lock`).
+    /// Stores a container config with its storage and lock (allocated and held as `cfg.lock`);
+    /// the layer records the lock number, so a creator killed half way is recognised. On
+    /// failure the layer is removed and the lock freed.
     pub(crate) fn add_container(&self, cfg: ContainerConfig) -> Result<Container> {
+        self.add_container_keep_lock(&cfg).inspect_err(|_| {
+            let _ = self.inner.locks.free(cfg.lock);
+        })
+    }
+
+    /// Like `add_container`, but a failure leaves the lock allocated (for a retry).
+    fn add_container_keep_lock(&self, cfg: &ContainerConfig) -> Result<Container> {
         let inner = &self.inner;
-        if cfg.rootfs.is_none()
-            && let Err(e) = inner.store.create_container(
-                &cfg.id,
-                if cfg.image_id.is_empty() {
-                    None
-                } else {
-                    Some(&cfg.image_id)
-                },
-            )
-        {
-            let _ = inner.locks.free(cfg.lock);
-            return Err(e.into());
+        let meta = serde_json::json!({ "lock": cfg.lock }).to_string();
+        let image = if cfg.image_id.is_empty() {
+            None
+        } else {
+            Some(cfg.image_id.as_str())
+        };
+        if cfg.rootfs.is_none() {
+            inner
+                .store
+                .create_container_with_metadata(&cfg.id, image, &meta)?;
         }
-        if let Err(e) = inner.state.add_container(&cfg, &ContainerState::default()) {
+        if let Err(e) = inner.state.add_container(cfg, &ContainerState::default()) {
             if cfg.rootfs.is_none() {
                 let _ = inner.store.delete_container(&cfg.id);
             }
-            let _ = inner.locks.free(cfg.lock);
             return Err(e.into());
         }
         Ok(Container {
             rt: self.clone(),
-            id: cfg.id,
+            id: cfg.id.clone(),
         })
     }
 

@@ -271,7 +271,8 @@ impl Runtime {
                 .find(|n| !taken(n))
                 .unwrap_or_else(|| id[..12].to_string())
         });
-        let lock = inner.locks.allocate()?.number().unwrap_or(0);
+        let (pod_lock, _creating) = inner.locks.allocate_locked()?;
+        let lock = pod_lock.number().unwrap_or(0);
         let cfg = PodConfig {
             id: id.clone(),
             name: name.clone(),
@@ -299,6 +300,7 @@ impl Runtime {
         if let Some((prog, args)) = infra_prog {
             let made = (|| -> Result<()> {
                 let infra_id = libpod_state::new_id()?;
+                let (infra_lock, _infra_creating) = inner.locks.allocate_locked()?;
                 let file = prog
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -308,7 +310,7 @@ impl Runtime {
                     id: infra_id.clone(),
                     name: format!("{}-infra", &id[..12]),
                     pod: Some(id.clone()),
-                    lock: inner.locks.allocate()?.number().unwrap_or(0),
+                    lock: infra_lock.number().unwrap_or(0),
                     created: now(),
                     command: std::iter::once(dest.clone()).chain(args).collect(),
                     mounts: vec![Mount {

@@ -222,7 +222,7 @@ impl RuntimeBuilder {
             valid: RwLock::new(true),
         });
         let rt = Runtime { inner };
-        if let Err(e) = rt.alive_check() {
+        if let Err(e) = rt.alive_check().and_then(|_| rt.repair()) {
             // The seed shuts the store down; our state is the only thing holding a resource.
             let _ = rt.inner.state.close();
             return Err(e);
@@ -279,6 +279,65 @@ impl Runtime {
         let _ = fs::remove_dir_all(&exits);
         for (c, _) in before.iter().filter(|(c, _)| c.auto_remove) {
             let _ = crate::container::Container::remove_unguarded(inner, &c.id, true);
+        }
+        Ok(())
+    }
+
+    /// Removes what creators killed half way left: container layers that no container owns
+    /// and locks that nothing uses, when their lock is free (a live creator holds it until the
+    /// container is recorded).
+    fn repair(&self) -> Result<()> {
+        let inner = &self.inner;
+        let containers = inner.state.all_containers()?;
+        let pods = inner.state.all_pods()?;
+        let known: std::collections::BTreeSet<&str> =
+            containers.iter().map(|c| c.id.as_str()).collect();
+        let mut used: std::collections::BTreeSet<u32> = containers
+            .iter()
+            .map(|c| c.lock)
+            .chain(pods.iter().map(|p| p.lock))
+            .collect();
+        for layer in inner.store.containers()? {
+            if known.contains(layer.id.as_str()) {
+                continue;
+            }
+            let lock = serde_json::from_str::<serde_json::Value>(&layer.metadata)
+                .ok()
+                .and_then(|v| v["lock"].as_u64())
+                .and_then(|n| u32::try_from(n).ok());
+            let Some(n) = lock else { continue };
+            match inner.locks.retrieve(n) {
+                Ok(l) => match l.try_lock()? {
+                    // Re-read under the lock: a creator records its container before letting go.
+                    Some(_g) if !inner.state.container_exists(&layer.id)? => {
+                        let _ = inner.store.delete_container(&layer.id);
+                    }
+                    Some(_g) => {
+                        used.insert(n);
+                    }
+                    // Its creator is alive and still creating.
+                    None => {
+                        used.insert(n);
+                    }
+                },
+                Err(_) => {
+                    let _ = inner.store.delete_container(&layer.id);
+                }
+            }
+        }
+        for n in inner.locks.allocated()? {
+            if used.contains(&n) {
+                continue;
+            }
+            let l = inner.locks.retrieve(n)?;
+            if let Some(g) = l.try_lock()? {
+                let now_used = inner.state.all_containers()?.iter().any(|c| c.lock == n)
+                    || inner.state.all_pods()?.iter().any(|p| p.lock == n);
+                drop(g);
+                if !now_used {
+                    inner.locks.free(n)?;
+                }
+            }
         }
         Ok(())
     }

@@ -404,3 +404,84 @@ fn info_reports_host_and_store() {
     let j = serde_json::to_value(&i).expect("json");
     assert!(j["host"]["cgroupVersion"].is_number());
 }
+
+/// Unmounts a tmpfs when dropped, whatever the test did.
+struct Tmpfs(std::path::PathBuf);
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = nix::mount::umount2(&self.0, nix::mount::MntFlags::MNT_DETACH);
+    }
+}
+
+#[test]
+fn a_full_graph_root_fails_cleanly_and_leaves_nothing() {
+    if !ready() {
+        return;
+    }
+    let d = tempfile::tempdir().expect("tmp");
+    let small = d.path().join("small");
+    std::fs::create_dir(&small).expect("mkdir");
+    nix::mount::mount(
+        Some("tmpfs"),
+        &small,
+        Some("tmpfs"),
+        nix::mount::MsFlags::empty(),
+        Some("size=3m"),
+    )
+    .expect("tmpfs");
+    let _guard = Tmpfs(small.clone());
+    let rt = libpod::Runtime::builder_isolated()
+        .config(|c| {
+            c.graph_root(small.join("root"))
+                .run_root(d.path().join("run"))
+                .cni_config_dir(d.path().join("net.d"))
+                .state_backend(StateBackend::Sqlite)
+                .static_dir(d.path().join("static"))
+        })
+        .build()
+        .expect("runtime");
+    let mut tar = Vec::new();
+    libpod::storage::busybox::rootfs_tarball(std::path::Path::new("/bin/busybox"), &mut tar)
+        .expect("tarball");
+    let err = rt
+        .store()
+        .expect("store")
+        .import_tarball(&tar[..], Some("busybox"), &[], None)
+        .expect_err("disk full");
+    assert!(
+        err.to_string().contains("No space left") || err.to_string().contains("space"),
+        "{err}"
+    );
+    let count = |p: &str| {
+        std::fs::read_dir(small.join("root").join(p))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        (count("blobs/sha256"), count("layers"), count("blobs/tmp")),
+        (0, 0, 0),
+        "nothing half-imported"
+    );
+    assert!(
+        rt.store()
+            .expect("store")
+            .images()
+            .expect("images")
+            .is_empty()
+    );
+    // The store still works once there is room: a small image imports.
+    let mut small_tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_path("hello").expect("path");
+    h.set_size(2);
+    h.set_mode(0o644);
+    h.set_cksum();
+    small_tar.append(&h, &b"hi"[..]).expect("append");
+    let bytes = small_tar.into_inner().expect("tar");
+    rt.store()
+        .expect("store")
+        .import_tarball(&bytes[..], Some("tiny"), &[], None)
+        .expect("import fits");
+    rt.shutdown(false).expect("shutdown");
+}
