@@ -366,11 +366,19 @@ impl Executor {
                 .unwrap_or("")
                 .to_string();
             let runtime_msg = runtime_log_errors(&paths.runtime_log());
-            let message = [runtime_msg, conmon_msg]
-                .into_iter()
-                .filter(|m| !m.is_empty())
-                .collect::<Vec<_>>()
-                .join("; ");
+            let mut parts: Vec<String> = Vec::new();
+            for m in [runtime_msg, conmon_msg] {
+                let m = m.trim().to_string();
+                // conmon often repeats the runtime's own message: say it once.
+                if !m.is_empty()
+                    && !parts
+                        .iter()
+                        .any(|p| p.contains(&m) || m.contains(p.as_str()))
+                {
+                    parts.push(m);
+                }
+            }
+            let message = parts.join("; ");
             let message = if message.is_empty() {
                 format!("conmon exited with {status} without a container")
             } else {

@@ -342,6 +342,25 @@ impl Runtime {
         Ok(())
     }
 
+    /// Copies the whole state into another backend's database in the static dir (which must be
+    /// empty); the caller then switches `[engine] database_backend` to it.
+    pub fn migrate_state(&self, backend: libpod_config::StateBackend) -> Result<Option<PathBuf>> {
+        let _g = self.inner.guard()?;
+        let c = &self.inner.config;
+        let paths = DbPaths {
+            static_dir: c.static_dir.clone(),
+            tmp_dir: c.tmp_dir.clone(),
+            graph_root: c.storage.graph_root.clone(),
+            run_root: c.storage.run_root.clone(),
+        };
+        let target = libpod_state::open(backend, &c.static_dir, &paths)?;
+        let copied = libpod_state::copy_state(self.inner.state.as_ref(), target.as_ref());
+        let file = target.path().map(std::path::Path::to_path_buf);
+        target.close()?;
+        copied?;
+        Ok(file)
+    }
+
     /// Host and store information.
     pub fn info(&self) -> Result<crate::info::Info> {
         let _g = self.inner.guard()?;

@@ -1,5 +1,6 @@
 //! Several processes on one runtime, and processes killed midway. Children are this test
 //! binary run again with `LIBPOD_CHILD` set, entering `child_entry`.
+#![cfg(all(feature = "sqlite", feature = "redb", feature = "cni"))]
 
 mod common;
 

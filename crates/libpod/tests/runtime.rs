@@ -1,4 +1,5 @@
 //! The runtime against real runc, conmon and CNI, for each state backend.
+#![cfg(all(feature = "sqlite", feature = "redb", feature = "cni"))]
 
 mod common;
 

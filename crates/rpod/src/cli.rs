@@ -1,0 +1,697 @@
+//! The command line, spelled as podman spells it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Manage OCI containers and pods (podman-compatible).
+#[derive(Parser, Debug)]
+#[command(
+    name = "rpod",
+    version,
+    about = "Manage OCI containers and pods (podman-compatible)",
+    after_help = "Example:\n  rpod run --rm busybox echo hello"
+)]
+pub struct Cli {
+    /// Persistent storage root.
+    #[arg(long, global = true)]
+    pub root: Option<PathBuf>,
+    /// Per-boot storage root.
+    #[arg(long, global = true)]
+    pub runroot: Option<PathBuf>,
+    /// Per-boot runtime files dir.
+    #[arg(long, global = true)]
+    pub tmpdir: Option<PathBuf>,
+    /// OCI runtime, by name or path.
+    #[arg(long, global = true)]
+    pub runtime: Option<String>,
+    /// conmon's path.
+    #[arg(long, global = true)]
+    pub conmon: Option<PathBuf>,
+    /// cgroup manager (cgroupfs or systemd).
+    #[arg(long, global = true)]
+    pub cgroup_manager: Option<String>,
+    /// CNI network config dir.
+    #[arg(long, global = true)]
+    pub network_config_dir: Option<PathBuf>,
+    /// Storage driver (overlay or vfs).
+    #[arg(long, global = true)]
+    pub storage_driver: Option<String>,
+    /// State database (memory, sqlite or redb).
+    #[arg(long, global = true)]
+    pub state_backend: Option<String>,
+    /// Log level: error, warn, info, debug (debug times every step).
+    #[arg(long, global = true, default_value = "warn")]
+    pub log_level: String,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by `create` and `run`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct CreateArgs {
+    /// Name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Environment variable (KEY=value); repeatable.
+    #[arg(short = 'e', long = "env")]
+    pub env: Vec<String>,
+    /// File of KEY=value lines.
+    #[arg(long = "env-file")]
+    pub env_file: Vec<PathBuf>,
+    /// Working directory.
+    #[arg(short = 'w', long)]
+    pub workdir: Option<String>,
+    /// User (name, uid, name:group, uid:gid).
+    #[arg(short = 'u', long)]
+    pub user: Option<String>,
+    /// Hostname.
+    #[arg(short = 'h', long)]
+    pub hostname: Option<String>,
+    /// Bind mount HOST-DIR:CONTAINER-DIR[:ro|rw]; repeatable.
+    #[arg(short = 'v', long = "volume")]
+    pub volume: Vec<String>,
+    /// Tmpfs mount CONTAINER-DIR[:options]; repeatable.
+    #[arg(long)]
+    pub tmpfs: Vec<String>,
+    /// Publish a port [[ip:][hostPort]:]containerPort[/proto]; repeatable.
+    #[arg(short = 'p', long = "publish")]
+    pub publish: Vec<String>,
+    /// Network: bridge (default), none, host, container:NAME, or network names.
+    #[arg(long)]
+    pub network: Option<String>,
+    /// Pod to join.
+    #[arg(long)]
+    pub pod: Option<String>,
+    /// Entrypoint (a command, or a JSON array).
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Read-only root filesystem.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Every capability and device.
+    #[arg(long)]
+    pub privileged: bool,
+    /// Memory limit (e.g. 64m, 1g).
+    #[arg(short = 'm', long)]
+    pub memory: Option<String>,
+    /// Most processes.
+    #[arg(long)]
+    pub pids_limit: Option<i64>,
+    /// CPU shares (relative weight).
+    #[arg(short = 'c', long)]
+    pub cpu_shares: Option<u64>,
+    /// Signal that stops the container.
+    #[arg(long)]
+    pub stop_signal: Option<String>,
+    /// Seconds to wait before SIGKILL on stop.
+    #[arg(long)]
+    pub stop_timeout: Option<u32>,
+    /// Label KEY=value; repeatable.
+    #[arg(long = "label")]
+    pub label: Vec<String>,
+    /// Remove the container when it exits.
+    #[arg(long)]
+    pub rm: bool,
+    /// Keep stdin open.
+    #[arg(short = 'i', long)]
+    pub interactive: bool,
+    /// Allocate a terminal.
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Print help (`-h` is `--hostname`, as in podman).
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// Image.
+    pub image: String,
+    /// Command and arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}
+
+/// Container names, or `--latest`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Targets {
+    /// Act on the latest container created.
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Containers, by name or ID.
+    pub names: Vec<String>,
+}
+
+/// The commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a command in a new container.
+    #[command(
+        disable_help_flag = true,
+        after_help = "Example:\n  rpod run --rm busybox echo hello\n  rpod run -d --name web -p 127.0.0.1:8080:80 busybox httpd -f -p 80 -h /var/www"
+    )]
+    Run {
+        /// Run in the background and print the container ID.
+        #[arg(short = 'd', long)]
+        detach: bool,
+        /// Container options.
+        #[command(flatten)]
+        args: CreateArgs,
+    },
+    /// Create a container without starting it.
+    #[command(
+        disable_help_flag = true,
+        after_help = "Example:\n  rpod create --name web busybox httpd -f"
+    )]
+    Create(CreateArgs),
+    /// Start containers.
+    #[command(after_help = "Example:\n  rpod start -a web")]
+    Start {
+        /// Attach to the container's output and exit with its code.
+        #[arg(short = 'a', long)]
+        attach: bool,
+        /// Targets.
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// Stop containers.
+    #[command(after_help = "Example:\n  rpod stop -t 5 web")]
+    Stop {
+        /// Seconds before SIGKILL.
+        #[arg(short = 't', long = "time")]
+        time: Option<u32>,
+        /// Stop every running container.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// Targets.
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// Restart containers.
+    #[command(after_help = "Example:\n  rpod restart web")]
+    Restart {
+        /// Seconds before SIGKILL.
+        #[arg(short = 't', long = "time")]
+        time: Option<u32>,
+        /// Targets.
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// Send a signal to containers.
+    #[command(after_help = "Example:\n  rpod kill -s HUP web")]
+    Kill {
+        /// Signal (name or number).
+        #[arg(short = 's', long, default_value = "KILL")]
+        signal: String,
+        /// Targets.
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// Pause containers.
+    #[command(after_help = "Example:\n  rpod pause web")]
+    Pause(Targets),
+    /// Unpause containers.
+    #[command(after_help = "Example:\n  rpod unpause web")]
+    Unpause(Targets),
+    /// Remove containers.
+    #[command(after_help = "Example:\n  rpod rm -f web")]
+    Rm {
+        /// Stop running containers first.
+        #[arg(short = 'f', long)]
+        force: bool,
+        /// Remove every container.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// Targets.
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// List containers.
+    #[command(after_help = "Example:\n  rpod ps -a --format '{{.ID}} {{.Names}} {{.Status}}'")]
+    Ps {
+        /// Show stopped containers too.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// Only IDs.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+        /// json, a Go template, or `table ...`.
+        #[arg(long)]
+        format: Option<String>,
+        /// name=, status=, id=, label=, pod=, ancestor=; repeatable.
+        #[arg(short = 'f', long)]
+        filter: Vec<String>,
+        /// Only the latest container.
+        #[arg(short = 'l', long)]
+        latest: bool,
+        /// Do not truncate IDs.
+        #[arg(long)]
+        no_trunc: bool,
+        /// Show the pod of each container.
+        #[arg(long)]
+        pod: bool,
+    },
+    /// Show a container's logs.
+    #[command(after_help = "Example:\n  rpod logs -f --tail 10 web")]
+    Logs {
+        /// Keep following new output.
+        #[arg(short = 'f', long)]
+        follow: bool,
+        /// Only the last N lines.
+        #[arg(long)]
+        tail: Option<usize>,
+        /// Only lines since this RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Prefix each line with its time.
+        #[arg(short = 't', long)]
+        timestamps: bool,
+        /// Targets.
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// Run a command in a running container.
+    #[command(after_help = "Example:\n  rpod exec web ls /")]
+    Exec {
+        /// Keep stdin open.
+        #[arg(short = 'i', long)]
+        interactive: bool,
+        /// Allocate a terminal.
+        #[arg(short = 't', long)]
+        tty: bool,
+        /// Environment variable; repeatable.
+        #[arg(short = 'e', long = "env")]
+        env: Vec<String>,
+        /// User.
+        #[arg(short = 'u', long)]
+        user: Option<String>,
+        /// Working directory.
+        #[arg(short = 'w', long)]
+        workdir: Option<String>,
+        /// Container.
+        container: String,
+        /// Command and arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Attach to a running container's output.
+    #[command(after_help = "Example:\n  rpod attach web")]
+    Attach(Targets),
+    /// Wait for containers to exit and print their exit codes.
+    #[command(after_help = "Example:\n  rpod wait web")]
+    Wait(Targets),
+    /// Show details of containers, images or pods.
+    #[command(after_help = "Example:\n  rpod inspect --format '{{.State.ExitCode}}' web")]
+    Inspect {
+        /// json (default) or a Go template.
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+        /// container, image or pod (default: whichever matches).
+        #[arg(short = 't', long = "type")]
+        kind: Option<String>,
+        /// Targets.
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// List a container's published ports.
+    #[command(after_help = "Example:\n  rpod port web")]
+    Port(Targets),
+    /// Show a container's processes.
+    #[command(after_help = "Example:\n  rpod top web")]
+    Top(Targets),
+    /// Copy files between a container and the host (CONTAINER:PATH on one side).
+    #[command(after_help = "Example:\n  rpod cp web:/etc/hostname ./hostname")]
+    Cp {
+        /// Source.
+        src: String,
+        /// Destination.
+        dest: String,
+    },
+    /// Export a container's filesystem as a tarball.
+    #[command(after_help = "Example:\n  rpod export -o web.tar web")]
+    Export {
+        /// Output file (default: stdout).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Container.
+        container: String,
+    },
+    /// Show a container's filesystem changes.
+    #[command(after_help = "Example:\n  rpod diff web")]
+    Diff {
+        /// Container.
+        container: String,
+    },
+    /// Mount a container's root filesystem (or list mounted ones).
+    #[command(after_help = "Example:\n  rpod mount web")]
+    Mount {
+        /// Container.
+        container: Option<String>,
+    },
+    /// Unmount a container's root filesystem.
+    #[command(alias = "umount", after_help = "Example:\n  rpod unmount web")]
+    Unmount {
+        /// Container.
+        container: String,
+    },
+    /// List images.
+    #[command(after_help = "Example:\n  rpod images --format '{{.Repository}}:{{.Tag}}'")]
+    Images {
+        /// Only IDs.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+        /// json, a Go template, or `table ...`.
+        #[arg(long)]
+        format: Option<String>,
+        /// Show untagged images too.
+        #[arg(short = 'a', long)]
+        all: bool,
+    },
+    /// Manage images.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Remove images.
+    #[command(after_help = "Example:\n  rpod rmi busybox")]
+    Rmi {
+        /// Remove containers using them too.
+        #[arg(short = 'f', long)]
+        force: bool,
+        /// Images.
+        images: Vec<String>,
+    },
+    /// Add a name to an image.
+    #[command(after_help = "Example:\n  rpod tag busybox mybox:1")]
+    Tag {
+        /// Image.
+        image: String,
+        /// New names.
+        names: Vec<String>,
+    },
+    /// Import a root filesystem tarball as an image.
+    #[command(after_help = "Example:\n  rpod import rootfs.tar busybox --change 'CMD [\"sh\"]'")]
+    Import {
+        /// Tarball (plain, gzip or zstd); `-` for stdin.
+        file: PathBuf,
+        /// Name for the image.
+        reference: Option<String>,
+        /// Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, ...); repeatable.
+        #[arg(short = 'c', long)]
+        change: Vec<String>,
+        /// Print only the image ID.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+    },
+    /// Load images from a docker-archive or OCI archive.
+    #[command(after_help = "Example:\n  rpod load -i busybox.tar")]
+    Load {
+        /// Archive.
+        #[arg(short = 'i', long)]
+        input: PathBuf,
+        /// Only the names loaded.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+    },
+    /// Save an image to an archive.
+    #[command(after_help = "Example:\n  rpod save -o busybox.tar --format oci-archive busybox")]
+    Save {
+        /// Output file.
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        /// docker-archive (default) or oci-archive.
+        #[arg(long, default_value = "docker-archive")]
+        format: String,
+        /// Image.
+        image: String,
+    },
+    /// Manage pods.
+    #[command(subcommand)]
+    Pod(PodCommand),
+    /// Manage networks.
+    #[command(subcommand)]
+    Network(NetworkCommand),
+    /// Show system information.
+    #[command(after_help = "Example:\n  rpod info --format '{{.host.ociRuntime.name}}'")]
+    Info {
+        /// json or a Go template.
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+    },
+    /// Show version information.
+    #[command(after_help = "Example:\n  rpod version")]
+    Version {
+        /// json or a Go template.
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+    },
+    /// System maintenance.
+    #[command(subcommand)]
+    System(SystemCommand),
+    /// Container commands that have no top-level spelling.
+    #[command(subcommand)]
+    Container(ContainerCommand),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  rpod completion bash > /etc/bash_completion.d/rpod")]
+    Completion {
+        /// bash, zsh or fish.
+        shell: String,
+    },
+}
+
+/// `rpod image ...`.
+#[derive(Subcommand, Debug)]
+pub enum ImageCommand {
+    /// Show details of images.
+    Inspect {
+        /// json (default) or a Go template.
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+        /// Images.
+        images: Vec<String>,
+    },
+    /// Remove images.
+    Rm {
+        /// Remove containers using them too.
+        #[arg(short = 'f', long)]
+        force: bool,
+        /// Images.
+        images: Vec<String>,
+    },
+    /// Add names to an image.
+    Tag {
+        /// Image.
+        image: String,
+        /// New names.
+        names: Vec<String>,
+    },
+    /// Remove names from an image.
+    Untag {
+        /// Image.
+        image: String,
+        /// Names to remove (default: all).
+        names: Vec<String>,
+    },
+    /// Remove unused images.
+    Prune {
+        /// Every image no container uses, not only untagged ones.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// Do not ask.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+    /// List images.
+    Ls {
+        /// Only IDs.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+        /// Output format.
+        #[arg(long)]
+        format: Option<String>,
+    },
+}
+
+/// `rpod pod ...`.
+#[derive(Subcommand, Debug)]
+pub enum PodCommand {
+    /// Create a pod.
+    #[command(after_help = "Example:\n  rpod pod create --name web -p 127.0.0.1:8080:80")]
+    Create {
+        /// Name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Publish a port; repeatable.
+        #[arg(short = 'p', long = "publish")]
+        publish: Vec<String>,
+        /// Network of the pod.
+        #[arg(long)]
+        network: Option<String>,
+        /// Hostname of its members.
+        #[arg(long)]
+        hostname: Option<String>,
+        /// Label KEY=value; repeatable.
+        #[arg(long = "label")]
+        label: Vec<String>,
+        /// Create the pod without an infra container.
+        #[arg(long = "infra", default_value_t = true, action = clap::ArgAction::Set)]
+        infra: bool,
+    },
+    /// Start pods.
+    Start(PodTargets),
+    /// Stop pods.
+    Stop {
+        /// Seconds before SIGKILL.
+        #[arg(short = 't', long = "time")]
+        time: Option<u32>,
+        /// Targets.
+        #[command(flatten)]
+        targets: PodTargets,
+    },
+    /// Signal pods.
+    Kill {
+        /// Signal.
+        #[arg(short = 's', long, default_value = "KILL")]
+        signal: String,
+        /// Targets.
+        #[command(flatten)]
+        targets: PodTargets,
+    },
+    /// Pause pods.
+    Pause(PodTargets),
+    /// Unpause pods.
+    Unpause(PodTargets),
+    /// Restart pods.
+    Restart(PodTargets),
+    /// Remove pods and their containers.
+    Rm {
+        /// Stop running containers first.
+        #[arg(short = 'f', long)]
+        force: bool,
+        /// Targets.
+        #[command(flatten)]
+        targets: PodTargets,
+    },
+    /// List pods.
+    #[command(alias = "ls", alias = "list")]
+    Ps {
+        /// Only IDs.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+        /// Output format.
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Show details of pods.
+    Inspect {
+        /// Output format.
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+        /// Targets.
+        #[command(flatten)]
+        targets: PodTargets,
+    },
+}
+
+/// Pod names, `--all` or `--latest`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct PodTargets {
+    /// Every pod.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// The latest pod.
+    #[arg(short = 'l', long)]
+    pub latest: bool,
+    /// Pods.
+    pub names: Vec<String>,
+}
+
+/// `rpod network ...`.
+#[derive(Subcommand, Debug)]
+pub enum NetworkCommand {
+    /// Create a bridge network.
+    #[command(after_help = "Example:\n  rpod network create --subnet 10.240.1.0/24 mynet")]
+    Create {
+        /// Subnet (chosen when absent).
+        #[arg(long)]
+        subnet: Option<String>,
+        /// Gateway.
+        #[arg(long)]
+        gateway: Option<String>,
+        /// Bridge device name.
+        #[arg(long = "interface-name")]
+        interface: Option<String>,
+        /// No route to the outside.
+        #[arg(long)]
+        internal: bool,
+        /// Name.
+        name: String,
+    },
+    /// List networks.
+    #[command(alias = "list")]
+    Ls {
+        /// Only names.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+        /// Output format.
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Show details of networks.
+    Inspect {
+        /// Output format.
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+        /// Networks.
+        names: Vec<String>,
+    },
+    /// Remove networks.
+    Rm {
+        /// Remove the containers using them first.
+        #[arg(short = 'f', long)]
+        force: bool,
+        /// Networks.
+        names: Vec<String>,
+    },
+}
+
+/// `rpod system ...`.
+#[derive(Subcommand, Debug)]
+pub enum SystemCommand {
+    /// Remove every container, pod and image.
+    Reset {
+        /// Do not ask.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+    /// Remove stopped containers, pods without running containers, and unused images.
+    Prune {
+        /// Every unused image, not only untagged ones.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// Do not ask.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+    /// Copy the state into another backend (memory, sqlite, redb).
+    Migrate {
+        /// The backend to copy into.
+        #[arg(long = "new-state-backend")]
+        new_state_backend: String,
+    },
+}
+
+/// `rpod container ...`.
+#[derive(Subcommand, Debug)]
+pub enum ContainerCommand {
+    /// Clean up after a container exited (conmon's exit command).
+    Cleanup {
+        /// Container.
+        container: String,
+    },
+}

@@ -1,0 +1,1430 @@
+//! What each command does: build the runtime from the global flags, act, print.
+
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::CommandFactory;
+use libpod::config::{CgroupManager, StateBackend};
+use libpod::state::ContainerStatus as S;
+use libpod::{Container, ContainerOptions, LogOptions, PodOptions, Runtime};
+use serde_json::{Value, json};
+
+use crate::cli::{
+    Cli, Command, ContainerCommand, CreateArgs, ImageCommand, NetworkCommand, PodCommand,
+    PodTargets, SystemCommand, Targets,
+};
+use crate::format::{ago, output};
+use crate::{parse, views};
+
+const PS_HEADERS: &[(&str, &str)] = &[
+    ("ID", "CONTAINER ID"),
+    ("CommandLine", "COMMAND"),
+    ("CreatedHuman", "CREATED"),
+    ("RunningFor", "CREATED"),
+    ("Names", "NAMES"),
+    ("PodName", "POD NAME"),
+];
+const IMAGE_HEADERS: &[(&str, &str)] = &[
+    ("ID", "IMAGE ID"),
+    ("CreatedSince", "CREATED"),
+    ("SizeHuman", "SIZE"),
+];
+const POD_HEADERS: &[(&str, &str)] = &[
+    ("ID", "POD ID"),
+    ("NumberOfContainers", "# OF CONTAINERS"),
+    ("InfraID", "INFRA ID"),
+];
+const NET_HEADERS: &[(&str, &str)] = &[("ID", "NETWORK ID")];
+
+/// Prints step timings with `--log-level debug`.
+struct Trace {
+    on: bool,
+    start: Instant,
+    last: Instant,
+}
+
+impl Trace {
+    fn step(&mut self, what: &str) {
+        if self.on {
+            let now = Instant::now();
+            eprintln!(
+                "DEBU[{:>8.3}ms] {what} took {:.3}ms",
+                (now - self.start).as_secs_f64() * 1e3,
+                (now - self.last).as_secs_f64() * 1e3
+            );
+            self.last = now;
+        }
+    }
+}
+
+/// The global flags that conmon's exit command must repeat to reach this runtime.
+fn global_args(cli: &Cli) -> Vec<String> {
+    let mut a = Vec::new();
+    let mut add = |flag: &str, v: Option<String>| {
+        if let Some(v) = v {
+            a.push(flag.to_string());
+            a.push(v);
+        }
+    };
+    let abs = |p: &Option<PathBuf>| p.as_ref().map(|p| absolute(p).display().to_string());
+    add("--root", abs(&cli.root));
+    add("--runroot", abs(&cli.runroot));
+    add("--tmpdir", abs(&cli.tmpdir));
+    add("--runtime", cli.runtime.clone());
+    add("--conmon", abs(&cli.conmon));
+    add("--cgroup-manager", cli.cgroup_manager.clone());
+    add("--network-config-dir", abs(&cli.network_config_dir));
+    add("--storage-driver", cli.storage_driver.clone());
+    add("--state-backend", cli.state_backend.clone());
+    a
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+fn runtime(cli: &Cli) -> Result<Runtime> {
+    let mut b = Runtime::builder();
+    let c = cli;
+    let root = c.root.as_deref().map(absolute);
+    let runroot = c.runroot.as_deref().map(absolute);
+    let tmpdir = c.tmpdir.as_deref().map(absolute);
+    let conmon = c.conmon.as_deref().map(absolute);
+    let netdir = c.network_config_dir.as_deref().map(absolute);
+    let cgm: Option<CgroupManager> = c
+        .cgroup_manager
+        .as_deref()
+        .map(|s| {
+            s.parse()
+                .map_err(|e| anyhow!("--cgroup-manager {s}: expected {e}"))
+        })
+        .transpose()?;
+    let sb: Option<StateBackend> = c
+        .state_backend
+        .as_deref()
+        .map(|s| {
+            s.parse()
+                .map_err(|e| anyhow!("--state-backend {s}: expected {e}"))
+        })
+        .transpose()?;
+    let (runtime, driver) = (c.runtime.clone(), c.storage_driver.clone());
+    b = b.config(move |mut cb| {
+        if let Some(v) = root {
+            cb = cb.graph_root(v);
+        }
+        if let Some(v) = runroot {
+            cb = cb.run_root(v);
+        }
+        if let Some(v) = tmpdir {
+            cb = cb.tmp_dir(v);
+        }
+        if let Some(v) = runtime {
+            cb = cb.oci_runtime(v);
+        }
+        if let Some(v) = conmon {
+            cb = cb.conmon_paths(vec![v]);
+        }
+        if let Some(v) = cgm {
+            cb = cb.cgroup_manager(v);
+        }
+        if let Some(v) = netdir {
+            cb = cb.cni_config_dir(v);
+        }
+        if let Some(v) = driver {
+            cb = cb.storage_driver(v);
+        }
+        if let Some(v) = sb {
+            cb = cb.state_backend(v);
+        }
+        cb
+    });
+    if let Ok(exe) = std::env::current_exe() {
+        let mut args = global_args(cli);
+        args.extend(["container".to_string(), "cleanup".to_string()]);
+        b = b.exit_command(exe, args);
+    }
+    Ok(b.build()?)
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    let mut t = Trace {
+        on: cli.log_level == "debug",
+        start: Instant::now(),
+        last: Instant::now(),
+    };
+    match &cli.command {
+        Command::Version { format } => return version(format.as_deref()),
+        Command::Completion { shell } => return completion(shell),
+        _ => {}
+    }
+    let rt = runtime(&cli)?;
+    t.step("runtime (config, storage, OCI runtime, locks, network, state)");
+    let code = dispatch(&rt, cli.command, &mut t)?;
+    t.step("command");
+    Ok(code)
+}
+
+fn completion(shell: &str) -> Result<i32> {
+    let sh = match shell {
+        "bash" => clap_complete::Shell::Bash,
+        "zsh" => clap_complete::Shell::Zsh,
+        "fish" => clap_complete::Shell::Fish,
+        other => bail!("unsupported shell {other:?}; use bash, zsh or fish"),
+    };
+    clap_complete::generate(sh, &mut Cli::command(), "rpod", &mut std::io::stdout());
+    Ok(0)
+}
+
+fn version(format: Option<&str>) -> Result<i32> {
+    let v = json!({"Client": {"Version": env!("CARGO_PKG_VERSION"), "OsArch": format!("{}/{}", std::env::consts::OS, std::env::consts::ARCH), "Engine": "libpod-rs"}});
+    match format {
+        Some(f) => print!("{}", output(&[v], f, &[])?),
+        None => {
+            println!("Client:       libpod-rs (rpod)");
+            println!("Version:      {}", env!("CARGO_PKG_VERSION"));
+            println!(
+                "OS/Arch:      {}/{}",
+                std::env::consts::OS,
+                std::env::consts::ARCH
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn latest(rt: &Runtime) -> Result<String> {
+    rt.containers()?
+        .into_iter()
+        .max_by_key(|(c, _)| c.created)
+        .map(|(c, _)| c.id)
+        .ok_or_else(|| anyhow!("no containers to act on with --latest"))
+}
+
+fn targets(rt: &Runtime, t: &Targets) -> Result<Vec<Container>> {
+    if t.latest {
+        return Ok(vec![rt.container(&latest(rt)?)?]);
+    }
+    if t.names.is_empty() {
+        bail!("give at least one container name or ID, or --latest");
+    }
+    t.names.iter().map(|n| Ok(rt.container(n)?)).collect()
+}
+
+/// Runs `f` on each target, printing its name as podman does; the first error ends with 125
+/// after every target was tried.
+fn each(rt: &Runtime, t: &Targets, f: impl Fn(&Container) -> Result<()>) -> Result<i32> {
+    let mut failed = None;
+    let list = targets(rt, t)?;
+    for (i, c) in list.iter().enumerate() {
+        match f(c) {
+            Ok(()) => println!(
+                "{}",
+                t.names
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| c.id().to_string())
+            ),
+            Err(e) => {
+                eprintln!("Error: {}", crate::one_line(&e));
+                failed = Some(e);
+            }
+        }
+    }
+    match failed {
+        Some(e) => Err(e.context("one or more containers failed")),
+        None => Ok(0),
+    }
+}
+
+fn options(a: &CreateArgs) -> Result<ContainerOptions> {
+    let mut env = Vec::new();
+    for f in &a.env_file {
+        env.extend(parse::env_file(f)?);
+    }
+    for e in &a.env {
+        env.push(if e.contains('=') {
+            e.clone()
+        } else {
+            std::env::var(e)
+                .map(|v| format!("{e}={v}"))
+                .unwrap_or_else(|_| format!("{e}="))
+        });
+    }
+    let mut mounts: Vec<_> = a
+        .volume
+        .iter()
+        .map(|v| parse::volume(v))
+        .collect::<Result<_>>()?;
+    mounts.extend(
+        a.tmpfs
+            .iter()
+            .map(|v| parse::tmpfs(v))
+            .collect::<Result<Vec<_>>>()?,
+    );
+    let entrypoint = a.entrypoint.as_ref().map(|e| {
+        if e.trim_start().starts_with('[') {
+            serde_json::from_str::<Vec<String>>(e)
+                .map_err(|_| anyhow!("--entrypoint {e:?}: not a JSON array of strings"))
+        } else {
+            Ok(vec![e.clone()])
+        }
+    });
+    Ok(ContainerOptions {
+        image: a.image.clone(),
+        name: a.name.clone(),
+        command: a.command.clone(),
+        entrypoint: entrypoint.transpose()?,
+        env,
+        workdir: a.workdir.clone(),
+        user: a.user.clone(),
+        hostname: a.hostname.clone(),
+        mounts,
+        network: a.network.as_deref().map(parse::network).unwrap_or_default(),
+        ports: a
+            .publish
+            .iter()
+            .map(|p| parse::publish(p))
+            .collect::<Result<_>>()?,
+        labels: parse::labels(&a.label),
+        stop_signal: a
+            .stop_signal
+            .as_deref()
+            .map(libpod::parse_signal)
+            .transpose()?,
+        stop_timeout: a.stop_timeout,
+        auto_remove: a.rm,
+        pod: a.pod.clone(),
+        resources: libpod::state::Resources {
+            memory: a.memory.as_deref().map(parse::memory).transpose()?,
+            pids: a.pids_limit,
+            cpu_shares: a.cpu_shares,
+        },
+        read_only: a.read_only,
+        privileged: a.privileged,
+        tty: a.tty,
+        stdin: a.interactive,
+        rootfs: None,
+    })
+}
+
+/// Copies the container's output to ours until it exits; stdin too with `-i`.
+fn attach_and_wait(rt: &Runtime, c: &Container, stdin: bool, start: bool) -> Result<i32> {
+    let bundle = rt.bundle_path(c.id());
+    if c.state()?.status == S::Configured {
+        c.init()?;
+    }
+    let input: Option<Box<dyn Read + Send>> = if stdin {
+        Some(Box::new(std::io::stdin()))
+    } else {
+        None
+    };
+    let sock_ok = bundle.join("attach").exists();
+    let reader = sock_ok.then(|| {
+        let b = bundle.clone();
+        std::thread::spawn(move || {
+            let (mut o, mut e) = (std::io::stdout(), std::io::stderr());
+            libpod::oci::attach(&b, input, &mut o, &mut e)
+        })
+    });
+    // The attach socket is connected before start, so no output is missed.
+    std::thread::sleep(std::time::Duration::from_millis(1));
+    if start {
+        c.start()?;
+    }
+    let code = c.wait()?;
+    if let Some(r) = reader {
+        let _ = r.join();
+    }
+    Ok(code)
+}
+
+fn run_container(rt: &Runtime, detach: bool, a: &CreateArgs, t: &mut Trace) -> Result<i32> {
+    let c = rt.create_container(options(a)?)?;
+    t.step("create (name check, lock, storage, state)");
+    if detach {
+        c.start()?;
+        t.step("start (mount, network, spec, conmon, runtime)");
+        println!("{}", c.id());
+        return Ok(0);
+    }
+    let code = match attach_and_wait(rt, &c, a.interactive, true) {
+        Ok(code) => code,
+        Err(e) => {
+            if a.rm {
+                let _ = c.remove(true);
+            }
+            return Err(e);
+        }
+    };
+    t.step("start, attach and wait");
+    if a.rm {
+        // conmon's exit command may have removed it already.
+        match c.remove(false) {
+            Ok(()) | Err(libpod::LibpodError::State(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        t.step("remove");
+    }
+    Ok(code)
+}
+
+/// `ps`'s options.
+struct PsOpts<'a> {
+    all: bool,
+    quiet: bool,
+    format: Option<&'a str>,
+    filters: &'a [String],
+    latest_only: bool,
+    no_trunc: bool,
+    pod: bool,
+}
+
+fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
+    let PsOpts {
+        all,
+        quiet,
+        format,
+        filters,
+        latest_only,
+        no_trunc,
+        pod,
+    } = o;
+    let mut list = rt.containers()?;
+    list.retain(|(c, s)| all || (matches!(s.status, S::Running | S::Paused) && !c.is_infra));
+    for f in filters {
+        let (k, v) = f
+            .split_once('=')
+            .ok_or_else(|| anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
+        let images = rt.store()?.images()?;
+        let pods = rt.pods()?;
+        list.retain(|(c, s)| match k {
+            "name" => c.name.contains(v),
+            "id" => c.id.starts_with(v),
+            "status" => s.status.as_str() == v || (v == "exited" && s.status == S::Stopped),
+            "label" => match v.split_once('=') {
+                Some((lk, lv)) => c.labels.get(lk).is_some_and(|x| x == lv),
+                None => c.labels.contains_key(v),
+            },
+            "pod" => c.pod.as_ref().is_some_and(|p| {
+                p.starts_with(v)
+                    || pods
+                        .iter()
+                        .any(|x| x.id() == p && x.config().is_ok_and(|pc| pc.name == v))
+            }),
+            "ancestor" => {
+                c.image_name.contains(v)
+                    || c.image_id.starts_with(v)
+                    || images
+                        .iter()
+                        .any(|i| i.id == c.image_id && i.names.iter().any(|n| n.contains(v)))
+            }
+            _ => true,
+        });
+        if !matches!(k, "name" | "id" | "status" | "label" | "pod" | "ancestor") {
+            bail!("unsupported filter {k:?}; use name, id, status, label, pod or ancestor");
+        }
+    }
+    if latest_only {
+        list.sort_by_key(|(c, _)| c.created);
+        let n = list.len().saturating_sub(1);
+        list.drain(..n);
+    }
+    list.sort_by_key(|(c, _)| std::cmp::Reverse(c.created));
+    if quiet {
+        for (c, _) in &list {
+            println!(
+                "{}",
+                if no_trunc {
+                    c.id.clone()
+                } else {
+                    c.id[..12].to_string()
+                }
+            );
+        }
+        return Ok(0);
+    }
+    let images = rt.store()?.images()?;
+    let pod_names: Vec<(String, String)> = rt
+        .pods()?
+        .iter()
+        .filter_map(|p| p.config().ok().map(|c| (c.id, c.name)))
+        .collect();
+    let items: Vec<Value> = list
+        .iter()
+        .map(|(c, s)| {
+            let img = images.iter().find(|i| i.id == c.image_id);
+            let pn = c
+                .pod
+                .as_ref()
+                .and_then(|p| pod_names.iter().find(|(id, _)| id == p))
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
+            let mut v = views::ps_item(c, s, img, &pn);
+            if no_trunc {
+                v["ID"] = json!(c.id);
+            }
+            v
+        })
+        .collect();
+    let default = if pod {
+        "table {{.ID}}\t{{.Image}}\t{{.CommandLine}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.PodName}}"
+    } else {
+        "table {{.ID}}\t{{.Image}}\t{{.CommandLine}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+    };
+    let f = format.unwrap_or(default);
+    let items = if f == "json" {
+        items.into_iter().map(ps_json).collect()
+    } else {
+        items
+    };
+    print!("{}", output(&items, f, PS_HEADERS)?);
+    Ok(0)
+}
+
+/// `ps --format json` as podman prints it: `Names` a list, no template-only fields.
+fn ps_json(mut v: Value) -> Value {
+    if let Some(m) = v.as_object_mut() {
+        let names = m.remove("NamesList").unwrap_or(Value::Null);
+        m.insert("Names".into(), names);
+        for k in ["ID", "CommandLine", "CreatedHuman", "RunningFor"] {
+            m.remove(k);
+        }
+    }
+    v
+}
+
+fn inspect(rt: &Runtime, format: Option<&str>, kind: Option<&str>, t: &Targets) -> Result<i32> {
+    let names = if t.latest {
+        vec![latest(rt)?]
+    } else {
+        t.names.clone()
+    };
+    if names.is_empty() {
+        bail!("give at least one name or ID");
+    }
+    let mut items = Vec::new();
+    for n in &names {
+        let want = |k: &str| kind.is_none_or(|x| x == k);
+        if want("container")
+            && let Ok(c) = rt.container(n)
+        {
+            items.push(container_json(rt, &c)?);
+            continue;
+        }
+        if want("image")
+            && let Ok(i) = rt.store()?.image(n)
+        {
+            items.push(views::inspect_image(&i));
+            continue;
+        }
+        if want("pod")
+            && let Ok(p) = rt.pod(n)
+        {
+            items.push(pod_json(&p)?);
+            continue;
+        }
+        bail!("no such object: {n:?}");
+    }
+    print!("{}", output(&items, format.unwrap_or("json"), &[])?);
+    Ok(0)
+}
+
+fn container_json(rt: &Runtime, c: &Container) -> Result<Value> {
+    let (cfg, st) = (c.config()?, c.state()?);
+    let img = rt.store()?.image(&cfg.image_id).ok();
+    let userdata = rt.config()?.static_dir.join("containers").join(&cfg.id);
+    Ok(views::inspect_container(
+        &cfg,
+        &st,
+        img.as_ref(),
+        &rt.log_path(&cfg.id).display().to_string(),
+        &userdata,
+    ))
+}
+
+fn pod_json(p: &libpod::Pod) -> Result<Value> {
+    let cfg = p.config()?;
+    let st = p.pod_state()?;
+    let ctrs = p.containers()?;
+    Ok(json!({
+        "Id": cfg.id,
+        "ID": &cfg.id[..12],
+        "Name": cfg.name,
+        "Created": crate::format::rfc3339(cfg.created),
+        "CreatedHuman": ago(cfg.created),
+        "State": p.status()?.to_string(),
+        "Status": p.status()?.to_string(),
+        "Hostname": cfg.hostname.clone().unwrap_or_default(),
+        "Labels": cfg.labels,
+        "InfraContainerID": st.infra_container.clone().unwrap_or_default(),
+        "InfraID": st.infra_container.as_deref().map(|i| &i[..12]).unwrap_or(""),
+        "SharedNamespaces": cfg.shared_namespaces,
+        "NumContainers": ctrs.len(),
+        "NumberOfContainers": ctrs.len(),
+        "Containers": ctrs.iter().map(|(c, s)| json!({"Id": c.id, "Name": c.name, "State": s.status.as_str()})).collect::<Vec<_>>(),
+        "Ports": views::ports_line(&cfg.ports),
+    }))
+}
+
+/// A progress callback.
+type ProgressCb = Box<dyn FnMut(&libpod::storage::Progress)>;
+
+fn progress() -> Option<ProgressCb> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    Some(Box::new(|p: &libpod::storage::Progress| {
+        let item: String = p.item.chars().take(19).collect();
+        match p.total {
+            Some(t) if t > 0 => eprint!(
+                "\rCopying {item} {:>10} / {:<10} [{:<30}]",
+                crate::format::size(p.done),
+                crate::format::size(t),
+                "=".repeat((p.done.min(t) * 30 / t) as usize)
+            ),
+            _ => eprint!("\rCopying {item} {:>10}", crate::format::size(p.done)),
+        }
+        if p.total.is_some_and(|t| p.done >= t) {
+            eprintln!();
+        }
+    }))
+}
+
+/// Lends the progress callback to one call.
+fn lend(cb: &mut Option<ProgressCb>) -> Option<&mut dyn FnMut(&libpod::storage::Progress)> {
+    match cb {
+        Some(f) => Some(&mut **f),
+        None => None,
+    }
+}
+
+fn pod_targets(rt: &Runtime, t: &PodTargets) -> Result<Vec<libpod::Pod>> {
+    if t.all {
+        return Ok(rt.pods()?);
+    }
+    if t.latest {
+        let mut pods = rt.pods()?;
+        pods.sort_by_key(|p| p.config().map(|c| c.created).unwrap_or(0));
+        return pods
+            .pop()
+            .map(|p| vec![p])
+            .ok_or_else(|| anyhow!("no pods"));
+    }
+    if t.names.is_empty() {
+        bail!("give at least one pod name or ID, --all or --latest");
+    }
+    t.names.iter().map(|n| Ok(rt.pod(n)?)).collect()
+}
+
+fn each_pod(rt: &Runtime, t: &PodTargets, f: impl Fn(&libpod::Pod) -> Result<()>) -> Result<i32> {
+    for p in pod_targets(rt, t)? {
+        f(&p)?;
+        println!("{}", p.id());
+    }
+    Ok(0)
+}
+
+fn top(rt: &Runtime, c: &Container) -> Result<i32> {
+    let st = c.state()?;
+    let pid = st
+        .pid
+        .ok_or_else(|| anyhow!("container {} is not running", c.id()))?;
+    let ns = std::fs::read_link(format!("/proc/{pid}/ns/pid"))
+        .context("reading the container's pid namespace")?;
+    let mut rows = vec!["USER\tPID\tPPID\tCOMMAND".to_string()];
+    let _ = rt;
+    for e in std::fs::read_dir("/proc")?.flatten() {
+        let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        if std::fs::read_link(format!("/proc/{p}/ns/pid"))
+            .ok()
+            .as_ref()
+            != Some(&ns)
+        {
+            continue;
+        }
+        let status = std::fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
+        let field = |k: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(k))
+                .map(|v| v.split_whitespace().last().unwrap_or("").to_string())
+                .unwrap_or_default()
+        };
+        let uid = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|v| v.split_whitespace().next())
+            .unwrap_or("0")
+            .to_string();
+        let cmd = std::fs::read(format!("/proc/{p}/cmdline"))
+            .map(|b| {
+                String::from_utf8_lossy(&b)
+                    .replace('\0', " ")
+                    .trim()
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let user = if uid == "0" { "root".to_string() } else { uid };
+        rows.push(format!(
+            "{user}\t{}\t{}\t{cmd}",
+            field("NSpid:"),
+            field("PPid:")
+        ));
+    }
+    print!("{}", crate::format::columns(&rows));
+    Ok(0)
+}
+
+/// Resolves `rel` inside `root` without following a symlink out of it.
+fn inside(root: &Path, rel: &str) -> Result<PathBuf> {
+    let mut p = root.to_path_buf();
+    for c in Path::new(rel).components() {
+        match c {
+            std::path::Component::Normal(n) => {
+                p.push(n);
+                if let Ok(target) = std::fs::read_link(&p) {
+                    let t = if target.is_absolute() {
+                        root.join(target.strip_prefix("/").unwrap_or(&target))
+                    } else {
+                        p.parent().unwrap_or(root).join(target)
+                    };
+                    p = t;
+                }
+            }
+            std::path::Component::ParentDir => {
+                p.pop();
+            }
+            _ => {}
+        }
+        if !p.starts_with(root) {
+            bail!("{rel:?} leads outside the container");
+        }
+    }
+    Ok(p)
+}
+
+fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
+    let m = std::fs::symlink_metadata(src).with_context(|| format!("{}", src.display()))?;
+    if m.is_dir() {
+        std::fs::create_dir_all(dst).with_context(|| format!("{}", dst.display()))?;
+        for e in std::fs::read_dir(src)? {
+            let e = e?;
+            copy_tree(&e.path(), &dst.join(e.file_name()))?;
+        }
+    } else if m.file_type().is_symlink() {
+        let _ = std::fs::remove_file(dst);
+        std::os::unix::fs::symlink(std::fs::read_link(src)?, dst)?;
+    } else {
+        std::fs::copy(src, dst)
+            .with_context(|| format!("copying {} to {}", src.display(), dst.display()))?;
+    }
+    Ok(())
+}
+
+fn cp(rt: &Runtime, src: &str, dest: &str) -> Result<i32> {
+    let split = |s: &str| -> Option<(String, String)> {
+        s.split_once(':')
+            .filter(|(c, _)| !c.is_empty() && !c.contains('/'))
+            .map(|(c, p)| (c.to_string(), p.to_string()))
+    };
+    let (ctr, cpath, into) = match (split(src), split(dest)) {
+        (Some((c, p)), None) => (c, p, false),
+        (None, Some((c, p))) => (c, p, true),
+        _ => bail!("exactly one of SRC and DEST must be CONTAINER:PATH"),
+    };
+    let c = rt.container(&ctr)?;
+    let root = c.mount()?;
+    let r = (|| {
+        let inner = inside(&root, &cpath)?;
+        if into {
+            let host = PathBuf::from(src);
+            let target = if inner.is_dir() {
+                inner.join(
+                    host.file_name()
+                        .ok_or_else(|| anyhow!("bad source {src}"))?,
+                )
+            } else {
+                inner
+            };
+            copy_tree(&host, &target)
+        } else {
+            let host = PathBuf::from(dest);
+            let target = if host.is_dir() {
+                host.join(
+                    inner
+                        .file_name()
+                        .ok_or_else(|| anyhow!("bad source {cpath}"))?,
+                )
+            } else {
+                host
+            };
+            copy_tree(&inner, &target)
+        }
+    })();
+    c.unmount()?;
+    r.map(|_| 0)
+}
+
+fn images(rt: &Runtime, quiet: bool, format: Option<&str>, all: bool) -> Result<i32> {
+    let mut imgs = rt.store()?.images()?;
+    imgs.sort_by_key(|i| std::cmp::Reverse(i.created));
+    let ctrs = rt.containers()?;
+    if quiet {
+        for i in imgs.iter().filter(|i| all || !i.names.is_empty()) {
+            println!("{}", &i.id[..12]);
+        }
+        return Ok(0);
+    }
+    let f = format
+        .unwrap_or("table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.SizeHuman}}");
+    let items: Vec<Value> = if f == "json" {
+        imgs.iter()
+            .map(|i| {
+                views::image_items(i, ctrs.iter().filter(|(c, _)| c.image_id == i.id).count())
+                    .swap_remove(0)
+            })
+            .collect()
+    } else {
+        imgs.iter()
+            .filter(|i| all || !i.names.is_empty())
+            .flat_map(|i| {
+                views::image_items(i, ctrs.iter().filter(|(c, _)| c.image_id == i.id).count())
+            })
+            .collect()
+    };
+    print!("{}", output(&items, f, IMAGE_HEADERS)?);
+    Ok(0)
+}
+
+fn remove_images(rt: &Runtime, names: &[String], force: bool) -> Result<i32> {
+    if names.is_empty() {
+        bail!("give at least one image");
+    }
+    for n in names {
+        if force {
+            for id in rt.store()?.image_users(n)? {
+                if let Ok(c) = rt.container(&id) {
+                    c.remove(true)?;
+                }
+            }
+        }
+        let r = rt.store()?.remove_image(n, force)?;
+        for u in &r.untagged {
+            println!("Untagged: {u}");
+        }
+        if r.deleted {
+            println!("Deleted: {}", r.id);
+        }
+    }
+    Ok(0)
+}
+
+fn prune_images(rt: &Runtime, all: bool) -> Result<Vec<String>> {
+    let used: Vec<String> = rt
+        .containers()?
+        .into_iter()
+        .map(|(c, _)| c.image_id)
+        .collect();
+    let mut removed = Vec::new();
+    for i in rt.store()?.images()? {
+        if !used.contains(&i.id) && (all || i.names.is_empty()) {
+            rt.store()?.remove_image(&i.id, true)?;
+            removed.push(i.id);
+        }
+    }
+    Ok(removed)
+}
+
+fn confirm(force: bool, what: &str) -> Result<()> {
+    if force {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("{what}: not confirmed; use --force when not on a terminal");
+    }
+    eprint!("WARNING! {what}. Are you sure you want to continue? [y/N] ");
+    let mut a = String::new();
+    std::io::stdin().read_line(&mut a)?;
+    if a.trim().eq_ignore_ascii_case("y") {
+        Ok(())
+    } else {
+        bail!("{what}: cancelled")
+    }
+}
+
+fn remove_everything(rt: &Runtime) -> Result<()> {
+    for p in rt.pods()? {
+        p.remove(true, true)?;
+    }
+    for (c, _) in rt.containers()? {
+        rt.container(&c.id)?.remove(true)?;
+    }
+    Ok(())
+}
+
+fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
+    match cmd {
+        Command::Run { detach, args } => run_container(rt, detach, &args, t),
+        Command::Create(a) => {
+            let c = rt.create_container(options(&a)?)?;
+            println!("{}", c.id());
+            Ok(0)
+        }
+        Command::Start {
+            attach,
+            targets: tg,
+        } => {
+            if attach {
+                let list = targets(rt, &tg)?;
+                let c = list.first().ok_or_else(|| anyhow!("no container"))?;
+                return attach_and_wait(rt, c, false, true);
+            }
+            each(rt, &tg, |c| Ok(c.start()?))
+        }
+        Command::Stop {
+            time,
+            all,
+            targets: tg,
+        } => {
+            if all {
+                for (c, s) in rt.containers()? {
+                    if matches!(s.status, S::Running | S::Paused) && !c.is_infra {
+                        rt.container(&c.id)?.stop(time)?;
+                        println!("{}", c.id);
+                    }
+                }
+                return Ok(0);
+            }
+            each(rt, &tg, |c| c.stop(time).map(drop).map_err(Into::into))
+        }
+        Command::Restart { time, targets: tg } => each(rt, &tg, |c| Ok(c.restart(time)?)),
+        Command::Kill {
+            signal,
+            targets: tg,
+        } => {
+            let sig = libpod::parse_signal(&signal)?;
+            each(rt, &tg, |c| Ok(c.kill(sig)?))
+        }
+        Command::Pause(tg) => each(rt, &tg, |c| Ok(c.pause()?)),
+        Command::Unpause(tg) => each(rt, &tg, |c| Ok(c.unpause()?)),
+        Command::Rm {
+            force,
+            all,
+            targets: tg,
+        } => {
+            if all {
+                for (c, _) in rt.containers()? {
+                    if !c.is_infra {
+                        rt.container(&c.id)?.remove(force)?;
+                        println!("{}", c.id);
+                    }
+                }
+                return Ok(0);
+            }
+            each(rt, &tg, |c| Ok(c.remove(force)?))
+        }
+        Command::Ps {
+            all,
+            quiet,
+            format,
+            filter,
+            latest,
+            no_trunc,
+            pod,
+        } => ps(
+            rt,
+            PsOpts {
+                all,
+                quiet,
+                format: format.as_deref(),
+                filters: &filter,
+                latest_only: latest,
+                no_trunc,
+                pod,
+            },
+        ),
+        Command::Logs {
+            follow,
+            tail,
+            since,
+            timestamps,
+            targets: tg,
+        } => {
+            let c = targets(rt, &tg)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow!("no container"))?;
+            let opts = LogOptions { since, tail };
+            let print = |l: &libpod::oci::LogLine| {
+                let text = if timestamps {
+                    format!("{} {}", l.time, l.text)
+                } else {
+                    l.text.clone()
+                };
+                if l.stream == "stderr" {
+                    eprintln!("{text}");
+                } else {
+                    println!("{text}");
+                }
+            };
+            if follow {
+                c.follow_logs(&opts, print)?;
+            } else {
+                c.logs(&opts)?.iter().for_each(print);
+            }
+            Ok(0)
+        }
+        Command::Exec {
+            interactive,
+            tty,
+            env,
+            user,
+            workdir,
+            container,
+            command,
+        } => {
+            let _ = tty;
+            let c = rt.container(&container)?;
+            let stdin = if interactive {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            };
+            Ok(c.exec(
+                &command,
+                &env,
+                user.as_deref(),
+                workdir.as_deref(),
+                [stdin, Stdio::inherit(), Stdio::inherit()],
+            )?)
+        }
+        Command::Attach(tg) => {
+            let c = targets(rt, &tg)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow!("no container"))?;
+            if c.state()?.status != S::Running {
+                bail!("container {} is not running: nothing to attach to", c.id());
+            }
+            attach_and_wait(rt, &c, false, false)
+        }
+        Command::Wait(tg) => {
+            for c in targets(rt, &tg)? {
+                println!("{}", c.wait()?);
+            }
+            Ok(0)
+        }
+        Command::Inspect {
+            format,
+            kind,
+            targets: tg,
+        } => inspect(rt, format.as_deref(), kind.as_deref(), &tg),
+        Command::Port(tg) => {
+            for c in targets(rt, &tg)? {
+                for p in c.config()?.ports {
+                    for i in 0..p.range.max(1) {
+                        let ip = if p.host_ip.is_empty() {
+                            "0.0.0.0"
+                        } else {
+                            &p.host_ip
+                        };
+                        println!(
+                            "{}/{} -> {ip}:{}",
+                            p.container_port + i,
+                            p.protocol,
+                            p.host_port + i
+                        );
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Top(tg) => top(
+            rt,
+            &targets(rt, &tg)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow!("no container"))?,
+        ),
+        Command::Cp { src, dest } => cp(rt, &src, &dest),
+        Command::Export {
+            output: out,
+            container,
+        } => {
+            let c = rt.container(&container)?;
+            match out {
+                Some(p) => c.export(
+                    std::fs::File::create(&p)
+                        .with_context(|| format!("creating {}", p.display()))?,
+                )?,
+                None => {
+                    if std::io::stdout().is_terminal() {
+                        bail!("refusing to write a tarball to a terminal; use -o FILE or redirect");
+                    }
+                    c.export(std::io::stdout().lock())?
+                }
+            }
+            Ok(0)
+        }
+        Command::Diff { container } => {
+            for ch in rt.container(&container)?.changes()? {
+                let k = match ch.kind {
+                    libpod::storage::ChangeKind::Added => 'A',
+                    libpod::storage::ChangeKind::Modified => 'C',
+                    libpod::storage::ChangeKind::Deleted => 'D',
+                };
+                println!("{k} {}", ch.path);
+            }
+            Ok(0)
+        }
+        Command::Mount { container } => {
+            match container {
+                Some(c) => println!("{}", rt.container(&c)?.mount()?.display()),
+                None => {
+                    for c in rt.store()?.containers()? {
+                        if rt.store()?.mount_count(&c.id)? > 0 {
+                            println!(
+                                "{} {}",
+                                &c.id[..12],
+                                rt.store()?.rootfs_path(&c.id).display()
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Unmount { container } => {
+            rt.container(&container)?.unmount()?;
+            println!("{container}");
+            Ok(0)
+        }
+        Command::Images { quiet, format, all } => images(rt, quiet, format.as_deref(), all),
+        Command::Image(ic) => match ic {
+            ImageCommand::Inspect {
+                format,
+                images: names,
+            } => {
+                let items: Vec<Value> = names
+                    .iter()
+                    .map(|n| Ok(views::inspect_image(&rt.store()?.image(n)?)))
+                    .collect::<Result<_>>()?;
+                print!(
+                    "{}",
+                    output(&items, format.as_deref().unwrap_or("json"), &[])?
+                );
+                Ok(0)
+            }
+            ImageCommand::Rm {
+                force,
+                images: names,
+            } => remove_images(rt, &names, force),
+            ImageCommand::Tag { image, names } => {
+                for n in names {
+                    rt.store()?.tag(&image, &n)?;
+                }
+                Ok(0)
+            }
+            ImageCommand::Untag { image, names } => {
+                let names = if names.is_empty() {
+                    rt.store()?.image(&image)?.names
+                } else {
+                    names
+                };
+                for n in names {
+                    rt.store()?.untag(&image, &n)?;
+                }
+                Ok(0)
+            }
+            ImageCommand::Prune { all, force } => {
+                confirm(force, "this removes every image no container uses")?;
+                for id in prune_images(rt, all)? {
+                    println!("{id}");
+                }
+                Ok(0)
+            }
+            ImageCommand::Ls { quiet, format } => images(rt, quiet, format.as_deref(), false),
+        },
+        Command::Rmi {
+            force,
+            images: names,
+        } => remove_images(rt, &names, force),
+        Command::Tag { image, names } => {
+            for n in names {
+                rt.store()?.tag(&image, &n)?;
+            }
+            Ok(0)
+        }
+        Command::Import {
+            file,
+            reference,
+            change,
+            quiet,
+        } => {
+            let mut cb = progress();
+            let img = if file.as_os_str() == "-" {
+                rt.store()?.import_tarball(
+                    std::io::stdin().lock(),
+                    reference.as_deref(),
+                    &change,
+                    lend(&mut cb),
+                )?
+            } else {
+                let f = std::fs::File::open(&file)
+                    .with_context(|| format!("opening {}", file.display()))?;
+                rt.store()?
+                    .import_tarball(f, reference.as_deref(), &change, lend(&mut cb))?
+            };
+            if quiet {
+                println!("{}", img.id);
+            } else {
+                println!("sha256:{}", img.id);
+            }
+            Ok(0)
+        }
+        Command::Load { input, quiet } => {
+            let mut cb = progress();
+            for img in rt.store()?.load(&input, lend(&mut cb))? {
+                let names = if img.names.is_empty() {
+                    format!("sha256:{}", img.id)
+                } else {
+                    img.names.join(", ")
+                };
+                println!("{}{names}", if quiet { "" } else { "Loaded image: " });
+            }
+            Ok(0)
+        }
+        Command::Save {
+            output: out,
+            format,
+            image,
+        } => {
+            let f = std::fs::File::create(&out)
+                .with_context(|| format!("creating {}", out.display()))?;
+            let w = std::io::BufWriter::new(f);
+            let mut cb = progress();
+            match format.as_str() {
+                "docker-archive" => rt.store()?.save_docker_archive(&image, w, lend(&mut cb))?,
+                "oci-archive" => rt.store()?.save_oci_archive(&image, w, lend(&mut cb))?,
+                other => bail!("unsupported --format {other:?}; use docker-archive or oci-archive"),
+            }
+            Ok(0)
+        }
+        Command::Pod(pc) => pod(rt, pc),
+        Command::Network(nc) => network(rt, nc),
+        Command::Info { format } => {
+            let info = serde_json::to_value(rt.info()?)?;
+            match format.as_deref() {
+                Some(f) => print!("{}", output(&[info], f, &[])?),
+                None => println!("{}", serde_json::to_string_pretty(&info)?),
+            }
+            Ok(0)
+        }
+        Command::System(sc) => match sc {
+            SystemCommand::Reset { force } => {
+                confirm(force, "this removes every container, pod and image")?;
+                remove_everything(rt)?;
+                for i in rt.store()?.images()? {
+                    rt.store()?.remove_image(&i.id, true)?;
+                }
+                Ok(0)
+            }
+            SystemCommand::Prune { all, force } => {
+                confirm(
+                    force,
+                    "this removes stopped containers, pods without running containers, and unused images",
+                )?;
+                for p in rt.pods()? {
+                    if !matches!(
+                        p.status()?,
+                        libpod::PodStatus::Running
+                            | libpod::PodStatus::Degraded
+                            | libpod::PodStatus::Paused
+                    ) {
+                        p.remove(true, true)?;
+                        println!("{}", p.id());
+                    }
+                }
+                for (c, s) in rt.containers()? {
+                    if matches!(
+                        s.status,
+                        S::Exited | S::Stopped | S::Configured | S::Created
+                    ) && c.pod.is_none()
+                    {
+                        rt.container(&c.id)?.remove(false)?;
+                        println!("{}", c.id);
+                    }
+                }
+                for id in prune_images(rt, all)? {
+                    println!("{id}");
+                }
+                Ok(0)
+            }
+            SystemCommand::Migrate { new_state_backend } => {
+                let b: StateBackend = new_state_backend.parse().map_err(|e| {
+                    anyhow!("--new-state-backend {new_state_backend}: expected {e}")
+                })?;
+                let file = rt.migrate_state(b)?;
+                println!(
+                    "state copied to {b}{}; set `[engine] database_backend = \"{b}\"` (or --state-backend {b}) to use it",
+                    file.map(|f| format!(" ({})", f.display()))
+                        .unwrap_or_default()
+                );
+                Ok(0)
+            }
+        },
+        Command::Container(ContainerCommand::Cleanup { container }) => {
+            match rt.cleanup_container(&container) {
+                // Removed meanwhile by whoever waited for it: nothing left to clean.
+                Ok(()) | Err(libpod::LibpodError::State(_)) => Ok(0),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Version { .. } | Command::Completion { .. } => Ok(0),
+    }
+}
+
+fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
+    match pc {
+        PodCommand::Create {
+            name,
+            publish,
+            network,
+            hostname,
+            label,
+            infra,
+        } => {
+            let p = rt.create_pod(PodOptions {
+                name,
+                labels: parse::labels(&label),
+                hostname,
+                network: network.as_deref().map(parse::network).unwrap_or_default(),
+                ports: publish
+                    .iter()
+                    .map(|p| parse::publish(p))
+                    .collect::<Result<_>>()?,
+                infra,
+                ..Default::default()
+            })?;
+            println!("{}", p.id());
+            Ok(0)
+        }
+        PodCommand::Start(t) => each_pod(rt, &t, |p| Ok(p.start()?)),
+        PodCommand::Stop { time, targets: t } => each_pod(rt, &t, |p| Ok(p.stop(time)?)),
+        PodCommand::Kill { signal, targets: t } => {
+            let s = libpod::parse_signal(&signal)?;
+            each_pod(rt, &t, |p| Ok(p.kill(s)?))
+        }
+        PodCommand::Pause(t) => each_pod(rt, &t, |p| Ok(p.pause()?)),
+        PodCommand::Unpause(t) => each_pod(rt, &t, |p| Ok(p.unpause()?)),
+        PodCommand::Restart(t) => each_pod(rt, &t, |p| Ok(p.restart(None)?)),
+        PodCommand::Rm { force, targets: t } => each_pod(rt, &t, |p| Ok(p.remove(force, true)?)),
+        PodCommand::Ps { quiet, format } => {
+            let pods = rt.pods()?;
+            if quiet {
+                for p in &pods {
+                    println!("{}", &p.id()[..12]);
+                }
+                return Ok(0);
+            }
+            let items: Vec<Value> = pods.iter().map(pod_json).collect::<Result<_>>()?;
+            print!("{}", output(&items, format.as_deref().unwrap_or("table {{.ID}}\t{{.Name}}\t{{.Status}}\t{{.CreatedHuman}}\t{{.InfraID}}\t{{.NumberOfContainers}}"), POD_HEADERS)?);
+            Ok(0)
+        }
+        PodCommand::Inspect { format, targets: t } => {
+            let items: Vec<Value> = pod_targets(rt, &t)?
+                .iter()
+                .map(pod_json)
+                .collect::<Result<_>>()?;
+            print!(
+                "{}",
+                output(&items, format.as_deref().unwrap_or("json"), &[])?
+            );
+            Ok(0)
+        }
+    }
+}
+
+fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
+    let nets = rt.networks()?;
+    match nc {
+        NetworkCommand::Create {
+            subnet,
+            gateway,
+            interface,
+            internal,
+            name,
+        } => {
+            let n = nets.create(&libpod::network::NetworkCreate {
+                name,
+                subnet,
+                gateway,
+                bridge: interface,
+                internal,
+            })?;
+            println!("{}", n.name);
+            Ok(0)
+        }
+        NetworkCommand::Ls { quiet, format } => {
+            let (list, errs) = nets.networks()?;
+            for e in errs {
+                eprintln!("WARN: {e}");
+            }
+            if quiet {
+                for n in &list {
+                    println!("{}", n.name);
+                }
+                return Ok(0);
+            }
+            let items: Vec<Value> = list.iter().map(views::network_item).collect();
+            print!(
+                "{}",
+                output(
+                    &items,
+                    format
+                        .as_deref()
+                        .unwrap_or("table {{.ID}}\t{{.Name}}\t{{.Driver}}"),
+                    NET_HEADERS
+                )?
+            );
+            Ok(0)
+        }
+        NetworkCommand::Inspect { format, names } => {
+            let items: Vec<Value> = names
+                .iter()
+                .map(|n| Ok(views::network_item(&nets.network(n)?)))
+                .collect::<Result<_>>()?;
+            print!(
+                "{}",
+                output(&items, format.as_deref().unwrap_or("json"), &[])?
+            );
+            Ok(0)
+        }
+        NetworkCommand::Rm { force, names } => {
+            for n in names {
+                if force {
+                    for id in nets.users(&n)? {
+                        if let Ok(c) = rt.container(&id) {
+                            c.remove(true)?;
+                        }
+                    }
+                }
+                nets.remove(&n)?;
+                println!("{n}");
+            }
+            Ok(0)
+        }
+    }
+}

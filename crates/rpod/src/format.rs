@@ -1,0 +1,267 @@
+//! Output formats as podman users write them: `--format json`, and Go-template field paths
+//! (`{{.ID}}`, `{{.State.ExitCode}}`, `{{json .Config}}`), with `table` for aligned columns
+//! under headers. Templates run over JSON views of the objects.
+
+use anyhow::{Result, bail};
+use serde_json::Value;
+
+enum Piece {
+    Text(String),
+    Field {
+        path: Vec<String>,
+        json: bool,
+        header: String,
+    },
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("\\t", "\t").replace("\\n", "\n")
+}
+
+fn parse(tpl: &str) -> Result<Vec<Piece>> {
+    let mut out = Vec::new();
+    let mut rest = tpl;
+    while let Some(i) = rest.find("{{") {
+        if i > 0 {
+            out.push(Piece::Text(unescape(&rest[..i])));
+        }
+        let end = rest[i..]
+            .find("}}")
+            .map(|e| e + i)
+            .ok_or_else(|| anyhow::anyhow!("template {tpl:?}: unclosed {{{{"))?;
+        let action = rest[i + 2..end].trim();
+        let (json, path) = match action.strip_prefix("json") {
+            Some(p) if p.is_empty() || p.starts_with(' ') => (true, p.trim()),
+            _ => (false, action),
+        };
+        if !path.starts_with('.') {
+            bail!(
+                "template {tpl:?}: unsupported action {action:?}; use {{{{.Field}}}} or {{{{json .Field}}}}"
+            );
+        }
+        let parts: Vec<String> = path
+            .trim_start_matches('.')
+            .split('.')
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect();
+        let header = parts.last().cloned().unwrap_or_default();
+        out.push(Piece::Field {
+            path: parts,
+            json,
+            header,
+        });
+        rest = &rest[end + 2..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(unescape(rest)));
+    }
+    Ok(out)
+}
+
+fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |cur, p| cur.get(p.as_str()))
+}
+
+/// How Go's templates print a value: strings bare, lists as `[a b]`, maps as `map[k:v]`.
+pub fn render(v: &Value) -> String {
+    match v {
+        Value::Null => "<no value>".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => format!("[{}]", a.iter().map(render).collect::<Vec<_>>().join(" ")),
+        Value::Object(m) => format!(
+            "map[{}]",
+            m.iter()
+                .map(|(k, v)| format!("{k}:{}", render(v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn apply(pieces: &[Piece], v: &Value) -> String {
+    let mut s = String::new();
+    for p in pieces {
+        match p {
+            Piece::Text(t) => s.push_str(t),
+            Piece::Field { path, json, .. } => {
+                let x = lookup(v, path).unwrap_or(&Value::Null);
+                if *json {
+                    s.push_str(&serde_json::to_string(x).unwrap_or_default());
+                } else {
+                    s.push_str(&render(x));
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Aligns tab-separated rows into columns two spaces apart, as podman's tables look.
+pub fn columns(rows: &[String]) -> String {
+    let cells: Vec<Vec<&str>> = rows.iter().map(|r| r.split('\t').collect()).collect();
+    let n = cells.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n)
+        .map(|i| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in cells {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            line.push_str(c);
+            if i + 1 < r.len() {
+                line.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Renders `items` with `format` (`json`, a template, or `table ...`); `headers` maps field
+/// names to podman's column titles.
+pub fn output(items: &[Value], format: &str, headers: &[(&str, &str)]) -> Result<String> {
+    if format == "json" || format == "{{json .}}" {
+        return Ok(format!("{}\n", serde_json::to_string_pretty(items)?));
+    }
+    let (table, tpl) = match format.strip_prefix("table") {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, format),
+    };
+    let pieces = parse(tpl)?;
+    let mut rows = Vec::new();
+    if table {
+        let head: String = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.clone(),
+                Piece::Field { header, .. } => headers
+                    .iter()
+                    .find(|(k, _)| k == header)
+                    .map(|(_, h)| h.to_string())
+                    .unwrap_or_else(|| header.to_uppercase()),
+            })
+            .collect();
+        rows.push(head);
+    }
+    for v in items {
+        rows.push(apply(&pieces, v));
+    }
+    Ok(if table {
+        columns(&rows)
+    } else {
+        rows.iter().map(|r| format!("{r}\n")).collect()
+    })
+}
+
+/// "5 seconds ago" and friends, from nanoseconds since the epoch.
+pub fn ago(ns: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let s = (now - ns / 1_000_000_000).max(0);
+    match s {
+        0 => "Less than a second ago".into(),
+        1..=59 => format!("{s} second{} ago", if s == 1 { "" } else { "s" }),
+        60..=119 => "About a minute ago".into(),
+        120..=3599 => format!("{} minutes ago", s / 60),
+        3600..=7199 => "About an hour ago".into(),
+        7200..=172_799 => format!("{} hours ago", s / 3600),
+        _ => format!("{} days ago", s / 86400),
+    }
+}
+
+/// A duration in podman's words ("5 seconds", "About a minute").
+pub fn duration(ns: i64) -> String {
+    ago(ns)
+        .trim_end_matches(" ago")
+        .replace("Less than a second", "Less than a second")
+        .to_string()
+}
+
+/// Bytes as podman prints sizes (`1.98 MB`).
+pub fn size(b: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = b as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.3} {}", units[i]).replace(".000", "")
+    }
+}
+
+/// RFC 3339 from nanoseconds since the epoch.
+pub fn rfc3339(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let t = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:09}Z",
+        t / 3600,
+        t / 60 % 60,
+        t % 60,
+        ns.rem_euclid(1_000_000_000)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn templates_json_and_tables() {
+        let v = vec![
+            json!({"ID": "abc", "Names": "web", "State": {"ExitCode": 3}, "Config": {"Env": ["A=b"]}}),
+            json!({"ID": "de", "Names": "db", "State": {"ExitCode": 0}, "Config": {}}),
+        ];
+        assert_eq!(
+            super::output(&v, "{{.ID}} {{.Names}}", &[]).expect("t"),
+            "abc web\nde db\n"
+        );
+        assert_eq!(
+            super::output(&v[..1], "{{.State.ExitCode}}", &[]).expect("t"),
+            "3\n"
+        );
+        assert_eq!(
+            super::output(&v[..1], "{{json .Config}}", &[]).expect("t"),
+            "{\"Env\":[\"A=b\"]}\n"
+        );
+        assert_eq!(
+            super::output(&v[..1], "{{.Config.Env}}|{{.Nope}}", &[]).expect("t"),
+            "[A=b]|<no value>\n"
+        );
+        assert_eq!(
+            super::output(&v, "table {{.ID}}\\t{{.Names}}", &[("ID", "CONTAINER ID")]).expect("t"),
+            "CONTAINER ID  NAMES\nabc           web\nde            db\n"
+        );
+        assert!(super::output(&v, "json", &[]).expect("j").starts_with('['));
+        assert!(super::output(&v, "{{.ID", &[]).is_err());
+        assert!(super::output(&v, "{{range .}}", &[]).is_err());
+        assert_eq!(super::size(1_982_256), "1.982 MB");
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000000000Z");
+    }
+}

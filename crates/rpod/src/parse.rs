@@ -1,0 +1,226 @@
+//! Parsing podman-style option values: ports, volumes, memory sizes, env files, networks.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use libpod::state::{Mount, NetworkMode, PortMapping};
+
+/// `[[ip:][hostPort]:]containerPort[/proto]`, with `a-b` ranges; a missing host port is a
+/// free one chosen now.
+pub fn publish(s: &str) -> Result<PortMapping> {
+    let (spec, proto) = s.rsplit_once('/').unwrap_or((s, "tcp"));
+    if !matches!(proto, "tcp" | "udp" | "sctp") {
+        bail!("invalid port {s:?}: protocol must be tcp, udp or sctp");
+    }
+    let parts: Vec<&str> = spec.rsplitn(3, ':').collect();
+    let range = |p: &str| -> Result<(u16, u16)> {
+        let (a, b) = p.split_once('-').unwrap_or((p, p));
+        let (a, b): (u16, u16) = (
+            a.parse().with_context(|| format!("invalid port {s:?}"))?,
+            b.parse().with_context(|| format!("invalid port {s:?}"))?,
+        );
+        if a == 0 || b < a {
+            bail!("invalid port range in {s:?}");
+        }
+        Ok((a, b - a + 1))
+    };
+    let (c0, n) = range(parts[0])?;
+    let (host_ip, host) = match parts.len() {
+        1 => (String::new(), None),
+        2 => (String::new(), Some(parts[1])),
+        _ => (
+            parts[2].trim_matches(|c| c == '[' || c == ']').to_string(),
+            Some(parts[1]),
+        ),
+    };
+    if !host_ip.is_empty() && host_ip.parse::<std::net::IpAddr>().is_err() {
+        bail!("invalid host IP {host_ip:?} in {s:?}");
+    }
+    let h0 = match host.filter(|h| !h.is_empty()) {
+        Some(h) => {
+            let (h0, hn) = range(h)?;
+            if hn != n {
+                bail!("host and container port ranges differ in size in {s:?}");
+            }
+            h0
+        }
+        None => {
+            let ip = if host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                host_ip.as_str()
+            };
+            std::net::TcpListener::bind((ip, 0))
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .with_context(|| format!("no free port for {s:?}"))?
+        }
+    };
+    Ok(PortMapping {
+        host_ip,
+        host_port: h0,
+        container_port: c0,
+        protocol: proto.to_string(),
+        range: n,
+    })
+}
+
+/// `-v HOST:CONTAINER[:ro|rw]`: bind mounts of absolute host paths.
+pub fn volume(s: &str) -> Result<Mount> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let (src, dst, opts) = match parts.as_slice() {
+        [src, dst] => (*src, *dst, ""),
+        [src, dst, o] => (*src, *dst, *o),
+        _ => bail!("invalid volume {s:?}: expected HOST-DIR:CONTAINER-DIR[:ro|rw]"),
+    };
+    if !src.starts_with('/') {
+        bail!("invalid volume {s:?}: named volumes are not supported; give an absolute host path");
+    }
+    if !Path::new(src).exists() {
+        bail!("invalid volume {s:?}: {src} does not exist");
+    }
+    if !dst.starts_with('/') {
+        bail!("invalid volume {s:?}: the container path must be absolute");
+    }
+    let mut options = Vec::new();
+    for o in opts.split(',').filter(|o| !o.is_empty()) {
+        match o {
+            "ro" | "rw" => options.push(o.to_string()),
+            "z" | "Z" => {}
+            other => bail!("invalid volume option {other:?} in {s:?}"),
+        }
+    }
+    Ok(Mount {
+        kind: "bind".into(),
+        source: src.into(),
+        destination: dst.into(),
+        options,
+    })
+}
+
+/// `--tmpfs DIR[:options]`.
+pub fn tmpfs(s: &str) -> Result<Mount> {
+    let (dst, opts) = s.split_once(':').unwrap_or((s, ""));
+    if !dst.starts_with('/') {
+        bail!("invalid tmpfs {s:?}: the path must be absolute");
+    }
+    Ok(Mount {
+        kind: "tmpfs".into(),
+        source: String::new(),
+        destination: dst.into(),
+        options: opts
+            .split(',')
+            .filter(|o| !o.is_empty())
+            .map(String::from)
+            .collect(),
+    })
+}
+
+/// `64m`, `1g`, `512k`, `1048576`.
+pub fn memory(s: &str) -> Result<i64> {
+    let lower = s.to_ascii_lowercase();
+    let t = lower.trim_end_matches('b');
+    let (num, mul) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1i64 << 10),
+        Some('m') => (&t[..t.len() - 1], 1 << 20),
+        Some('g') => (&t[..t.len() - 1], 1 << 30),
+        _ => (t, 1),
+    };
+    let n: f64 = num
+        .parse()
+        .with_context(|| format!("invalid memory size {s:?}: expected a number with k, m or g"))?;
+    if n <= 0.0 {
+        bail!("invalid memory size {s:?}");
+    }
+    Ok((n * mul as f64) as i64)
+}
+
+/// `--env-file` lines (`KEY=value`; `#` comments and blank lines skipped; `KEY` alone takes
+/// the caller's value).
+pub fn env_file(p: &Path) -> Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(p).with_context(|| format!("reading env file {}", p.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            if l.contains('=') {
+                Some(l.to_string())
+            } else {
+                std::env::var(l).ok().map(|v| format!("{l}={v}"))
+            }
+        })
+        .collect())
+}
+
+/// `--network` as podman takes it.
+pub fn network(s: &str) -> NetworkMode {
+    match s {
+        "" | "bridge" | "default" => NetworkMode::Default,
+        "none" => NetworkMode::None,
+        "host" => NetworkMode::Host,
+        "pod" => NetworkMode::Pod,
+        s => match s.strip_prefix("container:") {
+            Some(c) => NetworkMode::Container(c.to_string()),
+            None => NetworkMode::Networks(s.split(',').map(String::from).collect()),
+        },
+    }
+}
+
+/// `KEY=value` labels.
+pub fn labels(v: &[String]) -> std::collections::BTreeMap<String, String> {
+    v.iter()
+        .map(|l| {
+            l.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .unwrap_or_else(|| (l.clone(), String::new()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ports_volumes_memory() {
+        let p = super::publish("127.0.0.1:8080:80").expect("p");
+        assert_eq!(
+            (
+                p.host_ip.as_str(),
+                p.host_port,
+                p.container_port,
+                p.protocol.as_str(),
+                p.range
+            ),
+            ("127.0.0.1", 8080, 80, "tcp", 1)
+        );
+        let p = super::publish("9000-9001:90-91/udp").expect("range");
+        assert_eq!(
+            (p.host_port, p.container_port, p.range, p.protocol.as_str()),
+            (9000, 90, 2, "udp")
+        );
+        assert!(super::publish("127.0.0.1::80").expect("random").host_port > 0);
+        assert!(
+            super::publish("80/icmp").is_err()
+                && super::publish("x:80").is_err()
+                && super::publish("1-3:1-2").is_err()
+        );
+        assert_eq!(super::memory("64m").expect("m"), 64 << 20);
+        assert_eq!(super::memory("1g").expect("g"), 1 << 30);
+        assert!(super::memory("lots").is_err());
+        assert!(
+            super::volume("data:/data")
+                .expect_err("named")
+                .to_string()
+                .contains("named volumes")
+        );
+        assert_eq!(
+            super::volume("/tmp:/t:ro").expect("v").options,
+            vec!["ro".to_string()]
+        );
+        assert_eq!(
+            super::network("container:abc"),
+            libpod::state::NetworkMode::Container("abc".into())
+        );
+    }
+}

@@ -1,0 +1,325 @@
+//! podman-shaped views of containers, images, pods and networks: the JSON `inspect` and
+//! `--format json` print (podman's field names), and the fields templates can use.
+
+use libpod::network::Network;
+use libpod::state::{
+    ContainerConfig, ContainerState, ContainerStatus as S, NetworkMode, PortMapping,
+};
+use libpod::storage::Image;
+use serde_json::{Value, json};
+
+use crate::format::{ago, duration, rfc3339, size};
+
+/// podman's status line: `Up 5 seconds`, `Exited (0) 3 seconds ago`, `Created`.
+pub fn status_line(st: &ContainerState) -> String {
+    match st.status {
+        S::Running => format!("Up {}", duration(st.started_at.unwrap_or(0))),
+        S::Paused => format!("Up {} (Paused)", duration(st.started_at.unwrap_or(0))),
+        S::Exited | S::Stopped => format!(
+            "Exited ({}) {}",
+            st.exit_code.unwrap_or(0),
+            ago(st.finished_at.unwrap_or(0))
+        ),
+        S::Created => "Created".into(),
+        S::Configured => "Created".into(),
+        S::Removing => "Removing".into(),
+    }
+}
+
+/// `0.0.0.0:8080->80/tcp, ...` as podman prints ports.
+pub fn ports_line(ports: &[PortMapping]) -> String {
+    ports
+        .iter()
+        .map(|p| {
+            let ip = if p.host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                &p.host_ip
+            };
+            if p.range > 1 {
+                format!(
+                    "{ip}:{}-{}->{}-{}/{}",
+                    p.host_port,
+                    p.host_port + p.range - 1,
+                    p.container_port,
+                    p.container_port + p.range - 1,
+                    p.protocol
+                )
+            } else {
+                format!("{ip}:{}->{}/{}", p.host_port, p.container_port, p.protocol)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn network_mode(n: &NetworkMode) -> String {
+    match n {
+        NetworkMode::Default => "bridge".into(),
+        NetworkMode::None => "none".into(),
+        NetworkMode::Host => "host".into(),
+        NetworkMode::Container(c) => format!("container:{c}"),
+        NetworkMode::Pod => "pod".into(),
+        NetworkMode::Networks(v) => v.join(","),
+    }
+}
+
+/// The command line of a container as podman shows it.
+pub fn command(cfg: &ContainerConfig, image: Option<&Image>) -> Vec<String> {
+    let ep = cfg
+        .entrypoint
+        .clone()
+        .or_else(|| image.and_then(|i| i.config.entrypoint.clone()))
+        .unwrap_or_default();
+    let cmd = if !cfg.command.is_empty() {
+        cfg.command.clone()
+    } else if cfg.entrypoint.is_some() {
+        vec![]
+    } else {
+        image.and_then(|i| i.config.cmd.clone()).unwrap_or_default()
+    };
+    ep.into_iter().chain(cmd).collect()
+}
+
+/// One `ps` row: podman's JSON keys plus the template fields (`ID`, `Names`, `Status`...).
+pub fn ps_item(
+    cfg: &ContainerConfig,
+    st: &ContainerState,
+    image: Option<&Image>,
+    pod_name: &str,
+) -> Value {
+    let cmd = command(cfg, image);
+    json!({
+        "Id": cfg.id,
+        "ID": &cfg.id[..12],
+        "Image": cfg.image_name,
+        "ImageID": cfg.image_id,
+        "Command": cmd,
+        "CommandLine": cmd.join(" "),
+        "Created": cfg.created / 1_000_000_000,
+        "CreatedAt": rfc3339(cfg.created),
+        "CreatedHuman": ago(cfg.created),
+        "RunningFor": ago(cfg.created),
+        "State": st.status.as_str(),
+        "Status": status_line(st),
+        "ExitCode": st.exit_code.unwrap_or(0),
+        "Exited": matches!(st.status, S::Exited | S::Stopped),
+        "Pid": st.pid.unwrap_or(0),
+        "Names": cfg.name,
+        "NamesList": [cfg.name],
+        "Pod": cfg.pod.clone().unwrap_or_default(),
+        "PodName": pod_name,
+        "IsInfra": cfg.is_infra,
+        "Ports": ports_line(&cfg.ports),
+        "Labels": cfg.labels,
+        "StartedAt": st.started_at.unwrap_or(0) / 1_000_000_000,
+        "ExitedAt": st.finished_at.unwrap_or(0) / 1_000_000_000,
+        "Networks": st.networks.iter().map(|n| n.network.clone()).collect::<Vec<_>>(),
+    })
+}
+
+/// `podman inspect` of a container, with podman's field names.
+pub fn inspect_container(
+    cfg: &ContainerConfig,
+    st: &ContainerState,
+    image: Option<&Image>,
+    log_path: &str,
+    userdata: &std::path::Path,
+) -> Value {
+    let cmd = command(cfg, image);
+    let ports: serde_json::Map<String, Value> = cfg
+        .ports
+        .iter()
+        .flat_map(|p| {
+            (0..p.range.max(1)).map(move |i| {
+                (
+                    format!("{}/{}", p.container_port + i, p.protocol),
+                    json!([{"HostIp": p.host_ip, "HostPort": (p.host_port + i).to_string()}]),
+                )
+            })
+        })
+        .collect();
+    let first = st.networks.first();
+    let addr = |n: &libpod::state::NetworkStatus| {
+        n.addresses
+            .first()
+            .map(|a| a.split('/').next().unwrap_or("").to_string())
+            .unwrap_or_default()
+    };
+    let prefix = |n: &libpod::state::NetworkStatus| {
+        n.addresses
+            .first()
+            .and_then(|a| a.split('/').nth(1))
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let networks: serde_json::Map<String, Value> = st
+        .networks
+        .iter()
+        .map(|n| (n.network.clone(), json!({"IPAddress": addr(n), "IPPrefixLen": prefix(n), "Gateway": n.gateway.clone().unwrap_or_default(), "MacAddress": n.mac.clone().unwrap_or_default(), "NetworkID": n.network})))
+        .collect();
+    json!({
+        "Id": cfg.id,
+        "Created": rfc3339(cfg.created),
+        "Path": cmd.first().cloned().unwrap_or_default(),
+        "Args": cmd.iter().skip(1).collect::<Vec<_>>(),
+        "State": {
+            "OciVersion": "1.0.2-dev",
+            "Status": st.status.as_str(),
+            "Running": st.status == S::Running,
+            "Paused": st.status == S::Paused,
+            "Restarting": false,
+            "OOMKilled": st.oom_killed,
+            "Dead": false,
+            "Pid": st.pid.unwrap_or(0),
+            "ConmonPid": st.conmon_pid.unwrap_or(0),
+            "ExitCode": st.exit_code.unwrap_or(0),
+            "Error": "",
+            "StartedAt": st.started_at.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
+            "FinishedAt": st.finished_at.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
+        },
+        "Image": cfg.image_id,
+        "ImageName": cfg.image_name,
+        "Rootfs": cfg.rootfs.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+        "Pod": cfg.pod.clone().unwrap_or_default(),
+        "ResolvConfPath": userdata.join("resolv.conf"),
+        "HostnamePath": userdata.join("hostname"),
+        "HostsPath": userdata.join("hosts"),
+        "Name": cfg.name,
+        "RestartCount": st.restart_count,
+        "Driver": "overlay",
+        "OCIRuntime": cfg.oci_runtime,
+        "LogPath": log_path,
+        "IsInfra": cfg.is_infra,
+        "Mounts": cfg.mounts.iter().map(|m| json!({"Type": m.kind, "Source": m.source, "Destination": m.destination, "Options": m.options, "RW": !m.options.iter().any(|o| o == "ro")})).collect::<Vec<_>>(),
+        "NetworkSettings": {
+            "IPAddress": first.map(addr).unwrap_or_default(),
+            "IPPrefixLen": first.map(prefix).unwrap_or(0),
+            "Gateway": first.and_then(|n| n.gateway.clone()).unwrap_or_default(),
+            "MacAddress": first.and_then(|n| n.mac.clone()).unwrap_or_default(),
+            "Ports": ports,
+            "Networks": networks,
+            "SandboxKey": st.netns_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+        },
+        "Config": {
+            "Hostname": cfg.hostname.clone().unwrap_or_else(|| cfg.id[..12].to_string()),
+            "User": cfg.user.clone().unwrap_or_default(),
+            "Env": image.map(|i| i.config.env.clone()).unwrap_or_default().into_iter().chain(cfg.env.clone()).collect::<Vec<_>>(),
+            "Cmd": if cfg.command.is_empty() { image.and_then(|i| i.config.cmd.clone()) } else { Some(cfg.command.clone()) },
+            "Entrypoint": cfg.entrypoint.clone().or_else(|| image.and_then(|i| i.config.entrypoint.clone())),
+            "Image": cfg.image_name,
+            "WorkingDir": cfg.workdir.clone().or_else(|| image.and_then(|i| i.config.working_dir.clone())).unwrap_or_else(|| "/".into()),
+            "Labels": cfg.labels,
+            "StopSignal": cfg.stop_signal,
+            "StopTimeout": cfg.stop_timeout,
+            "Tty": cfg.tty,
+            "OpenStdin": cfg.stdin,
+        },
+        "HostConfig": {
+            "Memory": cfg.resources.memory.unwrap_or(0),
+            "PidsLimit": cfg.resources.pids.unwrap_or(0),
+            "CpuShares": cfg.resources.cpu_shares.unwrap_or(0),
+            "Privileged": cfg.privileged,
+            "ReadonlyRootfs": cfg.read_only,
+            "AutoRemove": cfg.auto_remove,
+            "NetworkMode": network_mode(&cfg.network),
+            "PortBindings": cfg.ports.iter().map(|p| (format!("{}/{}", p.container_port, p.protocol), json!([{"HostIp": p.host_ip, "HostPort": p.host_port.to_string()}]))).collect::<serde_json::Map<_, _>>(),
+        },
+    })
+}
+
+fn repo_tag(name: &str) -> (String, String) {
+    match name.rsplit_once(':') {
+        Some((r, t)) if !t.contains('/') => (r.to_string(), t.to_string()),
+        _ => (name.to_string(), "<none>".to_string()),
+    }
+}
+
+/// `images` rows: one per name (or one `<none>` row), podman's JSON keys plus template fields.
+pub fn image_items(img: &Image, containers: usize) -> Vec<Value> {
+    let names: Vec<String> = if img.names.is_empty() {
+        vec!["<none>:<none>".into()]
+    } else {
+        img.names.clone()
+    };
+    names
+        .iter()
+        .map(|n| {
+            let (repo, tag) = repo_tag(n);
+            json!({
+                "Id": img.id,
+                "ID": &img.id[..12],
+                "Repository": repo,
+                "Tag": tag,
+                "Names": img.names,
+                "RepoTags": img.names,
+                "Digest": img.manifest_digest,
+                "Created": img.created / 1_000_000_000,
+                "CreatedAt": rfc3339(img.created),
+                "CreatedSince": ago(img.created),
+                "Size": img.size,
+                "SizeHuman": size(img.size),
+                "VirtualSize": img.size,
+                "Labels": img.config.labels,
+                "Containers": containers,
+            })
+        })
+        .collect()
+}
+
+/// `image inspect`, with podman's field names.
+pub fn inspect_image(img: &Image) -> Value {
+    let (os, arch) = img.platform.split_once('/').unwrap_or(("linux", "amd64"));
+    json!({
+        "Id": img.id,
+        "Digest": img.manifest_digest,
+        "RepoTags": img.names,
+        "RepoDigests": img.names.iter().map(|n| format!("{}@{}", repo_tag(n).0, img.manifest_digest)).collect::<Vec<_>>(),
+        "Created": rfc3339(img.created),
+        "Config": {
+            "Env": img.config.env,
+            "Cmd": img.config.cmd,
+            "Entrypoint": img.config.entrypoint,
+            "WorkingDir": img.config.working_dir.clone().unwrap_or_default(),
+            "User": img.config.user.clone().unwrap_or_default(),
+            "ExposedPorts": img.config.exposed_ports.iter().map(|p| (p.clone(), json!({}))).collect::<serde_json::Map<_, _>>(),
+            "Labels": img.config.labels,
+            "StopSignal": img.config.stop_signal.clone().unwrap_or_default(),
+            "Volumes": img.config.volumes.iter().map(|p| (p.clone(), json!({}))).collect::<serde_json::Map<_, _>>(),
+        },
+        "Architecture": arch,
+        "Os": os,
+        "Size": img.size,
+        "VirtualSize": img.size,
+        "Labels": img.config.labels,
+        "RootFS": {"Type": "layers", "Layers": img.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>()},
+        "ManifestType": "application/vnd.oci.image.manifest.v1+json",
+    })
+}
+
+/// A network as `network ls` and `network inspect` print it (podman 4 field names).
+pub fn network_item(n: &Network) -> Value {
+    let subnets: Vec<Value> = n
+        .plugins
+        .iter()
+        .flat_map(|p| p["ipam"]["ranges"].as_array().cloned().unwrap_or_default())
+        .flat_map(|set| set.as_array().cloned().unwrap_or_default())
+        .map(|r| json!({"subnet": r["subnet"], "gateway": r["gateway"]}))
+        .collect();
+    let id = libpod::storage::digest_of(n.name.as_bytes())
+        .trim_start_matches("sha256:")
+        .to_string();
+    json!({
+        "name": n.name,
+        "Name": n.name,
+        "id": id,
+        "ID": &id[..12],
+        "driver": n.driver(),
+        "Driver": n.driver(),
+        "network_interface": n.bridge().unwrap_or_default(),
+        "subnets": subnets,
+        "internal": n.plugins.iter().any(|p| p["ipMasq"] == false),
+        "cni_version": n.cni_version,
+        "file": n.file,
+    })
+}
