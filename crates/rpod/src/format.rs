@@ -183,10 +183,7 @@ pub fn ago(ns: i64) -> String {
 
 /// A duration in podman's words ("5 seconds", "About a minute").
 pub fn duration(ns: i64) -> String {
-    ago(ns)
-        .trim_end_matches(" ago")
-        .replace("Less than a second", "Less than a second")
-        .to_string()
+    ago(ns).trim_end_matches(" ago").to_string()
 }
 
 /// Bytes as podman prints sizes (`1.98 MB`).
