@@ -494,6 +494,20 @@ impl Store {
         }
     }
 
+    /// The names an archive carries: the one asked for when it is one of the image's (as
+    /// podman labels a save of `name:tag`), else all of them.
+    fn names_for_save(&self, img: &Image, asked: &str) -> Vec<String> {
+        let wanted: Vec<String> = Reference::parse(asked, "localhost")
+            .map(|r| r.to_string())
+            .into_iter()
+            .chain(std::iter::once(asked.to_string()))
+            .collect();
+        match img.names.iter().find(|n| wanted.contains(n)) {
+            Some(n) => vec![n.clone()],
+            None => img.names.clone(),
+        }
+    }
+
     /// Writes an image as an OCI archive.
     pub fn save_oci_archive(
         &self,
@@ -504,6 +518,7 @@ impl Store {
         // Held shared for the whole export, so the image's blobs cannot be collected under us.
         let lock = self.meta.lock(false)?;
         let img = lock.records.images[self.resolve(&lock.records, name_or_id)?].clone();
+        let names = self.names_for_save(&img, name_or_id);
         let manifest = self.blobs.read(&img.manifest_digest)?;
         let media = serde_json::from_slice::<Value>(&manifest)
             .ok()
@@ -511,7 +526,7 @@ impl Store {
             .unwrap_or_else(|| OCI_MANIFEST.into());
         let mut desc =
             json!({"mediaType": media, "digest": img.manifest_digest, "size": manifest.len()});
-        if let Some(n) = img.names.first() {
+        if let Some(n) = names.first() {
             desc["annotations"] = json!({ REF_NAME: n });
         }
         let index = serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [desc]}))
@@ -589,7 +604,8 @@ impl Store {
             stream_entry(&mut tar, &name, size, r, &l.blob)?;
             layer_names.push(name);
         }
-        let tags: Vec<&String> = img.names.iter().filter(|n| !n.contains('@')).collect();
+        let names = self.names_for_save(&img, name_or_id);
+        let tags: Vec<&String> = names.iter().filter(|n| !n.contains('@')).collect();
         let manifest = serde_json::to_vec(
             &json!([{"Config": cfg_name, "RepoTags": tags, "Layers": layer_names}]),
         )

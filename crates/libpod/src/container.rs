@@ -225,8 +225,25 @@ impl Container {
         })
     }
 
-    /// Starts the container (initialising it first when needed); starting a running one is a no-op.
+    /// Starts the container (initialising it first when needed); starting a running one is a
+    /// no-op. A pod member starts its pod's infra container first, as podman does.
     pub fn start(&self) -> Result<()> {
+        let cfg = self.config()?;
+        if let Some(pod) = &cfg.pod
+            && !cfg.is_infra
+        {
+            let infra = {
+                let _g = self.inner().guard()?;
+                self.inner().state.pod_state(pod)?.infra_container
+            };
+            if let Some(infra) = infra {
+                Container {
+                    rt: self.rt.clone(),
+                    id: infra,
+                }
+                .start()?;
+            }
+        }
         self.locked(start)
     }
 

@@ -341,7 +341,15 @@ fn attach_and_wait(rt: &Runtime, c: &Container, stdin: bool, start: bool) -> Res
     if start {
         c.start()?;
     }
-    let code = c.wait()?;
+    let code = match c.wait() {
+        Ok(code) => code,
+        // conmon's exit command may remove an auto-removed container before we look: its
+        // exit code is kept.
+        Err(libpod::LibpodError::State(_)) => rt
+            .exit_code(c.id())?
+            .ok_or_else(|| anyhow!("container {} is gone and left no exit code", c.id()))?,
+        Err(e) => return Err(e.into()),
+    };
     if let Some(r) = reader {
         let _ = r.join();
     }
