@@ -1,12 +1,149 @@
-//! `cargo xtask bench`: criterion benches; figures go to docs/performance.md by hand.
+//! `cargo xtask bench`: the criterion benches, then rpod side by side with the numbers podman
+//! 4.3.1 gets on this machine kind (host-facts). `cargo xtask bench cli` runs only the latter;
+//! any other argument is a criterion filter.
 
-use anyhow::Result;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
-use crate::util::{cargo, run};
+use anyhow::{Context, Result, bail};
 
-/// Runs every criterion bench (extra args go to criterion, e.g. a filter).
+use crate::util::{cargo, have, root, run};
+
+/// Runs the benches.
 pub fn bench(args: &[String]) -> Result<()> {
-    run(cargo()
-        .args(["bench", "-p", "libpod-benches", "--"])
-        .args(args))
+    match args.first().map(String::as_str) {
+        Some("cli") => cli(),
+        Some(_) => run(cargo()
+            .args(["bench", "-p", "libpod-benches", "--"])
+            .args(args)),
+        None => {
+            run(cargo().args(["bench", "-p", "libpod-benches"]))?;
+            cli()
+        }
+    }
+}
+
+fn rpod(bin: &Path, dir: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.arg("--root")
+        .arg(dir.join("root"))
+        .arg("--runroot")
+        .arg(dir.join("run"))
+        .arg("--network-config-dir")
+        .arg(dir.join("net.d"));
+    c.stdout(Stdio::null());
+    c
+}
+
+fn prefix(bin: &Path, dir: &Path) -> String {
+    format!(
+        "{} --root {0}/root --runroot {0}/run --network-config-dir {0}/net.d",
+        dir.display()
+    )
+    .replacen(&dir.display().to_string(), &bin.display().to_string(), 1)
+}
+
+/// Median of a hyperfine run, in milliseconds.
+fn hyperfine(cmd: &str, runs: u32, prepare: Option<&str>, out: &Path) -> Result<f64> {
+    let mut c = Command::new("hyperfine");
+    c.args([
+        "--style",
+        "basic",
+        "--warmup",
+        "3",
+        "--runs",
+        &runs.to_string(),
+        "--export-json",
+    ])
+    .arg(out);
+    if let Some(p) = prepare {
+        c.args(["--prepare", p]);
+    }
+    c.arg(cmd);
+    run(&mut c)?;
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(out)?)?;
+    v["results"][0]["median"]
+        .as_f64()
+        .map(|s| s * 1000.0)
+        .context("hyperfine median")
+}
+
+fn cli() -> Result<()> {
+    if !have("hyperfine", "--version") {
+        bail!("hyperfine is missing: run `cargo xtask setup`");
+    }
+    run(cargo().args(["build", "--release", "-p", "rpod"]))?;
+    let bin: PathBuf = root().join("target/release/rpod");
+    let dir = tempfile_dir()?;
+    let result = (|| -> Result<Vec<(String, f64, String)>> {
+        let tar = dir.join("busybox.tar");
+        crate::image::busybox_tarball(&dir, &tar)?;
+        run(rpod(&bin, &dir).arg("import").arg(&tar).arg("busybox"))?;
+        let p = prefix(&bin, &dir);
+        let json = dir.join("h.json");
+        let mut rows = Vec::new();
+        let run_rm = hyperfine(
+            &format!("{p} run --rm --network none busybox /bin/true"),
+            30,
+            None,
+            &json,
+        )?;
+        rows.push((
+            "run --rm --network none IMG /bin/true".to_string(),
+            run_rm,
+            "< 70 ms (podman 136 ms)".to_string(),
+        ));
+        let create = hyperfine(
+            &format!("{p} create --network none busybox true"),
+            30,
+            None,
+            &json,
+        )?;
+        rows.push((
+            "create".to_string(),
+            create,
+            "< 12 ms (podman 35 ms)".to_string(),
+        ));
+        run(rpod(&bin, &dir).args(["rm", "--all", "--force"]))?;
+        let t = Instant::now();
+        for _ in 0..200 {
+            run(rpod(&bin, &dir).args(["create", "--network", "none", "busybox", "true"]))?;
+        }
+        let creates = t.elapsed().as_secs_f64() * 1000.0;
+        rows.push((
+            "200 sequential creates".to_string(),
+            creates,
+            "< 2.5 s (podman 8.2 s)".to_string(),
+        ));
+        let ps = hyperfine(&format!("{p} ps -a"), 30, None, &json)?;
+        rows.push((
+            "ps -a with 200 containers".to_string(),
+            ps,
+            "< 15 ms (podman 98 ms)".to_string(),
+        ));
+        run(rpod(&bin, &dir).args(["rm", "--all", "--force"]))?;
+        Ok(rows)
+    })();
+    let _ = Command::new(&bin)
+        .arg("--root")
+        .arg(dir.join("root"))
+        .arg("--runroot")
+        .arg(dir.join("run"))
+        .args(["system", "reset", "--force"])
+        .stdout(Stdio::null())
+        .status();
+    let _ = std::fs::remove_dir_all(&dir);
+    let rows = result?;
+    println!("\nrpod (release build), medians:");
+    for (what, ms, goal) in rows {
+        println!("  {what:<42} {ms:>9.1} ms   goal {goal}");
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let d = std::env::temp_dir().join(format!("rpod-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&d)?;
+    Ok(d)
 }

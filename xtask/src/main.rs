@@ -4,6 +4,7 @@ mod bench;
 mod ci;
 mod demo;
 mod fuzz;
+mod image;
 mod setup;
 mod util;
 
@@ -15,7 +16,7 @@ commands:
   setup            install what the project needs (Debian, as root), skipping what is present
   ci               setup, fmt, clippy, tests, each facade feature alone, benches built, fuzz
   demo             the README's main command
-  bench            run the criterion benches and the side-by-side comparisons
+  bench [cli|FILTER]  the criterion benches and rpod beside podman's figures
   fuzz [TARGET] [SECONDS]   run fuzz targets (default: all, 20 s each)";
 
 fn main() -> std::process::ExitCode {

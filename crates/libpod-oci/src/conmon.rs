@@ -455,6 +455,9 @@ impl Executor {
 
     /// Deletes the container from the runtime (`force` kills it first); unknown is not an error.
     pub fn delete(&self, id: &str, force: bool) -> Result<()> {
+        if !self.runtime.has_state(id) {
+            return Ok(());
+        }
         let args: Vec<&str> = if force { vec!["--force", id] } else { vec![id] };
         match self.run("delete", id, &args) {
             Err(OciError::Runtime { message, .. })

@@ -20,6 +20,12 @@ pub trait OciRuntime: Send + Sync + Debug {
     fn global_args(&self) -> Vec<String>;
     /// How this runtime is run here and why, when that differs from the plain binary.
     fn note(&self) -> Option<&str>;
+    /// Whether the runtime may still hold state for `id`; `false` lets callers skip a process
+    /// spawn that could only answer "does not exist".
+    fn has_state(&self, id: &str) -> bool {
+        let _ = id;
+        true
+    }
     /// A command for `subcommand`, with the global arguments.
     fn command(&self, subcommand: &str) -> Command {
         let mut c = Command::new(self.program());
@@ -137,5 +143,10 @@ impl OciRuntime for RuncCompatible {
 
     fn note(&self) -> Option<&str> {
         self.note.as_deref()
+    }
+
+    fn has_state(&self, id: &str) -> bool {
+        // runc and crun keep a container's state in `<root>/<id>`.
+        self.state_root.join(id).exists()
     }
 }

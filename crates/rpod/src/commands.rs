@@ -34,6 +34,7 @@ const IMAGE_HEADERS: &[(&str, &str)] = &[
 ];
 const POD_HEADERS: &[(&str, &str)] = &[
     ("ID", "POD ID"),
+    ("CreatedHuman", "CREATED"),
     ("NumberOfContainers", "# OF CONTAINERS"),
     ("InfraID", "INFRA ID"),
 ];
