@@ -54,9 +54,20 @@ pub fn attach(
     stderr: &mut dyn Write,
 ) -> Result<()> {
     let sock = connect_attach(bundle)?;
+    attach_socket(sock, stdin, stdout, stderr)
+}
+
+/// Like [`attach`], over a socket already connected with [`connect_attach`] (connect before
+/// starting the container, so no output is missed).
+pub fn attach_socket(
+    sock: OwnedFd,
+    stdin: Option<Box<dyn Read + Send>>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<()> {
     if let Some(mut input) = stdin {
         let w = sock.try_clone().map_err(|e| OciError::Io {
-            path: bundle.join("attach"),
+            path: "<attach socket>".into(),
             source: e,
         })?;
         std::thread::spawn(move || {

@@ -329,16 +329,14 @@ fn attach_and_wait(rt: &Runtime, c: &Container, stdin: bool, start: bool) -> Res
     } else {
         None
     };
-    let sock_ok = bundle.join("attach").exists();
-    let reader = sock_ok.then(|| {
-        let b = bundle.clone();
+    // Connected before start, so no output is missed.
+    let sock = libpod::oci::connect_attach(&bundle).ok();
+    let reader = sock.map(|s| {
         std::thread::spawn(move || {
             let (mut o, mut e) = (std::io::stdout(), std::io::stderr());
-            libpod::oci::attach(&b, input, &mut o, &mut e)
+            libpod::oci::attach_socket(s, input, &mut o, &mut e)
         })
     });
-    // The attach socket is connected before start, so no output is missed.
-    std::thread::sleep(std::time::Duration::from_millis(1));
     if start {
         c.start()?;
     }
