@@ -21,6 +21,7 @@ use nix::sys::signal::Signal;
 use crate::error::{LibpodError, Result, io};
 use crate::options::{ContainerOptions, LogOptions};
 use crate::runtime::{Inner, Runtime};
+use crate::trace::span;
 
 /// A container of a runtime. Cheap to clone.
 #[derive(Clone)]
@@ -79,6 +80,7 @@ fn lock(inner: &Inner, cfg: &ContainerConfig) -> Result<libpod_lock::LockGuard> 
 /// Unconditional and idempotent, so it also finishes what a killed process left half done
 /// (resources it made but never recorded in the state).
 fn cleanup(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) {
+    let _t = span("cleanup (runtime delete, network teardown, unmount)");
     let _ = inner.exec.delete(&cfg.id, true);
     let _ = inner.net.teardown(&cfg.id);
     st.networks.clear();
@@ -666,17 +668,21 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
     if inner.config.tmp_dir.join("runtime").join(&cfg.id).exists() {
         cleanup(inner, cfg, st);
     }
+    let t = span("storage: mount the root filesystem");
     let rootfs = match &cfg.rootfs {
         Some(p) => p.clone(),
         None => inner.store.mount(&cfg.id)?,
     };
+    drop(t);
     st.mount_point = Some(rootfs.clone());
     let image = if cfg.image_id.is_empty() {
         None
     } else {
         inner.store.image(&cfg.image_id).ok()
     };
+    let t = span("network: namespace and CNI");
     let network = network(inner, cfg, st)?;
+    drop(t);
     let hostname = cfg
         .hostname
         .clone()
@@ -743,7 +749,10 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         annotations: Default::default(),
     };
     let paths = inner.paths(&cfg.id);
+    let t = span("spec: generate and write the bundle");
     libpod_oci::write_bundle(&paths.bundle, &libpod_oci::generate(&spec)?)?;
+    drop(t);
+    let _t = span("conmon: runtime create");
     let exit_command = inner.exit_command.clone().map(|(p, mut a)| {
         a.push(cfg.id.clone());
         (p, a)
@@ -789,7 +798,10 @@ fn start(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Resul
         S::Created => {}
         _ => init(inner, cfg, st)?,
     }
-    if let Err(e) = inner.exec.start(&cfg.id) {
+    let t = span("runtime: start");
+    let started = inner.exec.start(&cfg.id);
+    drop(t);
+    if let Err(e) = started {
         cleanup(inner, cfg, st);
         st.status = S::Exited;
         return Err(e.into());
@@ -898,7 +910,9 @@ impl Runtime {
         };
         // Held until the container is recorded: until then, its lock being free means its
         // creator died (see `Runtime::repair`).
+        let t = span("locks: allocate");
         let (lock, _creating) = inner.locks.allocate_locked()?;
+        drop(t);
         let lock_n = lock.number().unwrap_or(0);
         let network = if pod.is_some() && opts.network == NetworkMode::Default {
             NetworkMode::Pod
@@ -976,11 +990,15 @@ impl Runtime {
             Some(cfg.image_id.as_str())
         };
         if cfg.rootfs.is_none() {
+            let _t = span("storage: create the container layer");
             inner
                 .store
                 .create_container_with_metadata(&cfg.id, image, &meta)?;
         }
-        if let Err(e) = inner.state.add_container(cfg, &ContainerState::default()) {
+        let t = span("state: add the container");
+        let added = inner.state.add_container(cfg, &ContainerState::default());
+        drop(t);
+        if let Err(e) = added {
             if cfg.rootfs.is_none() {
                 let _ = inner.store.delete_container(&cfg.id);
             }

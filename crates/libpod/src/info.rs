@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::runtime::Inner;
+use crate::runtime::{Inner, Runtime};
 
 /// The host.
 #[derive(Debug, Clone, Serialize)]
@@ -185,4 +185,12 @@ pub(crate) fn gather(inner: &Inner) -> Result<Info> {
         store,
         version: env!("CARGO_PKG_VERSION").into(),
     })
+}
+
+impl Runtime {
+    /// Host and store information.
+    pub fn info(&self) -> Result<Info> {
+        let _g = self.inner.guard()?;
+        gather(&self.inner)
+    }
 }

@@ -38,6 +38,7 @@
 mod container;
 mod error;
 mod info;
+mod lifecycle;
 mod names;
 #[cfg(feature = "cni")]
 mod net_cni;
@@ -46,6 +47,7 @@ mod net_none;
 mod options;
 mod pod;
 mod runtime;
+pub mod trace;
 
 #[cfg(feature = "cni")]
 use net_cni as net;

@@ -6,14 +6,14 @@ use std::fs;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 
-use libpod_config::{ConfigBuilder, LockKind, RuntimeConfig};
+use libpod_config::{ConfigBuilder, RuntimeConfig};
 use libpod_lock::LockManager;
 use libpod_network::NetworkManager;
-use libpod_oci::{ContainerPaths, Executor, OciRuntime, RuncCompatible};
-use libpod_state::{ContainerStatus, DbPaths, State};
-use libpod_storage::{Store, StoreOptions};
+use libpod_oci::{ContainerPaths, Executor, OciRuntime};
+use libpod_state::{DbPaths, State};
+use libpod_storage::Store;
 
-use crate::error::{LibpodError, Result, io};
+use crate::error::{LibpodError, Result};
 
 /// What the runtime owns; shared by its containers and pods.
 pub(crate) struct Inner {
@@ -25,7 +25,7 @@ pub(crate) struct Inner {
     pub net: NetworkManager,
     pub exit_command: Option<(PathBuf, Vec<String>)>,
     /// False after shutdown; taken for reading by every call, for writing by shutdown.
-    valid: RwLock<bool>,
+    pub(crate) valid: RwLock<bool>,
 }
 
 impl Inner {
@@ -67,8 +67,8 @@ impl std::fmt::Debug for Runtime {
 /// Builds a [`Runtime`] from configuration (the seed's functional options, as a builder).
 #[derive(Debug, Clone)]
 pub struct RuntimeBuilder {
-    config: ConfigBuilder,
-    exit_command: Option<(PathBuf, Vec<String>)>,
+    pub(crate) config: ConfigBuilder,
+    pub(crate) exit_command: Option<(PathBuf, Vec<String>)>,
 }
 
 /// The boot this machine is in.
@@ -117,44 +117,6 @@ impl Runtime {
     pub fn oci_runtime(&self) -> &dyn OciRuntime {
         self.inner.exec.runtime()
     }
-
-    /// Shuts the runtime down. Refused while containers run unless `force`, which stops them
-    /// first; the state is closed either way, and every later call fails.
-    pub fn shutdown(&self, force: bool) -> Result<()> {
-        let mut valid = self
-            .inner
-            .valid
-            .write()
-            .map_err(|_| LibpodError::RuntimeStopped)?;
-        if !*valid {
-            return Err(LibpodError::RuntimeStopped);
-        }
-        let running: Vec<String> = self
-            .inner
-            .state
-            .all_containers_with_state()?
-            .into_iter()
-            .filter(|(_, s)| matches!(s.status, ContainerStatus::Running | ContainerStatus::Paused))
-            .map(|(c, _)| c.id)
-            .collect();
-        if !running.is_empty() && !force {
-            return Err(LibpodError::Running {
-                what: "the runtime".into(),
-                ids: running,
-            });
-        }
-        let mut first = None;
-        for id in running {
-            if let Err(e) = crate::container::Container::stop_unguarded(&self.inner, &id, None) {
-                first.get_or_insert(e);
-            }
-        }
-        *valid = false;
-        if let Err(e) = self.inner.state.close() {
-            first.get_or_insert(e.into());
-        }
-        first.map_or(Ok(()), Err)
-    }
 }
 
 impl RuntimeBuilder {
@@ -170,178 +132,9 @@ impl RuntimeBuilder {
         self.exit_command = Some((program.into(), args));
         self
     }
-
-    /// Builds the runtime, in the seed's order; a failure undoes what was set up.
-    pub fn build(self) -> Result<Runtime> {
-        let config = self.config.build()?;
-        let store = Store::open(StoreOptions::from(&config))?;
-        let runtime_path = config.runtime_path()?;
-        let name = if config.oci_runtime.starts_with('/') {
-            runtime_path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        } else {
-            config.oci_runtime.clone()
-        };
-        let oci = RuncCompatible::new(
-            &name,
-            &runtime_path,
-            &config.tmp_dir.join("runtime"),
-            &config.tmp_dir.join("wrappers"),
-        )?;
-        let exec = Executor::new(
-            Arc::new(oci),
-            &config.conmon_path()?,
-            config.conmon_env.clone(),
-            config.no_pivot_root,
-        )?;
-        for d in [&config.static_dir, &config.tmp_dir] {
-            fs::create_dir_all(d).map_err(io(d))?;
-        }
-        let locks = match config.lock_kind {
-            LockKind::File => LockManager::open(&config.tmp_dir.join("locks"))?,
-            LockKind::Memory => LockManager::in_memory(),
-        };
-        let net = NetworkManager::from_config(&config);
-        let paths = DbPaths {
-            static_dir: config.static_dir.clone(),
-            tmp_dir: config.tmp_dir.clone(),
-            graph_root: config.storage.graph_root.clone(),
-            run_root: config.storage.run_root.clone(),
-        };
-        let state = libpod_state::open(config.state_backend, &config.static_dir, &paths)?;
-        let inner = Arc::new(Inner {
-            config,
-            store,
-            state,
-            locks,
-            exec,
-            net,
-            exit_command: self.exit_command,
-            valid: RwLock::new(true),
-        });
-        let rt = Runtime { inner };
-        if let Err(e) = rt.alive_check().and_then(|_| rt.repair()) {
-            // The seed shuts the store down; our state is the only thing holding a resource.
-            let _ = rt.inner.state.close();
-            return Err(e);
-        }
-        Ok(rt)
-    }
 }
 
 impl Runtime {
-    /// Under the runtime-wide lock: refresh when the alive file is missing or from another boot.
-    fn alive_check(&self) -> Result<()> {
-        let _g = self.inner.locks.runtime_lock().lock()?;
-        let alive = self.inner.config.tmp_dir.join("alive");
-        let boot = boot_id();
-        let recorded = fs::read_to_string(&alive).ok();
-        if recorded.as_deref().map(str::trim) != Some(boot.as_str()) {
-            self.refresh()?;
-            fs::write(&alive, &boot).map_err(io(&alive))?;
-        }
-        Ok(())
-    }
-
-    /// Resets everything a reboot ends: container states, locks, mounts, namespaces and network
-    /// attachments, runtime state; removes containers marked for auto-removal.
-    fn refresh(&self) -> Result<()> {
-        let inner = &self.inner;
-        let before = inner.state.all_containers_with_state()?;
-        inner.state.refresh()?;
-        inner.locks.free_all()?;
-        for (c, _) in &before {
-            let _ = inner.locks.allocate_given(c.lock);
-        }
-        for p in inner.state.all_pods()? {
-            let _ = inner.locks.allocate_given(p.lock);
-        }
-        for (c, s) in &before {
-            // After a real reboot these find nothing; after a simulated one they stop what
-            // the previous boot left behind.
-            let _ = inner.exec.delete(&c.id, true);
-            let _ = inner.net.teardown(&c.id);
-            if let Some(ns) = &s.netns_path {
-                let _ = libpod_network::remove_netns(ns);
-            }
-        }
-        for e in fs::read_dir(inner.net.netns_dir())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            let _ = libpod_network::remove_netns(&e.path());
-        }
-        inner.store.reset_mounts()?;
-        let exits = inner.config.tmp_dir.join("exits");
-        let _ = fs::remove_dir_all(&exits);
-        for (c, _) in before.iter().filter(|(c, _)| c.auto_remove) {
-            let _ = crate::container::Container::remove_unguarded(inner, &c.id, true);
-        }
-        Ok(())
-    }
-
-    /// Removes what creators killed half way left: container layers that no container owns
-    /// and locks that nothing uses, when their lock is free (a live creator holds it until the
-    /// container is recorded).
-    fn repair(&self) -> Result<()> {
-        let inner = &self.inner;
-        let containers = inner.state.all_containers()?;
-        let pods = inner.state.all_pods()?;
-        let known: std::collections::BTreeSet<&str> =
-            containers.iter().map(|c| c.id.as_str()).collect();
-        let mut used: std::collections::BTreeSet<u32> = containers
-            .iter()
-            .map(|c| c.lock)
-            .chain(pods.iter().map(|p| p.lock))
-            .collect();
-        for layer in inner.store.containers()? {
-            if known.contains(layer.id.as_str()) {
-                continue;
-            }
-            let lock = serde_json::from_str::<serde_json::Value>(&layer.metadata)
-                .ok()
-                .and_then(|v| v["lock"].as_u64())
-                .and_then(|n| u32::try_from(n).ok());
-            let Some(n) = lock else { continue };
-            match inner.locks.retrieve(n) {
-                Ok(l) => match l.try_lock()? {
-                    // Re-read under the lock: a creator records its container before letting go.
-                    Some(_g) if !inner.state.container_exists(&layer.id)? => {
-                        let _ = inner.store.delete_container(&layer.id);
-                    }
-                    Some(_g) => {
-                        used.insert(n);
-                    }
-                    // Its creator is alive and still creating.
-                    None => {
-                        used.insert(n);
-                    }
-                },
-                Err(_) => {
-                    let _ = inner.store.delete_container(&layer.id);
-                }
-            }
-        }
-        for n in inner.locks.allocated()? {
-            if used.contains(&n) {
-                continue;
-            }
-            let l = inner.locks.retrieve(n)?;
-            if let Some(g) = l.try_lock()? {
-                let now_used = inner.state.all_containers()?.iter().any(|c| c.lock == n)
-                    || inner.state.all_pods()?.iter().any(|p| p.lock == n);
-                drop(g);
-                if !now_used {
-                    inner.locks.free(n)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// Copies the whole state into another backend's database in the static dir (which must be
     /// empty); the caller then switches `[engine] database_backend` to it.
     pub fn migrate_state(&self, backend: libpod_config::StateBackend) -> Result<Option<PathBuf>> {
@@ -359,11 +152,5 @@ impl Runtime {
         target.close()?;
         copied?;
         Ok(file)
-    }
-
-    /// Host and store information.
-    pub fn info(&self) -> Result<crate::info::Info> {
-        let _g = self.inner.guard()?;
-        crate::info::gather(&self.inner)
     }
 }

@@ -468,6 +468,7 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum ImageCommand {
     /// Show details of images.
+    #[command(after_help = "Example:\n  rpod image inspect busybox")]
     Inspect {
         /// json (default) or a Go template.
         #[arg(short = 'f', long)]
@@ -476,6 +477,7 @@ pub enum ImageCommand {
         images: Vec<String>,
     },
     /// Remove images.
+    #[command(after_help = "Example:\n  rpod image rm busybox")]
     Rm {
         /// Remove containers using them too.
         #[arg(short = 'f', long)]
@@ -484,6 +486,7 @@ pub enum ImageCommand {
         images: Vec<String>,
     },
     /// Add names to an image.
+    #[command(after_help = "Example:\n  rpod image tag busybox mybox:1")]
     Tag {
         /// Image.
         image: String,
@@ -491,6 +494,7 @@ pub enum ImageCommand {
         names: Vec<String>,
     },
     /// Remove names from an image.
+    #[command(after_help = "Example:\n  rpod image untag mybox localhost/mybox:1")]
     Untag {
         /// Image.
         image: String,
@@ -498,6 +502,7 @@ pub enum ImageCommand {
         names: Vec<String>,
     },
     /// Remove unused images.
+    #[command(after_help = "Example:\n  rpod image prune -a -f")]
     Prune {
         /// Every image no container uses, not only untagged ones.
         #[arg(short = 'a', long)]
@@ -507,6 +512,7 @@ pub enum ImageCommand {
         force: bool,
     },
     /// List images.
+    #[command(after_help = "Example:\n  rpod image ls")]
     Ls {
         /// Only IDs.
         #[arg(short = 'q', long)]
@@ -543,8 +549,10 @@ pub enum PodCommand {
         infra: bool,
     },
     /// Start pods.
+    #[command(after_help = "Example:\n  rpod pod start web")]
     Start(PodTargets),
     /// Stop pods.
+    #[command(after_help = "Example:\n  rpod pod stop -t 5 web")]
     Stop {
         /// Seconds before SIGKILL.
         #[arg(short = 't', long = "time")]
@@ -554,6 +562,7 @@ pub enum PodCommand {
         targets: PodTargets,
     },
     /// Signal pods.
+    #[command(after_help = "Example:\n  rpod pod kill -s TERM web")]
     Kill {
         /// Signal.
         #[arg(short = 's', long, default_value = "KILL")]
@@ -563,12 +572,16 @@ pub enum PodCommand {
         targets: PodTargets,
     },
     /// Pause pods.
+    #[command(after_help = "Example:\n  rpod pod pause web")]
     Pause(PodTargets),
     /// Unpause pods.
+    #[command(after_help = "Example:\n  rpod pod unpause web")]
     Unpause(PodTargets),
     /// Restart pods.
+    #[command(after_help = "Example:\n  rpod pod restart web")]
     Restart(PodTargets),
     /// Remove pods and their containers.
+    #[command(after_help = "Example:\n  rpod pod rm -f web")]
     Rm {
         /// Stop running containers first.
         #[arg(short = 'f', long)]
@@ -578,7 +591,11 @@ pub enum PodCommand {
         targets: PodTargets,
     },
     /// List pods.
-    #[command(alias = "ls", alias = "list")]
+    #[command(
+        alias = "ls",
+        alias = "list",
+        after_help = "Example:\n  rpod pod ps --format '{{.Name}} {{.Status}}'"
+    )]
     Ps {
         /// Only IDs.
         #[arg(short = 'q', long)]
@@ -588,6 +605,7 @@ pub enum PodCommand {
         format: Option<String>,
     },
     /// Show details of pods.
+    #[command(after_help = "Example:\n  rpod pod inspect web")]
     Inspect {
         /// Output format.
         #[arg(short = 'f', long)]
@@ -633,7 +651,7 @@ pub enum NetworkCommand {
         name: String,
     },
     /// List networks.
-    #[command(alias = "list")]
+    #[command(alias = "list", after_help = "Example:\n  rpod network ls")]
     Ls {
         /// Only names.
         #[arg(short = 'q', long)]
@@ -643,6 +661,7 @@ pub enum NetworkCommand {
         format: Option<String>,
     },
     /// Show details of networks.
+    #[command(after_help = "Example:\n  rpod network inspect mynet")]
     Inspect {
         /// Output format.
         #[arg(short = 'f', long)]
@@ -651,6 +670,7 @@ pub enum NetworkCommand {
         names: Vec<String>,
     },
     /// Remove networks.
+    #[command(after_help = "Example:\n  rpod network rm mynet")]
     Rm {
         /// Remove the containers using them first.
         #[arg(short = 'f', long)]
@@ -664,12 +684,14 @@ pub enum NetworkCommand {
 #[derive(Subcommand, Debug)]
 pub enum SystemCommand {
     /// Remove every container, pod and image.
+    #[command(after_help = "Example:\n  rpod system reset --force")]
     Reset {
         /// Do not ask.
         #[arg(short = 'f', long)]
         force: bool,
     },
     /// Remove stopped containers, pods without running containers, and unused images.
+    #[command(after_help = "Example:\n  rpod system prune --force")]
     Prune {
         /// Every unused image, not only untagged ones.
         #[arg(short = 'a', long)]
@@ -679,6 +701,7 @@ pub enum SystemCommand {
         force: bool,
     },
     /// Copy the state into another backend (memory, sqlite, redb).
+    #[command(after_help = "Example:\n  rpod system migrate --new-state-backend redb")]
     Migrate {
         /// The backend to copy into.
         #[arg(long = "new-state-backend")]
@@ -690,6 +713,7 @@ pub enum SystemCommand {
 #[derive(Subcommand, Debug)]
 pub enum ContainerCommand {
     /// Clean up after a container exited (conmon's exit command).
+    #[command(after_help = "Example:\n  rpod container cleanup web")]
     Cleanup {
         /// Container.
         container: String,

@@ -168,6 +168,11 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Completion { shell } => return completion(shell),
         _ => {}
     }
+    if t.on {
+        libpod::trace::set_hook(|what, d| {
+            eprintln!("DEBU {what} took {:.3}ms", d.as_secs_f64() * 1e3)
+        });
+    }
     let rt = runtime(&cli)?;
     t.step("runtime (config, storage, OCI runtime, locks, network, state)");
     let code = dispatch(&rt, cli.command, &mut t)?;
