@@ -14,6 +14,14 @@ pub enum StorageError {
         #[source]
         source: std::io::Error,
     },
+    /// A registry refused or failed a request.
+    #[error("registry {registry}: {message}")]
+    Registry {
+        /// The registry's host (empty when several were tried).
+        registry: String,
+        /// What happened and what to do.
+        message: String,
+    },
     /// Content does not match its digest.
     #[error(
         "{what}: digest mismatch: expected {expected}, got {actual}; the content is damaged or was tampered with"

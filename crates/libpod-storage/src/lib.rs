@@ -12,6 +12,10 @@
 //! layer directory ([`extract`]); every change happens under a store-wide file lock and is
 //! recorded only once its files are in place; a failed operation leaves no directory, mount
 //! or unreferenced blob behind; blobs are verified against their digest when written and read.
+//! (The one exception is a failed pull: blobs it finished and verified stay, unreferenced, so
+//! the next pull resumes; the next collecting operation deletes them if nothing uses them.)
+//!
+//! Feature `pull`: `Store::pull` fetches images over the OCI distribution protocol.
 
 mod archive;
 mod blobs;
@@ -22,6 +26,8 @@ mod driver;
 mod error;
 pub mod extract;
 mod meta;
+#[cfg(feature = "pull")]
+mod pull;
 mod reference;
 mod store;
 mod time;
@@ -29,6 +35,8 @@ mod types;
 
 pub use digest::of_bytes as digest_of;
 pub use error::{Result, StorageError};
+#[cfg(feature = "pull")]
+pub use pull::PullOptions;
 pub use reference::Reference;
 pub use store::{RemovedImage, Store, StoreOptions};
 pub use types::{

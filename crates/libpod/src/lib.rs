@@ -33,7 +33,9 @@
 //! - `cni` (default): container networks through CNI plugins (bridge networks, port
 //!   mappings). Without it, containers get network mode `none`, `host` or `container:`.
 //!
-//! Later features (`pull`) arrive with the layers that need them.
+//! - `pull` (default): pulling images from registries over the OCI distribution protocol
+//!   ([`Runtime::pull_image`]), with a blocking HTTP client (ureq with rustls). Without it,
+//!   images come only from archives, layouts and tarballs.
 
 mod container;
 mod error;
@@ -46,6 +48,8 @@ mod net_cni;
 mod net_none;
 mod options;
 mod pod;
+#[cfg(feature = "pull")]
+mod pull;
 mod runtime;
 pub mod trace;
 
@@ -59,6 +63,8 @@ pub use error::{LibpodError, Result};
 pub use info::{HostInfo, Info, ProgramInfo, RuntimeInfo, StoreInfo};
 pub use options::{ContainerOptions, LogOptions, PodOptions};
 pub use pod::{Pod, PodStatus};
+#[cfg(feature = "pull")]
+pub use pull::PullRequest;
 pub use runtime::{Runtime, RuntimeBuilder};
 
 pub use libpod_config as config;

@@ -120,6 +120,15 @@ pub struct CreateArgs {
     /// Allocate a terminal.
     #[arg(short = 't', long)]
     pub tty: bool,
+    /// When to pull the image: always, missing, never or newer.
+    #[arg(long, default_value = "missing", value_parser = ["always", "missing", "never", "newer"])]
+    pub pull: String,
+    /// Platform (os/arch) to pull from a multi-platform image.
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// auth.json with registry credentials (default: $REGISTRY_AUTH_FILE).
+    #[arg(long)]
+    pub authfile: Option<PathBuf>,
     /// Print help (`-h` is `--hostname`, as in podman).
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -404,6 +413,21 @@ pub enum Command {
         /// Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, ...); repeatable.
         #[arg(short = 'c', long)]
         change: Vec<String>,
+        /// Print only the image ID.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+    },
+    /// Pull an image from a registry.
+    #[command(after_help = "Example:\n  rpod pull 127.0.0.1:5000/busybox:latest")]
+    Pull {
+        /// Image reference (`docker://` optional; short names use the search registries).
+        reference: String,
+        /// Platform (os/arch) to choose from a multi-platform image.
+        #[arg(long)]
+        platform: Option<String>,
+        /// auth.json with registry credentials (default: $REGISTRY_AUTH_FILE).
+        #[arg(long)]
+        authfile: Option<PathBuf>,
         /// Print only the image ID.
         #[arg(short = 'q', long)]
         quiet: bool,

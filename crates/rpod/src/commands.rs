@@ -9,7 +9,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::CommandFactory;
 use libpod::config::{CgroupManager, StateBackend};
 use libpod::state::ContainerStatus as S;
-use libpod::{Container, ContainerOptions, LogOptions, PodOptions, Runtime};
+use libpod::{Container, ContainerOptions, LogOptions, PodOptions, PullRequest, Runtime};
 use serde_json::{Value, json};
 
 use crate::cli::{
@@ -360,7 +360,38 @@ fn attach_and_wait(rt: &Runtime, c: &Container, stdin: bool, start: bool) -> Res
     Ok(code)
 }
 
+fn pull_request(platform: Option<String>, authfile: Option<PathBuf>) -> PullRequest {
+    PullRequest {
+        platform,
+        auth_file: authfile.or_else(|| std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from)),
+    }
+}
+
+/// Applies `--pull` before create: the image is pulled when the policy says so.
+fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
+    let present = rt.store()?.image(&a.image).is_ok();
+    let req = pull_request(a.platform.clone(), a.authfile.clone());
+    match a.pull.as_str() {
+        "never" => return Ok(()),
+        "missing" if present => return Ok(()),
+        _ => {}
+    }
+    match rt.pull_image(&a.image, &req) {
+        Ok(_) => Ok(()),
+        // `newer` keeps using the local copy when the registry cannot be asked.
+        Err(e) if a.pull == "newer" && present => {
+            eprintln!(
+                "rpod: could not check {} for a newer image: {e}; using the local one",
+                a.image
+            );
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn run_container(rt: &Runtime, detach: bool, a: &CreateArgs, t: &mut Trace) -> Result<i32> {
+    ensure_image(rt, a)?;
     let c = rt.create_container(options(a)?)?;
     t.step("create (name check, lock, storage, state)");
     if detach {
@@ -890,6 +921,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
     match cmd {
         Command::Run { detach, args } => run_container(rt, detach, &args, t),
         Command::Create(a) => {
+            ensure_image(rt, &a)?;
             let c = rt.create_container(options(&a)?)?;
             println!("{}", c.id());
             Ok(0)
@@ -1204,6 +1236,19 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             } else {
                 println!("sha256:{}", img.id);
             }
+            Ok(0)
+        }
+        Command::Pull {
+            reference,
+            platform,
+            authfile,
+            quiet,
+        } => {
+            let img = rt.pull_image(&reference, &pull_request(platform, authfile))?;
+            if !quiet {
+                eprintln!("Pulled {}", img.names.join(", "));
+            }
+            println!("{}", img.id);
             Ok(0)
         }
         Command::Load { input, quiet } => {

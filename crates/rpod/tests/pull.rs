@@ -1,0 +1,340 @@
+//! Pulls against a real registry (Debian's docker-registry on a free 127.0.0.1 port), seeded
+//! with skopeo. Needs root and the binaries: skipped with a note outside CI, failed in CI.
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn require(what: &str, ok: bool) -> bool {
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{what} is required in CI; run `cargo xtask setup`"
+        );
+        eprintln!("skipping: {what} is missing (`cargo xtask setup` installs it)");
+    }
+    ok
+}
+
+fn ready() -> bool {
+    require("root", nix::unistd::geteuid().is_root())
+        && require(
+            "docker-registry",
+            Path::new("/usr/bin/docker-registry").exists(),
+        )
+        && require("skopeo", Path::new("/usr/bin/skopeo").exists())
+        && require("runc", Path::new("/usr/sbin/runc").exists())
+        && require("conmon", Path::new("/usr/bin/conmon").exists())
+        && require("busybox-static", Path::new("/bin/busybox").exists())
+}
+
+/// A registry of its own, killed and removed on drop.
+struct Registry {
+    child: Child,
+    dir: tempfile::TempDir,
+    addr: String,
+}
+
+impl Registry {
+    fn start() -> Registry {
+        let dir = tempfile::tempdir().expect("tmp");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let conf = dir.path().join("config.yml");
+        std::fs::write(
+            &conf,
+            format!(
+                "version: 0.1\nstorage: {{filesystem: {{rootdirectory: {}}}, delete: {{enabled: true}}}}\nhttp: {{addr: {addr}}}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .expect("config");
+        let child = Command::new("/usr/bin/docker-registry")
+            .arg("serve")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start docker-registry");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(&addr).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "docker-registry did not listen on {addr}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Registry { child, dir, addr }
+    }
+
+    /// Copies `src` (a skopeo source) to `name:tag` here; returns the manifest digest.
+    fn seed(&self, src: &str, name: &str, format: &str) -> String {
+        let dest = format!("docker://{}/{name}", self.addr);
+        let o = Command::new("skopeo")
+            .args([
+                "copy",
+                "--quiet",
+                "--dest-tls-verify=false",
+                "--format",
+                format,
+            ])
+            .args([src, &dest])
+            .output()
+            .expect("skopeo");
+        assert!(
+            o.status.success(),
+            "skopeo copy: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let o = Command::new("skopeo")
+            .args([
+                "inspect",
+                "--tls-verify=false",
+                "--format",
+                "{{.Digest}}",
+                &dest,
+            ])
+            .output()
+            .expect("skopeo inspect");
+        assert!(
+            o.status.success(),
+            "skopeo inspect: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    }
+
+    /// The file holding blob `digest` in the registry's storage.
+    fn blob_file(&self, digest: &str) -> PathBuf {
+        let hex = digest.trim_start_matches("sha256:");
+        self.dir
+            .path()
+            .join("data/docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+            .join("data")
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An rpod with roots of its own; `registries` is its registries.conf.
+struct R {
+    dir: tempfile::TempDir,
+}
+
+impl R {
+    fn new(registries: &str) -> R {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("registries.conf"), registries).expect("conf");
+        R { dir }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Output {
+        let d = self.dir.path();
+        Command::new(env!("CARGO_BIN_EXE_rpod"))
+            .env("LIBPOD_RS_REGISTRIES_CONF", d.join("registries.conf"))
+            .arg("--root")
+            .arg(d.join("root"))
+            .arg("--runroot")
+            .arg(d.join("run"))
+            .arg("--network-config-dir")
+            .arg(d.join("net.d"))
+            .args(args)
+            .output()
+            .expect("run rpod")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.cmd(args);
+        assert!(
+            o.status.success(),
+            "rpod {args:?} failed ({}): {}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn fails(&self, args: &[&str]) -> (i32, String) {
+        let o = self.cmd(args);
+        assert!(!o.status.success(), "rpod {args:?} should have failed");
+        eprintln!(
+            "rpod {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        );
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    }
+
+    /// An OCI archive of the busybox image, for skopeo to push.
+    fn busybox_archive(&self) -> PathBuf {
+        let tar = self.dir.path().join("rootfs.tar");
+        let mut f = std::fs::File::create(&tar).expect("tar");
+        libpod::storage::busybox::rootfs_tarball(Path::new("/bin/busybox"), &mut f)
+            .expect("tarball");
+        f.flush().expect("flush");
+        self.ok(&["import", tar.to_str().expect("utf8"), "seed"]);
+        let out = self.dir.path().join("busybox-oci.tar");
+        self.ok(&[
+            "save",
+            "-o",
+            out.to_str().expect("utf8"),
+            "--format",
+            "oci-archive",
+            "seed",
+        ]);
+        self.ok(&["rmi", "seed"]);
+        out
+    }
+}
+
+impl Drop for R {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["system", "reset", "--force"]);
+    }
+}
+
+fn insecure(addr: &str) -> String {
+    format!("[[registry]]\nlocation = \"{addr}\"\ninsecure = true\n")
+}
+
+#[test]
+fn pull_by_tag_and_digest_then_run() {
+    if !ready() {
+        return;
+    }
+    let reg = Registry::start();
+    let seeder = R::new("");
+    let archive = seeder.busybox_archive();
+    let src = format!("oci-archive:{}", archive.display());
+    let oci_digest = reg.seed(&src, "busybox:oci", "oci");
+    let v2_digest = reg.seed(&src, "busybox:v2s2", "v2s2");
+
+    let r = R::new(&format!(
+        "unqualified-search-registries = [\"{}\"]\n{}",
+        reg.addr,
+        insecure(&reg.addr)
+    ));
+    // An OCI manifest by tag, then run from it without pulling again.
+    let id = r.ok(&["pull", "-q", &format!("docker://{}/busybox:oci", reg.addr)]);
+    assert_eq!(id.trim().len(), 64, "{id}");
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "--pull",
+        "never",
+        "--network",
+        "none",
+        &format!("{}/busybox:oci", reg.addr),
+        "echo",
+        "pulled",
+    ]);
+    assert_eq!(out.trim(), "pulled");
+    // A Docker v2 schema 2 manifest by digest; the layers are already here.
+    let by_digest = format!("{}/busybox@{v2_digest}", reg.addr);
+    r.ok(&["pull", &by_digest]);
+    let images = r.ok(&["images", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}"]);
+    assert!(images.contains(&oci_digest), "{images}");
+    assert!(images.contains(&v2_digest), "{images}");
+    // A short name through unqualified-search-registries, pulled by `run` when missing.
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "busybox:v2s2",
+        "echo",
+        "short",
+    ]);
+    assert_eq!(out.trim(), "short");
+    // A tag that does not exist names the registry and the answer.
+    let (code, err) = r.fails(&["pull", &format!("{}/busybox:nope", reg.addr)]);
+    assert_eq!(code, 125);
+    assert!(err.contains(&reg.addr) && err.contains("404"), "{err}");
+}
+
+#[test]
+fn bad_digests_and_insecure_registries_are_refused_and_store_nothing() {
+    if !ready() {
+        return;
+    }
+    let reg = Registry::start();
+    let seeder = R::new("");
+    let archive = seeder.busybox_archive();
+    let src = format!("oci-archive:{}", archive.display());
+    reg.seed(&src, "busybox:ok", "oci");
+
+    // Plain HTTP is only used for registries configured as insecure.
+    let strict = R::new("");
+    let (code, err) = strict.fails(&["pull", &format!("{}/busybox:ok", reg.addr)]);
+    assert_eq!(code, 125);
+    assert!(err.contains(&reg.addr), "{err}");
+    assert!(strict.ok(&["images", "-q"]).trim().is_empty());
+
+    // A layer whose content does not match its digest is refused; nothing is recorded.
+    let r = R::new(&insecure(&reg.addr));
+    let inspect = Command::new("skopeo")
+        .args([
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{}/busybox:ok", reg.addr),
+        ])
+        .output()
+        .expect("skopeo inspect");
+    let v: serde_json::Value = serde_json::from_slice(&inspect.stdout).expect("inspect json");
+    let layer = v["Layers"][0].as_str().expect("a layer").to_string();
+    let file = reg.blob_file(&layer);
+    let good = std::fs::read(&file).expect("layer blob");
+    let mut bad = good.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 0xff;
+    std::fs::write(&file, &bad).expect("corrupt");
+    let (code, err) = r.fails(&["pull", &format!("{}/busybox:ok", reg.addr)]);
+    assert_eq!(code, 125);
+    assert!(
+        err.contains("digest mismatch") && err.contains(&layer),
+        "{err}"
+    );
+    assert!(
+        r.ok(&["images", "-q"]).trim().is_empty(),
+        "nothing is stored"
+    );
+
+    // Repaired, the same pull completes.
+    std::fs::write(&file, &good).expect("repair");
+    r.ok(&["pull", &format!("{}/busybox:ok", reg.addr)]);
+    assert_eq!(r.ok(&["images", "-q"]).lines().count(), 1);
+
+    // A registry that is gone gives a clean error, and the local image stays usable
+    // with --pull newer.
+    let addr = reg.addr.clone();
+    drop(reg);
+    let name = format!("{addr}/busybox:ok");
+    let (code, _) = r.fails(&["pull", &name]);
+    assert_eq!(code, 125);
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "--pull",
+        "newer",
+        "--network",
+        "none",
+        &name,
+        "echo",
+        "local",
+    ]);
+    assert_eq!(out.trim(), "local");
+}
