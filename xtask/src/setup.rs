@@ -19,6 +19,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("skopeo", "/usr/bin/skopeo"),
     ("umoci", "/usr/bin/umoci"),
     ("hyperfine", "/usr/bin/hyperfine"),
+    ("apache2-utils", "/usr/bin/htpasswd"),
 ];
 
 fn is_root() -> bool {

@@ -39,6 +39,11 @@ struct Registry {
 
 impl Registry {
     fn start() -> Registry {
+        Registry::start_with("")
+    }
+
+    /// With `extra` appended to its config (an `auth:` section, say).
+    fn start_with(extra: &str) -> Registry {
         let dir = tempfile::tempdir().expect("tmp");
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -49,7 +54,7 @@ impl Registry {
         std::fs::write(
             &conf,
             format!(
-                "version: 0.1\nstorage: {{filesystem: {{rootdirectory: {}}}, delete: {{enabled: true}}}}\nhttp: {{addr: {addr}}}\n",
+                "version: 0.1\nstorage: {{filesystem: {{rootdirectory: {}}}, delete: {{enabled: true}}}}\nhttp: {{addr: {addr}}}\n{extra}",
                 dir.path().join("data").display()
             ),
         )
@@ -74,7 +79,16 @@ impl Registry {
 
     /// Copies `src` (a skopeo source) to `name:tag` here; returns the manifest digest.
     fn seed(&self, src: &str, name: &str, format: &str) -> String {
+        self.seed_as(src, name, format, None)
+    }
+
+    /// `seed` with `user:password` credentials for the registry.
+    fn seed_as(&self, src: &str, name: &str, format: &str, creds: Option<&str>) -> String {
         let dest = format!("docker://{}/{name}", self.addr);
+        let (copy_creds, inspect_creds) = match creds {
+            Some(c) => (vec!["--dest-creds", c], vec!["--creds", c]),
+            None => (vec![], vec![]),
+        };
         let o = Command::new("skopeo")
             .args([
                 "copy",
@@ -83,6 +97,7 @@ impl Registry {
                 "--format",
                 format,
             ])
+            .args(&copy_creds)
             .args([src, &dest])
             .output()
             .expect("skopeo");
@@ -92,13 +107,9 @@ impl Registry {
             String::from_utf8_lossy(&o.stderr)
         );
         let o = Command::new("skopeo")
-            .args([
-                "inspect",
-                "--tls-verify=false",
-                "--format",
-                "{{.Digest}}",
-                &dest,
-            ])
+            .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+            .args(&inspect_creds)
+            .arg(&dest)
             .output()
             .expect("skopeo inspect");
         assert!(
@@ -337,4 +348,71 @@ fn bad_digests_and_insecure_registries_are_refused_and_store_nothing() {
         "local",
     ]);
     assert_eq!(out.trim(), "local");
+}
+
+#[test]
+fn a_registry_with_basic_auth_takes_credentials_from_the_auth_file() {
+    if !ready() || !require("htpasswd", Path::new("/usr/bin/htpasswd").exists()) {
+        return;
+    }
+    let scratch = tempfile::tempdir().expect("tmp");
+    let htpasswd = scratch.path().join("htpasswd");
+    let st = Command::new("htpasswd")
+        .args(["-Bbc", htpasswd.to_str().expect("utf8"), "tester", "s3cret"])
+        .stderr(Stdio::null())
+        .status()
+        .expect("htpasswd");
+    assert!(st.success());
+    let reg = Registry::start_with(&format!(
+        "auth: {{htpasswd: {{realm: test, path: {}}}}}\n",
+        htpasswd.display()
+    ));
+    let seeder = R::new("");
+    let archive = seeder.busybox_archive();
+    let src = format!("oci-archive:{}", archive.display());
+    reg.seed_as(&src, "private/busybox:1", "oci", Some("tester:s3cret"));
+    let image = format!("{}/private/busybox:1", reg.addr);
+
+    let r = R::new(&insecure(&reg.addr));
+    // Without credentials: refused, with a pointer to the auth file.
+    let (code, err) = r.fails(&["pull", &image]);
+    assert_eq!(code, 125);
+    assert!(err.contains("credentials"), "{err}");
+    // Wrong credentials: refused, nothing stored.
+    let auth = scratch.path().join("auth.json");
+    let write_auth = |user_pass: &str| {
+        use base64::Engine;
+        let token = base64::engine::general_purpose::STANDARD.encode(user_pass);
+        std::fs::write(
+            &auth,
+            format!(
+                "{{\"auths\": {{\"{}\": {{\"auth\": \"{token}\"}}}}}}",
+                reg.addr
+            ),
+        )
+        .expect("auth.json");
+    };
+    write_auth("tester:wrong");
+    let authfile = auth.to_str().expect("utf8");
+    let (code, err) = r.fails(&["pull", "--authfile", authfile, &image]);
+    assert_eq!(code, 125);
+    assert!(err.contains("authentication failed"), "{err}");
+    assert!(r.ok(&["images", "-q"]).trim().is_empty());
+    // The right ones: pulled, and run --pull always pulls again with them.
+    write_auth("tester:s3cret");
+    r.ok(&["pull", "--authfile", authfile, &image]);
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "--pull",
+        "always",
+        "--authfile",
+        authfile,
+        "--network",
+        "none",
+        &image,
+        "echo",
+        "authed",
+    ]);
+    assert_eq!(out.trim(), "authed");
 }
