@@ -90,39 +90,27 @@ impl Blobs {
         expected: Option<&str>,
         what: &str,
     ) -> Result<(String, u64)> {
-        if let Some(e) = expected {
-            hex_of(e)?;
-        }
-        let tmp = tempfile::NamedTempFile::new_in(&self.tmp).map_err(io(&self.tmp))?;
-        let mut w = Hashing::new(io::BufWriter::with_capacity(1 << 20, tmp));
+        let mut w = self.writer(expected, what)?;
         let mut r = r;
         io::copy(&mut r, &mut w).map_err(|e| StorageError::Io {
             path: PathBuf::from(what),
             source: e,
         })?;
-        let (digest, size, buf) = w.finish();
-        let tmp = buf.into_inner().map_err(|e| StorageError::Io {
-            path: self.tmp.clone(),
-            source: e.into_error(),
-        })?;
-        if let Some(e) = expected
-            && e != digest
-        {
-            return Err(StorageError::DigestMismatch {
-                what: what.to_string(),
-                expected: e.to_string(),
-                actual: digest,
-            });
+        w.finish()
+    }
+
+    /// A blob to be written piece by piece; nothing is stored until [`BlobWriter::finish`].
+    pub(crate) fn writer(&self, expected: Option<&str>, what: &str) -> Result<BlobWriter<'_>> {
+        if let Some(e) = expected {
+            hex_of(e)?;
         }
-        let dest = self.path(&digest)?;
-        if !dest.exists() {
-            tmp.as_file().sync_all().map_err(io(tmp.path()))?;
-            tmp.persist(&dest).map_err(|e| StorageError::Io {
-                path: dest.clone(),
-                source: e.error,
-            })?;
-        }
-        Ok((digest, size))
+        let tmp = tempfile::NamedTempFile::new_in(&self.tmp).map_err(io(&self.tmp))?;
+        Ok(BlobWriter {
+            blobs: self,
+            w: Hashing::new(io::BufWriter::with_capacity(1 << 20, tmp)),
+            expected: expected.map(str::to_string),
+            what: what.to_string(),
+        })
     }
 
     /// Stores bytes.
@@ -227,4 +215,52 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         source: e.error,
     })?;
     Ok(())
+}
+
+/// A blob being written: hashed as it goes, moved into the store by `finish` only if its
+/// digest is the expected one (dropped unfinished, it leaves nothing).
+pub(crate) struct BlobWriter<'a> {
+    blobs: &'a Blobs,
+    w: Hashing<io::BufWriter<tempfile::NamedTempFile>>,
+    expected: Option<String>,
+    what: String,
+}
+
+impl Write for BlobWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.w.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
+impl BlobWriter<'_> {
+    /// Verifies and stores the blob; returns (digest, size).
+    pub(crate) fn finish(self) -> Result<(String, u64)> {
+        let (digest, size, buf) = self.w.finish();
+        let tmp = buf.into_inner().map_err(|e| StorageError::Io {
+            path: self.blobs.tmp.clone(),
+            source: e.into_error(),
+        })?;
+        if let Some(e) = self.expected
+            && e != digest
+        {
+            return Err(StorageError::DigestMismatch {
+                what: self.what,
+                expected: e,
+                actual: digest,
+            });
+        }
+        let dest = self.blobs.path(&digest)?;
+        if !dest.exists() {
+            tmp.as_file().sync_all().map_err(io(tmp.path()))?;
+            tmp.persist(&dest).map_err(|e| StorageError::Io {
+                path: dest.clone(),
+                source: e.error,
+            })?;
+        }
+        Ok((digest, size))
+    }
 }

@@ -5,8 +5,10 @@
 //! the blobs it finished stay (verified) and the next pull reuses them. Auth: anonymous, basic
 //! and bearer tokens, with credentials from an auth.json as podman and skopeo write it.
 
-use std::io::Read;
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
 use base64::Engine;
@@ -17,7 +19,7 @@ use crate::blobs::lend;
 use crate::digest;
 use crate::error::{Result, StorageError};
 use crate::reference::Reference;
-use crate::store::Store;
+use crate::store::{StagedLayer, Store};
 use crate::types::{Image, LayerRef, ProgressFn};
 
 const ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
@@ -352,34 +354,25 @@ impl Store {
             ));
         }
         // Layers already in the store are not fetched again; the rest come three at a time.
+        // Layers already in the store are not fetched again; the rest come three at a time,
+        // each extracted while it downloads (the bytes go to the blob store and the extractor
+        // at once), and kept only if the blob's digest checks out at the end.
+        let mut seen = std::collections::HashSet::new();
         let missing: Vec<&(String, String, u64)> = layers
             .iter()
             .filter(|(d, _, _)| !self.blobs.path(d).is_ok_and(|p| p.exists()))
+            .filter(|(d, _, _)| seen.insert(d.clone()))
             .collect();
-        let mut results: Vec<Result<()>> = Vec::new();
+        let mut staged: HashMap<String, StagedLayer> = HashMap::new();
+        let mut failures = Vec::new();
         for batch in missing.chunks(3) {
-            let got: Vec<Result<()>> = std::thread::scope(|s| {
+            let got: Vec<Result<(String, StagedLayer)>> = std::thread::scope(|s| {
                 let hs: Vec<_> = batch
                     .iter()
                     .map(|(d, _, size)| {
                         let mut c = client.clone();
                         let repo = r.repository.clone();
-                        s.spawn(move || -> Result<()> {
-                            let resp = c.get(&format!("/v2/{repo}/blobs/{d}"), "*/*")?;
-                            if resp.status().as_u16() != 200 {
-                                return Err(reg_err(
-                                    &c.registry,
-                                    format!("GET blob {d}: HTTP {}", resp.status().as_u16()),
-                                ));
-                            }
-                            let reader = resp.into_body().into_reader();
-                            self.blobs.put(
-                                reader.take(size.saturating_add(1 << 20)),
-                                Some(d),
-                                &format!("layer {d}"),
-                            )?;
-                            Ok(())
-                        })
+                        s.spawn(move || self.fetch_layer(&mut c, &repo, d, *size))
                     })
                     .collect();
                 hs.into_iter()
@@ -389,7 +382,14 @@ impl Store {
                     })
                     .collect()
             });
-            results.extend(got);
+            for g in got {
+                match g {
+                    Ok((d, l)) => {
+                        staged.insert(d, l);
+                    }
+                    Err(e) => failures.push(e),
+                }
+            }
         }
         if let Some(p) = progress {
             for (d, _, size) in &layers {
@@ -400,7 +400,9 @@ impl Store {
                 });
             }
         }
-        results.into_iter().collect::<Result<Vec<()>>>()?;
+        if let Some(e) = failures.into_iter().next() {
+            return Err(e);
+        }
         let name = match (&r.tag, &r.digest) {
             (Some(_), _) => r.to_string(),
             (None, Some(d)) => format!("{}@{d}", r.name()),
@@ -411,7 +413,10 @@ impl Store {
         self.write(false, |rec| {
             let mut refs = Vec::new();
             for ((d, media, size), diff) in layers.iter().zip(&diff_ids) {
-                let (diff_id, _) = self.ensure_layer(rec, d, Some(diff), None)?;
+                let (diff_id, _) = match staged.remove(d) {
+                    Some(l) => self.commit_layer(rec, l, d, Some(diff))?,
+                    None => self.ensure_layer(rec, d, Some(diff), None)?,
+                };
                 refs.push(LayerRef {
                     blob: d.clone(),
                     media_type: media.clone(),
@@ -429,5 +434,136 @@ impl Store {
                 std::slice::from_ref(&name),
             )
         })
+    }
+
+    /// Downloads layer blob `d` into the blob store while extracting it into a staged layer.
+    fn fetch_layer(
+        &self,
+        c: &mut Client,
+        repo: &str,
+        d: &str,
+        size: u64,
+    ) -> Result<(String, StagedLayer)> {
+        let resp = c.get(&format!("/v2/{repo}/blobs/{d}"), "*/*")?;
+        if resp.status().as_u16() != 200 {
+            return Err(reg_err(
+                &c.registry,
+                format!("GET blob {d}: HTTP {}", resp.status().as_u16()),
+            ));
+        }
+        // A registry may not send more than the manifest says (plus slack for a wrong size).
+        let mut body = resp
+            .into_body()
+            .into_reader()
+            .take(size.saturating_add(1 << 20));
+        let mut blob = self.blobs.writer(Some(d), &format!("layer {d}"))?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
+        // Two threads per layer: this one stores and hashes the blob as it arrives, the other
+        // extracts it from the same bytes; the blob's digest is checked once both are done.
+        let (downloaded, layer) = std::thread::scope(|s| {
+            let extractor = s.spawn(move || self.stage_layer(ChunkReader::new(rx), d));
+            let downloaded = (|| -> io::Result<()> {
+                loop {
+                    let chunk = next_chunk(&mut body)?;
+                    if chunk.is_empty() {
+                        return Ok(());
+                    }
+                    blob.write_all(&chunk)?;
+                    // An extractor that stopped (on a bad entry) no longer listens; the
+                    // download still completes so that the digest is checked first.
+                    let _ = tx.send(chunk);
+                }
+            })();
+            drop(tx);
+            let layer = extractor
+                .join()
+                .unwrap_or_else(|_| Err(reg_err("", "an extraction thread panicked")));
+            (downloaded, layer)
+        });
+        downloaded.map_err(|e| reg_err(&c.registry, format!("GET blob {d}: {e}")))?;
+        // The blob's digest decides first: a tampered layer is refused as such.
+        blob.finish()?;
+        Ok((d.to_string(), layer?))
+    }
+}
+
+/// Reads up to 256 KiB from `r` (less only at the end); empty at the end of the stream.
+fn next_chunk(r: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut chunk = vec![0u8; 256 << 10];
+    let mut n = 0;
+    while n < chunk.len() {
+        match r.read(&mut chunk[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    chunk.truncate(n);
+    Ok(chunk)
+}
+
+/// The chunks sent over a channel, read as one stream that ends when the sender is gone.
+struct ChunkReader {
+    rx: Receiver<Vec<u8>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl ChunkReader {
+    fn new(rx: Receiver<Vec<u8>>) -> Self {
+        ChunkReader {
+            rx,
+            cur: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(c) => {
+                    self.cur = c;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_through_a_channel_read_as_the_original_stream() {
+        let data: Vec<u8> = (0..700_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        let mut src = std::io::Cursor::new(data.clone());
+        let sender = std::thread::spawn(move || {
+            let mut sizes = Vec::new();
+            loop {
+                let c = next_chunk(&mut src).expect("read");
+                if c.is_empty() {
+                    return sizes;
+                }
+                sizes.push(c.len());
+                tx.send(c).expect("send");
+            }
+        });
+        let mut out = Vec::new();
+        ChunkReader::new(rx).read_to_end(&mut out).expect("read");
+        assert_eq!(
+            sender.join().expect("join"),
+            vec![262_144, 262_144, 175_712]
+        );
+        assert_eq!(out, data);
     }
 }

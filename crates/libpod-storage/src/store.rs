@@ -147,6 +147,13 @@ pub(crate) fn parse_config(
     Ok((config, created, platform, diff_ids))
 }
 
+/// A layer extracted into a temporary directory but not recorded yet.
+pub(crate) struct StagedLayer {
+    tmp: tempfile::TempDir,
+    diff_id: String,
+    size: u64,
+}
+
 impl Store {
     /// Opens (creating) a store, picks its driver, and clears leftovers of interrupted writes.
     pub fn open(opts: StoreOptions) -> Result<Store> {
@@ -224,7 +231,14 @@ impl Store {
         }
         let size = fs::metadata(self.blobs.path(blob)?).map(|m| m.len()).ok();
         let reader = Reporting::new(self.blobs.open(blob)?, blob, size, progress);
-        let mut hashed = Hashing::new(crate::extract::decompressed(reader)?);
+        let staged = self.stage_layer(reader, blob)?;
+        self.commit_layer(rec, staged, blob, expected_diff)
+    }
+
+    /// Extracts a layer stream into a temporary directory under `layers/`, outside the store
+    /// lock; [`Store::commit_layer`] records it. Dropped, it removes its directory.
+    pub(crate) fn stage_layer(&self, r: impl Read, blob: &str) -> Result<StagedLayer> {
+        let mut hashed = Hashing::new(crate::extract::decompressed(r)?);
         let tmp = tempfile::Builder::new()
             .prefix("tmp-")
             .tempdir_in(self.layers_dir())
@@ -241,7 +255,24 @@ impl Store {
         let drained = io::copy(&mut hashed, &mut io::sink()).map_err(|e| verify_error(blob, e));
         extracted?;
         drained?;
-        let (diff_id, usize_, _) = hashed.finish();
+        let (diff_id, size, _) = hashed.finish();
+        Ok(StagedLayer { tmp, diff_id, size })
+    }
+
+    /// Records a staged layer under the store lock (once per diff ID); returns its diff ID.
+    pub(crate) fn commit_layer(
+        &self,
+        rec: &mut Records,
+        staged: StagedLayer,
+        blob: &str,
+        expected_diff: Option<&str>,
+    ) -> Result<(String, u64)> {
+        let StagedLayer {
+            tmp,
+            diff_id,
+            size: usize_,
+        } = staged;
+        let overlay = self.driver == Driver::Overlay;
         if let Some(d) = expected_diff
             && d != diff_id
         {
