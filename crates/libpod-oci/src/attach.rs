@@ -4,6 +4,7 @@
 
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use nix::fcntl::OFlag;
@@ -21,6 +22,22 @@ fn sys(op: &str) -> impl FnOnce(nix::Error) -> OciError + '_ {
         op: op.to_string(),
         source,
     }
+}
+
+/// Sets the size of a container's terminal through conmon's control FIFO (`<bundle>/ctl`,
+/// lines of `1 <rows> <columns>`). Fails, without blocking, when no conmon listens.
+pub fn resize_terminal(bundle: &Path, rows: u16, cols: u16) -> Result<()> {
+    let ctl = bundle.join("ctl");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&ctl)
+        .map_err(|source| OciError::Io {
+            path: ctl.clone(),
+            source,
+        })?;
+    f.write_all(format!("1 {rows} {cols}\n").as_bytes())
+        .map_err(|source| OciError::Io { path: ctl, source })
 }
 
 /// Connects to a container's attach socket. The bundle path can be longer than a socket

@@ -26,7 +26,7 @@ mod spec;
 mod types;
 mod user;
 
-pub use attach::{attach, attach_socket, connect_attach};
+pub use attach::{attach, attach_socket, connect_attach, resize_terminal};
 pub use conmon::{
     ContainerPaths, CreateOptions, Created, Executor, pid_alive, read_exit_code, wait_exit,
 };

@@ -17,7 +17,7 @@ use crate::cli::{
     PodTargets, SystemCommand, Targets,
 };
 use crate::format::{ago, output};
-use crate::{parse, views};
+use crate::{parse, term, views};
 
 const PS_HEADERS: &[(&str, &str)] = &[
     ("ID", "CONTAINER ID"),
@@ -329,6 +329,13 @@ fn attach_and_wait(rt: &Runtime, c: &Container, stdin: bool, start: bool) -> Res
     if c.state()?.status == S::Configured {
         c.init()?;
     }
+    // A container terminal gets the host terminal's size and, when it is typed into, raw
+    // keys (restored when this returns).
+    let tty = c.config()?.tty;
+    if tty && let Some((rows, cols)) = term::size() {
+        let _ = libpod::oci::resize_terminal(&bundle, rows, cols);
+    }
+    let _raw = (tty && stdin).then(term::RawMode::enter).flatten();
     let input: Option<Box<dyn Read + Send>> = if stdin {
         Some(Box::new(std::io::stdin()))
     } else {

@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod format;
 mod parse;
+mod term;
 mod views;
 
 use std::process::ExitCode;

@@ -573,3 +573,35 @@ fn system_info_version_completion_and_cleanup_hook() {
     r.ok(&["system", "reset", "--force"]);
     assert!(!r.ok(&["images"]).contains("busybox"));
 }
+
+#[test]
+fn a_container_terminal_gets_the_host_terminal_size() {
+    if !ready() || !require("script (bsdutils)", Path::new("/usr/bin/script").exists()) {
+        return;
+    }
+    let r = R::new();
+    let d = r.dir.path();
+    let rpod = format!(
+        "{} --root {} --runroot {} --network-config-dir {}",
+        env!("CARGO_BIN_EXE_rpod"),
+        d.join("root").display(),
+        d.join("run").display(),
+        d.join("net.d").display()
+    );
+    // `script` gives rpod a terminal of 30 rows and 100 columns; the container's terminal
+    // must report the same, and the host terminal must leave raw mode afterwards.
+    let o = Command::new("/usr/bin/script")
+        .args(["-qc"])
+        .arg(format!(
+            "stty rows 30 cols 100; {rpod} run --rm -t --network none busybox sh -c 'tty; stty size'; {rpod} run --rm -it --network none busybox true; stty -a"
+        ))
+        .arg("/dev/null")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("/dev/pts/"), "{out}");
+    assert!(out.contains("30 100"), "{out}");
+    assert!(out.contains(" icanon") && out.contains(" echo"), "{out}");
+}
