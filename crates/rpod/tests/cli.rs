@@ -5,25 +5,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU8, Ordering};
 
-fn require(what: &str, ok: bool) -> bool {
-    if !ok {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI: {what} is required but missing (run `cargo xtask setup`)"
-        );
-        eprintln!("skipping: {what} is missing (run `cargo xtask setup`)");
-    }
-    ok
-}
+mod common;
 
-fn ready() -> bool {
-    require("root", nix::unistd::geteuid().is_root())
-        && require(
-            "runc and conmon",
-            Path::new("/usr/sbin/runc").exists() && Path::new("/usr/bin/conmon").exists(),
-        )
-        && require("busybox-static", Path::new("/bin/busybox").exists())
-}
+use common::{ready, require};
 
 static NEXT: AtomicU8 = AtomicU8::new(0);
 
@@ -62,14 +46,7 @@ impl R {
     }
 
     fn cmd(&self, args: &[&str]) -> Output {
-        let d = self.dir.path();
-        Command::new(env!("CARGO_BIN_EXE_rpod"))
-            .arg("--root")
-            .arg(d.join("root"))
-            .arg("--runroot")
-            .arg(d.join("run"))
-            .arg("--network-config-dir")
-            .arg(d.join("net.d"))
+        common::rpod(self.dir.path())
             .args(args)
             .output()
             .expect("run rpod")
@@ -77,14 +54,7 @@ impl R {
 
     /// Runs and asserts success; returns stdout.
     fn ok(&self, args: &[&str]) -> String {
-        let o = self.cmd(args);
-        assert!(
-            o.status.success(),
-            "rpod {args:?} failed ({}): {}",
-            o.status,
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
+        common::stdout_of(self.cmd(args), args)
     }
 
     /// Runs; returns (exit code, stdout, stderr).
@@ -580,13 +550,10 @@ fn a_container_terminal_gets_the_host_terminal_size() {
         return;
     }
     let r = R::new();
-    let d = r.dir.path();
     let rpod = format!(
-        "{} --root {} --runroot {} --network-config-dir {}",
+        "{} {}",
         env!("CARGO_BIN_EXE_rpod"),
-        d.join("root").display(),
-        d.join("run").display(),
-        d.join("net.d").display()
+        common::roots(r.dir.path()).join(" ")
     );
     // `script` gives rpod a terminal of 30 rows and 100 columns; the container's terminal
     // must report the same, and the host terminal must leave raw mode afterwards.

@@ -7,27 +7,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn require(what: &str, ok: bool) -> bool {
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{what} is required in CI; run `cargo xtask setup`"
-        );
-        eprintln!("skipping: {what} is missing (`cargo xtask setup` installs it)");
-    }
-    ok
-}
+mod common;
+
+use common::require;
 
 fn ready() -> bool {
-    require("root", nix::unistd::geteuid().is_root())
+    common::ready()
         && require(
             "docker-registry",
             Path::new("/usr/bin/docker-registry").exists(),
         )
         && require("skopeo", Path::new("/usr/bin/skopeo").exists())
-        && require("runc", Path::new("/usr/sbin/runc").exists())
-        && require("conmon", Path::new("/usr/bin/conmon").exists())
-        && require("busybox-static", Path::new("/bin/busybox").exists())
 }
 
 /// A registry of its own, killed and removed on drop.
@@ -152,29 +142,18 @@ impl R {
     }
 
     fn cmd(&self, args: &[&str]) -> Output {
-        let d = self.dir.path();
-        Command::new(env!("CARGO_BIN_EXE_rpod"))
-            .env("LIBPOD_RS_REGISTRIES_CONF", d.join("registries.conf"))
-            .arg("--root")
-            .arg(d.join("root"))
-            .arg("--runroot")
-            .arg(d.join("run"))
-            .arg("--network-config-dir")
-            .arg(d.join("net.d"))
+        common::rpod(self.dir.path())
+            .env(
+                "LIBPOD_RS_REGISTRIES_CONF",
+                self.dir.path().join("registries.conf"),
+            )
             .args(args)
             .output()
             .expect("run rpod")
     }
 
     fn ok(&self, args: &[&str]) -> String {
-        let o = self.cmd(args);
-        assert!(
-            o.status.success(),
-            "rpod {args:?} failed ({}): {}",
-            o.status,
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
+        common::stdout_of(self.cmd(args), args)
     }
 
     fn fails(&self, args: &[&str]) -> (i32, String) {
@@ -218,6 +197,13 @@ impl Drop for R {
     }
 }
 
+/// A skopeo source for the busybox image, with the rpod (and temporary dir) that holds it.
+fn busybox_source() -> (R, String) {
+    let seeder = R::new("");
+    let src = format!("oci-archive:{}", seeder.busybox_archive().display());
+    (seeder, src)
+}
+
 fn insecure(addr: &str) -> String {
     format!("[[registry]]\nlocation = \"{addr}\"\ninsecure = true\n")
 }
@@ -228,9 +214,7 @@ fn pull_by_tag_and_digest_then_run() {
         return;
     }
     let reg = Registry::start();
-    let seeder = R::new("");
-    let archive = seeder.busybox_archive();
-    let src = format!("oci-archive:{}", archive.display());
+    let (_seeder, src) = busybox_source();
     let oci_digest = reg.seed(&src, "busybox:oci", "oci");
     let v2_digest = reg.seed(&src, "busybox:v2s2", "v2s2");
 
@@ -283,9 +267,7 @@ fn bad_digests_and_insecure_registries_are_refused_and_store_nothing() {
         return;
     }
     let reg = Registry::start();
-    let seeder = R::new("");
-    let archive = seeder.busybox_archive();
-    let src = format!("oci-archive:{}", archive.display());
+    let (_seeder, src) = busybox_source();
     reg.seed(&src, "busybox:ok", "oci");
 
     // Plain HTTP is only used for registries configured as insecure.
@@ -367,9 +349,7 @@ fn a_registry_with_basic_auth_takes_credentials_from_the_auth_file() {
         "auth: {{htpasswd: {{realm: test, path: {}}}}}\n",
         htpasswd.display()
     ));
-    let seeder = R::new("");
-    let archive = seeder.busybox_archive();
-    let src = format!("oci-archive:{}", archive.display());
+    let (_seeder, src) = busybox_source();
     reg.seed_as(&src, "private/busybox:1", "oci", Some("tester:s3cret"));
     let image = format!("{}/private/busybox:1", reg.addr);
 
