@@ -396,3 +396,128 @@ fn a_registry_with_basic_auth_takes_credentials_from_the_auth_file() {
     ]);
     assert_eq!(out.trim(), "authed");
 }
+
+#[test]
+fn an_index_is_resolved_to_this_platform_or_the_one_asked_for() {
+    if !ready() {
+        return;
+    }
+    let reg = Registry::start();
+    let (seeder, _) = busybox_source();
+    // An OCI layout whose tag names an index of two platforms: amd64 is the busybox manifest,
+    // "arm64" the same manifest with an annotation (so another digest), to see which is chosen.
+    let layout = seeder.dir.path().join("layout");
+    std::fs::create_dir(&layout).expect("layout");
+    let archive = seeder.dir.path().join("busybox-oci.tar");
+    let st = Command::new("tar")
+        .arg("-xf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&layout)
+        .status()
+        .expect("tar");
+    assert!(st.success());
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).expect("index.json"))
+            .expect("index json");
+    let manifest = &index["manifests"][0];
+    let blob = |d: &str| {
+        layout
+            .join("blobs/sha256")
+            .join(d.trim_start_matches("sha256:"))
+    };
+    let amd64 = manifest["digest"].as_str().expect("digest").to_string();
+    let mut other: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(blob(&amd64)).expect("manifest")).expect("json");
+    other["annotations"] = serde_json::json!({"test.arch": "arm64"});
+    let other = serde_json::to_vec(&other).expect("manifest");
+    let arm64 = libpod::storage::digest_of(&other);
+    std::fs::write(blob(&arm64), &other).expect("arm64 manifest");
+    let entry = |arch: &str, digest: &str, size: usize| {
+        serde_json::json!({
+            "mediaType": manifest["mediaType"],
+            "digest": digest,
+            "size": size,
+            "platform": {"os": "linux", "architecture": arch},
+        })
+    };
+    let multi = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            entry("arm64", &arm64, other.len()),
+            entry("amd64", &amd64, manifest["size"].as_u64().expect("size") as usize),
+        ],
+    }))
+    .expect("index");
+    let digest = libpod::storage::digest_of(&multi);
+    std::fs::write(blob(&digest), &multi).expect("index blob");
+    let top = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": digest,
+            "size": multi.len(),
+            "annotations": {"org.opencontainers.image.ref.name": "multi"},
+        }],
+    });
+    std::fs::write(layout.join("index.json"), top.to_string()).expect("index.json");
+    let dest = format!("docker://{}/busybox:multi", reg.addr);
+    let o = Command::new("skopeo")
+        .args(["copy", "--quiet", "--all", "--dest-tls-verify=false"])
+        .arg(format!("oci:{}:multi", layout.display()))
+        .arg(&dest)
+        .output()
+        .expect("skopeo");
+    assert!(
+        o.status.success(),
+        "skopeo copy --all: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // skopeo may rewrite manifests on the way: the registry's index says which digest is which.
+    let raw = Command::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false", &dest])
+        .output()
+        .expect("skopeo inspect");
+    let stored: serde_json::Value = serde_json::from_slice(&raw.stdout).expect("index json");
+    let digest_for = |arch: &str| {
+        stored["manifests"]
+            .as_array()
+            .expect("manifests")
+            .iter()
+            .find(|m| m["platform"]["architecture"] == arch)
+            .and_then(|m| m["digest"].as_str())
+            .expect("an entry for the architecture")
+            .to_string()
+    };
+    let (amd64, arm64) = (digest_for("amd64"), digest_for("arm64"));
+    assert_ne!(amd64, arm64);
+
+    let r = R::new(&insecure(&reg.addr));
+    let image = format!("{}/busybox:multi", reg.addr);
+    let (code, err) = r.fails(&["pull", "--platform", "linux/s390x", &image]);
+    assert_eq!(code, 125);
+    assert!(
+        err.contains("no linux/s390x image") && err.contains("linux/arm64, linux/amd64"),
+        "{err}"
+    );
+    assert!(r.ok(&["images", "-q"]).trim().is_empty());
+    // --platform picks its entry; without it, this machine's (amd64) is chosen, and runs.
+    let digests = |r: &R| r.ok(&["images", "--format", "{{.Digest}}"]);
+    r.ok(&["pull", "--platform", "linux/arm64", &image]);
+    assert_eq!(digests(&r).trim(), arm64);
+    let r = R::new(&insecure(&reg.addr));
+    r.ok(&["pull", &image]);
+    assert_eq!(digests(&r).trim(), amd64);
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &image,
+        "echo",
+        "indexed",
+    ]);
+    assert_eq!(out.trim(), "indexed");
+}
