@@ -521,3 +521,49 @@ fn an_index_is_resolved_to_this_platform_or_the_one_asked_for() {
     ]);
     assert_eq!(out.trim(), "indexed");
 }
+
+#[test]
+fn local_transports_pull_from_layouts_and_archives() {
+    if !ready() {
+        return;
+    }
+    let (seeder, src) = busybox_source();
+    let archive = src.trim_start_matches("oci-archive:").to_string();
+    let r = R::new("");
+    let id = r.ok(&["pull", "-q", &src]);
+    assert_eq!(id.trim().len(), 64, "{id}");
+    // The same image as a docker-archive, and as an OCI layout directory.
+    let docker = seeder.dir.path().join("busybox-docker.tar");
+    r.ok(&[
+        "save",
+        "-o",
+        docker.to_str().expect("utf8"),
+        "--format",
+        "docker-archive",
+        id.trim(),
+    ]);
+    r.ok(&["rmi", "-f", id.trim()]);
+    r.ok(&["pull", &format!("docker-archive:{}", docker.display())]);
+    let layout = seeder.dir.path().join("layout");
+    std::fs::create_dir(&layout).expect("layout");
+    let st = Command::new("tar")
+        .arg("-xf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&layout)
+        .status()
+        .expect("tar");
+    assert!(st.success());
+    let other = R::new("");
+    let id2 = other.ok(&["pull", "-q", &format!("oci:{}", layout.display())]);
+    assert_eq!(
+        id2.trim(),
+        id.trim(),
+        "one image, one ID, whatever the transport"
+    );
+    let (code, err) = other.fails(&["pull", &format!("oci:{}:nosuchtag", layout.display())]);
+    assert_eq!(code, 125);
+    assert!(err.contains("nosuchtag"), "{err}");
+    let (code, _) = other.fails(&["pull", "oci-archive:/nonexistent.tar"]);
+    assert_eq!(code, 125);
+}
