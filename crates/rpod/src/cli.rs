@@ -418,9 +418,12 @@ pub enum Command {
         quiet: bool,
     },
     /// Pull an image from a registry.
-    #[command(after_help = "Example:\n  rpod pull 127.0.0.1:5000/busybox:latest")]
+    #[command(
+        after_help = "Example:\n  rpod pull 127.0.0.1:5000/busybox:latest\n  rpod pull oci-archive:busybox.tar"
+    )]
     Pull {
-        /// Image reference (`docker://` optional; short names use the search registries).
+        /// Image: `[docker://]NAME[:TAG|@DIGEST]` (short names use the search registries),
+        /// `oci:DIR[:TAG]`, `oci-archive:FILE` or `docker-archive:FILE`.
         reference: String,
         /// Platform (os/arch) to choose from a multi-platform image.
         #[arg(long)]
