@@ -20,7 +20,7 @@ use nix::sys::signal::Signal;
 use nix::unistd::pipe2;
 
 use crate::error::{OciError, Result, io};
-use crate::runtime::OciRuntime;
+use crate::runtime::{OciRuntime, version_line};
 use crate::types::RuntimeState;
 
 /// Where conmon and the runtime keep a container's files.
@@ -216,17 +216,7 @@ impl Executor {
 
     /// `conmon --version`'s first line.
     pub fn conmon_version(&self) -> String {
-        Command::new(&self.conmon)
-            .arg("--version")
-            .output()
-            .ok()
-            .and_then(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .next()
-                    .map(String::from)
-            })
-            .unwrap_or_else(|| "unknown".into())
+        version_line(&self.conmon).unwrap_or_else(|| "unknown".into())
     }
 
     fn run(&self, op: &'static str, id: &str, args: &[&str]) -> Result<Vec<u8>> {

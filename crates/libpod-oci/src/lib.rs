@@ -32,7 +32,7 @@ pub use conmon::{
 };
 pub use error::{OciError, Result};
 pub use logs::{parse_log, read_log};
-pub use runtime::{OciRuntime, RuncCompatible, cgroup_version, hybrid_cgroups};
+pub use runtime::{OciRuntime, RuncCompatible, cgroup_version, hybrid_cgroups, version_line};
 pub use spec::{
     DEFAULT_CAPABILITIES, DEFAULT_PATH, default_cgroup_path, environment, generate, process_args,
     write_bundle,

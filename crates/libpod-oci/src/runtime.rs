@@ -106,18 +106,17 @@ impl RuncCompatible {
 
     /// `runtime --version`'s first line.
     pub fn version(&self) -> String {
-        Command::new(&self.binary)
-            .arg("--version")
-            .output()
-            .ok()
-            .and_then(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .next()
-                    .map(String::from)
-            })
-            .unwrap_or_else(|| "unknown".into())
+        version_line(&self.binary).unwrap_or_else(|| "unknown".into())
     }
+}
+
+/// The first line `binary --version` prints, if it runs.
+pub fn version_line(binary: &Path) -> Option<String> {
+    let o = Command::new(binary).arg("--version").output().ok()?;
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .next()
+        .map(String::from)
 }
 
 fn write_executable(path: &Path, text: &str) -> Result<()> {

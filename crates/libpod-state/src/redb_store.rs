@@ -122,8 +122,7 @@ impl KvRead for ReadTx<'_> {
             .tx
             .open_table(def(t))
             .map_err(|e| db_err(self.path, "open table", e))?;
-        let v = table.get(key).map_err(|e| db_err(self.path, "read", e))?;
-        Ok(v.map(|g| g.value().to_vec()))
+        get_row(&table, key, self.path)
     }
 
     fn scan(&self, t: Table, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {
@@ -133,6 +132,15 @@ impl KvRead for ReadTx<'_> {
             .map_err(|e| db_err(self.path, "open table", e))?;
         scan_table(&table, prefix, self.path)
     }
+}
+
+fn get_row(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+    path: &Path,
+) -> Result<Option<Vec<u8>>> {
+    let v = table.get(key).map_err(|e| db_err(path, "read", e))?;
+    Ok(v.map(|g| g.value().to_vec()))
 }
 
 fn scan_table(
@@ -166,8 +174,7 @@ impl KvRead for WriteTx<'_> {
             .tx
             .open_table(def(t))
             .map_err(|e| db_err(self.path, "open table", e))?;
-        let v = table.get(key).map_err(|e| db_err(self.path, "read", e))?;
-        Ok(v.map(|g| g.value().to_vec()))
+        get_row(&table, key, self.path)
     }
 
     fn scan(&self, t: Table, prefix: &str) -> Result<Vec<(String, Vec<u8>)>> {

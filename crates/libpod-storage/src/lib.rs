@@ -30,7 +30,7 @@ mod meta;
 mod pull;
 mod reference;
 mod store;
-mod time;
+pub mod time;
 mod types;
 
 pub use digest::of_bytes as digest_of;

@@ -93,20 +93,6 @@ pub struct Info {
     pub version: String,
 }
 
-fn first_line(cmd: &str, arg: &str) -> String {
-    std::process::Command::new(cmd)
-        .arg(arg)
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .map(String::from)
-        })
-        .unwrap_or_default()
-}
-
 pub(crate) fn gather(inner: &Inner) -> Result<Info> {
     let os_release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
     let distribution = os_release
@@ -150,7 +136,7 @@ pub(crate) fn gather(inner: &Inner) -> Result<Info> {
         cgroup_manager: inner.config.cgroup_manager.to_string(),
         oci_runtime: RuntimeInfo {
             name: rt.name().into(),
-            version: first_line(&binary, "--version"),
+            version: libpod_oci::version_line(std::path::Path::new(&binary)).unwrap_or_default(),
             path: binary,
             note: rt.note().map(String::from),
         },
