@@ -73,7 +73,17 @@ fn status_err(id: &str, st: S, op: &'static str, hint: &'static str) -> LibpodEr
 
 /// Holds a container's lock.
 fn lock(inner: &Inner, cfg: &ContainerConfig) -> Result<libpod_lock::LockGuard> {
-    Ok(inner.locks.retrieve(cfg.lock)?.lock()?)
+    match inner.locks.retrieve(cfg.lock) {
+        Ok(l) => Ok(l.lock()?),
+        // Another process (conmon's exit command, say) removed the container, freeing its
+        // lock, after `cfg` was read: report it gone, as the state does, so callers that
+        // accept a removed container (`run --rm`) do.
+        Err(e @ libpod_lock::LockError::NotAllocated(_)) => {
+            inner.state.container(&cfg.id)?;
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Finishes a container whose process is gone: runtime state, network, namespace, mounts.
