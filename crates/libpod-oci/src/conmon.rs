@@ -78,6 +78,9 @@ pub struct CreateOptions {
     pub log_size_max: Option<u64>,
     /// A command conmon runs after the container exits, with its arguments.
     pub exit_command: Option<(PathBuf, Vec<String>)>,
+    /// Skip conmon's fsync of the log when the container exits: for callers that delete the
+    /// log with the container (`--rm`), where the sync only delays the exit file.
+    pub skip_log_sync: bool,
 }
 
 /// What `create` returns.
@@ -305,6 +308,9 @@ impl Executor {
         if o.stdin {
             c.args(["-i", "--leave-stdin-open"]);
         }
+        if o.skip_log_sync {
+            c.arg("--no-sync-log");
+        }
         if self.no_pivot {
             c.arg("--no-pivot");
         }
@@ -468,7 +474,7 @@ impl Executor {
         conmon_pid: u32,
         timeout: Option<Duration>,
     ) -> Result<i32> {
-        wait_exit(id, &paths.exit_dir, conmon_pid, timeout)
+        wait_exit(id, &paths.exit_dir, Pids::read(paths, conmon_pid), timeout)
     }
 
     /// Stops the container: `signal`, then SIGKILL after `timeout`; returns its exit code.
@@ -490,7 +496,12 @@ impl Executor {
                 Err(OciError::Runtime { .. }) => {}
                 Err(e) => return Err(e),
             }
-            match wait_exit(id, &paths.exit_dir, conmon_pid, Some(timeout)) {
+            match wait_exit(
+                id,
+                &paths.exit_dir,
+                Pids::read(paths, conmon_pid),
+                Some(timeout),
+            ) {
                 Ok(code) => return Ok(code),
                 Err(OciError::Timeout { .. }) => {}
                 Err(e) => return Err(e),
@@ -500,7 +511,7 @@ impl Executor {
         wait_exit(
             id,
             &paths.exit_dir,
-            conmon_pid,
+            Pids::read(paths, conmon_pid),
             Some(Duration::from_secs(30)),
         )
     }
@@ -558,29 +569,70 @@ fn classify_create_error(runtime: &str, id: &str, message: String) -> OciError {
     }
 }
 
+/// The processes a wait for the exit file watches; 0 for one not known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pids {
+    /// conmon's pid.
+    pub conmon: u32,
+    /// The container's init pid.
+    pub container: u32,
+}
+
+impl Pids {
+    /// The container's pid from the runtime's pidfile, with conmon's.
+    pub fn read(paths: &ContainerPaths, conmon: u32) -> Pids {
+        let container = fs::read_to_string(paths.pidfile())
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        Pids { conmon, container }
+    }
+}
+
 /// Waits for `<exit_dir>/<id>`; fails fast if conmon dies without writing it.
-pub fn wait_exit(
-    id: &str,
-    exit_dir: &Path,
-    conmon_pid: u32,
-    timeout: Option<Duration>,
-) -> Result<i32> {
+///
+/// Woken by pidfds, not inotify: closing an inotify instance waits for the kernel's SRCU
+/// grace period (10-20 ms here), on the path of every `run --rm`. conmon writes the exit file
+/// just after the container's process ends but exits only after its exit command has run, so
+/// once the container's pidfd fires the file is looked for every millisecond; inotify is the
+/// fallback when conmon's pid is not known.
+pub fn wait_exit(id: &str, exit_dir: &Path, pids: Pids, timeout: Option<Duration>) -> Result<i32> {
+    let conmon_pid = pids.conmon;
     let sys = |op: &str| {
         let op = op.to_string();
         move |source| OciError::Sys { op, source }
     };
     fs::create_dir_all(exit_dir).map_err(io(exit_dir))?;
-    let ino = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)
-        .map_err(sys("inotify_init"))?;
-    ino.add_watch(
-        exit_dir,
-        AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_MOVED_TO | AddWatchFlags::IN_CREATE,
-    )
-    .map_err(sys("inotify_add_watch"))?;
     let pidfd = if conmon_pid > 0 {
         pidfd_open(conmon_pid)
     } else {
         None
+    };
+    let mut container_fd = if pids.container > 0 && pidfd.is_some() {
+        pidfd_open(pids.container)
+    } else {
+        None
+    };
+    // Millisecond looks left once the container has ended; bounded, in case conmon hangs.
+    let mut quick_looks: u32 = if pids.container > 0 && container_fd.is_none() {
+        2000
+    } else {
+        0
+    };
+    let ino = match &pidfd {
+        Some(_) => None,
+        None => {
+            let ino = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)
+                .map_err(sys("inotify_init"))?;
+            ino.add_watch(
+                exit_dir,
+                AddWatchFlags::IN_CLOSE_WRITE
+                    | AddWatchFlags::IN_MOVED_TO
+                    | AddWatchFlags::IN_CREATE,
+            )
+            .map_err(sys("inotify_add_watch"))?;
+            Some(ino)
+        }
     };
     let deadline = timeout.map(|t| Instant::now() + t);
     loop {
@@ -608,17 +660,43 @@ pub fn wait_exit(
             }
             None => 60_000,
         };
-        let mut fds = vec![PollFd::new(ino.as_fd(), PollFlags::POLLIN)];
-        if let Some(p) = &pidfd {
-            fds.push(PollFd::new(p.as_fd(), PollFlags::POLLIN));
+        // The container has ended: the exit file is a moment away.
+        let wait_ms = if quick_looks > 0 {
+            quick_looks -= 1;
+            1
+        } else {
+            wait_ms.max(1)
+        };
+        let fd = match (&pidfd, &ino) {
+            (Some(p), _) => p.as_fd(),
+            (None, Some(i)) => i.as_fd(),
+            // Neither a pidfd nor a watch: poll the file.
+            (None, None) => {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        let mut fds = vec![PollFd::new(fd, PollFlags::POLLIN)];
+        if let Some(c) = &container_fd {
+            fds.push(PollFd::new(c.as_fd(), PollFlags::POLLIN));
         }
         match poll(
             &mut fds,
-            PollTimeout::try_from(wait_ms.max(1)).unwrap_or(PollTimeout::MAX),
+            PollTimeout::try_from(wait_ms).unwrap_or(PollTimeout::MAX),
         ) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
             Err(e) => return Err(sys("poll")(e)),
         }
-        let _ = ino.read_events();
+        if fds
+            .get(1)
+            .and_then(|f| f.revents())
+            .is_some_and(|r| !r.is_empty())
+        {
+            quick_looks = 2000;
+            container_fd = None;
+        }
+        if let Some(i) = &ino {
+            let _ = i.read_events();
+        }
     }
 }

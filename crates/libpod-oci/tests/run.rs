@@ -630,7 +630,20 @@ fn seccomp_profile_is_converted_and_accepted() {
             .as_array()
             .is_some_and(|v| v.len() > 10)
     );
+    if cfg!(target_arch = "x86_64") {
+        let arches = &spec["linux"]["seccomp"]["architectures"];
+        let has = |a: &str| arches.as_array().is_some_and(|v| v.iter().any(|x| x == a));
+        assert!(has("SCMP_ARCH_X86_64") && has("SCMP_ARCH_X86"), "{arches}");
+        // x32 rules only when this kernel runs x32 programs (the test runs unfiltered).
+        // SAFETY: an argument-less getpid in the x32 ABI; ENOSYS when the ABI is off.
+        let x32 = unsafe { libc::syscall(0x4000_0000 | libc::SYS_getpid) } >= 0;
+        assert_eq!(has("SCMP_ARCH_X32"), x32, "{arches}");
+    }
     assert_eq!(c.run(&s), (0, vec!["stdout:filtered".to_string()]));
+    // The filter is in force in the container (mode 2: filter).
+    let mut s = c.spec(&["sh", "-c", "grep Seccomp: /proc/self/status"]);
+    s.seccomp_profile = Some(profile.to_path_buf());
+    assert_eq!(c.run(&s), (0, vec!["stdout:Seccomp:\t2".to_string()]));
 }
 
 #[test]

@@ -90,27 +90,59 @@ fn lock(inner: &Inner, cfg: &ContainerConfig) -> Result<libpod_lock::LockGuard> 
 /// Unconditional and idempotent, so it also finishes what a killed process left half done
 /// (resources it made but never recorded in the state).
 fn cleanup(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) {
-    let _t = span("cleanup (runtime delete, network teardown, unmount)");
-    let _ = inner.exec.delete(&cfg.id, true);
-    let _ = inner.net.teardown(&cfg.id);
-    st.networks.clear();
-    let ns = st
-        .netns_path
-        .take()
-        .unwrap_or_else(|| inner.net.netns_dir().join(format!("rpod-{}", cfg.id)));
-    let _ = libpod_network::remove_netns(&ns);
-    st.mount_point = None;
-    if cfg.rootfs.is_none() {
-        let _ = inner.store.unmount(&cfg.id, true);
-    }
-    st.pid = None;
-    st.conmon_pid = None;
+    cleanup_with(inner, cfg, st, || ());
 }
 
-/// Brings the state up to date with the exit file (and a dead conmon).
+/// Releases what a stopped container holds, running `more` while the OCI runtime deletes its
+/// state: `runtime delete` is a process of its own and the slowest step, and nothing else
+/// here depends on it.
+fn cleanup_with<T>(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+    st: &mut ContainerState,
+    more: impl FnOnce() -> T,
+) -> T {
+    let _t = span("cleanup (runtime delete, network teardown, unmount)");
+    std::thread::scope(|s| {
+        let delete = s.spawn(|| inner.exec.delete(&cfg.id, true));
+        let _ = inner.net.teardown(&cfg.id);
+        st.networks.clear();
+        let ns = st
+            .netns_path
+            .take()
+            .unwrap_or_else(|| inner.net.netns_dir().join(format!("rpod-{}", cfg.id)));
+        let _ = libpod_network::remove_netns(&ns);
+        st.mount_point = None;
+        if cfg.rootfs.is_none() {
+            let _ = inner.store.unmount(&cfg.id, true);
+        }
+        st.pid = None;
+        st.conmon_pid = None;
+        let r = more();
+        let _ = delete.join();
+        r
+    })
+}
+
+/// Brings the state up to date with the exit file (and a dead conmon), releasing what the
+/// container held when it has exited.
 fn sync(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<bool> {
+    let exited = record_exit(inner, cfg, st);
+    if exited {
+        cleanup(inner, cfg, st);
+        inner.state.save_container_state(&cfg.id, st)?;
+        inner
+            .state
+            .add_exit_code(&cfg.id, st.exit_code.unwrap_or(-1), now())?;
+    }
+    Ok(exited)
+}
+
+/// Notes in `st` an exit seen in the exit file (or a dead conmon); nothing is saved or
+/// released yet. True when the container was found to have exited.
+fn record_exit(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> bool {
     if !matches!(st.status, S::Running | S::Paused | S::Created | S::Stopped) {
-        return Ok(false);
+        return false;
     }
     let paths = inner.paths(&cfg.id);
     let mut code = libpod_oci::read_exit_code(&paths.exit_dir, &cfg.id);
@@ -120,10 +152,10 @@ fn sync(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result
         code = libpod_oci::read_exit_code(&paths.exit_dir, &cfg.id);
     }
     if code.is_none() && !conmon_gone && st.status != S::Stopped {
-        return Ok(false);
+        return false;
     }
     if code.is_none() && st.status == S::Created && !conmon_gone {
-        return Ok(false);
+        return false;
     }
     st.exit_code = Some(code.unwrap_or(-1));
     st.finished_at = Some(
@@ -133,13 +165,8 @@ fn sync(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or_else(now, |d| d.as_nanos() as i64),
     );
-    cleanup(inner, cfg, st);
     st.status = S::Exited;
-    inner.state.save_container_state(&cfg.id, st)?;
-    inner
-        .state
-        .add_exit_code(&cfg.id, st.exit_code.unwrap_or(-1), now())?;
-    Ok(true)
+    true
 }
 
 /// Writes /etc/hosts, /etc/resolv.conf and /etc/hostname for the container.
@@ -338,12 +365,14 @@ impl Container {
     }
 
     /// Waits for the container to exit and returns its exit code; the lock is not held while
-    /// waiting, so other processes can act on it.
+    /// waiting, so other processes can act on it. A container created with auto-removal is
+    /// removed before this returns.
     pub fn wait(&self) -> Result<i32> {
+        let auto_remove = self.config()?.auto_remove;
         loop {
-            let (status, code, conmon) = {
+            let (status, code, conmon, pid) = {
                 let st = self.state()?;
-                (st.status, st.exit_code, st.conmon_pid)
+                (st.status, st.exit_code, st.conmon_pid, st.pid)
             };
             match status {
                 S::Exited | S::Stopped => return Ok(code.unwrap_or(-1)),
@@ -353,7 +382,19 @@ impl Container {
                 _ => {}
             }
             let paths = self.inner().paths(&self.id);
-            match libpod_oci::wait_exit(&self.id, &paths.exit_dir, conmon.unwrap_or(0), None) {
+            let _t = span("wait: the container's exit file");
+            let pids = libpod_oci::Pids {
+                conmon: conmon.unwrap_or(0),
+                container: pid.unwrap_or(0),
+            };
+            match libpod_oci::wait_exit(&self.id, &paths.exit_dir, pids, None) {
+                // Removing at once is faster than waiting for conmon's exit command to do it.
+                Ok(code) if auto_remove => {
+                    return match self.remove(false) {
+                        Ok(()) | Err(LibpodError::State(_)) => Ok(code),
+                        Err(e) => Err(e),
+                    };
+                }
                 Ok(_) | Err(libpod_oci::OciError::Conmon { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -464,11 +505,15 @@ impl Container {
             }
             // Woken by conmon writing the log or the exit file, whichever comes first.
             let paths = self.inner().paths(&self.id);
-            let conmon = self.state()?.conmon_pid.unwrap_or(0);
+            let st = self.state()?;
+            let pids = libpod_oci::Pids {
+                conmon: st.conmon_pid.unwrap_or(0),
+                container: st.pid.unwrap_or(0),
+            };
             match libpod_oci::wait_exit(
                 &self.id,
                 &paths.exit_dir,
-                conmon,
+                pids,
                 Some(Duration::from_millis(200)),
             ) {
                 Ok(_)
@@ -526,7 +571,12 @@ impl Container {
         }
         let _l = lock(inner, &cfg)?;
         let mut st = inner.state.container_state(id)?;
-        sync(inner, &cfg, &mut st)?;
+        // An exit is recorded here but released below, with the removal.
+        if record_exit(inner, &cfg, &mut st) {
+            inner
+                .state
+                .add_exit_code(id, st.exit_code.unwrap_or(-1), now())?;
+        }
         if matches!(st.status, S::Running | S::Paused | S::Created) {
             if !force && st.status != S::Created {
                 return Err(status_err(
@@ -541,21 +591,22 @@ impl Container {
         // Marked first: a removal interrupted half way shows as `removing`, and `rm -f` finishes it.
         st.status = S::Removing;
         inner.state.save_container_state(id, &st)?;
-        cleanup(inner, &cfg, &mut st);
-        if cfg.rootfs.is_none() {
-            match inner.store.delete_container(id) {
-                Ok(()) | Err(libpod_storage::StorageError::ContainerNotKnown(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
         let paths = inner.paths(id);
-        for d in [
-            inner.userdata(id),
-            paths.bundle.clone(),
-            paths.persist_dir.clone(),
-        ] {
-            let _ = fs::remove_dir_all(d);
-        }
+        // The runtime's state goes in parallel with the storage and our own files; the bundle
+        // only after it, as the runtime may still read it.
+        cleanup_with(inner, &cfg, &mut st, || -> Result<()> {
+            if cfg.rootfs.is_none() {
+                match inner.store.delete_container(id) {
+                    Ok(()) | Err(libpod_storage::StorageError::ContainerNotKnown(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            for d in [inner.userdata(id), paths.persist_dir.clone()] {
+                let _ = fs::remove_dir_all(d);
+            }
+            Ok(())
+        })?;
+        let _ = fs::remove_dir_all(&paths.bundle);
         let _ = fs::remove_file(paths.exit_dir.join(id));
         for s in inner.state.container_exec_sessions(id).unwrap_or_default() {
             let _ = inner.state.remove_exec_session(&s.id);
@@ -776,6 +827,7 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
             stdin: cfg.stdin,
             log_size_max: inner.config.max_log_size,
             exit_command,
+            skip_log_sync: cfg.auto_remove,
         },
     )?;
     st.status = S::Created;
@@ -1035,17 +1087,28 @@ impl Runtime {
         let inner = &self.inner;
         let _g = inner.guard()?;
         let mut all = inner.state.all_containers_with_state()?;
+        let mut gone = Vec::new();
         for (cfg, st) in all.iter_mut() {
             // Only a container whose exit was not recorded yet needs its lock and a sync.
             if matches!(st.status, S::Running | S::Paused | S::Created)
                 && (libpod_oci::read_exit_code(&inner.paths(&cfg.id).exit_dir, &cfg.id).is_some()
                     || st.conmon_pid.is_some_and(|p| !libpod_oci::pid_alive(p)))
             {
-                let _l = lock(inner, cfg)?;
-                *st = inner.state.container_state(&cfg.id)?;
-                sync(inner, cfg, st)?;
+                let synced = lock(inner, cfg).and_then(|_l| {
+                    *st = inner.state.container_state(&cfg.id)?;
+                    sync(inner, cfg, st)
+                });
+                match synced {
+                    Ok(_) => {}
+                    // Removed meanwhile (conmon's exit command, an auto-removed container).
+                    Err(LibpodError::State(libpod_state::StateError::NoSuchContainer(_))) => {
+                        gone.push(cfg.id.clone())
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
+        all.retain(|(c, _)| !gone.contains(&c.id));
         Ok(all)
     }
 

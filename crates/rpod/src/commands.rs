@@ -177,6 +177,8 @@ pub fn run(cli: Cli) -> Result<i32> {
     t.step("runtime (config, storage, OCI runtime, locks, network, state)");
     let code = dispatch(&rt, cli.command, &mut t)?;
     t.step("command");
+    drop(rt);
+    t.step("close");
     Ok(code)
 }
 
