@@ -40,4 +40,4 @@ pub use spec::{
 pub use types::{
     ContainerSpec, ImageDefaults, Limits, LogLine, Namespace, RuntimeState, UserMount,
 };
-pub use user::{ResolvedUser, resolve_user};
+pub use user::{ResolvedUser, id_names, resolve_user};

@@ -1,6 +1,7 @@
 //! Resolving a user spec (`name`, `uid`, `name:group`, `uid:gid`) against the container's own
 //! /etc/passwd and /etc/group, read inside the root filesystem (never following a symlink out).
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -143,6 +144,23 @@ pub fn resolve_user(rootfs: &Path, spec: &str) -> Result<ResolvedUser> {
         home,
         name,
     })
+}
+
+/// The user and group names of the container's own /etc/passwd and /etc/group, by id (read
+/// inside `rootfs`, as `resolve_user` does).
+pub fn id_names(rootfs: &Path) -> (BTreeMap<u32, String>, BTreeMap<u32, String>) {
+    let names = |text: &str, f: fn(&str) -> Vec<Entry<'_>>| -> BTreeMap<u32, String> {
+        let mut m = BTreeMap::new();
+        for e in f(text) {
+            // The first entry for an id names it, as getpwuid does.
+            m.entry(e.id).or_insert_with(|| e.name.to_string());
+        }
+        m
+    };
+    (
+        names(&read_in_root(rootfs, "etc/passwd"), passwd),
+        names(&read_in_root(rootfs, "etc/group"), group),
+    )
 }
 
 #[cfg(test)]

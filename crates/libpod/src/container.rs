@@ -19,7 +19,7 @@ use libpod_state::{
 use nix::sys::signal::Signal;
 
 use crate::error::{LibpodError, Result, io};
-use crate::options::{ContainerOptions, LogOptions};
+use crate::options::{ContainerOptions, ExecOptions, LogOptions};
 use crate::runtime::{Inner, Runtime};
 use crate::trace::span;
 
@@ -311,7 +311,7 @@ impl Container {
             st.exit_code
         };
         if auto_remove {
-            Self::remove_unguarded(inner, id, false)?;
+            Self::remove_unguarded(inner, id, false, None)?;
         }
         Ok(code)
     }
@@ -401,15 +401,22 @@ impl Container {
         }
     }
 
+    /// The processes running in the container, one row each under a header row, in the
+    /// columns `descriptors` name as podman's `top` does (`pid`, `user`, `args`, `%C`, ...;
+    /// none means podman's default set).
+    pub fn top(&self, descriptors: &[String]) -> Result<Vec<Vec<String>>> {
+        let columns = crate::top::descriptors(descriptors)?;
+        let st = self.state()?;
+        let pid = match (st.status, st.pid) {
+            (S::Running | S::Paused, Some(pid)) => pid,
+            (s, _) => return Err(status_err(&self.id, s, "top", "start it first")),
+        };
+        let rootfs = st.mount_point.unwrap_or_default();
+        crate::top::table(pid, &rootfs, &columns)
+    }
+
     /// Runs a command in the running container with `stdio`; returns its exit code.
-    pub fn exec(
-        &self,
-        command: &[String],
-        env: &[String],
-        user: Option<&str>,
-        workdir: Option<&str>,
-        stdio: [Stdio; 3],
-    ) -> Result<i32> {
+    pub fn exec(&self, command: &[String], o: &ExecOptions, stdio: [Stdio; 3]) -> Result<i32> {
         let inner = self.inner();
         let _g = inner.guard()?;
         let cfg = inner.state.container(&self.id)?;
@@ -435,14 +442,14 @@ impl Container {
         }
         let mut process = process;
         process.set_args(Some(command.to_vec()));
-        process.set_terminal(Some(false));
+        process.set_terminal(Some(o.tty));
         let mut e = process.env().clone().unwrap_or_default();
-        e.extend(env.iter().cloned());
+        e.extend(o.env.iter().cloned());
         process.set_env(Some(e));
-        if let Some(w) = workdir {
+        if let Some(w) = &o.workdir {
             process.set_cwd(PathBuf::from(w));
         }
-        if let Some(u) = user {
+        if let Some(u) = &o.user {
             let r = libpod_oci::resolve_user(&rootfs, u)?;
             let user = oci_spec::runtime::UserBuilder::default()
                 .uid(r.uid)
@@ -556,10 +563,23 @@ impl Container {
     pub fn remove(&self, force: bool) -> Result<()> {
         let inner = self.inner();
         let _g = inner.guard()?;
-        Self::remove_unguarded(inner, &self.id, force)
+        Self::remove_unguarded(inner, &self.id, force, None)
     }
 
-    pub(crate) fn remove_unguarded(inner: &Inner, id: &str, force: bool) -> Result<()> {
+    /// Removes the container as `remove` does; a running one (with `force`) gets `timeout`
+    /// seconds after its stop signal before SIGKILL, instead of its own stop timeout.
+    pub fn remove_with_timeout(&self, force: bool, timeout: Option<u32>) -> Result<()> {
+        let inner = self.inner();
+        let _g = inner.guard()?;
+        Self::remove_unguarded(inner, &self.id, force, timeout)
+    }
+
+    pub(crate) fn remove_unguarded(
+        inner: &Inner,
+        id: &str,
+        force: bool,
+        timeout: Option<u32>,
+    ) -> Result<()> {
         let cfg = inner.state.container(id)?;
         let dependents = inner.state.container_dependents(id)?;
         if !dependents.is_empty() {
@@ -586,7 +606,7 @@ impl Container {
                     "stop it first, or force the removal",
                 ));
             }
-            stop(inner, &cfg, &mut st, None)?;
+            stop(inner, &cfg, &mut st, timeout)?;
         }
         // Marked first: a removal interrupted half way shows as `removing`, and `rm -f` finishes it.
         st.status = S::Removing;

@@ -51,6 +51,7 @@ mod pod;
 #[cfg(feature = "pull")]
 mod pull;
 mod runtime;
+mod top;
 pub mod trace;
 
 #[cfg(feature = "cni")]
@@ -61,7 +62,7 @@ use net_none as net;
 pub use container::{Container, parse_signal};
 pub use error::{LibpodError, Result};
 pub use info::{HostInfo, Info, ProgramInfo, RuntimeInfo, StoreInfo};
-pub use options::{ContainerOptions, LogOptions, PodOptions};
+pub use options::{ContainerOptions, ExecOptions, LogOptions, PodOptions};
 pub use pod::{Pod, PodStatus};
 #[cfg(feature = "pull")]
 pub use pull::PullRequest;

@@ -178,7 +178,7 @@ impl Runtime {
         let exits = inner.config.tmp_dir.join("exits");
         let _ = fs::remove_dir_all(&exits);
         for (c, _) in before.iter().filter(|(c, _)| c.auto_remove) {
-            let _ = Container::remove_unguarded(inner, &c.id, true);
+            let _ = Container::remove_unguarded(inner, &c.id, true, None);
         }
         Ok(())
     }

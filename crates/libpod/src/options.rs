@@ -95,3 +95,17 @@ pub struct LogOptions {
     /// Only the last N lines.
     pub tail: Option<usize>,
 }
+
+/// How `Container::exec` runs its command (`podman exec`'s flags).
+#[derive(Debug, Clone, Default)]
+pub struct ExecOptions {
+    /// More environment, `KEY=VALUE`, after the container's own.
+    pub env: Vec<String>,
+    /// User (name, uid, `uid:gid`), resolved in the container's files.
+    pub user: Option<String>,
+    /// Working directory in the container.
+    pub workdir: Option<String>,
+    /// A terminal for the command: the OCI runtime makes one, proxies the caller's terminal
+    /// (which must be on stdin, stdout or stderr) in raw mode, and passes on resizes.
+    pub tty: bool,
+}

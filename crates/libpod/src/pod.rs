@@ -231,7 +231,7 @@ impl Pod {
             // Members first: they depend on the infra container.
             for (c, _) in members.iter().rev() {
                 let _g = self.inner().guard()?;
-                Container::remove_unguarded(self.inner(), &c.id, force)?;
+                Container::remove_unguarded(self.inner(), &c.id, force, None)?;
             }
             let _g = self.inner().guard()?;
             self.inner().state.remove_pod(&self.id)?;
@@ -340,7 +340,7 @@ impl Runtime {
             })();
             if let Err(e) = made {
                 for c in inner.state.pod_containers(&id).unwrap_or_default() {
-                    let _ = Container::remove_unguarded(inner, &c, true);
+                    let _ = Container::remove_unguarded(inner, &c, true, None);
                 }
                 let _ = inner.state.remove_pod(&id);
                 let _ = inner.locks.free(lock);

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use common::{Env, mounts_under, ready};
 use libpod::config::StateBackend;
 use libpod::state::{ContainerStatus as S, NetworkMode};
-use libpod::{LibpodError, LogOptions, PodOptions, PodStatus};
+use libpod::{ExecOptions, LibpodError, LogOptions, PodOptions, PodStatus};
 
 const BACKENDS: [StateBackend; 3] = [
     StateBackend::Memory,
@@ -81,9 +81,11 @@ fn stop_kill_pause_exec_restart() {
     let code = c
         .exec(
             &["sh".into(), "-c".into(), "echo $X; id -u; exit 5".into()],
-            &["X=exec".into()],
-            Some("tester"),
-            None,
+            &ExecOptions {
+                env: vec!["X=exec".into()],
+                user: Some("tester".into()),
+                ..Default::default()
+            },
             [
                 Stdio::null(),
                 Stdio::from(std::fs::File::create(&out).expect("out")),

@@ -238,6 +238,9 @@ pub enum Command {
         /// Remove every container.
         #[arg(short = 'a', long)]
         all: bool,
+        /// Seconds to wait for a running container to stop before killing it (with -f).
+        #[arg(short = 't', long = "time")]
+        time: Option<u32>,
         /// Targets.
         #[command(flatten)]
         targets: Targets,
@@ -332,9 +335,18 @@ pub enum Command {
     /// List a container's published ports.
     #[command(after_help = "Example:\n  rpod port web")]
     Port(Targets),
-    /// Show a container's processes.
-    #[command(after_help = "Example:\n  rpod top web")]
-    Top(Targets),
+    /// Show a container's processes, in podman's format descriptors.
+    #[command(
+        after_help = "Descriptors: args capamb capbnd capeff capinh capprm comm etime group hgroup hpid huser nice pcpu pgid pid ppid rgroup ruser seccomp state stime time tty user vsz,\nand the AIX codes %C %G %P %U %a %c %g %n %p %r %t %u %x %y %z.\n\nExample:\n  rpod top web\n  rpod top web pid,user,args\n  rpod top -l %p %C %a"
+    )]
+    Top {
+        /// The latest container created.
+        #[arg(short = 'l', long)]
+        latest: bool,
+        /// The container, then format descriptors (default: user pid ppid pcpu etime tty time args).
+        #[arg(allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Copy files between a container and the host (CONTAINER:PATH on one side).
     #[command(after_help = "Example:\n  rpod cp web:/etc/hostname ./hostname")]
     Cp {

@@ -334,8 +334,8 @@ fn attach_and_wait(rt: &Runtime, c: &Container, stdin: bool, start: bool) -> Res
     // A container terminal gets the host terminal's size and, when it is typed into, raw
     // keys (restored when this returns).
     let tty = c.config()?.tty;
-    if tty && let Some((rows, cols)) = term::size() {
-        let _ = libpod::oci::resize_terminal(&bundle, rows, cols);
+    if tty {
+        term::forward_resizes(bundle.clone());
     }
     let _raw = (tty && stdin).then(term::RawMode::enter).flatten();
     let input: Option<Box<dyn Read + Send>> = if stdin {
@@ -686,57 +686,9 @@ fn each_pod(rt: &Runtime, t: &PodTargets, f: impl Fn(&libpod::Pod) -> Result<()>
     Ok(0)
 }
 
-fn top(rt: &Runtime, c: &Container) -> Result<i32> {
-    let st = c.state()?;
-    let pid = st
-        .pid
-        .ok_or_else(|| anyhow!("container {} is not running", c.id()))?;
-    let ns = std::fs::read_link(format!("/proc/{pid}/ns/pid"))
-        .context("reading the container's pid namespace")?;
-    let mut rows = vec!["USER\tPID\tPPID\tCOMMAND".to_string()];
-    let _ = rt;
-    for e in std::fs::read_dir("/proc")?.flatten() {
-        let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        if std::fs::read_link(format!("/proc/{p}/ns/pid"))
-            .ok()
-            .as_ref()
-            != Some(&ns)
-        {
-            continue;
-        }
-        let status = std::fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
-        let field = |k: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(k))
-                .map(|v| v.split_whitespace().last().unwrap_or("").to_string())
-                .unwrap_or_default()
-        };
-        let uid = status
-            .lines()
-            .find_map(|l| l.strip_prefix("Uid:"))
-            .and_then(|v| v.split_whitespace().next())
-            .unwrap_or("0")
-            .to_string();
-        let cmd = std::fs::read(format!("/proc/{p}/cmdline"))
-            .map(|b| {
-                String::from_utf8_lossy(&b)
-                    .replace('\0', " ")
-                    .trim()
-                    .to_string()
-            })
-            .unwrap_or_default();
-        let user = if uid == "0" { "root".to_string() } else { uid };
-        rows.push(format!(
-            "{user}\t{}\t{}\t{cmd}",
-            field("NSpid:"),
-            field("PPid:")
-        ));
-    }
-    print!("{}", crate::format::columns(&rows));
-    Ok(0)
+/// `top`'s rows as tab-separated lines for `format::columns`.
+fn top_rows(rows: &[Vec<String>]) -> Vec<String> {
+    rows.iter().map(|r| r.join("\t")).collect()
 }
 
 /// Resolves `rel` inside `root` without following a symlink out of it.
@@ -975,18 +927,19 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         Command::Rm {
             force,
             all,
+            time,
             targets: tg,
         } => {
             if all {
                 for (c, _) in rt.containers()? {
                     if !c.is_infra {
-                        rt.container(&c.id)?.remove(force)?;
+                        rt.container(&c.id)?.remove_with_timeout(force, time)?;
                         println!("{}", c.id);
                     }
                 }
                 return Ok(0);
             }
-            each(rt, &tg, |c| Ok(c.remove(force)?))
+            each(rt, &tg, |c| Ok(c.remove_with_timeout(force, time)?))
         }
         Command::Ps {
             all,
@@ -1048,20 +1001,22 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             container,
             command,
         } => {
-            let _ = tty;
             let c = rt.container(&container)?;
+            // The runtime proxies a terminal only from one of ours; without one, `-t` is
+            // dropped as podman does when output goes to a file or a pipe.
+            let tty = tty && term::any_terminal();
             let stdin = if interactive {
                 Stdio::inherit()
             } else {
                 Stdio::null()
             };
-            Ok(c.exec(
-                &command,
-                &env,
-                user.as_deref(),
-                workdir.as_deref(),
-                [stdin, Stdio::inherit(), Stdio::inherit()],
-            )?)
+            let o = libpod::ExecOptions {
+                env,
+                user,
+                workdir,
+                tty,
+            };
+            Ok(c.exec(&command, &o, [stdin, Stdio::inherit(), Stdio::inherit()])?)
         }
         Command::Attach(tg) => {
             let c = targets(rt, &tg)?
@@ -1104,13 +1059,27 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Top(tg) => top(
-            rt,
-            &targets(rt, &tg)?
+        Command::Top { latest, args } => {
+            // With --latest every word is a descriptor; otherwise the first names the container.
+            let (names, descriptors) = if latest {
+                (Vec::new(), args.as_slice())
+            } else {
+                match args.split_first() {
+                    Some((c, rest)) => (vec![c.clone()], rest),
+                    None => bail!("top needs a container (or --latest)"),
+                }
+            };
+            let tg = Targets { latest, names };
+            let c = targets(rt, &tg)?
                 .into_iter()
                 .next()
-                .ok_or_else(|| anyhow!("no container"))?,
-        ),
+                .ok_or_else(|| anyhow!("no container"))?;
+            print!(
+                "{}",
+                crate::format::columns(&top_rows(&c.top(descriptors)?))
+            );
+            Ok(0)
+        }
         Command::Cp { src, dest } => cp(rt, &src, &dest),
         Command::Export {
             output: out,

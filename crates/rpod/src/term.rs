@@ -1,8 +1,12 @@
 //! The host terminal while attached to a container's terminal: raw mode, so keys reach the
-//! container as typed, and the terminal's size passed on to the container's.
+//! container as typed, and the terminal's size passed on to the container's, at the start and
+//! on every resize.
 
 use std::io::IsTerminal;
 use std::os::fd::AsRawFd;
+use std::path::PathBuf;
+
+use nix::sys::signal::{SigSet, Signal};
 
 use nix::sys::termios::{self, SetArg, Termios};
 
@@ -47,4 +51,38 @@ pub fn size() -> Option<(u16, u16)> {
     // SAFETY: TIOCGWINSZ fills the winsize it is given; stdout's fd stays open meanwhile.
     unsafe { tiocgwinsz(out.as_raw_fd(), &mut ws) }.ok()?;
     (ws.ws_row > 0 && ws.ws_col > 0).then_some((ws.ws_row, ws.ws_col))
+}
+
+/// True when stdin, stdout or stderr is a terminal.
+pub fn any_terminal() -> bool {
+    std::io::stdin().is_terminal()
+        || std::io::stdout().is_terminal()
+        || std::io::stderr().is_terminal()
+}
+
+/// Gives the container's terminal (conmon's, through `bundle`) our terminal's size now and
+/// after every resize (SIGWINCH), for as long as the process lives. SIGWINCH is blocked in
+/// this thread first, so threads started later inherit the block and one thread takes them
+/// all with `sigwait`; blocking before the first resize means none is missed in between.
+pub fn forward_resizes(bundle: PathBuf) {
+    let Some((rows, cols)) = size() else { return };
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGWINCH);
+    let blocked = set.thread_block().is_ok();
+    let _ = libpod::oci::resize_terminal(&bundle, rows, cols);
+    if !blocked {
+        return;
+    }
+    std::thread::spawn(move || {
+        let mut last = (rows, cols);
+        while set.wait().is_ok() {
+            // conmon parses only the first message of each read of its control FIFO, so a
+            // burst of resizes (`stty rows R cols C` is two) is sent as its final size alone.
+            std::thread::sleep(std::time::Duration::from_millis(15));
+            if let Some(now) = size().filter(|s| *s != last) {
+                last = now;
+                let _ = libpod::oci::resize_terminal(&bundle, now.0, now.1);
+            }
+        }
+    });
 }

@@ -250,7 +250,29 @@ fn lifecycle_commands() {
         "in-exec\n"
     );
     assert_eq!(r.run(&["exec", "web", "sh", "-c", "exit 3"]).0, 3);
-    assert!(r.ok(&["top", "web"]).contains("sleep") || r.ok(&["top", "web"]).contains("sh -c"));
+    // top: podman's default columns; descriptors by name, comma list or AIX code; the
+    // container's pid 1 is its shell; an unknown descriptor is refused, naming the known.
+    let top = r.ok(&["top", "web"]);
+    assert!(
+        top.starts_with("USER") && top.contains("%CPU") && top.contains("ELAPSED"),
+        "{top}"
+    );
+    let top = r.ok(&["top", "web", "pid,user", "%c", "seccomp"]);
+    let first: Vec<&str> = top
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(first, ["1", "root", "sh", "filter"], "{top}");
+    let top = r.ok(&["top", "--latest", "hpid", "args"]);
+    assert!(
+        top.starts_with("HPID") && top.contains("sh -c trap"),
+        "{top}"
+    );
+    let (code, _, err) = r.run(&["top", "web", "bogus"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("bogus") && err.contains("pcpu"), "{err}");
     std::thread::sleep(std::time::Duration::from_millis(200));
     let logs = r.cmd(&["logs", "web"]);
     assert_eq!(String::from_utf8_lossy(&logs.stdout), "started\n");
@@ -305,6 +327,31 @@ fn lifecycle_commands() {
         "{err}"
     );
     assert_eq!(r.run(&["start", "--no-such-flag"]).0, 125);
+    // rm -f -t 0 kills at once a container that ignores its stop signal, whose own stop
+    // timeout (600 s) would outlast the 60 s allowed here.
+    r.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "stubborn",
+        "--stop-timeout",
+        "600",
+        "--network",
+        "none",
+        "busybox",
+        "sh",
+        "-c",
+        "trap '' TERM; while true; do sleep 0.1; done",
+    ]);
+    let rm = Command::new("timeout")
+        .arg("60")
+        .arg(env!("CARGO_BIN_EXE_rpod"))
+        .args(common::roots(r.dir.path()))
+        .args(["rm", "-f", "-t", "0", "stubborn"])
+        .output()
+        .expect("timeout");
+    assert!(rm.status.success(), "{rm:?}");
+    assert_eq!(r.ok(&["ps", "-a", "-q"]), "");
 }
 
 #[test]
@@ -556,11 +603,20 @@ fn a_container_terminal_gets_the_host_terminal_size() {
         common::roots(r.dir.path()).join(" ")
     );
     // `script` gives rpod a terminal of 30 rows and 100 columns; the container's terminal
-    // must report the same, and the host terminal must leave raw mode afterwards.
+    // must report the same, follow a resize while it runs (rpod is in the terminal's process
+    // group, so it gets the SIGWINCH), and the host terminal must leave raw mode afterwards.
+    // `exec -t` gets a terminal of the same size; without `-t`, none.
     let o = Command::new("/usr/bin/script")
         .args(["-qc"])
         .arg(format!(
-            "stty rows 30 cols 100; {rpod} run --rm -t --network none busybox sh -c 'tty; stty size'; {rpod} run --rm -it --network none busybox true; stty -a"
+            "stty rows 30 cols 100; {rpod} run --rm -t --network none busybox sh -c 'tty; stty size'; \
+             {rpod} run --rm -it --network none busybox true; \
+             {rpod} run --rm -t --network none busybox sh -c 'sleep 1.5; echo resized $(stty size)' & \
+             sleep 0.7; stty rows 40 cols 120; wait; \
+             {rpod} run -d --name ex --network none busybox sleep 60 >/dev/null; \
+             {rpod} exec -t ex sh -c 'echo exec $(tty) $(stty size)'; \
+             {rpod} exec ex sh -c 'tty || true'; \
+             {rpod} rm -f -t 0 ex >/dev/null; stty -a"
         ))
         .arg("/dev/null")
         .stdin(std::process::Stdio::null())
@@ -570,5 +626,12 @@ fn a_container_terminal_gets_the_host_terminal_size() {
     assert!(o.status.success(), "{out}");
     assert!(out.contains("/dev/pts/"), "{out}");
     assert!(out.contains("30 100"), "{out}");
+    assert!(out.contains("resized 40 120"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("exec /dev/pts/") && l.trim_end().ends_with(" 40 120")),
+        "{out}"
+    );
+    assert!(out.contains("not a tty"), "{out}");
     assert!(out.contains(" icanon") && out.contains(" echo"), "{out}");
 }
