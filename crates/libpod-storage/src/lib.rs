@@ -15,7 +15,8 @@
 //! (The one exception is a failed pull: blobs it finished and verified stay, unreferenced, so
 //! the next pull resumes; the next collecting operation deletes them if nothing uses them.)
 //!
-//! Feature `pull`: `Store::pull` fetches images over the OCI distribution protocol.
+//! Feature `pull`: `Store::pull` fetches images over the OCI distribution protocol and
+//! `Store::push` sends them back; `store_credentials`/`remove_credentials` edit an auth.json.
 
 mod archive;
 mod blobs;
@@ -28,16 +29,20 @@ pub mod extract;
 mod meta;
 #[cfg(feature = "pull")]
 mod pull;
+#[cfg(feature = "pull")]
+mod push;
 mod reference;
+#[cfg(feature = "pull")]
+mod registry;
 mod store;
 pub mod time;
 mod types;
 
 pub use digest::of_bytes as digest_of;
 pub use error::{Result, StorageError};
-#[cfg(feature = "pull")]
-pub use pull::PullOptions;
 pub use reference::Reference;
+#[cfg(feature = "pull")]
+pub use registry::{PullOptions, login, remove_credentials, store_credentials};
 pub use store::{RemovedImage, Store, StoreOptions};
 pub use types::{
     Change, ChangeKind, ContainerLayer, Image, ImageConfig, Layer, LayerRef, Progress, ProgressFn,

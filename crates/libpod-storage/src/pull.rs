@@ -7,194 +7,20 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::mpsc::Receiver;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
 
 use crate::blobs::lend;
 use crate::digest;
 use crate::error::{Result, StorageError};
 use crate::reference::Reference;
+use crate::registry::{Client, PullOptions, Source, credentials, reg_err, sources};
 use crate::store::{StagedLayer, Store};
 use crate::types::{Image, LayerRef, ProgressFn};
 
 const ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
-
-/// Where and how to pull from.
-#[derive(Debug, Clone, Default)]
-pub struct PullOptions {
-    /// Registries searched, in order, for short names.
-    pub search_registries: Vec<String>,
-    /// Registries reached over plain HTTP (configured as insecure).
-    pub insecure: Vec<String>,
-    /// Registries pulls may not use.
-    pub blocked: Vec<String>,
-    /// An auth.json (`{"auths": {"host": {"auth": base64(user:pass)}}}`).
-    pub auth_file: Option<PathBuf>,
-    /// `os/arch` to choose from an index (default: this machine's).
-    pub platform: Option<String>,
-}
-
-fn reg_err(registry: &str, message: impl Into<String>) -> StorageError {
-    StorageError::Registry {
-        registry: registry.to_string(),
-        message: message.into(),
-    }
-}
-
-/// `user:password` for `registry` from an auth.json, if any.
-fn credentials(file: Option<&Path>, registry: &str) -> Option<(String, String)> {
-    let v: Value = serde_json::from_slice(&std::fs::read(file?).ok()?).ok()?;
-    let auth = v["auths"][registry]["auth"].as_str()?;
-    let text = String::from_utf8(B64.decode(auth.trim()).ok()?).ok()?;
-    let (u, p) = text.split_once(':')?;
-    Some((u.to_string(), p.to_string()))
-}
-
-/// One registry's client: scheme, credentials, and the Authorization header once earned.
-#[derive(Clone)]
-struct Client {
-    agent: ureq::Agent,
-    base: String,
-    registry: String,
-    creds: Option<(String, String)>,
-    auth: Option<String>,
-}
-
-fn challenge_param(h: &str, key: &str) -> Option<String> {
-    let i = h.find(&format!("{key}=\""))? + key.len() + 2;
-    let j = h[i..].find('"')? + i;
-    Some(h[i..j].to_string())
-}
-
-impl Client {
-    fn new(registry: &str, insecure: bool, creds: Option<(String, String)>) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_recv_response(Some(Duration::from_secs(60)))
-            .build()
-            .into();
-        let scheme = if insecure { "http" } else { "https" };
-        Client {
-            agent,
-            base: format!("{scheme}://{registry}"),
-            registry: registry.to_string(),
-            creds,
-            auth: None,
-        }
-    }
-
-    /// GET `path`, answering one auth challenge (basic, or a bearer token) if the registry asks.
-    fn get(&mut self, path: &str, accept: &str) -> Result<ureq::http::Response<ureq::Body>> {
-        for _ in 0..2 {
-            let mut req = self
-                .agent
-                .get(&format!("{}{path}", self.base))
-                .header("Accept", accept);
-            if let Some(a) = &self.auth {
-                req = req.header("Authorization", a);
-            }
-            let resp = req.call().map_err(|e| {
-                let hint = if self.base.starts_with("https:") && matches!(e, ureq::Error::Io(_) | ureq::Error::Tls(_) | ureq::Error::Rustls(_)) {
-                    "; if this registry serves plain HTTP or an unverifiable certificate, mark it insecure = true in registries.conf"
-                } else {
-                    ""
-                };
-                reg_err(&self.registry, format!("GET {path}: {e}{hint}"))
-            })?;
-            if resp.status().as_u16() != 401 || self.auth.is_some() && self.creds.is_none() {
-                return Ok(resp);
-            }
-            let challenge = resp
-                .headers()
-                .get("www-authenticate")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
-            self.auth = Some(self.answer(&challenge)?);
-        }
-        Err(reg_err(
-            &self.registry,
-            format!("GET {path}: authentication failed; check the credentials in the auth file"),
-        ))
-    }
-
-    fn answer(&self, challenge: &str) -> Result<String> {
-        let basic = self
-            .creds
-            .as_ref()
-            .map(|(u, p)| format!("Basic {}", B64.encode(format!("{u}:{p}"))));
-        if challenge.to_ascii_lowercase().starts_with("basic") {
-            return basic.ok_or_else(|| reg_err(&self.registry, "the registry requires credentials; add them to the auth file (rpod login is not built yet)"));
-        }
-        let realm = challenge_param(challenge, "realm").ok_or_else(|| {
-            reg_err(
-                &self.registry,
-                format!("unsupported authentication challenge {challenge:?}"),
-            )
-        })?;
-        let mut url = realm;
-        let mut sep = if url.contains('?') { '&' } else { '?' };
-        for k in ["service", "scope"] {
-            if let Some(v) = challenge_param(challenge, k) {
-                url.push(sep);
-                url.push_str(&format!("{k}={}", v.replace(' ', "%20")));
-                sep = '&';
-            }
-        }
-        let mut req = self.agent.get(&url);
-        if let Some(b) = &basic {
-            req = req.header("Authorization", b);
-        }
-        let mut resp = req
-            .call()
-            .map_err(|e| reg_err(&self.registry, format!("token from {url}: {e}")))?;
-        let v: Value = serde_json::from_slice(
-            &resp
-                .body_mut()
-                .read_to_vec()
-                .map_err(|e| reg_err(&self.registry, e.to_string()))?,
-        )
-        .map_err(|e| reg_err(&self.registry, format!("token reply: {e}")))?;
-        let token = v["token"]
-            .as_str()
-            .or(v["access_token"].as_str())
-            .ok_or_else(|| reg_err(&self.registry, "the token service returned no token"))?;
-        Ok(format!("Bearer {token}"))
-    }
-
-    fn bytes(&mut self, path: &str, accept: &str) -> Result<(Vec<u8>, String)> {
-        let resp = self.get(path, accept)?;
-        let status = resp.status().as_u16();
-        let ctype = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let mut body = resp.into_body();
-        let bytes = body
-            .with_config()
-            .limit(16 << 20)
-            .read_to_vec()
-            .map_err(|e| reg_err(&self.registry, format!("GET {path}: {e}")))?;
-        if status != 200 {
-            return Err(reg_err(
-                &self.registry,
-                format!(
-                    "GET {path}: HTTP {status}: {}",
-                    String::from_utf8_lossy(&bytes).trim()
-                ),
-            ));
-        }
-        Ok((bytes, ctype))
-    }
-}
 
 fn platform_of(v: &Value) -> String {
     format!(
@@ -248,22 +74,44 @@ impl Store {
         ))
     }
 
+    /// Pulls `r` from the first of its sources (mirrors, then its location) that has it.
     fn pull_one(
         &self,
         r: &Reference,
         opts: &PullOptions,
         progress: Option<ProgressFn<'_>>,
     ) -> Result<Image> {
-        if opts.blocked.iter().any(|b| b == &r.registry) {
-            return Err(reg_err(
-                &r.registry,
-                "the registry is blocked by registries.conf",
-            ));
+        let srcs = sources(r, opts)?;
+        let mut progress = progress;
+        let mut errors = Vec::new();
+        for src in &srcs {
+            match self.pull_from(r, src, opts, lend(&mut progress)) {
+                Ok(img) => return Ok(img),
+                // A mirror that fails is skipped; the last source's error is the answer.
+                Err(e) if src.mirror => errors.push(e.to_string()),
+                Err(e) if errors.is_empty() => return Err(e),
+                Err(e) => {
+                    errors.push(e.to_string());
+                    return Err(reg_err(&r.registry, errors.join("; ")));
+                }
+            }
         }
-        let insecure = opts.insecure.iter().any(|i| i == &r.registry);
+        Err(reg_err(&r.registry, errors.join("; ")))
+    }
+
+    /// Pulls `r` (the name it is stored under) from `src`.
+    fn pull_from(
+        &self,
+        r: &Reference,
+        src: &Source,
+        opts: &PullOptions,
+        mut progress: Option<ProgressFn<'_>>,
+    ) -> Result<Image> {
+        let name = r;
+        let r = &src.reference;
         let mut client = Client::new(
             &r.registry,
-            insecure,
+            src.insecure,
             credentials(opts.auth_file.as_deref(), &r.registry),
         );
         let want = opts.platform.clone().unwrap_or_else(|| {
@@ -353,7 +201,6 @@ impl Store {
                 ),
             ));
         }
-        // Layers already in the store are not fetched again; the rest come three at a time.
         // Layers already in the store are not fetched again; the rest come three at a time,
         // each extracted while it downloads (the bytes go to the blob store and the extractor
         // at once), and kept only if the blob's digest checks out at the end.
@@ -365,34 +212,62 @@ impl Store {
             .collect();
         let mut staged: HashMap<String, StagedLayer> = HashMap::new();
         let mut failures = Vec::new();
-        for batch in missing.chunks(3) {
-            let got: Vec<Result<(String, StagedLayer)>> = std::thread::scope(|s| {
-                let hs: Vec<_> = batch
-                    .iter()
-                    .map(|(d, _, size)| {
-                        let mut c = client.clone();
-                        let repo = r.repository.clone();
-                        s.spawn(move || self.fetch_layer(&mut c, &repo, d, *size))
+        // Three downloads at a time from one queue; their bytes are reported here, on the
+        // caller's thread, as they arrive.
+        let (ptx, prx) = std::sync::mpsc::channel::<(String, u64)>();
+        let next = AtomicUsize::new(0);
+        let results: Vec<Result<(String, StagedLayer)>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..missing.len().min(3))
+                .map(|_| {
+                    let (ptx, mut c, next, missing) =
+                        (ptx.clone(), client.clone(), &next, &missing);
+                    let repo = r.repository.as_str();
+                    s.spawn(move || {
+                        let mut out = Vec::new();
+                        while let Some((d, _, size)) =
+                            missing.get(next.fetch_add(1, Ordering::Relaxed))
+                        {
+                            out.push(self.fetch_layer(&mut c, repo, d, *size, &ptx));
+                        }
+                        out
                     })
-                    .collect();
-                hs.into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(reg_err("", "a download thread panicked")))
-                    })
-                    .collect()
-            });
-            for g in got {
-                match g {
-                    Ok((d, l)) => {
-                        staged.insert(d, l);
-                    }
-                    Err(e) => failures.push(e),
+                })
+                .collect();
+            drop(ptx);
+            let sizes: HashMap<&str, u64> =
+                layers.iter().map(|(d, _, n)| (d.as_str(), *n)).collect();
+            for (d, done) in prx {
+                if let Some(p) = progress.as_mut() {
+                    let total = sizes.get(d.as_str()).copied();
+                    p(&crate::types::Progress {
+                        item: d,
+                        done,
+                        total,
+                    });
                 }
             }
+            workers
+                .into_iter()
+                .flat_map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| vec![Err(reg_err("", "a download thread panicked"))])
+                })
+                .collect()
+        });
+        for g in results {
+            match g {
+                Ok((d, l)) => {
+                    staged.insert(d, l);
+                }
+                Err(e) => failures.push(e),
+            }
         }
-        if let Some(p) = progress {
-            for (d, _, size) in &layers {
+        // Layers that were already here are reported done.
+        if let Some(p) = progress.as_mut() {
+            for (d, _, size) in layers
+                .iter()
+                .filter(|(d, _, _)| !missing.iter().any(|(m, _, _)| m == d))
+            {
                 p(&crate::types::Progress {
                     item: d.clone(),
                     done: *size,
@@ -403,10 +278,11 @@ impl Store {
         if let Some(e) = failures.into_iter().next() {
             return Err(e);
         }
-        let name = match (&r.tag, &r.digest) {
-            (Some(_), _) => r.to_string(),
-            (None, Some(d)) => format!("{}@{d}", r.name()),
-            (None, None) => r.to_string(),
+        // Stored under the name asked for, whichever mirror served it.
+        let name = match (&name.tag, &name.digest) {
+            (Some(_), _) => name.to_string(),
+            (None, Some(d)) => format!("{}@{d}", name.name()),
+            (None, None) => name.to_string(),
         };
         // Only now, with every blob verified, is anything recorded; nothing is collected on
         // failure, so finished blobs serve the next attempt.
@@ -443,6 +319,7 @@ impl Store {
         repo: &str,
         d: &str,
         size: u64,
+        progress: &Sender<(String, u64)>,
     ) -> Result<(String, StagedLayer)> {
         let resp = c.get(&format!("/v2/{repo}/blobs/{d}"), "*/*")?;
         if resp.status().as_u16() != 200 {
@@ -463,12 +340,15 @@ impl Store {
         let (downloaded, layer) = std::thread::scope(|s| {
             let extractor = s.spawn(move || self.stage_layer(ChunkReader::new(rx), d));
             let downloaded = (|| -> io::Result<()> {
+                let mut done = 0u64;
                 loop {
                     let chunk = next_chunk(&mut body)?;
                     if chunk.is_empty() {
                         return Ok(());
                     }
                     blob.write_all(&chunk)?;
+                    done += chunk.len() as u64;
+                    let _ = progress.send((d.to_string(), done));
                     // An extractor that stopped (on a bad entry) no longer listens; the
                     // download still completes so that the digest is checked first.
                     let _ = tx.send(chunk);

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use libpod_storage::{Image, PullOptions};
+use libpod_storage::{Image, ProgressFn, PullOptions};
 
 use crate::error::Result;
 use crate::runtime::Runtime;
@@ -13,7 +13,8 @@ use crate::runtime::Runtime;
 pub struct PullRequest {
     /// `os/arch` to choose from a multi-platform index (default: this machine's).
     pub platform: Option<String>,
-    /// An auth.json with credentials, as podman and skopeo write it.
+    /// An auth.json with credentials, as podman and skopeo write it (default:
+    /// [`default_auth_file`]).
     pub auth_file: Option<PathBuf>,
 }
 
@@ -22,31 +23,109 @@ impl Runtime {
     /// (the default; a short name tries `unqualified-search-registries` in order),
     /// `oci:DIR[:TAG]`, `oci-archive:FILE` and `docker-archive:FILE`.
     pub fn pull_image(&self, reference: &str, req: &PullRequest) -> Result<Image> {
+        self.pull_image_with_progress(reference, req, None)
+    }
+
+    /// `pull_image`, telling `progress` about each layer as its bytes arrive (item: the
+    /// layer's digest; done of total bytes).
+    pub fn pull_image_with_progress(
+        &self,
+        reference: &str,
+        req: &PullRequest,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<Image> {
         if let Some(local) = self.pull_local(reference)? {
             return Ok(local);
         }
-        let cfg = self.config()?;
-        let mut insecure = cfg.insecure_registries.clone();
-        let mut blocked = Vec::new();
-        for r in &cfg.registries {
-            if r.insecure {
-                insecure.push(r.location.clone());
-            }
-            if r.blocked {
-                blocked.push(r.location.clone());
-            }
-        }
-        let opts = PullOptions {
-            search_registries: cfg.search_registries.clone(),
-            insecure,
-            blocked,
-            auth_file: req.auth_file.clone(),
-            platform: req.platform.clone(),
-        };
+        let opts = self.registry_options(req.auth_file.clone(), req.platform.clone())?;
         let _s = crate::trace::span("pull image");
-        Ok(self.store()?.pull(reference, &opts, None)?)
+        Ok(self.store()?.pull(reference, &opts, progress)?)
     }
 
+    /// registries.conf's settings with the caller's auth file and platform.
+    fn registry_options(
+        &self,
+        auth_file: Option<PathBuf>,
+        platform: Option<String>,
+    ) -> Result<PullOptions> {
+        let cfg = self.config()?;
+        Ok(PullOptions {
+            search_registries: cfg.search_registries.clone(),
+            insecure: cfg.insecure_registries.clone(),
+            registries: cfg.registries.clone(),
+            auth_file: Some(auth_file.unwrap_or_else(default_auth_file)),
+            platform,
+        })
+    }
+
+    /// Pushes image `image` to `dest` and returns the manifest digest written. Transports:
+    /// `docker://` (the default: `host/repo[:tag]`), `oci-archive:FILE` and
+    /// `docker-archive:FILE` (the archive written whole).
+    pub fn push_image(
+        &self,
+        image: &str,
+        dest: &str,
+        auth_file: Option<PathBuf>,
+    ) -> Result<String> {
+        let store = self.store()?;
+        let archive = |file: &str| -> Result<std::fs::File> {
+            std::fs::File::create(file)
+                .map_err(|e| crate::LibpodError::Invalid(format!("creating {file}: {e}")))
+        };
+        if let Some(file) = dest.strip_prefix("oci-archive:") {
+            store.save_oci_archive(image, archive(file)?, None)?;
+            return Ok(store.image(image)?.manifest_digest);
+        }
+        if let Some(file) = dest.strip_prefix("docker-archive:") {
+            store.save_docker_archive(image, archive(file)?, None)?;
+            return Ok(store.image(image)?.manifest_digest);
+        }
+        if dest.starts_with("oci:") || dest.starts_with("dir:") {
+            return Err(crate::LibpodError::Invalid(format!(
+                "push to {dest}: this transport is not supported; use docker://, oci-archive: or docker-archive:"
+            )));
+        }
+        let opts = self.registry_options(auth_file, None)?;
+        let _s = crate::trace::span("push image");
+        Ok(store.push(image, dest, &opts, None)?)
+    }
+
+    /// Checks the credentials with `registry` and records them in the auth file (`login`).
+    pub fn login(
+        &self,
+        registry: &str,
+        user: &str,
+        password: &str,
+        auth_file: Option<PathBuf>,
+    ) -> Result<()> {
+        let opts = self.registry_options(auth_file, None)?;
+        Ok(libpod_storage::login(&opts, registry, user, password)?)
+    }
+}
+
+/// Drops `registry`'s credentials from the auth file (every registry's with `None`); returns
+/// whether there were any (`logout`).
+pub fn logout(registry: Option<&str>, auth_file: Option<PathBuf>) -> Result<bool> {
+    let file = auth_file.unwrap_or_else(default_auth_file);
+    Ok(libpod_storage::remove_credentials(&file, registry)?)
+}
+
+/// Where podman keeps credentials: `$REGISTRY_AUTH_FILE`, else
+/// `$XDG_RUNTIME_DIR/containers/auth.json`, else `/run/containers/<uid>/auth.json`.
+pub fn default_auth_file() -> PathBuf {
+    if let Some(f) = std::env::var_os("REGISTRY_AUTH_FILE").filter(|f| !f.is_empty()) {
+        return PathBuf::from(f);
+    }
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => Path::new(&d).join("containers/auth.json"),
+        None => PathBuf::from(format!(
+            "/run/containers/{}/auth.json",
+            nix::unistd::getuid().as_raw()
+        )),
+    }
+}
+
+impl Runtime {
     /// The local transports; `None` for a registry reference.
     fn pull_local(&self, reference: &str) -> Result<Option<Image>> {
         let store = self.store()?;

@@ -394,6 +394,8 @@ pub enum Command {
         /// Show untagged images too.
         #[arg(short = 'a', long)]
         all: bool,
+        /// Only this image (name or ID).
+        image: Option<String>,
     },
     /// Manage images.
     #[command(subcommand)]
@@ -440,12 +442,65 @@ pub enum Command {
         /// Platform (os/arch) to choose from a multi-platform image.
         #[arg(long)]
         platform: Option<String>,
-        /// auth.json with registry credentials (default: $REGISTRY_AUTH_FILE).
+        /// auth.json with registry credentials (default: $REGISTRY_AUTH_FILE, else
+        /// $XDG_RUNTIME_DIR/containers/auth.json, else /run/containers/UID/auth.json).
         #[arg(long)]
         authfile: Option<PathBuf>,
         /// Print only the image ID.
         #[arg(short = 'q', long)]
         quiet: bool,
+    },
+    /// Push an image to a registry (or write it to an archive).
+    #[command(
+        after_help = "Example:\n  rpod push 127.0.0.1:5000/busybox:latest\n  rpod push busybox docker://127.0.0.1:5000/tools/busybox:1\n  rpod push busybox oci-archive:busybox.tar"
+    )]
+    Push {
+        /// Image, by name or ID.
+        image: String,
+        /// Where to: `[docker://]HOST/REPO[:TAG]` (default: the image's name),
+        /// `oci-archive:FILE` or `docker-archive:FILE`.
+        destination: Option<String>,
+        /// auth.json with registry credentials (default as for pull).
+        #[arg(long)]
+        authfile: Option<PathBuf>,
+        /// Write the pushed manifest's digest to this file.
+        #[arg(long)]
+        digestfile: Option<PathBuf>,
+        /// No progress output.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+    },
+    /// Log in to a registry: the credentials are checked, then kept in the auth file.
+    #[command(
+        after_help = "Example:\n  rpod login -u alice 127.0.0.1:5000\n  echo \"$PASS\" | rpod login -u alice --password-stdin 127.0.0.1:5000"
+    )]
+    Login {
+        /// Registry (`host[:port]`).
+        registry: String,
+        /// User name (asked for on a terminal when missing).
+        #[arg(short = 'u', long)]
+        username: Option<String>,
+        /// Password (asked for on a terminal when missing; prefer --password-stdin).
+        #[arg(short = 'p', long)]
+        password: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// auth.json to write (default as for pull).
+        #[arg(long)]
+        authfile: Option<PathBuf>,
+    },
+    /// Log out of a registry: its credentials are removed from the auth file.
+    #[command(after_help = "Example:\n  rpod logout 127.0.0.1:5000\n  rpod logout --all")]
+    Logout {
+        /// Registry (`host[:port]`).
+        registry: Option<String>,
+        /// Every registry.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// auth.json to edit (default as for pull).
+        #[arg(long)]
+        authfile: Option<PathBuf>,
     },
     /// Load images from a docker-archive or OCI archive.
     #[command(after_help = "Example:\n  rpod load -i busybox.tar")]

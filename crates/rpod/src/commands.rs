@@ -372,8 +372,75 @@ fn attach_and_wait(rt: &Runtime, c: &Container, stdin: bool, start: bool) -> Res
 fn pull_request(platform: Option<String>, authfile: Option<PathBuf>) -> PullRequest {
     PullRequest {
         platform,
-        auth_file: authfile.or_else(|| std::env::var_os("REGISTRY_AUTH_FILE").map(PathBuf::from)),
+        auth_file: authfile.or_else(auth_env),
     }
+}
+
+/// `$REGISTRY_AUTH_FILE`, which `--authfile` overrides (libpod falls back to podman's path).
+fn auth_env() -> Option<PathBuf> {
+    std::env::var_os("REGISTRY_AUTH_FILE")
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Pulls with a bar per layer on a terminal.
+fn pull_with_bars(
+    rt: &Runtime,
+    reference: &str,
+    req: &PullRequest,
+    quiet: bool,
+) -> Result<libpod::storage::Image> {
+    let mut bars = if quiet {
+        None
+    } else {
+        crate::bars::Bars::new("Copying blob")
+    };
+    let mut report = |p: &libpod::storage::Progress| {
+        if let Some(b) = bars.as_mut() {
+            b.update(p)
+        }
+    };
+    Ok(rt.pull_image_with_progress(reference, req, Some(&mut report))?)
+}
+
+/// The user name and password for `login`: from the flags, standard input, or asked for on
+/// the terminal (the password without echo).
+fn credentials_from_user(
+    username: Option<String>,
+    password: Option<String>,
+    password_stdin: bool,
+) -> Result<(String, String)> {
+    let tty = std::io::stdin().is_terminal();
+    let user = match username {
+        Some(u) => u,
+        None if tty && !password_stdin => {
+            eprint!("Username: ");
+            let mut u = String::new();
+            std::io::stdin().read_line(&mut u)?;
+            u.trim().to_string()
+        }
+        None => bail!("give the user name with --username"),
+    };
+    let pass = match password {
+        Some(p) if !password_stdin => p,
+        Some(_) => bail!("--password and --password-stdin are exclusive"),
+        None if password_stdin => {
+            let mut p = String::new();
+            std::io::stdin().read_to_string(&mut p)?;
+            p.trim_end_matches(['\n', '\r']).to_string()
+        }
+        None if tty => {
+            eprint!("Password: ");
+            let p = term::read_hidden_line()?;
+            eprintln!();
+            p
+        }
+        None => bail!("give the password with --password-stdin (or --password)"),
+    };
+    if user.is_empty() || pass.is_empty() {
+        bail!("the user name and password must not be empty");
+    }
+    Ok((user, pass))
 }
 
 /// Applies `--pull` before create: the image is pulled when the policy says so.
@@ -385,7 +452,7 @@ fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
         "missing" if present => return Ok(()),
         _ => {}
     }
-    match rt.pull_image(&a.image, &req) {
+    match pull_with_bars(rt, &a.image, &req, false) {
         Ok(_) => Ok(()),
         // `newer` keeps using the local copy when the registry cannot be asked.
         Err(e) if a.pull == "newer" && present => {
@@ -395,7 +462,7 @@ fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
             );
             Ok(())
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
@@ -781,8 +848,18 @@ fn cp(rt: &Runtime, src: &str, dest: &str) -> Result<i32> {
     r.map(|_| 0)
 }
 
-fn images(rt: &Runtime, quiet: bool, format: Option<&str>, all: bool) -> Result<i32> {
+fn images(
+    rt: &Runtime,
+    quiet: bool,
+    format: Option<&str>,
+    all: bool,
+    only: Option<&str>,
+) -> Result<i32> {
     let mut imgs = rt.store()?.images()?;
+    if let Some(name) = only {
+        let id = rt.store()?.image(name).ok().map(|i| i.id);
+        imgs.retain(|i| Some(&i.id) == id.as_ref());
+    }
     imgs.sort_by_key(|i| std::cmp::Reverse(i.created));
     let ctrs = rt.containers()?;
     if quiet {
@@ -1133,7 +1210,12 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             println!("{container}");
             Ok(0)
         }
-        Command::Images { quiet, format, all } => images(rt, quiet, format.as_deref(), all),
+        Command::Images {
+            quiet,
+            format,
+            all,
+            image,
+        } => images(rt, quiet, format.as_deref(), all, image.as_deref()),
         Command::Image(ic) => match ic {
             ImageCommand::Inspect {
                 format,
@@ -1177,7 +1259,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
                 }
                 Ok(0)
             }
-            ImageCommand::Ls { quiet, format } => images(rt, quiet, format.as_deref(), false),
+            ImageCommand::Ls { quiet, format } => images(rt, quiet, format.as_deref(), false, None),
         },
         Command::Rmi {
             force,
@@ -1222,11 +1304,66 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             authfile,
             quiet,
         } => {
-            let img = rt.pull_image(&reference, &pull_request(platform, authfile))?;
+            let img = pull_with_bars(rt, &reference, &pull_request(platform, authfile), quiet)?;
             if !quiet {
-                eprintln!("Pulled {}", img.names.join(", "));
+                eprintln!(
+                    "Pulled {} ({} layers)",
+                    img.names.join(", "),
+                    img.layers.len()
+                );
             }
             println!("{}", img.id);
+            Ok(0)
+        }
+        Command::Push {
+            image,
+            destination,
+            authfile,
+            digestfile,
+            quiet,
+        } => {
+            let dest = destination.unwrap_or_else(|| image.clone());
+            let digest = rt.push_image(&image, &dest, authfile.or_else(auth_env))?;
+            if let Some(f) = digestfile {
+                std::fs::write(&f, &digest)
+                    .with_context(|| format!("writing the digest to {}", f.display()))?;
+            }
+            if !quiet {
+                eprintln!("Pushed {dest} ({digest})");
+            }
+            Ok(0)
+        }
+        Command::Login {
+            registry,
+            username,
+            password,
+            password_stdin,
+            authfile,
+        } => {
+            let (user, pass) = credentials_from_user(username, password, password_stdin)?;
+            rt.login(&registry, &user, &pass, authfile.or_else(auth_env))?;
+            println!("Login Succeeded!");
+            Ok(0)
+        }
+        Command::Logout {
+            registry,
+            all,
+            authfile,
+        } => {
+            let file = authfile.or_else(auth_env);
+            match (registry, all) {
+                (_, true) => {
+                    libpod::logout(None, file)?;
+                    println!("Removed login credentials for all registries");
+                }
+                (Some(r), false) => {
+                    if !libpod::logout(Some(&r), file)? {
+                        bail!("not logged into {r}");
+                    }
+                    println!("Removed login credentials for {r}");
+                }
+                (None, false) => bail!("give a registry, or --all"),
+            }
             Ok(0)
         }
         Command::Load { input, quiet } => {

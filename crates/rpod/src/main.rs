@@ -5,6 +5,7 @@
 //! `wait`; 125 for an error of rpod itself; 126 and 127 for a command that cannot be run or
 //! is not found in the container.
 
+mod bars;
 mod cli;
 mod commands;
 mod format;

@@ -86,3 +86,21 @@ pub fn forward_resizes(bundle: PathBuf) {
         }
     });
 }
+
+/// Reads a line from the terminal on stdin without echoing it (a password).
+pub fn read_hidden_line() -> std::io::Result<String> {
+    let stdin = std::io::stdin();
+    let saved = termios::tcgetattr(&stdin).ok();
+    if let Some(s) = &saved {
+        let mut quiet = s.clone();
+        quiet.local_flags.remove(termios::LocalFlags::ECHO);
+        let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, &quiet);
+    }
+    let mut line = String::new();
+    let r = stdin.read_line(&mut line);
+    if let Some(s) = &saved {
+        let _ = termios::tcsetattr(&stdin, SetArg::TCSANOW, s);
+    }
+    r?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}

@@ -1,5 +1,6 @@
-//! Pulls against a real registry (Debian's docker-registry on a free 127.0.0.1 port), seeded
-//! with skopeo. Needs root and the binaries: skipped with a note outside CI, failed in CI.
+//! Pulls, pushes and logins against a real registry (Debian's docker-registry on a free
+//! 127.0.0.1 port), seeded and checked with skopeo. Needs root and the binaries: skipped with a
+//! note outside CI, failed in CI.
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -142,14 +143,26 @@ impl R {
     }
 
     fn cmd(&self, args: &[&str]) -> Output {
-        common::rpod(self.dir.path())
-            .env(
-                "LIBPOD_RS_REGISTRIES_CONF",
-                self.dir.path().join("registries.conf"),
-            )
-            .args(args)
-            .output()
-            .expect("run rpod")
+        self.cmd_in(args, None)
+    }
+
+    /// `cmd` with `input` on its stdin. The auth file defaults to one of this rpod's own.
+    fn cmd_in(&self, args: &[&str], input: Option<&str>) -> Output {
+        let mut c = common::rpod(self.dir.path());
+        c.env(
+            "LIBPOD_RS_REGISTRIES_CONF",
+            self.dir.path().join("registries.conf"),
+        )
+        .env("REGISTRY_AUTH_FILE", self.dir.path().join("auth.json"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("run rpod");
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input.unwrap_or("").as_bytes());
+        }
+        child.wait_with_output().expect("rpod output")
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -566,4 +579,201 @@ fn local_transports_pull_from_layouts_and_archives() {
     assert!(err.contains("nosuchtag"), "{err}");
     let (code, _) = other.fails(&["pull", "oci-archive:/nonexistent.tar"]);
     assert_eq!(code, 125);
+}
+
+/// The manifest digest skopeo reads for `image` (`host/repo:tag`) from a plain-HTTP registry.
+fn skopeo_digest(image: &str, creds: Option<&str>) -> String {
+    let mut c = Command::new("skopeo");
+    c.args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"]);
+    if let Some(cr) = creds {
+        c.args(["--creds", cr]);
+    }
+    let o = c.arg(format!("docker://{image}")).output().expect("skopeo");
+    assert!(
+        o.status.success(),
+        "skopeo inspect {image}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+#[test]
+fn push_round_trips_keep_digests_and_ids() {
+    if !ready() {
+        return;
+    }
+    let reg = Registry::start();
+    let (seeder, src) = busybox_source();
+    let oci = reg.seed(&src, "busybox:oci", "oci");
+    let v2 = reg.seed(&src, "busybox:v2s2", "v2s2");
+    let r = R::new(&insecure(&reg.addr));
+    // Pulled images pushed elsewhere keep their manifests byte for byte: skopeo sees the same
+    // digests, OCI and Docker alike, and --digestfile says so too. (One store each: both
+    // manifests name one config, so one image, which keeps the manifest it was first pulled
+    // with.)
+    let v2_store = R::new(&insecure(&reg.addr));
+    for (r, tag, digest) in [(&r, "oci", &oci), (&v2_store, "v2s2", &v2)] {
+        let from = format!("{}/busybox:{tag}", reg.addr);
+        let to = format!("{}/copies/busybox:{tag}", reg.addr);
+        r.ok(&["pull", "-q", &from]);
+        let file = r.dir.path().join(format!("digest-{tag}"));
+        r.ok(&[
+            "push",
+            "--digestfile",
+            file.to_str().expect("utf8"),
+            &from,
+            &format!("docker://{to}"),
+        ]);
+        assert_eq!(&std::fs::read_to_string(&file).expect("digest"), digest);
+        assert_eq!(&skopeo_digest(&to, None), digest);
+    }
+    // An image made here (never in a registry) goes out under its own name, and a fresh store
+    // pulling it back gets the same image ID and manifest digest.
+    let tar = seeder.dir.path().join("rootfs.tar");
+    let mine = format!("{}/mine/busybox:1", reg.addr);
+    let id = r.ok(&["import", "-q", tar.to_str().expect("utf8"), &mine]);
+    let local = r.ok(&["images", "--format", "{{.Digest}}", &mine]);
+    r.ok(&["push", &mine]);
+    assert_eq!(skopeo_digest(&mine, None), local.trim());
+    let other = R::new(&insecure(&reg.addr));
+    assert_eq!(other.ok(&["pull", "-q", &mine]).trim(), id.trim());
+    assert_eq!(
+        other
+            .ok(&["images", "--format", "{{.Digest}}", &mine])
+            .trim(),
+        local.trim()
+    );
+    let out = other.ok(&["run", "--rm", "--network", "none", &mine, "echo", "pushed"]);
+    assert_eq!(out.trim(), "pushed");
+    // A second push sends no blob again (the registry has them all) and still succeeds.
+    r.ok(&["push", &mine]);
+    // Archives as destinations; skopeo reads the same digest from the OCI one.
+    let archive = r.dir.path().join("pushed-oci.tar");
+    r.ok(&["push", &mine, &format!("oci-archive:{}", archive.display())]);
+    let o = Command::new("skopeo")
+        .args(["inspect", "--format", "{{.Digest}}"])
+        .arg(format!("oci-archive:{}", archive.display()))
+        .output()
+        .expect("skopeo");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), local.trim());
+    // Refusals: an unknown image, a registry not marked insecure, a digest as destination.
+    let (code, err) = r.fails(&["push", "nosuchimage", &format!("{}/x:1", reg.addr)]);
+    assert_eq!(code, 125);
+    assert!(err.contains("nosuchimage"), "{err}");
+    let strict = R::new("");
+    strict.ok(&["pull", "-q", &format!("oci-archive:{}", archive.display())]);
+    let (code, err) = strict.fails(&["push", &id.trim()[..12], &format!("{}/strict:1", reg.addr)]);
+    assert_eq!(code, 125);
+    assert!(err.contains("insecure"), "{err}");
+    let (code, err) = r.fails(&["push", &mine, &format!("{}/mine/busybox@{oci}", reg.addr)]);
+    assert_eq!(code, 125);
+    assert!(err.contains("tag"), "{err}");
+}
+
+#[test]
+fn login_checks_and_keeps_credentials_and_logout_drops_them() {
+    if !ready() || !require("htpasswd", Path::new("/usr/bin/htpasswd").exists()) {
+        return;
+    }
+    let scratch = tempfile::tempdir().expect("tmp");
+    let htpasswd = scratch.path().join("htpasswd");
+    let st = Command::new("htpasswd")
+        .args(["-Bbc", htpasswd.to_str().expect("utf8"), "tester", "s3cret"])
+        .stderr(Stdio::null())
+        .status()
+        .expect("htpasswd");
+    assert!(st.success());
+    let reg = Registry::start_with(&format!(
+        "auth: {{htpasswd: {{realm: test, path: {}}}}}\n",
+        htpasswd.display()
+    ));
+    let (_seeder, src) = busybox_source();
+    reg.seed_as(&src, "private/busybox:1", "oci", Some("tester:s3cret"));
+    let image = format!("{}/private/busybox:1", reg.addr);
+    let r = R::new(&insecure(&reg.addr));
+    let auth = r.dir.path().join("auth.json");
+    // Wrong credentials are checked with the registry and not recorded.
+    let o = r.cmd_in(
+        &["login", "-u", "tester", "--password-stdin", &reg.addr],
+        Some("wrong\n"),
+    );
+    assert_eq!(o.status.code(), Some(125), "{o:?}");
+    assert!(!auth.exists(), "nothing recorded");
+    // The right ones are; then pull and push use them (the auth file from the environment).
+    let o = r.cmd_in(
+        &["login", "-u", "tester", "--password-stdin", &reg.addr],
+        Some("s3cret\n"),
+    );
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        "Login Succeeded!"
+    );
+    let kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&auth).expect("auth.json")).expect("json");
+    assert!(kept["auths"][&reg.addr]["auth"].is_string(), "{kept}");
+    r.ok(&["pull", &image]);
+    let copy = format!("{}/private/copy:1", reg.addr);
+    r.ok(&["push", &image, &copy]);
+    assert!(!skopeo_digest(&copy, Some("tester:s3cret")).is_empty());
+    // Logout drops them: pulls are refused again; a second logout says there was nothing.
+    assert_eq!(
+        r.ok(&["logout", &reg.addr]).trim(),
+        format!("Removed login credentials for {}", reg.addr)
+    );
+    let (code, err) = r.fails(&["pull", &image]);
+    assert_eq!(code, 125);
+    assert!(err.contains("credentials"), "{err}");
+    let (code, err) = r.fails(&["push", &image, &copy]);
+    assert_eq!(code, 125);
+    assert!(
+        err.contains("login") || err.contains("credentials"),
+        "{err}"
+    );
+    let (code, err) = r.fails(&["logout", &reg.addr]);
+    assert_eq!(code, 125);
+    assert!(err.contains("not logged into"), "{err}");
+}
+
+#[test]
+fn mirrors_are_tried_first_and_the_name_asked_for_is_kept() {
+    if !ready() {
+        return;
+    }
+    let mirror = Registry::start();
+    let origin = Registry::start();
+    let (_seeder, src) = busybox_source();
+    let on_mirror = mirror.seed(&src, "hub/busybox:1", "oci");
+    origin.seed(&src, "busybox:2", "v2s2");
+    // `example.test` stands for a registry reached only through its rules: its location is
+    // the origin, and a mirror under a path comes first.
+    let r = R::new(&format!(
+        "[[registry]]\nprefix = \"example.test\"\nlocation = \"{}\"\ninsecure = true\n[[registry.mirror]]\nlocation = \"{}/hub\"\ninsecure = true\n",
+        origin.addr, mirror.addr
+    ));
+    r.ok(&["pull", "example.test/busybox:1"]);
+    // Tag 2 is not on the mirror: the origin answers.
+    r.ok(&["pull", "example.test/busybox:2"]);
+    // (Each tag is on one side only, so each pull shows which side served it.)
+    let images = r.ok(&["images", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}"]);
+    assert!(
+        images.contains(&format!("example.test/busybox:1 {on_mirror}")),
+        "{images}"
+    );
+    assert!(images.contains("example.test/busybox:2 "), "{images}");
+    // Neither has tag 3: the error names what was tried.
+    let (code, err) = r.fails(&["pull", "example.test/busybox:3"]);
+    assert_eq!(code, 125);
+    assert!(
+        err.contains(&mirror.addr) && err.contains(&origin.addr),
+        "{err}"
+    );
+    // A blocked prefix is refused before any request.
+    let blocked = R::new(&format!(
+        "[[registry]]\nprefix = \"{}\"\nblocked = true\n",
+        origin.addr
+    ));
+    let (code, err) = blocked.fails(&["pull", &format!("{}/busybox:2", origin.addr)]);
+    assert_eq!(code, 125);
+    assert!(err.contains("blocked"), "{err}");
 }

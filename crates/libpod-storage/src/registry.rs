@@ -1,0 +1,576 @@
+//! Talking to a registry (feature `pull`): the HTTP client with its auth (anonymous, basic,
+//! bearer tokens from a `WWW-Authenticate` challenge, credentials from an auth.json), the
+//! registries.conf rules that say where a reference is fetched from (prefix, location, mirrors,
+//! insecure, blocked), and auth.json editing for `login`/`logout`. Ground floor of the pull and
+//! push modules: imports only the error and reference types.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use libpod_config::Registry;
+use serde_json::Value;
+
+use crate::error::{Result, StorageError};
+use crate::reference::Reference;
+
+/// Where and how to reach registries: registries.conf's settings and the caller's choices.
+#[derive(Debug, Clone, Default)]
+pub struct PullOptions {
+    /// Registries searched, in order, for short names.
+    pub search_registries: Vec<String>,
+    /// Registries reached over plain HTTP or unverified TLS (the seed's `InsecureRegistries`).
+    pub insecure: Vec<String>,
+    /// registries.conf `[[registry]]` entries: prefix, location, insecure, blocked, mirrors.
+    pub registries: Vec<Registry>,
+    /// An auth.json (`{"auths": {"host": {"auth": base64(user:pass)}}}`).
+    pub auth_file: Option<PathBuf>,
+    /// `os/arch` to choose from an index (default: this machine's).
+    pub platform: Option<String>,
+}
+
+pub(crate) fn reg_err(registry: &str, message: impl Into<String>) -> StorageError {
+    StorageError::Registry {
+        registry: registry.to_string(),
+        message: message.into(),
+    }
+}
+
+/// One place to fetch a reference from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Source {
+    /// The reference as this place names it.
+    pub reference: Reference,
+    /// Plain HTTP or unverified TLS allowed.
+    pub insecure: bool,
+    /// A mirror (not the reference's own location).
+    pub mirror: bool,
+}
+
+/// The `[[registry]]` entry whose prefix matches `name` (`host/repo`) longest.
+fn rule<'a>(opts: &'a PullOptions, name: &str) -> Option<&'a Registry> {
+    opts.registries
+        .iter()
+        .filter(|r| {
+            let p = r.prefix.trim_end_matches('/');
+            !p.is_empty() && (name == p || name.starts_with(&format!("{p}/")))
+        })
+        .max_by_key(|r| r.prefix.len())
+}
+
+/// `r` with the `prefix` part of its name replaced by `location`.
+fn relocate(r: &Reference, prefix: &str, location: &str) -> Result<Reference> {
+    let name = r.name();
+    let rest = &name[prefix.trim_end_matches('/').len().min(name.len())..];
+    let mut s = format!("{}{rest}", location.trim_end_matches('/'));
+    if let Some(t) = &r.tag {
+        s.push_str(&format!(":{t}"));
+    }
+    if let Some(d) = &r.digest {
+        s.push_str(&format!("@{d}"));
+    }
+    Reference::parse(&s, &r.registry)
+}
+
+/// Where to fetch `r` from, in order: the mirrors of the `[[registry]]` whose prefix matches,
+/// then its location (the reference's own registry without a rule). A blocked registry is an
+/// error naming the rule.
+pub(crate) fn sources(r: &Reference, opts: &PullOptions) -> Result<Vec<Source>> {
+    let listed = |host: &str| opts.insecure.iter().any(|i| i == host);
+    let Some(rule) = rule(opts, &r.name()) else {
+        return Ok(vec![Source {
+            reference: r.clone(),
+            insecure: listed(&r.registry),
+            mirror: false,
+        }]);
+    };
+    if rule.blocked {
+        return Err(reg_err(
+            &r.registry,
+            format!(
+                "{} is blocked by the registries.conf entry for prefix {:?}",
+                r.name(),
+                rule.prefix
+            ),
+        ));
+    }
+    let mut out = Vec::new();
+    for m in &rule.mirrors {
+        let reference = relocate(r, &rule.prefix, &m.location)?;
+        out.push(Source {
+            insecure: m.insecure || listed(&reference.registry),
+            reference,
+            mirror: true,
+        });
+    }
+    let location = if rule.location.is_empty() {
+        &rule.prefix
+    } else {
+        &rule.location
+    };
+    let reference = relocate(r, &rule.prefix, location)?;
+    out.push(Source {
+        insecure: rule.insecure || listed(&reference.registry),
+        reference,
+        mirror: false,
+    });
+    Ok(out)
+}
+
+/// The auth.json key for a registry: its host, as podman writes it.
+fn auth_key(registry: &str) -> &str {
+    registry
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+}
+
+/// `user:password` for `registry` from an auth.json, if any.
+pub(crate) fn credentials(file: Option<&Path>, registry: &str) -> Option<(String, String)> {
+    let v: Value = serde_json::from_slice(&fs::read(file?).ok()?).ok()?;
+    let auth = v["auths"][auth_key(registry)]["auth"].as_str()?;
+    let text = String::from_utf8(B64.decode(auth.trim()).ok()?).ok()?;
+    let (u, p) = text.split_once(':')?;
+    Some((u.to_string(), p.to_string()))
+}
+
+fn auth_file_err(file: &Path, e: impl std::fmt::Display) -> StorageError {
+    StorageError::Registry {
+        registry: String::new(),
+        message: format!("auth file {}: {e}", file.display()),
+    }
+}
+
+/// Reads an auth.json as a JSON object; a missing file is an empty one.
+fn read_auth_file(file: &Path) -> Result<serde_json::Map<String, Value>> {
+    match fs::read(file) {
+        Ok(b) if b.iter().all(u8::is_ascii_whitespace) => Ok(Default::default()),
+        Ok(b) => match serde_json::from_slice::<Value>(&b) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Err(auth_file_err(file, "not a JSON object")),
+            Err(e) => Err(auth_file_err(file, e)),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+        Err(e) => Err(auth_file_err(file, e)),
+    }
+}
+
+/// Writes the auth.json whole, mode 0600, by rename: a reader never sees half a file.
+fn write_auth_file(file: &Path, m: serde_json::Map<String, Value>) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| auth_file_err(file, e))?;
+    let tmp = dir.join(format!(
+        ".{}.{}",
+        file.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("auth.json"),
+        std::process::id()
+    ));
+    let text = serde_json::to_vec_pretty(&Value::Object(m)).map_err(|e| auth_file_err(file, e))?;
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .and_then(|mut f| {
+            f.write_all(&text)?;
+            f.write_all(b"\n")?;
+            f.sync_all()
+        })
+        .and_then(|()| fs::rename(&tmp, file));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(auth_file_err(file, e));
+    }
+    Ok(())
+}
+
+/// Records `user:password` for `registry` in the auth.json `file`, keeping its other entries.
+pub fn store_credentials(file: &Path, registry: &str, user: &str, password: &str) -> Result<()> {
+    let mut m = read_auth_file(file)?;
+    let auths = m
+        .entry("auths")
+        .or_insert_with(|| Value::Object(Default::default()));
+    let Value::Object(auths) = auths else {
+        return Err(auth_file_err(file, "\"auths\" is not an object"));
+    };
+    auths.insert(
+        auth_key(registry).to_string(),
+        serde_json::json!({"auth": B64.encode(format!("{user}:{password}"))}),
+    );
+    write_auth_file(file, m)
+}
+
+/// Drops `registry`'s credentials from the auth.json `file` (every registry's with `None`);
+/// returns whether there were any.
+pub fn remove_credentials(file: &Path, registry: Option<&str>) -> Result<bool> {
+    let mut m = read_auth_file(file)?;
+    let removed = match (m.get_mut("auths"), registry) {
+        (Some(Value::Object(a)), Some(r)) => a.remove(auth_key(r)).is_some(),
+        (Some(Value::Object(a)), None) => {
+            let any = !a.is_empty();
+            a.clear();
+            any
+        }
+        _ => false,
+    };
+    if removed {
+        write_auth_file(file, m)?;
+    }
+    Ok(removed)
+}
+
+/// Checks `user:password` against `registry` (`GET /v2/`, answering its challenge) and, when
+/// the registry accepts them, records them in `opts.auth_file` (`login`).
+pub fn login(opts: &PullOptions, registry: &str, user: &str, password: &str) -> Result<()> {
+    let file = opts
+        .auth_file
+        .as_deref()
+        .ok_or_else(|| reg_err(registry, "no auth file to record the credentials in"))?;
+    let host = auth_key(registry);
+    let r = Reference::parse(&format!("{host}/x"), host)?;
+    let src = sources(&r, opts)?
+        .into_iter()
+        .find(|s| !s.mirror)
+        .ok_or_else(|| reg_err(host, "no location"))?;
+    let mut c = Client::new(
+        &src.reference.registry,
+        src.insecure,
+        Some((user.to_string(), password.to_string())),
+    );
+    let resp = c.get("/v2/", "application/json")?;
+    match resp.status().as_u16() {
+        200 => store_credentials(file, host, user, password),
+        s => Err(reg_err(
+            host,
+            format!("the registry answered HTTP {s} to the credentials; nothing was recorded"),
+        )),
+    }
+}
+
+/// A request body that can be sent again (after an auth challenge).
+#[derive(Clone, Copy)]
+pub(crate) enum Body<'a> {
+    /// No body.
+    None,
+    /// Bytes in memory.
+    Bytes(&'a [u8]),
+    /// A file, sent whole (from its start) with its length.
+    File(&'a fs::File),
+}
+
+fn challenge_param(h: &str, key: &str) -> Option<String> {
+    let i = h.find(&format!("{key}=\""))? + key.len() + 2;
+    let j = h[i..].find('"')? + i;
+    Some(h[i..j].to_string())
+}
+
+/// One registry's client: scheme, credentials, and the Authorization header once earned.
+#[derive(Clone)]
+pub(crate) struct Client {
+    agent: ureq::Agent,
+    base: String,
+    /// The registry's host, for messages.
+    pub registry: String,
+    creds: Option<(String, String)>,
+    auth: Option<String>,
+    answered: Option<String>,
+}
+
+impl Client {
+    /// A client for `registry` (`host[:port]`), over plain HTTP when `insecure`.
+    pub fn new(registry: &str, insecure: bool, creds: Option<(String, String)>) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_recv_response(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let scheme = if insecure { "http" } else { "https" };
+        Client {
+            agent,
+            base: format!("{scheme}://{registry}"),
+            registry: registry.to_string(),
+            creds,
+            auth: None,
+            answered: None,
+        }
+    }
+
+    /// Sends `method` to `path` (or an absolute URL), answering an auth challenge (basic, or a
+    /// bearer token) when the registry asks, again when it asks for a wider scope (push).
+    pub fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Result<ureq::http::Response<ureq::Body>> {
+        let url = if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        for _ in 0..3 {
+            let mut req = ureq::http::Request::builder().method(method).uri(&url);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            if let Some(a) = &self.auth {
+                req = req.header("Authorization", a);
+            }
+            let built =
+                |e: ureq::http::Error| reg_err(&self.registry, format!("{method} {path}: {e}"));
+            let sent = match body {
+                Body::None => self.agent.run(req.body(()).map_err(built)?),
+                Body::Bytes(b) => self.agent.run(req.body(b).map_err(built)?),
+                Body::File(mut f) => {
+                    use std::io::Seek;
+                    f.seek(std::io::SeekFrom::Start(0))
+                        .map_err(|e| reg_err(&self.registry, format!("{method} {path}: {e}")))?;
+                    self.agent.run(req.body(f).map_err(built)?)
+                }
+            };
+            let resp = sent.map_err(|e| {
+                let hint = if self.base.starts_with("https:")
+                    && matches!(
+                        e,
+                        ureq::Error::Io(_) | ureq::Error::Tls(_) | ureq::Error::Rustls(_)
+                    ) {
+                    "; if this registry serves plain HTTP or an unverifiable certificate, mark it insecure = true in registries.conf"
+                } else {
+                    ""
+                };
+                reg_err(&self.registry, format!("{method} {path}: {e}{hint}"))
+            })?;
+            if resp.status().as_u16() != 401 {
+                return Ok(resp);
+            }
+            let challenge = resp
+                .headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            // The same challenge answered once already: the credentials are wrong.
+            if self.answered.as_deref() == Some(challenge.as_str()) {
+                break;
+            }
+            self.auth = Some(self.answer(&challenge)?);
+            self.answered = Some(challenge);
+        }
+        Err(reg_err(
+            &self.registry,
+            format!(
+                "{method} {path}: authentication failed; check the credentials (rpod login {})",
+                self.registry
+            ),
+        ))
+    }
+
+    /// GET `path` with an `Accept` list.
+    pub fn get(&mut self, path: &str, accept: &str) -> Result<ureq::http::Response<ureq::Body>> {
+        self.send("GET", path, &[("Accept", accept)], Body::None)
+    }
+
+    fn answer(&self, challenge: &str) -> Result<String> {
+        let basic = self
+            .creds
+            .as_ref()
+            .map(|(u, p)| format!("Basic {}", B64.encode(format!("{u}:{p}"))));
+        if challenge.to_ascii_lowercase().starts_with("basic") {
+            return basic.ok_or_else(|| {
+                reg_err(
+                    &self.registry,
+                    format!(
+                        "the registry requires credentials; log in first (rpod login {})",
+                        self.registry
+                    ),
+                )
+            });
+        }
+        let realm = challenge_param(challenge, "realm").ok_or_else(|| {
+            reg_err(
+                &self.registry,
+                format!("unsupported authentication challenge {challenge:?}"),
+            )
+        })?;
+        let mut url = realm;
+        let mut sep = if url.contains('?') { '&' } else { '?' };
+        for k in ["service", "scope"] {
+            if let Some(v) = challenge_param(challenge, k) {
+                url.push(sep);
+                url.push_str(&format!("{k}={}", v.replace(' ', "%20")));
+                sep = '&';
+            }
+        }
+        let mut req = self.agent.get(&url);
+        if let Some(b) = &basic {
+            req = req.header("Authorization", b);
+        }
+        let mut resp = req
+            .call()
+            .map_err(|e| reg_err(&self.registry, format!("token from {url}: {e}")))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(1 << 20)
+            .read_to_vec()
+            .map_err(|e| reg_err(&self.registry, e.to_string()))?;
+        if status != 200 {
+            return Err(reg_err(
+                &self.registry,
+                format!(
+                    "token from {url}: HTTP {status}{}",
+                    if status == 401 {
+                        "; check the credentials"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| reg_err(&self.registry, format!("token reply: {e}")))?;
+        let token = v["token"]
+            .as_str()
+            .or(v["access_token"].as_str())
+            .ok_or_else(|| reg_err(&self.registry, "the token service returned no token"))?;
+        Ok(format!("Bearer {token}"))
+    }
+
+    /// GET `path` whole (at most 16 MiB); its bytes and content type. Not 200 is an error.
+    pub fn bytes(&mut self, path: &str, accept: &str) -> Result<(Vec<u8>, String)> {
+        let resp = self.get(path, accept)?;
+        let status = resp.status().as_u16();
+        let ctype = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let mut body = resp.into_body();
+        let bytes = body
+            .with_config()
+            .limit(16 << 20)
+            .read_to_vec()
+            .map_err(|e| reg_err(&self.registry, format!("GET {path}: {e}")))?;
+        if status != 200 {
+            return Err(reg_err(
+                &self.registry,
+                format!(
+                    "GET {path}: HTTP {status}: {}",
+                    String::from_utf8_lossy(&bytes).trim()
+                ),
+            ));
+        }
+        Ok((bytes, ctype))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use libpod_config::Mirror;
+
+    fn opts() -> PullOptions {
+        PullOptions {
+            insecure: vec!["plain.example:5000".into()],
+            registries: vec![
+                Registry {
+                    prefix: "docker.io".into(),
+                    location: "docker.io".into(),
+                    insecure: false,
+                    blocked: false,
+                    mirrors: vec![Mirror {
+                        location: "127.0.0.1:5001/hub".into(),
+                        insecure: true,
+                    }],
+                },
+                Registry {
+                    prefix: "example.com/team".into(),
+                    location: "plain.example:5000/team-mirror".into(),
+                    ..Default::default()
+                },
+                Registry {
+                    prefix: "bad.example".into(),
+                    location: "bad.example".into(),
+                    blocked: true,
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn mirrors_come_first_then_the_location() {
+        let r = Reference::parse("docker.io/library/busybox:1", "docker.io").expect("ref");
+        let s = sources(&r, &opts()).expect("sources");
+        assert_eq!(s.len(), 2);
+        assert_eq!(
+            s[0].reference.to_string(),
+            "127.0.0.1:5001/hub/library/busybox:1"
+        );
+        assert!(s[0].insecure && s[0].mirror);
+        assert_eq!(s[1].reference, r);
+        assert!(!s[1].insecure && !s[1].mirror);
+    }
+
+    #[test]
+    fn the_longest_prefix_relocates_and_keeps_the_digest() {
+        let d = format!("sha256:{}", "a".repeat(64));
+        let r = Reference::parse(&format!("example.com/team/app@{d}"), "docker.io").expect("ref");
+        let s = sources(&r, &opts()).expect("sources");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].reference.registry, "plain.example:5000");
+        assert_eq!(s[0].reference.repository, "team-mirror/app");
+        assert_eq!(s[0].reference.digest.as_deref(), Some(d.as_str()));
+        assert!(s[0].insecure, "listed insecure by host");
+        // `example.com/teamwork` is not under the prefix `example.com/team`.
+        let r = Reference::parse("example.com/teamwork/app", "docker.io").expect("ref");
+        assert_eq!(sources(&r, &opts()).expect("sources")[0].reference, r);
+    }
+
+    #[test]
+    fn a_blocked_prefix_is_refused_by_name() {
+        let r = Reference::parse("bad.example/x:1", "docker.io").expect("ref");
+        let e = sources(&r, &opts()).expect_err("blocked").to_string();
+        assert!(e.contains("blocked") && e.contains("bad.example"), "{e}");
+    }
+
+    #[test]
+    fn login_and_logout_edit_the_auth_file_and_keep_the_rest() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let f = dir.path().join("sub/auth.json");
+        store_credentials(&f, "a.example:5000", "u", "p:w").expect("store");
+        store_credentials(&f, "b.example", "v", "q").expect("store");
+        assert_eq!(
+            credentials(Some(&f), "a.example:5000"),
+            Some(("u".into(), "p:w".into()))
+        );
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&f).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(remove_credentials(&f, Some("a.example:5000")).expect("rm"));
+        assert!(!remove_credentials(&f, Some("a.example:5000")).expect("rm again"));
+        assert_eq!(credentials(Some(&f), "a.example:5000"), None);
+        assert!(credentials(Some(&f), "b.example").is_some());
+        assert!(remove_credentials(&f, None).expect("all"));
+        assert_eq!(credentials(Some(&f), "b.example"), None);
+        fs::write(&f, "[1]").expect("write");
+        let e = store_credentials(&f, "c", "u", "p").expect_err("not an object");
+        assert!(e.to_string().contains("auth.json"), "{e}");
+    }
+}
