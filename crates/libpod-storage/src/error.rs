@@ -22,6 +22,22 @@ pub enum StorageError {
         /// What happened and what to do.
         message: String,
     },
+    /// The signature policy does not allow an image.
+    #[error("{reference}: refused by the signature policy: {reason}")]
+    PolicyRejected {
+        /// The image, as the policy saw it.
+        reference: String,
+        /// Which entry refused it, and why.
+        reason: String,
+    },
+    /// A policy.json that cannot be used.
+    #[error("signature policy {path}: {reason}")]
+    BadPolicy {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
     /// Content does not match its digest.
     #[error(
         "{what}: digest mismatch: expected {expected}, got {actual}; the content is damaged or was tampered with"

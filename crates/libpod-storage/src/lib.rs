@@ -27,6 +27,7 @@ mod driver;
 mod error;
 pub mod extract;
 mod meta;
+mod policy;
 #[cfg(feature = "pull")]
 mod pull;
 #[cfg(feature = "pull")]
@@ -40,6 +41,7 @@ mod types;
 
 pub use digest::of_bytes as digest_of;
 pub use error::{Result, StorageError};
+pub use policy::Policy;
 pub use reference::Reference;
 #[cfg(feature = "pull")]
 pub use registry::{PullOptions, login, remove_credentials, store_credentials};

@@ -81,6 +81,9 @@ impl Store {
         opts: &PullOptions,
         progress: Option<ProgressFn<'_>>,
     ) -> Result<Image> {
+        if let Some(p) = &opts.policy {
+            p.check("docker", &r.to_string())?;
+        }
         let srcs = sources(r, opts)?;
         let mut progress = progress;
         let mut errors = Vec::new();

@@ -29,6 +29,8 @@ pub struct PullOptions {
     pub auth_file: Option<PathBuf>,
     /// `os/arch` to choose from an index (default: this machine's).
     pub platform: Option<String>,
+    /// The signature policy images must pass before anything is fetched (none: no check).
+    pub policy: Option<crate::policy::Policy>,
 }
 
 pub(crate) fn reg_err(registry: &str, message: impl Into<String>) -> StorageError {

@@ -16,6 +16,9 @@ pub struct PullRequest {
     /// An auth.json with credentials, as podman and skopeo write it (default:
     /// [`default_auth_file`]).
     pub auth_file: Option<PathBuf>,
+    /// The policy.json to obey (default: the configured `signature_policy_path`, else
+    /// `/etc/containers/policy.json`).
+    pub signature_policy: Option<PathBuf>,
 }
 
 impl Runtime {
@@ -34,12 +37,24 @@ impl Runtime {
         req: &PullRequest,
         progress: Option<ProgressFn<'_>>,
     ) -> Result<Image> {
-        if let Some(local) = self.pull_local(reference)? {
+        let policy = self.policy(req.signature_policy.as_deref())?;
+        if let Some(local) = self.pull_local(reference, &policy)? {
             return Ok(local);
         }
-        let opts = self.registry_options(req.auth_file.clone(), req.platform.clone())?;
+        let mut opts = self.registry_options(req.auth_file.clone(), req.platform.clone())?;
+        opts.policy = Some(policy);
         let _s = crate::trace::span("pull image");
         Ok(self.store()?.pull(reference, &opts, progress)?)
+    }
+
+    /// The signature policy: `path`, else the configured one, else podman's default file.
+    fn policy(&self, path: Option<&Path>) -> Result<libpod_storage::Policy> {
+        let cfg = self.config()?;
+        let path = path
+            .map(Path::to_path_buf)
+            .or_else(|| cfg.signature_policy_path.clone())
+            .unwrap_or_else(|| PathBuf::from("/etc/containers/policy.json"));
+        Ok(libpod_storage::Policy::load(&path)?)
     }
 
     /// registries.conf's settings with the caller's auth file and platform.
@@ -55,6 +70,7 @@ impl Runtime {
             registries: cfg.registries.clone(),
             auth_file: Some(auth_file.unwrap_or_else(default_auth_file)),
             platform,
+            policy: None,
         })
     }
 
@@ -127,8 +143,18 @@ pub fn default_auth_file() -> PathBuf {
 
 impl Runtime {
     /// The local transports; `None` for a registry reference.
-    fn pull_local(&self, reference: &str) -> Result<Option<Image>> {
+    fn pull_local(
+        &self,
+        reference: &str,
+        policy: &libpod_storage::Policy,
+    ) -> Result<Option<Image>> {
         let store = self.store()?;
+        if let Some((transport, rest)) = reference.split_once(':')
+            && ["oci", "oci-archive", "docker-archive"].contains(&transport)
+        {
+            let abs = std::path::absolute(rest).unwrap_or_else(|_| PathBuf::from(rest));
+            policy.check(transport, &abs.display().to_string())?;
+        }
         if let Some(dir) = reference.strip_prefix("oci:") {
             // `oci:DIR:TAG`; a colon followed by something that is no directory is the tag.
             let (dir, tag) = match dir.rsplit_once(':') {

@@ -129,6 +129,9 @@ pub struct CreateArgs {
     /// auth.json with registry credentials (default: $REGISTRY_AUTH_FILE).
     #[arg(long)]
     pub authfile: Option<PathBuf>,
+    /// policy.json that pulled images must pass (default: /etc/containers/policy.json).
+    #[arg(long)]
+    pub signature_policy: Option<PathBuf>,
     /// Print help (`-h` is `--hostname`, as in podman).
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -449,6 +452,9 @@ pub enum Command {
         /// Print only the image ID.
         #[arg(short = 'q', long)]
         quiet: bool,
+        /// policy.json the image must pass (default: /etc/containers/policy.json).
+        #[arg(long)]
+        signature_policy: Option<PathBuf>,
     },
     /// Push an image to a registry (or write it to an archive).
     #[command(

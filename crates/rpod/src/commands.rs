@@ -369,10 +369,15 @@ fn attach_and_wait(rt: &Runtime, c: &Container, stdin: bool, start: bool) -> Res
     Ok(code)
 }
 
-fn pull_request(platform: Option<String>, authfile: Option<PathBuf>) -> PullRequest {
+fn pull_request(
+    platform: Option<String>,
+    authfile: Option<PathBuf>,
+    signature_policy: Option<PathBuf>,
+) -> PullRequest {
     PullRequest {
         platform,
         auth_file: authfile.or_else(auth_env),
+        signature_policy,
     }
 }
 
@@ -446,7 +451,11 @@ fn credentials_from_user(
 /// Applies `--pull` before create: the image is pulled when the policy says so.
 fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
     let present = rt.store()?.image(&a.image).is_ok();
-    let req = pull_request(a.platform.clone(), a.authfile.clone());
+    let req = pull_request(
+        a.platform.clone(),
+        a.authfile.clone(),
+        a.signature_policy.clone(),
+    );
     match a.pull.as_str() {
         "never" => return Ok(()),
         "missing" if present => return Ok(()),
@@ -1303,8 +1312,10 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             platform,
             authfile,
             quiet,
+            signature_policy,
         } => {
-            let img = pull_with_bars(rt, &reference, &pull_request(platform, authfile), quiet)?;
+            let req = pull_request(platform, authfile, signature_policy);
+            let img = pull_with_bars(rt, &reference, &req, quiet)?;
             if !quiet {
                 eprintln!(
                     "Pulled {} ({} layers)",

@@ -777,3 +777,73 @@ fn mirrors_are_tried_first_and_the_name_asked_for_is_kept() {
     assert_eq!(code, 125);
     assert!(err.contains("blocked"), "{err}");
 }
+
+#[test]
+fn the_signature_policy_refuses_before_anything_is_stored() {
+    if !ready() {
+        return;
+    }
+    let reg = Registry::start();
+    let (_seeder, src) = busybox_source();
+    reg.seed(&src, "busybox:1", "oci");
+    reg.seed(&src, "team/busybox:1", "oci");
+    let r = R::new(&insecure(&reg.addr));
+    let policy = r.dir.path().join("policy.json");
+    std::fs::write(
+        &policy,
+        format!(
+            r#"{{"default": [{{"type": "insecureAcceptAnything"}}],
+                "transports": {{
+                    "docker": {{"{0}/team": [{{"type": "reject"}}]}},
+                    "oci-archive": {{"": [{{"type": "reject"}}]}}
+                }}}}"#,
+            reg.addr
+        ),
+    )
+    .expect("policy");
+    let p = policy.to_str().expect("utf8");
+    // The namespace `team` is rejected: by pull and by run's pull, and nothing is stored.
+    let (code, err) = r.fails(&[
+        "pull",
+        "--signature-policy",
+        p,
+        &format!("{}/team/busybox:1", reg.addr),
+    ]);
+    assert_eq!(code, 125);
+    assert!(
+        err.contains("signature policy") && err.contains("reject"),
+        "{err}"
+    );
+    let (code, _) = r.fails(&[
+        "run",
+        "--rm",
+        "--signature-policy",
+        p,
+        "--network",
+        "none",
+        &format!("{}/team/busybox:1", reg.addr),
+        "true",
+    ]);
+    assert_eq!(code, 125);
+    assert_eq!(r.ok(&["images", "-qa"]), "");
+    // Every local archive is rejected too; the rest of the registry is accepted.
+    let (code, err) = r.fails(&["pull", "--signature-policy", p, &src]);
+    assert_eq!(code, 125);
+    assert!(err.contains("oci-archive"), "{err}");
+    r.ok(&[
+        "pull",
+        "--signature-policy",
+        p,
+        &format!("{}/busybox:1", reg.addr),
+    ]);
+    // A policy that cannot be read is named, with what to do.
+    std::fs::write(&policy, "{\"default\": []}").expect("policy");
+    let (code, err) = r.fails(&[
+        "pull",
+        "--signature-policy",
+        p,
+        &format!("{}/busybox:1", reg.addr),
+    ]);
+    assert_eq!(code, 125);
+    assert!(err.contains("policy.json"), "{err}");
+}
