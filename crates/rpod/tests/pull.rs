@@ -847,3 +847,249 @@ fn the_signature_policy_refuses_before_anything_is_stored() {
     assert_eq!(code, 125);
     assert!(err.contains("policy.json"), "{err}");
 }
+
+/// A TCP proxy to `target` that cuts every connection, and stops listening, once `limit` bytes
+/// have gone to clients: a registry that dies mid-pull. Counts what it forwards.
+struct Proxy {
+    addr: String,
+    sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    dead: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Proxy {
+    fn start(target: &str, port: u16, limit: u64) -> Proxy {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("proxy port");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let sent = Arc::new(AtomicU64::new(0));
+        let dead = Arc::new(AtomicBool::new(false));
+        let (target, s, d) = (target.to_string(), sent.clone(), dead.clone());
+        listener.set_nonblocking(true).expect("nonblocking");
+        std::thread::spawn(move || {
+            while !d.load(Ordering::SeqCst) {
+                let client = match listener.accept() {
+                    Ok((c, _)) => c,
+                    Err(_) => {
+                        std::thread::sleep(Duration::from_millis(5));
+                        continue;
+                    }
+                };
+                let _ = client.set_nonblocking(false);
+                let Ok(upstream) = TcpStream::connect(&target) else {
+                    continue;
+                };
+                let (mut c_read, mut u_write) = (
+                    client.try_clone().expect("clone"),
+                    upstream.try_clone().expect("clone"),
+                );
+                // Requests go up untouched.
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c_read, &mut u_write);
+                    let _ = u_write.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut up, mut down, s, d) = (upstream, client, s.clone(), d.clone());
+                std::thread::spawn(move || {
+                    use std::io::Read;
+                    let mut buf = [0u8; 16 << 10];
+                    loop {
+                        let n = match up.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        if s.fetch_add(n as u64, Ordering::SeqCst) + n as u64 > limit {
+                            d.store(true, Ordering::SeqCst);
+                        }
+                        if d.load(Ordering::SeqCst) || down.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = down.shutdown(std::net::Shutdown::Both);
+                    let _ = up.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        Proxy { addr, sent, dead }
+    }
+
+    fn sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.dead.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Entries left by unfinished work (staged layers `tmp-*`, temporary blobs `.tmp*`) under `dir`.
+fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("tmp-") || name.starts_with(".tmp") {
+                out.push(e.path());
+            } else if e.file_type().is_ok_and(|t| t.is_dir()) && name != "merged" {
+                stack.push(e.path());
+            }
+        }
+    }
+    out
+}
+
+/// An OCI layout with two gzip layers, busybox and `big` bytes of noise, tagged `big`.
+fn two_layer_layout(dir: &Path, big: usize) -> (PathBuf, u64) {
+    let layout = dir.join("two-layers");
+    let blobs = layout.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).expect("layout");
+    let put = |bytes: &[u8]| -> String {
+        let d = libpod::storage::digest_of(bytes);
+        std::fs::write(blobs.join(d.trim_start_matches("sha256:")), bytes).expect("blob");
+        d
+    };
+    let gzip = |tar: &[u8]| -> Vec<u8> {
+        let mut c = Command::new("gzip")
+            .arg("-1c")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("gzip");
+        let mut input = c.stdin.take().expect("stdin");
+        let tar = tar.to_vec();
+        let feeder = std::thread::spawn(move || input.write_all(&tar));
+        let out = c.wait_with_output().expect("gzip output");
+        feeder.join().expect("feed").expect("write");
+        out.stdout
+    };
+    let mut base = Vec::new();
+    libpod::storage::busybox::rootfs_tarball(Path::new("/bin/busybox"), &mut base)
+        .expect("tarball");
+    let noise_dir = dir.join("noise");
+    std::fs::create_dir_all(noise_dir.join("data")).expect("noise");
+    let mut noise = vec![0u8; big];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for b in noise.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    std::fs::write(noise_dir.join("data/noise.bin"), &noise).expect("noise");
+    let o = Command::new("tar")
+        .args(["--numeric-owner", "-C"])
+        .arg(&noise_dir)
+        .args(["-cf", "-", "data"])
+        .output()
+        .expect("tar");
+    assert!(o.status.success());
+    let tars = [base, o.stdout];
+    let mut layers = Vec::new();
+    let mut diff_ids = Vec::new();
+    let mut total = 0u64;
+    for t in &tars {
+        let gz = gzip(t);
+        total += gz.len() as u64;
+        diff_ids.push(libpod::storage::digest_of(t));
+        layers.push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+            "digest": put(&gz),
+            "size": gz.len(),
+        }));
+    }
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {"Cmd": ["sh"]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }))
+    .expect("config");
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": put(&config), "size": config.len()},
+        "layers": layers,
+    }))
+    .expect("manifest");
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": put(&manifest),
+            "size": manifest.len(),
+            "annotations": {"org.opencontainers.image.ref.name": "big"},
+        }],
+    });
+    std::fs::write(layout.join("index.json"), index.to_string()).expect("index");
+    std::fs::write(
+        layout.join("oci-layout"),
+        "{\"imageLayoutVersion\": \"1.0.0\"}",
+    )
+    .expect("oci-layout");
+    (layout, total)
+}
+
+#[test]
+fn a_registry_dying_mid_pull_leaves_nothing_and_the_retry_reuses_what_finished() {
+    if !ready()
+        || !require(
+            "gzip",
+            Path::new("/usr/bin/gzip").exists() || Path::new("/bin/gzip").exists(),
+        )
+    {
+        return;
+    }
+    let reg = Registry::start();
+    let scratch = tempfile::tempdir().expect("tmp");
+    let big = 16 << 20;
+    let (layout, total) = two_layer_layout(scratch.path(), big);
+    let o = Command::new("skopeo")
+        .args(["copy", "--quiet", "--dest-tls-verify=false"])
+        .arg(format!("oci:{}:big", layout.display()))
+        .arg(format!("docker://{}/two:big", reg.addr))
+        .output()
+        .expect("skopeo");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    // The registry (seen through the proxy) dies after 8 MB: the busybox layer (about 1 MB)
+    // is through, the 16 MB one is not.
+    let dying = Proxy::start(&reg.addr, port, 8 << 20);
+    let image = format!("{}/two:big", dying.addr);
+    let r = R::new(&insecure(&dying.addr));
+    let (code, err) = r.fails(&["pull", &image]);
+    assert_eq!(code, 125);
+    assert!(err.contains(&dying.addr), "{err}");
+    assert!(err.lines().count() <= 2, "one clean error: {err}");
+    assert_eq!(r.ok(&["images", "-qa"]), "", "nothing half-committed");
+    assert_eq!(leftovers(r.dir.path()), Vec::<PathBuf>::new());
+    assert!(dying.sent() > 1 << 20 && dying.sent() < total);
+    drop(dying);
+    // The registry is back on the same address: the retry completes, fetching only what had
+    // not finished (less than the whole image again).
+    std::thread::sleep(Duration::from_millis(50));
+    let back = Proxy::start(&reg.addr, port, u64::MAX);
+    let id = r.ok(&["pull", "-q", &image]);
+    assert_eq!(id.trim().len(), 64);
+    assert!(
+        back.sent() < total,
+        "the retry fetched {} of {total} bytes",
+        back.sent()
+    );
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &image,
+        "sh",
+        "-c",
+        "wc -c < /data/noise.bin",
+    ]);
+    assert_eq!(out.trim(), big.to_string());
+    assert_eq!(leftovers(r.dir.path()), Vec::<PathBuf>::new());
+}
