@@ -20,6 +20,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("umoci", "/usr/bin/umoci"),
     ("hyperfine", "/usr/bin/hyperfine"),
     ("apache2-utils", "/usr/bin/htpasswd"),
+    ("openssl", "/usr/bin/openssl"),
 ];
 
 fn is_root() -> bool {

@@ -363,7 +363,12 @@ impl Store {
                 .unwrap_or_else(|_| Err(reg_err("", "an extraction thread panicked")));
             (downloaded, layer)
         });
-        downloaded.map_err(|e| reg_err(&c.registry, format!("GET blob {d}: {e}")))?;
+        downloaded.map_err(|e| {
+            reg_err(
+                &c.registry,
+                format!("GET blob {d}: {e}; the transfer broke off: pull again (finished layers are kept)"),
+            )
+        })?;
         // The blob's digest decides first: a tampered layer is refused as such.
         blob.finish()?;
         Ok((d.to_string(), layer?))

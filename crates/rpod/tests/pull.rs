@@ -1093,3 +1093,177 @@ fn a_registry_dying_mid_pull_leaves_nothing_and_the_retry_reuses_what_finished()
     assert_eq!(out.trim(), big.to_string());
     assert_eq!(leftovers(r.dir.path()), Vec::<PathBuf>::new());
 }
+
+/// `%XX` escapes of a query value decoded.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match (
+            b[i],
+            s.get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok()),
+        ) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// base64url without padding, as JWTs use.
+fn b64url(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A token service for the registry's `auth: token` mode: checks basic credentials
+/// (`tester:s3cret`) and answers with a JWT for the scope asked, signed with `key`, whose
+/// certificate travels in the `x5c` header. Runs until the test ends.
+fn token_service(dir: &Path) -> (String, PathBuf) {
+    let key = dir.join("key.pem");
+    let cert = dir.join("cert.pem");
+    let st = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=token-signer", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl req");
+    assert!(st.success());
+    let der = Command::new("openssl")
+        .args(["x509", "-outform", "DER", "-in"])
+        .arg(&cert)
+        .output()
+        .expect("openssl x509");
+    assert!(der.status.success());
+    use base64::Engine;
+    let x5c = base64::engine::general_purpose::STANDARD.encode(&der.stdout);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("token port");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let work = dir.to_path_buf();
+    std::thread::spawn(move || {
+        for (n, conn) in listener.incoming().enumerate() {
+            let Ok(mut conn) = conn else { continue };
+            let mut req = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                match std::io::Read::read(&mut conn, &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(k) => req.extend_from_slice(&buf[..k]),
+                }
+            }
+            let req = String::from_utf8_lossy(&req).into_owned();
+            let target = req.split_whitespace().nth(1).unwrap_or("").to_string();
+            let authorized = req.lines().any(|l| {
+                l.to_ascii_lowercase().starts_with("authorization: basic ")
+                    && base64::engine::general_purpose::STANDARD
+                        .decode(l[21..].trim())
+                        .is_ok_and(|d| d == b"tester:s3cret")
+            });
+            if !authorized {
+                let _ = conn.write_all(
+                    b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                continue;
+            }
+            let query = target.split_once('?').map_or("", |(_, q)| q);
+            let access: Vec<serde_json::Value> = query
+                .split('&')
+                .filter_map(|kv| kv.strip_prefix("scope="))
+                .filter_map(|s| {
+                    let s = percent_decode(s);
+                    let mut p = s.splitn(3, ':');
+                    let (t, name, actions) = (p.next()?, p.next()?, p.next()?);
+                    Some(serde_json::json!({"type": t, "name": name,
+                        "actions": actions.split(',').collect::<Vec<_>>()}))
+                })
+                .collect();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_secs();
+            let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "x5c": [x5c]});
+            let claims = serde_json::json!({
+                "iss": "test-issuer", "sub": "tester", "aud": "test-registry",
+                "exp": now + 300, "nbf": now - 10, "iat": now, "jti": format!("t{n}"),
+                "access": access,
+            });
+            let signing = format!(
+                "{}.{}",
+                b64url(header.to_string().as_bytes()),
+                b64url(claims.to_string().as_bytes())
+            );
+            let input = work.join(format!("jwt-{n}"));
+            std::fs::write(&input, &signing).expect("jwt input");
+            let sig = Command::new("openssl")
+                .args(["dgst", "-sha256", "-sign"])
+                .arg(work.join("key.pem"))
+                .arg(&input)
+                .output()
+                .expect("openssl dgst");
+            let token = format!("{signing}.{}", b64url(&sig.stdout));
+            let body = serde_json::json!({"token": token}).to_string();
+            let _ = conn.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    (addr, cert)
+}
+
+#[test]
+fn a_registry_with_bearer_tokens_serves_login_pull_and_push() {
+    if !ready() || !require("openssl", Path::new("/usr/bin/openssl").exists()) {
+        return;
+    }
+    let scratch = tempfile::tempdir().expect("tmp");
+    let (token_addr, cert) = token_service(scratch.path());
+    let reg = Registry::start_with(&format!(
+        "auth: {{token: {{realm: \"http://{token_addr}/token\", service: test-registry, issuer: test-issuer, rootcertbundle: {}}}}}\n",
+        cert.display()
+    ));
+    let (_seeder, src) = busybox_source();
+    // skopeo goes through the same token dance to seed it.
+    let digest = reg.seed_as(&src, "tokens/busybox:1", "oci", Some("tester:s3cret"));
+    let image = format!("{}/tokens/busybox:1", reg.addr);
+    let r = R::new(&insecure(&reg.addr));
+    // Anonymous: the token service refuses, and so do we.
+    let (code, err) = r.fails(&["pull", &image]);
+    assert_eq!(code, 125);
+    assert!(err.contains("token"), "{err}");
+    let o = r.cmd_in(
+        &["login", "-u", "tester", "--password-stdin", &reg.addr],
+        Some("wrong"),
+    );
+    assert_eq!(o.status.code(), Some(125), "{o:?}");
+    let o = r.cmd_in(
+        &["login", "-u", "tester", "--password-stdin", &reg.addr],
+        Some("s3cret"),
+    );
+    assert!(o.status.success(), "{o:?}");
+    r.ok(&["pull", &image]);
+    assert_eq!(
+        r.ok(&["images", "--format", "{{.Digest}}", &image]).trim(),
+        digest
+    );
+    // A push asks for a wider scope (pull,push) on another repository: a second token.
+    let copy = format!("{}/tokens/copy:1", reg.addr);
+    r.ok(&["push", &image, &copy]);
+    assert_eq!(skopeo_digest(&copy, Some("tester:s3cret")), digest);
+}
