@@ -533,21 +533,27 @@ impl ConfigBuilder {
         log_driver(log_driver: LogDriver) std::convert::identity;
     }
 
-    /// The files read, in precedence order (lowest first).
-    fn file_list(&self) -> Vec<(PathBuf, bool)> {
+    /// The files read, in precedence order (lowest first): path, whether it must exist, and
+    /// which kind of file it is (named by its variable, whatever the file is called).
+    fn file_list(&self) -> Vec<(PathBuf, bool, FileKind)> {
+        let kinds = [
+            ("containers.conf", "LIBPOD_RS_CONF", FileKind::Containers),
+            ("storage.conf", "LIBPOD_RS_STORAGE_CONF", FileKind::Storage),
+            (
+                "registries.conf",
+                "LIBPOD_RS_REGISTRIES_CONF",
+                FileKind::Registries,
+            ),
+        ];
         let mut out = Vec::new();
         for dir in [&self.system_dir, &self.user_dir].into_iter().flatten() {
-            for name in ["containers.conf", "storage.conf", "registries.conf"] {
-                out.push((dir.join(name), false));
+            for (name, _, kind) in kinds {
+                out.push((dir.join(name), false, kind));
             }
         }
-        for var in [
-            "LIBPOD_RS_CONF",
-            "LIBPOD_RS_STORAGE_CONF",
-            "LIBPOD_RS_REGISTRIES_CONF",
-        ] {
+        for (_, var, kind) in kinds {
             if let Some(p) = self.env.get(var) {
-                out.push((PathBuf::from(p), true));
+                out.push((PathBuf::from(p), true, kind));
             }
         }
         out
@@ -556,7 +562,7 @@ impl ConfigBuilder {
     /// Reads the layers and resolves the final configuration.
     pub fn build(self) -> Result<RuntimeConfig, ConfigError> {
         let mut layers = Settings::default();
-        for (path, required) in self.file_list() {
+        for (path, required, kind) in self.file_list() {
             if required && !path.exists() {
                 return Err(ConfigError::Io {
                     path,
@@ -566,22 +572,16 @@ impl ConfigBuilder {
                     ),
                 });
             }
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            let layer = if name.contains("storage") {
-                files::load::<StorageConf>(&path)?
+            let layer = match kind {
+                FileKind::Storage => files::load::<StorageConf>(&path)?
                     .map(|f| storage_layer(&f))
-                    .transpose()?
-            } else if name.contains("registries") {
-                files::load::<RegistriesConf>(&path)?
+                    .transpose()?,
+                FileKind::Registries => files::load::<RegistriesConf>(&path)?
                     .map(|f| registries_layer(&f))
-                    .transpose()?
-            } else {
-                files::load::<ContainersConf>(&path)?
+                    .transpose()?,
+                FileKind::Containers => files::load::<ContainersConf>(&path)?
                     .map(|f| containers_layer(&f))
-                    .transpose()?
+                    .transpose()?,
             };
             if let Some(l) = layer {
                 layers.merge(l);
@@ -592,6 +592,14 @@ impl ConfigBuilder {
         layers.merge(self.options);
         finish(layers, &self.env)
     }
+}
+
+/// The three kinds of configuration file.
+#[derive(Debug, Clone, Copy)]
+enum FileKind {
+    Containers,
+    Storage,
+    Registries,
 }
 
 /// Builder options get the same checks as files: absolute paths and a known storage driver.

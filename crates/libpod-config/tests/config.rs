@@ -168,6 +168,28 @@ fn env_file_variables_are_read_last() {
         .build()
         .expect("build");
     assert_eq!(cfg.state_backend, StateBackend::Redb);
+    // The variable says what kind of file it names, whatever the file is called.
+    let regs = write(
+        &d.root,
+        "regs.conf",
+        "[[registry]]\nlocation = \"127.0.0.1:5000\"\ninsecure = true\n",
+    );
+    let store = write(&d.root, "s.conf", "[storage]\ndriver = \"vfs\"\n");
+    let cfg = builder(
+        &d,
+        &[
+            ("LIBPOD_RS_REGISTRIES_CONF", regs.to_str().expect("utf8")),
+            ("LIBPOD_RS_STORAGE_CONF", store.to_str().expect("utf8")),
+        ],
+    )
+    .build()
+    .expect("build");
+    assert!(
+        cfg.registries
+            .iter()
+            .any(|r| r.location == "127.0.0.1:5000" && r.insecure)
+    );
+    assert_eq!(cfg.storage.driver, "vfs");
     let missing = builder(&d, &[("LIBPOD_RS_CONF", "/nonexistent/x.conf")]).build();
     assert!(
         matches!(missing, Err(ConfigError::Io { .. })),

@@ -110,6 +110,7 @@ impl Blobs {
             w: Hashing::new(io::BufWriter::with_capacity(1 << 20, tmp)),
             expected: expected.map(str::to_string),
             what: what.to_string(),
+            synced: false,
         })
     }
 
@@ -224,6 +225,7 @@ pub(crate) struct BlobWriter<'a> {
     w: Hashing<io::BufWriter<tempfile::NamedTempFile>>,
     expected: Option<String>,
     what: String,
+    synced: bool,
 }
 
 impl Write for BlobWriter<'_> {
@@ -238,6 +240,15 @@ impl Write for BlobWriter<'_> {
 
 impl BlobWriter<'_> {
     /// Verifies and stores the blob; returns (digest, size).
+    /// Makes what was written durable now (the caller has other work to overlap it with);
+    /// `finish` then only checks and renames.
+    pub(crate) fn sync(&mut self) -> io::Result<()> {
+        self.w.flush()?;
+        self.w.get_ref().get_ref().as_file().sync_all()?;
+        self.synced = true;
+        Ok(())
+    }
+
     pub(crate) fn finish(self) -> Result<(String, u64)> {
         let (digest, size, buf) = self.w.finish();
         let tmp = buf.into_inner().map_err(|e| StorageError::Io {
@@ -255,7 +266,9 @@ impl BlobWriter<'_> {
         }
         let dest = self.blobs.path(&digest)?;
         if !dest.exists() {
-            tmp.as_file().sync_all().map_err(io(tmp.path()))?;
+            if !self.synced {
+                tmp.as_file().sync_all().map_err(io(tmp.path()))?;
+            }
             tmp.persist(&dest).map_err(|e| StorageError::Io {
                 path: dest.clone(),
                 source: e.error,

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::ffi::{CString, OsStr};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -69,19 +69,24 @@ const WHITEOUT_PREFIX: &str = ".wh.";
 
 /// Wraps `r` in the decompressor its first bytes call for: gzip, zstd, or none.
 pub fn decompressed<'a, R: Read + 'a>(r: R) -> Result<Box<dyn Read + 'a>> {
+    Ok(decompressed_kind(r)?.0)
+}
+
+/// `decompressed`, and whether the stream was compressed at all.
+pub fn decompressed_kind<'a, R: Read + 'a>(r: R) -> Result<(Box<dyn Read + 'a>, bool)> {
     let mut r = BufReader::with_capacity(256 * 1024, r);
     let head = r.fill_buf().map_err(io("<layer>"))?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(flate2::bufread::MultiGzDecoder::new(r)))
+        Ok((Box::new(flate2::bufread::MultiGzDecoder::new(r)), true))
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         let d =
             ruzstd::decoding::StreamingDecoder::new(r).map_err(|e| StorageError::BadArchive {
                 source_name: "zstd layer".into(),
                 reason: e.to_string(),
             })?;
-        Ok(Box::new(d))
+        Ok((Box::new(d), true))
     } else {
-        Ok(Box::new(r))
+        Ok((Box::new(r), false))
     }
 }
 
@@ -154,6 +159,11 @@ pub struct Extractor {
     dir_times: Vec<(Vec<u8>, i64)>,
     /// Paths this layer wrote (Apply mode: an opaque whiteout keeps only these).
     written: HashSet<Vec<u8>>,
+    /// The last parent directory opened, reused by the next entry in the same directory;
+    /// dropped whenever anything is removed, so a replaced directory is never written into.
+    last_dir: Option<(Vec<u8>, OwnedFd)>,
+    /// The copy buffer for file contents (one write per file of up to its size).
+    buf: Vec<u8>,
 }
 
 impl Extractor {
@@ -175,6 +185,8 @@ impl Extractor {
             stats: Stats::default(),
             dir_times: Vec::new(),
             written: HashSet::new(),
+            last_dir: None,
+            buf: Vec::new(),
         })
     }
 
@@ -260,6 +272,34 @@ impl Extractor {
         }
     }
 
+    /// Copies up to `size` bytes of `r` to `f` through the extractor's buffer (up to 1 MiB
+    /// at a time, so a typical file is one write); returns how many there were.
+    fn copy(&mut self, r: &mut impl Read, size: u64, f: &mut File) -> std::io::Result<u64> {
+        let want = usize::try_from(size.min(1 << 20)).unwrap_or(1 << 20);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        let mut done = 0u64;
+        while done < size {
+            let room = usize::try_from((size - done).min(want as u64)).unwrap_or(want);
+            let mut n = 0;
+            while n < room {
+                match r.read(&mut self.buf[n..room]) {
+                    Ok(0) => break,
+                    Ok(k) => n += k,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if n == 0 {
+                break;
+            }
+            f.write_all(&self.buf[..n])?;
+            done += n as u64;
+        }
+        Ok(done)
+    }
+
     fn err(&self, entry: &str, what: &str, e: Errno) -> StorageError {
         refuse(entry, format!("cannot {what}: {e}"))
     }
@@ -307,15 +347,22 @@ impl Extractor {
         let kind = e.header().entry_type();
         let last_str = String::from_utf8_lossy(last);
         if last_str.starts_with(WHITEOUT_PREFIX) {
+            // A whiteout removes things, perhaps the cached directory or one above it.
+            self.last_dir = None;
             return self.whiteout(entry, parent, &last_str);
         }
-        let pfd = self.dir(entry, parent)?;
+        let parent_path = join(parent);
+        let pfd = match self.last_dir.take() {
+            Some((p, fd)) if p == parent_path => fd,
+            _ => self.dir(entry, parent)?,
+        };
         let name = OsStr::from_bytes(last);
         let existing = fstatat(&pfd, name, AtFlags::AT_SYMLINK_NOFOLLOW).ok();
         let existing_dir = existing.is_some_and(|st| {
             SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR
         });
-        if existing.is_some() && !(kind == EntryType::Directory && existing_dir) {
+        let replaced = existing.is_some() && !(kind == EntryType::Directory && existing_dir);
+        if replaced {
             // Replace what is there, never writing through it (a symlink stays a symlink until removed).
             self.remove(entry, pfd.as_fd(), name)?;
         }
@@ -381,7 +428,8 @@ impl Extractor {
                 )
                 .map_err(|er| self.err(entry, "create the file", er))?;
                 let mut f = File::from(fd);
-                let n = std::io::copy(&mut e.take(size), &mut f)
+                let n = self
+                    .copy(e, size, &mut f)
                     .map_err(|er| refuse(entry, format!("write failed: {er}")))?;
                 if n != size {
                     return Err(refuse(entry, format!("truncated: {n} of {size} bytes")));
@@ -481,6 +529,7 @@ impl Extractor {
             }
             other => return Err(refuse(entry, format!("unsupported entry type {other:?}"))),
         }
+        self.last_dir = Some((parent_path, pfd));
         Ok(())
     }
 

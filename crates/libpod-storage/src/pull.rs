@@ -347,7 +347,8 @@ impl Store {
                 loop {
                     let chunk = next_chunk(&mut body)?;
                     if chunk.is_empty() {
-                        return Ok(());
+                        // Durable while the extractor finishes, rather than after it.
+                        return blob.sync();
                     }
                     blob.write_all(&chunk)?;
                     done += chunk.len() as u64;

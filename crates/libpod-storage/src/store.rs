@@ -238,7 +238,14 @@ impl Store {
     /// Extracts a layer stream into a temporary directory under `layers/`, outside the store
     /// lock; [`Store::commit_layer`] records it. Dropped, it removes its directory.
     pub(crate) fn stage_layer(&self, r: impl Read, blob: &str) -> Result<StagedLayer> {
-        let mut hashed = Hashing::new(crate::extract::decompressed(r)?);
+        let (tar, compressed) = crate::extract::decompressed_kind(r)?;
+        // An uncompressed layer's diff ID is its blob's digest, which both callers verify
+        // (the blob writer, or a verified read): no second hash of the same bytes.
+        let mut hashed = if compressed {
+            Hashing::new(tar)
+        } else {
+            Hashing::counting(tar)
+        };
         let tmp = tempfile::Builder::new()
             .prefix("tmp-")
             .tempdir_in(self.layers_dir())
@@ -255,7 +262,8 @@ impl Store {
         let drained = io::copy(&mut hashed, &mut io::sink()).map_err(|e| verify_error(blob, e));
         extracted?;
         drained?;
-        let (diff_id, size, _) = hashed.finish();
+        let (digest, size, _) = hashed.finish();
+        let diff_id = if compressed { digest } else { blob.to_string() };
         Ok(StagedLayer { tmp, diff_id, size })
     }
 
