@@ -591,11 +591,12 @@ impl Pids {
 
 /// Waits for `<exit_dir>/<id>`; fails fast if conmon dies without writing it.
 ///
-/// Woken by pidfds, not inotify: closing an inotify instance waits for the kernel's SRCU
-/// grace period (10-20 ms here), on the path of every `run --rm`. conmon writes the exit file
-/// just after the container's process ends but exits only after its exit command has run, so
-/// once the container's pidfd fires the file is looked for every millisecond; inotify is the
-/// fallback when conmon's pid is not known.
+/// With both pids known the wait is on pidfds, not inotify: closing an inotify instance waits
+/// for the kernel's SRCU grace period (10-20 ms here), on the path of every `run --rm`. The
+/// container's pidfd fires when its process ends; the exit file, which conmon writes just
+/// after, is then looked for every millisecond (every 20 ms after two seconds). conmon's own
+/// exit is no signal for the file: it exits only after its exit command, which may be waiting
+/// for a lock our caller holds. Without the container's pid, inotify watches the file itself.
 pub fn wait_exit(id: &str, exit_dir: &Path, pids: Pids, timeout: Option<Duration>) -> Result<i32> {
     let conmon_pid = pids.conmon;
     let sys = |op: &str| {
@@ -603,36 +604,29 @@ pub fn wait_exit(id: &str, exit_dir: &Path, pids: Pids, timeout: Option<Duration
         move |source| OciError::Sys { op, source }
     };
     fs::create_dir_all(exit_dir).map_err(io(exit_dir))?;
-    let pidfd = if conmon_pid > 0 {
+    let conmon_fd = if conmon_pid > 0 {
         pidfd_open(conmon_pid)
     } else {
         None
     };
-    let mut container_fd = if pids.container > 0 && pidfd.is_some() {
-        pidfd_open(pids.container)
-    } else {
+    // `Some(None)`: the container's pid is known and its process already gone.
+    let container_fd = (pids.container > 0).then(|| pidfd_open(pids.container));
+    let mut looks_since_end: Option<u32> = match &container_fd {
+        Some(None) => Some(0),
+        _ => None,
+    };
+    let mut container_fd = container_fd.flatten();
+    let ino = if container_fd.is_some() || looks_since_end.is_some() {
         None
-    };
-    // Millisecond looks left once the container has ended; bounded, in case conmon hangs.
-    let mut quick_looks: u32 = if pids.container > 0 && container_fd.is_none() {
-        2000
     } else {
-        0
-    };
-    let ino = match &pidfd {
-        Some(_) => None,
-        None => {
-            let ino = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)
-                .map_err(sys("inotify_init"))?;
-            ino.add_watch(
-                exit_dir,
-                AddWatchFlags::IN_CLOSE_WRITE
-                    | AddWatchFlags::IN_MOVED_TO
-                    | AddWatchFlags::IN_CREATE,
-            )
-            .map_err(sys("inotify_add_watch"))?;
-            Some(ino)
-        }
+        let ino = Inotify::init(InitFlags::IN_CLOEXEC | InitFlags::IN_NONBLOCK)
+            .map_err(sys("inotify_init"))?;
+        ino.add_watch(
+            exit_dir,
+            AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_MOVED_TO | AddWatchFlags::IN_CREATE,
+        )
+        .map_err(sys("inotify_add_watch"))?;
+        Some(ino)
     };
     let deadline = timeout.map(|t| Instant::now() + t);
     loop {
@@ -647,7 +641,7 @@ pub fn wait_exit(id: &str, exit_dir: &Path, pids: Pids, timeout: Option<Duration
                 message: format!("conmon (pid {conmon_pid}) exited without recording the container's exit code; it was killed or crashed"),
             });
         }
-        let wait_ms = match deadline {
+        let mut wait_ms: i32 = match deadline {
             Some(d) => {
                 let left = d.saturating_duration_since(Instant::now());
                 if left.is_zero() {
@@ -656,44 +650,36 @@ pub fn wait_exit(id: &str, exit_dir: &Path, pids: Pids, timeout: Option<Duration
                         seconds: timeout.map_or(0, |t| t.as_secs()),
                     });
                 }
-                left.as_millis().min(60_000) as u16 as i32
+                i32::try_from(left.as_millis().min(60_000)).unwrap_or(60_000)
             }
             None => 60_000,
         };
-        // The container has ended: the exit file is a moment away.
-        let wait_ms = if quick_looks > 0 {
-            quick_looks -= 1;
-            1
-        } else {
-            wait_ms.max(1)
-        };
-        let fd = match (&pidfd, &ino) {
-            (Some(p), _) => p.as_fd(),
-            (None, Some(i)) => i.as_fd(),
-            // Neither a pidfd nor a watch: poll the file.
-            (None, None) => {
-                std::thread::sleep(Duration::from_millis(10));
-                continue;
-            }
-        };
-        let mut fds = vec![PollFd::new(fd, PollFlags::POLLIN)];
-        if let Some(c) = &container_fd {
-            fds.push(PollFd::new(c.as_fd(), PollFlags::POLLIN));
+        if let Some(n) = looks_since_end.as_mut() {
+            // The container has ended: the exit file is a moment away.
+            wait_ms = wait_ms.min(if *n < 2000 { 1 } else { 20 });
+            *n += 1;
+        }
+        let mut fds = Vec::new();
+        for fd in [&conmon_fd, &container_fd].into_iter().flatten() {
+            fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
+        }
+        if let Some(i) = &ino {
+            fds.push(PollFd::new(i.as_fd(), PollFlags::POLLIN));
         }
         match poll(
             &mut fds,
-            PollTimeout::try_from(wait_ms).unwrap_or(PollTimeout::MAX),
+            PollTimeout::try_from(wait_ms.max(1)).unwrap_or(PollTimeout::MAX),
         ) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
             Err(e) => return Err(sys("poll")(e)),
         }
-        if fds
-            .get(1)
-            .and_then(|f| f.revents())
-            .is_some_and(|r| !r.is_empty())
-        {
-            quick_looks = 2000;
+        let container_ended = container_fd.as_ref().is_some_and(|c| {
+            let mut one = [PollFd::new(c.as_fd(), PollFlags::POLLIN)];
+            poll(&mut one, PollTimeout::ZERO).is_ok_and(|n| n > 0)
+        });
+        if container_ended {
             container_fd = None;
+            looks_since_end = Some(0);
         }
         if let Some(i) = &ino {
             let _ = i.read_events();

@@ -52,8 +52,8 @@ impl<T> Hashing<T> {
         }
     }
 
-    /// Wraps `inner`, only counting: for a stream whose digest is known and checked elsewhere
-    /// (the digests it reports are then those of nothing).
+    /// Wraps `inner`, only counting: for a stream whose digest is known and checked elsewhere.
+    /// Its `finish` and `current` digests are then meaningless; only the count is.
     pub fn counting(inner: T) -> Self {
         Hashing {
             inner,

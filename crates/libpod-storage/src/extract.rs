@@ -529,7 +529,11 @@ impl Extractor {
             }
             other => return Err(refuse(entry, format!("unsupported entry type {other:?}"))),
         }
-        self.last_dir = Some((parent_path, pfd));
+        // A removal can change how a path resolves (a symlink on the way may be gone): the
+        // cache is kept only when nothing was removed.
+        if !replaced {
+            self.last_dir = Some((parent_path, pfd));
+        }
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use crate::blobs::lend;
 use crate::digest;
 use crate::error::{Result, StorageError};
 use crate::reference::Reference;
-use crate::registry::{Client, PullOptions, Source, credentials, reg_err, sources};
+use crate::registry::{Client, PullOptions, Source, credentials_for, reg_err, sources};
 use crate::store::{StagedLayer, Store};
 use crate::types::{Image, LayerRef, ProgressFn};
 
@@ -115,7 +115,7 @@ impl Store {
         let mut client = Client::new(
             &r.registry,
             src.insecure,
-            credentials(opts.auth_file.as_deref(), &r.registry),
+            credentials_for(opts.auth_file.as_deref(), r, name),
         );
         let want = opts.platform.clone().unwrap_or_else(|| {
             format!(
@@ -340,15 +340,14 @@ impl Store {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
         // Two threads per layer: this one stores and hashes the blob as it arrives, the other
         // extracts it from the same bytes; the blob's digest is checked once both are done.
-        let (downloaded, layer) = std::thread::scope(|s| {
+        let (downloaded, synced, layer) = std::thread::scope(|s| {
             let extractor = s.spawn(move || self.stage_layer(ChunkReader::new(rx), d));
             let downloaded = (|| -> io::Result<()> {
                 let mut done = 0u64;
                 loop {
                     let chunk = next_chunk(&mut body)?;
                     if chunk.is_empty() {
-                        // Durable while the extractor finishes, rather than after it.
-                        return blob.sync();
+                        return Ok(());
                     }
                     blob.write_all(&chunk)?;
                     done += chunk.len() as u64;
@@ -359,10 +358,18 @@ impl Store {
                 }
             })();
             drop(tx);
+            // Durable while the extractor finishes, rather than after it.
+            let synced = match &downloaded {
+                Ok(()) => blob.sync().map_err(|e| StorageError::Io {
+                    path: std::path::PathBuf::from(format!("<blob {d}>")),
+                    source: e,
+                }),
+                Err(_) => Ok(()),
+            };
             let layer = extractor
                 .join()
                 .unwrap_or_else(|_| Err(reg_err("", "an extraction thread panicked")));
-            (downloaded, layer)
+            (downloaded, synced, layer)
         });
         downloaded.map_err(|e| {
             reg_err(
@@ -370,6 +377,7 @@ impl Store {
                 format!("GET blob {d}: {e}; the transfer broke off: pull again (finished layers are kept)"),
             )
         })?;
+        synced?;
         // The blob's digest decides first: a tampered layer is refused as such.
         blob.finish()?;
         Ok((d.to_string(), layer?))

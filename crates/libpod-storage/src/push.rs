@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::reference::Reference;
-use crate::registry::{Body, Client, PullOptions, credentials, reg_err, sources};
+use crate::registry::{Body, Client, PullOptions, credentials_for, reg_err, sources};
 use crate::store::Store;
 use crate::types::{Progress, ProgressFn};
 
@@ -95,7 +95,7 @@ impl Store {
         let mut c = Client::new(
             &src.reference.registry,
             src.insecure,
-            credentials(opts.auth_file.as_deref(), &src.reference.registry),
+            credentials_for(opts.auth_file.as_deref(), &src.reference, &r),
         );
         for (d, size, f) in &blobs {
             let path = format!("/v2/{repo}/blobs/{d}");

@@ -52,14 +52,20 @@ pub(crate) struct Source {
 }
 
 /// The `[[registry]]` entry whose prefix matches `name` (`host/repo`) longest.
+/// A `*.domain` prefix matches any host under that domain (and applies to it in place).
 fn rule<'a>(opts: &'a PullOptions, name: &str) -> Option<&'a Registry> {
+    let host = name.split('/').next().unwrap_or(name);
+    let host_name = host.split(':').next().unwrap_or(host);
     opts.registries
         .iter()
         .filter(|r| {
             let p = r.prefix.trim_end_matches('/');
-            !p.is_empty() && (name == p || name.starts_with(&format!("{p}/")))
+            match p.strip_prefix("*.") {
+                Some(domain) => host_name.ends_with(&format!(".{domain}")),
+                None => !p.is_empty() && (name == p || name.starts_with(&format!("{p}/"))),
+            }
         })
-        .max_by_key(|r| r.prefix.len())
+        .max_by_key(|r| (!r.prefix.starts_with("*."), r.prefix.len()))
 }
 
 /// `r` with the `prefix` part of its name replaced by `location`.
@@ -97,6 +103,14 @@ pub(crate) fn sources(r: &Reference, opts: &PullOptions) -> Result<Vec<Source>> 
                 rule.prefix
             ),
         ));
+    }
+    if rule.prefix.starts_with("*.") {
+        // A wildcard entry says how to reach each host it covers, not where to go instead.
+        return Ok(vec![Source {
+            reference: r.clone(),
+            insecure: rule.insecure || listed(&r.registry),
+            mirror: false,
+        }]);
     }
     let mut out = Vec::new();
     for m in &rule.mirrors {
@@ -138,6 +152,16 @@ pub(crate) fn credentials(file: Option<&Path>, registry: &str) -> Option<(String
     Some((u.to_string(), p.to_string()))
 }
 
+/// Credentials for the place contacted (`src`), else for the registry the user named, which
+/// is where `login` keeps them when a rule relocates it.
+pub(crate) fn credentials_for(
+    file: Option<&Path>,
+    src: &Reference,
+    asked: &Reference,
+) -> Option<(String, String)> {
+    credentials(file, &src.registry).or_else(|| credentials(file, &asked.registry))
+}
+
 fn auth_file_err(file: &Path, e: impl std::fmt::Display) -> StorageError {
     StorageError::Registry {
         registry: String::new(),
@@ -159,39 +183,27 @@ fn read_auth_file(file: &Path) -> Result<serde_json::Map<String, Value>> {
     }
 }
 
-/// Writes the auth.json whole, mode 0600, by rename: a reader never sees half a file.
+/// Writes the auth.json whole, mode 0600, by rename: a reader never sees half a file, and the
+/// temporary file is created new (unpredictable name, `O_EXCL`) so nothing planted there first
+/// receives the credentials.
 fn write_auth_file(file: &Path, m: serde_json::Map<String, Value>) -> Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| auth_file_err(file, e))?;
-    let tmp = dir.join(format!(
-        ".{}.{}",
-        file.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("auth.json"),
-        std::process::id()
-    ));
     let text = serde_json::to_vec_pretty(&Value::Object(m)).map_err(|e| auth_file_err(file, e))?;
-    let written = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .and_then(|mut f| {
-            f.write_all(&text)?;
-            f.write_all(b"\n")?;
-            f.sync_all()
-        })
-        .and_then(|()| fs::rename(&tmp, file));
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(auth_file_err(file, e));
-    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".auth.json.")
+        .tempfile_in(dir)
+        .map_err(|e| auth_file_err(file, e))?;
+    tmp.write_all(&text)
+        .and_then(|()| tmp.write_all(b"\n"))
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| auth_file_err(file, e))?;
+    tmp.persist(file)
+        .map_err(|e| auth_file_err(file, e.error))?;
     Ok(())
 }
 
@@ -284,7 +296,6 @@ pub(crate) struct Client {
     pub registry: String,
     creds: Option<(String, String)>,
     auth: Option<String>,
-    answered: Option<String>,
 }
 
 impl Client {
@@ -303,7 +314,6 @@ impl Client {
             registry: registry.to_string(),
             creds,
             auth: None,
-            answered: None,
         }
     }
 
@@ -321,12 +331,17 @@ impl Client {
         } else {
             format!("{}{path}", self.base)
         };
+        // Credentials go only to the registry itself, not to an upload URL on another host.
+        let ours = url.starts_with(&format!("{}/", self.base));
+        // Challenges answered in this call: the same one again means the credentials are
+        // wrong; a new one (a wider scope, an expired token) is answered.
+        let mut answered: Vec<String> = Vec::new();
         for _ in 0..3 {
             let mut req = ureq::http::Request::builder().method(method).uri(&url);
             for (k, v) in headers {
                 req = req.header(*k, *v);
             }
-            if let Some(a) = &self.auth {
+            if let Some(a) = self.auth.as_ref().filter(|_| ours) {
                 req = req.header("Authorization", a);
             }
             let built =
@@ -363,11 +378,11 @@ impl Client {
                 .unwrap_or("")
                 .to_string();
             // The same challenge answered once already: the credentials are wrong.
-            if self.answered.as_deref() == Some(challenge.as_str()) {
+            if !ours || answered.contains(&challenge) {
                 break;
             }
             self.auth = Some(self.answer(&challenge)?);
-            self.answered = Some(challenge);
+            answered.push(challenge);
         }
         Err(reg_err(
             &self.registry,
@@ -509,6 +524,16 @@ mod tests {
                     blocked: true,
                     ..Default::default()
                 },
+                Registry {
+                    prefix: "*.corp.example".into(),
+                    insecure: true,
+                    ..Default::default()
+                },
+                Registry {
+                    prefix: "*.banned.example".into(),
+                    blocked: true,
+                    ..Default::default()
+                },
             ],
             ..Default::default()
         }
@@ -541,6 +566,22 @@ mod tests {
         // `example.com/teamwork` is not under the prefix `example.com/team`.
         let r = Reference::parse("example.com/teamwork/app", "docker.io").expect("ref");
         assert_eq!(sources(&r, &opts()).expect("sources")[0].reference, r);
+    }
+
+    #[test]
+    fn wildcard_prefixes_apply_to_every_host_under_them_in_place() {
+        let r = Reference::parse("reg.corp.example:5000/x/y:1", "docker.io").expect("ref");
+        let s = sources(&r, &opts()).expect("sources");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].reference, r);
+        assert!(s[0].insecure);
+        let r = Reference::parse("a.b.banned.example/x:1", "docker.io").expect("ref");
+        assert!(sources(&r, &opts()).is_err(), "blocked by wildcard");
+        let r = Reference::parse("corp.example/x:1", "docker.io").expect("ref");
+        assert!(
+            !sources(&r, &opts()).expect("sources")[0].insecure,
+            "the domain itself is not under *."
+        );
     }
 
     #[test]

@@ -255,6 +255,43 @@ fn a_symlink_replaced_by_a_directory_is_not_written_through() {
 }
 
 #[test]
+fn a_path_resolves_afresh_after_a_removal_on_its_way() {
+    // `l` resolves through the symlink `d/n -> .` to `d`; the entry `l/n` replaces that
+    // symlink with a directory, so `l` now means `d/n`, and `l/f` belongs there. (A reused
+    // descriptor for `l` would put it in `d`.) A file in place of the symlink makes `l/g`
+    // unreachable, which is refused.
+    let s = Sandbox::new();
+    s.extract(
+        &[
+            dir("d"),
+            symlink("d/n", "."),
+            symlink("l", "d/n"),
+            dir("l/n"),
+            file("l/f", b"x"),
+        ],
+        Whiteouts::Overlay,
+    )
+    .expect("extract");
+    assert_eq!(fs::read(s.root().join("d/n/f")).expect("d/n/f"), b"x");
+    assert!(!s.root().join("d/f").exists());
+    s.assert_contained();
+    let s = Sandbox::new();
+    let r = s.extract(
+        &[
+            dir("d"),
+            symlink("d/n", "."),
+            symlink("l", "d/n"),
+            file("l/n", b"1"),
+            file("l/g", b"2"),
+        ],
+        Whiteouts::Overlay,
+    );
+    refused(r, "l/g");
+    assert!(!s.root().join("d/g").exists());
+    s.assert_contained();
+}
+
+#[test]
 fn a_file_replaced_by_a_symlink_then_written_through_stays_inside() {
     let s = Sandbox::new();
     s.extract(

@@ -103,8 +103,19 @@ fn cleanup_with<T>(
     more: impl FnOnce() -> T,
 ) -> T {
     let _t = span("cleanup (runtime delete, network teardown, unmount)");
+    // Only a process known to have ended (its exit file is there) is deleted in parallel; one
+    // whose conmon died may still run, and `delete --force` must kill it before its mounts and
+    // files go.
+    let ended = libpod_oci::read_exit_code(&inner.paths(&cfg.id).exit_dir, &cfg.id).is_some();
+    if !ended {
+        let _ = inner.exec.delete(&cfg.id, true);
+    }
     std::thread::scope(|s| {
-        let delete = s.spawn(|| inner.exec.delete(&cfg.id, true));
+        let delete = s.spawn(|| {
+            if ended {
+                let _ = inner.exec.delete(&cfg.id, true);
+            }
+        });
         let _ = inner.net.teardown(&cfg.id);
         st.networks.clear();
         let ns = st

@@ -152,8 +152,20 @@ impl Runtime {
         if let Some((transport, rest)) = reference.split_once(':')
             && ["oci", "oci-archive", "docker-archive"].contains(&transport)
         {
-            let abs = std::path::absolute(rest).unwrap_or_else(|_| PathBuf::from(rest));
-            policy.check(transport, &abs.display().to_string())?;
+            // The real path (no `..`, no symlinks), so a scope cannot be stepped around; an
+            // `oci:DIR:TAG` keeps its tag.
+            let (path, tag) = match rest.rsplit_once(':') {
+                Some((p, t)) if transport == "oci" && !Path::new(rest).exists() => (p, Some(t)),
+                _ => (rest, None),
+            };
+            let real = std::fs::canonicalize(path)
+                .or_else(|_| std::path::absolute(path))
+                .unwrap_or_else(|_| PathBuf::from(path));
+            let scope = match tag {
+                Some(t) => format!("{}:{t}", real.display()),
+                None => real.display().to_string(),
+            };
+            policy.check(transport, &scope)?;
         }
         if let Some(dir) = reference.strip_prefix("oci:") {
             // `oci:DIR:TAG`; a colon followed by something that is no directory is the tag.
