@@ -508,6 +508,92 @@ impl Store {
         }
     }
 
+    /// Writes image `name_or_id` into the OCI layout directory `dir` (made if missing) under
+    /// `tag` (default: the image's tag), keeping the layout's other images; a manifest already
+    /// tagged so there is replaced. Blobs already present are not written again.
+    pub fn save_oci_layout(
+        &self,
+        name_or_id: &str,
+        dir: &Path,
+        tag: Option<&str>,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<()> {
+        let lock = self.meta.lock(false)?;
+        let img = lock.records.images[self.resolve(&lock.records, name_or_id)?].clone();
+        let tag = match tag {
+            Some(t) => t.to_string(),
+            None => self
+                .names_for_save(&img, name_or_id)
+                .first()
+                .and_then(|n| n.rsplit_once(':').map(|(_, t)| t.to_string()))
+                .filter(|t| !t.contains('/'))
+                .unwrap_or_else(|| "latest".into()),
+        };
+        let what = dir.display().to_string();
+        let blobs = dir.join("blobs/sha256");
+        fs::create_dir_all(&blobs).map_err(io(&blobs))?;
+        let layout = dir.join("oci-layout");
+        if !layout.exists() {
+            fs::write(&layout, br#"{"imageLayoutVersion":"1.0.0"}"#).map_err(io(&layout))?;
+        }
+        let manifest = self.blobs.read(&img.manifest_digest)?;
+        let mut progress = progress;
+        let mut put = |digest: &str, size: u64, from: &mut dyn Read| -> Result<()> {
+            let dest = blobs.join(hex_of(digest)?);
+            if dest.exists() {
+                return Ok(());
+            }
+            let mut tmp = tempfile::NamedTempFile::new_in(&blobs).map_err(io(&blobs))?;
+            let mut r = Reporting::new(from, digest, Some(size), lend(&mut progress));
+            std::io::copy(&mut r, &mut tmp).map_err(io(tmp.path()))?;
+            tmp.persist(&dest).map_err(|e| StorageError::Io {
+                path: dest.clone(),
+                source: e.error,
+            })?;
+            Ok(())
+        };
+        for l in &img.layers {
+            put(&l.blob, l.blob_size, &mut self.blobs.open(&l.blob)?)?;
+        }
+        let config = self.blobs.read(&img.config_digest)?;
+        put(&img.config_digest, config.len() as u64, &mut &config[..])?;
+        put(
+            &img.manifest_digest,
+            manifest.len() as u64,
+            &mut &manifest[..],
+        )?;
+        let media = serde_json::from_slice::<Value>(&manifest)
+            .ok()
+            .and_then(|v| v["mediaType"].as_str().map(String::from))
+            .unwrap_or_else(|| OCI_MANIFEST.into());
+        let index_path = dir.join("index.json");
+        let mut index: Value = match fs::read(&index_path) {
+            Ok(b) => {
+                serde_json::from_slice(&b).map_err(|e| bad(&what, format!("index.json: {e}")))?
+            }
+            Err(_) => json!({"schemaVersion": 2, "manifests": []}),
+        };
+        let entries = index["manifests"]
+            .as_array_mut()
+            .ok_or_else(|| bad(&what, "index.json has no manifests list"))?;
+        entries.retain(|m| m["annotations"][REF_NAME].as_str() != Some(tag.as_str()));
+        entries.push(json!({
+            "mediaType": media,
+            "digest": img.manifest_digest,
+            "size": manifest.len(),
+            "annotations": { REF_NAME: tag },
+        }));
+        let text = serde_json::to_vec(&index).map_err(|e| bad(&what, e.to_string()))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io(dir))?;
+        tmp.write_all(&text).map_err(io(tmp.path()))?;
+        tmp.persist(&index_path).map_err(|e| StorageError::Io {
+            path: index_path.clone(),
+            source: e.error,
+        })?;
+        drop(lock);
+        Ok(())
+    }
+
     /// Writes an image as an OCI archive.
     pub fn save_oci_archive(
         &self,

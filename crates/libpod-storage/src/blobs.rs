@@ -240,6 +240,7 @@ impl Write for BlobWriter<'_> {
 
 impl BlobWriter<'_> {
     /// Verifies and stores the blob; returns (digest, size).
+    #[cfg(feature = "pull")]
     /// Makes what was written durable now (the caller has other work to overlap it with);
     /// `finish` then only checks and renames.
     pub(crate) fn sync(&mut self) -> io::Result<()> {

@@ -62,6 +62,7 @@ impl<T> Hashing<T> {
         }
     }
 
+    #[cfg(feature = "pull")]
     /// The wrapped value.
     pub fn get_ref(&self) -> &T {
         &self.inner

@@ -75,13 +75,15 @@ impl Runtime {
     }
 
     /// Pushes image `image` to `dest` and returns the manifest digest written. Transports:
-    /// `docker://` (the default: `host/repo[:tag]`), `oci-archive:FILE` and
-    /// `docker-archive:FILE` (the archive written whole).
+    /// `docker://` (the default: `host/repo[:tag]`), `oci:DIR[:TAG]` (added to the layout),
+    /// `oci-archive:FILE` and `docker-archive:FILE` (the archive written whole). `progress`
+    /// hears about each blob.
     pub fn push_image(
         &self,
         image: &str,
         dest: &str,
         auth_file: Option<PathBuf>,
+        progress: Option<ProgressFn<'_>>,
     ) -> Result<String> {
         let store = self.store()?;
         let archive = |file: &str| -> Result<std::fs::File> {
@@ -89,21 +91,30 @@ impl Runtime {
                 .map_err(|e| crate::LibpodError::Invalid(format!("creating {file}: {e}")))
         };
         if let Some(file) = dest.strip_prefix("oci-archive:") {
-            store.save_oci_archive(image, archive(file)?, None)?;
+            store.save_oci_archive(image, archive(file)?, progress)?;
             return Ok(store.image(image)?.manifest_digest);
         }
         if let Some(file) = dest.strip_prefix("docker-archive:") {
-            store.save_docker_archive(image, archive(file)?, None)?;
+            store.save_docker_archive(image, archive(file)?, progress)?;
             return Ok(store.image(image)?.manifest_digest);
         }
-        if dest.starts_with("oci:") || dest.starts_with("dir:") {
+        if let Some(dir) = dest.strip_prefix("oci:") {
+            // `oci:DIR:TAG`; a colon followed by something that is no directory is the tag.
+            let (dir, tag) = match dir.rsplit_once(':') {
+                Some((d, t)) if !Path::new(dir).is_dir() && !t.contains('/') => (d, Some(t)),
+                _ => (dir, None),
+            };
+            store.save_oci_layout(image, Path::new(dir), tag, progress)?;
+            return Ok(store.image(image)?.manifest_digest);
+        }
+        if dest.starts_with("dir:") || dest.starts_with("containers-storage:") {
             return Err(crate::LibpodError::Invalid(format!(
-                "push to {dest}: this transport is not supported; use docker://, oci-archive: or docker-archive:"
+                "push to {dest}: this transport is not supported; use docker://, oci:, oci-archive: or docker-archive:"
             )));
         }
         let opts = self.registry_options(auth_file, None)?;
         let _s = crate::trace::span("push image");
-        Ok(store.push(image, dest, &opts, None)?)
+        Ok(store.push(image, dest, &opts, progress)?)
     }
 
     /// Checks the credentials with `registry` and records them in the auth file (`login`).

@@ -464,7 +464,7 @@ pub enum Command {
         /// Image, by name or ID.
         image: String,
         /// Where to: `[docker://]HOST/REPO[:TAG]` (default: the image's name),
-        /// `oci-archive:FILE` or `docker-archive:FILE`.
+        /// `oci:DIR[:TAG]`, `oci-archive:FILE` or `docker-archive:FILE`.
         destination: Option<String>,
         /// auth.json with registry credentials (default as for pull).
         #[arg(long)]

@@ -1334,7 +1334,18 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             quiet,
         } => {
             let dest = destination.unwrap_or_else(|| image.clone());
-            let digest = rt.push_image(&image, &dest, authfile.or_else(auth_env))?;
+            let mut bars = if quiet {
+                None
+            } else {
+                crate::bars::Bars::new("Copying blob")
+            };
+            let mut report = |p: &libpod::storage::Progress| {
+                if let Some(b) = bars.as_mut() {
+                    b.update(p)
+                }
+            };
+            let digest =
+                rt.push_image(&image, &dest, authfile.or_else(auth_env), Some(&mut report))?;
             if let Some(f) = digestfile {
                 std::fs::write(&f, &digest)
                     .with_context(|| format!("writing the digest to {}", f.display()))?;

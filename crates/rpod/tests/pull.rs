@@ -656,6 +656,26 @@ fn push_round_trips_keep_digests_and_ids() {
         .output()
         .expect("skopeo");
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), local.trim());
+    // An OCI layout directory takes tags one by one, keeping the others; skopeo reads it, and
+    // a pull from it gives the same image.
+    let layout = r.dir.path().join("layout");
+    r.ok(&["push", &mine, &format!("oci:{}:one", layout.display())]);
+    r.ok(&["push", &mine, &format!("oci:{}:two", layout.display())]);
+    for tag in ["one", "two"] {
+        let o = Command::new("skopeo")
+            .args(["inspect", "--format", "{{.Digest}}"])
+            .arg(format!("oci:{}:{tag}", layout.display()))
+            .output()
+            .expect("skopeo");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).trim(),
+            local.trim(),
+            "{tag}"
+        );
+    }
+    let third = R::new("");
+    let from_layout = third.ok(&["pull", "-q", &format!("oci:{}:two", layout.display())]);
+    assert_eq!(from_layout.trim(), id.trim());
     // Refusals: an unknown image, a registry not marked insecure, a digest as destination.
     let (code, err) = r.fails(&["push", "nosuchimage", &format!("{}/x:1", reg.addr)]);
     assert_eq!(code, 125);
