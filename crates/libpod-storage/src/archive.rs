@@ -274,13 +274,28 @@ impl Store {
             .iter()
             .filter_map(|d| d.annotations().as_ref()?.get(REF_NAME).cloned())
             .collect();
+        // A ref name is a tag (`latest`) or, as archives we write carry, a whole name
+        // (`localhost/x:latest`), which its tag also selects when no ref name is the tag.
+        let ref_of = |d: &oci_spec::image::Descriptor| {
+            d.annotations()
+                .as_ref()
+                .and_then(|a| a.get(REF_NAME))
+                .cloned()
+        };
         let desc = match tag {
-            Some(t) => index.manifests().iter().find(|d| {
-                d.annotations()
-                    .as_ref()
-                    .and_then(|a| a.get(REF_NAME))
-                    .is_some_and(|r| r == t)
-            }),
+            Some(t) => index
+                .manifests()
+                .iter()
+                .find(|d| ref_of(d).is_some_and(|r| r == t))
+                .or_else(|| {
+                    index.manifests().iter().find(|d| {
+                        ref_of(d).is_some_and(|r| {
+                            r.rsplit_once(':').is_some_and(|(n, tg)| {
+                                tg == t && !n.is_empty() && !tg.contains('/')
+                            })
+                        })
+                    })
+                }),
             None if index.manifests().len() == 1 => index.manifests().first(),
             None => None,
         }
@@ -480,12 +495,22 @@ impl Store {
 
     /// Loads an archive of either kind (`podman load`): a docker-archive or an OCI archive.
     pub fn load(&self, archive: &Path, progress: Option<ProgressFn<'_>>) -> Result<Vec<Image>> {
+        self.load_tagged(archive, None, progress)
+    }
+
+    /// `load`, taking from an OCI archive only the image tagged `tag` (when given).
+    pub fn load_tagged(
+        &self,
+        archive: &Path,
+        tag: Option<&str>,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<Vec<Image>> {
         let dir = self.unpack(archive, progress)?;
         let what = archive.display().to_string();
         if dir.path().join("manifest.json").is_file() {
             self.import_docker_dir(dir.path(), &what)
         } else if dir.path().join("oci-layout").is_file() {
-            Ok(vec![self.import_oci_layout(dir.path(), None, &[], None)?])
+            Ok(vec![self.import_oci_layout(dir.path(), tag, &[], None)?])
         } else {
             Err(bad(
                 &what,

@@ -24,7 +24,7 @@ pub struct PullRequest {
 impl Runtime {
     /// Pulls `reference` into the image store. Transports as podman spells them: `docker://`
     /// (the default; a short name tries `unqualified-search-registries` in order),
-    /// `oci:DIR[:TAG]`, `oci-archive:FILE` and `docker-archive:FILE`.
+    /// `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]` and `docker-archive:FILE`.
     pub fn pull_image(&self, reference: &str, req: &PullRequest) -> Result<Image> {
         self.pull_image_with_progress(reference, req, None)
     }
@@ -166,7 +166,9 @@ impl Runtime {
             // The real path (no `..`, no symlinks), so a scope cannot be stepped around; an
             // `oci:DIR:TAG` keeps its tag.
             let (path, tag) = match rest.rsplit_once(':') {
-                Some((p, t)) if transport == "oci" && !Path::new(rest).exists() => (p, Some(t)),
+                Some((p, t)) if transport != "docker-archive" && !Path::new(rest).exists() => {
+                    (p, Some(t))
+                }
                 _ => (rest, None),
             };
             let real = std::fs::canonicalize(path)
@@ -196,7 +198,16 @@ impl Runtime {
             .or_else(|| reference.strip_prefix("docker-archive:"));
         match archive {
             Some(file) => {
-                let images = store.load(Path::new(file), None)?;
+                // `oci-archive:FILE:TAG` names one image of the archive.
+                let (file, tag) = match file.rsplit_once(':') {
+                    Some((f, t))
+                        if reference.starts_with("oci-archive:") && !Path::new(file).exists() =>
+                    {
+                        (f, Some(t))
+                    }
+                    _ => (file, None),
+                };
+                let images = store.load_tagged(Path::new(file), tag, None)?;
                 let first = images.into_iter().next().ok_or_else(|| {
                     libpod_storage::StorageError::BadArchive {
                         source_name: file.to_string(),

@@ -440,7 +440,7 @@ pub enum Command {
     )]
     Pull {
         /// Image: `[docker://]NAME[:TAG|@DIGEST]` (short names use the search registries),
-        /// `oci:DIR[:TAG]`, `oci-archive:FILE` or `docker-archive:FILE`.
+        /// `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]` or `docker-archive:FILE`.
         reference: String,
         /// Platform (os/arch) to choose from a multi-platform image.
         #[arg(long)]

@@ -579,6 +579,13 @@ fn local_transports_pull_from_layouts_and_archives() {
     assert!(err.contains("nosuchtag"), "{err}");
     let (code, _) = other.fails(&["pull", "oci-archive:/nonexistent.tar"]);
     assert_eq!(code, 125);
+    // An OCI archive's image chosen by its tag (the archive names it `seed`'s tag, latest).
+    let third = R::new("");
+    let id3 = third.ok(&["pull", "-q", &format!("{src}:latest")]);
+    assert_eq!(id3.trim(), id.trim());
+    let (code, err) = third.fails(&["pull", &format!("{src}:nosuchtag")]);
+    assert_eq!(code, 125);
+    assert!(err.contains("nosuchtag"), "{err}");
 }
 
 /// The manifest digest skopeo reads for `image` (`host/repo:tag`) from a plain-HTTP registry.
