@@ -296,24 +296,32 @@ pub(crate) struct Client {
     pub registry: String,
     creds: Option<(String, String)>,
     auth: Option<String>,
+    /// May fall back to plain HTTP (not yet known to speak TLS).
+    insecure: bool,
 }
 
 impl Client {
-    /// A client for `registry` (`host[:port]`), over plain HTTP when `insecure`.
+    /// A client for `registry` (`host[:port]`). An `insecure` one is tried over HTTPS without
+    /// certificate checks first, then over plain HTTP, as podman does.
     pub fn new(registry: &str, insecure: bool, creds: Option<(String, String)>) -> Client {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
             .timeout_recv_response(Some(Duration::from_secs(60)))
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .disable_verification(insecure)
+                    .build(),
+            )
             .build()
             .into();
-        let scheme = if insecure { "http" } else { "https" };
         Client {
             agent,
-            base: format!("{scheme}://{registry}"),
+            base: format!("https://{registry}"),
             registry: registry.to_string(),
             creds,
             auth: None,
+            insecure,
         }
     }
 
@@ -354,6 +362,24 @@ impl Client {
                     f.seek(std::io::SeekFrom::Start(0))
                         .map_err(|e| reg_err(&self.registry, format!("{method} {path}: {e}")))?;
                     self.agent.run(req.body(f).map_err(built)?)
+                }
+            };
+            // An insecure registry that does not speak TLS is asked again over plain HTTP
+            // (once; the answer holds for the client's life).
+            let sent = match sent {
+                Err(ureq::Error::Io(_) | ureq::Error::Tls(_) | ureq::Error::Rustls(_))
+                    if self.insecure && self.base.starts_with("https://") && ours =>
+                {
+                    self.insecure = false;
+                    self.base = format!("http://{}", self.registry);
+                    return self.send(method, path, headers, body);
+                }
+                other => {
+                    if other.is_ok() {
+                        // It answered over this scheme: no fallback from now on.
+                        self.insecure = false;
+                    }
+                    other
                 }
             };
             let resp = sent.map_err(|e| {

@@ -35,6 +35,11 @@ impl Registry {
 
     /// With `extra` appended to its config (an `auth:` section, say).
     fn start_with(extra: &str) -> Registry {
+        Registry::start_full(extra, "")
+    }
+
+    /// With `extra` appended to its config and `http` added to its `http:` section.
+    fn start_full(extra: &str, http: &str) -> Registry {
         let dir = tempfile::tempdir().expect("tmp");
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -45,7 +50,7 @@ impl Registry {
         std::fs::write(
             &conf,
             format!(
-                "version: 0.1\nstorage: {{filesystem: {{rootdirectory: {}}}, delete: {{enabled: true}}}}\nhttp: {{addr: {addr}}}\n{extra}",
+                "version: 0.1\nstorage: {{filesystem: {{rootdirectory: {}}}, delete: {{enabled: true}}}}\nhttp: {{addr: {addr}{http}}}\n{extra}",
                 dir.path().join("data").display()
             ),
         )
@@ -1293,4 +1298,67 @@ fn a_registry_with_bearer_tokens_serves_login_pull_and_push() {
     let copy = format!("{}/tokens/copy:1", reg.addr);
     r.ok(&["push", &image, &copy]);
     assert_eq!(skopeo_digest(&copy, Some("tester:s3cret")), digest);
+}
+
+#[test]
+fn a_tls_registry_with_an_unknown_certificate_is_refused_unless_insecure() {
+    if !ready() || !require("openssl", Path::new("/usr/bin/openssl").exists()) {
+        return;
+    }
+    let scratch = tempfile::tempdir().expect("tmp");
+    let (key, cert) = (
+        scratch.path().join("key.pem"),
+        scratch.path().join("cert.pem"),
+    );
+    let st = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(st.success());
+    let reg = Registry::start_full(
+        "",
+        &format!(
+            ", tls: {{certificate: {}, key: {}}}",
+            cert.display(),
+            key.display()
+        ),
+    );
+    let (_seeder, src) = busybox_source();
+    reg.seed(&src, "tls/busybox:1", "oci");
+    let image = format!("{}/tls/busybox:1", reg.addr);
+    // Verified TLS by default: a certificate nobody vouches for is refused, with the reason.
+    let strict = R::new("");
+    let (code, err) = strict.fails(&["pull", &image]);
+    assert_eq!(code, 125);
+    assert!(
+        err.to_lowercase().contains("certificate") && err.contains("insecure"),
+        "{err}"
+    );
+    assert_eq!(strict.ok(&["images", "-qa"]), "");
+    // Marked insecure: TLS without verification (not plain HTTP, which this one does not speak).
+    let r = R::new(&insecure(&reg.addr));
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        &image,
+        "echo",
+        "over-tls",
+    ]);
+    assert_eq!(out.trim(), "over-tls");
+    r.ok(&["push", &image, &format!("{}/tls/copy:1", reg.addr)]);
 }
