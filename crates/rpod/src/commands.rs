@@ -388,6 +388,20 @@ fn auth_env() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// A progress callback drawing a bar per blob on a terminal (nothing when `quiet`).
+fn blob_bars(quiet: bool) -> impl FnMut(&libpod::storage::Progress) {
+    let mut bars = if quiet {
+        None
+    } else {
+        crate::bars::Bars::new("Copying blob")
+    };
+    move |p| {
+        if let Some(b) = bars.as_mut() {
+            b.update(p)
+        }
+    }
+}
+
 /// Pulls with a bar per layer on a terminal.
 fn pull_with_bars(
     rt: &Runtime,
@@ -395,16 +409,7 @@ fn pull_with_bars(
     req: &PullRequest,
     quiet: bool,
 ) -> Result<libpod::storage::Image> {
-    let mut bars = if quiet {
-        None
-    } else {
-        crate::bars::Bars::new("Copying blob")
-    };
-    let mut report = |p: &libpod::storage::Progress| {
-        if let Some(b) = bars.as_mut() {
-            b.update(p)
-        }
-    };
+    let mut report = blob_bars(quiet);
     Ok(rt.pull_image_with_progress(reference, req, Some(&mut report))?)
 }
 
@@ -1334,16 +1339,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             quiet,
         } => {
             let dest = destination.unwrap_or_else(|| image.clone());
-            let mut bars = if quiet {
-                None
-            } else {
-                crate::bars::Bars::new("Copying blob")
-            };
-            let mut report = |p: &libpod::storage::Progress| {
-                if let Some(b) = bars.as_mut() {
-                    b.update(p)
-                }
-            };
+            let mut report = blob_bars(quiet);
             let digest =
                 rt.push_image(&image, &dest, authfile.or_else(auth_env), Some(&mut report))?;
             if let Some(f) = digestfile {

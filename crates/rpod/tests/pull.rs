@@ -350,13 +350,10 @@ fn bad_digests_and_insecure_registries_are_refused_and_store_nothing() {
     assert_eq!(out.trim(), "local");
 }
 
-#[test]
-fn a_registry_with_basic_auth_takes_credentials_from_the_auth_file() {
-    if !ready() || !require("htpasswd", Path::new("/usr/bin/htpasswd").exists()) {
-        return;
-    }
-    let scratch = tempfile::tempdir().expect("tmp");
-    let htpasswd = scratch.path().join("htpasswd");
+/// A registry that wants `tester:s3cret` (htpasswd in `dir`), holding private/busybox:1; with
+/// the rpod that made the image.
+fn basic_auth_registry(dir: &Path) -> (Registry, R) {
+    let htpasswd = dir.join("htpasswd");
     let st = Command::new("htpasswd")
         .args(["-Bbc", htpasswd.to_str().expect("utf8"), "tester", "s3cret"])
         .stderr(Stdio::null())
@@ -367,8 +364,18 @@ fn a_registry_with_basic_auth_takes_credentials_from_the_auth_file() {
         "auth: {{htpasswd: {{realm: test, path: {}}}}}\n",
         htpasswd.display()
     ));
-    let (_seeder, src) = busybox_source();
+    let (seeder, src) = busybox_source();
     reg.seed_as(&src, "private/busybox:1", "oci", Some("tester:s3cret"));
+    (reg, seeder)
+}
+
+#[test]
+fn a_registry_with_basic_auth_takes_credentials_from_the_auth_file() {
+    if !ready() || !require("htpasswd", Path::new("/usr/bin/htpasswd").exists()) {
+        return;
+    }
+    let scratch = tempfile::tempdir().expect("tmp");
+    let (reg, _seeder) = basic_auth_registry(scratch.path());
     let image = format!("{}/private/busybox:1", reg.addr);
 
     let r = R::new(&insecure(&reg.addr));
@@ -708,19 +715,7 @@ fn login_checks_and_keeps_credentials_and_logout_drops_them() {
         return;
     }
     let scratch = tempfile::tempdir().expect("tmp");
-    let htpasswd = scratch.path().join("htpasswd");
-    let st = Command::new("htpasswd")
-        .args(["-Bbc", htpasswd.to_str().expect("utf8"), "tester", "s3cret"])
-        .stderr(Stdio::null())
-        .status()
-        .expect("htpasswd");
-    assert!(st.success());
-    let reg = Registry::start_with(&format!(
-        "auth: {{htpasswd: {{realm: test, path: {}}}}}\n",
-        htpasswd.display()
-    ));
-    let (_seeder, src) = busybox_source();
-    reg.seed_as(&src, "private/busybox:1", "oci", Some("tester:s3cret"));
+    let (reg, _seeder) = basic_auth_registry(scratch.path());
     let image = format!("{}/private/busybox:1", reg.addr);
     let r = R::new(&insecure(&reg.addr));
     let auth = r.dir.path().join("auth.json");
