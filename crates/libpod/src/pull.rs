@@ -24,7 +24,8 @@ pub struct PullRequest {
 impl Runtime {
     /// Pulls `reference` into the image store. Transports as podman spells them: `docker://`
     /// (the default; a short name tries `unqualified-search-registries` in order),
-    /// `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]` and `docker-archive:FILE`.
+    /// `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE`, and
+    /// `containers-storage:NAME` (an image already in our store).
     pub fn pull_image(&self, reference: &str, req: &PullRequest) -> Result<Image> {
         self.pull_image_with_progress(reference, req, None)
     }
@@ -76,8 +77,8 @@ impl Runtime {
 
     /// Pushes image `image` to `dest` and returns the manifest digest written. Transports:
     /// `docker://` (the default: `host/repo[:tag]`), `oci:DIR[:TAG]` (added to the layout),
-    /// `oci-archive:FILE` and `docker-archive:FILE` (the archive written whole). `progress`
-    /// hears about each blob.
+    /// `oci-archive:FILE` and `docker-archive:FILE` (the archive written whole), and
+    /// `containers-storage:NAME` (our own store: a new name). `progress` hears about each blob.
     pub fn push_image(
         &self,
         image: &str,
@@ -107,9 +108,13 @@ impl Runtime {
             store.save_oci_layout(image, Path::new(dir), tag, progress)?;
             return Ok(store.image(image)?.manifest_digest);
         }
-        if dest.starts_with("dir:") || dest.starts_with("containers-storage:") {
+        if let Some(name) = dest.strip_prefix("containers-storage:") {
+            // A copy within our own store is one more name for the same image.
+            return Ok(store.tag(image, name)?.manifest_digest);
+        }
+        if dest.starts_with("dir:") {
             return Err(crate::LibpodError::Invalid(format!(
-                "push to {dest}: this transport is not supported; use docker://, oci:, oci-archive: or docker-archive:"
+                "push to {dest}: this transport is not supported; use docker://, oci:, oci-archive:, docker-archive: or containers-storage:"
             )));
         }
         let opts = self.registry_options(auth_file, None)?;
@@ -160,6 +165,10 @@ impl Runtime {
         policy: &libpod_storage::Policy,
     ) -> Result<Option<Image>> {
         let store = self.store()?;
+        // Our own store: nothing to fetch, the image must be here.
+        if let Some(name) = reference.strip_prefix("containers-storage:") {
+            return Ok(Some(store.image(name)?));
+        }
         if let Some((transport, rest)) = reference.split_once(':')
             && ["oci", "oci-archive", "docker-archive"].contains(&transport)
         {

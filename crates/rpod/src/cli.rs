@@ -440,7 +440,8 @@ pub enum Command {
     )]
     Pull {
         /// Image: `[docker://]NAME[:TAG|@DIGEST]` (short names use the search registries),
-        /// `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]` or `docker-archive:FILE`.
+        /// `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE` or
+        /// `containers-storage:NAME` (already here).
         reference: String,
         /// Platform (os/arch) to choose from a multi-platform image.
         #[arg(long)]
@@ -464,7 +465,8 @@ pub enum Command {
         /// Image, by name or ID.
         image: String,
         /// Where to: `[docker://]HOST/REPO[:TAG]` (default: the image's name),
-        /// `oci:DIR[:TAG]`, `oci-archive:FILE` or `docker-archive:FILE`.
+        /// `oci:DIR[:TAG]`, `oci-archive:FILE`, `docker-archive:FILE` or
+        /// `containers-storage:NAME` (a new name here).
         destination: Option<String>,
         /// auth.json with registry credentials (default as for pull).
         #[arg(long)]

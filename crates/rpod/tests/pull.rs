@@ -695,6 +695,16 @@ fn push_round_trips_keep_digests_and_ids() {
     let third = R::new("");
     let from_layout = third.ok(&["pull", "-q", &format!("oci:{}:two", layout.display())]);
     assert_eq!(from_layout.trim(), id.trim());
+    // Our own store as a transport: a push is a new name, a pull finds what is here.
+    third.ok(&["push", id.trim(), "containers-storage:localhost/renamed:1"]);
+    assert_eq!(
+        third
+            .ok(&["pull", "-q", "containers-storage:localhost/renamed:1"])
+            .trim(),
+        id.trim()
+    );
+    let (code, _) = third.fails(&["pull", "containers-storage:localhost/absent:1"]);
+    assert_eq!(code, 125);
     // Refusals: an unknown image, a registry not marked insecure, a digest as destination.
     let (code, err) = r.fails(&["push", "nosuchimage", &format!("{}/x:1", reg.addr)]);
     assert_eq!(code, 125);
