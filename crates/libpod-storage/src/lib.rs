@@ -22,6 +22,7 @@ mod archive;
 mod blobs;
 pub mod busybox;
 mod changes;
+mod chunks;
 mod digest;
 mod driver;
 mod error;

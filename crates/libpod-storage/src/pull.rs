@@ -8,11 +8,12 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::Sender;
 
 use serde_json::Value;
 
 use crate::blobs::lend;
+use crate::chunks::{ChunkReader, next_chunk};
 use crate::digest;
 use crate::error::{Result, StorageError};
 use crate::reference::Reference;
@@ -341,7 +342,7 @@ impl Store {
         // Two threads per layer: this one stores and hashes the blob as it arrives, the other
         // extracts it from the same bytes; the blob's digest is checked once both are done.
         let (downloaded, synced, layer) = std::thread::scope(|s| {
-            let extractor = s.spawn(move || self.stage_layer(ChunkReader::new(rx), d));
+            let extractor = s.spawn(move || self.stage_layer_split(ChunkReader::new(rx), d));
             let downloaded = (|| -> io::Result<()> {
                 let mut done = 0u64;
                 loop {
@@ -381,86 +382,5 @@ impl Store {
         // The blob's digest decides first: a tampered layer is refused as such.
         blob.finish()?;
         Ok((d.to_string(), layer?))
-    }
-}
-
-/// Reads up to 256 KiB from `r` (less only at the end); empty at the end of the stream.
-fn next_chunk(r: &mut impl Read) -> io::Result<Vec<u8>> {
-    let mut chunk = vec![0u8; 256 << 10];
-    let mut n = 0;
-    while n < chunk.len() {
-        match r.read(&mut chunk[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    chunk.truncate(n);
-    Ok(chunk)
-}
-
-/// The chunks sent over a channel, read as one stream that ends when the sender is gone.
-struct ChunkReader {
-    rx: Receiver<Vec<u8>>,
-    cur: Vec<u8>,
-    pos: usize,
-}
-
-impl ChunkReader {
-    fn new(rx: Receiver<Vec<u8>>) -> Self {
-        ChunkReader {
-            rx,
-            cur: Vec::new(),
-            pos: 0,
-        }
-    }
-}
-
-impl Read for ChunkReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.cur.len() {
-            match self.rx.recv() {
-                Ok(c) => {
-                    self.cur = c;
-                    self.pos = 0;
-                }
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.cur.len() - self.pos);
-        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunks_through_a_channel_read_as_the_original_stream() {
-        let data: Vec<u8> = (0..700_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        let (tx, rx) = std::sync::mpsc::sync_channel(2);
-        let mut src = std::io::Cursor::new(data.clone());
-        let sender = std::thread::spawn(move || {
-            let mut sizes = Vec::new();
-            loop {
-                let c = next_chunk(&mut src).expect("read");
-                if c.is_empty() {
-                    return sizes;
-                }
-                sizes.push(c.len());
-                tx.send(c).expect("send");
-            }
-        });
-        let mut out = Vec::new();
-        ChunkReader::new(rx).read_to_end(&mut out).expect("read");
-        assert_eq!(
-            sender.join().expect("join"),
-            vec![262_144, 262_144, 175_712]
-        );
-        assert_eq!(out, data);
     }
 }

@@ -237,6 +237,61 @@ impl Store {
 
     /// Extracts a layer stream into a temporary directory under `layers/`, outside the store
     /// lock; [`Store::commit_layer`] records it. Dropped, it removes its directory.
+    /// `stage_layer` with the work split over two threads: this one extracts while another
+    /// decompresses and hashes the diff ID, so neither waits for the other's CPU.
+    pub(crate) fn stage_layer_split(&self, r: impl Read + Send, blob: &str) -> Result<StagedLayer> {
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+            let hasher = s.spawn(move || -> Result<(String, u64, bool)> {
+                let (tar, compressed) = crate::extract::decompressed_kind(r)?;
+                let mut hashed = if compressed {
+                    Hashing::new(tar)
+                } else {
+                    Hashing::counting(tar)
+                };
+                // To the end of the stream, whether or not the extractor still listens, so
+                // the diff ID covers every byte and the sender is never left blocked.
+                loop {
+                    let chunk = crate::chunks::next_chunk(&mut hashed)
+                        .map_err(|e| verify_error(blob, e))?;
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    let _ = tx.send(chunk);
+                }
+                let (digest, size, _) = hashed.finish();
+                Ok((digest, size, compressed))
+            });
+            let tmp = tempfile::Builder::new()
+                .prefix("tmp-")
+                .tempdir_in(self.layers_dir())
+                .map_err(io(self.layers_dir()));
+            let mut chunks = crate::chunks::ChunkReader::new(rx);
+            let extracted = match &tmp {
+                Ok(t) if self.driver == Driver::Overlay => {
+                    Extractor::new(t.path(), Whiteouts::Overlay, self.opts.limits)
+                        .and_then(|x| x.extract_tar(&mut chunks))
+                        .map(drop)
+                }
+                _ => Ok(()),
+            };
+            // Past the tar trailer, and after a failure: the hasher must not block.
+            let _ = io::copy(&mut chunks, &mut io::sink());
+            drop(chunks);
+            let hashed = hasher.join().unwrap_or_else(|_| {
+                Err(verify_error(
+                    blob,
+                    io::Error::other("the hashing thread panicked"),
+                ))
+            });
+            let tmp = tmp?;
+            let (digest, size, compressed) = hashed?;
+            extracted?;
+            let diff_id = if compressed { digest } else { blob.to_string() };
+            Ok(StagedLayer { tmp, diff_id, size })
+        })
+    }
+
     pub(crate) fn stage_layer(&self, r: impl Read, blob: &str) -> Result<StagedLayer> {
         let (tar, compressed) = crate::extract::decompressed_kind(r)?;
         // An uncompressed layer's diff ID is its blob's digest, which both callers verify
