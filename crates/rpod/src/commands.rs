@@ -587,22 +587,31 @@ fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
         return Ok(0);
     }
     let images = rt.store()?.images()?;
-    let pod_names: Vec<(String, String)> = rt
+    // A pod's members share its network, so they show its published ports, as podman does.
+    let pods: Vec<(String, String, String)> = rt
         .pods()?
         .iter()
-        .filter_map(|p| p.config().ok().map(|c| (c.id, c.name)))
+        .filter_map(|p| {
+            p.config()
+                .ok()
+                .map(|c| (c.id, c.name, views::ports_line(&c.ports)))
+        })
         .collect();
     let items: Vec<Value> = list
         .iter()
         .map(|(c, s)| {
             let img = images.iter().find(|i| i.id == c.image_id);
-            let pn = c
+            let pod = c
                 .pod
                 .as_ref()
-                .and_then(|p| pod_names.iter().find(|(id, _)| id == p))
-                .map(|(_, n)| n.clone())
-                .unwrap_or_default();
+                .and_then(|p| pods.iter().find(|(id, _, _)| id == p));
+            let pn = pod.map(|(_, n, _)| n.clone()).unwrap_or_default();
             let mut v = views::ps_item(c, s, img, &pn);
+            if let Some((_, _, ports)) = pod
+                && c.ports.is_empty()
+            {
+                v["Ports"] = json!(ports);
+            }
             if no_trunc {
                 v["ID"] = json!(c.id);
             }

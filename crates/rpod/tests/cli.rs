@@ -465,6 +465,11 @@ fn pods_networks_and_published_ports() {
         "-h", "/var/www",
     ]);
     assert!(r.ok(&["pod", "ps"]).contains("webpod"));
+    // A member shows the pod's published port, as in podman.
+    assert_eq!(
+        r.ok(&["ps", "--filter", "name=httpd", "--format", "{{.Ports}}"]),
+        format!("127.0.0.1:{port}->80/tcp\n")
+    );
     assert_eq!(
         r.ok(&[
             "pod",
