@@ -23,6 +23,23 @@ use crate::types::{Image, LayerRef, ProgressFn};
 /// The OCI annotation that names a manifest in an index.
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+
+/// A stored manifest's media type: its own field, else what its config's type implies (Docker
+/// or OCI).
+pub(crate) fn manifest_media_type(manifest: &[u8]) -> String {
+    let m: Value = serde_json::from_slice(manifest).unwrap_or_default();
+    if let Some(t) = m["mediaType"].as_str() {
+        return t.to_string();
+    }
+    if m["config"]["mediaType"]
+        .as_str()
+        .is_some_and(|t| t.contains("docker"))
+    {
+        "application/vnd.docker.distribution.manifest.v2+json".into()
+    } else {
+        OCI_MANIFEST.into()
+    }
+}
 const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 
 fn bad(source: impl Into<String>, reason: impl Into<String>) -> StorageError {
@@ -587,10 +604,7 @@ impl Store {
             manifest.len() as u64,
             &mut &manifest[..],
         )?;
-        let media = serde_json::from_slice::<Value>(&manifest)
-            .ok()
-            .and_then(|v| v["mediaType"].as_str().map(String::from))
-            .unwrap_or_else(|| OCI_MANIFEST.into());
+        let media = manifest_media_type(&manifest);
         let index_path = dir.join("index.json");
         let mut index: Value = match fs::read(&index_path) {
             Ok(b) => {
@@ -631,10 +645,7 @@ impl Store {
         let img = lock.records.images[self.resolve(&lock.records, name_or_id)?].clone();
         let names = self.names_for_save(&img, name_or_id);
         let manifest = self.blobs.read(&img.manifest_digest)?;
-        let media = serde_json::from_slice::<Value>(&manifest)
-            .ok()
-            .and_then(|v| v["mediaType"].as_str().map(String::from))
-            .unwrap_or_else(|| OCI_MANIFEST.into());
+        let media = manifest_media_type(&manifest);
         let mut desc =
             json!({"mediaType": media, "digest": img.manifest_digest, "size": manifest.len()});
         if let Some(n) = names.first() {

@@ -4,28 +4,12 @@
 
 use std::fs;
 
-use serde_json::Value;
-
+use crate::archive::manifest_media_type;
 use crate::error::Result;
 use crate::reference::Reference;
 use crate::registry::{Body, Client, PullOptions, credentials_for, reg_err, sources};
 use crate::store::Store;
 use crate::types::{Progress, ProgressFn};
-
-/// The manifest's media type: its own field, else what its config's type implies.
-fn manifest_media_type(m: &Value) -> String {
-    if let Some(t) = m["mediaType"].as_str() {
-        return t.to_string();
-    }
-    if m["config"]["mediaType"]
-        .as_str()
-        .is_some_and(|t| t.contains("docker"))
-    {
-        "application/vnd.docker.distribution.manifest.v2+json".into()
-    } else {
-        "application/vnd.oci.image.manifest.v1+json".into()
-    }
-}
 
 /// The body of a failed reply, for the error.
 fn reply_text(resp: ureq::http::Response<ureq::Body>) -> String {
@@ -146,9 +130,7 @@ impl Store {
                 });
             }
         }
-        let v: Value = serde_json::from_slice(&manifest)
-            .map_err(|e| reg_err(&c.registry, format!("the stored manifest: {e}")))?;
-        let media = manifest_media_type(&v);
+        let media = manifest_media_type(&manifest);
         let put = c.send(
             "PUT",
             &format!("/v2/{repo}/manifests/{tag}"),
@@ -186,17 +168,17 @@ mod tests {
     fn media_type_from_the_manifest_or_its_config() {
         let oci = serde_json::json!({"mediaType": "application/vnd.oci.image.manifest.v1+json"});
         assert_eq!(
-            manifest_media_type(&oci),
+            manifest_media_type(&serde_json::to_vec(&oci).expect("json")),
             "application/vnd.oci.image.manifest.v1+json"
         );
         let docker = serde_json::json!({"config": {"mediaType": "application/vnd.docker.container.image.v1+json"}});
         assert_eq!(
-            manifest_media_type(&docker),
+            manifest_media_type(&serde_json::to_vec(&docker).expect("json")),
             "application/vnd.docker.distribution.manifest.v2+json"
         );
         let bare = serde_json::json!({"config": {}});
         assert_eq!(
-            manifest_media_type(&bare),
+            manifest_media_type(&serde_json::to_vec(&bare).expect("json")),
             "application/vnd.oci.image.manifest.v1+json"
         );
     }

@@ -154,6 +154,24 @@ pub(crate) struct StagedLayer {
     size: u64,
 }
 
+/// A layer's uncompressed tar, hashed for its diff ID, and whether the blob was compressed.
+/// An uncompressed layer's diff ID is its blob's digest, which every caller verifies (the blob
+/// writer, or a verified read), so its bytes are only counted, not hashed a second time.
+fn diff_id_stream<'a>(r: impl Read + 'a) -> Result<(Hashing<Box<dyn Read + 'a>>, bool)> {
+    let (tar, compressed) = crate::extract::decompressed_kind(r)?;
+    let hashed = if compressed {
+        Hashing::new(tar)
+    } else {
+        Hashing::counting(tar)
+    };
+    Ok((hashed, compressed))
+}
+
+/// The diff ID: the hash of the uncompressed tar, or the blob's own digest when it was one.
+fn diff_id(compressed: bool, digest: String, blob: &str) -> String {
+    if compressed { digest } else { blob.to_string() }
+}
+
 impl Store {
     /// Opens (creating) a store, picks its driver, and clears leftovers of interrupted writes.
     pub fn open(opts: StoreOptions) -> Result<Store> {
@@ -243,12 +261,7 @@ impl Store {
         std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
             let hasher = s.spawn(move || -> Result<(String, u64, bool)> {
-                let (tar, compressed) = crate::extract::decompressed_kind(r)?;
-                let mut hashed = if compressed {
-                    Hashing::new(tar)
-                } else {
-                    Hashing::counting(tar)
-                };
+                let (mut hashed, compressed) = diff_id_stream(r)?;
                 // To the end of the stream, whether or not the extractor still listens, so
                 // the diff ID covers every byte and the sender is never left blocked.
                 loop {
@@ -287,20 +300,16 @@ impl Store {
             let tmp = tmp?;
             let (digest, size, compressed) = hashed?;
             extracted?;
-            let diff_id = if compressed { digest } else { blob.to_string() };
-            Ok(StagedLayer { tmp, diff_id, size })
+            Ok(StagedLayer {
+                tmp,
+                diff_id: diff_id(compressed, digest, blob),
+                size,
+            })
         })
     }
 
     pub(crate) fn stage_layer(&self, r: impl Read, blob: &str) -> Result<StagedLayer> {
-        let (tar, compressed) = crate::extract::decompressed_kind(r)?;
-        // An uncompressed layer's diff ID is its blob's digest, which both callers verify
-        // (the blob writer, or a verified read): no second hash of the same bytes.
-        let mut hashed = if compressed {
-            Hashing::new(tar)
-        } else {
-            Hashing::counting(tar)
-        };
+        let (mut hashed, compressed) = diff_id_stream(r)?;
         let tmp = tempfile::Builder::new()
             .prefix("tmp-")
             .tempdir_in(self.layers_dir())
@@ -318,8 +327,11 @@ impl Store {
         extracted?;
         drained?;
         let (digest, size, _) = hashed.finish();
-        let diff_id = if compressed { digest } else { blob.to_string() };
-        Ok(StagedLayer { tmp, diff_id, size })
+        Ok(StagedLayer {
+            tmp,
+            diff_id: diff_id(compressed, digest, blob),
+            size,
+        })
     }
 
     /// Records a staged layer under the store lock (once per diff ID); returns its diff ID.

@@ -100,11 +100,7 @@ impl Runtime {
             return Ok(store.image(image)?.manifest_digest);
         }
         if let Some(dir) = dest.strip_prefix("oci:") {
-            // `oci:DIR:TAG`; a colon followed by something that is no directory is the tag.
-            let (dir, tag) = match dir.rsplit_once(':') {
-                Some((d, t)) if !Path::new(dir).is_dir() && !t.contains('/') => (d, Some(t)),
-                _ => (dir, None),
-            };
+            let (dir, tag) = path_and_tag(dir);
             store.save_oci_layout(image, Path::new(dir), tag, progress)?;
             return Ok(store.image(image)?.manifest_digest);
         }
@@ -169,63 +165,54 @@ impl Runtime {
         if let Some(name) = reference.strip_prefix("containers-storage:") {
             return Ok(Some(store.image(name)?));
         }
-        if let Some((transport, rest)) = reference.split_once(':')
-            && ["oci", "oci-archive", "docker-archive"].contains(&transport)
-        {
-            // The real path (no `..`, no symlinks), so a scope cannot be stepped around; an
-            // `oci:DIR:TAG` keeps its tag.
-            let (path, tag) = match rest.rsplit_once(':') {
-                Some((p, t)) if transport != "docker-archive" && !Path::new(rest).exists() => {
-                    (p, Some(t))
-                }
-                _ => (rest, None),
-            };
-            let real = std::fs::canonicalize(path)
-                .or_else(|_| std::path::absolute(path))
-                .unwrap_or_else(|_| PathBuf::from(path));
-            let scope = match tag {
-                Some(t) => format!("{}:{t}", real.display()),
-                None => real.display().to_string(),
-            };
-            policy.check(transport, &scope)?;
-        }
-        if let Some(dir) = reference.strip_prefix("oci:") {
-            // `oci:DIR:TAG`; a colon followed by something that is no directory is the tag.
-            let (dir, tag) = match dir.rsplit_once(':') {
-                Some((d, t)) if !Path::new(dir).is_dir() => (d, Some(t)),
-                _ => (dir, None),
-            };
+        let Some((transport, rest)) = reference
+            .split_once(':')
+            .filter(|(t, _)| ["oci", "oci-archive", "docker-archive"].contains(t))
+        else {
+            return Ok(None);
+        };
+        let (path, tag) = if transport == "docker-archive" {
+            (rest, None)
+        } else {
+            path_and_tag(rest)
+        };
+        // The real path (no `..`, no symlinks), so a scope cannot be stepped around; a tag is
+        // kept.
+        let real = std::fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
+            .unwrap_or_else(|_| PathBuf::from(path));
+        let scope = match tag {
+            Some(t) => format!("{}:{t}", real.display()),
+            None => real.display().to_string(),
+        };
+        policy.check(transport, &scope)?;
+        if transport == "oci" {
             return Ok(Some(store.import_oci_layout(
-                Path::new(dir),
+                Path::new(path),
                 tag,
                 &[],
                 None,
             )?));
         }
-        let archive = reference
-            .strip_prefix("oci-archive:")
-            .or_else(|| reference.strip_prefix("docker-archive:"));
-        match archive {
-            Some(file) => {
-                // `oci-archive:FILE:TAG` names one image of the archive.
-                let (file, tag) = match file.rsplit_once(':') {
-                    Some((f, t))
-                        if reference.starts_with("oci-archive:") && !Path::new(file).exists() =>
-                    {
-                        (f, Some(t))
-                    }
-                    _ => (file, None),
-                };
-                let images = store.load_tagged(Path::new(file), tag, None)?;
-                let first = images.into_iter().next().ok_or_else(|| {
-                    libpod_storage::StorageError::BadArchive {
-                        source_name: file.to_string(),
-                        reason: "the archive holds no image".into(),
-                    }
+        // `oci-archive:FILE:TAG` names one image of the archive.
+        let images = store.load_tagged(Path::new(path), tag, None)?;
+        let first =
+            images
+                .into_iter()
+                .next()
+                .ok_or_else(|| libpod_storage::StorageError::BadArchive {
+                    source_name: path.to_string(),
+                    reason: "the archive holds no image".into(),
                 })?;
-                Ok(Some(first))
-            }
-            None => Ok(None),
-        }
+        Ok(Some(first))
+    }
+}
+
+/// `PATH[:TAG]` of the `oci:` and `oci-archive:` transports: a last colon starts a tag when
+/// the whole is no existing path and what follows it is no path.
+fn path_and_tag(rest: &str) -> (&str, Option<&str>) {
+    match rest.rsplit_once(':') {
+        Some((p, t)) if !Path::new(rest).exists() && !t.contains('/') => (p, Some(t)),
+        _ => (rest, None),
     }
 }

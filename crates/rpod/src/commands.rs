@@ -376,16 +376,9 @@ fn pull_request(
 ) -> PullRequest {
     PullRequest {
         platform,
-        auth_file: authfile.or_else(auth_env),
+        auth_file: authfile,
         signature_policy,
     }
-}
-
-/// `$REGISTRY_AUTH_FILE`, which `--authfile` overrides (libpod falls back to podman's path).
-fn auth_env() -> Option<PathBuf> {
-    std::env::var_os("REGISTRY_AUTH_FILE")
-        .filter(|f| !f.is_empty())
-        .map(PathBuf::from)
 }
 
 /// A progress callback drawing a bar per blob on a terminal (nothing when `quiet`).
@@ -1349,8 +1342,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         } => {
             let dest = destination.unwrap_or_else(|| image.clone());
             let mut report = blob_bars(quiet);
-            let digest =
-                rt.push_image(&image, &dest, authfile.or_else(auth_env), Some(&mut report))?;
+            let digest = rt.push_image(&image, &dest, authfile, Some(&mut report))?;
             if let Some(f) = digestfile {
                 std::fs::write(&f, &digest)
                     .with_context(|| format!("writing the digest to {}", f.display()))?;
@@ -1368,7 +1360,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             authfile,
         } => {
             let (user, pass) = credentials_from_user(username, password, password_stdin)?;
-            rt.login(&registry, &user, &pass, authfile.or_else(auth_env))?;
+            rt.login(&registry, &user, &pass, authfile)?;
             println!("Login Succeeded!");
             Ok(0)
         }
@@ -1377,7 +1369,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             all,
             authfile,
         } => {
-            let file = authfile.or_else(auth_env);
+            let file = authfile;
             match (registry, all) {
                 (_, true) => {
                     libpod::logout(None, file)?;
