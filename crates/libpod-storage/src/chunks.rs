@@ -2,6 +2,7 @@
 //! while another consumes the same bytes. Ground floor: std only.
 
 use std::io::{self, Read};
+use std::ops::Deref;
 use std::sync::mpsc::Receiver;
 
 /// Reads up to 256 KiB from `r` (less only at the end); empty at the end of the stream.
@@ -21,37 +22,43 @@ pub(crate) fn next_chunk(r: &mut impl Read) -> io::Result<Vec<u8>> {
 }
 
 /// The chunks sent over a channel, read as one stream that ends when the sender is gone.
-pub(crate) struct ChunkReader {
-    rx: Receiver<Vec<u8>>,
-    cur: Vec<u8>,
+/// A chunk is anything holding bytes: a `Vec`, or an `Arc` when another thread reads it too.
+pub(crate) struct ChunkReader<C = Vec<u8>> {
+    rx: Receiver<C>,
+    cur: Option<C>,
     pos: usize,
 }
 
-impl ChunkReader {
-    pub(crate) fn new(rx: Receiver<Vec<u8>>) -> Self {
+impl<C> ChunkReader<C> {
+    pub(crate) fn new(rx: Receiver<C>) -> Self {
         ChunkReader {
             rx,
-            cur: Vec::new(),
+            cur: None,
             pos: 0,
         }
     }
 }
 
-impl Read for ChunkReader {
+impl<C: Deref<Target: AsRef<[u8]>>> Read for ChunkReader<C> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.cur.len() {
+        loop {
+            if let Some(c) = &self.cur {
+                let c = c.deref().as_ref();
+                if self.pos < c.len() {
+                    let n = buf.len().min(c.len() - self.pos);
+                    buf[..n].copy_from_slice(&c[self.pos..self.pos + n]);
+                    self.pos += n;
+                    return Ok(n);
+                }
+            }
             match self.rx.recv() {
                 Ok(c) => {
-                    self.cur = c;
+                    self.cur = Some(c);
                     self.pos = 0;
                 }
                 Err(_) => return Ok(0),
             }
         }
-        let n = buf.len().min(self.cur.len() - self.pos);
-        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
 }
 

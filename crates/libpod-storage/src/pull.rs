@@ -180,8 +180,15 @@ impl Store {
             &format!("/v2/{}/blobs/{config_digest}", r.repository),
             "*/*",
         )?;
-        self.blobs
-            .put(&config[..], Some(&config_digest), "image config")?;
+        // Checked now; stored (and synced) while the layers download.
+        let actual = digest::of_bytes(&config);
+        if actual != config_digest {
+            return Err(StorageError::DigestMismatch {
+                what: format!("image config of {}", r.name()),
+                expected: config_digest,
+                actual,
+            });
+        }
         let (_, _, _, diff_ids) = crate::store::parse_config(&config, &r.to_string())?;
         let layers: Vec<(String, String, u64)> = m["layers"]
             .as_array()
@@ -220,7 +227,11 @@ impl Store {
         // caller's thread, as they arrive.
         let (ptx, prx) = std::sync::mpsc::channel::<(String, u64)>();
         let next = AtomicUsize::new(0);
-        let results: Vec<Result<(String, StagedLayer)>> = std::thread::scope(|s| {
+        let (results, config_stored) = std::thread::scope(|s| {
+            let config_stored = s.spawn(|| {
+                self.blobs
+                    .put(&config[..], Some(&config_digest), "image config")
+            });
             let workers: Vec<_> = (0..missing.len().min(3))
                 .map(|_| {
                     let (ptx, mut c, next, missing) =
@@ -250,14 +261,19 @@ impl Store {
                     });
                 }
             }
-            workers
+            let results: Vec<Result<(String, StagedLayer)>> = workers
                 .into_iter()
                 .flat_map(|h| {
                     h.join()
                         .unwrap_or_else(|_| vec![Err(reg_err("", "a download thread panicked"))])
                 })
-                .collect()
+                .collect();
+            let config_stored = config_stored
+                .join()
+                .unwrap_or_else(|_| Err(reg_err("", "the config-storing thread panicked")));
+            (results, config_stored)
         });
+        config_stored?;
         for g in results {
             match g {
                 Ok((d, l)) => {

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -255,24 +256,53 @@ impl Store {
 
     /// Extracts a layer stream into a temporary directory under `layers/`, outside the store
     /// lock; [`Store::commit_layer`] records it. Dropped, it removes its directory.
-    /// `stage_layer` with the work split over two threads: this one extracts while another
-    /// decompresses and hashes the diff ID, so neither waits for the other's CPU.
+    /// `stage_layer` with the work split over threads: this one extracts while another
+    /// decompresses, and a third hashes the diff ID of a compressed layer, so none of them
+    /// waits for another's CPU.
     pub(crate) fn stage_layer_split(&self, r: impl Read + Send, blob: &str) -> Result<StagedLayer> {
         std::thread::scope(|s| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
-            let hasher = s.spawn(move || -> Result<(String, u64, bool)> {
-                let (mut hashed, compressed) = diff_id_stream(r)?;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(8);
+            let inflater = s.spawn(move || -> Result<(String, u64, bool)> {
+                let (mut tar, compressed) = crate::extract::decompressed_kind(r)?;
+                // An uncompressed layer's diff ID is its blob's digest, verified anyway.
+                let (htx, hrx) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(8);
+                let hasher = compressed.then(|| {
+                    s.spawn(move || {
+                        let mut h = Hashing::new(io::sink());
+                        for c in hrx {
+                            // A sink takes every byte.
+                            let _ = h.write_all(&c);
+                        }
+                        h.finish().0
+                    })
+                });
+                let mut size = 0u64;
                 // To the end of the stream, whether or not the extractor still listens, so
                 // the diff ID covers every byte and the sender is never left blocked.
                 loop {
-                    let chunk = crate::chunks::next_chunk(&mut hashed)
-                        .map_err(|e| verify_error(blob, e))?;
+                    let chunk =
+                        crate::chunks::next_chunk(&mut tar).map_err(|e| verify_error(blob, e))?;
                     if chunk.is_empty() {
                         break;
                     }
+                    size += chunk.len() as u64;
+                    let chunk = Arc::new(chunk);
+                    if compressed {
+                        let _ = htx.send(Arc::clone(&chunk));
+                    }
                     let _ = tx.send(chunk);
                 }
-                let (digest, size, _) = hashed.finish();
+                drop(htx);
+                let digest = match hasher.map(|h| h.join()) {
+                    Some(Ok(d)) => d,
+                    Some(Err(_)) => {
+                        return Err(verify_error(
+                            blob,
+                            io::Error::other("the hashing thread panicked"),
+                        ));
+                    }
+                    None => String::new(),
+                };
                 Ok((digest, size, compressed))
             });
             let tmp = tempfile::Builder::new()
@@ -288,13 +318,13 @@ impl Store {
                 }
                 _ => Ok(()),
             };
-            // Past the tar trailer, and after a failure: the hasher must not block.
+            // Past the tar trailer, and after a failure: the inflater must not block.
             let _ = io::copy(&mut chunks, &mut io::sink());
             drop(chunks);
-            let hashed = hasher.join().unwrap_or_else(|_| {
+            let hashed = inflater.join().unwrap_or_else(|_| {
                 Err(verify_error(
                     blob,
-                    io::Error::other("the hashing thread panicked"),
+                    io::Error::other("the decompressing thread panicked"),
                 ))
             });
             let tmp = tmp?;

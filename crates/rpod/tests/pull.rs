@@ -329,6 +329,19 @@ fn bad_digests_and_insecure_registries_are_refused_and_store_nothing() {
     r.ok(&["pull", &format!("{}/busybox:ok", reg.addr)]);
     assert_eq!(r.ok(&["images", "-q"]).lines().count(), 1);
 
+    // A gzip layer whose blob is right but whose uncompressed content is not what the
+    // config's diff ID says is refused as such; the image is not recorded.
+    let scratch = tempfile::tempdir_in("/var/tmp").expect("tmp");
+    let (lying, _) = two_layer_layout(scratch.path(), 64 << 10, true);
+    reg.seed(&format!("oci:{}:big", lying.display()), "lying:1", "oci");
+    let (code, err) = r.fails(&["pull", &format!("{}/lying:1", reg.addr)]);
+    assert_eq!(code, 125);
+    assert!(
+        err.contains("digest mismatch") && err.contains("(uncompressed)"),
+        "{err}"
+    );
+    assert_eq!(r.ok(&["images", "-q"]).lines().count(), 1, "only busybox");
+
     // A registry that is gone gives a clean error, and the local image stays usable
     // with --pull newer.
     let addr = reg.addr.clone();
@@ -977,9 +990,10 @@ fn leftovers(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// An OCI layout with two gzip layers, busybox and `big` bytes of noise, tagged `big`.
-fn two_layer_layout(dir: &Path, big: usize) -> (PathBuf, u64) {
-    let layout = dir.join("two-layers");
+/// An OCI layout with two gzip layers, busybox and `big` bytes of noise, tagged `big`. With
+/// `lie`, the config gives the noise layer a wrong diff ID (every blob digest is right).
+fn two_layer_layout(dir: &Path, big: usize, lie: bool) -> (PathBuf, u64) {
+    let layout = dir.join(if lie { "lying-layers" } else { "two-layers" });
     let blobs = layout.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).expect("layout");
     let put = |bytes: &[u8]| -> String {
@@ -1036,6 +1050,9 @@ fn two_layer_layout(dir: &Path, big: usize) -> (PathBuf, u64) {
             "size": gz.len(),
         }));
     }
+    if lie {
+        diff_ids[1] = libpod::storage::digest_of(b"not the noise layer");
+    }
     let config = serde_json::to_vec(&serde_json::json!({
         "architecture": "amd64",
         "os": "linux",
@@ -1081,7 +1098,7 @@ fn a_registry_dying_mid_pull_leaves_nothing_and_the_retry_reuses_what_finished()
     let reg = Registry::start();
     let scratch = tempfile::tempdir().expect("tmp");
     let big = 16 << 20;
-    let (layout, total) = two_layer_layout(scratch.path(), big);
+    let (layout, total) = two_layer_layout(scratch.path(), big, false);
     let o = Command::new("skopeo")
         .args(["copy", "--quiet", "--dest-tls-verify=false"])
         .arg(format!("oci:{}:big", layout.display()))
