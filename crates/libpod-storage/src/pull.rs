@@ -113,11 +113,7 @@ impl Store {
     ) -> Result<Image> {
         let name = r;
         let r = &src.reference;
-        let mut client = Client::new(
-            &r.registry,
-            src.insecure,
-            credentials_for(opts.auth_file.as_deref(), r, name),
-        );
+        let mut client = Client::new(&r.registry, src.insecure, credentials_for(opts, r, name));
         let want = opts.platform.clone().unwrap_or_else(|| {
             format!(
                 "linux/{}",

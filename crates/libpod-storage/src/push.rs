@@ -79,7 +79,7 @@ impl Store {
         let mut c = Client::new(
             &src.reference.registry,
             src.insecure,
-            credentials_for(opts.auth_file.as_deref(), &src.reference, &r),
+            credentials_for(opts, &src.reference, &r),
         );
         for (d, size, f) in &blobs {
             let path = format!("/v2/{repo}/blobs/{d}");

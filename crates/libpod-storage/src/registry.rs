@@ -31,6 +31,12 @@ pub struct PullOptions {
     pub platform: Option<String>,
     /// The signature policy images must pass before anything is fetched (none: no check).
     pub policy: Option<crate::policy::Policy>,
+    /// `--tls-verify`: `Some(false)` reaches every registry over unverified TLS or plain HTTP,
+    /// `Some(true)` verifies every one (registries.conf's `insecure` is ignored), `None`
+    /// follows the configuration.
+    pub tls_verify: Option<bool>,
+    /// `--creds`: user and password for the registry, used before any auth file's.
+    pub credentials: Option<(String, String)>,
 }
 
 pub(crate) fn reg_err(registry: &str, message: impl Into<String>) -> StorageError {
@@ -86,6 +92,17 @@ fn relocate(r: &Reference, prefix: &str, location: &str) -> Result<Reference> {
 /// then its location (the reference's own registry without a rule). A blocked registry is an
 /// error naming the rule.
 pub(crate) fn sources(r: &Reference, opts: &PullOptions) -> Result<Vec<Source>> {
+    let mut out = configured_sources(r, opts)?;
+    if let Some(verify) = opts.tls_verify {
+        for s in &mut out {
+            s.insecure = !verify;
+        }
+    }
+    Ok(out)
+}
+
+/// [`sources`] as the configuration alone has them.
+fn configured_sources(r: &Reference, opts: &PullOptions) -> Result<Vec<Source>> {
     let listed = |host: &str| opts.insecure.iter().any(|i| i == host);
     let Some(rule) = rule(opts, &r.name()) else {
         return Ok(vec![Source {
@@ -152,14 +169,19 @@ pub(crate) fn credentials(file: Option<&Path>, registry: &str) -> Option<(String
     Some((u.to_string(), p.to_string()))
 }
 
-/// Credentials for the place contacted (`src`), else for the registry the user named, which
-/// is where `login` keeps them when a rule relocates it.
+/// Credentials: the caller's own (`--creds`), else the auth file's for the place contacted
+/// (`src`), else for the registry the user named, which is where `login` keeps them when a
+/// rule relocates it.
 pub(crate) fn credentials_for(
-    file: Option<&Path>,
+    opts: &PullOptions,
     src: &Reference,
     asked: &Reference,
 ) -> Option<(String, String)> {
-    credentials(file, &src.registry).or_else(|| credentials(file, &asked.registry))
+    let file = opts.auth_file.as_deref();
+    opts.credentials
+        .clone()
+        .or_else(|| credentials(file, &src.registry))
+        .or_else(|| credentials(file, &asked.registry))
 }
 
 fn auth_file_err(file: &Path, e: impl std::fmt::Display) -> StorageError {
@@ -607,6 +629,45 @@ mod tests {
         assert!(
             !sources(&r, &opts()).expect("sources")[0].insecure,
             "the domain itself is not under *."
+        );
+    }
+
+    #[test]
+    fn tls_verify_overrides_the_configuration_both_ways() {
+        let r = Reference::parse("docker.io/library/busybox:1", "docker.io").expect("ref");
+        let mut o = opts();
+        o.tls_verify = Some(true);
+        let s = sources(&r, &o).expect("sources");
+        assert_eq!(s.len(), 2, "mirrors still come first");
+        assert!(
+            s.iter().all(|s| !s.insecure),
+            "the insecure mirror is verified"
+        );
+        o.tls_verify = Some(false);
+        assert!(sources(&r, &o).expect("sources").iter().all(|s| s.insecure));
+        // Blocking is not a TLS matter.
+        let r = Reference::parse("bad.example/x:1", "docker.io").expect("ref");
+        assert!(sources(&r, &o).is_err());
+    }
+
+    #[test]
+    fn given_credentials_come_before_the_auth_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("auth.json");
+        store_credentials(&file, "reg.example", "filed", "pw").expect("store");
+        let r = Reference::parse("reg.example/x:1", "docker.io").expect("ref");
+        let mut o = PullOptions {
+            auth_file: Some(file),
+            ..Default::default()
+        };
+        assert_eq!(
+            credentials_for(&o, &r, &r),
+            Some(("filed".to_string(), "pw".to_string()))
+        );
+        o.credentials = Some(("given".into(), "secret".into()));
+        assert_eq!(
+            credentials_for(&o, &r, &r),
+            Some(("given".to_string(), "secret".to_string()))
         );
     }
 

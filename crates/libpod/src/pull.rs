@@ -19,6 +19,22 @@ pub struct PullRequest {
     /// The policy.json to obey (default: the configured `signature_policy_path`, else
     /// `/etc/containers/policy.json`).
     pub signature_policy: Option<PathBuf>,
+    /// `--tls-verify`: `Some(false)` allows unverified TLS and plain HTTP with every registry,
+    /// `Some(true)` verifies every one, `None` follows registries.conf.
+    pub tls_verify: Option<bool>,
+    /// `--creds`: user and password, used before the auth file's.
+    pub credentials: Option<(String, String)>,
+}
+
+/// Per-push choices a caller makes (the rest comes from registries.conf).
+#[derive(Debug, Clone, Default)]
+pub struct PushRequest {
+    /// An auth.json with credentials (default: [`default_auth_file`]).
+    pub auth_file: Option<PathBuf>,
+    /// As [`PullRequest::tls_verify`].
+    pub tls_verify: Option<bool>,
+    /// As [`PullRequest::credentials`].
+    pub credentials: Option<(String, String)>,
 }
 
 impl Runtime {
@@ -44,6 +60,8 @@ impl Runtime {
         }
         let mut opts = self.registry_options(req.auth_file.clone(), req.platform.clone())?;
         opts.policy = Some(policy);
+        opts.tls_verify = req.tls_verify;
+        opts.credentials = req.credentials.clone();
         let _s = crate::trace::span("pull image");
         Ok(self.store()?.pull(reference, &opts, progress)?)
     }
@@ -71,7 +89,7 @@ impl Runtime {
             registries: cfg.registries.clone(),
             auth_file: Some(auth_file.unwrap_or_else(default_auth_file)),
             platform,
-            policy: None,
+            ..Default::default()
         })
     }
 
@@ -83,7 +101,7 @@ impl Runtime {
         &self,
         image: &str,
         dest: &str,
-        auth_file: Option<PathBuf>,
+        req: &PushRequest,
         progress: Option<ProgressFn<'_>>,
     ) -> Result<String> {
         let store = self.store()?;
@@ -113,20 +131,25 @@ impl Runtime {
                 "push to {dest}: this transport is not supported; use docker://, oci:, oci-archive:, docker-archive: or containers-storage:"
             )));
         }
-        let opts = self.registry_options(auth_file, None)?;
+        let mut opts = self.registry_options(req.auth_file.clone(), None)?;
+        opts.tls_verify = req.tls_verify;
+        opts.credentials = req.credentials.clone();
         let _s = crate::trace::span("push image");
         Ok(store.push(image, dest, &opts, progress)?)
     }
 
-    /// Checks the credentials with `registry` and records them in the auth file (`login`).
+    /// Checks the credentials with `registry` and records them in the auth file (`login`);
+    /// `tls_verify` as in [`PullRequest::tls_verify`].
     pub fn login(
         &self,
         registry: &str,
         user: &str,
         password: &str,
         auth_file: Option<PathBuf>,
+        tls_verify: Option<bool>,
     ) -> Result<()> {
-        let opts = self.registry_options(auth_file, None)?;
+        let mut opts = self.registry_options(auth_file, None)?;
+        opts.tls_verify = tls_verify;
         Ok(libpod_storage::login(&opts, registry, user, password)?)
     }
 }

@@ -126,9 +126,9 @@ pub struct CreateArgs {
     /// Platform (os/arch) to pull from a multi-platform image.
     #[arg(long)]
     pub platform: Option<String>,
-    /// auth.json with registry credentials (default: $REGISTRY_AUTH_FILE).
-    #[arg(long)]
-    pub authfile: Option<PathBuf>,
+    /// Registry access for a pull.
+    #[command(flatten)]
+    pub registry: RegistryFlags,
     /// policy.json that pulled images must pass (default: /etc/containers/policy.json).
     #[arg(long)]
     pub signature_policy: Option<PathBuf>,
@@ -149,6 +149,28 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+}
+
+/// How to reach registries: credentials and TLS (pull, push, run, create).
+#[derive(Args, Debug, Clone, Default)]
+pub struct RegistryFlags {
+    /// auth.json with registry credentials (default: $REGISTRY_AUTH_FILE, else
+    /// $XDG_RUNTIME_DIR/containers/auth.json, else /run/containers/UID/auth.json).
+    #[arg(long)]
+    pub authfile: Option<PathBuf>,
+    /// Verify registries' TLS certificates (`--tls-verify=false`: unverified TLS, then plain
+    /// HTTP, with any registry; default: as registries.conf says).
+    #[arg(
+        long,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
+    pub tls_verify: Option<bool>,
+    /// Registry credentials (the password is asked for on a terminal when left out).
+    #[arg(long, value_name = "USER[:PASSWORD]")]
+    pub creds: Option<String>,
 }
 
 /// Container names, or `--latest`.
@@ -446,10 +468,9 @@ pub enum Command {
         /// Platform (os/arch) to choose from a multi-platform image.
         #[arg(long)]
         platform: Option<String>,
-        /// auth.json with registry credentials (default: $REGISTRY_AUTH_FILE, else
-        /// $XDG_RUNTIME_DIR/containers/auth.json, else /run/containers/UID/auth.json).
-        #[arg(long)]
-        authfile: Option<PathBuf>,
+        /// Registry access.
+        #[command(flatten)]
+        registry: RegistryFlags,
         /// Print only the image ID.
         #[arg(short = 'q', long)]
         quiet: bool,
@@ -468,9 +489,9 @@ pub enum Command {
         /// `oci:DIR[:TAG]`, `oci-archive:FILE`, `docker-archive:FILE` or
         /// `containers-storage:NAME` (a new name here).
         destination: Option<String>,
-        /// auth.json with registry credentials (default as for pull).
-        #[arg(long)]
-        authfile: Option<PathBuf>,
+        /// Registry access.
+        #[command(flatten)]
+        registry: RegistryFlags,
         /// Write the pushed manifest's digest to this file.
         #[arg(long)]
         digestfile: Option<PathBuf>,
@@ -497,6 +518,10 @@ pub enum Command {
         /// auth.json to write (default as for pull).
         #[arg(long)]
         authfile: Option<PathBuf>,
+        /// Verify the registry's TLS certificate (`--tls-verify=false`: unverified TLS, then
+        /// plain HTTP; default: as registries.conf says).
+        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+        tls_verify: Option<bool>,
     },
     /// Log out of a registry: its credentials are removed from the auth file.
     #[command(after_help = "Example:\n  rpod logout 127.0.0.1:5000\n  rpod logout --all")]

@@ -9,12 +9,14 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::CommandFactory;
 use libpod::config::{CgroupManager, StateBackend};
 use libpod::state::ContainerStatus as S;
-use libpod::{Container, ContainerOptions, LogOptions, PodOptions, PullRequest, Runtime};
+use libpod::{
+    Container, ContainerOptions, LogOptions, PodOptions, PullRequest, PushRequest, Runtime,
+};
 use serde_json::{Value, json};
 
 use crate::cli::{
     Cli, Command, ContainerCommand, CreateArgs, ImageCommand, NetworkCommand, PodCommand,
-    PodTargets, SystemCommand, Targets,
+    PodTargets, RegistryFlags, SystemCommand, Targets,
 };
 use crate::format::{ago, output};
 use crate::{parse, term, views};
@@ -371,14 +373,34 @@ fn attach_and_wait(rt: &Runtime, c: &Container, stdin: bool, start: bool) -> Res
 
 fn pull_request(
     platform: Option<String>,
-    authfile: Option<PathBuf>,
+    registry: RegistryFlags,
     signature_policy: Option<PathBuf>,
-) -> PullRequest {
-    PullRequest {
+) -> Result<PullRequest> {
+    Ok(PullRequest {
         platform,
-        auth_file: authfile,
+        auth_file: registry.authfile,
         signature_policy,
+        tls_verify: registry.tls_verify,
+        credentials: creds(registry.creds)?,
+    })
+}
+
+/// `--creds USER[:PASSWORD]` split; a missing password is asked for on a terminal.
+fn creds(given: Option<String>) -> Result<Option<(String, String)>> {
+    let Some(given) = given else {
+        return Ok(None);
+    };
+    let (user, pass) = match given.split_once(':') {
+        Some((u, p)) => (u.to_string(), p.to_string()),
+        None if std::io::stdin().is_terminal() => {
+            credentials_from_user(Some(given.clone()), None, false)?
+        }
+        None => bail!("--creds {given}: give USER:PASSWORD (no terminal to ask for the password)"),
+    };
+    if user.is_empty() {
+        bail!("--creds: the user name must not be empty");
     }
+    Ok(Some((user, pass)))
 }
 
 /// A progress callback drawing a bar per blob on a terminal (nothing when `quiet`).
@@ -451,9 +473,9 @@ fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
     let present = rt.store()?.image(&a.image).is_ok();
     let req = pull_request(
         a.platform.clone(),
-        a.authfile.clone(),
+        a.registry.clone(),
         a.signature_policy.clone(),
-    );
+    )?;
     match a.pull.as_str() {
         "never" => return Ok(()),
         "missing" if present => return Ok(()),
@@ -1317,11 +1339,11 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         Command::Pull {
             reference,
             platform,
-            authfile,
+            registry,
             quiet,
             signature_policy,
         } => {
-            let req = pull_request(platform, authfile, signature_policy);
+            let req = pull_request(platform, registry, signature_policy)?;
             let img = pull_with_bars(rt, &reference, &req, quiet)?;
             if !quiet {
                 eprintln!(
@@ -1336,13 +1358,18 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         Command::Push {
             image,
             destination,
-            authfile,
+            registry,
             digestfile,
             quiet,
         } => {
             let dest = destination.unwrap_or_else(|| image.clone());
+            let req = PushRequest {
+                auth_file: registry.authfile,
+                tls_verify: registry.tls_verify,
+                credentials: creds(registry.creds)?,
+            };
             let mut report = blob_bars(quiet);
-            let digest = rt.push_image(&image, &dest, authfile, Some(&mut report))?;
+            let digest = rt.push_image(&image, &dest, &req, Some(&mut report))?;
             if let Some(f) = digestfile {
                 std::fs::write(&f, &digest)
                     .with_context(|| format!("writing the digest to {}", f.display()))?;
@@ -1358,9 +1385,10 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             password,
             password_stdin,
             authfile,
+            tls_verify,
         } => {
             let (user, pass) = credentials_from_user(username, password, password_stdin)?;
-            rt.login(&registry, &user, &pass, authfile)?;
+            rt.login(&registry, &user, &pass, authfile, tls_verify)?;
             println!("Login Succeeded!");
             Ok(0)
         }

@@ -436,6 +436,90 @@ fn a_registry_with_basic_auth_takes_credentials_from_the_auth_file() {
 }
 
 #[test]
+fn tls_verify_and_creds_flags_work_without_any_configuration() {
+    if !ready() || !require("htpasswd", Path::new("/usr/bin/htpasswd").exists()) {
+        return;
+    }
+    let scratch = tempfile::tempdir().expect("tmp");
+    let (reg, seeder) = basic_auth_registry(scratch.path());
+    let image = format!("{}/private/busybox:1", reg.addr);
+    // No registries.conf entry: plain HTTP only with --tls-verify=false.
+    let r = R::new("");
+    let (code, err) = r.fails(&["pull", "--creds", "tester:s3cret", &image]);
+    assert_eq!(code, 125);
+    assert!(err.contains(&reg.addr), "{err}");
+    let (code, err) = r.fails(&[
+        "pull",
+        "--tls-verify=false",
+        "--creds",
+        "tester:nope",
+        &image,
+    ]);
+    assert_eq!(code, 125);
+    assert!(err.contains("authentication failed"), "{err}");
+    assert!(r.ok(&["images", "-q"]).trim().is_empty());
+    r.ok(&[
+        "pull",
+        "--tls-verify=false",
+        "--creds",
+        "tester:s3cret",
+        &image,
+    ]);
+    assert_eq!(r.ok(&["images", "-q"]).lines().count(), 1);
+    // The same on run, push and login; nothing was written to an auth file on the way.
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "--pull",
+        "always",
+        "--tls-verify=false",
+        "--creds",
+        "tester:s3cret",
+        "--network",
+        "none",
+        &image,
+        "echo",
+        "flags",
+    ]);
+    assert_eq!(out.trim(), "flags");
+    let copy = format!("{}/private/copy:1", reg.addr);
+    let (code, _) = r.fails(&["push", "--tls-verify=false", &image, &copy]);
+    assert_eq!(code, 125, "no credentials");
+    r.ok(&[
+        "push",
+        "-q",
+        "--tls-verify=false",
+        "--creds=tester:s3cret",
+        &image,
+        &copy,
+    ]);
+    assert!(!r.dir.path().join("auth.json").exists());
+    let (code, _) = r.fails(&["login", "-u", "tester", "-p", "s3cret", &reg.addr]);
+    assert_eq!(code, 125, "login over plain HTTP needs --tls-verify=false");
+    r.ok(&[
+        "login",
+        "--tls-verify=false",
+        "-u",
+        "tester",
+        "-p",
+        "s3cret",
+        &reg.addr,
+    ]);
+    // --tls-verify=true overrides registries.conf's insecure.
+    let strict = R::new(&insecure(&reg.addr));
+    let (code, _) = strict.fails(&[
+        "pull",
+        "--tls-verify=true",
+        "--creds",
+        "tester:s3cret",
+        &copy,
+    ]);
+    assert_eq!(code, 125);
+    strict.ok(&["pull", "--creds", "tester:s3cret", &copy]);
+    drop(seeder);
+}
+
+#[test]
 fn an_index_is_resolved_to_this_platform_or_the_one_asked_for() {
     if !ready() {
         return;
