@@ -21,6 +21,8 @@
 mod archive;
 mod blobs;
 pub mod busybox;
+#[cfg(feature = "pull")]
+mod certs;
 mod changes;
 mod chunks;
 mod digest;

@@ -113,7 +113,12 @@ impl Store {
     ) -> Result<Image> {
         let name = r;
         let r = &src.reference;
-        let mut client = Client::new(&r.registry, src.insecure, credentials_for(opts, r, name));
+        let mut client = Client::new(
+            &r.registry,
+            src.insecure,
+            credentials_for(opts, r, name),
+            opts.cert_dir.as_deref(),
+        )?;
         let want = opts.platform.clone().unwrap_or_else(|| {
             format!(
                 "linux/{}",

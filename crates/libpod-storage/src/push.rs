@@ -80,7 +80,8 @@ impl Store {
             &src.reference.registry,
             src.insecure,
             credentials_for(opts, &src.reference, &r),
-        );
+            opts.cert_dir.as_deref(),
+        )?;
         for (d, size, f) in &blobs {
             let path = format!("/v2/{repo}/blobs/{d}");
             let head = c.send("HEAD", &path, &[], Body::None)?;

@@ -37,6 +37,10 @@ pub struct PullOptions {
     pub tls_verify: Option<bool>,
     /// `--creds`: user and password for the registry, used before any auth file's.
     pub credentials: Option<(String, String)>,
+    /// `--cert-dir`: the one directory of `*.crt` CAs and `*.cert`/`*.key` client pairs to
+    /// use (default: the registry's directory under /etc/containers/certs.d and
+    /// /etc/docker/certs.d).
+    pub cert_dir: Option<PathBuf>,
 }
 
 pub(crate) fn reg_err(registry: &str, message: impl Into<String>) -> StorageError {
@@ -281,7 +285,8 @@ pub fn login(opts: &PullOptions, registry: &str, user: &str, password: &str) -> 
         &src.reference.registry,
         src.insecure,
         Some((user.to_string(), password.to_string())),
-    );
+        opts.cert_dir.as_deref(),
+    )?;
     let resp = c.get("/v2/", "application/json")?;
     match resp.status().as_u16() {
         200 => store_credentials(file, host, user, password),
@@ -324,8 +329,15 @@ pub(crate) struct Client {
 
 impl Client {
     /// A client for `registry` (`host[:port]`). An `insecure` one is tried over HTTPS without
-    /// certificate checks first, then over plain HTTP, as podman does.
-    pub fn new(registry: &str, insecure: bool, creds: Option<(String, String)>) -> Client {
+    /// certificate checks first, then over plain HTTP, as podman does. Certificates come from
+    /// `cert_dir`, else the registry's certs.d directories (see [`crate::certs`]).
+    pub fn new(
+        registry: &str,
+        insecure: bool,
+        creds: Option<(String, String)>,
+        cert_dir: Option<&Path>,
+    ) -> Result<Client> {
+        let trust = crate::certs::trust(registry, cert_dir, !insecure)?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
@@ -333,18 +345,20 @@ impl Client {
             .tls_config(
                 ureq::tls::TlsConfig::builder()
                     .disable_verification(insecure)
+                    .root_certs(trust.roots)
+                    .client_cert(trust.client)
                     .build(),
             )
             .build()
             .into();
-        Client {
+        Ok(Client {
             agent,
             base: format!("https://{registry}"),
             registry: registry.to_string(),
             creds,
             auth: None,
             insecure,
-        }
+        })
     }
 
     /// Sends `method` to `path` (or an absolute URL), answering an auth challenge (basic, or a
@@ -410,7 +424,7 @@ impl Client {
                         e,
                         ureq::Error::Io(_) | ureq::Error::Tls(_) | ureq::Error::Rustls(_)
                     ) {
-                    "; if this registry serves plain HTTP or an unverifiable certificate, mark it insecure = true in registries.conf"
+                    "; if this registry serves plain HTTP or an unverifiable certificate, mark it insecure = true in registries.conf (or pass --tls-verify=false), or trust its CA: put it in /etc/containers/certs.d/HOST:PORT/ca.crt (or pass --cert-dir)"
                 } else {
                     ""
                 };

@@ -65,7 +65,7 @@ pub use info::{HostInfo, Info, ProgramInfo, RuntimeInfo, StoreInfo};
 pub use options::{ContainerOptions, ExecOptions, LogOptions, PodOptions};
 pub use pod::{Pod, PodStatus};
 #[cfg(feature = "pull")]
-pub use pull::{PullRequest, PushRequest, default_auth_file, logout};
+pub use pull::{PullRequest, RegistryAccess, default_auth_file, logout};
 pub use runtime::{Runtime, RuntimeBuilder};
 
 pub use libpod_config as config;

@@ -8,33 +8,33 @@ use libpod_storage::{Image, ProgressFn, PullOptions};
 use crate::error::Result;
 use crate::runtime::Runtime;
 
-/// Per-pull choices a caller makes (the rest comes from registries.conf).
+/// How to reach registries, per call: credentials and TLS (the rest comes from
+/// registries.conf).
 #[derive(Debug, Clone, Default)]
-pub struct PullRequest {
-    /// `os/arch` to choose from a multi-platform index (default: this machine's).
-    pub platform: Option<String>,
+pub struct RegistryAccess {
     /// An auth.json with credentials, as podman and skopeo write it (default:
     /// [`default_auth_file`]).
     pub auth_file: Option<PathBuf>,
-    /// The policy.json to obey (default: the configured `signature_policy_path`, else
-    /// `/etc/containers/policy.json`).
-    pub signature_policy: Option<PathBuf>,
     /// `--tls-verify`: `Some(false)` allows unverified TLS and plain HTTP with every registry,
     /// `Some(true)` verifies every one, `None` follows registries.conf.
     pub tls_verify: Option<bool>,
     /// `--creds`: user and password, used before the auth file's.
     pub credentials: Option<(String, String)>,
+    /// `--cert-dir`: the directory of `*.crt` CAs and `*.cert`/`*.key` client pairs (default:
+    /// the registry's directory under /etc/containers/certs.d and /etc/docker/certs.d).
+    pub cert_dir: Option<PathBuf>,
 }
 
-/// Per-push choices a caller makes (the rest comes from registries.conf).
+/// Per-pull choices a caller makes (the rest comes from registries.conf).
 #[derive(Debug, Clone, Default)]
-pub struct PushRequest {
-    /// An auth.json with credentials (default: [`default_auth_file`]).
-    pub auth_file: Option<PathBuf>,
-    /// As [`PullRequest::tls_verify`].
-    pub tls_verify: Option<bool>,
-    /// As [`PullRequest::credentials`].
-    pub credentials: Option<(String, String)>,
+pub struct PullRequest {
+    /// `os/arch` to choose from a multi-platform index (default: this machine's).
+    pub platform: Option<String>,
+    /// The policy.json to obey (default: the configured `signature_policy_path`, else
+    /// `/etc/containers/policy.json`).
+    pub signature_policy: Option<PathBuf>,
+    /// Credentials and TLS.
+    pub access: RegistryAccess,
 }
 
 impl Runtime {
@@ -58,10 +58,8 @@ impl Runtime {
         if let Some(local) = self.pull_local(reference, &policy)? {
             return Ok(local);
         }
-        let mut opts = self.registry_options(req.auth_file.clone(), req.platform.clone())?;
+        let mut opts = self.registry_options(&req.access, req.platform.clone())?;
         opts.policy = Some(policy);
-        opts.tls_verify = req.tls_verify;
-        opts.credentials = req.credentials.clone();
         let _s = crate::trace::span("pull image");
         Ok(self.store()?.pull(reference, &opts, progress)?)
     }
@@ -76,10 +74,10 @@ impl Runtime {
         Ok(libpod_storage::Policy::load(&path)?)
     }
 
-    /// registries.conf's settings with the caller's auth file and platform.
+    /// registries.conf's settings with the caller's access choices and platform.
     fn registry_options(
         &self,
-        auth_file: Option<PathBuf>,
+        access: &RegistryAccess,
         platform: Option<String>,
     ) -> Result<PullOptions> {
         let cfg = self.config()?;
@@ -87,9 +85,12 @@ impl Runtime {
             search_registries: cfg.search_registries.clone(),
             insecure: cfg.insecure_registries.clone(),
             registries: cfg.registries.clone(),
-            auth_file: Some(auth_file.unwrap_or_else(default_auth_file)),
+            auth_file: Some(access.auth_file.clone().unwrap_or_else(default_auth_file)),
             platform,
-            ..Default::default()
+            policy: None,
+            tls_verify: access.tls_verify,
+            credentials: access.credentials.clone(),
+            cert_dir: access.cert_dir.clone(),
         })
     }
 
@@ -101,7 +102,7 @@ impl Runtime {
         &self,
         image: &str,
         dest: &str,
-        req: &PushRequest,
+        access: &RegistryAccess,
         progress: Option<ProgressFn<'_>>,
     ) -> Result<String> {
         let store = self.store()?;
@@ -131,25 +132,22 @@ impl Runtime {
                 "push to {dest}: this transport is not supported; use docker://, oci:, oci-archive:, docker-archive: or containers-storage:"
             )));
         }
-        let mut opts = self.registry_options(req.auth_file.clone(), None)?;
-        opts.tls_verify = req.tls_verify;
-        opts.credentials = req.credentials.clone();
+        let opts = self.registry_options(access, None)?;
         let _s = crate::trace::span("push image");
         Ok(store.push(image, dest, &opts, progress)?)
     }
 
-    /// Checks the credentials with `registry` and records them in the auth file (`login`);
-    /// `tls_verify` as in [`PullRequest::tls_verify`].
+    /// Checks `user` and `password` with `registry` and records them in the auth file
+    /// (`login`); `access` says which file and how to reach the registry (its `credentials`
+    /// are not used).
     pub fn login(
         &self,
         registry: &str,
         user: &str,
         password: &str,
-        auth_file: Option<PathBuf>,
-        tls_verify: Option<bool>,
+        access: &RegistryAccess,
     ) -> Result<()> {
-        let mut opts = self.registry_options(auth_file, None)?;
-        opts.tls_verify = tls_verify;
+        let opts = self.registry_options(access, None)?;
         Ok(libpod_storage::login(&opts, registry, user, password)?)
     }
 }

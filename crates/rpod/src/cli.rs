@@ -171,6 +171,10 @@ pub struct RegistryFlags {
     /// Registry credentials (the password is asked for on a terminal when left out).
     #[arg(long, value_name = "USER[:PASSWORD]")]
     pub creds: Option<String>,
+    /// Directory of certificates for the registry: `*.crt` CAs, `*.cert`/`*.key` client pairs
+    /// (default: /etc/containers/certs.d/HOST:PORT, /etc/docker/certs.d/HOST:PORT).
+    #[arg(long)]
+    pub cert_dir: Option<PathBuf>,
 }
 
 /// Container names, or `--latest`.
@@ -522,6 +526,9 @@ pub enum Command {
         /// plain HTTP; default: as registries.conf says).
         #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
         tls_verify: Option<bool>,
+        /// Directory of certificates for the registry (as for pull).
+        #[arg(long)]
+        cert_dir: Option<PathBuf>,
     },
     /// Log out of a registry: its credentials are removed from the auth file.
     #[command(after_help = "Example:\n  rpod logout 127.0.0.1:5000\n  rpod logout --all")]

@@ -10,7 +10,7 @@ use clap::CommandFactory;
 use libpod::config::{CgroupManager, StateBackend};
 use libpod::state::ContainerStatus as S;
 use libpod::{
-    Container, ContainerOptions, LogOptions, PodOptions, PullRequest, PushRequest, Runtime,
+    Container, ContainerOptions, LogOptions, PodOptions, PullRequest, RegistryAccess, Runtime,
 };
 use serde_json::{Value, json};
 
@@ -378,10 +378,18 @@ fn pull_request(
 ) -> Result<PullRequest> {
     Ok(PullRequest {
         platform,
-        auth_file: registry.authfile,
         signature_policy,
+        access: access(registry)?,
+    })
+}
+
+/// The registry flags as libpod takes them.
+fn access(registry: RegistryFlags) -> Result<RegistryAccess> {
+    Ok(RegistryAccess {
+        auth_file: registry.authfile,
         tls_verify: registry.tls_verify,
         credentials: creds(registry.creds)?,
+        cert_dir: registry.cert_dir,
     })
 }
 
@@ -1363,13 +1371,8 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             quiet,
         } => {
             let dest = destination.unwrap_or_else(|| image.clone());
-            let req = PushRequest {
-                auth_file: registry.authfile,
-                tls_verify: registry.tls_verify,
-                credentials: creds(registry.creds)?,
-            };
             let mut report = blob_bars(quiet);
-            let digest = rt.push_image(&image, &dest, &req, Some(&mut report))?;
+            let digest = rt.push_image(&image, &dest, &access(registry)?, Some(&mut report))?;
             if let Some(f) = digestfile {
                 std::fs::write(&f, &digest)
                     .with_context(|| format!("writing the digest to {}", f.display()))?;
@@ -1386,9 +1389,16 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             password_stdin,
             authfile,
             tls_verify,
+            cert_dir,
         } => {
             let (user, pass) = credentials_from_user(username, password, password_stdin)?;
-            rt.login(&registry, &user, &pass, authfile, tls_verify)?;
+            let access = RegistryAccess {
+                auth_file: authfile,
+                tls_verify,
+                cert_dir,
+                credentials: None,
+            };
+            rt.login(&registry, &user, &pass, &access)?;
             println!("Login Succeeded!");
             Ok(0)
         }

@@ -1407,33 +1407,68 @@ fn a_registry_with_bearer_tokens_serves_login_pull_and_push() {
 }
 
 #[test]
-fn a_tls_registry_with_an_unknown_certificate_is_refused_unless_insecure() {
+fn a_tls_registry_is_verified_against_trusted_cas_and_takes_client_certificates() {
     if !ready() || !require("openssl", Path::new("/usr/bin/openssl").exists()) {
         return;
     }
     let scratch = tempfile::tempdir().expect("tmp");
-    let (key, cert) = (
-        scratch.path().join("key.pem"),
-        scratch.path().join("cert.pem"),
-    );
-    let st = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        ])
-        .args([
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl");
-    assert!(st.success());
+    let dir = scratch.path();
+    let openssl = |args: &[&str]| {
+        let st = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl");
+        assert!(st.success(), "openssl {args:?}");
+    };
+    // A CA of our own, and the registry's certificate for 127.0.0.1 signed by it.
+    for ca in ["ca", "other-ca"] {
+        let (subject, key, crt) = (
+            format!("/CN=rpod test {ca}"),
+            format!("{ca}.key"),
+            format!("{ca}.crt"),
+        );
+        openssl(&[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", &subject,
+            "-keyout", &key, "-out", &crt,
+        ]);
+    }
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("ext");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "cert.pem",
+    ]);
+    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
     let reg = Registry::start_full(
         "",
         &format!(
@@ -1467,4 +1502,111 @@ fn a_tls_registry_with_an_unknown_certificate_is_refused_unless_insecure() {
     ]);
     assert_eq!(out.trim(), "over-tls");
     r.ok(&["push", &image, &format!("{}/tls/copy:1", reg.addr)]);
+
+    // Verified against our CA: with --cert-dir, or the registry's certs.d directory.
+    let certs = dir.join("certs");
+    std::fs::create_dir_all(&certs).expect("certs");
+    std::fs::copy(dir.join("other-ca.crt"), certs.join("other.crt")).expect("ca");
+    let cert_dir = certs.to_str().expect("utf8");
+    let (code, err) = strict.fails(&["pull", "--cert-dir", cert_dir, &image]);
+    assert_eq!(code, 125, "another CA does not vouch for it");
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    std::fs::copy(dir.join("ca.crt"), certs.join("ca.crt")).expect("ca");
+    strict.ok(&["pull", "--cert-dir", cert_dir, &image]);
+    strict.ok(&[
+        "push",
+        "--cert-dir",
+        cert_dir,
+        &image,
+        &format!("{}/tls/verified:1", reg.addr),
+    ]);
+    strict.ok(&[
+        "login",
+        "--cert-dir",
+        cert_dir,
+        "-u",
+        "anyone",
+        "-p",
+        "any",
+        &reg.addr,
+    ]);
+    // A key without its certificate is named, not skipped.
+    std::fs::write(certs.join("client.key"), "x").expect("key");
+    let (code, err) = strict.fails(&["pull", "--cert-dir", cert_dir, &image]);
+    assert_eq!(code, 125);
+    assert!(err.contains("client.key"), "{err}");
+
+    // A registry that wants a client certificate signed by our CA gets certs.d's pair.
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=rpod client",
+        "-keyout",
+        "client.key",
+        "-out",
+        "client.csr",
+    ]);
+    std::fs::write(
+        dir.join("client.cnf"),
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    )
+    .expect("ext");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "client.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "client.cnf",
+        "-out",
+        "client.cert",
+    ]);
+    let mtls = Registry::start_full(
+        "",
+        &format!(
+            ", tls: {{certificate: {}, key: {}, clientcas: [{}]}}",
+            cert.display(),
+            key.display(),
+            dir.join("ca.crt").display()
+        ),
+    );
+    std::fs::remove_file(certs.join("client.key")).expect("rm");
+    let (code, _) = strict.fails(&[
+        "login",
+        "--cert-dir",
+        cert_dir,
+        "-u",
+        "a",
+        "-p",
+        "b",
+        &mtls.addr,
+    ]);
+    assert_eq!(code, 125, "no client certificate");
+    for f in ["client.cert", "client.key"] {
+        std::fs::copy(dir.join(f), certs.join(f)).expect("client pair");
+    }
+    strict.ok(&[
+        "login",
+        "--cert-dir",
+        cert_dir,
+        "-u",
+        "a",
+        "-p",
+        "b",
+        &mtls.addr,
+    ]);
+    let there = format!("{}/tls/mutual:1", mtls.addr);
+    strict.ok(&["push", "--cert-dir", cert_dir, &image, &there]);
+    let other = R::new("");
+    other.ok(&["pull", "--cert-dir", cert_dir, &there]);
 }
