@@ -561,7 +561,7 @@ impl Store {
         progress: Option<ProgressFn<'_>>,
     ) -> Result<()> {
         let lock = self.meta.lock(false)?;
-        let img = lock.records.images[self.resolve(&lock.records, name_or_id)?].clone();
+        let img = self.resolve_image(&lock.records, name_or_id)?;
         let tag = match tag {
             Some(t) => t.to_string(),
             None => self
@@ -642,7 +642,7 @@ impl Store {
     ) -> Result<()> {
         // Held shared for the whole export, so the image's blobs cannot be collected under us.
         let lock = self.meta.lock(false)?;
-        let img = lock.records.images[self.resolve(&lock.records, name_or_id)?].clone();
+        let img = self.resolve_image(&lock.records, name_or_id)?;
         let names = self.names_for_save(&img, name_or_id);
         let manifest = self.blobs.read(&img.manifest_digest)?;
         let media = manifest_media_type(&manifest);
@@ -700,7 +700,7 @@ impl Store {
         progress: Option<ProgressFn<'_>>,
     ) -> Result<()> {
         let lock = self.meta.lock(false)?;
-        let img = lock.records.images[self.resolve(&lock.records, name_or_id)?].clone();
+        let img = self.resolve_image(&lock.records, name_or_id)?;
         let config = self.blobs.read(&img.config_digest)?;
         let cfg_name = format!("{}.json", img.id);
         let mut layer_names = Vec::new();

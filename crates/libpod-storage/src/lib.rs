@@ -50,6 +50,6 @@ pub use reference::Reference;
 pub use registry::{PullOptions, login, remove_credentials, store_credentials};
 pub use store::{RemovedImage, Store, StoreOptions};
 pub use types::{
-    Change, ChangeKind, ContainerLayer, Image, ImageConfig, Layer, LayerRef, Progress, ProgressFn,
-    StoreInfo,
+    AltManifest, Change, ChangeKind, ContainerLayer, Image, ImageConfig, Layer, LayerRef, Progress,
+    ProgressFn, StoreInfo,
 };

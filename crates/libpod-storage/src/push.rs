@@ -55,7 +55,7 @@ impl Store {
         // even if a removal collects it meanwhile, and the store is not held during uploads.
         let (img, manifest, blobs) = {
             let l = self.meta.lock(false)?;
-            let img = l.records.images[self.resolve(&l.records, name_or_id)?].clone();
+            let img = self.resolve_image(&l.records, name_or_id)?;
             let manifest = self.blobs.read(&img.manifest_digest)?;
             let mut blobs = Vec::new();
             for (d, size) in img

@@ -433,6 +433,7 @@ impl Store {
             .sum();
         for img in rec.images.iter_mut().filter(|i| i.id != id) {
             img.names.retain(|n| !names.contains(n));
+            img.unbind_names(names);
         }
         let image = match rec.images.iter_mut().find(|i| i.id == id) {
             Some(existing) => {
@@ -441,6 +442,8 @@ impl Store {
                         existing.names.push(n.clone());
                     }
                 }
+                // The same image through another manifest: kept, so these names push it.
+                existing.bind_names(manifest_digest, &layers, names);
                 existing.clone()
             }
             None => {
@@ -458,6 +461,7 @@ impl Store {
                     size,
                     config,
                     platform,
+                    alternates: Vec::new(),
                 };
                 rec.images.push(img.clone());
                 img
@@ -514,9 +518,13 @@ impl Store {
         let mut layers: BTreeSet<&str> = BTreeSet::new();
         let mut blobs: BTreeSet<&str> = BTreeSet::new();
         for i in &rec.images {
-            blobs.insert(&i.manifest_digest);
+            blobs.extend(i.manifest_digests());
             blobs.insert(&i.config_digest);
-            for l in &i.layers {
+            for l in i
+                .layers
+                .iter()
+                .chain(i.alternates.iter().flat_map(|a| &a.layers))
+            {
                 layers.insert(&l.diff_id);
                 blobs.insert(&l.blob);
             }
@@ -567,8 +575,41 @@ impl Store {
     /// Finds an image by name (short names as podman resolves them), ID or ID prefix.
     pub fn image(&self, name_or_id: &str) -> Result<Image> {
         let l = self.meta.lock(false)?;
-        let i = self.resolve(&l.records, name_or_id)?;
-        Ok(l.records.images[i].clone())
+        self.resolve_image(&l.records, name_or_id)
+    }
+
+    /// The name of its image that `s` stands for (none when `s` is an ID or a digest).
+    pub fn image_name(&self, s: &str) -> Result<Option<String>> {
+        let img = self.image(s)?;
+        Ok(std::iter::once(s.to_string())
+            .chain(self.candidates(s))
+            .find(|c| img.names.contains(c)))
+    }
+
+    /// The image `s` names, seen through the manifest `s` stands for (a name that came
+    /// through another manifest, or `NAME@DIGEST`): its `manifest_digest` and `layers` are
+    /// that manifest's.
+    pub(crate) fn resolve_image(&self, rec: &Records, s: &str) -> Result<Image> {
+        let mut img = rec.images[self.resolve(rec, s)?].clone();
+        let digest = s.split_once('@').map(|(_, d)| d);
+        let name = std::iter::once(s.to_string())
+            .chain(self.candidates(s))
+            .find(|c| img.names.contains(c));
+        let d = img.manifest_for(name.as_deref(), digest).0.to_string();
+        // That manifest first, the first one among the others (with the names it stood for).
+        if let Some(k) = img.alternates.iter().position(|a| a.digest == d) {
+            let first_names: Vec<String> = img
+                .names
+                .iter()
+                .filter(|n| !img.alternates.iter().any(|a| a.names.contains(n)))
+                .cloned()
+                .collect();
+            let alt = &mut img.alternates[k];
+            std::mem::swap(&mut img.manifest_digest, &mut alt.digest);
+            std::mem::swap(&mut img.layers, &mut alt.layers);
+            alt.names = first_names;
+        }
+        Ok(img)
     }
 
     /// The names a user string may stand for, most specific first.
@@ -607,7 +648,7 @@ impl Store {
             for c in self.candidates(name) {
                 let repo = c.rsplit_once(':').map_or(c.as_str(), |(r, _)| r);
                 if let Some(i) = rec.images.iter().position(|i| {
-                    i.manifest_digest == digest
+                    i.manifest_digests().any(|d| d == digest)
                         && i.names.iter().any(|n| n.starts_with(&format!("{repo}:")))
                 }) {
                     return Ok(i);
@@ -640,10 +681,15 @@ impl Store {
         let name = Self::normalize_name(new_name)?;
         self.write(false, |rec| {
             let i = self.resolve(rec, name_or_id)?;
+            // The new name stands for the same manifest as the one it was made from.
+            let seen = self.resolve_image(rec, name_or_id)?;
+            let names = std::slice::from_ref(&name);
             for img in rec.images.iter_mut() {
                 img.names.retain(|n| n != &name);
+                img.unbind_names(names);
             }
-            rec.images[i].names.push(name);
+            rec.images[i].names.push(name.clone());
+            rec.images[i].bind_names(&seen.manifest_digest, &seen.layers, names);
             Ok(rec.images[i].clone())
         })
     }
@@ -657,6 +703,7 @@ impl Store {
                 .collect();
             let before = rec.images[i].names.len();
             rec.images[i].names.retain(|n| !cands.contains(n));
+            rec.images[i].unbind_names(&cands);
             if rec.images[i].names.len() == before {
                 return Err(StorageError::ImageNotKnown(format!(
                     "{name} (not a name of image {})",

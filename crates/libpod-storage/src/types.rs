@@ -71,6 +71,70 @@ pub struct Image {
     pub config: ImageConfig,
     /// OS and architecture from its config.
     pub platform: String,
+    /// Other manifests of the same image (same config), pulled through another format or
+    /// compression; `manifest_digest` is the one it was first stored with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternates: Vec<AltManifest>,
+}
+
+/// Another manifest of an image: its own layer blobs, and the names that came through it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AltManifest {
+    /// Digest of the manifest.
+    pub digest: String,
+    /// Names pulled (or tagged) through this manifest; they push it, not the first one.
+    pub names: Vec<String>,
+    /// Its layers, bottom first (same diff IDs, perhaps other blobs).
+    pub layers: Vec<LayerRef>,
+}
+
+impl Image {
+    /// The manifest (digest and layers) to use for `digest` when it is one of the image's,
+    /// else for `name` when it came through another manifest, else the first one.
+    pub fn manifest_for(&self, name: Option<&str>, digest: Option<&str>) -> (&str, &[LayerRef]) {
+        let alt = self
+            .alternates
+            .iter()
+            .find(|a| Some(a.digest.as_str()) == digest)
+            .or_else(|| {
+                self.alternates
+                    .iter()
+                    .find(|a| name.is_some_and(|n| a.names.iter().any(|x| x == n)))
+            });
+        match alt {
+            Some(a) if Some(self.manifest_digest.as_str()) != digest => (&a.digest, &a.layers),
+            _ => (&self.manifest_digest, &self.layers),
+        }
+    }
+
+    /// Every manifest digest of the image, the first one first.
+    pub fn manifest_digests(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.manifest_digest.as_str())
+            .chain(self.alternates.iter().map(|a| a.digest.as_str()))
+    }
+
+    /// Records that `names` now stand for manifest `digest` (with `layers`).
+    pub(crate) fn bind_names(&mut self, digest: &str, layers: &[LayerRef], names: &[String]) {
+        self.unbind_names(names);
+        if digest == self.manifest_digest {
+            return;
+        }
+        match self.alternates.iter_mut().find(|a| a.digest == digest) {
+            Some(a) => a.names.extend(names.iter().cloned()),
+            None => self.alternates.push(AltManifest {
+                digest: digest.to_string(),
+                names: names.to_vec(),
+                layers: layers.to_vec(),
+            }),
+        }
+    }
+
+    /// Forgets which manifest `names` stood for (they now stand for the first, or are gone).
+    pub(crate) fn unbind_names(&mut self, names: &[String]) {
+        for a in &mut self.alternates {
+            a.names.retain(|n| !names.contains(n));
+        }
+    }
 }
 
 /// An extracted layer, shared by every image that lists its diff ID.
@@ -156,3 +220,65 @@ pub struct Progress {
 
 /// Receives progress reports.
 pub type ProgressFn<'a> = &'a mut dyn FnMut(&Progress);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(blob: &str) -> LayerRef {
+        LayerRef {
+            blob: blob.into(),
+            media_type: String::new(),
+            blob_size: 1,
+            diff_id: "sha256:diff".into(),
+        }
+    }
+
+    #[test]
+    fn names_stand_for_the_manifest_they_came_through() {
+        let mut img = Image {
+            id: "id".into(),
+            names: vec!["a:1".into(), "b:1".into()],
+            manifest_digest: "sha256:first".into(),
+            config_digest: "sha256:config".into(),
+            layers: vec![layer("sha256:gz")],
+            created: 0,
+            size: 1,
+            config: ImageConfig::default(),
+            platform: String::new(),
+            alternates: Vec::new(),
+        };
+        img.bind_names("sha256:first", &[layer("sha256:gz")], &["a:1".into()]);
+        assert!(
+            img.alternates.is_empty(),
+            "the first manifest needs no entry"
+        );
+        img.bind_names("sha256:other", &[layer("sha256:zst")], &["b:1".into()]);
+        assert_eq!(img.manifest_for(Some("a:1"), None).0, "sha256:first");
+        let (d, layers) = img.manifest_for(Some("b:1"), None);
+        assert_eq!((d, layers[0].blob.as_str()), ("sha256:other", "sha256:zst"));
+        // A digest wins over a name; an unknown digest or name means the first manifest.
+        assert_eq!(
+            img.manifest_for(Some("b:1"), Some("sha256:first")).0,
+            "sha256:first"
+        );
+        assert_eq!(
+            img.manifest_for(Some("a:1"), Some("sha256:other")).0,
+            "sha256:other"
+        );
+        assert_eq!(
+            img.manifest_for(Some("c:1"), Some("sha256:x")).0,
+            "sha256:first"
+        );
+        assert_eq!(
+            img.manifest_digests().collect::<Vec<_>>(),
+            ["sha256:first", "sha256:other"]
+        );
+        // Rebinding moves a name; unbinding sends it back to the first manifest.
+        img.bind_names("sha256:other", &[], &["a:1".into()]);
+        assert_eq!(img.manifest_for(Some("a:1"), None).0, "sha256:other");
+        img.unbind_names(&["a:1".into(), "b:1".into()]);
+        assert_eq!(img.manifest_for(Some("b:1"), None).0, "sha256:first");
+        assert_eq!(img.alternates.len(), 1, "the manifest itself is kept");
+    }
+}

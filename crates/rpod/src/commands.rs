@@ -902,9 +902,12 @@ fn images(
     only: Option<&str>,
 ) -> Result<i32> {
     let mut imgs = rt.store()?.images()?;
+    // Asked by name, only that name's row is listed, as podman does.
+    let mut only_name = None;
     if let Some(name) = only {
         let id = rt.store()?.image(name).ok().map(|i| i.id);
         imgs.retain(|i| Some(&i.id) == id.as_ref());
+        only_name = rt.store()?.image_name(name).ok().flatten();
     }
     imgs.sort_by_key(|i| std::cmp::Reverse(i.created));
     let ctrs = rt.containers()?;
@@ -928,6 +931,15 @@ fn images(
             .filter(|i| all || !i.names.is_empty())
             .flat_map(|i| {
                 views::image_items(i, ctrs.iter().filter(|(c, _)| c.image_id == i.id).count())
+            })
+            .filter(|v| {
+                only_name.as_ref().is_none_or(|n| {
+                    format!(
+                        "{}:{}",
+                        v["Repository"].as_str().unwrap_or(""),
+                        v["Tag"].as_str().unwrap_or("")
+                    ) == *n
+                })
             })
             .collect()
     };

@@ -63,12 +63,13 @@ pub fn any_terminal() -> bool {
 /// Gives the container's terminal (conmon's, through `bundle`) our terminal's size now and
 /// after every resize (SIGWINCH), for as long as the process lives. SIGWINCH is blocked in
 /// this thread first, so threads started later inherit the block and one thread takes them
-/// all with `sigwait`; blocking before the first resize means none is missed in between.
+/// all with `sigwait`; blocking before the size is first read means no resize is missed in
+/// between (one between the read and the block was lost under load).
 pub fn forward_resizes(bundle: PathBuf) {
-    let Some((rows, cols)) = size() else { return };
     let mut set = SigSet::empty();
     set.add(Signal::SIGWINCH);
     let blocked = set.thread_block().is_ok();
+    let Some((rows, cols)) = size() else { return };
     let _ = libpod::oci::resize_terminal(&bundle, rows, cols);
     if !blocked {
         return;

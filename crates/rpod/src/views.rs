@@ -253,7 +253,7 @@ pub fn image_items(img: &Image, containers: usize) -> Vec<Value> {
                 "Tag": tag,
                 "Names": img.names,
                 "RepoTags": img.names,
-                "Digest": img.manifest_digest,
+                "Digest": img.manifest_for(Some(n.as_str()), None).0,
                 "Created": img.created / 1_000_000_000,
                 "CreatedAt": rfc3339(img.created),
                 "CreatedSince": ago(img.created),
@@ -267,6 +267,21 @@ pub fn image_items(img: &Image, containers: usize) -> Vec<Value> {
         .collect()
 }
 
+/// `REPO@DIGEST` for each repository the image is named in and each manifest it has, as
+/// podman lists them.
+fn repo_digests(img: &libpod::storage::Image) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in &img.names {
+        for d in img.manifest_digests() {
+            let rd = format!("{}@{d}", repo_tag(n).0);
+            if !out.contains(&rd) {
+                out.push(rd);
+            }
+        }
+    }
+    out
+}
+
 /// `image inspect`, with podman's field names.
 pub fn inspect_image(img: &Image) -> Value {
     let (os, arch) = img.platform.split_once('/').unwrap_or(("linux", "amd64"));
@@ -274,7 +289,7 @@ pub fn inspect_image(img: &Image) -> Value {
         "Id": img.id,
         "Digest": img.manifest_digest,
         "RepoTags": img.names,
-        "RepoDigests": img.names.iter().map(|n| format!("{}@{}", repo_tag(n).0, img.manifest_digest)).collect::<Vec<_>>(),
+        "RepoDigests": repo_digests(img),
         "Created": rfc3339(img.created),
         "Config": {
             "Env": img.config.env,

@@ -724,14 +724,17 @@ fn push_round_trips_keep_digests_and_ids() {
     let v2 = reg.seed(&src, "busybox:v2s2", "v2s2");
     let r = R::new(&insecure(&reg.addr));
     // Pulled images pushed elsewhere keep their manifests byte for byte: skopeo sees the same
-    // digests, OCI and Docker alike, and --digestfile says so too. (One store each: both
-    // manifests name one config, so one image, which keeps the manifest it was first pulled
-    // with.)
-    let v2_store = R::new(&insecure(&reg.addr));
-    for (r, tag, digest) in [(&r, "oci", &oci), (&v2_store, "v2s2", &v2)] {
+    // digests, OCI and Docker alike, and --digestfile says so too. Both manifests name one
+    // config, so one image here, and each name pushes the manifest it came through.
+    for tag in ["oci", "v2s2"] {
+        r.ok(&["pull", "-q", &format!("{}/busybox:{tag}", reg.addr)]);
+    }
+    assert_eq!(r.ok(&["images", "-q"]).lines().count(), 1, "one image");
+    for (tag, digest) in [("oci", &oci), ("v2s2", &v2)] {
         let from = format!("{}/busybox:{tag}", reg.addr);
         let to = format!("{}/copies/busybox:{tag}", reg.addr);
-        r.ok(&["pull", "-q", &from]);
+        let shown = r.ok(&["images", "--format", "{{.Digest}}", &from]);
+        assert_eq!(shown.trim(), digest.as_str(), "{tag}");
         let file = r.dir.path().join(format!("digest-{tag}"));
         r.ok(&[
             "push",
@@ -743,6 +746,27 @@ fn push_round_trips_keep_digests_and_ids() {
         assert_eq!(&std::fs::read_to_string(&file).expect("digest"), digest);
         assert_eq!(&skopeo_digest(&to, None), digest);
     }
+    // A tag follows the manifest of the name it was made from; NAME@DIGEST picks one.
+    let v2_name = format!("{}/busybox:v2s2", reg.addr);
+    let retagged = format!("{}/copies/retagged:1", reg.addr);
+    r.ok(&["tag", &v2_name, &retagged]);
+    r.ok(&["push", &retagged]);
+    assert_eq!(&skopeo_digest(&retagged, None), &v2);
+    let by_digest = format!("{}/busybox@{oci}", reg.addr);
+    let pinned = format!("{}/copies/pinned:1", reg.addr);
+    r.ok(&["push", &by_digest, &pinned]);
+    assert_eq!(&skopeo_digest(&pinned, None), &oci);
+    let inspect = r.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .RepoDigests}}",
+        &v2_name,
+    ]);
+    assert!(
+        inspect.contains(oci.as_str()) && inspect.contains(v2.as_str()),
+        "{inspect}"
+    );
     // An image made here (never in a registry) goes out under its own name, and a fresh store
     // pulling it back gets the same image ID and manifest digest.
     let tar = seeder.dir.path().join("rootfs.tar");
