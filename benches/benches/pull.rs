@@ -116,7 +116,7 @@ fn bench_pull(c: &mut Criterion) {
     }
 
     // 800 files of 64 KiB: a 50 MB layer that does not compress, stored as it is; and 50 MB
-    // of text in a gzip layer (about 1/3 the size), as most images on registries are.
+    // of text in a gzip layer (about 1/4 the size), as most images on registries are.
     let plain = work.path().join("50MB.tar");
     layer(&plain, 800, 64 << 10);
     let text = work.path().join("50MB-text.tar");

@@ -546,7 +546,13 @@ impl Store {
             .collect();
         match img.names.iter().find(|n| wanted.contains(n)) {
             Some(n) => vec![n.clone()],
-            None => img.names.clone(),
+            // The names that stand for the manifest written (`img` is the view asked for).
+            None => img
+                .names
+                .iter()
+                .filter(|n| !img.alternates.iter().any(|a| a.names.contains(n)))
+                .cloned()
+                .collect(),
         }
     }
 

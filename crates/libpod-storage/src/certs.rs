@@ -1,7 +1,8 @@
 //! What a registry connection trusts and presents, found as podman finds it: the system's CA
 //! bundle, plus the `*.crt` CAs and `*.cert`/`*.key` client pairs of the registry's certs.d
-//! directory (`/etc/containers/certs.d/HOST[:PORT]`, then `/etc/docker/certs.d/...`), or of
-//! the one directory given with `--cert-dir`. Ground floor of `registry`: `error` only.
+//! directory (the first of `~/.config/containers/certs.d/HOST[:PORT]` when not root,
+//! `/etc/containers/certs.d/...`, `/etc/docker/certs.d/...`), or of the one directory given
+//! with `--cert-dir`. Ground floor of `registry`: `error` only.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -55,15 +56,16 @@ fn system_roots() -> &'static [Certificate<'static>] {
     })
 }
 
-/// The directories holding `registry`'s certificates: `cert_dir` alone when given, else the
-/// registry's directory under each of `roots` that has one.
-fn cert_dirs(registry: &str, cert_dir: Option<&Path>, roots: &[&Path]) -> Vec<PathBuf> {
+/// The directory holding `registry`'s certificates: `cert_dir` when given, else the
+/// registry's directory under the first of `roots` that has one (as containers/image).
+fn cert_dirs(registry: &str, cert_dir: Option<&Path>, roots: &[PathBuf]) -> Vec<PathBuf> {
     match cert_dir {
         Some(d) => vec![d.to_path_buf()],
         None => roots
             .iter()
             .map(|r| r.join(registry))
-            .filter(|d| d.is_dir())
+            .find(|d| d.is_dir())
+            .into_iter()
             .collect(),
     }
 }
@@ -86,7 +88,14 @@ fn certs_in(registry: &str, path: &Path) -> Result<Vec<Certificate<'static>>> {
 /// The trust for `registry`: from `cert_dir` when given, else from its certs.d directories.
 /// A `verify`-less connection only needs the client certificate.
 pub(crate) fn trust(registry: &str, cert_dir: Option<&Path>, verify: bool) -> Result<Trust> {
-    let roots: Vec<&Path> = CERTS_D.iter().map(Path::new).collect();
+    // A user's own directory comes first when not root (rootless podman's).
+    let user = std::env::var_os("HOME")
+        .filter(|_| !nix::unistd::geteuid().is_root())
+        .map(|h| PathBuf::from(h).join(".config/containers/certs.d"));
+    let roots: Vec<PathBuf> = user
+        .into_iter()
+        .chain(CERTS_D.iter().map(PathBuf::from))
+        .collect();
     trust_from(registry, &cert_dirs(registry, cert_dir, &roots), verify)
 }
 
@@ -136,11 +145,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cert_dir_wins_else_each_certs_d_that_has_the_registry() {
+    fn cert_dir_wins_else_the_first_certs_d_that_has_the_registry() {
         let a = tempfile::tempdir().expect("tmp");
         let b = tempfile::tempdir().expect("tmp");
+        let c = tempfile::tempdir().expect("tmp");
         fs::create_dir_all(b.path().join("reg.example:5000")).expect("dir");
-        let roots = [a.path(), b.path()];
+        fs::create_dir_all(c.path().join("reg.example:5000")).expect("dir");
+        let roots = [a.path(), b.path(), c.path()].map(Path::to_path_buf);
         assert_eq!(
             cert_dirs("reg.example:5000", None, &roots),
             vec![b.path().join("reg.example:5000")]

@@ -47,7 +47,7 @@ pub use error::{Result, StorageError};
 pub use policy::Policy;
 pub use reference::Reference;
 #[cfg(feature = "pull")]
-pub use registry::{PullOptions, login, remove_credentials, store_credentials};
+pub use registry::{PullOptions, login, redacted, remove_credentials, store_credentials};
 pub use store::{RemovedImage, Store, StoreOptions};
 pub use types::{
     AltManifest, Change, ChangeKind, ContainerLayer, Image, ImageConfig, Layer, LayerRef, Progress,

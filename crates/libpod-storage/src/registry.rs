@@ -17,7 +17,7 @@ use crate::error::{Result, StorageError};
 use crate::reference::Reference;
 
 /// Where and how to reach registries: registries.conf's settings and the caller's choices.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct PullOptions {
     /// Registries searched, in order, for short names.
     pub search_registries: Vec<String>,
@@ -41,6 +41,27 @@ pub struct PullOptions {
     /// use (default: the registry's directory under /etc/containers/certs.d and
     /// /etc/docker/certs.d).
     pub cert_dir: Option<PathBuf>,
+}
+
+/// `user:<redacted>`: a password never reaches a log through `{:?}`.
+pub fn redacted(creds: &Option<(String, String)>) -> Option<String> {
+    creds.as_ref().map(|(u, _)| format!("{u}:<redacted>"))
+}
+
+impl std::fmt::Debug for PullOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PullOptions")
+            .field("search_registries", &self.search_registries)
+            .field("insecure", &self.insecure)
+            .field("registries", &self.registries)
+            .field("auth_file", &self.auth_file)
+            .field("platform", &self.platform)
+            .field("policy", &self.policy)
+            .field("tls_verify", &self.tls_verify)
+            .field("credentials", &redacted(&self.credentials))
+            .field("cert_dir", &self.cert_dir)
+            .finish()
+    }
 }
 
 pub(crate) fn reg_err(registry: &str, message: impl Into<String>) -> StorageError {
@@ -662,6 +683,19 @@ mod tests {
         // Blocking is not a TLS matter.
         let r = Reference::parse("bad.example/x:1", "docker.io").expect("ref");
         assert!(sources(&r, &o).is_err());
+    }
+
+    #[test]
+    fn debug_output_does_not_show_the_password() {
+        let o = PullOptions {
+            credentials: Some(("alice".into(), "s3cret".into())),
+            ..Default::default()
+        };
+        let shown = format!("{o:?}");
+        assert!(
+            shown.contains("alice:<redacted>") && !shown.contains("s3cret"),
+            "{shown}"
+        );
     }
 
     #[test]

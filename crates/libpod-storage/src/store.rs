@@ -743,6 +743,7 @@ impl Store {
                 && !force
             {
                 rec.images[i].names.retain(|x| x != &n);
+                rec.images[i].unbind_names(std::slice::from_ref(&n));
                 return Ok(RemovedImage {
                     id: img.id,
                     untagged: vec![n],

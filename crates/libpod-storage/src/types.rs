@@ -130,10 +130,12 @@ impl Image {
     }
 
     /// Forgets which manifest `names` stood for (they now stand for the first, or are gone).
+    /// A manifest no name stands for any more is dropped, and its blobs with it.
     pub(crate) fn unbind_names(&mut self, names: &[String]) {
         for a in &mut self.alternates {
             a.names.retain(|n| !names.contains(n));
         }
+        self.alternates.retain(|a| !a.names.is_empty());
     }
 }
 
@@ -277,8 +279,10 @@ mod tests {
         // Rebinding moves a name; unbinding sends it back to the first manifest.
         img.bind_names("sha256:other", &[], &["a:1".into()]);
         assert_eq!(img.manifest_for(Some("a:1"), None).0, "sha256:other");
-        img.unbind_names(&["a:1".into(), "b:1".into()]);
+        img.unbind_names(&["a:1".into()]);
+        assert_eq!(img.alternates.len(), 1, "b:1 still stands for it");
+        img.unbind_names(&["b:1".into()]);
         assert_eq!(img.manifest_for(Some("b:1"), None).0, "sha256:first");
-        assert_eq!(img.alternates.len(), 1, "the manifest itself is kept");
+        assert!(img.alternates.is_empty(), "no name stands for it: dropped");
     }
 }

@@ -10,7 +10,7 @@ use crate::runtime::Runtime;
 
 /// How to reach registries, per call: credentials and TLS (the rest comes from
 /// registries.conf).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct RegistryAccess {
     /// An auth.json with credentials, as podman and skopeo write it (default:
     /// [`default_auth_file`]).
@@ -23,6 +23,17 @@ pub struct RegistryAccess {
     /// `--cert-dir`: the directory of `*.crt` CAs and `*.cert`/`*.key` client pairs (default:
     /// the registry's directory under /etc/containers/certs.d and /etc/docker/certs.d).
     pub cert_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for RegistryAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryAccess")
+            .field("auth_file", &self.auth_file)
+            .field("tls_verify", &self.tls_verify)
+            .field("credentials", &libpod_storage::redacted(&self.credentials))
+            .field("cert_dir", &self.cert_dir)
+            .finish()
+    }
 }
 
 /// Per-pull choices a caller makes (the rest comes from registries.conf).
@@ -125,7 +136,13 @@ impl Runtime {
         }
         if let Some(name) = dest.strip_prefix("containers-storage:") {
             // A copy within our own store is one more name for the same image.
-            return Ok(store.tag(image, name)?.manifest_digest);
+            let tagged = store.tag(image, name)?;
+            let name = tagged
+                .names
+                .last()
+                .cloned()
+                .unwrap_or_else(|| name.to_string());
+            return Ok(store.image(&name)?.manifest_digest);
         }
         if dest.starts_with("dir:") {
             return Err(crate::LibpodError::Invalid(format!(

@@ -446,6 +446,14 @@ pub enum Command {
         /// New names.
         names: Vec<String>,
     },
+    /// Remove names from an image.
+    #[command(after_help = "Example:\n  rpod untag mybox localhost/mybox:1")]
+    Untag {
+        /// Image.
+        image: String,
+        /// Names to remove (default: all).
+        names: Vec<String>,
+    },
     /// Import a root filesystem tarball as an image.
     #[command(after_help = "Example:\n  rpod import rootfs.tar busybox --change 'CMD [\"sh\"]'")]
     Import {

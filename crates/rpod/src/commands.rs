@@ -399,11 +399,13 @@ fn creds(given: Option<String>) -> Result<Option<(String, String)>> {
         return Ok(None);
     };
     let (user, pass) = match given.split_once(':') {
-        Some((u, p)) => (u.to_string(), p.to_string()),
-        None if std::io::stdin().is_terminal() => {
-            credentials_from_user(Some(given.clone()), None, false)?
+        Some((u, p)) if !p.is_empty() => (u.to_string(), p.to_string()),
+        // As podman: `USER` or `USER:` asks for the password.
+        _ if std::io::stdin().is_terminal() => {
+            let user = given.split_once(':').map_or(given.as_str(), |(u, _)| u);
+            credentials_from_user(Some(user.to_string()), None, false)?
         }
-        None => bail!("--creds {given}: give USER:PASSWORD (no terminal to ask for the password)"),
+        _ => bail!("--creds {given}: give USER:PASSWORD (no terminal to ask for the password)"),
     };
     if user.is_empty() {
         bail!("--creds: the user name must not be empty");
@@ -479,16 +481,17 @@ fn credentials_from_user(
 /// Applies `--pull` before create: the image is pulled when the policy says so.
 fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
     let present = rt.store()?.image(&a.image).is_ok();
-    let req = pull_request(
-        a.platform.clone(),
-        a.registry.clone(),
-        a.signature_policy.clone(),
-    )?;
     match a.pull.as_str() {
         "never" => return Ok(()),
         "missing" if present => return Ok(()),
         _ => {}
     }
+    // Only now: `--creds USER` may ask for a password.
+    let req = pull_request(
+        a.platform.clone(),
+        a.registry.clone(),
+        a.signature_policy.clone(),
+    )?;
     match pull_with_bars(rt, &a.image, &req, false) {
         Ok(_) => Ok(()),
         // `newer` keeps using the local copy when the registry cannot be asked.
@@ -947,6 +950,19 @@ fn images(
     Ok(0)
 }
 
+/// `untag`: drops `names` from `image` (all of its names when none are given).
+fn untag(rt: &Runtime, image: &str, names: Vec<String>) -> Result<i32> {
+    let names = if names.is_empty() {
+        rt.store()?.image(image)?.names
+    } else {
+        names
+    };
+    for n in names {
+        rt.store()?.untag(image, &n)?;
+    }
+    Ok(0)
+}
+
 fn remove_images(rt: &Runtime, names: &[String], force: bool) -> Result<i32> {
     if names.is_empty() {
         bail!("give at least one image");
@@ -1299,17 +1315,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
                 }
                 Ok(0)
             }
-            ImageCommand::Untag { image, names } => {
-                let names = if names.is_empty() {
-                    rt.store()?.image(&image)?.names
-                } else {
-                    names
-                };
-                for n in names {
-                    rt.store()?.untag(&image, &n)?;
-                }
-                Ok(0)
-            }
+            ImageCommand::Untag { image, names } => untag(rt, &image, names),
             ImageCommand::Prune { all, force } => {
                 confirm(force, "this removes every image no container uses")?;
                 for id in prune_images(rt, all)? {
@@ -1329,6 +1335,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Untag { image, names } => untag(rt, &image, names),
         Command::Import {
             file,
             reference,

@@ -748,6 +748,7 @@ fn push_round_trips_keep_digests_and_ids() {
     }
     // A tag follows the manifest of the name it was made from; NAME@DIGEST picks one.
     let v2_name = format!("{}/busybox:v2s2", reg.addr);
+    let oci_name = format!("{}/busybox:oci", reg.addr);
     let retagged = format!("{}/copies/retagged:1", reg.addr);
     r.ok(&["tag", &v2_name, &retagged]);
     r.ok(&["push", &retagged]);
@@ -765,6 +766,30 @@ fn push_round_trips_keep_digests_and_ids() {
     ]);
     assert!(
         inspect.contains(oci.as_str()) && inspect.contains(v2.as_str()),
+        "{inspect}"
+    );
+    let file = r.dir.path().join("digest-local");
+    r.ok(&[
+        "push",
+        "--digestfile",
+        file.to_str().expect("utf8"),
+        &v2_name,
+        "containers-storage:localhost/copy:1",
+    ]);
+    assert_eq!(&std::fs::read_to_string(&file).expect("digest"), &v2);
+    // Once no name stands for the Docker manifest, it is dropped; the OCI one stays.
+    for n in [v2_name.as_str(), retagged.as_str(), "localhost/copy:1"] {
+        r.ok(&["untag", &oci_name, n]);
+    }
+    let inspect = r.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .RepoDigests}}",
+        &oci_name,
+    ]);
+    assert!(
+        inspect.contains(oci.as_str()) && !inspect.contains(v2.as_str()),
         "{inspect}"
     );
     // An image made here (never in a registry) goes out under its own name, and a fresh store
