@@ -23,12 +23,33 @@ use crate::types::{Image, LayerRef, ProgressFn};
 
 const ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
 
+/// An index entry's `os/arch[/variant]`.
 fn platform_of(v: &Value) -> String {
-    format!(
+    let p = &v["platform"];
+    let mut s = format!(
         "{}/{}",
-        v["platform"]["os"].as_str().unwrap_or(""),
-        v["platform"]["architecture"].as_str().unwrap_or("")
-    )
+        p["os"].as_str().unwrap_or(""),
+        p["architecture"].as_str().unwrap_or("")
+    );
+    if let Some(variant) = p["variant"].as_str().filter(|x| !x.is_empty()) {
+        s.push('/');
+        s.push_str(variant);
+    }
+    s
+}
+
+/// Whether index entry `v` is for `want` (`os/arch[/variant]`): a variant on one side only
+/// does not disqualify (linux/arm64 is linux/arm64/v8).
+fn platform_matches(v: &Value, want: &str) -> bool {
+    let have = platform_of(v);
+    let mut h = have.splitn(3, '/');
+    let mut w = want.splitn(3, '/');
+    h.next() == w.next()
+        && h.next() == w.next()
+        && match (h.next(), w.next()) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
 }
 
 impl Store {
@@ -148,11 +169,11 @@ impl Store {
             let v: Value = serde_json::from_slice(&bytes)
                 .map_err(|e| reg_err(&r.registry, format!("manifest: {e}")))?;
             if v["manifests"].is_array() || ctype.contains("index") || ctype.contains("list") {
-                let pick = v["manifests"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|m| platform_of(m) == want);
+                let entries = || v["manifests"].as_array().into_iter().flatten();
+                // An exact match first (the variant asked for), then a looser one.
+                let pick = entries()
+                    .find(|m| platform_of(m) == want)
+                    .or_else(|| entries().find(|m| platform_matches(m, &want)));
                 let avail: Vec<String> = v["manifests"]
                     .as_array()
                     .into_iter()
@@ -399,5 +420,39 @@ impl Store {
         // The blob's digest decides first: a tampered layer is refused as such.
         blob.finish()?;
         Ok((d.to_string(), layer?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platforms_match_with_or_without_a_variant() {
+        let e = |os: &str, arch: &str, variant: Option<&str>| {
+            let mut p = serde_json::json!({"os": os, "architecture": arch});
+            if let Some(v) = variant {
+                p["variant"] = v.into();
+            }
+            serde_json::json!({ "platform": p })
+        };
+        assert_eq!(platform_of(&e("linux", "arm", Some("v7"))), "linux/arm/v7");
+        assert!(platform_matches(
+            &e("linux", "arm64", None),
+            "linux/arm64/v8"
+        ));
+        assert!(platform_matches(
+            &e("linux", "arm64", Some("v8")),
+            "linux/arm64"
+        ));
+        assert!(!platform_matches(
+            &e("linux", "arm", Some("v6")),
+            "linux/arm/v7"
+        ));
+        assert!(!platform_matches(&e("linux", "amd64", None), "linux/arm64"));
+        assert!(!platform_matches(
+            &e("windows", "amd64", None),
+            "linux/amd64"
+        ));
     }
 }

@@ -123,9 +123,9 @@ pub struct CreateArgs {
     /// When to pull the image: always, missing, never or newer.
     #[arg(long, default_value = "missing", value_parser = ["always", "missing", "never", "newer"])]
     pub pull: String,
-    /// Platform (os/arch) to pull from a multi-platform image.
-    #[arg(long)]
-    pub platform: Option<String>,
+    /// Which platform to pull from a multi-platform image.
+    #[command(flatten)]
+    pub platform: PlatformFlags,
     /// Registry access for a pull.
     #[command(flatten)]
     pub registry: RegistryFlags,
@@ -149,6 +149,23 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+}
+
+/// Which image of a multi-platform index to pull (pull, run, create).
+#[derive(Args, Debug, Clone, Default)]
+pub struct PlatformFlags {
+    /// Platform, os/arch[/variant] (default: this machine's).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Architecture (amd64, arm64, ...) instead of this machine's.
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// Operating system instead of linux.
+    #[arg(long)]
+    pub os: Option<String>,
+    /// Architecture variant (v7, v8, ...).
+    #[arg(long)]
+    pub variant: Option<String>,
 }
 
 /// How to reach registries: credentials and TLS (pull, push, run, create).
@@ -477,9 +494,9 @@ pub enum Command {
         /// `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE` or
         /// `containers-storage:NAME` (already here).
         reference: String,
-        /// Platform (os/arch) to choose from a multi-platform image.
-        #[arg(long)]
-        platform: Option<String>,
+        /// Which platform to choose from a multi-platform image.
+        #[command(flatten)]
+        platform: PlatformFlags,
         /// Registry access.
         #[command(flatten)]
         registry: RegistryFlags,

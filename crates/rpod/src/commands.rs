@@ -15,8 +15,8 @@ use libpod::{
 use serde_json::{Value, json};
 
 use crate::cli::{
-    Cli, Command, ContainerCommand, CreateArgs, ImageCommand, NetworkCommand, PodCommand,
-    PodTargets, RegistryFlags, SystemCommand, Targets,
+    Cli, Command, ContainerCommand, CreateArgs, ImageCommand, NetworkCommand, PlatformFlags,
+    PodCommand, PodTargets, RegistryFlags, SystemCommand, Targets,
 };
 use crate::format::{ago, output};
 use crate::{parse, term, views};
@@ -372,15 +372,41 @@ fn attach_and_wait(rt: &Runtime, c: &Container, stdin: bool, start: bool) -> Res
 }
 
 fn pull_request(
-    platform: Option<String>,
+    platform: PlatformFlags,
     registry: RegistryFlags,
     signature_policy: Option<PathBuf>,
 ) -> Result<PullRequest> {
     Ok(PullRequest {
-        platform,
+        platform: platform_of(platform)?,
         signature_policy,
         access: access(registry)?,
     })
+}
+
+/// `--platform`, or `--os`/`--arch`/`--variant` (each defaulting to this machine's), as one
+/// `os/arch[/variant]`; none when nothing was asked.
+fn platform_of(f: PlatformFlags) -> Result<Option<String>> {
+    let parts = f.os.is_some() || f.arch.is_some() || f.variant.is_some();
+    if f.platform.is_some() && parts {
+        bail!("--platform cannot be given with --os, --arch or --variant");
+    }
+    if !parts {
+        return Ok(f.platform);
+    }
+    let arch = f.arch.unwrap_or_else(|| {
+        match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            other => other,
+        }
+        .to_string()
+    });
+    let mut p = format!("{}/{arch}", f.os.as_deref().unwrap_or("linux"));
+    if let Some(v) = f.variant {
+        p.push('/');
+        p.push_str(&v);
+    }
+    Ok(Some(p))
 }
 
 /// The registry flags as libpod takes them.

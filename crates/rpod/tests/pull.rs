@@ -629,6 +629,20 @@ fn an_index_is_resolved_to_this_platform_or_the_one_asked_for() {
     let digests = |r: &R| r.ok(&["images", "--format", "{{.Digest}}"]);
     r.ok(&["pull", "--platform", "linux/arm64", &image]);
     assert_eq!(digests(&r).trim(), arm64);
+    // As podman: --arch (and --variant; arm64 is arm64/v8) instead of --platform, not both.
+    let by_arch = R::new(&insecure(&reg.addr));
+    by_arch.ok(&["pull", "--arch", "arm64", "--variant", "v8", &image]);
+    assert_eq!(digests(&by_arch).trim(), arm64);
+    let (code, err) = by_arch.fails(&[
+        "pull",
+        "--platform",
+        "linux/arm64",
+        "--arch",
+        "amd64",
+        &image,
+    ]);
+    assert_eq!(code, 125);
+    assert!(err.contains("--platform cannot be given with"), "{err}");
     let r = R::new(&insecure(&reg.addr));
     r.ok(&["pull", &image]);
     assert_eq!(digests(&r).trim(), amd64);
