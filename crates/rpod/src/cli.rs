@@ -151,6 +151,75 @@ mod tests {
     }
 }
 
+/// `pull` and `image pull`.
+#[derive(Args, Debug, Clone)]
+pub struct PullArgs {
+    /// Image: `[docker://]NAME[:TAG|@DIGEST]` (short names use the search registries),
+    /// `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE` or
+    /// `containers-storage:NAME` (already here).
+    pub reference: String,
+    /// Which platform to choose from a multi-platform image.
+    #[command(flatten)]
+    pub platform: PlatformFlags,
+    /// Registry access.
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// Print only the image ID.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// policy.json the image must pass (default: /etc/containers/policy.json).
+    #[arg(long)]
+    pub signature_policy: Option<PathBuf>,
+}
+
+/// `push` and `image push`.
+#[derive(Args, Debug, Clone)]
+pub struct PushArgs {
+    /// Image, by name or ID.
+    pub image: String,
+    /// Where to: `[docker://]HOST/REPO[:TAG]` (default: the image's name),
+    /// `oci:DIR[:TAG]`, `oci-archive:FILE`, `docker-archive:FILE` or
+    /// `containers-storage:NAME` (a new name here).
+    pub destination: Option<String>,
+    /// Registry access.
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// Write the pushed manifest's digest to this file.
+    #[arg(long)]
+    pub digestfile: Option<PathBuf>,
+    /// No progress output.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `images` and `image ls`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ImagesArgs {
+    /// Only IDs.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// json, a Go template, or `table ...`.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Show untagged images too.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Show each name's manifest digest.
+    #[arg(long)]
+    pub digests: bool,
+    /// Do not truncate image IDs.
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// No table header.
+    #[arg(short = 'n', long)]
+    pub noheading: bool,
+    /// reference=, dangling=, label=, before=, since=, id=, digest=; repeatable.
+    #[arg(short = 'f', long)]
+    pub filter: Vec<String>,
+    /// Only this image (name or ID).
+    pub image: Option<String>,
+}
+
 /// Which image of a multi-platform index to pull (pull, run, create).
 #[derive(Args, Debug, Clone, Default)]
 pub struct PlatformFlags {
@@ -430,19 +499,7 @@ pub enum Command {
     },
     /// List images.
     #[command(after_help = "Example:\n  rpod images --format '{{.Repository}}:{{.Tag}}'")]
-    Images {
-        /// Only IDs.
-        #[arg(short = 'q', long)]
-        quiet: bool,
-        /// json, a Go template, or `table ...`.
-        #[arg(long)]
-        format: Option<String>,
-        /// Show untagged images too.
-        #[arg(short = 'a', long)]
-        all: bool,
-        /// Only this image (name or ID).
-        image: Option<String>,
-    },
+    Images(ImagesArgs),
     /// Manage images.
     #[command(subcommand)]
     Image(ImageCommand),
@@ -489,45 +546,12 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  rpod pull 127.0.0.1:5000/busybox:latest\n  rpod pull oci-archive:busybox.tar"
     )]
-    Pull {
-        /// Image: `[docker://]NAME[:TAG|@DIGEST]` (short names use the search registries),
-        /// `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE` or
-        /// `containers-storage:NAME` (already here).
-        reference: String,
-        /// Which platform to choose from a multi-platform image.
-        #[command(flatten)]
-        platform: PlatformFlags,
-        /// Registry access.
-        #[command(flatten)]
-        registry: RegistryFlags,
-        /// Print only the image ID.
-        #[arg(short = 'q', long)]
-        quiet: bool,
-        /// policy.json the image must pass (default: /etc/containers/policy.json).
-        #[arg(long)]
-        signature_policy: Option<PathBuf>,
-    },
+    Pull(PullArgs),
     /// Push an image to a registry (or write it to an archive).
     #[command(
         after_help = "Example:\n  rpod push 127.0.0.1:5000/busybox:latest\n  rpod push busybox docker://127.0.0.1:5000/tools/busybox:1\n  rpod push busybox oci-archive:busybox.tar"
     )]
-    Push {
-        /// Image, by name or ID.
-        image: String,
-        /// Where to: `[docker://]HOST/REPO[:TAG]` (default: the image's name),
-        /// `oci:DIR[:TAG]`, `oci-archive:FILE`, `docker-archive:FILE` or
-        /// `containers-storage:NAME` (a new name here).
-        destination: Option<String>,
-        /// Registry access.
-        #[command(flatten)]
-        registry: RegistryFlags,
-        /// Write the pushed manifest's digest to this file.
-        #[arg(long)]
-        digestfile: Option<PathBuf>,
-        /// No progress output.
-        #[arg(short = 'q', long)]
-        quiet: bool,
-    },
+    Push(PushArgs),
     /// Log in to a registry: the credentials are checked, then kept in the auth file.
     #[command(
         after_help = "Example:\n  rpod login -u alice 127.0.0.1:5000\n  echo \"$PASS\" | rpod login -u alice --password-stdin 127.0.0.1:5000"
@@ -671,15 +695,14 @@ pub enum ImageCommand {
         force: bool,
     },
     /// List images.
-    #[command(after_help = "Example:\n  rpod image ls")]
-    Ls {
-        /// Only IDs.
-        #[arg(short = 'q', long)]
-        quiet: bool,
-        /// Output format.
-        #[arg(long)]
-        format: Option<String>,
-    },
+    #[command(alias = "list", after_help = "Example:\n  rpod image ls --digests")]
+    Ls(ImagesArgs),
+    /// Pull an image from a registry (as `rpod pull`).
+    #[command(after_help = "Example:\n  rpod image pull 127.0.0.1:5000/busybox:latest")]
+    Pull(PullArgs),
+    /// Push an image to a registry or archive (as `rpod push`).
+    #[command(after_help = "Example:\n  rpod image push busybox 127.0.0.1:5000/busybox:1")]
+    Push(PushArgs),
 }
 
 /// `rpod pod ...`.

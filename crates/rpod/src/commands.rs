@@ -15,8 +15,9 @@ use libpod::{
 use serde_json::{Value, json};
 
 use crate::cli::{
-    Cli, Command, ContainerCommand, CreateArgs, ImageCommand, NetworkCommand, PlatformFlags,
-    PodCommand, PodTargets, RegistryFlags, SystemCommand, Targets,
+    Cli, Command, ContainerCommand, CreateArgs, ImageCommand, ImagesArgs, NetworkCommand,
+    PlatformFlags, PodCommand, PodTargets, PullArgs, PushArgs, RegistryFlags, SystemCommand,
+    Targets,
 };
 use crate::format::{ago, output};
 use crate::{parse, term, views};
@@ -31,6 +32,7 @@ const PS_HEADERS: &[(&str, &str)] = &[
 ];
 const IMAGE_HEADERS: &[(&str, &str)] = &[
     ("ID", "IMAGE ID"),
+    ("Id", "IMAGE ID"),
     ("CreatedSince", "CREATED"),
     ("SizeHuman", "SIZE"),
 ];
@@ -923,14 +925,68 @@ fn cp(rt: &Runtime, src: &str, dest: &str) -> Result<i32> {
     r.map(|_| 0)
 }
 
-fn images(
+/// Keeps the images that pass every `--filter KEY=VALUE`, as podman reads them.
+fn filter_images(
     rt: &Runtime,
-    quiet: bool,
-    format: Option<&str>,
-    all: bool,
-    only: Option<&str>,
-) -> Result<i32> {
+    imgs: &mut Vec<libpod::storage::Image>,
+    filters: &[String],
+) -> Result<()> {
+    for f in filters {
+        let (k, v) = f
+            .split_once('=')
+            .ok_or_else(|| anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
+        // before= and since= compare creation times with the image they name.
+        let created = |s: &str| -> Result<i64> { Ok(rt.store()?.image(s)?.created) };
+        match k {
+            "reference" => imgs.retain(|i| i.names.iter().any(|n| parse::reference_matches(v, n))),
+            "dangling" => {
+                let want = match v {
+                    "true" => true,
+                    "false" => false,
+                    _ => bail!("invalid filter {f:?}: dangling is true or false"),
+                };
+                imgs.retain(|i| i.names.is_empty() == want);
+            }
+            "label" => imgs.retain(|i| match v.split_once('=') {
+                Some((lk, lv)) => i.config.labels.get(lk).is_some_and(|x| x == lv),
+                None => i.config.labels.contains_key(v),
+            }),
+            "before" => {
+                let t = created(v)?;
+                imgs.retain(|i| i.created < t);
+            }
+            "since" => {
+                let t = created(v)?;
+                imgs.retain(|i| i.created > t);
+            }
+            "id" => imgs.retain(|i| i.id.starts_with(v.trim_start_matches("sha256:"))),
+            "digest" => imgs.retain(|i| i.manifest_digests().any(|d| d == v)),
+            _ => bail!(
+                "unsupported filter {k:?}; use reference, dangling, label, before, since, id or digest"
+            ),
+        }
+    }
+    Ok(())
+}
+
+fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
+    let ImagesArgs {
+        quiet,
+        ref format,
+        all,
+        digests,
+        no_trunc,
+        noheading,
+        ref filter,
+        ref image,
+    } = *a;
+    let (format, only) = (format.as_deref(), image.as_deref());
     let mut imgs = rt.store()?.images()?;
+    filter_images(rt, &mut imgs, filter)?;
+    let references: Vec<&str> = filter
+        .iter()
+        .filter_map(|f| f.strip_prefix("reference="))
+        .collect();
     // Asked by name, only that name's row is listed, as podman does.
     let mut only_name = None;
     if let Some(name) = only {
@@ -942,12 +998,20 @@ fn images(
     let ctrs = rt.containers()?;
     if quiet {
         for i in imgs.iter().filter(|i| all || !i.names.is_empty()) {
-            println!("{}", &i.id[..12]);
+            if no_trunc {
+                println!("sha256:{}", i.id);
+            } else {
+                println!("{}", &i.id[..12]);
+            }
         }
         return Ok(0);
     }
-    let f = format
-        .unwrap_or("table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.SizeHuman}}");
+    let default = format!(
+        "table {{{{.Repository}}}}\t{{{{.Tag}}}}\t{}{}\t{{{{.CreatedSince}}}}\t{{{{.SizeHuman}}}}",
+        if digests { "{{.Digest}}\t" } else { "" },
+        if no_trunc { "{{.Id}}" } else { "{{.ID}}" },
+    );
+    let f = format.unwrap_or(&default);
     let items: Vec<Value> = if f == "json" {
         imgs.iter()
             .map(|i| {
@@ -962,17 +1026,54 @@ fn images(
                 views::image_items(i, ctrs.iter().filter(|(c, _)| c.image_id == i.id).count())
             })
             .filter(|v| {
-                only_name.as_ref().is_none_or(|n| {
-                    format!(
-                        "{}:{}",
-                        v["Repository"].as_str().unwrap_or(""),
-                        v["Tag"].as_str().unwrap_or("")
-                    ) == *n
-                })
+                // A row is one name: the name asked for, and names the reference filters
+                // match, as docker and podman list them.
+                let row = format!(
+                    "{}:{}",
+                    v["Repository"].as_str().unwrap_or(""),
+                    v["Tag"].as_str().unwrap_or("")
+                );
+                only_name.as_ref().is_none_or(|n| row == *n)
+                    && references.iter().all(|p| parse::reference_matches(p, &row))
             })
             .collect()
     };
-    print!("{}", output(&items, f, IMAGE_HEADERS)?);
+    let text = output(&items, f, IMAGE_HEADERS)?;
+    if noheading && f.starts_with("table") {
+        print!("{}", text.split_once('\n').map_or("", |(_, rest)| rest));
+    } else {
+        print!("{text}");
+    }
+    Ok(0)
+}
+
+/// `pull`: the image ID on stdout, a summary (and bars on a terminal) on stderr.
+fn pull(rt: &Runtime, a: PullArgs) -> Result<i32> {
+    let req = pull_request(a.platform, a.registry, a.signature_policy)?;
+    let img = pull_with_bars(rt, &a.reference, &req, a.quiet)?;
+    if !a.quiet {
+        eprintln!(
+            "Pulled {} ({} layers)",
+            img.names.join(", "),
+            img.layers.len()
+        );
+    }
+    println!("{}", img.id);
+    Ok(0)
+}
+
+/// `push`: to the image's own name unless a destination is given.
+fn push(rt: &Runtime, a: PushArgs) -> Result<i32> {
+    let dest = a.destination.unwrap_or_else(|| a.image.clone());
+    let mut report = blob_bars(a.quiet);
+    let digest = rt.push_image(&a.image, &dest, &access(a.registry)?, Some(&mut report))?;
+    if let Some(f) = a.digestfile {
+        std::fs::write(&f, &digest)
+            .with_context(|| format!("writing the digest to {}", f.display()))?;
+    }
+    if !a.quiet {
+        eprintln!("Pushed {dest} ({digest})");
+    }
     Ok(0)
 }
 
@@ -1310,12 +1411,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             println!("{container}");
             Ok(0)
         }
-        Command::Images {
-            quiet,
-            format,
-            all,
-            image,
-        } => images(rt, quiet, format.as_deref(), all, image.as_deref()),
+        Command::Images(a) => images(rt, &a),
         Command::Image(ic) => match ic {
             ImageCommand::Inspect {
                 format,
@@ -1349,7 +1445,9 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
                 }
                 Ok(0)
             }
-            ImageCommand::Ls { quiet, format } => images(rt, quiet, format.as_deref(), false, None),
+            ImageCommand::Ls(a) => images(rt, &a),
+            ImageCommand::Pull(a) => pull(rt, a),
+            ImageCommand::Push(a) => push(rt, a),
         },
         Command::Rmi {
             force,
@@ -1389,44 +1487,8 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Pull {
-            reference,
-            platform,
-            registry,
-            quiet,
-            signature_policy,
-        } => {
-            let req = pull_request(platform, registry, signature_policy)?;
-            let img = pull_with_bars(rt, &reference, &req, quiet)?;
-            if !quiet {
-                eprintln!(
-                    "Pulled {} ({} layers)",
-                    img.names.join(", "),
-                    img.layers.len()
-                );
-            }
-            println!("{}", img.id);
-            Ok(0)
-        }
-        Command::Push {
-            image,
-            destination,
-            registry,
-            digestfile,
-            quiet,
-        } => {
-            let dest = destination.unwrap_or_else(|| image.clone());
-            let mut report = blob_bars(quiet);
-            let digest = rt.push_image(&image, &dest, &access(registry)?, Some(&mut report))?;
-            if let Some(f) = digestfile {
-                std::fs::write(&f, &digest)
-                    .with_context(|| format!("writing the digest to {}", f.display()))?;
-            }
-            if !quiet {
-                eprintln!("Pushed {dest} ({digest})");
-            }
-            Ok(0)
-        }
+        Command::Pull(a) => pull(rt, a),
+        Command::Push(a) => push(rt, a),
         Command::Login {
             registry,
             username,

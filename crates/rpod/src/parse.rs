@@ -179,8 +179,53 @@ pub fn labels(v: &[String]) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
+/// Shell-style `*` and `?` matching of the whole of `text`.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    // Classic two-pointer match, backtracking to the last `*`.
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < t.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(s) = star {
+            i = s + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
+}
+
+/// Whether image name `name` (`host/path/repo:tag`) matches a `reference=` filter, as
+/// podman's: the pattern (with `*`/`?`) against the whole name or its path after the host
+/// or its last part, and without a tag in the pattern, against the name without its tag.
+pub fn reference_matches(pattern: &str, name: &str) -> bool {
+    let with_tag = pattern
+        .rsplit_once(':')
+        .is_some_and(|(_, t)| !t.contains('/'));
+    let name = if with_tag {
+        name
+    } else {
+        name.rsplit_once(':')
+            .filter(|(_, t)| !t.contains('/'))
+            .map_or(name, |(r, _)| r)
+    };
+    let after_host = name.split_once('/').map_or(name, |(_, rest)| rest);
+    let last = name.rsplit('/').next().unwrap_or(name);
+    [name, after_host, last].iter().any(|c| glob(pattern, c))
+}
+
 #[cfg(test)]
 mod tests {
+    use super::{glob, reference_matches};
+
     #[test]
     fn ports_volumes_memory() {
         let p = super::publish("127.0.0.1:8080:80").expect("p");
@@ -222,5 +267,22 @@ mod tests {
             super::network("container:abc"),
             libpod::state::NetworkMode::Container("abc".into())
         );
+    }
+
+    #[test]
+    fn globs_and_image_references() {
+        assert!(glob("busy*", "busybox"));
+        assert!(glob("b?sy*x", "busybox"));
+        assert!(glob("*", ""));
+        assert!(!glob("busy", "busybox"));
+        assert!(!glob("*x?", "busybox"));
+        let n = "registry.example:5000/tools/busybox:1.36";
+        assert!(reference_matches("busybox", n));
+        assert!(reference_matches("tools/busybox", n));
+        assert!(reference_matches("busybox:1.36", n));
+        assert!(reference_matches("busy*:1.*", n));
+        assert!(reference_matches("registry.example:5000/tools/*", n));
+        assert!(!reference_matches("busybox:latest", n));
+        assert!(!reference_matches("box", n));
     }
 }

@@ -395,6 +395,51 @@ fn images_import_save_load_tag() {
         r.ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"])
             .contains("localhost/other:v2")
     );
+    // images: reference filters list the names they match, without a header if asked;
+    // --digests adds the digest column; -q --no-trunc gives full IDs.
+    let rows = r.ok(&[
+        "images",
+        "--noheading",
+        "--filter",
+        "reference=oth*",
+        "--format",
+        "table {{.Repository}}:{{.Tag}}",
+    ]);
+    assert_eq!(rows.trim(), "localhost/other:v2");
+    let table = r.ok(&["images", "--digests", "--filter", "reference=other:v2"]);
+    let mut lines = table.lines();
+    assert!(
+        lines.next().is_some_and(|h| h.contains("DIGEST")),
+        "{table}"
+    );
+    assert!(
+        lines.next().is_some_and(|l| l.contains("sha256:")),
+        "{table}"
+    );
+    assert_eq!(lines.next(), None, "{table}");
+    let full = r.ok(&[
+        "images",
+        "-q",
+        "--no-trunc",
+        "--filter",
+        "reference=other:v2",
+    ]);
+    assert!(
+        full.trim().starts_with("sha256:") && full.trim().len() == 71,
+        "{full}"
+    );
+    assert!(
+        r.ok(&["images", "-q", "--filter", "dangling=true"])
+            .trim()
+            .is_empty()
+    );
+    let (code, _, err) = r.run(&["images", "--filter", "color=blue"]);
+    assert!(code == 125 && err.contains("unsupported filter"), "{err}");
+    let listed = r.ok(&["image", "list", "--noheading", "-f", "reference=withcmd"]);
+    assert!(
+        listed.contains("withcmd") && !listed.contains("other"),
+        "{listed}"
+    );
     let v: serde_json::Value =
         serde_json::from_str(&r.ok(&["image", "inspect", "other:v2"])).expect("json");
     assert_eq!(v[0]["Config"]["Env"][0], "GREETING=hi");

@@ -256,9 +256,10 @@ fn pull_by_tag_and_digest_then_run() {
         "pulled",
     ]);
     assert_eq!(out.trim(), "pulled");
-    // A Docker v2 schema 2 manifest by digest; the layers are already here.
+    // A Docker v2 schema 2 manifest by digest (with podman's `image pull` spelling); the
+    // layers are already here.
     let by_digest = format!("{}/busybox@{v2_digest}", reg.addr);
-    r.ok(&["pull", &by_digest]);
+    r.ok(&["image", "pull", &by_digest]);
     let images = r.ok(&["images", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}"]);
     assert!(images.contains(&oci_digest), "{images}");
     assert!(images.contains(&v2_digest), "{images}");
@@ -486,6 +487,7 @@ fn tls_verify_and_creds_flags_work_without_any_configuration() {
     let (code, _) = r.fails(&["push", "--tls-verify=false", &image, &copy]);
     assert_eq!(code, 125, "no credentials");
     r.ok(&[
+        "image",
         "push",
         "-q",
         "--tls-verify=false",
