@@ -45,6 +45,8 @@ mod types;
 pub use digest::of_bytes as digest_of;
 pub use error::{Result, StorageError};
 pub use policy::Policy;
+#[cfg(feature = "pull")]
+pub use pull::list_tags;
 pub use reference::Reference;
 #[cfg(feature = "pull")]
 pub use registry::{PullOptions, login, redacted, remove_credentials, store_credentials};

@@ -52,6 +52,122 @@ fn platform_matches(v: &Value, want: &str) -> bool {
         }
 }
 
+/// What `reference` may stand for: itself when qualified, else the short name at each search
+/// registry in order.
+fn candidates(reference: &str, opts: &PullOptions) -> Result<Vec<Reference>> {
+    Ok(if Reference::is_qualified(reference) {
+        vec![Reference::parse(reference, "docker.io")?]
+    } else {
+        if opts.search_registries.is_empty() {
+            return Err(reg_err(
+                "(none configured)",
+                format!(
+                    "{reference} is a short name and registries.conf has no unqualified-search-registries; give the registry, as in docker.io/library/{reference}"
+                ),
+            ));
+        }
+        opts.search_registries
+            .iter()
+            .map(|r| Reference::parse(reference, r))
+            .collect::<Result<_>>()?
+    })
+}
+
+/// The `rel="next"` target of a `Link` header (`<URL>; rel="next"`), as registries paginate.
+fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params.contains("rel=\"next\"").then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
+}
+
+/// The tags of repository `repository` (`[docker://]HOST/PATH`, or a short name tried at each
+/// search registry in order), every page of them, with the name they were found under.
+pub fn list_tags(repository: &str, opts: &PullOptions) -> Result<(String, Vec<String>)> {
+    let repository = repository.strip_prefix("docker://").unwrap_or(repository);
+    // A parsed reference gets `latest` by default; the user's text says whether one was given.
+    let last = repository.rsplit('/').next().unwrap_or(repository);
+    if repository.contains('@') || last.contains(':') {
+        return Err(reg_err(
+            repository,
+            format!("{repository}: give a repository without a tag or digest to list its tags"),
+        ));
+    }
+    let mut errors = Vec::new();
+    for r in candidates(repository, opts)? {
+        match tags_at(&r, opts) {
+            Ok(tags) => return Ok((r.name(), tags)),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    Err(reg_err(repository, errors.join("; ")))
+}
+
+/// `GET /v2/REPO/tags/list` at `r`'s own location, following the pages.
+fn tags_at(r: &Reference, opts: &PullOptions) -> Result<Vec<String>> {
+    let src = sources(r, opts)?
+        .into_iter()
+        .find(|s| !s.mirror)
+        .ok_or_else(|| reg_err(&r.registry, "no location to list tags at"))?;
+    let mut c = Client::new(
+        &src.reference.registry,
+        src.insecure,
+        credentials_for(opts, &src.reference, r),
+        opts.cert_dir.as_deref(),
+    )?;
+    let mut path = format!("/v2/{}/tags/list", src.reference.repository);
+    let mut tags = Vec::new();
+    // A registry paginates with `Link`; a bound keeps a looping one from holding us forever.
+    for _ in 0..10_000 {
+        let resp = c.get(&path, "application/json")?;
+        let status = resp.status().as_u16();
+        let next = resp
+            .headers()
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .and_then(next_link);
+        let bytes = resp
+            .into_body()
+            .with_config()
+            .limit(16 << 20)
+            .read_to_vec()
+            .map_err(|e| reg_err(&r.registry, format!("GET {path}: {e}")))?;
+        if status != 200 {
+            return Err(reg_err(
+                &r.registry,
+                format!(
+                    "listing the tags of {}: HTTP {status}: {}",
+                    r.name(),
+                    String::from_utf8_lossy(&bytes).trim()
+                ),
+            ));
+        }
+        let v: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| reg_err(&r.registry, format!("tags of {}: {e}", r.name())))?;
+        tags.extend(
+            v["tags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(String::from),
+        );
+        match next {
+            Some(n) => path = n,
+            None => return Ok(tags),
+        }
+    }
+    Err(reg_err(
+        &r.registry,
+        format!("listing the tags of {}: too many pages", r.name()),
+    ))
+}
+
 impl Store {
     /// Pulls `reference` (a short name tries the search registries in order) and returns the
     /// stored image; `progress` hears about each blob.
@@ -62,22 +178,7 @@ impl Store {
         progress: Option<ProgressFn<'_>>,
     ) -> Result<Image> {
         let reference = reference.strip_prefix("docker://").unwrap_or(reference);
-        let cands: Vec<Reference> = if Reference::is_qualified(reference) {
-            vec![Reference::parse(reference, "docker.io")?]
-        } else {
-            if opts.search_registries.is_empty() {
-                return Err(reg_err(
-                    "(none configured)",
-                    format!(
-                        "{reference} is a short name and registries.conf has no unqualified-search-registries; give the registry, as in docker.io/library/{reference}"
-                    ),
-                ));
-            }
-            opts.search_registries
-                .iter()
-                .map(|r| Reference::parse(reference, r))
-                .collect::<Result<_>>()?
-        };
+        let cands = candidates(reference, opts)?;
         if cands.len() == 1 {
             return self.pull_one(&cands[0], opts, progress);
         }
@@ -426,6 +527,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_page_comes_from_the_link_header() {
+        assert_eq!(
+            next_link("</v2/busybox/tags/list?last=b&n=2>; rel=\"next\"").as_deref(),
+            Some("/v2/busybox/tags/list?last=b&n=2")
+        );
+        assert_eq!(next_link("<https://r.example/x>; rel=\"prev\""), None);
+    }
 
     #[test]
     fn platforms_match_with_or_without_a_variant() {

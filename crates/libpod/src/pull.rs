@@ -75,6 +75,45 @@ impl Runtime {
         Ok(self.store()?.pull(reference, &opts, progress)?)
     }
 
+    /// Pulls every tag of `repository` (a registry's, without a tag or digest: `--all-tags`),
+    /// in the registry's order; `progress` hears about each layer of each.
+    pub fn pull_all_tags_with_progress(
+        &self,
+        repository: &str,
+        req: &PullRequest,
+        mut progress: Option<ProgressFn<'_>>,
+    ) -> Result<Vec<Image>> {
+        if [
+            "oci:",
+            "oci-archive:",
+            "docker-archive:",
+            "containers-storage:",
+        ]
+        .iter()
+        .any(|t| repository.starts_with(t))
+        {
+            return Err(crate::LibpodError::Invalid(format!(
+                "{repository}: --all-tags lists a registry's tags; use a docker:// repository"
+            )));
+        }
+        let opts = self.registry_options(&req.access, req.platform.clone())?;
+        let (name, tags) = libpod_storage::list_tags(repository, &opts)?;
+        let mut out = Vec::new();
+        for t in tags {
+            let one = format!("{name}:{t}");
+            // A fresh short borrow of the caller's callback for each pull.
+            let img = match progress.as_mut() {
+                Some(p) => {
+                    let mut each = |x: &libpod_storage::Progress| p(x);
+                    self.pull_image_with_progress(&one, req, Some(&mut each))?
+                }
+                None => self.pull_image_with_progress(&one, req, None)?,
+            };
+            out.push(img);
+        }
+        Ok(out)
+    }
+
     /// The signature policy: `path`, else the configured one, else podman's default file.
     fn policy(&self, path: Option<&Path>) -> Result<libpod_storage::Policy> {
         let cfg = self.config()?;

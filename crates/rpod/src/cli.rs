@@ -170,6 +170,9 @@ pub struct PullArgs {
     /// policy.json the image must pass (default: /etc/containers/policy.json).
     #[arg(long)]
     pub signature_policy: Option<PathBuf>,
+    /// Every tag of the repository (give it without a tag).
+    #[arg(short = 'a', long)]
+    pub all_tags: bool,
 }
 
 /// `push` and `image push`.

@@ -1050,6 +1050,17 @@ fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
 /// `pull`: the image ID on stdout, a summary (and bars on a terminal) on stderr.
 fn pull(rt: &Runtime, a: PullArgs) -> Result<i32> {
     let req = pull_request(a.platform, a.registry, a.signature_policy)?;
+    if a.all_tags {
+        let mut report = blob_bars(a.quiet);
+        let imgs = rt.pull_all_tags_with_progress(&a.reference, &req, Some(&mut report))?;
+        if !a.quiet {
+            eprintln!("Pulled {} tags of {}", imgs.len(), a.reference);
+        }
+        for img in imgs {
+            println!("{}", img.id);
+        }
+        return Ok(0);
+    }
     let img = pull_with_bars(rt, &a.reference, &req, a.quiet)?;
     if !a.quiet {
         eprintln!(

@@ -256,6 +256,16 @@ fn pull_by_tag_and_digest_then_run() {
         "pulled",
     ]);
     assert_eq!(out.trim(), "pulled");
+    // --all-tags: every tag of the repository; a tag with it is refused.
+    let every = R::new(&insecure(&reg.addr));
+    let repo = format!("{}/busybox", reg.addr);
+    let ids = every.ok(&["pull", "-q", "--all-tags", &repo]);
+    assert_eq!(ids.lines().count(), 2, "{ids}");
+    let names = every.ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(names.contains(":oci") && names.contains(":v2s2"), "{names}");
+    let (code, err) = every.fails(&["pull", "-a", &format!("{repo}:oci")]);
+    assert_eq!(code, 125);
+    assert!(err.contains("without a tag"), "{err}");
     // A Docker v2 schema 2 manifest by digest (with podman's `image pull` spelling); the
     // layers are already here.
     let by_digest = format!("{}/busybox@{v2_digest}", reg.addr);
