@@ -17,7 +17,7 @@ use crate::chunks::{ChunkReader, next_chunk};
 use crate::digest;
 use crate::error::{Result, StorageError};
 use crate::reference::Reference;
-use crate::registry::{Client, PullOptions, Source, credentials_for, reg_err, sources};
+use crate::registry::{Client, PullOptions, Source, reg_err, sources};
 use crate::store::{StagedLayer, Store};
 use crate::types::{Image, LayerRef, ProgressFn};
 
@@ -73,19 +73,6 @@ fn candidates(reference: &str, opts: &PullOptions) -> Result<Vec<Reference>> {
     })
 }
 
-/// The `rel="next"` target of a `Link` header (`<URL>; rel="next"`), as registries paginate.
-fn next_link(header: &str) -> Option<String> {
-    header.split(',').find_map(|part| {
-        let (url, params) = part.split_once(';')?;
-        params.contains("rel=\"next\"").then(|| {
-            url.trim()
-                .trim_start_matches('<')
-                .trim_end_matches('>')
-                .to_string()
-        })
-    })
-}
-
 /// The tags of repository `repository` (`[docker://]HOST/PATH`, or a short name tried at each
 /// search registry in order), every page of them, with the name they were found under.
 pub fn list_tags(repository: &str, opts: &PullOptions) -> Result<(String, Vec<String>)> {
@@ -114,39 +101,12 @@ fn tags_at(r: &Reference, opts: &PullOptions) -> Result<Vec<String>> {
         .into_iter()
         .find(|s| !s.mirror)
         .ok_or_else(|| reg_err(&r.registry, "no location to list tags at"))?;
-    let mut c = Client::new(
-        &src.reference.registry,
-        src.insecure,
-        credentials_for(opts, &src.reference, r),
-        opts.cert_dir.as_deref(),
-    )?;
+    let mut c = Client::for_source(&src, r, opts)?;
     let mut path = format!("/v2/{}/tags/list", src.reference.repository);
     let mut tags = Vec::new();
     // A registry paginates with `Link`; a bound keeps a looping one from holding us forever.
     for _ in 0..10_000 {
-        let resp = c.get(&path, "application/json")?;
-        let status = resp.status().as_u16();
-        let next = resp
-            .headers()
-            .get("link")
-            .and_then(|v| v.to_str().ok())
-            .and_then(next_link);
-        let bytes = resp
-            .into_body()
-            .with_config()
-            .limit(16 << 20)
-            .read_to_vec()
-            .map_err(|e| reg_err(&r.registry, format!("GET {path}: {e}")))?;
-        if status != 200 {
-            return Err(reg_err(
-                &r.registry,
-                format!(
-                    "listing the tags of {}: HTTP {status}: {}",
-                    r.name(),
-                    String::from_utf8_lossy(&bytes).trim()
-                ),
-            ));
-        }
+        let (bytes, next) = c.page(&path, "application/json")?;
         let v: Value = serde_json::from_slice(&bytes)
             .map_err(|e| reg_err(&r.registry, format!("tags of {}: {e}", r.name())))?;
         tags.extend(
@@ -235,12 +195,7 @@ impl Store {
     ) -> Result<Image> {
         let name = r;
         let r = &src.reference;
-        let mut client = Client::new(
-            &r.registry,
-            src.insecure,
-            credentials_for(opts, r, name),
-            opts.cert_dir.as_deref(),
-        )?;
+        let mut client = Client::for_source(src, name, opts)?;
         let want = opts.platform.clone().unwrap_or_else(|| {
             format!(
                 "linux/{}",
@@ -527,15 +482,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_next_page_comes_from_the_link_header() {
-        assert_eq!(
-            next_link("</v2/busybox/tags/list?last=b&n=2>; rel=\"next\"").as_deref(),
-            Some("/v2/busybox/tags/list?last=b&n=2")
-        );
-        assert_eq!(next_link("<https://r.example/x>; rel=\"prev\""), None);
-    }
 
     #[test]
     fn platforms_match_with_or_without_a_variant() {

@@ -7,7 +7,7 @@ use std::fs;
 use crate::archive::manifest_media_type;
 use crate::error::Result;
 use crate::reference::Reference;
-use crate::registry::{Body, Client, PullOptions, credentials_for, reg_err, sources};
+use crate::registry::{Body, Client, PullOptions, reg_err, sources};
 use crate::store::Store;
 use crate::types::{Progress, ProgressFn};
 
@@ -76,12 +76,7 @@ impl Store {
             }
             (img, manifest, blobs)
         };
-        let mut c = Client::new(
-            &src.reference.registry,
-            src.insecure,
-            credentials_for(opts, &src.reference, &r),
-            opts.cert_dir.as_deref(),
-        )?;
+        let mut c = Client::for_source(&src, &r, opts)?;
         for (d, size, f) in &blobs {
             let path = format!("/v2/{repo}/blobs/{d}");
             let head = c.send("HEAD", &path, &[], Body::None)?;

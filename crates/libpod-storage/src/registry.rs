@@ -382,6 +382,17 @@ impl Client {
         })
     }
 
+    /// A client for place `src` of reference `asked`, with the credentials and certificates
+    /// `opts` give for it.
+    pub fn for_source(src: &Source, asked: &Reference, opts: &PullOptions) -> Result<Client> {
+        Client::new(
+            &src.reference.registry,
+            src.insecure,
+            credentials_for(opts, &src.reference, asked),
+            opts.cert_dir.as_deref(),
+        )
+    }
+
     /// Sends `method` to `path` (or an absolute URL), answering an auth challenge (basic, or a
     /// bearer token) when the registry asks, again when it asks for a wider scope (push).
     pub fn send(
@@ -550,14 +561,28 @@ impl Client {
 
     /// GET `path` whole (at most 16 MiB); its bytes and content type. Not 200 is an error.
     pub fn bytes(&mut self, path: &str, accept: &str) -> Result<(Vec<u8>, String)> {
+        let (bytes, ctype, _) = self.fetch(path, accept)?;
+        Ok((bytes, ctype))
+    }
+
+    /// `bytes`, with the next page's path or URL when the answer has one (`Link`).
+    pub fn page(&mut self, path: &str, accept: &str) -> Result<(Vec<u8>, Option<String>)> {
+        let (bytes, _, next) = self.fetch(path, accept)?;
+        Ok((bytes, next))
+    }
+
+    /// A small body (up to 16 MiB) that must come with 200, its content type and next page.
+    fn fetch(&mut self, path: &str, accept: &str) -> Result<(Vec<u8>, String, Option<String>)> {
         let resp = self.get(path, accept)?;
         let status = resp.status().as_u16();
-        let ctype = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        };
+        let ctype = header("content-type").unwrap_or_default();
+        let next = header("link").as_deref().and_then(next_link);
         let mut body = resp.into_body();
         let bytes = body
             .with_config()
@@ -573,8 +598,21 @@ impl Client {
                 ),
             ));
         }
-        Ok((bytes, ctype))
+        Ok((bytes, ctype, next))
     }
+}
+
+/// The `rel="next"` target of a `Link` header (`<URL>; rel="next"`), as registries paginate.
+fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params.contains("rel=\"next\"").then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
 }
 
 #[cfg(test)]
@@ -683,6 +721,15 @@ mod tests {
         // Blocking is not a TLS matter.
         let r = Reference::parse("bad.example/x:1", "docker.io").expect("ref");
         assert!(sources(&r, &o).is_err());
+    }
+
+    #[test]
+    fn the_next_page_comes_from_the_link_header() {
+        assert_eq!(
+            next_link("</v2/busybox/tags/list?last=b&n=2>; rel=\"next\"").as_deref(),
+            Some("/v2/busybox/tags/list?last=b&n=2")
+        );
+        assert_eq!(next_link("<https://r.example/x>; rel=\"prev\""), None);
     }
 
     #[test]
