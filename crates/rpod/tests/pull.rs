@@ -393,14 +393,23 @@ fn basic_auth_registry(dir: &Path) -> (Registry, R) {
     (reg, seeder)
 }
 
-#[test]
-fn a_registry_with_basic_auth_takes_credentials_from_the_auth_file() {
+/// The basic-auth registry in a scratch directory, the rpod that seeded it, and its image;
+/// none when a tool is missing outside CI.
+fn basic_auth_case() -> Option<(tempfile::TempDir, Registry, R, String)> {
     if !ready() || !require("htpasswd", Path::new("/usr/bin/htpasswd").exists()) {
-        return;
+        return None;
     }
     let scratch = tempfile::tempdir().expect("tmp");
-    let (reg, _seeder) = basic_auth_registry(scratch.path());
+    let (reg, seeder) = basic_auth_registry(scratch.path());
     let image = format!("{}/private/busybox:1", reg.addr);
+    Some((scratch, reg, seeder, image))
+}
+
+#[test]
+fn a_registry_with_basic_auth_takes_credentials_from_the_auth_file() {
+    let Some((scratch, reg, _seeder, image)) = basic_auth_case() else {
+        return;
+    };
 
     let r = R::new(&insecure(&reg.addr));
     // Without credentials: refused, with a pointer to the auth file.
@@ -448,12 +457,9 @@ fn a_registry_with_basic_auth_takes_credentials_from_the_auth_file() {
 
 #[test]
 fn tls_verify_and_creds_flags_work_without_any_configuration() {
-    if !ready() || !require("htpasswd", Path::new("/usr/bin/htpasswd").exists()) {
+    let Some((_scratch, reg, seeder, image)) = basic_auth_case() else {
         return;
-    }
-    let scratch = tempfile::tempdir().expect("tmp");
-    let (reg, seeder) = basic_auth_registry(scratch.path());
-    let image = format!("{}/private/busybox:1", reg.addr);
+    };
     // No registries.conf entry: plain HTTP only with --tls-verify=false.
     let r = R::new("");
     let (code, err) = r.fails(&["pull", "--creds", "tester:s3cret", &image]);
@@ -893,12 +899,9 @@ fn push_round_trips_keep_digests_and_ids() {
 
 #[test]
 fn login_checks_and_keeps_credentials_and_logout_drops_them() {
-    if !ready() || !require("htpasswd", Path::new("/usr/bin/htpasswd").exists()) {
+    let Some((_scratch, reg, _seeder, image)) = basic_auth_case() else {
         return;
-    }
-    let scratch = tempfile::tempdir().expect("tmp");
-    let (reg, _seeder) = basic_auth_registry(scratch.path());
-    let image = format!("{}/private/busybox:1", reg.addr);
+    };
     let r = R::new(&insecure(&reg.addr));
     let auth = r.dir.path().join("auth.json");
     // Wrong credentials are checked with the registry and not recorded.
