@@ -22,6 +22,14 @@ pub enum StorageError {
         /// What happened and what to do.
         message: String,
     },
+    /// A registry could not be reached, or a transfer broke off: worth trying again.
+    #[error("registry {registry}: {message}")]
+    Unreachable {
+        /// The registry's host.
+        registry: String,
+        /// What happened.
+        message: String,
+    },
     /// The signature policy does not allow an image.
     #[error("{reference}: refused by the signature policy: {reason}")]
     PolicyRejected {
@@ -130,4 +138,11 @@ pub type Result<T> = std::result::Result<T, StorageError>;
 pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StorageError {
     let path = path.into();
     move |source| StorageError::Io { path, source }
+}
+
+impl StorageError {
+    /// Whether the same operation may well succeed if tried again (the network failed it).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StorageError::Unreachable { .. })
+    }
 }

@@ -466,11 +466,11 @@ impl Store {
                 .unwrap_or_else(|_| Err(reg_err("", "an extraction thread panicked")));
             (downloaded, synced, layer)
         });
-        downloaded.map_err(|e| {
-            reg_err(
-                &c.registry,
-                format!("GET blob {d}: {e}; the transfer broke off: pull again (finished layers are kept)"),
-            )
+        downloaded.map_err(|e| StorageError::Unreachable {
+            registry: c.registry.clone(),
+            message: format!(
+                "GET blob {d}: {e}; the transfer broke off (finished layers are kept for the next try)"
+            ),
         })?;
         synced?;
         // The blob's digest decides first: a tampered layer is refused as such.

@@ -460,7 +460,15 @@ impl Client {
                 } else {
                     ""
                 };
-                reg_err(&self.registry, format!("{method} {path}: {e}{hint}"))
+                let message = format!("{method} {path}: {e}{hint}");
+                if transient(&e) {
+                    StorageError::Unreachable {
+                        registry: self.registry.clone(),
+                        message,
+                    }
+                } else {
+                    reg_err(&self.registry, message)
+                }
             })?;
             if resp.status().as_u16() != 401 {
                 return Ok(resp);
@@ -599,6 +607,25 @@ impl Client {
             ));
         }
         Ok((bytes, ctype, next))
+    }
+}
+
+/// Whether a request failed on the way (refused, reset, timed out), not by what either side
+/// said: a TLS or protocol mismatch is not worth repeating.
+fn transient(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as K;
+    match e {
+        ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            K::ConnectionRefused
+                | K::ConnectionReset
+                | K::ConnectionAborted
+                | K::TimedOut
+                | K::BrokenPipe
+                | K::NotConnected
+        ),
+        _ => false,
     }
 }
 

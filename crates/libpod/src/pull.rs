@@ -2,6 +2,7 @@
 //! storage layer's pull options.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use libpod_storage::{Image, ProgressFn, PullOptions};
 
@@ -23,6 +24,13 @@ pub struct RegistryAccess {
     /// `--cert-dir`: the directory of `*.crt` CAs and `*.cert`/`*.key` client pairs (default:
     /// the registry's directory under /etc/containers/certs.d and /etc/docker/certs.d).
     pub cert_dir: Option<PathBuf>,
+    /// `--retry`: how many times a pull or push the network failed is tried again (default
+    /// 3, as podman).
+    pub retries: Option<u32>,
+    /// `--retry-delay`: the wait before each new try (default: 1 s, doubling each time).
+    pub retry_delay: Option<Duration>,
+    /// Told about each new try: its number, how many there may be, the wait, and the error.
+    pub on_retry: Option<fn(u32, u32, Duration, &str)>,
 }
 
 impl std::fmt::Debug for RegistryAccess {
@@ -32,7 +40,9 @@ impl std::fmt::Debug for RegistryAccess {
             .field("tls_verify", &self.tls_verify)
             .field("credentials", &libpod_storage::redacted(&self.credentials))
             .field("cert_dir", &self.cert_dir)
-            .finish()
+            .field("retries", &self.retries)
+            .field("retry_delay", &self.retry_delay)
+            .finish_non_exhaustive()
     }
 }
 
@@ -72,7 +82,16 @@ impl Runtime {
         let mut opts = self.registry_options(&req.access, req.platform.clone())?;
         opts.policy = Some(policy);
         let _s = crate::trace::span("pull image");
-        Ok(self.store()?.pull(reference, &opts, progress)?)
+        let store = self.store()?;
+        let mut progress = progress;
+        with_retries(&req.access, || match progress.as_mut() {
+            // A fresh short borrow of the caller's callback for each try.
+            Some(p) => {
+                let mut each = |x: &libpod_storage::Progress| p(x);
+                store.pull(reference, &opts, Some(&mut each))
+            }
+            None => store.pull(reference, &opts, None),
+        })
     }
 
     /// Pulls every tag of `repository` (a registry's, without a tag or digest: `--all-tags`),
@@ -190,7 +209,14 @@ impl Runtime {
         }
         let opts = self.registry_options(access, None)?;
         let _s = crate::trace::span("push image");
-        Ok(store.push(image, dest, &opts, progress)?)
+        let mut progress = progress;
+        with_retries(access, || match progress.as_mut() {
+            Some(p) => {
+                let mut each = |x: &libpod_storage::Progress| p(x);
+                store.push(image, dest, &opts, Some(&mut each))
+            }
+            None => store.push(image, dest, &opts, None),
+        })
     }
 
     /// Checks `user` and `password` with `registry` and records them in the auth file
@@ -205,6 +231,33 @@ impl Runtime {
     ) -> Result<()> {
         let opts = self.registry_options(access, None)?;
         Ok(libpod_storage::login(&opts, registry, user, password)?)
+    }
+}
+
+/// Runs `f` until it succeeds, fails for a reason other than the network, or has been tried
+/// again `access.retries` times (default 3), waiting `access.retry_delay` (default 1 s, then
+/// doubling, as podman) before each new try. A pull keeps what finished, so a new try fetches
+/// only the rest.
+fn with_retries<T>(
+    access: &RegistryAccess,
+    mut f: impl FnMut() -> std::result::Result<T, libpod_storage::StorageError>,
+) -> Result<T> {
+    let retries = access.retries.unwrap_or(3);
+    let mut attempt = 0;
+    loop {
+        match f() {
+            Err(e) if e.is_transient() && attempt < retries => {
+                let delay = access
+                    .retry_delay
+                    .unwrap_or_else(|| Duration::from_secs(1 << attempt.min(6)));
+                attempt += 1;
+                if let Some(tell) = access.on_retry {
+                    tell(attempt, retries, delay, &e.to_string());
+                }
+                std::thread::sleep(delay);
+            }
+            r => return Ok(r?),
+        }
     }
 }
 

@@ -264,6 +264,12 @@ pub struct RegistryFlags {
     /// (default: /etc/containers/certs.d/HOST:PORT, /etc/docker/certs.d/HOST:PORT).
     #[arg(long)]
     pub cert_dir: Option<PathBuf>,
+    /// How many times to try again when the network fails a transfer (default 3).
+    #[arg(long, value_name = "N")]
+    pub retry: Option<u32>,
+    /// Wait before each new try, e.g. 500ms or 2s (default: 1s, doubling).
+    #[arg(long, value_name = "DURATION", value_parser = crate::parse::duration)]
+    pub retry_delay: Option<std::time::Duration>,
 }
 
 /// Container names, or `--latest`.

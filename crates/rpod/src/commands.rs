@@ -418,6 +418,11 @@ fn access(registry: RegistryFlags) -> Result<RegistryAccess> {
         tls_verify: registry.tls_verify,
         credentials: creds(registry.creds)?,
         cert_dir: registry.cert_dir,
+        retries: registry.retry,
+        retry_delay: registry.retry_delay,
+        on_retry: Some(|n, of, delay, e| {
+            eprintln!("rpod: {e}; trying again in {delay:?} ({n}/{of})");
+        }),
     })
 }
 
@@ -1514,7 +1519,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
                 auth_file: authfile,
                 tls_verify,
                 cert_dir,
-                credentials: None,
+                ..Default::default()
             };
             rt.login(&registry, &user, &pass, &access)?;
             println!("Login Succeeded!");

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use libpod::state::{Mount, NetworkMode, PortMapping};
 
 /// `[[ip:][hostPort]:]containerPort[/proto]`, with `a-b` ranges; a missing host port is a
@@ -179,6 +179,26 @@ pub fn labels(v: &[String]) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
+/// A duration as podman takes one: a number with `ms`, `s`, `m` or `h` (`500ms`, `1.5s`);
+/// a bare number is seconds.
+pub fn duration(s: &str) -> Result<std::time::Duration> {
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| anyhow!("invalid duration {s:?}: expected a number with ms, s, m or h"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => bail!("invalid duration {s:?}: the unit is ms, s, m or h"),
+    };
+    std::time::Duration::try_from_secs_f64(secs).map_err(|e| anyhow!("invalid duration {s:?}: {e}"))
+}
+
 /// Shell-style `*` and `?` matching of the whole of `text`.
 pub fn glob(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
@@ -224,7 +244,7 @@ pub fn reference_matches(pattern: &str, name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{glob, reference_matches};
+    use super::{duration, glob, reference_matches};
 
     #[test]
     fn ports_volumes_memory() {
@@ -267,6 +287,18 @@ mod tests {
             super::network("container:abc"),
             libpod::state::NetworkMode::Container("abc".into())
         );
+    }
+
+    #[test]
+    fn durations_as_podman_takes_them() {
+        use std::time::Duration;
+        assert_eq!(duration("500ms").ok(), Some(Duration::from_millis(500)));
+        assert_eq!(duration("1.5s").ok(), Some(Duration::from_millis(1500)));
+        assert_eq!(duration("2").ok(), Some(Duration::from_secs(2)));
+        assert_eq!(duration("1m").ok(), Some(Duration::from_secs(60)));
+        assert!(duration("soon").is_err());
+        assert!(duration("3d").is_err());
+        assert!(duration("-1s").is_err());
     }
 
     #[test]

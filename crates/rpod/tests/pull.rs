@@ -358,11 +358,14 @@ fn bad_digests_and_insecure_registries_are_refused_and_store_nothing() {
     let addr = reg.addr.clone();
     drop(reg);
     let name = format!("{addr}/busybox:ok");
-    let (code, _) = r.fails(&["pull", &name]);
+    let (code, err) = r.fails(&["pull", "--retry", "1", "--retry-delay", "10ms", &name]);
     assert_eq!(code, 125);
+    assert!(err.contains("refused") && err.contains("(1/1)"), "{err}");
     let out = r.ok(&[
         "run",
         "--rm",
+        "--retry-delay",
+        "10ms",
         "--pull",
         "newer",
         "--network",
@@ -1127,6 +1130,11 @@ impl Proxy {
     fn sent(&self) -> u64 {
         self.sent.load(std::sync::atomic::Ordering::SeqCst)
     }
+
+    /// Whether it has passed its limit and cut the connections.
+    fn dead(&self) -> bool {
+        self.dead.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Drop for Proxy {
@@ -1277,7 +1285,7 @@ fn a_registry_dying_mid_pull_leaves_nothing_and_the_retry_reuses_what_finished()
     let dying = Proxy::start(&reg.addr, port, 8 << 20);
     let image = format!("{}/two:big", dying.addr);
     let r = R::new(&insecure(&dying.addr));
-    let (code, err) = r.fails(&["pull", &image]);
+    let (code, err) = r.fails(&["pull", "--retry", "0", &image]);
     assert_eq!(code, 125);
     assert!(err.contains(&dying.addr), "{err}");
     assert!(err.lines().count() <= 2, "one clean error: {err}");
@@ -1308,6 +1316,34 @@ fn a_registry_dying_mid_pull_leaves_nothing_and_the_retry_reuses_what_finished()
     ]);
     assert_eq!(out.trim(), big.to_string());
     assert_eq!(leftovers(r.dir.path()), Vec::<PathBuf>::new());
+
+    // By default a pull the network breaks is tried again by itself, as podman's is: the
+    // registry dies mid-pull and comes back while rpod waits between tries.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let dying = Proxy::start(&reg.addr, port, 8 << 20);
+    let image = format!("{}/two:big", dying.addr);
+    let fresh = R::new(&insecure(&dying.addr));
+    let out = std::thread::scope(|s| {
+        let pull = s.spawn(|| fresh.cmd(&["pull", "-q", "--retry-delay", "300ms", &image]));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !dying.dead() {
+            assert!(Instant::now() < deadline, "the proxy never cut the pull");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        drop(dying);
+        std::thread::sleep(Duration::from_millis(50));
+        let back = Proxy::start(&reg.addr, port, u64::MAX);
+        let out = pull.join().expect("pull thread");
+        drop(back);
+        out
+    });
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("trying again in 300ms (1/3)"), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), id.trim());
 }
 
 /// `%XX` escapes of a query value decoded.
