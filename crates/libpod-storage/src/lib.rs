@@ -46,7 +46,7 @@ pub use digest::of_bytes as digest_of;
 pub use error::{Result, StorageError};
 pub use policy::Policy;
 #[cfg(feature = "pull")]
-pub use pull::list_tags;
+pub use pull::{host_arch, list_tags};
 pub use reference::Reference;
 #[cfg(feature = "pull")]
 pub use registry::{PullOptions, login, redacted, remove_credentials, store_credentials};

@@ -23,6 +23,15 @@ use crate::types::{Image, LayerRef, ProgressFn};
 
 const ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
 
+/// This machine's architecture as OCI names it (`amd64`, `arm64`, ...).
+pub fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
 /// An index entry's `os/arch[/variant]`.
 fn platform_of(v: &Value) -> String {
     let p = &v["platform"];
@@ -89,10 +98,35 @@ pub fn list_tags(repository: &str, opts: &PullOptions) -> Result<(String, Vec<St
     for r in candidates(repository, opts)? {
         match tags_at(&r, opts) {
             Ok(tags) => return Ok((r.name(), tags)),
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e),
         }
     }
-    Err(reg_err(repository, errors.join("; ")))
+    Err(combined(repository, "", errors))
+}
+
+/// One error for several places that failed: the only one as it is, else their messages
+/// joined, transient (worth another try) when every one of them was.
+fn combined(registry: &str, prefix: &str, mut errors: Vec<StorageError>) -> StorageError {
+    if errors.len() == 1 && prefix.is_empty() {
+        return errors.remove(0);
+    }
+    let transient = !errors.is_empty() && errors.iter().all(StorageError::is_transient);
+    let message = format!(
+        "{prefix}{}",
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    if transient {
+        StorageError::Unreachable {
+            registry: registry.to_string(),
+            message,
+        }
+    } else {
+        reg_err(registry, message)
+    }
 }
 
 /// `GET /v2/REPO/tags/list` at `r`'s own location, following the pages.
@@ -118,8 +152,9 @@ fn tags_at(r: &Reference, opts: &PullOptions) -> Result<Vec<String>> {
                 .map(String::from),
         );
         match next {
-            Some(n) => path = n,
-            None => return Ok(tags),
+            // A registry that names the same page again would keep us here.
+            Some(n) if n != path => path = n,
+            _ => return Ok(tags),
         }
     }
     Err(reg_err(
@@ -147,13 +182,14 @@ impl Store {
         for r in &cands {
             match self.pull_one(r, opts, lend(&mut progress)) {
                 Ok(img) => return Ok(img),
-                Err(e) => errors.push(e.to_string()),
+                Err(e) => errors.push(e),
             }
         }
         let tried: Vec<&str> = cands.iter().map(|r| r.registry.as_str()).collect();
-        Err(reg_err(
+        Err(combined(
             &tried.join(", "),
-            format!("no registry had {reference}: {}", errors.join("; ")),
+            &format!("no registry had {reference}: "),
+            errors,
         ))
     }
 
@@ -174,15 +210,15 @@ impl Store {
             match self.pull_from(r, src, opts, lend(&mut progress)) {
                 Ok(img) => return Ok(img),
                 // A mirror that fails is skipped; the last source's error is the answer.
-                Err(e) if src.mirror => errors.push(e.to_string()),
+                Err(e) if src.mirror => errors.push(e),
                 Err(e) if errors.is_empty() => return Err(e),
                 Err(e) => {
-                    errors.push(e.to_string());
-                    return Err(reg_err(&r.registry, errors.join("; ")));
+                    errors.push(e);
+                    break;
                 }
             }
         }
-        Err(reg_err(&r.registry, errors.join("; ")))
+        Err(combined(&r.registry, "", errors))
     }
 
     /// Pulls `r` (the name it is stored under) from `src`.
@@ -196,16 +232,10 @@ impl Store {
         let name = r;
         let r = &src.reference;
         let mut client = Client::for_source(src, name, opts)?;
-        let want = opts.platform.clone().unwrap_or_else(|| {
-            format!(
-                "linux/{}",
-                if std::env::consts::ARCH == "x86_64" {
-                    "amd64"
-                } else {
-                    std::env::consts::ARCH
-                }
-            )
-        });
+        let want = opts
+            .platform
+            .clone()
+            .unwrap_or_else(|| format!("linux/{}", host_arch()));
         let mut target = r
             .digest
             .clone()
@@ -420,10 +450,12 @@ impl Store {
         progress: &Sender<(String, u64)>,
     ) -> Result<(String, StagedLayer)> {
         let resp = c.get(&format!("/v2/{repo}/blobs/{d}"), "*/*")?;
-        if resp.status().as_u16() != 200 {
-            return Err(reg_err(
+        let status = resp.status().as_u16();
+        if status != 200 {
+            return Err(crate::registry::status_err(
                 &c.registry,
-                format!("GET blob {d}: HTTP {}", resp.status().as_u16()),
+                status,
+                format!("GET blob {d}: HTTP {status}"),
             ));
         }
         // A registry may not send more than the manifest says (plus slack for a wrong size).
@@ -437,14 +469,25 @@ impl Store {
         // extracts it from the same bytes; the blob's digest is checked once both are done.
         let (downloaded, synced, layer) = std::thread::scope(|s| {
             let extractor = s.spawn(move || self.stage_layer_split(ChunkReader::new(rx), d));
-            let downloaded = (|| -> io::Result<()> {
+            // A failed read is the network's (worth another try); a failed write is ours.
+            let broke = |e: io::Error| StorageError::Unreachable {
+                registry: c.registry.clone(),
+                message: format!(
+                    "GET blob {d}: {e}; the transfer broke off (finished layers are kept for the next try)"
+                ),
+            };
+            let blob_io = |e: io::Error| StorageError::Io {
+                path: std::path::PathBuf::from(format!("<blob {d}>")),
+                source: e,
+            };
+            let downloaded = (|| -> Result<()> {
                 let mut done = 0u64;
                 loop {
-                    let chunk = next_chunk(&mut body)?;
+                    let chunk = next_chunk(&mut body).map_err(broke)?;
                     if chunk.is_empty() {
                         return Ok(());
                     }
-                    blob.write_all(&chunk)?;
+                    blob.write_all(&chunk).map_err(blob_io)?;
                     done += chunk.len() as u64;
                     let _ = progress.send((d.to_string(), done));
                     // An extractor that stopped (on a bad entry) no longer listens; the
@@ -455,10 +498,7 @@ impl Store {
             drop(tx);
             // Durable while the extractor finishes, rather than after it.
             let synced = match &downloaded {
-                Ok(()) => blob.sync().map_err(|e| StorageError::Io {
-                    path: std::path::PathBuf::from(format!("<blob {d}>")),
-                    source: e,
-                }),
+                Ok(()) => blob.sync().map_err(blob_io),
                 Err(_) => Ok(()),
             };
             let layer = extractor
@@ -466,12 +506,7 @@ impl Store {
                 .unwrap_or_else(|_| Err(reg_err("", "an extraction thread panicked")));
             (downloaded, synced, layer)
         });
-        downloaded.map_err(|e| StorageError::Unreachable {
-            registry: c.registry.clone(),
-            message: format!(
-                "GET blob {d}: {e}; the transfer broke off (finished layers are kept for the next try)"
-            ),
-        })?;
+        downloaded?;
         synced?;
         // The blob's digest decides first: a tampered layer is refused as such.
         blob.finish()?;

@@ -64,6 +64,19 @@ impl std::fmt::Debug for PullOptions {
     }
 }
 
+/// An HTTP answer that is not the expected one: worth another try for 429 and 5xx but 501 (a
+/// busy or failing registry, as podman reads them), final otherwise.
+pub(crate) fn status_err(registry: &str, status: u16, message: String) -> StorageError {
+    if status == 429 || (status >= 500 && status != 501) {
+        StorageError::Unreachable {
+            registry: registry.to_string(),
+            message,
+        }
+    } else {
+        reg_err(registry, message)
+    }
+}
+
 pub(crate) fn reg_err(registry: &str, message: impl Into<String>) -> StorageError {
     StorageError::Registry {
         registry: registry.to_string(),
@@ -598,8 +611,9 @@ impl Client {
             .read_to_vec()
             .map_err(|e| reg_err(&self.registry, format!("GET {path}: {e}")))?;
         if status != 200 {
-            return Err(reg_err(
+            return Err(status_err(
                 &self.registry,
+                status,
                 format!(
                     "GET {path}: HTTP {status}: {}",
                     String::from_utf8_lossy(&bytes).trim()
@@ -624,6 +638,9 @@ fn transient(e: &ureq::Error) -> bool {
                 | K::TimedOut
                 | K::BrokenPipe
                 | K::NotConnected
+                | K::NetworkUnreachable
+                | K::HostUnreachable
+                | K::UnexpectedEof
         ),
         _ => false,
     }
@@ -633,7 +650,10 @@ fn transient(e: &ureq::Error) -> bool {
 fn next_link(header: &str) -> Option<String> {
     header.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;
-        params.contains("rel=\"next\"").then(|| {
+        let next = params
+            .split(';')
+            .any(|p| matches!(p.trim(), "rel=\"next\"" | "rel=next"));
+        next.then(|| {
             url.trim()
                 .trim_start_matches('<')
                 .trim_end_matches('>')
@@ -757,6 +777,10 @@ mod tests {
             Some("/v2/busybox/tags/list?last=b&n=2")
         );
         assert_eq!(next_link("<https://r.example/x>; rel=\"prev\""), None);
+        assert_eq!(
+            next_link("</b>; rel=prev, </n>; rel=next").as_deref(),
+            Some("/n")
+        );
     }
 
     #[test]

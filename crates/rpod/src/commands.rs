@@ -388,21 +388,22 @@ fn pull_request(
 /// `--platform`, or `--os`/`--arch`/`--variant` (each defaulting to this machine's), as one
 /// `os/arch[/variant]`; none when nothing was asked.
 fn platform_of(f: PlatformFlags) -> Result<Option<String>> {
-    let parts = f.os.is_some() || f.arch.is_some() || f.variant.is_some();
-    if f.platform.is_some() && parts {
-        bail!("--platform cannot be given with --os, --arch or --variant");
-    }
-    if !parts {
-        return Ok(f.platform);
-    }
-    let arch = f.arch.unwrap_or_else(|| {
-        match std::env::consts::ARCH {
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
-            other => other,
+    if let Some(p) = f.platform {
+        if f.os.is_some() || f.arch.is_some() {
+            bail!("--platform cannot be given with --os or --arch");
         }
-        .to_string()
-    });
+        // As podman: --variant may refine a --platform that names none.
+        return Ok(Some(match f.variant {
+            Some(v) if p.split('/').count() == 2 => format!("{p}/{v}"),
+            _ => p,
+        }));
+    }
+    if f.os.is_none() && f.arch.is_none() && f.variant.is_none() {
+        return Ok(None);
+    }
+    let arch = f
+        .arch
+        .unwrap_or_else(|| libpod::storage::host_arch().to_string());
     let mut p = format!("{}/{arch}", f.os.as_deref().unwrap_or("linux"));
     if let Some(v) = f.variant {
         p.push('/');
@@ -520,11 +521,15 @@ fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
         _ => {}
     }
     // Only now: `--creds USER` may ask for a password.
-    let req = pull_request(
+    let mut req = pull_request(
         a.platform.clone(),
         a.registry.clone(),
         a.signature_policy.clone(),
     )?;
+    // `newer` with a local copy falls back to it at once, as podman, unless told to retry.
+    if a.pull == "newer" && present && req.access.retries.is_none() {
+        req.access.retries = Some(0);
+    }
     match pull_with_bars(rt, &a.image, &req, false) {
         Ok(_) => Ok(()),
         // `newer` keeps using the local copy when the registry cannot be asked.
@@ -943,7 +948,8 @@ fn filter_images(
         // before= and since= compare creation times with the image they name.
         let created = |s: &str| -> Result<i64> { Ok(rt.store()?.image(s)?.created) };
         match k {
-            "reference" => imgs.retain(|i| i.names.iter().any(|n| parse::reference_matches(v, n))),
+            // Several reference= filters: any of them (below), as docker and podman.
+            "reference" => {}
             "dangling" => {
                 let want = match v {
                     "true" => true,
@@ -971,7 +977,23 @@ fn filter_images(
             ),
         }
     }
+    let references = reference_filters(filters);
+    if !references.is_empty() {
+        imgs.retain(|i| {
+            i.names
+                .iter()
+                .any(|n| references.iter().any(|p| parse::reference_matches(p, n)))
+        });
+    }
     Ok(())
+}
+
+/// The patterns of the `reference=` filters.
+fn reference_filters(filters: &[String]) -> Vec<&str> {
+    filters
+        .iter()
+        .filter_map(|f| f.strip_prefix("reference="))
+        .collect()
 }
 
 fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
@@ -988,10 +1010,9 @@ fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
     let (format, only) = (format.as_deref(), image.as_deref());
     let mut imgs = rt.store()?.images()?;
     filter_images(rt, &mut imgs, filter)?;
-    let references: Vec<&str> = filter
-        .iter()
-        .filter_map(|f| f.strip_prefix("reference="))
-        .collect();
+    let references = reference_filters(filter);
+    // Untagged images are what dangling=true asks for.
+    let all = all || filter.iter().any(|f| f == "dangling=true");
     // Asked by name, only that name's row is listed, as podman does.
     let mut only_name = None;
     if let Some(name) = only {
@@ -1014,7 +1035,7 @@ fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
     let default = format!(
         "table {{{{.Repository}}}}\t{{{{.Tag}}}}\t{}{}\t{{{{.CreatedSince}}}}\t{{{{.SizeHuman}}}}",
         if digests { "{{.Digest}}\t" } else { "" },
-        if no_trunc { "{{.Id}}" } else { "{{.ID}}" },
+        "{{.ID}}",
     );
     let f = format.unwrap_or(&default);
     let items: Vec<Value> = if f == "json" {
@@ -1032,17 +1053,26 @@ fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
             })
             .filter(|v| {
                 // A row is one name: the name asked for, and names the reference filters
-                // match, as docker and podman list them.
+                // match, as docker lists them.
                 let row = format!(
                     "{}:{}",
                     v["Repository"].as_str().unwrap_or(""),
                     v["Tag"].as_str().unwrap_or("")
                 );
                 only_name.as_ref().is_none_or(|n| row == *n)
-                    && references.iter().all(|p| parse::reference_matches(p, &row))
+                    && (references.is_empty()
+                        || references.iter().any(|p| parse::reference_matches(p, &row)))
             })
             .collect()
     };
+    let mut items = items;
+    if no_trunc {
+        // As podman: the whole ID, with its algorithm.
+        for v in &mut items {
+            let full = format!("sha256:{}", v["Id"].as_str().unwrap_or(""));
+            v["ID"] = Value::String(full);
+        }
+    }
     let text = output(&items, f, IMAGE_HEADERS)?;
     if noheading && f.starts_with("table") {
         print!("{}", text.split_once('\n').map_or("", |(_, rest)| rest));

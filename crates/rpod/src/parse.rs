@@ -199,28 +199,26 @@ pub fn duration(s: &str) -> Result<std::time::Duration> {
     std::time::Duration::try_from_secs_f64(secs).map_err(|e| anyhow!("invalid duration {s:?}: {e}"))
 }
 
-/// Shell-style `*` and `?` matching of the whole of `text`.
+/// `*` and `?` matching of the whole of `text`, as Go's `path.Match` (which podman and docker
+/// use for references): neither crosses a `/`.
 pub fn glob(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    // Classic two-pointer match, backtracking to the last `*`.
-    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
-    while j < t.len() {
-        if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
-            i += 1;
-            j += 1;
-        } else if i < p.len() && p[i] == '*' {
-            star = Some(i);
-            mark = j;
-            i += 1;
-        } else if let Some(s) = star {
-            i = s + 1;
-            mark += 1;
-            j = mark;
-        } else {
-            return false;
+    // m[j]: whether the pattern so far matches the first j characters of the text.
+    let mut m = vec![false; t.len() + 1];
+    m[0] = true;
+    for &pc in &p {
+        let mut next = vec![false; t.len() + 1];
+        for j in 0..=t.len() {
+            next[j] = match pc {
+                // Zero characters, or one more that is not a `/`.
+                '*' => m[j] || (j > 0 && next[j - 1] && t[j - 1] != '/'),
+                '?' => j > 0 && m[j - 1] && t[j - 1] != '/',
+                c => j > 0 && m[j - 1] && t[j - 1] == c,
+            };
         }
+        m = next;
     }
-    p[i..].iter().all(|c| *c == '*')
+    m[t.len()]
 }
 
 /// Whether image name `name` (`host/path/repo:tag`) matches a `reference=` filter, as
@@ -307,6 +305,8 @@ mod tests {
         assert!(glob("b?sy*x", "busybox"));
         assert!(glob("*", ""));
         assert!(!glob("busy", "busybox"));
+        assert!(!glob("localhost/*", "localhost/a/b"), "* stops at /");
+        assert!(glob("localhost/*/b", "localhost/a/b"));
         assert!(!glob("*x?", "busybox"));
         let n = "registry.example:5000/tools/busybox:1.36";
         assert!(reference_matches("busybox", n));

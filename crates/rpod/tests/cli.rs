@@ -428,11 +428,41 @@ fn images_import_save_load_tag() {
         full.trim().starts_with("sha256:") && full.trim().len() == 71,
         "{full}"
     );
+    let ids = r.ok(&[
+        "images",
+        "--no-trunc",
+        "--format",
+        "{{.ID}}",
+        "--filter",
+        "reference=other:v2",
+    ]);
+    assert_eq!(ids.trim(), full.trim());
+    // Several reference= filters: any of them; dangling=true lists untagged images alone.
+    let both = r.ok(&[
+        "images",
+        "--format",
+        "{{.Repository}}",
+        "-f",
+        "reference=other",
+        "-f",
+        "reference=withcmd",
+    ]);
+    assert_eq!(both.lines().count(), 2, "{both}");
     assert!(
         r.ok(&["images", "-q", "--filter", "dangling=true"])
             .trim()
             .is_empty()
     );
+    let dangling = r.ok(&[
+        "import",
+        "-q",
+        "--change",
+        "ENV X=1",
+        tar.to_str().expect("utf8"),
+    ]);
+    let listed = r.ok(&["images", "-q", "--no-trunc", "--filter", "dangling=true"]);
+    let id = dangling.trim().trim_start_matches("sha256:");
+    assert_eq!(listed.trim(), format!("sha256:{id}"));
     let (code, _, err) = r.run(&["images", "--filter", "color=blue"]);
     assert!(code == 125 && err.contains("unsupported filter"), "{err}");
     let listed = r.ok(&["image", "list", "--noheading", "-f", "reference=withcmd"]);
