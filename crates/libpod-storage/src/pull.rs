@@ -61,6 +61,20 @@ fn platform_matches(v: &Value, want: &str) -> bool {
         }
 }
 
+/// The older variants that can run where `want` (`os/arm/vN`) does, newest first: an armv7
+/// machine runs armv6 and armv5 code, as containers/image reckons.
+fn older_variants(want: &str) -> Vec<String> {
+    let mut parts = want.splitn(3, '/');
+    let (Some(os), Some("arm"), Some(v)) = (parts.next(), parts.next(), parts.next()) else {
+        return Vec::new();
+    };
+    let n: u32 = v
+        .strip_prefix('v')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    (5..n).rev().map(|k| format!("{os}/arm/v{k}")).collect()
+}
+
 /// What `reference` may stand for: itself when qualified, else the short name at each search
 /// registry in order.
 fn candidates(reference: &str, opts: &PullOptions) -> Result<Vec<Reference>> {
@@ -256,10 +270,16 @@ impl Store {
                 .map_err(|e| reg_err(&r.registry, format!("manifest: {e}")))?;
             if v["manifests"].is_array() || ctype.contains("index") || ctype.contains("list") {
                 let entries = || v["manifests"].as_array().into_iter().flatten();
-                // An exact match first (the variant asked for), then a looser one.
+                // An exact match first (the variant asked for), then a looser one, then an
+                // older variant that runs here.
                 let pick = entries()
                     .find(|m| platform_of(m) == want)
-                    .or_else(|| entries().find(|m| platform_matches(m, &want)));
+                    .or_else(|| entries().find(|m| platform_matches(m, &want)))
+                    .or_else(|| {
+                        older_variants(&want)
+                            .iter()
+                            .find_map(|o| entries().find(|m| platform_of(m) == *o))
+                    });
                 let avail: Vec<String> = v["manifests"]
                     .as_array()
                     .into_iter()
@@ -545,5 +565,11 @@ mod tests {
             &e("windows", "amd64", None),
             "linux/amd64"
         ));
+        assert_eq!(
+            older_variants("linux/arm/v7"),
+            ["linux/arm/v6", "linux/arm/v5"]
+        );
+        assert!(older_variants("linux/arm/v5").is_empty());
+        assert!(older_variants("linux/arm64/v8").is_empty());
     }
 }
