@@ -151,12 +151,69 @@ impl Blobs {
 
     /// Removes leftovers of writes that never finished.
     pub(crate) fn clean_tmp(&self) -> Result<()> {
+        // A broken-off download is kept a day for the next pull to carry on from.
+        let day = std::time::Duration::from_secs(24 * 3600);
         for e in fs::read_dir(&self.tmp).map_err(io(&self.tmp))?.flatten() {
-            let _ = fs::remove_file(e.path());
+            let fresh = e.file_name().to_string_lossy().starts_with(PARTIAL)
+                && e.metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|age| age < day));
+            if !fresh {
+                let _ = fs::remove_file(e.path());
+            }
         }
         Ok(())
     }
+
+    /// Where the bytes of a download of `digest` that broke off wait for the next try.
+    #[cfg(feature = "pull")]
+    fn partial_path(&self, digest: &str) -> Result<PathBuf> {
+        Ok(self.tmp.join(format!("{PARTIAL}{}", hex_of(digest)?)))
+    }
+
+    /// Carries on from a download of `expected` that broke off, if its bytes were kept: a
+    /// writer that appends to them, a reader of them from the start (for the caller to hash
+    /// with [`BlobWriter::absorb`] and pass on), and how many there are. The kept file is
+    /// taken over by rename, so two pulls never append to the same one.
+    #[cfg(feature = "pull")]
+    pub(crate) fn resume(
+        &self,
+        expected: &str,
+        what: &str,
+    ) -> Result<Option<(BlobWriter<'_>, File, u64)>> {
+        let partial = self.partial_path(expected)?;
+        let mine = self.tmp.join(format!(
+            ".tmp-resume-{}-{}",
+            std::process::id(),
+            hex_of(expected)?
+        ));
+        if fs::rename(&partial, &mine).is_err() {
+            return Ok(None);
+        }
+        let path = tempfile::TempPath::try_from_path(&mine).map_err(io(&mine))?;
+        let file = fs::OpenOptions::new()
+            .append(true)
+            .open(&mine)
+            .map_err(io(&mine))?;
+        let reader = File::open(&mine).map_err(io(&mine))?;
+        let len = file.metadata().map_err(io(&mine))?.len();
+        let tmp = tempfile::NamedTempFile::from_parts(file, path);
+        Ok(Some((
+            BlobWriter {
+                blobs: self,
+                w: Hashing::new(io::BufWriter::with_capacity(1 << 20, tmp)),
+                expected: Some(expected.to_string()),
+                what: what.to_string(),
+                synced: false,
+            },
+            reader,
+            len,
+        )))
+    }
 }
+
+/// The name prefix of kept partial downloads in the blob store's tmp directory.
+const PARTIAL: &str = "partial-";
 
 /// Turns a read error from a [`Verified`] reader back into the digest error it carries.
 pub(crate) fn verify_error(digest: &str, e: io::Error) -> StorageError {
@@ -239,7 +296,6 @@ impl Write for BlobWriter<'_> {
 }
 
 impl BlobWriter<'_> {
-    /// Verifies and stores the blob; returns (digest, size).
     #[cfg(feature = "pull")]
     /// Makes what was written durable now (the caller has other work to overlap it with);
     /// `finish` then only checks and renames.
@@ -250,6 +306,29 @@ impl BlobWriter<'_> {
         Ok(())
     }
 
+    #[cfg(feature = "pull")]
+    /// Hashes bytes the file already holds (those of a resumed download).
+    pub(crate) fn absorb(&mut self, bytes: &[u8]) {
+        self.w.absorb(bytes);
+    }
+
+    #[cfg(feature = "pull")]
+    /// Keeps what was written for a later try at the same blob (best effort: a download that
+    /// cannot be kept is simply started over).
+    pub(crate) fn keep_partial(self) {
+        let Some(expected) = self.expected.clone() else {
+            return;
+        };
+        let (_, size, buf) = self.w.finish();
+        if size == 0 {
+            return;
+        }
+        if let (Ok(tmp), Ok(dest)) = (buf.into_inner(), self.blobs.partial_path(&expected)) {
+            let _ = tmp.persist(dest);
+        }
+    }
+
+    /// Verifies and stores the blob; returns (digest, size).
     pub(crate) fn finish(self) -> Result<(String, u64)> {
         let (digest, size, buf) = self.w.finish();
         let tmp = buf.into_inner().map_err(|e| StorageError::Io {
@@ -276,5 +355,31 @@ impl BlobWriter<'_> {
             })?;
         }
         Ok((digest, size))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleaning_keeps_a_fresh_partial_download_only() {
+        let root = tempfile::tempdir().expect("tmp");
+        let blobs = Blobs::new(root.path()).expect("blobs");
+        let fresh = blobs.tmp.join(format!("{PARTIAL}aa"));
+        let old = blobs.tmp.join(format!("{PARTIAL}bb"));
+        let other = blobs.tmp.join(".tmpXYZ");
+        for p in [&fresh, &old, &other] {
+            fs::write(p, b"x").expect("write");
+        }
+        let two_days = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
+        File::options()
+            .write(true)
+            .open(&old)
+            .and_then(|f| f.set_modified(two_days))
+            .expect("age");
+        blobs.clean_tmp().expect("clean");
+        assert!(fresh.exists());
+        assert!(!old.exists() && !other.exists());
     }
 }

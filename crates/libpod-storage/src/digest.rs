@@ -68,6 +68,15 @@ impl<T> Hashing<T> {
         &self.inner
     }
 
+    #[cfg(feature = "pull")]
+    /// Counts and hashes `bytes` as if they had passed through (they are already there).
+    pub(crate) fn absorb(&mut self, bytes: &[u8]) {
+        if let Some(h) = &mut self.hasher {
+            h.update(bytes);
+        }
+        self.count += bytes.len() as u64;
+    }
+
     /// The digest of everything so far.
     pub fn current(&self) -> String {
         format!(

@@ -469,21 +469,44 @@ impl Store {
         size: u64,
         progress: &Sender<(String, u64)>,
     ) -> Result<(String, StagedLayer)> {
-        let resp = c.get(&format!("/v2/{repo}/blobs/{d}"), "*/*")?;
+        let what = format!("layer {d}");
+        let path = format!("/v2/{repo}/blobs/{d}");
+        // The bytes of an earlier try that broke off, if kept: only the rest is asked for.
+        let mut resumed = self.blobs.resume(d, &what)?;
+        let mut resp = match &resumed {
+            Some((_, _, have)) => {
+                let range = format!("bytes={have}-");
+                c.send(
+                    "GET",
+                    &path,
+                    &[("Accept", "*/*"), ("Range", &range)],
+                    crate::registry::Body::None,
+                )?
+            }
+            None => c.get(&path, "*/*")?,
+        };
+        if resumed.is_some() && resp.status().as_u16() != 206 {
+            // No range served: start over (dropping the kept bytes deletes them).
+            resumed = None;
+            resp = c.get(&path, "*/*")?;
+        }
         let status = resp.status().as_u16();
-        if status != 200 {
+        if !(status == 200 || (status == 206 && resumed.is_some())) {
             return Err(crate::registry::status_err(
                 &c.registry,
                 status,
                 format!("GET blob {d}: HTTP {status}"),
             ));
         }
+        let (mut blob, kept, have) = match resumed {
+            Some((w, r, n)) => (w, Some(r), n),
+            None => (self.blobs.writer(Some(d), &what)?, None, 0),
+        };
         // A registry may not send more than the manifest says (plus slack for a wrong size).
         let mut body = resp
             .into_body()
             .into_reader()
-            .take(size.saturating_add(1 << 20));
-        let mut blob = self.blobs.writer(Some(d), &format!("layer {d}"))?;
+            .take(size.saturating_sub(have).saturating_add(1 << 20));
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
         // Two threads per layer: this one stores and hashes the blob as it arrives, the other
         // extracts it from the same bytes; the blob's digest is checked once both are done.
@@ -502,6 +525,19 @@ impl Store {
             };
             let downloaded = (|| -> Result<()> {
                 let mut done = 0u64;
+                // The kept bytes first: hashed and extracted, not written again.
+                if let Some(mut r) = kept {
+                    loop {
+                        let chunk = next_chunk(&mut r).map_err(blob_io)?;
+                        if chunk.is_empty() {
+                            break;
+                        }
+                        blob.absorb(&chunk);
+                        done += chunk.len() as u64;
+                        let _ = progress.send((d.to_string(), done));
+                        let _ = tx.send(chunk);
+                    }
+                }
                 loop {
                     let chunk = next_chunk(&mut body).map_err(broke)?;
                     if chunk.is_empty() {
@@ -526,7 +562,14 @@ impl Store {
                 .unwrap_or_else(|_| Err(reg_err("", "an extraction thread panicked")));
             (downloaded, synced, layer)
         });
-        downloaded?;
+        match downloaded {
+            // What came through is kept, so the next try asks only for the rest.
+            Err(e) if e.is_transient() => {
+                blob.keep_partial();
+                return Err(e);
+            }
+            other => other?,
+        }
         synced?;
         // The blob's digest decides first: a tampered layer is refused as such.
         blob.finish()?;
