@@ -4,6 +4,8 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use nix::fcntl::{Flock, FlockArg};
+
 use crate::digest::{Hashing, hex_of};
 use crate::error::{Result, StorageError, io};
 use crate::types::{Progress, ProgressFn};
@@ -13,6 +15,14 @@ use crate::types::{Progress, ProgressFn};
 pub(crate) struct Blobs {
     dir: PathBuf,
     tmp: PathBuf,
+    /// Held shared while temporary files are being written (see [`TmpHold`]).
+    tmp_lock: PathBuf,
+}
+
+/// A hold on the store's temporary files (an `flock`): shared while a command writes some, so
+/// that another command's `Store::open` leaves them alone; exclusive to clear leftovers.
+pub(crate) struct TmpHold {
+    _lock: Flock<File>,
 }
 
 /// Reports progress every this many bytes.
@@ -75,7 +85,49 @@ impl Blobs {
         for d in [&dir, &tmp] {
             fs::create_dir_all(d).map_err(io(d))?;
         }
-        Ok(Blobs { dir, tmp })
+        Ok(Blobs {
+            dir,
+            tmp,
+            tmp_lock: root.join("blobs/tmp.lock"),
+        })
+    }
+
+    /// Takes the hold on temporary files, shared (`wait`: block until free), or exclusive
+    /// only if no one holds it (none when someone does).
+    fn tmp_hold(&self, arg: FlockArg) -> Result<Option<TmpHold>> {
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.tmp_lock)
+            .map_err(io(&self.tmp_lock))?;
+        loop {
+            match Flock::lock(f.try_clone().map_err(io(&self.tmp_lock))?, arg) {
+                Ok(l) => return Ok(Some(TmpHold { _lock: l })),
+                Err((_, nix::errno::Errno::EINTR)) => continue,
+                Err((_, nix::errno::Errno::EWOULDBLOCK)) => return Ok(None),
+                Err((_, e)) => {
+                    return Err(StorageError::Io {
+                        path: self.tmp_lock.clone(),
+                        source: e.into(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A shared hold, for as long as temporary files of this command exist.
+    pub(crate) fn hold_tmp(&self) -> Result<TmpHold> {
+        self.tmp_hold(FlockArg::LockShared)?
+            .ok_or_else(|| StorageError::Io {
+                path: self.tmp_lock.clone(),
+                source: io::Error::other("a shared flock would block"),
+            })
+    }
+
+    /// The exclusive hold, when no command is writing temporary files.
+    pub(crate) fn quiet_tmp(&self) -> Result<Option<TmpHold>> {
+        self.tmp_hold(FlockArg::LockExclusiveNonblock)
     }
 
     /// Where a blob lives.
@@ -104,9 +156,11 @@ impl Blobs {
         if let Some(e) = expected {
             hex_of(e)?;
         }
+        let hold = self.hold_tmp()?;
         let tmp = tempfile::NamedTempFile::new_in(&self.tmp).map_err(io(&self.tmp))?;
         Ok(BlobWriter {
             blobs: self,
+            _hold: hold,
             w: Hashing::new(io::BufWriter::with_capacity(1 << 20, tmp)),
             expected: expected.map(str::to_string),
             what: what.to_string(),
@@ -182,15 +236,21 @@ impl Blobs {
         what: &str,
     ) -> Result<Option<(BlobWriter<'_>, File, u64)>> {
         let partial = self.partial_path(expected)?;
-        let mine = self.tmp.join(format!(
-            ".tmp-resume-{}-{}",
-            std::process::id(),
-            hex_of(expected)?
-        ));
-        if fs::rename(&partial, &mine).is_err() {
+        if !partial.exists() {
             return Ok(None);
         }
-        let path = tempfile::TempPath::try_from_path(&mine).map_err(io(&mine))?;
+        let hold = self.hold_tmp()?;
+        // A name no one else holds (a placeholder made with O_EXCL), which the kept file then
+        // replaces by rename: whoever renames first owns it.
+        let path = tempfile::Builder::new()
+            .prefix(".tmp-resume-")
+            .tempfile_in(&self.tmp)
+            .map_err(io(&self.tmp))?
+            .into_temp_path();
+        if fs::rename(&partial, &path).is_err() {
+            return Ok(None);
+        }
+        let mine = path.to_path_buf();
         let file = fs::OpenOptions::new()
             .append(true)
             .open(&mine)
@@ -201,6 +261,7 @@ impl Blobs {
         Ok(Some((
             BlobWriter {
                 blobs: self,
+                _hold: hold,
                 w: Hashing::new(io::BufWriter::with_capacity(1 << 20, tmp)),
                 expected: Some(expected.to_string()),
                 what: what.to_string(),
@@ -279,6 +340,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// digest is the expected one (dropped unfinished, it leaves nothing).
 pub(crate) struct BlobWriter<'a> {
     blobs: &'a Blobs,
+    _hold: TmpHold,
     w: Hashing<io::BufWriter<tempfile::NamedTempFile>>,
     expected: Option<String>,
     what: String,
@@ -323,7 +385,10 @@ impl BlobWriter<'_> {
         if size == 0 {
             return;
         }
-        if let (Ok(tmp), Ok(dest)) = (buf.into_inner(), self.blobs.partial_path(&expected)) {
+        // Durable first, so a crash cannot leave a kept file with holes in it.
+        if let (Ok(tmp), Ok(dest)) = (buf.into_inner(), self.blobs.partial_path(&expected))
+            && tmp.as_file().sync_all().is_ok()
+        {
             let _ = tmp.persist(dest);
         }
     }
@@ -361,6 +426,16 @@ impl BlobWriter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leftovers_are_cleared_only_when_no_one_is_writing() {
+        let root = tempfile::tempdir().expect("tmp");
+        let blobs = Blobs::new(root.path()).expect("blobs");
+        let w = blobs.writer(None, "test").expect("writer");
+        assert!(blobs.quiet_tmp().expect("try").is_none(), "a writer is at work");
+        drop(w);
+        assert!(blobs.quiet_tmp().expect("try").is_some());
+    }
 
     #[test]
     fn cleaning_keeps_a_fresh_partial_download_only() {

@@ -24,6 +24,7 @@ pub mod busybox;
 #[cfg(feature = "pull")]
 mod certs;
 mod changes;
+#[cfg(feature = "pull")]
 mod chunks;
 mod digest;
 mod driver;

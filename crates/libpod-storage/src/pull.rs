@@ -469,44 +469,94 @@ impl Store {
         size: u64,
         progress: &Sender<(String, u64)>,
     ) -> Result<(String, StagedLayer)> {
+        let mut resumed = false;
+        match self.fetch_layer_once(c, repo, d, size, progress, &mut resumed) {
+            // Kept bytes that do not add up (a broken mirror's, say) are gone now: once more
+            // from the start before the digest has the last word.
+            Err(StorageError::DigestMismatch { .. }) if resumed => {
+                self.fetch_layer_once(c, repo, d, size, progress, &mut resumed)
+            }
+            r => r,
+        }
+    }
+
+    /// [`Store::fetch_layer`]'s one try; `resumed` says whether it carried on from kept bytes.
+    fn fetch_layer_once(
+        &self,
+        c: &mut Client,
+        repo: &str,
+        d: &str,
+        size: u64,
+        progress: &Sender<(String, u64)>,
+        resumed: &mut bool,
+    ) -> Result<(String, StagedLayer)> {
         let what = format!("layer {d}");
         let path = format!("/v2/{repo}/blobs/{d}");
-        // The bytes of an earlier try that broke off, if kept: only the rest is asked for.
-        let mut resumed = self.blobs.resume(d, &what)?;
-        let mut resp = match &resumed {
-            Some((_, _, have)) => {
+        // The bytes of an earlier try that broke off, if kept (and not more than the layer):
+        // only the rest is asked for. A writer dropped unused deletes them.
+        let kept = self
+            .blobs
+            .resume(d, &what)?
+            .filter(|(_, _, have)| *have <= size);
+        let (resp, kept) = match kept {
+            // Everything is here already: the digest decides.
+            Some(k) if k.2 == size => (None, Some(k)),
+            Some((w, r, have)) => {
                 let range = format!("bytes={have}-");
-                c.send(
-                    "GET",
-                    &path,
-                    &[("Accept", "*/*"), ("Range", &range)],
-                    crate::registry::Body::None,
-                )?
+                let headers = [("Accept", "*/*"), ("Range", range.as_str())];
+                let resp = match c.send("GET", &path, &headers, crate::registry::Body::None) {
+                    Ok(resp) => resp,
+                    Err(e) if e.is_transient() => {
+                        w.keep_partial();
+                        return Err(e);
+                    }
+                    Err(e) => return Err(e),
+                };
+                let status = resp.status().as_u16();
+                let from_here = resp
+                    .headers()
+                    .get("content-range")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with(&format!("bytes {have}-")));
+                match status {
+                    206 if from_here => (Some(resp), Some((w, r, have))),
+                    // The whole blob instead: the kept bytes go.
+                    200 => (Some(resp), None),
+                    429 | 500 | 502..=599 => {
+                        w.keep_partial();
+                        return Err(crate::registry::status_err(
+                            &c.registry,
+                            status,
+                            format!("GET blob {d} (from byte {have}): HTTP {status}"),
+                        ));
+                    }
+                    // A range it will not serve as asked: start over.
+                    _ => (Some(c.get(&path, "*/*")?), None),
+                }
             }
-            None => c.get(&path, "*/*")?,
+            None => (Some(c.get(&path, "*/*")?), None),
         };
-        if resumed.is_some() && resp.status().as_u16() != 206 {
-            // No range served: start over (dropping the kept bytes deletes them).
-            resumed = None;
-            resp = c.get(&path, "*/*")?;
+        *resumed = kept.is_some();
+        if let Some(resp) = &resp {
+            let status = resp.status().as_u16();
+            if !(status == 200 || (status == 206 && kept.is_some())) {
+                return Err(crate::registry::status_err(
+                    &c.registry,
+                    status,
+                    format!("GET blob {d}: HTTP {status}"),
+                ));
+            }
         }
-        let status = resp.status().as_u16();
-        if !(status == 200 || (status == 206 && resumed.is_some())) {
-            return Err(crate::registry::status_err(
-                &c.registry,
-                status,
-                format!("GET blob {d}: HTTP {status}"),
-            ));
-        }
-        let (mut blob, kept, have) = match resumed {
+        let (mut blob, kept, have) = match kept {
             Some((w, r, n)) => (w, Some(r), n),
             None => (self.blobs.writer(Some(d), &what)?, None, 0),
         };
         // A registry may not send more than the manifest says (plus slack for a wrong size).
-        let mut body = resp
-            .into_body()
-            .into_reader()
-            .take(size.saturating_sub(have).saturating_add(1 << 20));
+        let limit = size.saturating_add(1 << 20).saturating_sub(have);
+        let mut body: Box<dyn Read + Send> = match resp {
+            Some(resp) => Box::new(resp.into_body().into_reader().take(limit)),
+            None => Box::new(io::empty()),
+        };
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
         // Two threads per layer: this one stores and hashes the blob as it arrives, the other
         // extracts it from the same bytes; the blob's digest is checked once both are done.

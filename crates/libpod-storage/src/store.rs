@@ -4,9 +4,8 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -153,6 +152,8 @@ pub(crate) struct StagedLayer {
     tmp: tempfile::TempDir,
     diff_id: String,
     size: u64,
+    /// Keeps another command's `Store::open` from clearing `tmp` meanwhile.
+    _hold: crate::blobs::TmpHold,
 }
 
 /// A layer's uncompressed tar, hashed for its diff ID, and whether the blob was compressed.
@@ -195,13 +196,16 @@ impl Store {
             opts,
         };
         let lock = store.meta.lock(true)?;
-        store.blobs.clean_tmp()?;
-        for e in fs::read_dir(store.layers_dir())
-            .map_err(io(store.layers_dir()))?
-            .flatten()
-        {
-            if e.file_name().to_string_lossy().starts_with("tmp-") {
-                let _ = fs::remove_dir_all(e.path());
+        // Leftovers of interrupted writes, unless another command is writing right now.
+        if let Some(_quiet) = store.blobs.quiet_tmp()? {
+            store.blobs.clean_tmp()?;
+            for e in fs::read_dir(store.layers_dir())
+                .map_err(io(store.layers_dir()))?
+                .flatten()
+            {
+                if e.file_name().to_string_lossy().starts_with("tmp-") {
+                    let _ = fs::remove_dir_all(e.path());
+                }
             }
         }
         drop(lock);
@@ -259,13 +263,15 @@ impl Store {
     /// `stage_layer` with the work split over threads: this one extracts while another
     /// decompresses, and a third hashes the diff ID of a compressed layer, so none of them
     /// waits for another's CPU.
+    #[cfg(feature = "pull")]
     pub(crate) fn stage_layer_split(&self, r: impl Read + Send, blob: &str) -> Result<StagedLayer> {
+        use std::io::Write as _;
         std::thread::scope(|s| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(8);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Vec<u8>>>(8);
             let inflater = s.spawn(move || -> Result<(String, u64, bool)> {
                 let (mut tar, compressed) = crate::extract::decompressed_kind(r)?;
                 // An uncompressed layer's diff ID is its blob's digest, verified anyway.
-                let (htx, hrx) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(8);
+                let (htx, hrx) = std::sync::mpsc::sync_channel::<std::sync::Arc<Vec<u8>>>(8);
                 let hasher = compressed.then(|| {
                     s.spawn(move || {
                         let mut h = Hashing::new(io::sink());
@@ -286,9 +292,9 @@ impl Store {
                         break;
                     }
                     size += chunk.len() as u64;
-                    let chunk = Arc::new(chunk);
+                    let chunk = std::sync::Arc::new(chunk);
                     if compressed {
-                        let _ = htx.send(Arc::clone(&chunk));
+                        let _ = htx.send(std::sync::Arc::clone(&chunk));
                     }
                     let _ = tx.send(chunk);
                 }
@@ -305,6 +311,7 @@ impl Store {
                 };
                 Ok((digest, size, compressed))
             });
+            let hold = self.blobs.hold_tmp();
             let tmp = tempfile::Builder::new()
                 .prefix("tmp-")
                 .tempdir_in(self.layers_dir())
@@ -327,19 +334,21 @@ impl Store {
                     io::Error::other("the decompressing thread panicked"),
                 ))
             });
-            let tmp = tmp?;
+            let (hold, tmp) = (hold?, tmp?);
             let (digest, size, compressed) = hashed?;
             extracted?;
             Ok(StagedLayer {
                 tmp,
                 diff_id: diff_id(compressed, digest, blob),
                 size,
+                _hold: hold,
             })
         })
     }
 
     pub(crate) fn stage_layer(&self, r: impl Read, blob: &str) -> Result<StagedLayer> {
         let (mut hashed, compressed) = diff_id_stream(r)?;
+        let hold = self.blobs.hold_tmp()?;
         let tmp = tempfile::Builder::new()
             .prefix("tmp-")
             .tempdir_in(self.layers_dir())
@@ -361,6 +370,7 @@ impl Store {
             tmp,
             diff_id: diff_id(compressed, digest, blob),
             size,
+            _hold: hold,
         })
     }
 
@@ -376,6 +386,7 @@ impl Store {
             tmp,
             diff_id,
             size: usize_,
+            _hold,
         } = staged;
         let overlay = self.driver == Driver::Overlay;
         if let Some(d) = expected_diff
