@@ -432,7 +432,10 @@ mod tests {
         let root = tempfile::tempdir().expect("tmp");
         let blobs = Blobs::new(root.path()).expect("blobs");
         let w = blobs.writer(None, "test").expect("writer");
-        assert!(blobs.quiet_tmp().expect("try").is_none(), "a writer is at work");
+        assert!(
+            blobs.quiet_tmp().expect("try").is_none(),
+            "a writer is at work"
+        );
         drop(w);
         assert!(blobs.quiet_tmp().expect("try").is_some());
     }

@@ -1366,6 +1366,25 @@ fn a_registry_dying_mid_pull_leaves_nothing_and_the_retry_reuses_what_finished()
     assert!(out.status.success(), "{err}");
     assert!(err.contains("trying again in 300ms (1/3)"), "{err}");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), id.trim());
+
+    // Kept bytes that are not the layer's (garbage here) cost a second fetch, not the pull.
+    let inspect = Command::new("skopeo")
+        .args(["inspect", "--tls-verify=false"])
+        .arg(format!("docker://{}/two:big", reg.addr))
+        .output()
+        .expect("skopeo inspect");
+    let v: serde_json::Value = serde_json::from_slice(&inspect.stdout).expect("inspect json");
+    let layer = v["Layers"][1].as_str().expect("the big layer").to_string();
+    let garbled = R::new(&insecure(&reg.addr));
+    garbled.ok(&["images"]);
+    let kept = garbled.dir.path().join(format!(
+        "root/blobs/tmp/partial-{}",
+        layer.trim_start_matches("sha256:")
+    ));
+    std::fs::write(&kept, vec![0u8; 1 << 20]).expect("garbage");
+    let again = garbled.ok(&["pull", "-q", &format!("{}/two:big", reg.addr)]);
+    assert_eq!(again.trim(), id.trim());
+    assert!(!kept.exists());
 }
 
 /// `%XX` escapes of a query value decoded.
