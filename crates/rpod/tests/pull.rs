@@ -1589,41 +1589,43 @@ fn a_tls_registry_is_verified_against_trusted_cas_and_takes_client_certificates(
             "-keyout", &key, "-out", &crt,
         ]);
     }
-    openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
+    // A key and a certificate signed by our CA: `NAME.key`, `NAME.OUT` with extensions `ext`.
+    let issue = |name: &str, subject: &str, ext: &str, out: &str| {
+        let (key, csr, cnf, crt) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.cnf"),
+            format!("{name}.{out}"),
+        );
+        openssl(&[
+            "req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", &key, "-out", &csr,
+        ]);
+        std::fs::write(dir.join(&cnf), ext).expect("ext");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            &cnf,
+            "-out",
+            &crt,
+        ]);
+    };
+    issue(
+        "server",
         "/CN=127.0.0.1",
-        "-keyout",
-        "key.pem",
-        "-out",
-        "server.csr",
-    ]);
-    std::fs::write(
-        dir.join("ext.cnf"),
         "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .expect("ext");
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        "ext.cnf",
-        "-out",
-        "cert.pem",
-    ]);
-    let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
+        "pem",
+    );
+    let (key, cert) = (dir.join("server.key"), dir.join("server.pem"));
     let reg = Registry::start_full(
         "",
         &format!(
@@ -1692,40 +1694,12 @@ fn a_tls_registry_is_verified_against_trusted_cas_and_takes_client_certificates(
     assert!(err.contains("client.key"), "{err}");
 
     // A registry that wants a client certificate signed by our CA gets certs.d's pair.
-    openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
+    issue(
+        "client",
         "/CN=rpod client",
-        "-keyout",
-        "client.key",
-        "-out",
-        "client.csr",
-    ]);
-    std::fs::write(
-        dir.join("client.cnf"),
         "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
-    )
-    .expect("ext");
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "client.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        "client.cnf",
-        "-out",
-        "client.cert",
-    ]);
+        "cert",
+    );
     let mtls = Registry::start_full(
         "",
         &format!(
