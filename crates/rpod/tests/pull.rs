@@ -1710,7 +1710,7 @@ fn a_tls_registry_is_verified_against_trusted_cas_and_takes_client_certificates(
         ),
     );
     std::fs::remove_file(certs.join("client.key")).expect("rm");
-    let (code, _) = strict.fails(&[
+    let login = [
         "login",
         "--cert-dir",
         cert_dir,
@@ -1719,21 +1719,13 @@ fn a_tls_registry_is_verified_against_trusted_cas_and_takes_client_certificates(
         "-p",
         "b",
         &mtls.addr,
-    ]);
+    ];
+    let (code, _) = strict.fails(&login);
     assert_eq!(code, 125, "no client certificate");
     for f in ["client.cert", "client.key"] {
         std::fs::copy(dir.join(f), certs.join(f)).expect("client pair");
     }
-    strict.ok(&[
-        "login",
-        "--cert-dir",
-        cert_dir,
-        "-u",
-        "a",
-        "-p",
-        "b",
-        &mtls.addr,
-    ]);
+    strict.ok(&login);
     let there = format!("{}/tls/mutual:1", mtls.addr);
     strict.ok(&["push", "--cert-dir", cert_dir, &image, &there]);
     let other = R::new("");
