@@ -53,7 +53,7 @@ impl Store {
         let repo = src.reference.repository.clone();
         // Opened under the store's lock, then read without it: an open blob stays readable
         // even if a removal collects it meanwhile, and the store is not held during uploads.
-        let (img, manifest, blobs) = {
+        let (img, mut manifest, mut blobs) = {
             let l = self.meta.lock(false)?;
             let img = self.resolve_image(&l.records, name_or_id)?;
             let manifest = self.blobs.read(&img.manifest_digest)?;
@@ -76,6 +76,13 @@ impl Store {
             }
             (img, manifest, blobs)
         };
+        let mut digest = img.manifest_digest.clone();
+        if opts.gzip_layers
+            && let Some(m) = self.gzip_uncompressed(&manifest, &mut blobs)?
+        {
+            digest = crate::digest::of_bytes(&m);
+            manifest = m;
+        }
         let mut c = Client::for_source(&src, &r, opts)?;
         for (d, size, f) in &blobs {
             let path = format!("/v2/{repo}/blobs/{d}");
@@ -144,15 +151,76 @@ impl Store {
             .headers()
             .get("docker-content-digest")
             .and_then(|v| v.to_str().ok())
-            && got != img.manifest_digest
+            && got != digest
         {
             return Err(crate::error::StorageError::DigestMismatch {
                 what: format!("pushed manifest {}", src.reference),
-                expected: img.manifest_digest.clone(),
+                expected: digest,
                 actual: got.to_string(),
             });
         }
-        Ok(img.manifest_digest)
+        Ok(digest)
+    }
+
+    /// Gzips the layers `manifest` lists as uncompressed tar into new blobs of this store,
+    /// puts them in `blobs` (digest, size, open file) in place of the originals, and returns
+    /// the manifest naming them; none when every layer is compressed already.
+    fn gzip_uncompressed(
+        &self,
+        manifest: &[u8],
+        blobs: &mut [(String, u64, fs::File)],
+    ) -> Result<Option<Vec<u8>>> {
+        let bad = |e: serde_json::Error| crate::error::StorageError::BadArchive {
+            source_name: "manifest".into(),
+            reason: e.to_string(),
+        };
+        let mut v: serde_json::Value = serde_json::from_slice(manifest).map_err(bad)?;
+        // Each blob once, even when the manifest lists it twice.
+        let mut done: std::collections::HashMap<String, (String, u64)> = Default::default();
+        for layer in v["layers"].as_array_mut().into_iter().flatten() {
+            let gzip_type = match layer["mediaType"].as_str() {
+                Some("application/vnd.oci.image.layer.v1.tar") => {
+                    "application/vnd.oci.image.layer.v1.tar+gzip"
+                }
+                Some("application/vnd.docker.image.rootfs.diff.tar") => {
+                    "application/vnd.docker.image.rootfs.diff.tar.gzip"
+                }
+                _ => continue,
+            };
+            let from = layer["digest"].as_str().unwrap_or("").to_string();
+            if !done.contains_key(&from) {
+                let Some(slot) = blobs.iter_mut().find(|(d, _, _)| *d == from) else {
+                    continue;
+                };
+                let source_path = self.blobs.path(&from)?;
+                let mut w = self.blobs.writer(None, &format!("gzip of layer {from}"))?;
+                let mut gz = flate2::write::GzEncoder::new(&mut w, flate2::Compression::default());
+                std::io::copy(&mut slot.2, &mut gz)
+                    .and_then(|_| gz.finish().map(drop))
+                    .map_err(|e| crate::error::StorageError::Io {
+                        path: source_path,
+                        source: e,
+                    })?;
+                let (digest, size) = w.finish()?;
+                let path = self.blobs.path(&digest)?;
+                let file = fs::File::open(&path).map_err(|e| crate::error::StorageError::Io {
+                    path: path.clone(),
+                    source: e,
+                })?;
+                *slot = (digest.clone(), size, file);
+                done.insert(from.clone(), (digest, size));
+            }
+            let Some((digest, size)) = done.get(&from) else {
+                continue;
+            };
+            layer["digest"] = digest.clone().into();
+            layer["size"] = (*size).into();
+            layer["mediaType"] = gzip_type.into();
+        }
+        if done.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(serde_json::to_vec(&v).map_err(bad)?))
     }
 }
 

@@ -41,6 +41,9 @@ pub struct PullOptions {
     /// use (default: the registry's directory under /etc/containers/certs.d and
     /// /etc/docker/certs.d).
     pub cert_dir: Option<PathBuf>,
+    /// Push only: layers stored uncompressed go out as gzip, under a new manifest
+    /// (`--compression-format gzip`); otherwise every blob goes as stored, digests kept.
+    pub gzip_layers: bool,
 }
 
 /// `user:<redacted>`: a password never reaches a log through `{:?}`.
@@ -60,6 +63,7 @@ impl std::fmt::Debug for PullOptions {
             .field("tls_verify", &self.tls_verify)
             .field("credentials", &redacted(&self.credentials))
             .field("cert_dir", &self.cert_dir)
+            .field("gzip_layers", &self.gzip_layers)
             .finish()
     }
 }

@@ -31,6 +31,9 @@ pub struct RegistryAccess {
     pub retry_delay: Option<Duration>,
     /// Told about each new try: its number, how many there may be, the wait, and the error.
     pub on_retry: Option<fn(u32, u32, Duration, &str)>,
+    /// Push only (`--compression-format gzip`): layers stored uncompressed go out as gzip,
+    /// under a new manifest digest; by default every blob goes as stored.
+    pub gzip_layers: bool,
 }
 
 impl std::fmt::Debug for RegistryAccess {
@@ -42,6 +45,7 @@ impl std::fmt::Debug for RegistryAccess {
             .field("cert_dir", &self.cert_dir)
             .field("retries", &self.retries)
             .field("retry_delay", &self.retry_delay)
+            .field("gzip_layers", &self.gzip_layers)
             .finish_non_exhaustive()
     }
 }
@@ -160,6 +164,7 @@ impl Runtime {
             tls_verify: access.tls_verify,
             credentials: access.credentials.clone(),
             cert_dir: access.cert_dir.clone(),
+            gzip_layers: access.gzip_layers,
         })
     }
 

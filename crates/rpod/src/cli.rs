@@ -190,6 +190,10 @@ pub struct PushArgs {
     /// Write the pushed manifest's digest to this file.
     #[arg(long)]
     pub digestfile: Option<PathBuf>,
+    /// Compress layers stored uncompressed (a new manifest digest); by default blobs go as
+    /// stored, so digests are kept.
+    #[arg(long, value_parser = ["gzip"])]
+    pub compression_format: Option<String>,
     /// No progress output.
     #[arg(short = 'q', long)]
     pub quiet: bool,

@@ -424,6 +424,7 @@ fn access(registry: RegistryFlags) -> Result<RegistryAccess> {
         on_retry: Some(|n, of, delay, e| {
             eprintln!("rpod: {e}; trying again in {delay:?} ({n}/{of})");
         }),
+        gzip_layers: false,
     })
 }
 
@@ -1112,7 +1113,9 @@ fn pull(rt: &Runtime, a: PullArgs) -> Result<i32> {
 fn push(rt: &Runtime, a: PushArgs) -> Result<i32> {
     let dest = a.destination.unwrap_or_else(|| a.image.clone());
     let mut report = blob_bars(a.quiet);
-    let digest = rt.push_image(&a.image, &dest, &access(a.registry)?, Some(&mut report))?;
+    let mut access = access(a.registry)?;
+    access.gzip_layers = a.compression_format.is_some();
+    let digest = rt.push_image(&a.image, &dest, &access, Some(&mut report))?;
     if let Some(f) = a.digestfile {
         std::fs::write(&f, &digest)
             .with_context(|| format!("writing the digest to {}", f.display()))?;

@@ -856,6 +856,35 @@ fn push_round_trips_keep_digests_and_ids() {
     assert_eq!(out.trim(), "pushed");
     // A second push sends no blob again (the registry has them all) and still succeeds.
     r.ok(&["push", &mine]);
+    // --compression-format gzip: the uncompressed layer goes out as gzip, under a new
+    // manifest; the image (its config) is the same one when pulled back.
+    let gz = format!("{}/mine/busybox-gz:1", reg.addr);
+    let file = r.dir.path().join("digest-gz");
+    r.ok(&[
+        "push",
+        "--compression-format",
+        "gzip",
+        "--digestfile",
+        file.to_str().expect("utf8"),
+        &mine,
+        &gz,
+    ]);
+    let pushed = std::fs::read_to_string(&file).expect("digest");
+    assert_ne!(pushed, local.trim());
+    assert_eq!(skopeo_digest(&gz, None), pushed);
+    let raw = Command::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(format!("docker://{gz}"))
+        .output()
+        .expect("skopeo");
+    let m: serde_json::Value = serde_json::from_slice(&raw.stdout).expect("manifest");
+    let media = m["layers"][0]["mediaType"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(media.ends_with("gzip"), "{media}");
+    let third_store = R::new(&insecure(&reg.addr));
+    assert_eq!(third_store.ok(&["pull", "-q", &gz]).trim(), id.trim());
     // Archives as destinations; skopeo reads the same digest from the OCI one.
     let archive = r.dir.path().join("pushed-oci.tar");
     r.ok(&["push", &mine, &format!("oci-archive:{}", archive.display())]);
