@@ -29,7 +29,7 @@ pub(crate) struct TmpHold {
 const REPORT_EVERY: u64 = 1 << 20;
 
 /// Lends an optional progress callback for one step of a longer job.
-pub(crate) fn lend<'a>(p: &'a mut Option<ProgressFn<'_>>) -> Option<ProgressFn<'a>> {
+pub fn lend<'a>(p: &'a mut Option<ProgressFn<'_>>) -> Option<ProgressFn<'a>> {
     match p {
         Some(f) => Some(&mut **f),
         None => None,

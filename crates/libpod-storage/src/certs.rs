@@ -56,6 +56,18 @@ fn system_roots() -> &'static [Certificate<'static>] {
     })
 }
 
+/// [`system_roots`] as ureq takes them, built once (shared, not copied, by every client); the
+/// built-in list when there is no bundle.
+fn system_root_certs() -> RootCerts {
+    static ROOTS: OnceLock<RootCerts> = OnceLock::new();
+    ROOTS
+        .get_or_init(|| match system_roots() {
+            [] => RootCerts::WebPki,
+            certs => RootCerts::new_with_certs(certs),
+        })
+        .clone()
+}
+
 /// The directory holding `registry`'s certificates: `cert_dir` when given, else the
 /// registry's directory under the first of `roots` that has one (as containers/image).
 fn cert_dirs(registry: &str, cert_dir: Option<&Path>, roots: &[PathBuf]) -> Vec<PathBuf> {
@@ -131,11 +143,11 @@ fn trust_from(registry: &str, dirs: &[PathBuf], verify: bool) -> Result<Trust> {
             }
         }
     }
-    let system = system_roots();
-    let roots = if !verify || (extra.is_empty() && system.is_empty()) {
-        RootCerts::WebPki
-    } else {
-        RootCerts::new_with_certs(&[system, &extra[..]].concat())
+    // Unverified connections need no roots, so the bundle is not even read for them.
+    let roots = match (verify, extra.is_empty()) {
+        (false, _) => RootCerts::WebPki,
+        (true, true) => system_root_certs(),
+        (true, false) => RootCerts::new_with_certs(&[system_roots(), &extra[..]].concat()),
     };
     Ok(Trust { roots, client })
 }

@@ -43,6 +43,7 @@ mod store;
 pub mod time;
 mod types;
 
+pub use blobs::lend;
 pub use digest::of_bytes as digest_of;
 pub use error::{Result, StorageError};
 pub use policy::Policy;

@@ -88,13 +88,8 @@ impl Runtime {
         let _s = crate::trace::span("pull image");
         let store = self.store()?;
         let mut progress = progress;
-        with_retries(&req.access, || match progress.as_mut() {
-            // A fresh short borrow of the caller's callback for each try.
-            Some(p) => {
-                let mut each = |x: &libpod_storage::Progress| p(x);
-                store.pull(reference, &opts, Some(&mut each))
-            }
-            None => store.pull(reference, &opts, None),
+        with_retries(&req.access, || {
+            store.pull(reference, &opts, libpod_storage::lend(&mut progress))
         })
     }
 
@@ -124,15 +119,8 @@ impl Runtime {
         let mut out = Vec::new();
         for t in tags {
             let one = format!("{name}:{t}");
-            // A fresh short borrow of the caller's callback for each pull.
-            let img = match progress.as_mut() {
-                Some(p) => {
-                    let mut each = |x: &libpod_storage::Progress| p(x);
-                    self.pull_image_with_progress(&one, req, Some(&mut each))?
-                }
-                None => self.pull_image_with_progress(&one, req, None)?,
-            };
-            out.push(img);
+            let lent = libpod_storage::lend(&mut progress);
+            out.push(self.pull_image_with_progress(&one, req, lent)?);
         }
         Ok(out)
     }
@@ -215,12 +203,8 @@ impl Runtime {
         let opts = self.registry_options(access, None)?;
         let _s = crate::trace::span("push image");
         let mut progress = progress;
-        with_retries(access, || match progress.as_mut() {
-            Some(p) => {
-                let mut each = |x: &libpod_storage::Progress| p(x);
-                store.push(image, dest, &opts, Some(&mut each))
-            }
-            None => store.push(image, dest, &opts, None),
+        with_retries(access, || {
+            store.push(image, dest, &opts, libpod_storage::lend(&mut progress))
         })
     }
 

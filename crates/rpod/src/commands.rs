@@ -1039,7 +1039,7 @@ fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
         "{{.ID}}",
     );
     let f = format.unwrap_or(&default);
-    let items: Vec<Value> = if f == "json" {
+    let mut items: Vec<Value> = if f == "json" {
         imgs.iter()
             .map(|i| {
                 views::image_items(i, ctrs.iter().filter(|(c, _)| c.image_id == i.id).count())
@@ -1066,7 +1066,6 @@ fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
             })
             .collect()
     };
-    let mut items = items;
     if no_trunc {
         // As podman: the whole ID, with its algorithm.
         for v in &mut items {
