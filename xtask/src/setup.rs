@@ -21,6 +21,8 @@ const PACKAGES: &[(&str, &str)] = &[
     ("hyperfine", "/usr/bin/hyperfine"),
     ("apache2-utils", "/usr/bin/htpasswd"),
     ("openssl", "/usr/bin/openssl"),
+    // The differential reference the tests compare rpod with.
+    ("podman", "/usr/bin/podman"),
 ];
 
 fn is_root() -> bool {

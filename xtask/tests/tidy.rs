@@ -28,8 +28,9 @@ fn crate_dirs() -> Vec<PathBuf> {
 
 /// Which of our crates each crate may depend on: the layering of docs/ARCHITECTURE.md.
 fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
-    let lower = ["libpod-config"];
+    let lower = ["libpod-config", "libpod-fs"];
     let layers = [
+        "libpod-fs",
         "libpod-config",
         "libpod-lock",
         "libpod-state",
@@ -38,6 +39,7 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         "libpod-network",
     ];
     BTreeMap::from([
+        ("libpod-fs", BTreeSet::new()),
         ("libpod-config", BTreeSet::new()),
         ("libpod-lock", BTreeSet::new()),
         ("libpod-state", BTreeSet::from(lower)),
@@ -173,6 +175,23 @@ fn no_placeholders_or_unwrap_in_shipped_code() {
                     i + 1
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn path_safety_has_one_home() {
+    // Every resolution inside a container, archive or layer goes through libpod-fs.
+    for (path, text) in shipped_sources() {
+        if path.starts_with(root().join("crates/libpod-fs")) {
+            continue;
+        }
+        for needle in ["openat2(", "RESOLVE_IN_ROOT"] {
+            assert!(
+                !text.contains(needle),
+                "{}: {needle} belongs in libpod-fs (use libpod_fs::Root or open_in)",
+                path.display()
+            );
         }
     }
 }

@@ -69,6 +69,7 @@ settings! {
     lock_kind: LockKind,
     seccomp_profile: PathBuf,
     log_driver: LogDriver,
+    default_capabilities: Vec<String>,
 }
 
 fn set<T>(value: T, origin: Origin) -> Option<Set<T>> {
@@ -224,6 +225,25 @@ fn containers_layer(file: &Parsed<ContainersConf>) -> Result<Settings, ConfigErr
     }
     Ok(Settings {
         log_driver: l.named(&c.log_driver, "log_driver")?,
+        default_capabilities: match &c.default_capabilities {
+            Some(caps) => {
+                let origin = file.origin(caps.span());
+                let names = caps
+                    .get_ref()
+                    .iter()
+                    .map(|n| {
+                        crate::caps::normalize(n).ok_or_else(|| ConfigError::InvalidValue {
+                            origin: origin.clone(),
+                            key: "default_capabilities".into(),
+                            value: n.clone(),
+                            expected: "capability names such as CHOWN or CAP_NET_RAW".into(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                set(names, origin)
+            }
+            None => None,
+        },
         max_log_size,
         seccomp_profile: l.path(&c.seccomp_profile, "seccomp_profile")?,
         cgroup_manager: l.named(&e.cgroup_manager, "cgroup_manager")?,
@@ -772,5 +792,11 @@ fn finish(s: Settings, env: &BTreeMap<String, String>) -> Result<RuntimeConfig, 
         lock_kind: s.lock_kind.map(|x| x.value).unwrap_or(LockKind::File),
         seccomp_profile,
         log_driver: s.log_driver.map(|x| x.value).unwrap_or(LogDriver::K8sFile),
+        default_capabilities: s.default_capabilities.map(|x| x.value).unwrap_or_else(|| {
+            crate::caps::DEFAULT_CAPABILITIES
+                .iter()
+                .map(|c| c.to_string())
+                .collect()
+        }),
     })
 }

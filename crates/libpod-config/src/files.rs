@@ -31,6 +31,8 @@ pub struct ContainersConf {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContainersTable {
+    /// `default_capabilities`: with or without `CAP_`.
+    pub default_capabilities: Option<Spanned<Vec<String>>>,
     /// `log_driver`.
     pub log_driver: Option<Spanned<String>>,
     /// `log_size_max` in bytes, -1 for unlimited.

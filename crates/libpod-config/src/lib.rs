@@ -22,6 +22,7 @@
 //! ```
 
 mod builder;
+pub mod caps;
 mod error;
 pub mod files;
 mod host;

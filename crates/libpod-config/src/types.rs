@@ -175,4 +175,6 @@ pub struct RuntimeConfig {
     pub seccomp_profile: Option<PathBuf>,
     /// Where container output goes.
     pub log_driver: LogDriver,
+    /// Capabilities every container gets unless it asks otherwise (`CAP_*` names).
+    pub default_capabilities: Vec<String>,
 }

@@ -89,9 +89,23 @@ pub fn attach_socket(
         })?;
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
-            while let Ok(n) = input.read(&mut buf) {
-                if n == 0 || send(w.as_raw_fd(), &buf[..n], MsgFlags::empty()).is_err() {
-                    break;
+            loop {
+                match input.read(&mut buf) {
+                    Ok(0) => {
+                        // End of input: half-close, so conmon closes the container's stdin.
+                        let _ = nix::sys::socket::shutdown(
+                            w.as_raw_fd(),
+                            nix::sys::socket::Shutdown::Write,
+                        );
+                        break;
+                    }
+                    Ok(n) => {
+                        if send(w.as_raw_fd(), &buf[..n], MsgFlags::empty()).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
                 }
             }
         });

@@ -162,7 +162,8 @@ fn high_fd(fd: &OwnedFd) -> Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(n) })
 }
 
-fn pidfd_open(pid: u32) -> Option<OwnedFd> {
+/// A pidfd for `pid` (readable once the process ends), `None` when it is gone.
+pub fn pidfd_open(pid: u32) -> Option<OwnedFd> {
     let pid = libc::pid_t::try_from(pid).ok()?;
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
@@ -243,10 +244,10 @@ impl Executor {
     /// Creates the container (bundle already written) under a new conmon.
     pub fn create(&self, paths: &ContainerPaths, o: &CreateOptions) -> Result<Created> {
         for d in [&paths.exit_dir, &paths.persist_dir, &paths.socket_dir] {
-            fs::create_dir_all(d).map_err(io(d))?;
+            libpod_fs::host::private_dir(d).map_err(|e| OciError::Spec(e.to_string()))?;
         }
         if let Some(dir) = paths.log.parent() {
-            fs::create_dir_all(dir).map_err(io(dir))?;
+            libpod_fs::host::private_dir(dir).map_err(|e| OciError::Spec(e.to_string()))?;
         }
         for f in [
             paths.pidfile(),
@@ -306,7 +307,9 @@ impl Executor {
             c.arg("-t");
         }
         if o.stdin {
-            c.args(["-i", "--leave-stdin-open"]);
+            // Without --leave-stdin-open: when the attached client's input ends (it
+            // half-closes the socket), conmon closes the container's stdin, so `cat` ends.
+            c.arg("-i");
         }
         if o.skip_log_sync {
             c.arg("--no-sync-log");
@@ -330,6 +333,7 @@ impl Executor {
         c.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        crate::runtime::clear_signal_mask(&mut c);
         let (sc, st) = (sync_child.as_raw_fd(), start_child.as_raw_fd());
         // SAFETY: only async-signal-safe calls (dup2) between fork and exec.
         unsafe {

@@ -102,7 +102,8 @@ impl OciError {
     pub fn exit_code(&self) -> i32 {
         match self {
             OciError::CommandNotFound { .. } => 127,
-            OciError::CommandNotExecutable { .. } => 126,
+            // podman: an unknown user is the runtime failing to start the process.
+            OciError::CommandNotExecutable { .. } | OciError::NoSuchUser { .. } => 126,
             _ => 125,
         }
     }

@@ -28,7 +28,8 @@ mod user;
 
 pub use attach::{attach, attach_socket, connect_attach, resize_terminal};
 pub use conmon::{
-    ContainerPaths, CreateOptions, Created, Executor, Pids, pid_alive, read_exit_code, wait_exit,
+    ContainerPaths, CreateOptions, Created, Executor, Pids, pid_alive, pidfd_open, read_exit_code,
+    wait_exit,
 };
 pub use error::{OciError, Result};
 pub use logs::{parse_log, read_log};

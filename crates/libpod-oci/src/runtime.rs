@@ -32,6 +32,7 @@ pub trait OciRuntime: Send + Sync + Debug {
         c.args(self.global_args())
             .arg(subcommand)
             .stdin(Stdio::null());
+        clear_signal_mask(&mut c);
         c
     }
 }
@@ -147,5 +148,23 @@ impl OciRuntime for RuncCompatible {
     fn has_state(&self, id: &str) -> bool {
         // runc and crun keep a container's state in `<root>/<id>`.
         self.state_root.join(id).exists()
+    }
+}
+
+/// Gives the child an empty signal mask: a caller that blocks signals to proxy them (`run`'s
+/// signal proxy) must not pass the block on to the runtime, conmon or the container.
+pub fn clear_signal_mask(c: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: sigemptyset and sigprocmask are async-signal-safe; nothing else runs between
+    // fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            if libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
 }

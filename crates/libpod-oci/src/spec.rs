@@ -18,65 +18,26 @@ use crate::error::{OciError, Result};
 use crate::types::{ContainerSpec, Namespace, UserMount};
 use crate::user::resolve_user;
 
-/// podman's default capabilities (containers.conf `default_capabilities`).
-pub const DEFAULT_CAPABILITIES: &[&str] = &[
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SETFCAP",
-    "CAP_SETGID",
-    "CAP_SETPCAP",
-    "CAP_SETUID",
-    "CAP_SYS_CHROOT",
-];
+pub use libpod_config::caps::DEFAULT_CAPABILITIES;
 
-/// Every capability, for privileged containers.
-const ALL_CAPABILITIES: &[&str] = &[
-    "CAP_AUDIT_CONTROL",
-    "CAP_AUDIT_READ",
-    "CAP_AUDIT_WRITE",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_KILL",
-    "CAP_LEASE",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_MAC_ADMIN",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MKNOD",
-    "CAP_NET_ADMIN",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_RAW",
-    "CAP_PERFMON",
-    "CAP_SETFCAP",
-    "CAP_SETGID",
-    "CAP_SETPCAP",
-    "CAP_SETUID",
-    "CAP_SYSLOG",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_NICE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_WAKE_ALARM",
-];
+/// The capabilities this process may hand on (its bounding set, `CapBnd`): a privileged
+/// container gets these, as podman's does, since asking for more fails in runc.
+fn caller_bounding_set() -> Vec<String> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("CapBnd:"))
+                .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        })
+        .map(libpod_config::caps::names_of_mask)
+        .unwrap_or_else(|| {
+            libpod_config::caps::CAP_NUMBERS
+                .iter()
+                .map(|c| c.to_string())
+                .collect()
+        })
+}
 
 /// podman's default PATH.
 pub const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -119,15 +80,14 @@ pub fn environment(spec: &ContainerSpec, hostname: &str, home: &str) -> Vec<Stri
         set(kv);
     }
     let has = |env: &[String], k: &str| env.iter().any(|e| e.starts_with(&format!("{k}=")));
-    let mut defaults = vec![
+    let defaults = vec![
         DEFAULT_PATH.to_string(),
         "container=podman".to_string(),
         format!("HOSTNAME={hostname}"),
         format!("HOME={home}"),
+        // podman sets TERM with and without a terminal.
+        "TERM=xterm".to_string(),
     ];
-    if spec.terminal {
-        defaults.push("TERM=xterm".to_string());
-    }
     for d in defaults {
         let key = d.split_once('=').map_or(d.as_str(), |(k, _)| k).to_string();
         if !has(&env, &key) {
@@ -209,11 +169,14 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
         )));
     }
 
-    let cap_names: Vec<&str> = if spec.privileged {
-        ALL_CAPABILITIES.to_vec()
+    let cap_names: Vec<String> = if spec.privileged {
+        caller_bounding_set()
     } else {
-        DEFAULT_CAPABILITIES.to_vec()
+        spec.capabilities
+            .clone()
+            .unwrap_or_else(|| DEFAULT_CAPABILITIES.iter().map(|c| c.to_string()).collect())
     };
+    let cap_names: Vec<&str> = cap_names.iter().map(String::as_str).collect();
     let capset = caps(&cap_names);
     let capabilities = LinuxCapabilitiesBuilder::default()
         .bounding(capset.clone())
@@ -299,8 +262,9 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
             &["nosuid", "noexec", "nodev"],
         )?,
     ];
-    // sysfs can only be mounted fresh in a network namespace of the container's own.
-    if spec.network == Namespace::Private {
+    // A fresh sysfs shows the container's own network namespace (new or joined); only a
+    // container in the host's namespace sees the host's /sys.
+    if spec.network != Namespace::Host {
         mounts.push(mount(
             "/sys",
             "sysfs",
@@ -474,11 +438,21 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
 
 /// Writes `config.json` into `bundle`.
 pub fn write_bundle(bundle: &Path, spec: &Spec) -> Result<()> {
-    std::fs::create_dir_all(bundle).map_err(crate::error::io(bundle))?;
-    spec.save(bundle.join("config.json")).map_err(|e| {
-        OciError::Spec(format!(
-            "writing {}: {e}",
-            bundle.join("config.json").display()
-        ))
-    })
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let private = |e: libpod_fs::FsError| OciError::Spec(e.to_string());
+    libpod_fs::host::private_dir(bundle).map_err(private)?;
+    let path = bundle.join("config.json");
+    let json = serde_json::to_vec(spec)
+        .map_err(|e| OciError::Spec(format!("writing {}: {e}", path.display())))?;
+    // 0600 from the start: the spec holds the container's environment.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut f| f.write_all(&json))
+        .map_err(crate::error::io(&path))?;
+    libpod_fs::host::tighten(&path).map_err(private)
 }

@@ -101,6 +101,8 @@ pub struct ContainerSpec {
     pub pid: Namespace,
     /// All capabilities, all devices, no seccomp, no masked paths.
     pub privileged: bool,
+    /// Capabilities (`CAP_*` names); `None` for podman's defaults.
+    pub capabilities: Option<Vec<String>>,
     /// Read-only root filesystem.
     pub read_only: bool,
     /// Resource limits.

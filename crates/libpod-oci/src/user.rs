@@ -2,10 +2,7 @@
 //! /etc/passwd and /etc/group, read inside the root filesystem (never following a symlink out).
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
-
-use nix::fcntl::{OFlag, OpenHow, ResolveFlag, openat2};
 
 use crate::error::{OciError, Result};
 
@@ -24,25 +21,13 @@ pub struct ResolvedUser {
     pub name: Option<String>,
 }
 
-/// Reads `rel` (like `etc/passwd`) inside `rootfs`; a missing file reads as empty.
+/// Reads `rel` (like `etc/passwd`) inside `rootfs`; a missing file, or one that is not a
+/// regular file (a FIFO would block), reads as empty. Bounded: an image could ship a huge one.
 fn read_in_root(rootfs: &Path, rel: &str) -> String {
-    let how = OpenHow::new()
-        .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
-    let Ok(dir) = nix::fcntl::open(
-        rootfs,
-        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
-    ) else {
-        return String::new();
-    };
-    let Ok(fd) = openat2(&dir, rel, how) else {
-        return String::new();
-    };
-    let mut s = String::new();
-    // Bounded: a hostile image could make /etc/passwd a huge file.
-    let _ = std::fs::File::from(fd).take(4 << 20).read_to_string(&mut s);
-    s
+    libpod_fs::Root::open(rootfs)
+        .and_then(|r| r.read_bounded(Path::new(rel), 4 << 20))
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
 }
 
 struct Entry<'a> {
@@ -124,7 +109,7 @@ pub fn resolve_user(rootfs: &Path, spec: &str) -> Result<ResolvedUser> {
                 .ok_or_else(|| no("no matching entries in group file"))?,
         };
     }
-    let additional_gids = match &name {
+    let mut additional_gids: Vec<u32> = match &name {
         Some(n) if g.is_none() => gr
             .iter()
             .filter(|e| e.members.contains(&n.as_str()) && e.id != gid)
@@ -132,6 +117,10 @@ pub fn resolve_user(rootfs: &Path, spec: &str) -> Result<ResolvedUser> {
             .collect(),
         _ => Vec::new(),
     };
+    // As podman: a user named explicitly keeps its primary group among its groups too.
+    if !u.is_empty() {
+        additional_gids.insert(0, gid);
+    }
     let home = if home.is_empty() {
         "/".to_string()
     } else {
@@ -189,15 +178,16 @@ mod tests {
         let r = resolve_user(d.path(), "tester").expect("tester");
         assert_eq!(
             (r.uid, r.gid, r.additional_gids.as_slice(), r.home.as_str()),
-            (1000, 1000, &[10][..], "/home/tester")
+            (1000, 1000, &[1000, 10][..], "/home/tester")
         );
         assert_eq!(resolve_user(d.path(), "").expect("root").uid, 0);
         let r = resolve_user(d.path(), "4242").expect("numeric");
         assert_eq!((r.uid, r.gid, r.home.as_str()), (4242, 0, "/"));
         let r = resolve_user(d.path(), "tester:web").expect("name:group");
         assert_eq!((r.uid, r.gid), (1000, 33));
-        assert!(
-            r.additional_gids.is_empty(),
+        assert_eq!(
+            r.additional_gids,
+            [33],
             "an explicit group replaces the supplementary ones"
         );
         assert_eq!(resolve_user(d.path(), "1000:5").expect("uid:gid").gid, 5);

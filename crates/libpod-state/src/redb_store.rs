@@ -70,12 +70,15 @@ fn db_err(path: &Path, op: &'static str, e: impl Into<redb::Error>) -> StateErro
 impl RedbBackend {
     /// Opens or creates the database at `path` and makes sure every table exists.
     pub(crate) fn open(path: &Path) -> Result<Self> {
+        // Private from the start: the database holds every container's environment.
+        let private = |e: libpod_fs::FsError| StateError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e),
+        };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| StateError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            libpod_fs::host::private_dir(dir).map_err(private)?;
         }
+        libpod_fs::host::private_file(path).map_err(private)?;
         let mut builder = Database::builder();
         builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
         let db = builder.create(path).map_err(|e| match e {

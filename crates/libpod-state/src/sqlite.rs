@@ -82,12 +82,15 @@ fn kind_of(s: &str) -> Option<Kind> {
 impl SqliteBackend {
     /// Opens or creates the database at `path` and its schema.
     pub(crate) fn open(path: &Path) -> Result<Self> {
+        // Private from the start: the database holds every container's environment.
+        let private = |e: libpod_fs::FsError| StateError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e),
+        };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| StateError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            libpod_fs::host::private_dir(dir).map_err(private)?;
         }
+        libpod_fs::host::private_file(path).map_err(private)?;
         let e = |op| move |err| sql_err(path, op, err);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE

@@ -33,10 +33,11 @@ pub enum ContainerStatus {
 }
 
 impl ContainerStatus {
-    /// The lowercase name podman prints.
+    /// The lowercase name podman prints (podman, too, calls a configured container
+    /// `created`: to a user both are made and not yet started).
     pub fn as_str(self) -> &'static str {
         match self {
-            ContainerStatus::Configured => "configured",
+            ContainerStatus::Configured => "created",
             ContainerStatus::Created => "created",
             ContainerStatus::Running => "running",
             ContainerStatus::Paused => "paused",

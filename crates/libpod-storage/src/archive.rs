@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use libpod_fs::{Kind, Root};
 
 use oci_spec::image::{ImageIndex, ImageManifest, MediaType};
 use serde_json::{Map, Value, json};
@@ -62,21 +64,38 @@ fn layer_media_type(path: &Path) -> Result<&'static str> {
     })
 }
 
-/// A path inside an unpacked archive, refusing anything that would leave it.
-fn inside(root: &Path, rel: &str, what: &str) -> Result<PathBuf> {
-    let mut p = root.to_path_buf();
-    for c in rel.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => return Err(bad(what, format!("path {rel:?} leaves the archive"))),
-            c => p.push(c),
-        }
+/// The most a JSON file of an archive (manifest.json, an image config) may hold.
+const MAX_JSON: u64 = 32 << 20;
+
+/// Refuses a name that climbs out of the archive: it would resolve inside it anyway, but a
+/// manifest naming `..` is hostile and the error should say so.
+fn no_climbing(rel: &str, what: &str) -> Result<()> {
+    if rel.split('/').any(|c| c == "..") {
+        return Err(bad(what, format!("path {rel:?} leaves the archive")));
     }
-    // Unpacking followed no symlink out, but a symlink inside may still point anywhere.
-    if fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(bad(what, format!("{rel:?} is a symlink")));
-    }
-    Ok(p)
+    Ok(())
+}
+
+/// Opens the regular file `rel` inside an archive or layout, never leaving it.
+fn open_inside(root: &Root, rel: &str, what: &str) -> Result<File> {
+    no_climbing(rel, what)?;
+    root.open_file(Path::new(rel))
+        .map_err(|e| bad(what, format!("{rel:?}: {e}")))
+}
+
+/// Reads the regular file `rel` inside an archive or layout, at most `limit` bytes.
+fn read_inside(root: &Root, rel: &str, what: &str, limit: u64) -> Result<Vec<u8>> {
+    no_climbing(rel, what)?;
+    root.read_bounded(Path::new(rel), limit)
+        .map_err(|e| bad(what, format!("{rel:?}: {e}")))
+}
+
+/// What `rel` is inside an archive (not following a final symlink); `None` if missing.
+fn kind_inside(root: &Root, rel: &str) -> Option<Kind> {
+    root.lstat(Path::new(rel))
+        .ok()
+        .flatten()
+        .map(|st| Kind::of(&st))
 }
 
 /// Applies Dockerfile-style `--change` instructions to an image config's `config` object.
@@ -281,11 +300,13 @@ impl Store {
         progress: Option<ProgressFn<'_>>,
     ) -> Result<Image> {
         let what = dir.display().to_string();
-        if !dir.join("oci-layout").is_file() {
+        let root = Root::open(dir).map_err(|e| bad(&what, e.to_string()))?;
+        if kind_inside(&root, "oci-layout") != Some(Kind::File) {
             return Err(bad(&what, "not an OCI image layout (no oci-layout file)"));
         }
-        let index = ImageIndex::from_file(dir.join("index.json"))
-            .map_err(|e| bad(&what, format!("index.json: {e}")))?;
+        let index =
+            ImageIndex::from_reader(&read_inside(&root, "index.json", &what, MAX_JSON)?[..])
+                .map_err(|e| bad(&what, format!("index.json: {e}")))?;
         let refs: Vec<String> = index
             .manifests()
             .iter()
@@ -324,14 +345,16 @@ impl Store {
         })?;
         let mut digest = desc.digest().to_string();
         let mut media = desc.media_type().to_string();
+        let mut size = desc.size();
         let ref_name = desc
             .annotations()
             .as_ref()
             .and_then(|a| a.get(REF_NAME))
             .cloned();
-        let blob = |d: &str| -> Result<PathBuf> { Ok(dir.join("blobs/sha256").join(hex_of(d)?)) };
-        let read = |d: &str| -> Result<Vec<u8>> {
-            let bytes = fs::read(blob(d)?).map_err(io(blob(d)?))?;
+        let blob = |d: &str| -> Result<String> { Ok(format!("blobs/sha256/{}", hex_of(d)?)) };
+        // A blob is read up to the size its descriptor declares, and no further.
+        let read = |d: &str, size: u64| -> Result<Vec<u8>> {
+            let bytes = read_inside(&root, &blob(d)?, &what, size.min(MAX_JSON))?;
             let actual = digest::of_bytes(&bytes);
             if actual != d {
                 return Err(StorageError::DigestMismatch {
@@ -343,7 +366,7 @@ impl Store {
             Ok(bytes)
         };
         if media == MediaType::ImageIndex.to_string() {
-            let nested = ImageIndex::from_reader(&read(&digest)?[..])
+            let nested = ImageIndex::from_reader(&read(&digest, size)?[..])
                 .map_err(|e| bad(&what, e.to_string()))?;
             let d = nested
                 .manifests()
@@ -356,12 +379,13 @@ impl Store {
                 .ok_or_else(|| bad(&what, "the index has no linux/amd64 manifest"))?;
             digest = d.digest().to_string();
             media = d.media_type().to_string();
+            size = d.size();
         }
-        let manifest_bytes = read(&digest)?;
+        let manifest_bytes = read(&digest, size)?;
         let manifest = ImageManifest::from_reader(&manifest_bytes[..])
             .map_err(|e| bad(&what, format!("manifest: {e}")))?;
         let config_digest = manifest.config().digest().to_string();
-        let config_bytes = read(&config_digest)?;
+        let config_bytes = read(&config_digest, manifest.config().size())?;
         let (_, _, _, diff_ids) = crate::store::parse_config(&config_bytes, &what)?;
         if diff_ids.len() != manifest.layers().len() {
             return Err(bad(
@@ -393,8 +417,8 @@ impl Store {
             let mut layers = Vec::new();
             for (l, diff) in manifest.layers().iter().zip(&diff_ids) {
                 let d = l.digest().to_string();
-                let path = blob(&d)?;
-                let f = File::open(&path).map_err(io(&path))?;
+                // Bounded by the declared size; the digest check catches a short one.
+                let f = open_inside(&root, &blob(&d)?, &what)?.take(l.size());
                 let (b, size) = self.blobs.put(
                     Reporting::new(f, &d, Some(l.size()), lend(&mut progress)),
                     Some(&d),
@@ -426,6 +450,7 @@ impl Store {
         let name = archive.display().to_string();
         let mut r = Reporting::new(f, &name, total, progress);
         Extractor::new(dir.path(), Whiteouts::Apply, self.opts.limits)?
+            .refuse_special_files()
             .extract(&mut r)
             .map_err(|e| match e {
                 StorageError::UnsafeEntry { entry, reason } => {
@@ -461,9 +486,9 @@ impl Store {
     }
 
     fn import_docker_dir(&self, dir: &Path, what: &str) -> Result<Vec<Image>> {
-        let mpath = inside(dir, "manifest.json", what)?;
+        let root = Root::open(dir).map_err(|e| bad(what, e.to_string()))?;
         let manifest: Vec<HashMap<String, Value>> =
-            serde_json::from_slice(&fs::read(&mpath).map_err(io(&mpath))?)
+            serde_json::from_slice(&read_inside(&root, "manifest.json", what, MAX_JSON)?)
                 .map_err(|e| bad(what, format!("manifest.json: {e}")))?;
         if manifest.is_empty() {
             return Err(bad(what, "manifest.json lists no image"));
@@ -472,8 +497,7 @@ impl Store {
             let mut images = Vec::new();
             for entry in &manifest {
                 let cfg_name = entry.get("Config").and_then(Value::as_str).ok_or_else(|| bad(what, "an image without Config"))?;
-                let cfg_path = inside(dir, cfg_name, what)?;
-                let config_bytes = fs::read(&cfg_path).map_err(io(&cfg_path))?;
+                let config_bytes = read_inside(&root, cfg_name, what, MAX_JSON)?;
                 let (_, _, _, diff_ids) = crate::store::parse_config(&config_bytes, what)?;
                 let layer_names: Vec<&str> = entry.get("Layers").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
                 if layer_names.len() != diff_ids.len() {
@@ -481,8 +505,7 @@ impl Store {
                 }
                 let mut layers = Vec::new();
                 for (name, diff) in layer_names.iter().zip(&diff_ids) {
-                    let p = inside(dir, name, what)?;
-                    let f = File::open(&p).map_err(io(&p))?;
+                    let f = open_inside(&root, name, what)?;
                     let (b, size) = self.blobs.put(f, None, &format!("{what}: {name}"))?;
                     let (diff_id, _) = self.ensure_layer(rec, &b, Some(diff), None)?;
                     layers.push(LayerRef { blob: b.clone(), media_type: layer_media_type(&self.blobs.path(&b)?)?.into(), blob_size: size, diff_id });
@@ -524,9 +547,10 @@ impl Store {
     ) -> Result<Vec<Image>> {
         let dir = self.unpack(archive, progress)?;
         let what = archive.display().to_string();
-        if dir.path().join("manifest.json").is_file() {
+        let root = Root::open(dir.path()).map_err(|e| bad(&what, e.to_string()))?;
+        if kind_inside(&root, "manifest.json") == Some(Kind::File) {
             self.import_docker_dir(dir.path(), &what)
-        } else if dir.path().join("oci-layout").is_file() {
+        } else if kind_inside(&root, "oci-layout") == Some(Kind::File) {
             Ok(vec![self.import_oci_layout(dir.path(), tag, &[], None)?])
         } else {
             Err(bad(

@@ -1,9 +1,10 @@
 //! What changed in a container's filesystem (`diff`), and exporting it as a tarball.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+
+use libpod_fs::{Kind, Root};
+use nix::sys::stat::{FileStat, SFlag};
 use std::path::Path;
 
 use crate::driver::Driver;
@@ -12,25 +13,22 @@ use crate::extract::decompressed;
 use crate::store::Store;
 use crate::types::{Change, ChangeKind};
 
-/// Every path under `root`, relative and `/`-prefixed, with its metadata (never following links).
-fn walk(root: &Path, rel: &str, out: &mut Vec<(String, fs::Metadata)>) -> Result<()> {
-    let dir = root.join(rel.trim_start_matches('/'));
-    let mut entries: Vec<_> = fs::read_dir(&dir).map_err(io(&dir))?.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let path = format!("{rel}/{}", e.file_name().to_string_lossy());
-        let m = fs::symlink_metadata(e.path()).map_err(io(e.path()))?;
-        let is_dir = m.is_dir();
-        out.push((path.clone(), m));
-        if is_dir {
-            walk(root, &path, out)?;
-        }
-    }
-    Ok(())
+/// Every path under `root`, `/`-prefixed, with its `lstat`, walked by descriptor (a
+/// running container cannot swap a directory for a symlink under the walk).
+fn walk(root: &Path, out: &mut Vec<(String, FileStat)>) -> Result<()> {
+    let fs_err = |e: libpod_fs::FsError| StorageError::Fs(e);
+    let dir = Root::open(root)
+        .and_then(|r| r.open_dir(Path::new(".")))
+        .map_err(fs_err)?;
+    libpod_fs::walk::walk(&dir, &mut |e| {
+        out.push((format!("/{}", e.rel.display()), *e.stat));
+        Ok(true)
+    })
+    .map_err(fs_err)
 }
 
-fn is_whiteout(m: &fs::Metadata) -> bool {
-    m.file_type().is_char_device() && m.rdev() == 0
+fn is_whiteout(m: &FileStat) -> bool {
+    m.st_mode & SFlag::S_IFMT.bits() == SFlag::S_IFCHR.bits() && m.st_rdev == 0
 }
 
 /// (mode, size, mtime) of a path as an image layer recorded it.
@@ -50,14 +48,20 @@ impl Store {
                     .rev()
                     .map(|d| self.layer_dir(d))
                     .collect::<Result<_>>()?;
+                let lowers: Vec<Root> = lowers
+                    .iter()
+                    .map(|l| Root::open(l).map_err(StorageError::Fs))
+                    .collect::<Result<_>>()?;
                 let in_lower = |p: &str| {
                     lowers.iter().any(|l| {
-                        fs::symlink_metadata(l.join(p.trim_start_matches('/')))
-                            .is_ok_and(|m| !is_whiteout(&m))
+                        l.lstat(Path::new(p))
+                            .ok()
+                            .flatten()
+                            .is_some_and(|m| !is_whiteout(&m))
                     })
                 };
                 let mut paths = Vec::new();
-                walk(&upper, "", &mut paths)?;
+                walk(&upper, &mut paths)?;
                 for (p, m) in paths {
                     let kind = if is_whiteout(&m) {
                         ChangeKind::Deleted
@@ -73,15 +77,17 @@ impl Store {
                 let image = self.image_tree(&c.layers)?;
                 let mut paths = Vec::new();
                 let root = self.upper_path(id);
-                walk(&root, "", &mut paths)?;
+                walk(&root, &mut paths)?;
                 let mut seen = std::collections::BTreeSet::new();
                 for (p, m) in paths {
                     seen.insert(p.clone());
                     let kind = match image.get(&p) {
                         None => Some(ChangeKind::Added),
                         Some(&(mode, size, mtime)) => {
-                            let changed = mode & 0o7777 != m.mode() & 0o7777
-                                || (m.is_file() && (size != m.size() || mtime != m.mtime() as u64));
+                            let is_file = Kind::of(&m) == Kind::File;
+                            let changed = mode & 0o7777 != m.st_mode & 0o7777
+                                || (is_file
+                                    && (size != m.st_size as u64 || mtime != m.st_mtime as u64));
                             changed.then_some(ChangeKind::Modified)
                         }
                     };
@@ -149,12 +155,17 @@ impl Store {
     pub fn export_container(&self, id: &str, out: impl Write) -> Result<()> {
         let root = self.mount(id)?;
         let result = (|| {
-            let mut tar = tar::Builder::new(out);
-            tar.follow_symlinks(false);
-            tar.append_dir_all(".", &root).map_err(io(&root))?;
-            tar.into_inner()
-                .and_then(|mut w| w.flush())
-                .map_err(io("<output>"))
+            let mut out = out;
+            let r = Root::open(&root).map_err(StorageError::Fs)?;
+            // Packed by descriptor: a symlink in the container is archived, never followed.
+            libpod_fs::pack(
+                &r,
+                Path::new("/"),
+                &libpod_fs::PackOptions::default(),
+                &mut out,
+            )
+            .map_err(StorageError::Fs)?;
+            out.flush().map_err(io("<output>"))
         })();
         let unmounted = self.unmount(id, false);
         result?;

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 /// Everything that can go wrong in image and container storage.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
+    /// A path inside a layer, a container or an archive could not be used safely.
+    #[error(transparent)]
+    Fs(#[from] libpod_fs::FsError),
     /// A file or directory could not be used.
     #[error("{path}: {source}")]
     Io {

@@ -1,5 +1,5 @@
 //! Safe layer extraction. Layers are hostile input: every path is resolved by the kernel
-//! inside the layer root (`openat2` with `RESOLVE_IN_ROOT`), so `..`, absolute symlinks and
+//! inside the layer root (through `libpod_fs::open_in`), so `..`, absolute symlinks and
 //! symlinked parents cannot lead outside it; the last component of every entry is created with
 //! `*at` calls that never follow a symlink. `..` in an entry or link name is refused outright,
 //! and sizes are bounded. Errors name the entry.
@@ -12,8 +12,9 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+use libpod_fs::open_in;
 use nix::errno::Errno;
-use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat, openat2};
+use nix::fcntl::{AtFlags, OFlag, openat};
 use nix::sys::stat::{
     FchmodatFlags, Mode, SFlag, UtimensatFlags, fchmodat, fstatat, futimens, makedev, mkdirat,
     mknodat, utimensat,
@@ -114,10 +115,9 @@ fn join(comps: &[Vec<u8>]) -> Vec<u8> {
     comps.join(&b'/')
 }
 
-fn how(flags: OFlag) -> OpenHow {
-    OpenHow::new()
-        .flags(flags | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS)
+/// Opens `path` inside the layer root through the one safe resolver.
+fn in_root(root: &OwnedFd, path: impl AsRef<OsStr>, flags: OFlag) -> nix::Result<OwnedFd> {
+    open_in(root, path.as_ref(), flags, Mode::empty())
 }
 
 fn is_root() -> bool {
@@ -164,6 +164,8 @@ pub struct Extractor {
     last_dir: Option<(Vec<u8>, OwnedFd)>,
     /// The copy buffer for file contents (one write per file of up to its size).
     buf: Vec<u8>,
+    /// Refuse device nodes and FIFOs (an image archive's own files are never special).
+    refuse_special: bool,
 }
 
 impl Extractor {
@@ -187,7 +189,14 @@ impl Extractor {
             written: HashSet::new(),
             last_dir: None,
             buf: Vec::new(),
+            refuse_special: false,
         })
+    }
+
+    /// Refuses device nodes and FIFOs: for archives whose files are read as blobs.
+    pub fn refuse_special_files(mut self) -> Self {
+        self.refuse_special = true;
+        self
     }
 
     /// Reads a tar stream (possibly compressed) and writes its entries.
@@ -221,10 +230,10 @@ impl Extractor {
         // Innermost first, so stamping a parent comes after its children changed it.
         let times = std::mem::take(&mut self.dir_times);
         for (path, mtime) in times.iter().rev() {
-            if let Ok(fd) = openat2(
+            if let Ok(fd) = in_root(
                 &self.root,
                 OsStr::from_bytes(path),
-                how(OFlag::O_RDONLY | OFlag::O_DIRECTORY),
+                OFlag::O_RDONLY | OFlag::O_DIRECTORY,
             ) {
                 let t = TimeSpec::new(*mtime, 0);
                 let _ = futimens(&fd, &t, &t);
@@ -236,14 +245,14 @@ impl Extractor {
     /// Opens (creating as needed) the directory `comps` inside the root.
     fn dir(&mut self, entry: &str, comps: &[Vec<u8>]) -> Result<OwnedFd> {
         if comps.is_empty() {
-            return openat2(&self.root, ".", how(OFlag::O_PATH | OFlag::O_DIRECTORY))
+            return in_root(&self.root, ".", OFlag::O_PATH | OFlag::O_DIRECTORY)
                 .map_err(|e| self.err(entry, "open the layer root", e));
         }
         let path = join(comps);
-        match openat2(
+        match in_root(
             &self.root,
             OsStr::from_bytes(&path),
-            how(OFlag::O_PATH | OFlag::O_DIRECTORY),
+            OFlag::O_PATH | OFlag::O_DIRECTORY,
         ) {
             Ok(fd) => Ok(fd),
             Err(Errno::ENOENT) => {
@@ -260,10 +269,10 @@ impl Extractor {
                     Err(e) => return Err(self.err(entry, "create a parent directory", e)),
                 }
                 self.written.insert(path.clone());
-                openat2(
+                in_root(
                     &self.root,
                     OsStr::from_bytes(&path),
-                    how(OFlag::O_PATH | OFlag::O_DIRECTORY),
+                    OFlag::O_PATH | OFlag::O_DIRECTORY,
                 )
                 .map_err(|e| self.err(entry, "open a parent directory (a dangling symlink?)", e))
             }
@@ -473,10 +482,10 @@ impl Extractor {
                 if tcomps.is_empty() {
                     return Err(refuse(entry, "a hard link to the layer root"));
                 }
-                let tfd = openat2(
+                let tfd = in_root(
                     &self.root,
                     OsStr::from_bytes(&join(&tcomps)),
-                    how(OFlag::O_PATH | OFlag::O_NOFOLLOW),
+                    OFlag::O_PATH | OFlag::O_NOFOLLOW,
                 )
                 .map_err(|er| {
                     self.err(entry, "find the hard link's target inside the layer", er)
@@ -498,6 +507,12 @@ impl Extractor {
                     )
                 });
                 linked.map_err(|er| self.err(entry, "create the hard link", er))?;
+            }
+            EntryType::Char | EntryType::Block | EntryType::Fifo if self.refuse_special => {
+                return Err(refuse(
+                    entry,
+                    "device nodes and FIFOs have no place in an image archive",
+                ));
             }
             EntryType::Char | EntryType::Block | EntryType::Fifo => {
                 let (t, dev) = match kind {
@@ -581,10 +596,10 @@ impl Extractor {
                 Whiteouts::Overlay => set_xattr(pfd.as_fd(), b".", "trusted.overlay.opaque", b"y")
                     .map_err(|e| self.err(entry, "mark the directory opaque", e)),
                 Whiteouts::Apply => {
-                    let dir = openat2(
+                    let dir = in_root(
                         &self.root,
                         OsStr::from_bytes(&join(parent)),
-                        how(OFlag::O_RDONLY | OFlag::O_DIRECTORY),
+                        OFlag::O_RDONLY | OFlag::O_DIRECTORY,
                     )
                     .map_err(|e| self.err(entry, "open the opaque directory", e))?;
                     let mut d = nix::dir::Dir::from_fd(dir)

@@ -177,6 +177,11 @@ fn diff_id(compressed: bool, digest: String, blob: &str) -> String {
 impl Store {
     /// Opens (creating) a store, picks its driver, and clears leftovers of interrupted writes.
     pub fn open(opts: StoreOptions) -> Result<Store> {
+        // The roots are private (0700): layers hold setuid binaries and device nodes of
+        // images, which no other user of the host may reach.
+        for d in [&opts.graph_root, &opts.run_root] {
+            libpod_fs::host::private_dir(d)?;
+        }
         for d in [
             opts.graph_root.join("layers"),
             opts.graph_root.join("l"),

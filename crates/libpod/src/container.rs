@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::str::FromStr;
 use std::time::Duration;
@@ -18,7 +18,7 @@ use libpod_state::{
 };
 use nix::sys::signal::Signal;
 
-use crate::error::{LibpodError, Result, io};
+use crate::error::{LibpodError, Result};
 use crate::options::{ContainerOptions, ExecOptions, LogOptions};
 use crate::runtime::{Inner, Runtime};
 use crate::trace::span;
@@ -178,50 +178,6 @@ fn record_exit(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) ->
     );
     st.status = S::Exited;
     true
-}
-
-/// Writes /etc/hosts, /etc/resolv.conf and /etc/hostname for the container.
-fn etc_files(
-    inner: &Inner,
-    cfg: &ContainerConfig,
-    hostname: &str,
-    addrs: &[String],
-    host_net: bool,
-) -> Result<Vec<(PathBuf, String)>> {
-    let dir = inner.userdata(&cfg.id);
-    fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let mut hosts = String::from(
-        "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n",
-    );
-    for a in addrs {
-        let ip = a.split('/').next().unwrap_or(a);
-        hosts.push_str(&format!("{ip}\t{hostname} {}\n", cfg.name));
-    }
-    let host_resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    // A resolver on the host's loopback is unreachable from a container's own namespace.
-    let resolv: String = if host_net {
-        host_resolv
-    } else {
-        host_resolv
-            .lines()
-            .filter(|l| {
-                !(l.trim_start().starts_with("nameserver")
-                    && (l.contains("127.") || l.contains("::1")))
-            })
-            .map(|l| format!("{l}\n"))
-            .collect()
-    };
-    let mut out = Vec::new();
-    for (name, text) in [
-        ("hosts", hosts),
-        ("resolv.conf", resolv),
-        ("hostname", format!("{hostname}\n")),
-    ] {
-        let p = dir.join(name);
-        fs::write(&p, text).map_err(io(&p))?;
-        out.push((p, format!("/etc/{name}")));
-    }
-    Ok(out)
 }
 
 impl Container {
@@ -431,7 +387,7 @@ impl Container {
         let inner = self.inner();
         let _g = inner.guard()?;
         let cfg = inner.state.container(&self.id)?;
-        let (process, rootfs) = {
+        let (process, rootfs, pid) = {
             let _l = lock(inner, &cfg)?;
             let mut st = inner.state.container_state(&self.id)?;
             sync(inner, &cfg, &mut st)?;
@@ -446,7 +402,7 @@ impl Container {
             let process = spec.process().clone().ok_or_else(|| {
                 LibpodError::Invalid("the container's spec has no process".into())
             })?;
-            (process, st.mount_point.clone().unwrap_or_default())
+            (process, st.mount_point.clone().unwrap_or_default(), st.pid)
         };
         if command.is_empty() {
             return Err(LibpodError::Invalid("exec needs a command".into()));
@@ -469,6 +425,14 @@ impl Container {
                 .build()
                 .map_err(|e| LibpodError::Invalid(e.to_string()))?;
             process.set_user(user);
+        }
+        // Looked up as the container's processes see their files, mounts included.
+        if let Some(pid) = pid
+            && let Ok(root) = libpod_fs::Root::open(Path::new(&format!("/proc/{pid}/root")))
+        {
+            let env = process.env().clone().unwrap_or_default();
+            let cwd = process.cwd().display().to_string();
+            crate::lookpath::check_command(&root, &command[0], &env, &cwd)?;
         }
         let session = ExecSession {
             id: libpod_state::new_id()?,
@@ -775,16 +739,25 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
     let t = span("network: namespace and CNI");
     let network = network(inner, cfg, st)?;
     drop(t);
-    let hostname = cfg
-        .hostname
-        .clone()
-        .unwrap_or_else(|| cfg.id[..12].to_string());
-    let addrs: Vec<String> = st
-        .networks
-        .iter()
-        .flat_map(|n| n.addresses.clone())
-        .collect();
-    let etc = etc_files(inner, cfg, &hostname, &addrs, network == Namespace::Host)?;
+    let host_net = network == Namespace::Host;
+    // In the host's network namespace the host's name, as podman; else the short ID.
+    let hostname = cfg.hostname.clone().unwrap_or_else(|| {
+        if host_net {
+            crate::etc::host_hostname()
+        } else {
+            cfg.id[..12].to_string()
+        }
+    });
+    let etc = crate::etc::etc_files(
+        &inner.userdata(&cfg.id),
+        &cfg.name,
+        &hostname,
+        &st.networks,
+        host_net,
+    )?;
+    if let Some(user) = &cfg.user {
+        crate::etc::ensure_user_entries(&rootfs, user)?;
+    }
     let joined_uts = pod_namespace(inner, cfg, "uts")?;
     let spec = ContainerSpec {
         id: cfg.id.clone(),
@@ -830,6 +803,7 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         uts: joined_uts,
         pid: Namespace::Private,
         privileged: cfg.privileged,
+        capabilities: Some(inner.config.default_capabilities.clone()),
         read_only: cfg.read_only,
         limits: Limits {
             memory: cfg.resources.memory,

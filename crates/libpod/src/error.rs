@@ -24,6 +24,9 @@ pub enum LibpodError {
     /// Networking.
     #[error(transparent)]
     Network(#[from] libpod_network::NetworkError),
+    /// A path inside a container could not be used safely (`cp`).
+    #[error(transparent)]
+    Fs(#[from] libpod_fs::FsError),
     /// The operation does not fit the container's status.
     #[error("container {id} is {status}: cannot {op}; {hint}")]
     InvalidStatus {
@@ -64,6 +67,8 @@ impl LibpodError {
     pub fn exit_code(&self) -> i32 {
         match self {
             LibpodError::Oci(e) => e.exit_code(),
+            // podman: exec in a container that is not running.
+            LibpodError::InvalidStatus { op: "exec", .. } => 255,
             _ => 125,
         }
     }

@@ -38,9 +38,12 @@
 //!   images come only from archives, layouts and tarballs.
 
 mod container;
+mod copy;
 mod error;
+mod etc;
 mod info;
 mod lifecycle;
+mod lookpath;
 mod names;
 #[cfg(feature = "cni")]
 mod net_cni;
@@ -60,6 +63,7 @@ use net_cni as net;
 use net_none as net;
 
 pub use container::{Container, parse_signal};
+pub use copy::CopyOptions;
 pub use error::{LibpodError, Result};
 pub use info::{HostInfo, Info, ProgramInfo, RuntimeInfo, StoreInfo};
 pub use options::{ContainerOptions, ExecOptions, LogOptions, PodOptions};

@@ -89,7 +89,7 @@ impl RuntimeBuilder {
             config.no_pivot_root,
         )?;
         for d in [&config.static_dir, &config.tmp_dir] {
-            fs::create_dir_all(d).map_err(io(d))?;
+            libpod_fs::host::private_dir(d)?;
         }
         drop(t);
         let t = span("locks");

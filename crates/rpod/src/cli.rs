@@ -298,6 +298,9 @@ pub enum Command {
         /// Run in the background and print the container ID.
         #[arg(short = 'd', long)]
         detach: bool,
+        /// Pass signals sent to rpod on to the container (default true).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+        sig_proxy: bool,
         /// Container options.
         #[command(flatten)]
         args: CreateArgs,
@@ -314,6 +317,12 @@ pub enum Command {
         /// Attach to the container's output and exit with its code.
         #[arg(short = 'a', long)]
         attach: bool,
+        /// Keep stdin open and pass it on (with `--attach`).
+        #[arg(short = 'i', long)]
+        interactive: bool,
+        /// With `--attach`, pass signals sent to rpod on to the container (default true).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+        sig_proxy: bool,
         /// Targets.
         #[command(flatten)]
         targets: Targets,
@@ -478,9 +487,16 @@ pub enum Command {
     /// Copy files between a container and the host (CONTAINER:PATH on one side).
     #[command(after_help = "Example:\n  rpod cp web:/etc/hostname ./hostname")]
     Cp {
-        /// Source.
+        /// Chown copied files to the container's user (default true; `--archive=false` keeps
+        /// their owners).
+        #[arg(short = 'a', long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+        archive: bool,
+        /// Allow a directory to replace a non-directory and the reverse.
+        #[arg(long)]
+        overwrite: bool,
+        /// Source: a host path, `-` (a tar stream on stdin) or CONTAINER:PATH.
         src: String,
-        /// Destination.
+        /// Destination: a host path, `-` (a tar stream on stdout) or CONTAINER:PATH.
         dest: String,
     },
     /// Export a container's filesystem as a tarball.

@@ -264,13 +264,12 @@ fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         env.extend(parse::env_file(f)?);
     }
     for e in &a.env {
-        env.push(if e.contains('=') {
-            e.clone()
-        } else {
-            std::env::var(e)
-                .map(|v| format!("{e}={v}"))
-                .unwrap_or_else(|_| format!("{e}="))
-        });
+        // `-e NAME` takes the host's value; unset on the host, it is left out (as podman).
+        if e.contains('=') {
+            env.push(e.clone());
+        } else if let Ok(v) = std::env::var(e) {
+            env.push(format!("{e}={v}"));
+        }
     }
     let mut mounts: Vec<_> = a
         .volume
@@ -330,9 +329,21 @@ fn options(a: &CreateArgs) -> Result<ContainerOptions> {
 }
 
 /// Copies the container's output to ours until it exits; stdin too with `-i`.
-fn attach_and_wait(rt: &Runtime, c: &Container, stdin: bool, start: bool) -> Result<i32> {
+fn attach_and_wait(
+    rt: &Runtime,
+    c: &Container,
+    stdin: bool,
+    start: bool,
+    sig_proxy: bool,
+) -> Result<i32> {
+    // First, before any thread: the proxy's signal block is inherited by threads made later.
+    if sig_proxy {
+        crate::sigproxy::start(c.clone());
+    }
     let bundle = rt.bundle_path(c.id());
-    if c.state()?.status == S::Configured {
+    // A container that ran before gets a new conmon (and attach socket) before we connect,
+    // so `start -a` shows the new run's output.
+    if start && matches!(c.state()?.status, S::Configured | S::Exited | S::Stopped) {
         c.init()?;
     }
     // A container terminal gets the host terminal's size and, when it is typed into, raw
@@ -545,7 +556,13 @@ fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
     }
 }
 
-fn run_container(rt: &Runtime, detach: bool, a: &CreateArgs, t: &mut Trace) -> Result<i32> {
+fn run_container(
+    rt: &Runtime,
+    detach: bool,
+    sig_proxy: bool,
+    a: &CreateArgs,
+    t: &mut Trace,
+) -> Result<i32> {
     ensure_image(rt, a)?;
     let c = rt.create_container(options(a)?)?;
     t.step("create (name check, lock, storage, state)");
@@ -555,7 +572,7 @@ fn run_container(rt: &Runtime, detach: bool, a: &CreateArgs, t: &mut Trace) -> R
         println!("{}", c.id());
         return Ok(0);
     }
-    let code = match attach_and_wait(rt, &c, a.interactive, true) {
+    let code = match attach_and_wait(rt, &c, a.interactive, true, sig_proxy) {
         Ok(code) => code,
         Err(e) => {
             if a.rm {
@@ -703,6 +720,8 @@ fn ps_json(mut v: Value) -> Value {
     if let Some(m) = v.as_object_mut() {
         let names = m.remove("NamesList").unwrap_or(Value::Null);
         m.insert("Names".into(), names);
+        let state = m.remove("StateName").unwrap_or(Value::Null);
+        m.insert("State".into(), state);
         for k in ["ID", "CommandLine", "CreatedHuman", "RunningFor"] {
             m.remove(k);
         }
@@ -846,94 +865,31 @@ fn top_rows(rows: &[Vec<String>]) -> Vec<String> {
     rows.iter().map(|r| r.join("\t")).collect()
 }
 
-/// Resolves `rel` inside `root` without following a symlink out of it.
-fn inside(root: &Path, rel: &str) -> Result<PathBuf> {
-    let mut p = root.to_path_buf();
-    for c in Path::new(rel).components() {
-        match c {
-            std::path::Component::Normal(n) => {
-                p.push(n);
-                if let Ok(target) = std::fs::read_link(&p) {
-                    let t = if target.is_absolute() {
-                        root.join(target.strip_prefix("/").unwrap_or(&target))
-                    } else {
-                        p.parent().unwrap_or(root).join(target)
-                    };
-                    p = t;
-                }
-            }
-            std::path::Component::ParentDir => {
-                p.pop();
-            }
-            _ => {}
-        }
-        if !p.starts_with(root) {
-            bail!("{rel:?} leads outside the container");
-        }
-    }
-    Ok(p)
-}
-
-fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
-    let m = std::fs::symlink_metadata(src).with_context(|| format!("{}", src.display()))?;
-    if m.is_dir() {
-        std::fs::create_dir_all(dst).with_context(|| format!("{}", dst.display()))?;
-        for e in std::fs::read_dir(src)? {
-            let e = e?;
-            copy_tree(&e.path(), &dst.join(e.file_name()))?;
-        }
-    } else if m.file_type().is_symlink() {
-        let _ = std::fs::remove_file(dst);
-        std::os::unix::fs::symlink(std::fs::read_link(src)?, dst)?;
-    } else {
-        std::fs::copy(src, dst)
-            .with_context(|| format!("copying {} to {}", src.display(), dst.display()))?;
-    }
-    Ok(())
-}
-
-fn cp(rt: &Runtime, src: &str, dest: &str) -> Result<i32> {
+/// `cp`: podman's spelling over `Container::copy_in`/`copy_out` and their tar forms.
+fn cp(rt: &Runtime, src: &str, dest: &str, opts: &libpod::CopyOptions) -> Result<i32> {
     let split = |s: &str| -> Option<(String, String)> {
         s.split_once(':')
             .filter(|(c, _)| !c.is_empty() && !c.contains('/'))
             .map(|(c, p)| (c.to_string(), p.to_string()))
     };
-    let (ctr, cpath, into) = match (split(src), split(dest)) {
-        (Some((c, p)), None) => (c, p, false),
-        (None, Some((c, p))) => (c, p, true),
-        _ => bail!("exactly one of SRC and DEST must be CONTAINER:PATH"),
-    };
-    let c = rt.container(&ctr)?;
-    let root = c.mount()?;
-    let r = (|| {
-        let inner = inside(&root, &cpath)?;
-        if into {
-            let host = PathBuf::from(src);
-            let target = if inner.is_dir() {
-                inner.join(
-                    host.file_name()
-                        .ok_or_else(|| anyhow!("bad source {src}"))?,
-                )
-            } else {
-                inner
-            };
-            copy_tree(&host, &target)
-        } else {
-            let host = PathBuf::from(dest);
-            let target = if host.is_dir() {
-                host.join(
-                    inner
-                        .file_name()
-                        .ok_or_else(|| anyhow!("bad source {cpath}"))?,
-                )
-            } else {
-                host
-            };
-            copy_tree(&inner, &target)
+    match (split(src), split(dest)) {
+        (None, Some((c, p))) if src == "-" => {
+            rt.container(&c)?
+                .copy_in_tar(std::io::stdin().lock(), &p, opts)?
         }
-    })();
-    c.unmount()?;
-    r.map(|_| 0)
+        (None, Some((c, p))) => rt.container(&c)?.copy_in(Path::new(src), &p, opts)?,
+        (Some((c, p)), None) if dest == "-" => {
+            let mut out = std::io::stdout().lock();
+            rt.container(&c)?.copy_out_tar(&p, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+        }
+        (Some((c, p)), None) => rt.container(&c)?.copy_out(&p, Path::new(dest), opts)?,
+        (Some(_), Some(_)) => {
+            bail!("copying between containers is not supported: copy to the host first")
+        }
+        (None, None) => bail!("one of SRC and DEST must be CONTAINER:PATH"),
+    }
+    Ok(0)
 }
 
 /// Keeps the images that pass every `--filter KEY=VALUE`, as podman reads them.
@@ -1206,7 +1162,11 @@ fn remove_everything(rt: &Runtime) -> Result<()> {
 
 fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
     match cmd {
-        Command::Run { detach, args } => run_container(rt, detach, &args, t),
+        Command::Run {
+            detach,
+            sig_proxy,
+            args,
+        } => run_container(rt, detach, sig_proxy, &args, t),
         Command::Create(a) => {
             ensure_image(rt, &a)?;
             let c = rt.create_container(options(&a)?)?;
@@ -1215,12 +1175,14 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         }
         Command::Start {
             attach,
+            interactive,
+            sig_proxy,
             targets: tg,
         } => {
             if attach {
                 let list = targets(rt, &tg)?;
                 let c = list.first().ok_or_else(|| anyhow!("no container"))?;
-                return attach_and_wait(rt, c, false, true);
+                return attach_and_wait(rt, c, interactive, true, sig_proxy);
             }
             each(rt, &tg, |c| Ok(c.start()?))
         }
@@ -1352,7 +1314,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             if c.state()?.status != S::Running {
                 bail!("container {} is not running: nothing to attach to", c.id());
             }
-            attach_and_wait(rt, &c, false, false)
+            attach_and_wait(rt, &c, false, false, true)
         }
         Command::Wait(tg) => {
             for c in targets(rt, &tg)? {
@@ -1406,7 +1368,17 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             );
             Ok(0)
         }
-        Command::Cp { src, dest } => cp(rt, &src, &dest),
+        Command::Cp {
+            archive,
+            overwrite,
+            src,
+            dest,
+        } => cp(
+            rt,
+            &src,
+            &dest,
+            &libpod::CopyOptions::new(archive, overwrite),
+        ),
         Command::Export {
             output: out,
             container,

@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod format;
 mod parse;
+mod sigproxy;
 mod term;
 mod views;
 

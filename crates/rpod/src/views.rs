@@ -100,7 +100,9 @@ pub fn ps_item(
         "CreatedAt": rfc3339(cfg.created),
         "CreatedHuman": ago(cfg.created),
         "RunningFor": ago(cfg.created),
-        "State": st.status.as_str(),
+        // Templates' `.State` is the status line, as podman's; JSON has the name (`ps_json`).
+        "State": status_line(st),
+        "StateName": st.status.as_str(),
         "Status": status_line(st),
         "ExitCode": st.exit_code.unwrap_or(0),
         "Exited": matches!(st.status, S::Exited | S::Stopped),

@@ -2,78 +2,11 @@
 //! has its own roots and network config dir; networked tests get their own bridge and subnet.
 
 use std::path::Path;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::process::Command;
 
 mod common;
 
-use common::{ready, require};
-
-static NEXT: AtomicU8 = AtomicU8::new(0);
-
-struct R {
-    dir: tempfile::TempDir,
-    k: u8,
-}
-
-impl R {
-    /// Roots of its own, with the busybox image imported as `busybox`.
-    fn new() -> R {
-        let dir = tempfile::tempdir().expect("tmp");
-        let k = NEXT.fetch_add(1, Ordering::SeqCst) + 10 + (std::process::id() % 40) as u8;
-        let r = R { dir, k };
-        let tar = r.dir.path().join("busybox.tar");
-        let mut f = std::fs::File::create(&tar).expect("tar");
-        libpod::storage::busybox::rootfs_tarball(Path::new("/bin/busybox"), &mut f)
-            .expect("tarball");
-        r.ok(&["import", tar.to_str().expect("utf8"), "busybox"]);
-        r
-    }
-
-    /// A bridge network of this test's own: `net<k>` on 10.232.k.0/24.
-    fn network(&self) -> String {
-        let name = format!("net{}", self.k);
-        self.ok(&[
-            "network",
-            "create",
-            "--subnet",
-            &format!("10.232.{}.0/24", self.k),
-            "--interface-name",
-            &format!("rpc{}-{}", self.k, std::process::id() % 1000),
-            &name,
-        ]);
-        name
-    }
-
-    fn cmd(&self, args: &[&str]) -> Output {
-        common::rpod(self.dir.path())
-            .args(args)
-            .output()
-            .expect("run rpod")
-    }
-
-    /// Runs and asserts success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        common::stdout_of(self.cmd(args), args)
-    }
-
-    /// Runs; returns (exit code, stdout, stderr).
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let o = self.cmd(args);
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
-    }
-}
-
-impl Drop for R {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["system", "reset", "--force"]);
-        let _ = self.cmd(&["network", "rm", "--force", &format!("net{}", self.k)]);
-    }
-}
+use common::{R, ready, require};
 
 #[test]
 fn run_exit_codes_and_options() {
@@ -230,7 +163,7 @@ fn lifecycle_commands() {
         .to_string();
     assert_eq!(
         r.ok(&["ps", "-a", "--format", "{{.Names}} {{.State}}"]),
-        "web configured\n"
+        "web Created\n"
     );
     r.ok(&["start", "web"]);
     assert!(

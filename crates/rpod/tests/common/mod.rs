@@ -3,6 +3,9 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+pub mod podman;
 
 /// True when `ok`; otherwise a failure in CI and a noted skip elsewhere.
 pub fn require(what: &str, ok: bool) -> bool {
@@ -54,4 +57,70 @@ pub fn stdout_of(o: Output, args: &[&str]) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+static NEXT: AtomicU8 = AtomicU8::new(0);
+
+/// A test's own roots (removed with `system reset` when dropped).
+pub struct R {
+    /// The directory holding the roots.
+    pub dir: tempfile::TempDir,
+    /// This test's number, for its network and subnet.
+    pub k: u8,
+}
+
+impl R {
+    /// Roots of its own, with the busybox image imported as `busybox`.
+    pub fn new() -> R {
+        let dir = tempfile::tempdir().expect("tmp");
+        let k = NEXT.fetch_add(1, Ordering::SeqCst) + 10 + (std::process::id() % 40) as u8;
+        let r = R { dir, k };
+        let tar = r.dir.path().join("busybox.tar");
+        let mut f = std::fs::File::create(&tar).expect("tar");
+        libpod::storage::busybox::rootfs_tarball(Path::new("/bin/busybox"), &mut f)
+            .expect("tarball");
+        r.ok(&["import", tar.to_str().expect("utf8"), "busybox"]);
+        r
+    }
+
+    /// A bridge network of this test's own: `net<k>` on 10.232.k.0/24.
+    pub fn network(&self) -> String {
+        let name = format!("net{}", self.k);
+        self.ok(&[
+            "network",
+            "create",
+            "--subnet",
+            &format!("10.232.{}.0/24", self.k),
+            "--interface-name",
+            &format!("rpc{}-{}", self.k, std::process::id() % 1000),
+            &name,
+        ]);
+        name
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Output {
+        rpod(self.dir.path()).args(args).output().expect("run rpod")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        stdout_of(self.cmd(args), args)
+    }
+
+    /// Runs; returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let o = self.cmd(args);
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    }
+}
+
+impl Drop for R {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["system", "reset", "--force"]);
+        let _ = self.cmd(&["network", "rm", "--force", &format!("net{}", self.k)]);
+    }
 }

@@ -1,0 +1,210 @@
+//! Packing a tree inside a [`Root`] into a tar stream, by descriptor.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{OFlag, openat, readlinkat};
+use nix::sys::stat::{FileStat, Mode, fstat, major, minor};
+
+use crate::error::{FsError, Result, io, sys};
+use crate::root::{Kind, Root, kind_name};
+use crate::walk::{self, Entry};
+
+/// How [`pack`] names and owns what it writes.
+#[derive(Clone, Debug, Default)]
+pub struct PackOptions {
+    /// The name of the top entry in the archive; `None` packs a directory's contents only
+    /// (podman's `SRC/.`).
+    pub name: Option<PathBuf>,
+    /// Follow a symlink named by the source path itself (inside the root).
+    pub follow_final: bool,
+    /// Record every entry as owned by this uid and gid instead of its own.
+    pub owner: Option<(u32, u32)>,
+}
+
+fn header(st: &FileStat, owner: Option<(u32, u32)>) -> tar::Header {
+    let mut h = tar::Header::new_gnu();
+    h.set_mode(st.st_mode & 0o7777);
+    let (uid, gid) = owner.unwrap_or((st.st_uid, st.st_gid));
+    h.set_uid(uid.into());
+    h.set_gid(gid.into());
+    h.set_mtime(u64::try_from(st.st_mtime).unwrap_or(0));
+    h.set_size(0);
+    h
+}
+
+struct Packer<'a, W: Write> {
+    tar: tar::Builder<W>,
+    owner: Option<(u32, u32)>,
+    src: &'a Path,
+}
+
+impl<W: Write> Packer<'_, W> {
+    fn err(&self, e: std::io::Error) -> FsError {
+        FsError::Io {
+            path: self.src.to_path_buf(),
+            source: e,
+        }
+    }
+
+    /// Appends one entry (`dir`/`name` with `st`) as `path` in the archive.
+    fn entry(
+        &mut self,
+        dir: &OwnedFd,
+        name: &std::ffi::OsStr,
+        st: &FileStat,
+        path: &Path,
+    ) -> Result<()> {
+        let mut h = header(st, self.owner);
+        match Kind::of(st) {
+            Kind::Dir => {
+                h.set_entry_type(tar::EntryType::Directory);
+                self.tar
+                    .append_data(&mut h, path, std::io::empty())
+                    .map_err(|e| self.err(e))
+            }
+            Kind::File => {
+                let fd = openat(
+                    dir,
+                    name,
+                    OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )
+                .map_err(sys("open", path))?;
+                // Checked again on the descriptor: the file may have been swapped.
+                let now = fstat(&fd).map_err(sys("stat", path))?;
+                if Kind::of(&now) != Kind::File {
+                    return Err(FsError::NotRegular {
+                        path: path.to_path_buf(),
+                        kind: kind_name(&now),
+                    });
+                }
+                let size = u64::try_from(now.st_size).unwrap_or(0);
+                h.set_size(size);
+                h.set_entry_type(tar::EntryType::Regular);
+                // A file that shrank meanwhile is padded, so the stream stays well formed.
+                let data = File::from(fd)
+                    .take(size)
+                    .chain(std::io::repeat(0))
+                    .take(size);
+                self.tar
+                    .append_data(&mut h, path, data)
+                    .map_err(|e| self.err(e))
+            }
+            Kind::Symlink => {
+                let target = readlinkat(dir, name).map_err(sys("read the link", path))?;
+                h.set_entry_type(tar::EntryType::Symlink);
+                self.tar
+                    .append_link(&mut h, path, Path::new(&target))
+                    .map_err(|e| self.err(e))
+            }
+            Kind::Special => {
+                let kind = match st.st_mode & libc_ifmt() {
+                    m if m == nix::sys::stat::SFlag::S_IFCHR.bits() => tar::EntryType::Char,
+                    m if m == nix::sys::stat::SFlag::S_IFBLK.bits() => tar::EntryType::Block,
+                    m if m == nix::sys::stat::SFlag::S_IFIFO.bits() => tar::EntryType::Fifo,
+                    // Sockets have no tar form: skipped, as tar(1) does.
+                    _ => return Ok(()),
+                };
+                h.set_entry_type(kind);
+                h.set_device_major(major(st.st_rdev) as u32)
+                    .map_err(|e| self.err(e))?;
+                h.set_device_minor(minor(st.st_rdev) as u32)
+                    .map_err(|e| self.err(e))?;
+                self.tar
+                    .append_data(&mut h, path, std::io::empty())
+                    .map_err(|e| self.err(e))
+            }
+        }
+    }
+}
+
+fn libc_ifmt() -> u32 {
+    nix::sys::stat::SFlag::S_IFMT.bits()
+}
+
+/// Writes `src` (a path inside `root`) to `out` as a tar stream, walking by descriptor.
+pub fn pack(root: &Root, src: &Path, opts: &PackOptions, out: impl Write) -> Result<()> {
+    let st = if opts.follow_final {
+        root.stat(src)?
+    } else {
+        root.lstat(src)?
+    }
+    .ok_or_else(|| FsError::NotFound {
+        path: src.to_path_buf(),
+    })?;
+    let mut p = Packer {
+        tar: tar::Builder::new(out),
+        owner: opts.owner,
+        src,
+    };
+    let top_is_dir = Kind::of(&st) == Kind::Dir;
+    if let Some(name) = &opts.name {
+        if top_is_dir {
+            let fd = root.open_dir(src)?;
+            p.entry_for_dir(&fd, &st, name)?;
+        } else if opts.follow_final {
+            let f = root.open_file(src)?;
+            p.file_from(f.into(), name)?;
+        } else {
+            let (dir, last) = root.parent(src)?;
+            p.entry(&dir, &last, &st, name)?;
+        }
+    } else if top_is_dir {
+        let fd = root.open_dir(src)?;
+        p.tree(&fd, Path::new(""))?;
+    } else {
+        return Err(FsError::Copy(format!(
+            "{}: only a directory's contents can be copied with a trailing \"/.\"",
+            src.display()
+        )));
+    }
+    p.tar.finish().map_err(io(src))
+}
+
+impl<W: Write> Packer<'_, W> {
+    fn entry_for_dir(&mut self, fd: &OwnedFd, st: &FileStat, name: &Path) -> Result<()> {
+        let mut h = header(st, self.owner);
+        h.set_entry_type(tar::EntryType::Directory);
+        self.tar
+            .append_data(&mut h, name, std::io::empty())
+            .map_err(|e| self.err(e))?;
+        self.tree(fd, name)
+    }
+
+    fn file_from(&mut self, fd: OwnedFd, path: &Path) -> Result<()> {
+        let now = fstat(&fd).map_err(sys("stat", path))?;
+        if Kind::of(&now) != Kind::File {
+            return Err(FsError::NotRegular {
+                path: path.to_path_buf(),
+                kind: kind_name(&now),
+            });
+        }
+        let mut h = header(&now, self.owner);
+        let size = u64::try_from(now.st_size).unwrap_or(0);
+        h.set_size(size);
+        h.set_entry_type(tar::EntryType::Regular);
+        let data = File::from(fd)
+            .take(size)
+            .chain(std::io::repeat(0))
+            .take(size);
+        self.tar
+            .append_data(&mut h, path, data)
+            .map_err(|e| self.err(e))
+    }
+
+    fn tree(&mut self, dir: &OwnedFd, prefix: &Path) -> Result<()> {
+        let mut failed = None;
+        walk::walk(dir, &mut |e: Entry<'_>| {
+            let path = prefix.join(e.rel);
+            if let Err(err) = self.entry(e.dir, e.name, e.stat, &path) {
+                failed = Some(err);
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        failed.map_or(Ok(()), Err)
+    }
+}

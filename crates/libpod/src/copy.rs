@@ -1,0 +1,232 @@
+//! `cp`: files between a container and the host, or a tar stream, with podman's rules.
+//!
+//! Every container path is resolved inside the container's root by `libpod-fs` (so symlinks,
+//! `..` and races stay inside). A running container is reached through `/proc/PID/root`, so
+//! its bind mounts, volumes and tmpfs mounts are seen as its processes see them; a stopped
+//! one through its mounted root filesystem.
+
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+
+use libpod_fs::{Kind, PackOptions, Root, Source, UnpackOptions, plan_copy};
+use libpod_state::ContainerStatus;
+
+use crate::container::Container;
+use crate::error::{LibpodError, Result};
+
+/// How `cp` copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CopyOptions {
+    /// Into a container: files become owned by the container's user (podman's `--archive`,
+    /// the default); off, they keep the owner they had. Out of a container owners are kept.
+    pub archive: bool,
+    /// Let a directory replace a non-directory and the reverse (`--overwrite`).
+    pub overwrite: bool,
+}
+
+impl Default for CopyOptions {
+    fn default() -> Self {
+        CopyOptions {
+            archive: true,
+            overwrite: false,
+        }
+    }
+}
+
+impl CopyOptions {
+    /// podman's defaults with `archive` and `overwrite` as given.
+    pub fn new(archive: bool, overwrite: bool) -> Self {
+        CopyOptions { archive, overwrite }
+    }
+}
+
+/// A host path made absolute (relative ones against the working directory).
+fn absolute(p: &Path) -> Result<PathBuf> {
+    if p.is_absolute() {
+        return Ok(p.to_path_buf());
+    }
+    let cwd = std::env::current_dir().map_err(crate::error::io("."))?;
+    Ok(cwd.join(p))
+}
+
+fn kind_of(root: &Root, rel: &Path) -> Result<Option<Kind>> {
+    Ok(root.stat(rel)?.map(|st| Kind::of(&st)))
+}
+
+/// Fails unless `dir` (where a new name is created) is an existing directory.
+fn need_dir(root: &Root, dir: &Path, shown: &str) -> Result<()> {
+    match kind_of(root, dir)? {
+        Some(Kind::Dir) => Ok(()),
+        _ => Err(LibpodError::Fs(libpod_fs::FsError::Copy(format!(
+            "\"{shown}\" could not be found: its parent directory does not exist"
+        )))),
+    }
+}
+
+/// Packs `src` in `from` and unpacks it in `to` at `dest`, through a pipe.
+fn transfer(
+    from: &Root,
+    src: &Path,
+    src_shown: &str,
+    to: &Root,
+    dest: &str,
+    unpack: &UnpackOptions,
+) -> Result<()> {
+    let kind = kind_of(from, src)?.ok_or_else(|| {
+        LibpodError::Fs(libpod_fs::FsError::Copy(format!(
+            "\"{src_shown}\" could not be found: no such file or directory"
+        )))
+    })?;
+    let source = Source::new(src_shown, kind);
+    let plan = plan_copy(&source, dest, kind_of(to, Path::new(dest))?)?;
+    need_dir(to, &plan.dir, dest)?;
+    let pack = PackOptions {
+        name: plan.name.clone(),
+        follow_final: true,
+        owner: None,
+    };
+    let (reader, writer) = std::io::pipe().map_err(crate::error::io("pipe"))?;
+    std::thread::scope(|s| {
+        let packer = s.spawn(move || libpod_fs::pack(from, src, &pack, writer));
+        let unpacked = libpod_fs::unpack(to, &plan.dir, reader, unpack);
+        let packed = packer
+            .join()
+            .unwrap_or_else(|_| Err(libpod_fs::FsError::Copy("the copy thread panicked".into())));
+        // The packer's error is the cause when both failed (the unpacker saw a cut stream).
+        packed.and(unpacked).map_err(LibpodError::from)
+    })
+}
+
+impl Container {
+    /// Runs `f` on the container's root as its processes see it: `/proc/PID/root` while it
+    /// runs (checked to still be its process after opening), else its mounted root
+    /// filesystem (unmounted afterwards, whatever `f` returns).
+    fn with_root<T>(&self, f: impl FnOnce(&Root) -> Result<T>) -> Result<T> {
+        let st = self.state()?;
+        let live = matches!(
+            st.status,
+            ContainerStatus::Running | ContainerStatus::Paused
+        );
+        if let (true, Some(pid)) = (live, st.pid)
+            && let Some(pidfd) = libpod_oci::pidfd_open(pid)
+        {
+            let root = Root::open(Path::new(&format!("/proc/{pid}/root")))?;
+            // The pid could have been reused between the state read and the open: the
+            // pidfd, taken before, is readable only once that process has ended.
+            let mut fds = [nix::poll::PollFd::new(
+                pidfd.as_fd(),
+                nix::poll::PollFlags::POLLIN,
+            )];
+            let ended = nix::poll::poll(&mut fds, nix::poll::PollTimeout::ZERO).unwrap_or(1) > 0;
+            if !ended {
+                return f(&root);
+            }
+        }
+        let path = self.mount()?;
+        let out = Root::open(&path)
+            .map_err(LibpodError::from)
+            .and_then(|r| f(&r));
+        let unmounted = self.unmount();
+        let v = out?;
+        unmounted?;
+        Ok(v)
+    }
+
+    /// The uid and gid files copied in get with `archive` (the container's user).
+    fn copy_owner(&self, root: &Root) -> Result<Option<(u32, u32)>> {
+        let user = self.config()?.user.unwrap_or_default();
+        if user.is_empty() {
+            return Ok(Some((0, 0)));
+        }
+        let u = libpod_oci::resolve_user(root.path(), &user)?;
+        Ok(Some((u.uid, u.gid)))
+    }
+
+    /// Copies the host path `src` into the container at `dest` (podman's `cp SRC CTR:DEST`).
+    ///
+    /// ```no_run
+    /// # let rt = libpod::Runtime::builder().build()?;
+    /// let c = rt.container("web")?;
+    /// c.copy_in("./index.html".as_ref(), "/srv/", &libpod::CopyOptions::default())?;
+    /// # Ok::<(), libpod::LibpodError>(())
+    /// ```
+    pub fn copy_in(&self, src: &Path, dest: &str, opts: &CopyOptions) -> Result<()> {
+        let host = Root::open(Path::new("/"))?;
+        let abs = absolute(src)?;
+        let shown = src.to_string_lossy();
+        // "SRC/." must keep its dot: the rules read it.
+        let shown = if shown.ends_with("/.") {
+            format!("{}/.", abs.display())
+        } else {
+            abs.display().to_string()
+        };
+        self.with_root(|root| {
+            let unpack = UnpackOptions {
+                chown: if opts.archive {
+                    self.copy_owner(root)?
+                } else {
+                    None
+                },
+                overwrite: opts.overwrite,
+            };
+            transfer(&host, &abs, &shown, root, dest, &unpack)
+        })
+    }
+
+    /// Copies the container's `src` to the host path `dest` (podman's `cp CTR:SRC DEST`).
+    pub fn copy_out(&self, src: &str, dest: &Path, opts: &CopyOptions) -> Result<()> {
+        let host = Root::open(Path::new("/"))?;
+        let abs = absolute(dest)?;
+        let mut shown = abs.display().to_string();
+        if dest.to_string_lossy().ends_with('/') && !shown.ends_with('/') {
+            shown.push('/');
+        }
+        self.with_root(|root| {
+            let unpack = UnpackOptions {
+                chown: None,
+                overwrite: opts.overwrite,
+            };
+            transfer(root, Path::new(src), src, &host, &shown, &unpack)
+        })
+    }
+
+    /// Unpacks the tar stream `tar` into the container's directory `dest` (`cp - CTR:DEST`).
+    pub fn copy_in_tar(&self, tar: impl Read, dest: &str, opts: &CopyOptions) -> Result<()> {
+        self.with_root(|root| {
+            if kind_of(root, Path::new(dest))? != Some(Kind::Dir) {
+                return Err(LibpodError::Fs(libpod_fs::FsError::Copy(format!(
+                    "\"{dest}\" must be an existing directory when copying from a tar stream"
+                ))));
+            }
+            let unpack = UnpackOptions {
+                chown: if opts.archive {
+                    self.copy_owner(root)?
+                } else {
+                    None
+                },
+                overwrite: opts.overwrite,
+            };
+            Ok(libpod_fs::unpack(root, Path::new(dest), tar, &unpack)?)
+        })
+    }
+
+    /// Writes the container's `src` as a tar stream to `out` (`cp CTR:SRC -`).
+    pub fn copy_out_tar(&self, src: &str, out: impl Write) -> Result<()> {
+        self.with_root(|root| {
+            let kind = kind_of(root, Path::new(src))?.ok_or_else(|| {
+                LibpodError::Fs(libpod_fs::FsError::Copy(format!(
+                    "\"{src}\" could not be found: no such file or directory"
+                )))
+            })?;
+            let source = Source::new(src, kind);
+            let name = (!source.contents_only).then(|| PathBuf::from(&source.name));
+            let opts = PackOptions {
+                name,
+                follow_final: true,
+                owner: None,
+            };
+            Ok(libpod_fs::pack(root, Path::new(src), &opts, out)?)
+        })
+    }
+}

@@ -1,0 +1,194 @@
+//! The container's /etc/hosts, /etc/resolv.conf and /etc/hostname, written beside its other
+//! files on the host and bind-mounted, as podman writes them.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use libpod_state::NetworkStatus;
+
+use crate::error::{Result, io};
+
+/// The host's name (`--network host` containers take it, as podman's do).
+pub(crate) fn host_hostname() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// The host's address for `host.containers.internal` when no network gateway leads to it: the
+/// source address of the default route (a UDP `connect` sends nothing).
+fn host_address() -> Option<String> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // TEST-NET-3: only the route is looked up; no packet is sent.
+    s.connect("203.0.113.1:9").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then(|| ip.to_string())
+}
+
+/// /etc/hosts as podman 4.3 writes it: the host's entries, `host.containers.internal` (the
+/// network's gateway, else the host's address), then the container's own addresses under its
+/// hostname and name (127.0.0.1 without a network).
+pub(crate) fn hosts_file(
+    host_hosts: &str,
+    hostname: &str,
+    name: &str,
+    networks: &[NetworkStatus],
+    host_ip: Option<String>,
+) -> String {
+    let mut out = String::new();
+    for line in host_hosts.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let mut f = line.split_whitespace();
+        if let Some(ip) = f.next() {
+            let names: Vec<&str> = f.collect();
+            if !names.is_empty() {
+                out.push_str(&format!("{ip}\t{}\n", names.join(" ")));
+            }
+        }
+    }
+    let gateway = networks.iter().find_map(|n| n.gateway.clone());
+    if let Some(ip) = gateway.or(host_ip) {
+        out.push_str(&format!("{ip}\thost.containers.internal\n"));
+    }
+    let addrs: Vec<&str> = networks
+        .iter()
+        .flat_map(|n| &n.addresses)
+        .map(|a| a.split('/').next().unwrap_or(a))
+        .collect();
+    if addrs.is_empty() {
+        out.push_str(&format!("127.0.0.1\t{hostname} {name}\n"));
+    }
+    for ip in addrs {
+        out.push_str(&format!("{ip}\t{hostname} {name}\n"));
+    }
+    out
+}
+
+/// The host's resolv.conf, without loopback resolvers a container's own namespace cannot reach.
+fn resolv_conf(host_net: bool) -> String {
+    let host_resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    if host_net {
+        return host_resolv;
+    }
+    host_resolv
+        .lines()
+        .filter(|l| {
+            !(l.trim_start().starts_with("nameserver") && (l.contains("127.") || l.contains("::1")))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Writes the three files into `dir` and returns (host path, container path) pairs to mount.
+pub(crate) fn etc_files(
+    dir: &Path,
+    name: &str,
+    hostname: &str,
+    networks: &[NetworkStatus],
+    host_net: bool,
+) -> Result<Vec<(PathBuf, String)>> {
+    libpod_fs::host::private_dir(dir)?;
+    let host_hosts = fs::read_to_string("/etc/hosts").unwrap_or_default();
+    let hosts = if host_net {
+        host_hosts
+    } else {
+        hosts_file(&host_hosts, hostname, name, networks, host_address())
+    };
+    let mut out = Vec::new();
+    for (file, text) in [
+        ("hosts", hosts),
+        ("resolv.conf", resolv_conf(host_net)),
+        // Without a newline, as podman writes it.
+        ("hostname", hostname.to_string()),
+    ] {
+        let p = dir.join(file);
+        fs::write(&p, text).map_err(io(&p))?;
+        out.push((p, format!("/etc/{file}")));
+    }
+    Ok(out)
+}
+
+/// Whether `text` (an /etc/passwd or /etc/group) has an entry with id `id` (third field).
+fn has_id(text: &str, id: &str) -> bool {
+    text.lines().any(|l| l.split(':').nth(2) == Some(id))
+}
+
+/// For a numeric `-u UID[:GID]` unknown to the image, adds the passwd (and group) entries
+/// podman adds, so `id` and `whoami` work; written inside the root filesystem through
+/// `libpod_fs::Root`, never through a path that could lead out of it.
+pub(crate) fn ensure_user_entries(rootfs: &Path, user: &str) -> Result<()> {
+    let (u, g) = user
+        .split_once(':')
+        .map_or((user, None), |(u, g)| (u, Some(g)));
+    if u.parse::<u32>().is_err() {
+        return Ok(());
+    }
+    let g = g.filter(|g| g.parse::<u32>().is_ok());
+    let root = libpod_fs::Root::open(rootfs)?;
+    let mode = nix::sys::stat::Mode::from_bits_truncate(0o644);
+    let read = |f: &str| -> Result<String> {
+        match root.read_bounded(Path::new(f), 4 << 20) {
+            Ok(b) => Ok(String::from_utf8_lossy(&b).into_owned()),
+            Err(e) if e.is_not_found() => Ok(String::new()),
+            Err(e) => Err(e.into()),
+        }
+    };
+    let passwd = read("etc/passwd")?;
+    if !has_id(&passwd, u) {
+        let mut text = passwd;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "{u}:*:{u}:{}:container user:/:/bin/sh\n",
+            g.unwrap_or("0")
+        ));
+        root.mkdir_all(
+            Path::new("etc"),
+            nix::sys::stat::Mode::from_bits_truncate(0o755),
+        )?;
+        root.write_file(Path::new("etc/passwd"), text.as_bytes(), mode)?;
+    }
+    if let Some(g) = g {
+        let group = read("etc/group")?;
+        if !has_id(&group, g) {
+            let mut text = group;
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(&format!("{g}:x:{g}:{u}\n"));
+            root.write_file(Path::new("etc/group"), text.as_bytes(), mode)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_as_podman_writes_them() {
+        let host = "127.0.0.1 localhost\n# a comment\n\n10.0.0.5   db  db.local\n";
+        let none = hosts_file(host, "abc", "web", &[], Some("192.0.2.2".into()));
+        assert_eq!(
+            none,
+            "127.0.0.1\tlocalhost\n10.0.0.5\tdb db.local\n192.0.2.2\thost.containers.internal\n\
+             127.0.0.1\tabc web\n"
+        );
+        let net = NetworkStatus {
+            network: "n".into(),
+            interface: "eth0".into(),
+            addresses: vec!["10.88.0.4/16".into()],
+            gateway: Some("10.88.0.1".into()),
+            ..Default::default()
+        };
+        let bridged = hosts_file("", "abc", "web", &[net], None);
+        assert_eq!(
+            bridged,
+            "10.88.0.1\thost.containers.internal\n10.88.0.4\tabc web\n"
+        );
+    }
+}

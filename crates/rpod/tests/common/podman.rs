@@ -1,0 +1,84 @@
+//! podman 4.3.1 as a differential reference: same input, same observable result. It runs
+//! with a store, run dir, tmp dir and network dir of its own (never the host's), runc and
+//! cgroupfs as on this host, and ulimits capped at the host's hard limits.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::require;
+
+/// A podman with roots of its own under a temporary directory.
+pub struct Podman {
+    /// Its directory (roots, containers.conf).
+    pub dir: tempfile::TempDir,
+}
+
+impl Podman {
+    /// A podman with its own roots; `None` (a noted skip, a failure in CI) without podman.
+    pub fn new() -> Option<Podman> {
+        if !require("podman", Path::new("/usr/bin/podman").exists()) {
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            dir.path().join("containers.conf"),
+            "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\
+             [engine]\nevents_logger = \"file\"\n",
+        )
+        .expect("containers.conf");
+        Some(Podman { dir })
+    }
+
+    /// `podman` with this reference's roots.
+    pub fn command(&self) -> Command {
+        let d = self.dir.path();
+        let mut c = Command::new("/usr/bin/podman");
+        c.env("CONTAINERS_CONF", d.join("containers.conf"))
+            .args(["--root", &sub(d, "root"), "--runroot", &sub(d, "run")])
+            .args([
+                "--tmpdir",
+                &sub(d, "tmp"),
+                "--network-config-dir",
+                &sub(d, "net"),
+            ])
+            .args(["--runtime", "runc", "--cgroup-manager", "cgroupfs"])
+            .args(["--events-backend", "file", "--storage-driver", "overlay"]);
+        c
+    }
+
+    /// Runs `podman args`.
+    pub fn cmd(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("run podman")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let o = self.cmd(args);
+        assert!(
+            o.status.success(),
+            "podman {args:?} failed ({}): {}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Imports the busybox rootfs tarball at `tar` as `busybox` (localhost/busybox).
+    pub fn import(&self, tar: &Path) {
+        self.ok(&["import", tar.to_str().expect("utf8"), "busybox"]);
+    }
+}
+
+impl Drop for Podman {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["rm", "-af", "-t", "0"]);
+        let _ = self.cmd(&["system", "reset", "--force"]);
+        // podman leaves overlay mounts under its root if anything was left running.
+        let root: PathBuf = self.dir.path().join("root");
+        let _ = Command::new("umount").arg("-R").arg(&root).output();
+    }
+}
+
+fn sub(d: &Path, s: &str) -> String {
+    d.join(s).display().to_string()
+}
