@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::util::{cargo, have, root, run};
+use crate::util::{cargo, have, run};
 
 /// Runs the benches.
 pub fn bench(args: &[String]) -> Result<()> {
@@ -74,7 +74,7 @@ fn cli() -> Result<()> {
         bail!("hyperfine is missing: run `cargo xtask setup`");
     }
     run(cargo().args(["build", "--release", "-p", "rpod"]))?;
-    let bin: PathBuf = root().join("target/release/rpod");
+    let bin: PathBuf = crate::util::target_dir().join("release/rpod");
     let dir = tempfile_dir()?;
     let result = (|| -> Result<Vec<(String, f64, String)>> {
         let tar = dir.join("busybox.tar");

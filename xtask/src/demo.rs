@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::util::{cargo, root, run};
+use crate::util::{cargo, run};
 
 struct Rpod {
     bin: PathBuf,
@@ -65,7 +65,7 @@ pub fn demo() -> Result<()> {
     let dir = std::env::temp_dir().join(format!("rpod-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
     let rpod = Rpod {
-        bin: root().join("target/release/rpod"),
+        bin: crate::util::target_dir().join("release/rpod"),
         dir: dir.clone(),
     };
     let result = steps(&rpod, &dir);

@@ -180,6 +180,21 @@ fn no_placeholders_or_unwrap_in_shipped_code() {
 }
 
 #[test]
+fn xtask_finds_binaries_under_the_target_dir_cargo_uses() {
+    // `CARGO_TARGET_DIR` moves every binary: xtask must not hard-code target/.
+    let mut files = Vec::new();
+    rust_files(&root().join("xtask/src"), &mut files);
+    for f in files {
+        let text = fs::read_to_string(&f).expect("read");
+        assert!(
+            !text.contains("\"target/"),
+            "{}: use util::target_dir(), not a literal target/",
+            f.display()
+        );
+    }
+}
+
+#[test]
 fn path_safety_has_one_home() {
     // Every resolution inside a container, archive or layer goes through libpod-fs.
     for (path, text) in shipped_sources() {

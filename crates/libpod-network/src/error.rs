@@ -25,6 +25,16 @@ pub enum NetworkError {
     /// No such network.
     #[error("network {0} not found")]
     NoSuchNetwork(String),
+    /// A host port to publish is taken.
+    #[error(
+        "cannot publish {port}: address already in use (by {holder}); choose another host port"
+    )]
+    PortInUse {
+        /// `ip:port/protocol`.
+        port: String,
+        /// Who holds it.
+        holder: String,
+    },
     /// A network with this name exists.
     #[error("network name {0} already used; choose another or remove it first")]
     NetworkExists(String),

@@ -19,6 +19,7 @@ mod config;
 mod error;
 mod manager;
 mod netns;
+pub mod ports;
 mod types;
 
 pub use config::{Subnet, parse_file};

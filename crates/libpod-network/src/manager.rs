@@ -175,9 +175,10 @@ impl NetworkManager {
             }
             None => {
                 let taken: Vec<String> = nets.iter().filter_map(Network::bridge).collect();
+                // A name a device of the host already has is skipped too, as podman does.
                 (0..10_000)
                     .map(|i| format!("rpod{i}"))
-                    .find(|b| !taken.contains(b))
+                    .find(|b| !taken.contains(b) && !Path::new("/sys/class/net").join(b).exists())
                     .unwrap_or_else(|| "rpod-x".into())
             }
         };
@@ -244,6 +245,14 @@ impl NetworkManager {
         requests: &[Request],
         ports: &[PortMapping],
     ) -> Result<Vec<Attachment>> {
+        if !ports.is_empty() {
+            let others: Vec<(String, Vec<PortMapping>)> = self
+                .all_cached()
+                .into_iter()
+                .filter(|(c, _)| c != container)
+                .collect();
+            crate::ports::check_ports_free(ports, &others)?;
+        }
         let mut done: Vec<Attachment> = Vec::new();
         for (i, req) in requests.iter().enumerate() {
             let ports = if i == 0 { ports } else { &[] };
@@ -296,6 +305,25 @@ impl NetworkManager {
             return Err(e);
         }
         Ok(cni::attachment(&net.name, &req.interface, &result))
+    }
+
+    /// Every container's published ports, from the attachment cache.
+    fn all_cached(&self) -> Vec<(String, Vec<PortMapping>)> {
+        fs::read_dir(self.run_dir.join("cache"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| {
+                let ctr = e.file_name().to_string_lossy().into_owned();
+                let ports = self
+                    .cached(&ctr)
+                    .into_iter()
+                    .flat_map(|(_, c)| c.ports)
+                    .collect();
+                (ctr, ports)
+            })
+            .filter(|(_, p): &(String, Vec<PortMapping>)| !p.is_empty())
+            .collect()
     }
 
     fn cached(&self, container: &str) -> Vec<(PathBuf, Cached)> {

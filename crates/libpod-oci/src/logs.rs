@@ -20,7 +20,8 @@ pub fn read_log(path: &Path) -> Result<Vec<LogLine>> {
 pub fn parse_log(text: &str) -> Vec<LogLine> {
     let mut out: Vec<LogLine> = Vec::new();
     let mut partial: Option<LogLine> = None;
-    for line in text.lines() {
+    // Split on \n only: a terminal's \r belongs to the text, as podman keeps it.
+    for line in text.split('\n').filter(|l| !l.is_empty()) {
         let mut parts = line.splitn(4, ' ');
         let (Some(time), Some(stream), Some(tag), rest) =
             (parts.next(), parts.next(), parts.next(), parts.next())

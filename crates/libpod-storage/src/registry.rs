@@ -468,15 +468,7 @@ impl Client {
                 }
             };
             let resp = sent.map_err(|e| {
-                let hint = if self.base.starts_with("https:")
-                    && matches!(
-                        e,
-                        ureq::Error::Io(_) | ureq::Error::Tls(_) | ureq::Error::Rustls(_)
-                    ) {
-                    "; if this registry serves plain HTTP or an unverifiable certificate, mark it insecure = true in registries.conf (or pass --tls-verify=false), or trust its CA: put it in /etc/containers/certs.d/HOST:PORT/ca.crt (or pass --cert-dir)"
-                } else {
-                    ""
-                };
+                let hint = failure_hint(&e, self.base.starts_with("https:"));
                 let message = format!("{method} {path}: {e}{hint}");
                 if transient(&e) {
                     StorageError::Unreachable {
@@ -625,6 +617,33 @@ impl Client {
             ));
         }
         Ok((bytes, ctype, next))
+    }
+}
+
+/// What to do about a failed request, by its cause: a name that does not resolve, nothing
+/// listening, no answer in time, or (over HTTPS only) a TLS failure.
+fn failure_hint(e: &ureq::Error, https: bool) -> &'static str {
+    use std::io::ErrorKind as K;
+    const TLS: &str = "; if this registry serves plain HTTP or an unverifiable certificate, mark it insecure = true in registries.conf (or pass --tls-verify=false), or trust its CA: put it in /etc/containers/certs.d/HOST:PORT/ca.crt (or pass --cert-dir)";
+    let dns = "; the registry's host name could not be resolved: check the name and the host's DNS";
+    match e {
+        ureq::Error::HostNotFound => dns,
+        ureq::Error::Timeout(_) => {
+            "; the registry did not answer in time: check the network, a proxy, or try again"
+        }
+        ureq::Error::Io(io) if io.kind() == K::ConnectionRefused => {
+            "; nothing accepts connections there: check the host and port, and that the registry runs"
+        }
+        ureq::Error::Io(io) if io.kind() == K::TimedOut => {
+            "; the registry did not answer in time: check the network, a proxy, or try again"
+        }
+        ureq::Error::Io(io) if io.to_string().contains("lookup") => dns,
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) if https => TLS,
+        // A plain-HTTP server answering a TLS hello looks like a broken stream.
+        ureq::Error::Io(io) if https && matches!(io.kind(), K::InvalidData | K::UnexpectedEof) => {
+            TLS
+        }
+        _ => "",
     }
 }
 

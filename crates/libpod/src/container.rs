@@ -358,7 +358,8 @@ impl Container {
                 // Removing at once is faster than waiting for conmon's exit command to do it.
                 Ok(code) if auto_remove => {
                     return match self.remove(false) {
-                        Ok(()) | Err(LibpodError::State(_)) => Ok(code),
+                        Ok(()) => Ok(code),
+                        Err(e) if e.is_not_found() => Ok(code),
                         Err(e) => Err(e),
                     };
                 }
@@ -454,8 +455,12 @@ impl Container {
     pub fn logs(&self, opts: &LogOptions) -> Result<Vec<LogLine>> {
         let _g = self.inner().guard()?;
         let mut lines = libpod_oci::read_log(&self.inner().paths(&self.id).log)?;
-        if let Some(since) = &opts.since {
-            lines.retain(|l| l.time.as_str() >= since.as_str());
+        if opts.since.is_some() || opts.until.is_some() {
+            // Compared as times, not text: conmon writes offsets, a filter may be in UTC.
+            lines.retain(|l| {
+                let t = libpod_storage::time::parse(&l.time).unwrap_or(0);
+                opts.since.is_none_or(|s| t >= s) && opts.until.is_none_or(|u| t <= u)
+            });
         }
         if let Some(n) = opts.tail {
             let skip = lines.len().saturating_sub(n);
@@ -470,7 +475,8 @@ impl Container {
         loop {
             let exited = matches!(self.state()?.status, S::Exited | S::Stopped | S::Configured);
             let lines = self.logs(&LogOptions {
-                since: opts.since.clone(),
+                since: opts.since,
+                until: opts.until,
                 tail: None,
             })?;
             let start = if seen == 0 {

@@ -67,10 +67,37 @@ impl LibpodError {
     pub fn exit_code(&self) -> i32 {
         match self {
             LibpodError::Oci(e) => e.exit_code(),
+            // podman: a host port already in use fails the start like an OCI runtime error.
+            LibpodError::Network(libpod_network::NetworkError::PortInUse { .. }) => 126,
             // podman: exec in a container that is not running.
             LibpodError::InvalidStatus { op: "exec", .. } => 255,
             _ => 125,
         }
+    }
+
+    /// True when the error says the container, pod, image or network does not exist.
+    pub fn is_not_found(&self) -> bool {
+        use libpod_state::StateError as St;
+        matches!(
+            self,
+            LibpodError::State(St::NoSuchContainer(_) | St::NoSuchPod(_))
+                | LibpodError::Storage(libpod_storage::StorageError::ImageNotKnown(_))
+                | LibpodError::Network(libpod_network::NetworkError::NoSuchNetwork(_))
+        )
+    }
+
+    /// True when the error says the object is in use: running, depended on, holding
+    /// containers, or used by a container.
+    pub fn is_in_use(&self) -> bool {
+        use libpod_state::StateError as St;
+        matches!(
+            self,
+            LibpodError::InvalidStatus { op: "remove", .. }
+                | LibpodError::Running { .. }
+                | LibpodError::State(St::HasDependents { .. } | St::PodHasContainers { .. })
+                | LibpodError::Storage(libpod_storage::StorageError::ImageInUse { .. })
+                | LibpodError::Network(libpod_network::NetworkError::NetworkInUse { .. })
+        )
     }
 }
 

@@ -82,6 +82,34 @@ pub struct StoreInfo {
     pub tmp_dir: String,
 }
 
+/// The drivers this build offers, as podman's `info` lists its plugins.
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginsInfo {
+    /// Volume drivers.
+    pub volume: Vec<String>,
+    /// Network drivers.
+    pub network: Vec<String>,
+    /// Log drivers.
+    pub log: Vec<String>,
+    /// Authorization plugins (none).
+    pub authorization: Option<Vec<String>>,
+}
+
+/// The library's version, with podman's field names.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VersionInfo {
+    /// API version (the library's version).
+    #[serde(rename = "APIVersion")]
+    pub api_version: String,
+    /// Version.
+    pub version: String,
+    /// `os/arch` in Go's names (`linux/amd64`).
+    pub os_arch: String,
+    /// Operating system.
+    pub os: String,
+}
+
 /// Everything `info` reports.
 #[derive(Debug, Clone, Serialize)]
 pub struct Info {
@@ -89,8 +117,12 @@ pub struct Info {
     pub host: HostInfo,
     /// Storage and state.
     pub store: StoreInfo,
+    /// Registries searched for short names (`search`), as podman reports them.
+    pub registries: std::collections::BTreeMap<String, Vec<String>>,
+    /// Drivers on offer.
+    pub plugins: PluginsInfo,
     /// libpod-rs version.
-    pub version: String,
+    pub version: VersionInfo,
 }
 
 pub(crate) fn gather(inner: &Inner) -> Result<Info> {
@@ -117,7 +149,7 @@ pub(crate) fn gather(inner: &Inner) -> Result<Info> {
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let host = HostInfo {
-        arch: std::env::consts::ARCH.into(),
+        arch: crate::go_arch().into(),
         kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
             .unwrap_or_default()
             .trim()
@@ -166,10 +198,27 @@ pub(crate) fn gather(inner: &Inner) -> Result<Info> {
         static_dir: inner.config.static_dir.display().to_string(),
         tmp_dir: inner.config.tmp_dir.display().to_string(),
     };
+    let mut registries = std::collections::BTreeMap::new();
+    if !inner.config.search_registries.is_empty() {
+        registries.insert("search".into(), inner.config.search_registries.clone());
+    }
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     Ok(Info {
         host,
         store,
-        version: env!("CARGO_PKG_VERSION").into(),
+        registries,
+        plugins: PluginsInfo {
+            volume: Vec::new(),
+            network: names(&["bridge"]),
+            log: names(&["k8s-file", "none"]),
+            authorization: None,
+        },
+        version: VersionInfo {
+            api_version: env!("CARGO_PKG_VERSION").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            os_arch: format!("{}/{}", std::env::consts::OS, go_arch()),
+            os: std::env::consts::OS.into(),
+        },
     })
 }
 
@@ -178,5 +227,16 @@ impl Runtime {
     pub fn info(&self) -> Result<Info> {
         let _g = self.inner.guard()?;
         gather(&self.inner)
+    }
+}
+
+/// This machine's architecture as Go (and so podman and OCI images) names it: `amd64`, `arm64`.
+pub fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        other => other,
     }
 }

@@ -53,7 +53,9 @@ mod options;
 mod pod;
 #[cfg(feature = "pull")]
 mod pull;
+mod remove;
 mod runtime;
+mod timefilter;
 mod top;
 pub mod trace;
 
@@ -65,12 +67,16 @@ use net_none as net;
 pub use container::{Container, parse_signal};
 pub use copy::CopyOptions;
 pub use error::{LibpodError, Result};
-pub use info::{HostInfo, Info, ProgramInfo, RuntimeInfo, StoreInfo};
+pub use info::{
+    HostInfo, Info, PluginsInfo, ProgramInfo, RuntimeInfo, StoreInfo, VersionInfo, go_arch,
+};
 pub use options::{ContainerOptions, ExecOptions, LogOptions, PodOptions};
 pub use pod::{Pod, PodStatus};
 #[cfg(feature = "pull")]
 pub use pull::{PullRequest, RegistryAccess, default_auth_file, logout};
+pub use remove::{RemoveOptions, RemoveReport, removal_exit_code};
 pub use runtime::{Runtime, RuntimeBuilder};
+pub use timefilter::{parse_go_duration, parse_time_filter, rfc3339_nano};
 
 pub use libpod_config as config;
 pub use libpod_lock as lock;

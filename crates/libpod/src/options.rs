@@ -90,8 +90,11 @@ impl Default for PodOptions {
 /// What `logs` returns (`podman logs`).
 #[derive(Debug, Clone, Default)]
 pub struct LogOptions {
-    /// Only lines at or after this RFC 3339 time.
-    pub since: Option<String>,
+    /// Only lines at or after this time (nanoseconds since the epoch; see
+    /// [`parse_time_filter`](crate::parse_time_filter)).
+    pub since: Option<i64>,
+    /// Only lines before this time (nanoseconds since the epoch).
+    pub until: Option<i64>,
     /// Only the last N lines.
     pub tail: Option<usize>,
 }

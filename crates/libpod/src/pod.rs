@@ -204,6 +204,16 @@ impl Pod {
     /// Removes the pod: its containers too when `with_containers` (running ones only with
     /// `force`), else only when it has none but its infra container.
     pub fn remove(&self, force: bool, with_containers: bool) -> Result<()> {
+        self.remove_with_timeout(force, with_containers, None)
+    }
+
+    /// `remove`, giving running members `timeout` seconds to stop (with `force`).
+    pub fn remove_with_timeout(
+        &self,
+        force: bool,
+        with_containers: bool,
+        timeout: Option<u32>,
+    ) -> Result<()> {
         let cfg = self.config()?;
         let members = self.containers()?;
         let others: Vec<&(ContainerConfig, ContainerState)> =
@@ -231,7 +241,7 @@ impl Pod {
             // Members first: they depend on the infra container.
             for (c, _) in members.iter().rev() {
                 let _g = self.inner().guard()?;
-                Container::remove_unguarded(self.inner(), &c.id, force, None)?;
+                Container::remove_unguarded(self.inner(), &c.id, force, timeout)?;
             }
             let _g = self.inner().guard()?;
             self.inner().state.remove_pod(&self.id)?;

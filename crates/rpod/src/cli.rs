@@ -375,6 +375,9 @@ pub enum Command {
         /// Remove every container.
         #[arg(short = 'a', long)]
         all: bool,
+        /// Ignore containers that do not exist.
+        #[arg(short = 'i', long)]
+        ignore: bool,
         /// Seconds to wait for a running container to stop before killing it (with -f).
         #[arg(short = 't', long = "time")]
         time: Option<u32>,
@@ -416,9 +419,12 @@ pub enum Command {
         /// Only the last N lines.
         #[arg(long)]
         tail: Option<usize>,
-        /// Only lines since this RFC 3339 time.
+        /// Only lines since this time: a duration (10m), an RFC 3339 time, a date or Unix seconds.
         #[arg(long)]
         since: Option<String>,
+        /// Only lines until this time (the same forms as --since).
+        #[arg(long)]
+        until: Option<String>,
         /// Prefix each line with its time.
         #[arg(short = 't', long)]
         timestamps: bool,
@@ -538,6 +544,9 @@ pub enum Command {
         /// Remove containers using them too.
         #[arg(short = 'f', long)]
         force: bool,
+        /// Ignore images that do not exist.
+        #[arg(short = 'i', long)]
+        ignore: bool,
         /// Images.
         images: Vec<String>,
     },
@@ -694,6 +703,9 @@ pub enum ImageCommand {
         /// Remove containers using them too.
         #[arg(short = 'f', long)]
         force: bool,
+        /// Ignore images that do not exist.
+        #[arg(short = 'i', long)]
+        ignore: bool,
         /// Images.
         images: Vec<String>,
     },
@@ -797,6 +809,12 @@ pub enum PodCommand {
         /// Stop running containers first.
         #[arg(short = 'f', long)]
         force: bool,
+        /// Ignore pods that do not exist.
+        #[arg(short = 'i', long)]
+        ignore: bool,
+        /// Seconds running containers get to stop before SIGKILL (with -f).
+        #[arg(short = 't', long = "time")]
+        time: Option<u32>,
         /// Targets.
         #[command(flatten)]
         targets: PodTargets,

@@ -198,17 +198,15 @@ fn completion(shell: &str) -> Result<i32> {
 }
 
 fn version(format: Option<&str>) -> Result<i32> {
-    let v = json!({"Client": {"Version": env!("CARGO_PKG_VERSION"), "OsArch": format!("{}/{}", std::env::consts::OS, std::env::consts::ARCH), "Engine": "libpod-rs"}});
+    let os_arch = format!("{}/{}", std::env::consts::OS, libpod::go_arch());
+    let v = json!({"Client": {"APIVersion": env!("CARGO_PKG_VERSION"), "Version": env!("CARGO_PKG_VERSION"), "OsArch": os_arch, "Os": std::env::consts::OS, "Engine": "libpod-rs"}});
     match format {
-        Some(f) => print!("{}", output(&[v], f, &[])?),
+        Some(f) => print!("{}", crate::format::output_one(&v, f)?),
         None => {
             println!("Client:       libpod-rs (rpod)");
             println!("Version:      {}", env!("CARGO_PKG_VERSION"));
-            println!(
-                "OS/Arch:      {}/{}",
-                std::env::consts::OS,
-                std::env::consts::ARCH
-            );
+            println!("API Version:  {}", env!("CARGO_PKG_VERSION"));
+            println!("OS/Arch:      {os_arch}");
         }
     }
     Ok(0)
@@ -232,8 +230,22 @@ fn targets(rt: &Runtime, t: &Targets) -> Result<Vec<Container>> {
     t.names.iter().map(|n| Ok(rt.container(n)?)).collect()
 }
 
-/// Runs `f` on each target, printing its name as podman does; the first error ends with 125
-/// after every target was tried.
+/// Prints a removal's lines and errors (each once) and returns podman's exit code.
+fn report(r: libpod::RemoveReport) -> i32 {
+    for l in &r.removed {
+        println!("{l}");
+    }
+    for (_, e) in &r.failed {
+        eprintln!(
+            "Error: {}",
+            crate::one_line(&anyhow::Error::msg(e.to_string()))
+        );
+    }
+    r.exit_code()
+}
+
+/// Runs `f` on each target, printing its name as podman does; errors are printed as they
+/// come, once, and the last one's exit code is returned after every target was tried.
 fn each(rt: &Runtime, t: &Targets, f: impl Fn(&Container) -> Result<()>) -> Result<i32> {
     let mut failed = None;
     let list = targets(rt, t)?;
@@ -248,14 +260,11 @@ fn each(rt: &Runtime, t: &Targets, f: impl Fn(&Container) -> Result<()>) -> Resu
             ),
             Err(e) => {
                 eprintln!("Error: {}", crate::one_line(&e));
-                failed = Some(e);
+                failed = Some(crate::exit_code_of(&e));
             }
         }
     }
-    match failed {
-        Some(e) => Err(e.context("one or more containers failed")),
-        None => Ok(0),
-    }
+    Ok(failed.unwrap_or(0))
 }
 
 fn options(a: &CreateArgs) -> Result<ContainerOptions> {
@@ -373,7 +382,7 @@ fn attach_and_wait(
         Ok(code) => code,
         // conmon's exit command may remove an auto-removed container before we look: its
         // exit code is kept.
-        Err(libpod::LibpodError::State(_)) => rt
+        Err(e) if e.is_not_found() => rt
             .exit_code(c.id())?
             .ok_or_else(|| anyhow!("container {} is gone and left no exit code", c.id()))?,
         Err(e) => return Err(e.into()),
@@ -585,7 +594,8 @@ fn run_container(
     if a.rm {
         // conmon's exit command may have removed it already.
         match c.remove(false) {
-            Ok(()) | Err(libpod::LibpodError::State(_)) => {}
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e.into()),
         }
         t.step("remove");
@@ -615,7 +625,10 @@ fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
         pod,
     } = o;
     let mut list = rt.containers()?;
-    list.retain(|(c, s)| all || (matches!(s.status, S::Running | S::Paused) && !c.is_infra));
+    // `-l` is the last created of all containers, running or not, as podman's.
+    list.retain(|(c, s)| {
+        all || (latest_only && !c.is_infra) || (s.status == S::Running && !c.is_infra)
+    });
     for f in filters {
         let (k, v) = f
             .split_once('=')
@@ -654,7 +667,8 @@ fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
         let n = list.len().saturating_sub(1);
         list.drain(..n);
     }
-    list.sort_by_key(|(c, _)| std::cmp::Reverse(c.created));
+    // Oldest first, as podman lists them.
+    list.sort_by_key(|(c, _)| c.created);
     if quiet {
         for (c, _) in &list {
             println!(
@@ -696,37 +710,19 @@ fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
             }
             if no_trunc {
                 v["ID"] = json!(c.id);
+                v["Command"] = v["CommandLine"].clone();
             }
             v
         })
         .collect();
     let default = if pod {
-        "table {{.ID}}\t{{.Image}}\t{{.CommandLine}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.PodName}}"
+        "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.PodName}}"
     } else {
-        "table {{.ID}}\t{{.Image}}\t{{.CommandLine}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+        "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
     };
     let f = format.unwrap_or(default);
-    let items = if f == "json" {
-        items.into_iter().map(ps_json).collect()
-    } else {
-        items
-    };
     print!("{}", output(&items, f, PS_HEADERS)?);
     Ok(0)
-}
-
-/// `ps --format json` as podman prints it: `Names` a list, no template-only fields.
-fn ps_json(mut v: Value) -> Value {
-    if let Some(m) = v.as_object_mut() {
-        let names = m.remove("NamesList").unwrap_or(Value::Null);
-        m.insert("Names".into(), names);
-        let state = m.remove("StateName").unwrap_or(Value::Null);
-        m.insert("State".into(), state);
-        for k in ["ID", "CommandLine", "CreatedHuman", "RunningFor"] {
-            m.remove(k);
-        }
-    }
-    v
 }
 
 fn inspect(rt: &Runtime, format: Option<&str>, kind: Option<&str>, t: &Targets) -> Result<i32> {
@@ -739,6 +735,7 @@ fn inspect(rt: &Runtime, format: Option<&str>, kind: Option<&str>, t: &Targets) 
         bail!("give at least one name or ID");
     }
     let mut items = Vec::new();
+    let mut missing = Vec::new();
     for n in &names {
         let want = |k: &str| kind.is_none_or(|x| x == k);
         if want("container")
@@ -756,13 +753,24 @@ fn inspect(rt: &Runtime, format: Option<&str>, kind: Option<&str>, t: &Targets) 
         if want("pod")
             && let Ok(p) = rt.pod(n)
         {
-            items.push(pod_json(&p)?);
+            items.push(pod_inspect_json(&p)?);
             continue;
         }
-        bail!("no such object: {n:?}");
+        missing.push(n.clone());
     }
-    print!("{}", output(&items, format.unwrap_or("json"), &[])?);
-    Ok(0)
+    // podman prints what it found, then an error for what it did not.
+    if !items.is_empty() || missing.is_empty() {
+        print!("{}", output(&items, format.unwrap_or("json"), &[])?);
+    }
+    match missing.last() {
+        Some(n) => {
+            for m in &missing[..missing.len() - 1] {
+                eprintln!("Error: no such object: {m:?}");
+            }
+            bail!("no such object: {n:?}")
+        }
+        None => Ok(0),
+    }
 }
 
 fn container_json(rt: &Runtime, c: &Container) -> Result<Value> {
@@ -776,6 +784,15 @@ fn container_json(rt: &Runtime, c: &Container) -> Result<Value> {
         &rt.log_path(&cfg.id).display().to_string(),
         &userdata,
     ))
+}
+
+/// `pod inspect`'s view: `pod_json` without the `pod ps` JSON kept aside.
+fn pod_inspect_json(p: &libpod::Pod) -> Result<Value> {
+    let mut v = pod_json(p)?;
+    if let Some(m) = v.as_object_mut() {
+        m.remove("__json");
+    }
+    Ok(v)
 }
 
 fn pod_json(p: &libpod::Pod) -> Result<Value> {
@@ -799,6 +816,19 @@ fn pod_json(p: &libpod::Pod) -> Result<Value> {
         "NumberOfContainers": ctrs.len(),
         "Containers": ctrs.iter().map(|(c, s)| json!({"Id": c.id, "Name": c.name, "State": s.status.as_str()})).collect::<Vec<_>>(),
         "Ports": views::ports_line(&cfg.ports),
+        // What `pod ps --format json` prints, as podman 4.3.
+        "__json": {
+            "Cgroup": "",
+            "Containers": ctrs.iter().map(|(c, s)| json!({"Id": c.id, "Names": c.name, "Status": s.status.as_str()})).collect::<Vec<_>>(),
+            "Created": libpod::rfc3339_nano(cfg.created),
+            "Id": cfg.id,
+            "InfraId": st.infra_container.clone().unwrap_or_default(),
+            "Name": cfg.name,
+            "Namespace": "",
+            "Networks": Vec::<String>::new(),
+            "Status": p.status()?.to_string(),
+            "Labels": cfg.labels,
+        },
     }))
 }
 
@@ -1094,27 +1124,17 @@ fn untag(rt: &Runtime, image: &str, names: Vec<String>) -> Result<i32> {
     Ok(0)
 }
 
-fn remove_images(rt: &Runtime, names: &[String], force: bool) -> Result<i32> {
+/// `rmi` and `image rm`.
+fn remove_images(rt: &Runtime, names: &[String], force: bool, ignore: bool) -> Result<i32> {
     if names.is_empty() {
         bail!("give at least one image");
     }
-    for n in names {
-        if force {
-            for id in rt.store()?.image_users(n)? {
-                if let Ok(c) = rt.container(&id) {
-                    c.remove(true)?;
-                }
-            }
-        }
-        let r = rt.store()?.remove_image(n, force)?;
-        for u in &r.untagged {
-            println!("Untagged: {u}");
-        }
-        if r.deleted {
-            println!("Deleted: {}", r.id);
-        }
-    }
-    Ok(0)
+    let opts = libpod::RemoveOptions {
+        force,
+        timeout: None,
+        ignore_missing: force || ignore,
+    };
+    Ok(report(rt.remove_images(names, &opts)))
 }
 
 fn prune_images(rt: &Runtime, all: bool) -> Result<Vec<String>> {
@@ -1184,7 +1204,22 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
                 let c = list.first().ok_or_else(|| anyhow!("no container"))?;
                 return attach_and_wait(rt, c, interactive, true, sig_proxy);
             }
-            each(rt, &tg, |c| Ok(c.start()?))
+            // A container already running is left as it is, and not named (as podman).
+            let mut code = 0;
+            for (i, c) in targets(rt, &tg)?.iter().enumerate() {
+                match c.state().map(|s| s.status) {
+                    Ok(S::Running) => continue,
+                    _ => match c.start() {
+                        Ok(()) => println!("{}", tg.names.get(i).map_or(c.id(), String::as_str)),
+                        Err(e) => {
+                            let e = anyhow::Error::from(e);
+                            eprintln!("Error: {}", crate::one_line(&e));
+                            code = crate::exit_code_of(&e);
+                        }
+                    },
+                }
+            }
+            Ok(code)
         }
         Command::Stop {
             time,
@@ -1215,19 +1250,29 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         Command::Rm {
             force,
             all,
+            ignore,
             time,
             targets: tg,
         } => {
-            if all {
-                for (c, _) in rt.containers()? {
-                    if !c.is_infra {
-                        rt.container(&c.id)?.remove_with_timeout(force, time)?;
-                        println!("{}", c.id);
-                    }
-                }
-                return Ok(0);
-            }
-            each(rt, &tg, |c| Ok(c.remove_with_timeout(force, time)?))
+            let names: Vec<String> = if all {
+                rt.containers()?
+                    .into_iter()
+                    .filter(|(c, _)| !c.is_infra)
+                    .map(|(c, _)| c.id)
+                    .collect()
+            } else if tg.latest {
+                vec![latest(rt)?]
+            } else if tg.names.is_empty() {
+                bail!("give at least one container name or ID, --all or --latest");
+            } else {
+                tg.names.clone()
+            };
+            let opts = libpod::RemoveOptions {
+                force,
+                timeout: time,
+                ignore_missing: force || ignore,
+            };
+            Ok(report(rt.remove_containers(&names, &opts)))
         }
         Command::Ps {
             all,
@@ -1253,30 +1298,51 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             follow,
             tail,
             since,
+            until,
             timestamps,
             targets: tg,
         } => {
-            let c = targets(rt, &tg)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| anyhow!("no container"))?;
-            let opts = LogOptions { since, tail };
-            let print = |l: &libpod::oci::LogLine| {
-                let text = if timestamps {
-                    format!("{} {}", l.time, l.text)
-                } else {
-                    l.text.clone()
-                };
-                if l.stream == "stderr" {
-                    eprintln!("{text}");
-                } else {
-                    println!("{text}");
-                }
+            let now = libpod::storage::time::now();
+            let time = |flag: &str, v: Option<String>| -> Result<Option<i64>> {
+                v.map(|s| {
+                    libpod::parse_time_filter(&s, now)
+                        .with_context(|| format!("parsing {flag} {s:?}"))
+                })
+                .transpose()
             };
-            if follow {
-                c.follow_logs(&opts, print)?;
-            } else {
-                c.logs(&opts)?.iter().for_each(print);
+            let opts = LogOptions {
+                since: time("--since", since)?,
+                until: time("--until", until)?,
+                tail,
+            };
+            let list = targets(rt, &tg)?;
+            // Several containers: each line behind its container's short ID, as podman.
+            let many = list.len() > 1;
+            for c in &list {
+                let prefix = if many {
+                    format!("{} ", &c.id()[..12])
+                } else {
+                    String::new()
+                };
+                let print = |l: &libpod::oci::LogLine| {
+                    let mut text = prefix.clone();
+                    if timestamps {
+                        let t = libpod::storage::time::parse(&l.time).map(libpod::rfc3339_nano);
+                        text.push_str(&t.unwrap_or_else(|| l.time.clone()));
+                        text.push(' ');
+                    }
+                    text.push_str(&l.text);
+                    if l.stream == "stderr" {
+                        eprintln!("{text}");
+                    } else {
+                        println!("{text}");
+                    }
+                };
+                if follow && !many {
+                    c.follow_logs(&opts, print)?;
+                } else {
+                    c.logs(&opts)?.iter().for_each(print);
+                }
             }
             Ok(0)
         }
@@ -1449,8 +1515,9 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             }
             ImageCommand::Rm {
                 force,
+                ignore,
                 images: names,
-            } => remove_images(rt, &names, force),
+            } => remove_images(rt, &names, force, ignore),
             ImageCommand::Tag { image, names } => {
                 for n in names {
                     rt.store()?.tag(&image, &n)?;
@@ -1471,8 +1538,9 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         },
         Command::Rmi {
             force,
+            ignore,
             images: names,
-        } => remove_images(rt, &names, force),
+        } => remove_images(rt, &names, force, ignore),
         Command::Tag { image, names } => {
             for n in names {
                 rt.store()?.tag(&image, &n)?;
@@ -1582,9 +1650,10 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         Command::Network(nc) => network(rt, nc),
         Command::Info { format } => {
             let info = serde_json::to_value(rt.info()?)?;
+            // podman: one object for json, its YAML-style report without --format.
             match format.as_deref() {
-                Some(f) => print!("{}", output(&[info], f, &[])?),
-                None => println!("{}", serde_json::to_string_pretty(&info)?),
+                Some(f) => print!("{}", crate::format::output_one(&info, f)?),
+                None => print!("{}", crate::format::yaml(&info)),
             }
             Ok(0)
         }
@@ -1644,7 +1713,8 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         Command::Container(ContainerCommand::Cleanup { container }) => {
             match rt.cleanup_container(&container) {
                 // Removed meanwhile by whoever waited for it: nothing left to clean.
-                Ok(()) | Err(libpod::LibpodError::State(_)) => Ok(0),
+                Ok(()) => Ok(0),
+                Err(e) if e.is_not_found() => Ok(0),
                 Err(e) => Err(e.into()),
             }
         }
@@ -1686,7 +1756,30 @@ fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
         PodCommand::Pause(t) => each_pod(rt, &t, |p| Ok(p.pause()?)),
         PodCommand::Unpause(t) => each_pod(rt, &t, |p| Ok(p.unpause()?)),
         PodCommand::Restart(t) => each_pod(rt, &t, |p| Ok(p.restart(None)?)),
-        PodCommand::Rm { force, targets: t } => each_pod(rt, &t, |p| Ok(p.remove(force, true)?)),
+        PodCommand::Rm {
+            force,
+            ignore,
+            time,
+            targets: t,
+        } => {
+            let names: Vec<String> = if t.all || t.latest {
+                pod_targets(rt, &t)?
+                    .iter()
+                    .map(|p| p.id().to_string())
+                    .collect()
+            } else {
+                t.names.clone()
+            };
+            if names.is_empty() && !t.all {
+                bail!("give at least one pod name or ID, --all or --latest");
+            }
+            let opts = libpod::RemoveOptions {
+                force,
+                timeout: time,
+                ignore_missing: force || ignore,
+            };
+            Ok(report(rt.remove_pods(&names, &opts)))
+        }
         PodCommand::Ps { quiet, format } => {
             let pods = rt.pods()?;
             if quiet {
@@ -1702,12 +1795,13 @@ fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
         PodCommand::Inspect { format, targets: t } => {
             let items: Vec<Value> = pod_targets(rt, &t)?
                 .iter()
-                .map(pod_json)
+                .map(pod_inspect_json)
                 .collect::<Result<_>>()?;
-            print!(
-                "{}",
-                output(&items, format.as_deref().unwrap_or("json"), &[])?
-            );
+            let f = format.as_deref().unwrap_or("json");
+            match items.as_slice() {
+                [one] => print!("{}", crate::format::output_one(one, f)?),
+                _ => print!("{}", output(&items, f, &[])?),
+            }
             Ok(0)
         }
     }
@@ -1769,18 +1863,13 @@ fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             Ok(0)
         }
         NetworkCommand::Rm { force, names } => {
-            for n in names {
-                if force {
-                    for id in nets.users(&n)? {
-                        if let Ok(c) = rt.container(&id) {
-                            c.remove(true)?;
-                        }
-                    }
-                }
-                nets.remove(&n)?;
-                println!("{n}");
-            }
-            Ok(0)
+            let _ = nets;
+            let opts = libpod::RemoveOptions {
+                force,
+                timeout: None,
+                ignore_missing: false,
+            };
+            Ok(report(rt.remove_networks(&names, &opts)))
         }
     }
 }

@@ -59,8 +59,17 @@ fn parse(tpl: &str) -> Result<Vec<Piece>> {
     Ok(out)
 }
 
+/// A field by its name; templates spell podman's Go field names (`.Host.Arch`,
+/// `.Store.GraphRoot`) where the JSON has camelCase keys, so case is ignored as a fallback.
 fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |cur, p| cur.get(p.as_str()))
+    path.iter().try_fold(v, |cur, p| {
+        cur.get(p.as_str()).or_else(|| {
+            cur.as_object()?
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(p))
+                .map(|(_, v)| v)
+        })
+    })
 }
 
 /// How Go's templates print a value: strings bare, lists as `[a b]`, maps as `map[k:v]`.
@@ -129,9 +138,85 @@ pub fn columns(rows: &[String]) -> String {
 
 /// Renders `items` with `format` (`json`, a template, or `table ...`); `headers` maps field
 /// names to podman's column titles.
+/// The JSON podman prints for a view: the `__json` it keeps aside when its template fields
+/// differ from its JSON (`ps`, `pod ps`, networks), else the view itself.
+pub fn json_form(v: &Value) -> &Value {
+    v.get("__json").unwrap_or(v)
+}
+
+/// One object: `json` prints it bare (not in a list), as podman's `info`, `version` and
+/// single `pod inspect` do; a template is applied to it.
+pub fn output_one(item: &Value, format: &str) -> Result<String> {
+    if format == "json" || format == "{{json .}}" {
+        return Ok(format!(
+            "{}\n",
+            serde_json::to_string_pretty(json_form(item))?
+        ));
+    }
+    output(std::slice::from_ref(item), format, &[])
+}
+
+/// A YAML rendering of `v`, as podman prints `info` without `--format`.
+pub fn yaml(v: &Value) -> String {
+    fn scalar(v: &Value) -> String {
+        match v {
+            Value::Null => "null".into(),
+            Value::String(s) if s.is_empty() => "\"\"".into(),
+            Value::String(s)
+                if s.contains(": ") || s.starts_with(['-', '[', '{', '*', '&', '!', '"', '\'']) =>
+            {
+                serde_json::to_string(s).unwrap_or_default()
+            }
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+    fn walk(v: &Value, indent: usize, out: &mut String) {
+        let pad = " ".repeat(indent);
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    match x {
+                        Value::Object(o) if !o.is_empty() => {
+                            out.push_str(&format!("{pad}{k}:\n"));
+                            walk(x, indent + 2, out);
+                        }
+                        Value::Array(a) if !a.is_empty() => {
+                            out.push_str(&format!("{pad}{k}:\n"));
+                            walk(x, indent, out);
+                        }
+                        Value::Object(_) => out.push_str(&format!("{pad}{k}: {{}}\n")),
+                        Value::Array(_) => out.push_str(&format!("{pad}{k}: []\n")),
+                        _ => out.push_str(&format!("{pad}{k}: {}\n", scalar(x))),
+                    }
+                }
+            }
+            Value::Array(a) => {
+                for x in a {
+                    match x {
+                        Value::Object(_) | Value::Array(_) => {
+                            let mut inner = String::new();
+                            walk(x, indent + 2, &mut inner);
+                            // The first line of a nested item goes behind its dash.
+                            out.push_str(&format!("{pad}- {}", inner.trim_start()));
+                        }
+                        _ => out.push_str(&format!("{pad}- {}\n", scalar(x))),
+                    }
+                }
+            }
+            other => out.push_str(&format!("{pad}{}\n", scalar(other))),
+        }
+    }
+    let mut out = String::new();
+    walk(v, 0, &mut out);
+    out
+}
+
+/// Many objects: `json` prints a list, a template is applied to each.
 pub fn output(items: &[Value], format: &str, headers: &[(&str, &str)]) -> Result<String> {
     if format == "json" || format == "{{json .}}" {
-        return Ok(format!("{}\n", serde_json::to_string_pretty(items)?));
+        let shown: Vec<&Value> = items.iter().map(json_form).collect();
+        return Ok(format!("{}\n", serde_json::to_string_pretty(&shown)?));
     }
     let (table, tpl) = match format.strip_prefix("table") {
         Some(rest) => (true, rest.trim_start()),
@@ -196,10 +281,31 @@ pub fn size(b: u64) -> String {
         i += 1;
     }
     if i == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.3} {}", units[i]).replace(".000", "")
+        return format!("{b} B");
     }
+    // Three significant digits, trailing zeros dropped (Go's `%.3g`): 2.13 MB, 155 kB.
+    let whole = (v.abs().log10().floor() as i32 + 1).max(1);
+    let decimals = usize::try_from(3 - whole).unwrap_or(0);
+    let mut s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{s} {}", units[i])
+}
+
+/// RFC 3339 to the second, in UTC (`2026-12-06T13:20:45Z`), as podman's image JSON has it.
+pub fn rfc3339_secs(ns: i64) -> String {
+    libpod::rfc3339_nano(ns - ns.rem_euclid(1_000_000_000))
+}
+
+/// A time as Go's `time.Time.String()` prints it in UTC (`2026-12-06 13:29:45.56 +0000 UTC`),
+/// which podman's templates show for `.CreatedAt`.
+pub fn go_time(ns: i64) -> String {
+    let t = libpod::rfc3339_nano(ns);
+    format!(
+        "{} +0000 UTC",
+        t.trim_end_matches('Z').replacen('T', " ", 1)
+    )
 }
 
 /// RFC 3339 from nanoseconds since the epoch.
@@ -240,7 +346,11 @@ mod tests {
         assert!(super::output(&v, "json", &[]).expect("j").starts_with('['));
         assert!(super::output(&v, "{{.ID", &[]).is_err());
         assert!(super::output(&v, "{{range .}}", &[]).is_err());
-        assert_eq!(super::size(1_982_256), "1.982 MB");
+        // Three significant digits, as podman's (Go's %.3g).
+        assert_eq!(super::size(1_982_256), "1.98 MB");
+        assert_eq!(super::size(154_693), "155 kB");
+        assert_eq!(super::size(2_100_000), "2.1 MB");
+        assert_eq!(super::size(999), "999 B");
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000000000Z");
     }
 }

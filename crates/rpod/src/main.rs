@@ -33,14 +33,18 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => ExitCode::from(u8::try_from(code.clamp(0, 255)).unwrap_or(EXIT_RPOD_ERROR)),
         Err(e) => {
-            let code = e
-                .downcast_ref::<libpod::LibpodError>()
-                .map(|l| l.exit_code())
-                .unwrap_or(125);
+            let code = exit_code_of(&e);
             eprintln!("Error: {}", one_line(&e));
             ExitCode::from(u8::try_from(code).unwrap_or(EXIT_RPOD_ERROR))
         }
     }
+}
+
+/// podman's exit code for an error: libpod's own, else 125.
+fn exit_code_of(e: &anyhow::Error) -> i32 {
+    e.downcast_ref::<libpod::LibpodError>()
+        .map(|l| l.exit_code())
+        .unwrap_or(125)
 }
 
 /// The error and its causes on one line, without repeating a cause the message already holds.

@@ -13,8 +13,8 @@ use crate::format::{ago, duration, rfc3339, size};
 /// podman's status line: `Up 5 seconds`, `Exited (0) 3 seconds ago`, `Created`.
 pub fn status_line(st: &ContainerState) -> String {
     match st.status {
-        S::Running => format!("Up {}", duration(st.started_at.unwrap_or(0))),
-        S::Paused => format!("Up {} (Paused)", duration(st.started_at.unwrap_or(0))),
+        S::Running => format!("Up {} ago", duration(st.started_at.unwrap_or(0))),
+        S::Paused => "Paused".into(),
         S::Exited | S::Stopped => format!(
             "Exited ({}) {}",
             st.exit_code.unwrap_or(0),
@@ -89,20 +89,54 @@ pub fn ps_item(
     pod_name: &str,
 ) -> Value {
     let cmd = command(cfg, image);
+    let line = cmd.join(" ");
+    // The table's COMMAND, cut as podman cuts it (`--no-trunc` shows it whole).
+    let short: String = if line.chars().count() > 17 {
+        format!("{}...", line.chars().take(17).collect::<String>())
+    } else {
+        line.clone()
+    };
+    // What `--format json` prints: podman's fields and types (`ps_json` swaps it in).
+    let as_json = json!({
+        "AutoRemove": cfg.auto_remove,
+        "Command": cmd,
+        "CreatedAt": ago(cfg.created),
+        "Exited": matches!(st.status, S::Exited | S::Stopped),
+        "ExitedAt": st.finished_at.map_or(-62_135_596_800, |t| t / 1_000_000_000),
+        "ExitCode": st.exit_code.unwrap_or(0),
+        "Id": cfg.id,
+        "Image": cfg.image_name,
+        "ImageID": cfg.image_id,
+        "IsInfra": cfg.is_infra,
+        "Labels": if cfg.labels.is_empty() { Value::Null } else { json!(cfg.labels) },
+        "Mounts": cfg.mounts.iter().map(|m| m.destination.clone()).collect::<Vec<_>>(),
+        "Names": [cfg.name],
+        "Namespaces": {},
+        "Networks": st.networks.iter().map(|n| n.network.clone()).collect::<Vec<_>>(),
+        "Pid": st.pid.unwrap_or(0),
+        "Pod": cfg.pod.clone().unwrap_or_default(),
+        "PodName": pod_name,
+        "Ports": cfg.ports.iter().map(|p| json!({"host_ip": p.host_ip, "container_port": p.container_port, "host_port": p.host_port, "range": p.range, "protocol": p.protocol})).collect::<Vec<_>>(),
+        "Size": Value::Null,
+        "StartedAt": st.started_at.map_or(-62_135_596_800, |t| t / 1_000_000_000),
+        "State": st.status.as_str(),
+        "Status": status_line(st),
+        "Created": cfg.created / 1_000_000_000,
+    });
     json!({
+        "__json": as_json,
         "Id": cfg.id,
         "ID": &cfg.id[..12],
         "Image": cfg.image_name,
         "ImageID": cfg.image_id,
-        "Command": cmd,
-        "CommandLine": cmd.join(" "),
-        "Created": cfg.created / 1_000_000_000,
-        "CreatedAt": rfc3339(cfg.created),
+        "Command": short,
+        "CommandLine": line,
+        "Created": crate::format::go_time(cfg.created),
+        "CreatedAt": crate::format::go_time(cfg.created),
         "CreatedHuman": ago(cfg.created),
         "RunningFor": ago(cfg.created),
         // Templates' `.State` is the status line, as podman's; JSON has the name (`ps_json`).
         "State": status_line(st),
-        "StateName": st.status.as_str(),
         "Status": status_line(st),
         "ExitCode": st.exit_code.unwrap_or(0),
         "Exited": matches!(st.status, S::Exited | S::Stopped),
@@ -244,11 +278,31 @@ pub fn image_items(img: &Image, containers: usize) -> Vec<Value> {
     } else {
         img.names.clone()
     };
+    let digest = img.manifest_for(None, None).0;
+    // What `images --format json` prints: podman's fields, one object per image.
+    let as_json = json!({
+        "Id": img.id,
+        "ParentId": "",
+        "RepoTags": Value::Null,
+        "RepoDigests": img.names.iter().map(|n| format!("{}@{digest}", repo_tag(n).0)).collect::<Vec<_>>(),
+        "Size": img.size,
+        "SharedSize": 0,
+        "VirtualSize": img.size,
+        "Labels": if img.config.labels.is_empty() { Value::Null } else { json!(img.config.labels) },
+        "Containers": containers,
+        "Names": img.names,
+        "Digest": digest,
+        "History": img.names,
+        "Created": img.created / 1_000_000_000,
+        "CreatedAt": crate::format::rfc3339_secs(img.created),
+    });
     names
         .iter()
         .map(|n| {
             let (repo, tag) = repo_tag(n);
+            // Templates see podman's template fields: human sizes and times.
             json!({
+                "__json": as_json,
                 "Id": img.id,
                 "ID": &img.id[..12],
                 "Repository": repo,
@@ -256,12 +310,12 @@ pub fn image_items(img: &Image, containers: usize) -> Vec<Value> {
                 "Names": img.names,
                 "RepoTags": img.names,
                 "Digest": img.manifest_for(Some(n.as_str()), None).0,
-                "Created": img.created / 1_000_000_000,
-                "CreatedAt": rfc3339(img.created),
+                "Created": ago(img.created),
+                "CreatedAt": crate::format::go_time(img.created),
                 "CreatedSince": ago(img.created),
-                "Size": img.size,
+                "Size": size(img.size),
                 "SizeHuman": size(img.size),
-                "VirtualSize": img.size,
+                "VirtualSize": size(img.size),
                 "Labels": img.config.labels,
                 "Containers": containers,
             })
@@ -326,17 +380,28 @@ pub fn network_item(n: &Network) -> Value {
     let id = libpod::storage::digest_of(n.name.as_bytes())
         .trim_start_matches("sha256:")
         .to_string();
-    json!({
+    let created = std::fs::metadata(&n.file)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(0));
+    let ipv6 = subnets
+        .iter()
+        .any(|s| s["subnet"].as_str().is_some_and(|x| x.contains(':')));
+    let as_json = json!({
         "name": n.name,
-        "Name": n.name,
         "id": id,
-        "ID": &id[..12],
         "driver": n.driver(),
-        "Driver": n.driver(),
         "network_interface": n.bridge().unwrap_or_default(),
+        "created": libpod::rfc3339_nano(created),
         "subnets": subnets,
+        "ipv6_enabled": ipv6,
         "internal": n.plugins.iter().any(|p| p["ipMasq"] == false),
-        "cni_version": n.cni_version,
-        "file": n.file,
-    })
+        "dns_enabled": n.plugins.iter().any(|p| p["type"] == "dnsname"),
+        "ipam_options": {"driver": "host-local"},
+    });
+    let mut v = as_json.clone();
+    v["ID"] = json!(&id[..12]);
+    v["__json"] = as_json;
+    v
 }

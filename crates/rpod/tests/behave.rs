@@ -287,3 +287,264 @@ fn inside_the_container_as_podman() {
     same(&r, &pm, &["inspect", "--format", "{{.State.Status}}", "cr"]);
     same(&r, &pm, &["ps", "-a", "--format", "{{.Names}} {{.State}}"]);
 }
+
+/// Runs `args` on both; returns (podman, rpod) outputs.
+fn both(r: &R, pm: &Podman, args: &[&str]) -> (std::process::Output, std::process::Output) {
+    (pm.cmd(args), r.cmd(args))
+}
+
+/// The two tools with the busybox image, for the differential tests below.
+fn pair() -> Option<(R, Podman)> {
+    if !ready() {
+        return None;
+    }
+    let pm = Podman::new()?;
+    let r = R::new();
+    pm.import(&r.dir.path().join("busybox.tar"));
+    Some((r, pm))
+}
+
+#[test]
+fn exit_codes_of_removals_and_errors_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    for args in [
+        &[
+            "run",
+            "-d",
+            "--name",
+            "up",
+            "--network",
+            "none",
+            "busybox",
+            "sleep",
+            "100",
+        ][..],
+        &[
+            "create",
+            "--name",
+            "idle",
+            "--network",
+            "none",
+            "busybox",
+            "true",
+        ][..],
+    ] {
+        let (a, b) = both(&r, &pm, args);
+        assert!(a.status.success() && b.status.success(), "{args:?}");
+    }
+    let cases: &[&[&str]] = &[
+        &["rm", "nosuch"],
+        &["rm", "-f", "nosuch"],
+        &["rm", "up"],
+        &["rmi", "nosuch"],
+        &["rmi", "-f", "nosuch"],
+        &["rmi", "busybox"],
+        &["pod", "rm", "nosuch"],
+        &["pod", "rm", "-f", "nosuch"],
+        &["network", "rm", "nosuch"],
+        &["logs", "--since", "bogus", "idle"],
+        &["exec", "idle", "true"],
+        &["inspect", "--format", "{{.Name}}", "idle", "nosuch"],
+        &["rm", "idle", "nosuch"],
+    ];
+    for args in cases {
+        let (p, o) = both(&r, &pm, args);
+        assert_eq!(
+            (p.status.code(), String::from_utf8_lossy(&p.stdout)),
+            (o.status.code(), String::from_utf8_lossy(&o.stdout)),
+            "{args:?}: podman (left) and rpod (right); rpod said {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        if p.stderr.is_empty() {
+            assert!(
+                o.stderr.is_empty(),
+                "{args:?}: rpod printed {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        } else {
+            // One error line each, not the same error twice.
+            let lines = String::from_utf8_lossy(&o.stderr).lines().count();
+            assert_eq!(
+                lines,
+                String::from_utf8_lossy(&p.stderr).lines().count(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+}
+
+/// Keys of a JSON object, sorted.
+fn keys(v: &serde_json::Value) -> Vec<String> {
+    let mut k: Vec<String> = v
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    k.sort();
+    k
+}
+
+fn json_of(o: &std::process::Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("json")
+}
+
+#[test]
+fn json_shapes_and_templates_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    // podman 4.3 has no --interface-name: it names its bridge itself.
+    pm.ok(&["network", "create", "--subnet", "10.233.77.0/24", "jn"]);
+    r.ok(&[
+        "network",
+        "create",
+        "--subnet",
+        "10.233.77.0/24",
+        "--interface-name",
+        "rpj77",
+        "jn",
+    ]);
+    for args in [
+        &[
+            "run",
+            "-d",
+            "--name",
+            "j",
+            "--network",
+            "none",
+            "busybox",
+            "sh",
+            "-c",
+            "echo one; sleep 100; echo a long tail here",
+        ][..],
+        &[
+            "run",
+            "--name",
+            "t",
+            "-t",
+            "--network",
+            "none",
+            "busybox",
+            "echo",
+            "tty",
+        ][..],
+    ] {
+        let (a, b) = both(&r, &pm, args);
+        assert!(
+            a.status.success() && b.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&b.stderr)
+        );
+    }
+    // One object, not a list; the same top-level keys.
+    for args in [
+        &["version", "--format", "json"][..],
+        &["info", "--format", "json"][..],
+    ] {
+        let (p, o) = both(&r, &pm, args);
+        let (p, o) = (json_of(&p), json_of(&o));
+        assert!(o.is_object(), "{args:?}: {o}");
+        assert_eq!(keys(&p), keys(&o), "{args:?}");
+    }
+    for args in [
+        &["info", "--format", "{{.Host.Arch}} {{.Host.OS}}"][..],
+        &["version", "--format", "{{.Client.OsArch}}"][..],
+        &["ps", "--format", "{{.Names}} {{.Command}}"][..],
+        &["ps", "-a", "--format", "{{.Names}}"][..],
+        &["ps", "-l", "--format", "{{.Names}}"][..],
+        &["images", "--format", "{{.Repository}} {{.Size}}"][..],
+        &["logs", "--since", "30m", "j"][..],
+        &["logs", "--since", "10m30s", "j"][..],
+        &["logs", "t"][..],
+        &["start", "j"][..],
+    ] {
+        same(&r, &pm, args);
+    }
+    // ps JSON: podman's keys and types.
+    let (p, o) = both(&r, &pm, &["ps", "--format", "json"]);
+    let (p, o) = (json_of(&p), json_of(&o));
+    assert_eq!(keys(&p[0]), keys(&o[0]));
+    for k in ["Ports", "Names", "Command", "Mounts", "Networks"] {
+        assert!(o[0][k].is_array(), "{k}: {}", o[0][k]);
+    }
+    assert!(o[0]["CreatedAt"].is_string() && o[0]["Created"].is_number());
+    // Networks: podman's keys.
+    let (p, o) = both(&r, &pm, &["network", "inspect", "jn"]);
+    assert_eq!(keys(&json_of(&p)[0]), keys(&json_of(&o)[0]));
+    // Logs of several containers carry each one's short ID.
+    let o = r.cmd(&["logs", "j", "t"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.lines()
+            .all(|l| l.len() > 13 && l.as_bytes()[12] == b' '),
+        "{out}"
+    );
+    // -t: RFC 3339 with Z.
+    let o = r.ok(&["logs", "-t", "j"]);
+    assert!(o.split(' ').next().is_some_and(|t| t.ends_with('Z')), "{o}");
+    let _ = pm.cmd(&["network", "rm", "-f", "jn"]);
+    let _ = r.cmd(&["network", "rm", "-f", "jn"]);
+}
+
+#[test]
+fn a_host_port_is_published_once() {
+    if !ready()
+        || !common::require(
+            "CNI plugins",
+            std::path::Path::new("/usr/lib/cni/bridge").exists(),
+        )
+    {
+        return;
+    }
+    let r = R::new();
+    let net = r.network();
+    // A port of our own that nothing holds: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let map = format!("127.0.0.1:{port}:80");
+    r.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "p1",
+        "--network",
+        &net,
+        "-p",
+        &map,
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    let (code, _, err) = r.run(&[
+        "run",
+        "-d",
+        "--name",
+        "p2",
+        "--network",
+        &net,
+        "-p",
+        &map,
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    assert_eq!(code, 126, "{err}");
+    assert!(err.contains("address already in use"), "{err}");
+    // Nothing of the second one was left running or attached.
+    assert!(!r.ok(&["ps", "--format", "{{.Names}}"]).contains("p2"));
+    // A port some host process holds is refused the same way.
+    let held = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let map = format!("127.0.0.1:{}:80", held.local_addr().expect("addr").port());
+    let (code, _, err) = r.run(&[
+        "run",
+        "--rm",
+        "--network",
+        &net,
+        "-p",
+        &map,
+        "busybox",
+        "true",
+    ]);
+    assert_eq!(code, 126, "{err}");
+}

@@ -1,0 +1,209 @@
+//! Removing containers, pods, images and networks by name, as podman's `rm`, `pod rm`, `rmi`
+//! and `network rm` do: every target is tried, and a report says what went, what failed, and
+//! podman's exit code (1 when something was not found, 2 when something is in use).
+//!
+//! ```no_run
+//! use libpod::{RemoveOptions, Runtime};
+//! let rt = Runtime::builder().build()?;
+//! let report = rt.remove_containers(&["web".into(), "db".into()], &RemoveOptions::force());
+//! for (name, err) in &report.failed {
+//!     eprintln!("{name}: {err}");
+//! }
+//! std::process::exit(report.exit_code());
+//! # Ok::<(), libpod::LibpodError>(())
+//! ```
+
+use crate::error::LibpodError;
+use crate::runtime::Runtime;
+
+/// How targets are removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RemoveOptions {
+    /// Stop running containers first; remove an image's or a network's containers; remove a
+    /// pod's containers.
+    pub force: bool,
+    /// Seconds a running container gets to stop before SIGKILL (its own stop timeout if unset).
+    pub timeout: Option<u32>,
+    /// A target that does not exist is not an error (podman's `rm -f`, `rmi -f`, `pod rm -f`).
+    pub ignore_missing: bool,
+}
+
+impl RemoveOptions {
+    /// podman's `-f`: force, and missing targets ignored.
+    pub fn force() -> Self {
+        RemoveOptions {
+            force: true,
+            timeout: None,
+            ignore_missing: true,
+        }
+    }
+
+    /// The same options with a stop timeout.
+    pub fn with_timeout(mut self, timeout: Option<u32>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The same options with missing targets ignored or not.
+    pub fn with_ignore_missing(mut self, ignore: bool) -> Self {
+        self.ignore_missing = ignore;
+        self
+    }
+}
+
+/// What a removal did.
+#[derive(Debug, Default)]
+pub struct RemoveReport {
+    /// Lines for what was removed, in order: the names as given (for images, podman's
+    /// `Untagged: NAME` and `Deleted: ID` lines).
+    pub removed: Vec<String>,
+    /// The targets that could not be removed, with why.
+    pub failed: Vec<(String, LibpodError)>,
+}
+
+impl RemoveReport {
+    /// podman's exit code: 0 when all went, else the code of the last failure (1 not found,
+    /// 2 in use, 125 anything else).
+    pub fn exit_code(&self) -> i32 {
+        self.failed.last().map_or(0, |(_, e)| removal_exit_code(e))
+    }
+
+    fn record(&mut self, name: &str, r: crate::Result<Vec<String>>, ignore_missing: bool) {
+        match r {
+            Ok(lines) => self.removed.extend(lines),
+            Err(e) if ignore_missing && e.is_not_found() => {}
+            Err(e) => self.failed.push((name.to_string(), e)),
+        }
+    }
+}
+
+/// A copy of a not-found error (the lookup's own stays with its result).
+fn missing(e: &LibpodError) -> LibpodError {
+    match e {
+        LibpodError::State(libpod_state::StateError::NoSuchPod(n)) => {
+            libpod_state::StateError::NoSuchPod(n.clone()).into()
+        }
+        LibpodError::State(libpod_state::StateError::NoSuchContainer(n)) => {
+            libpod_state::StateError::NoSuchContainer(n.clone()).into()
+        }
+        other => LibpodError::Invalid(other.to_string()),
+    }
+}
+
+/// podman's exit code for a failed removal: 1 not found, 2 in use, else the error's own.
+pub fn removal_exit_code(e: &LibpodError) -> i32 {
+    if e.is_not_found() {
+        1
+    } else if e.is_in_use() {
+        2
+    } else {
+        e.exit_code()
+    }
+}
+
+impl Runtime {
+    /// Removes the containers named (`rpod rm`). As podman, every name is looked up first:
+    /// unless missing ones are ignored, one that does not exist means none is removed.
+    pub fn remove_containers(&self, names: &[String], opts: &RemoveOptions) -> RemoveReport {
+        let mut report = RemoveReport::default();
+        let found: Vec<_> = names.iter().map(|n| (n, self.container(n))).collect();
+        if !opts.ignore_missing {
+            for (n, c) in &found {
+                if let Err(e) = c
+                    && e.is_not_found()
+                {
+                    report.failed.push((n.to_string(), missing(e)));
+                }
+            }
+            if !report.failed.is_empty() {
+                return report;
+            }
+        }
+        for (n, c) in found {
+            let r = c
+                .and_then(|c| c.remove_with_timeout(opts.force, opts.timeout))
+                .map(|()| vec![n.clone()]);
+            report.record(n, r, opts.ignore_missing);
+        }
+        report
+    }
+
+    /// Removes the pods named (`rpod pod rm`) and their containers (running ones only with
+    /// `force`). Every name is looked up first, as for containers.
+    pub fn remove_pods(&self, names: &[String], opts: &RemoveOptions) -> RemoveReport {
+        let mut report = RemoveReport::default();
+        let found: Vec<_> = names.iter().map(|n| (n, self.pod(n))).collect();
+        if !opts.ignore_missing {
+            for (n, p) in &found {
+                if let Err(e) = p
+                    && e.is_not_found()
+                {
+                    report.failed.push((n.to_string(), missing(e)));
+                }
+            }
+            if !report.failed.is_empty() {
+                return report;
+            }
+        }
+        for (n, p) in found {
+            let r = p
+                .and_then(|p| {
+                    let id = p.id().to_string();
+                    p.remove_with_timeout(opts.force, opts.force, opts.timeout)
+                        .map(|()| id)
+                })
+                .map(|id| vec![id]);
+            report.record(n, r, opts.ignore_missing);
+        }
+        report
+    }
+
+    /// Removes (or untags) the images named (`rpod rmi`); with `force`, the containers that
+    /// use them first.
+    pub fn remove_images(&self, names: &[String], opts: &RemoveOptions) -> RemoveReport {
+        let mut report = RemoveReport::default();
+        for n in names {
+            let r = self.remove_image(n, opts.force);
+            report.record(n, r, opts.ignore_missing);
+        }
+        report
+    }
+
+    fn remove_image(&self, name: &str, force: bool) -> crate::Result<Vec<String>> {
+        let store = self.store()?;
+        if force {
+            for id in store.image_users(name)? {
+                self.container(&id)?.remove(true)?;
+            }
+        }
+        let r = store.remove_image(name, force)?;
+        let mut lines: Vec<String> = r
+            .untagged
+            .iter()
+            .map(|u| format!("Untagged: {u}"))
+            .collect();
+        if r.deleted {
+            lines.push(format!("Deleted: {}", r.id));
+        }
+        Ok(lines)
+    }
+
+    /// Removes the networks named (`rpod network rm`); with `force`, their containers first.
+    pub fn remove_networks(&self, names: &[String], opts: &RemoveOptions) -> RemoveReport {
+        let mut report = RemoveReport::default();
+        for n in names {
+            let r = (|| -> crate::Result<Vec<String>> {
+                let nets = self.networks()?;
+                if opts.force {
+                    for id in nets.users(n)? {
+                        self.container(&id)?.remove(true)?;
+                    }
+                }
+                nets.remove(n)?;
+                Ok(vec![n.clone()])
+            })();
+            report.record(n, r, opts.ignore_missing);
+        }
+        report
+    }
+}
