@@ -22,9 +22,21 @@ struct Shared {
 
 impl Shared {
     fn acquire(&self, key: u64) -> Result<()> {
+        let started = std::time::Instant::now();
         self.table.acquire(key);
         match self.backend.lock(key, true) {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                let waited = started.elapsed();
+                // Only a wait worth knowing about: an uncontended lock takes microseconds.
+                if waited.as_millis() >= 1 {
+                    tracing::debug!(
+                        lock = key,
+                        ms = waited.as_secs_f64() * 1e3,
+                        "waited for a lock"
+                    );
+                }
+                Ok(())
+            }
             Err(e) => {
                 self.table.release(key);
                 Err(e)

@@ -80,6 +80,7 @@ fn run_plugin(
         what: "CNI plugin dirs".into(),
         message: e.to_string(),
     })?;
+    let started = std::time::Instant::now();
     let mut child = Command::new(&path)
         .env_clear()
         .env("CNI_COMMAND", command)
@@ -106,6 +107,16 @@ fn run_plugin(
         path: path.clone(),
         source: e,
     })?;
+    tracing::debug!(
+        plugin = %path.display(),
+        command,
+        container = inv.container_id,
+        network = %net.name,
+        ifname = inv.ifname,
+        status = out.status.code(),
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "CNI plugin"
+    );
     if out.status.success() {
         if command != "ADD" {
             return Ok(None);

@@ -226,10 +226,20 @@ impl Executor {
     fn run(&self, op: &'static str, id: &str, args: &[&str]) -> Result<Vec<u8>> {
         let mut c = self.runtime.command(op);
         c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let started = std::time::Instant::now();
         let out = c.output().map_err(|source| OciError::Spawn {
             program: self.runtime.program().to_path_buf(),
             source,
         })?;
+        tracing::debug!(
+            runtime = self.runtime.name(),
+            op,
+            container = id,
+            args = ?c.get_args().collect::<Vec<_>>(),
+            status = out.status.code(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "OCI runtime call"
+        );
         if !out.status.success() {
             return Err(OciError::Runtime {
                 runtime: self.runtime.name().into(),
@@ -344,6 +354,12 @@ impl Executor {
                 Ok(())
             });
         }
+        let started = std::time::Instant::now();
+        tracing::debug!(
+            conmon = %self.conmon.display(),
+            args = ?c.get_args().collect::<Vec<_>>(),
+            "starting conmon"
+        );
         let mut child = c.spawn().map_err(|source| OciError::Spawn {
             program: self.conmon.clone(),
             source,
@@ -355,6 +371,11 @@ impl Executor {
         drop(start);
         let status = child.wait().map_err(io(&self.conmon))?;
         let parsed = read_sync_message(fs::File::from(sync_r));
+        tracing::debug!(
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            sync = ?parsed,
+            "conmon and runtime create done"
+        );
         let pid = parsed
             .as_ref()
             .and_then(|v| v["data"].as_i64())
@@ -540,10 +561,18 @@ impl Executor {
             .stdin(i)
             .stdout(o)
             .stderr(e);
+        let started = std::time::Instant::now();
         let status = c.status().map_err(|source| OciError::Spawn {
             program: self.runtime.program().to_path_buf(),
             source,
         });
+        tracing::debug!(
+            runtime = self.runtime.name(),
+            container = id,
+            args = ?c.get_args().collect::<Vec<_>>(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "OCI runtime exec"
+        );
         let _ = fs::remove_file(&file);
         let status = status?;
         Ok(status.code().unwrap_or_else(|| {

@@ -282,7 +282,15 @@ impl<B: Backend> StateDb<B> {
         if self.closed.load(Ordering::Acquire) {
             return Err(StateError::Closed);
         }
-        self.backend.write(f)
+        let started = std::time::Instant::now();
+        let r = self.backend.write(f);
+        tracing::trace!(
+            backend = self.backend.name(),
+            ok = r.is_ok(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "state write transaction"
+        );
+        r
     }
 }
 

@@ -467,6 +467,13 @@ impl Client {
                     other
                 }
             };
+            tracing::debug!(
+                registry = %self.registry,
+                method,
+                url = %url,
+                status = sent.as_ref().ok().map(|r| r.status().as_u16()),
+                "registry request"
+            );
             let resp = sent.map_err(|e| {
                 let hint = failure_hint(&e, self.base.starts_with("https:"));
                 let message = format!("{method} {path}: {e}{hint}");
@@ -689,6 +696,19 @@ fn next_link(header: &str) -> Option<String> {
 mod tests {
     use super::*;
     use libpod_config::Mirror;
+
+    #[test]
+    fn a_failure_gets_the_hint_of_its_cause() {
+        use std::io::{Error, ErrorKind};
+        assert!(failure_hint(&ureq::Error::HostNotFound, true).contains("resolved"));
+        let refused = ureq::Error::Io(Error::from(ErrorKind::ConnectionRefused));
+        assert!(failure_hint(&refused, true).contains("nothing accepts connections"));
+        let timed_out = ureq::Error::Io(Error::from(ErrorKind::TimedOut));
+        assert!(failure_hint(&timed_out, false).contains("in time"));
+        assert!(failure_hint(&ureq::Error::Tls("bad cert"), true).contains("insecure"));
+        // Over plain HTTP a TLS hint would mislead.
+        assert!(failure_hint(&ureq::Error::Tls("bad cert"), false).is_empty());
+    }
 
     fn opts() -> PullOptions {
         PullOptions {

@@ -41,6 +41,7 @@ mod container;
 mod copy;
 mod error;
 mod etc;
+mod images;
 mod info;
 mod lifecycle;
 mod lookpath;
@@ -49,6 +50,7 @@ mod names;
 mod net_cni;
 #[cfg(not(feature = "cni"))]
 mod net_none;
+mod networks;
 mod options;
 mod pod;
 #[cfg(feature = "pull")]
@@ -57,7 +59,7 @@ mod remove;
 mod runtime;
 mod timefilter;
 mod top;
-pub mod trace;
+mod trace;
 
 #[cfg(feature = "cni")]
 use net_cni as net;
@@ -67,6 +69,7 @@ use net_none as net;
 pub use container::{Container, parse_signal};
 pub use copy::CopyOptions;
 pub use error::{LibpodError, Result};
+pub use images::ArchiveFormat;
 pub use info::{
     HostInfo, Info, PluginsInfo, ProgramInfo, RuntimeInfo, StoreInfo, VersionInfo, go_arch,
 };

@@ -102,13 +102,13 @@ impl Runtime {
     }
 
     /// The image store.
-    pub fn store(&self) -> Result<&Store> {
+    pub(crate) fn store(&self) -> Result<&Store> {
         let _g = self.inner.guard()?;
         Ok(&self.inner.store)
     }
 
     /// The network manager.
-    pub fn networks(&self) -> Result<&NetworkManager> {
+    pub(crate) fn networks(&self) -> Result<&NetworkManager> {
         let _g = self.inner.guard()?;
         Ok(&self.inner.net)
     }

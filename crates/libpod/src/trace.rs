@@ -1,26 +1,18 @@
-//! Timing of a command's steps, for callers that want to explain a slow or failing command
-//! (`rpod --log-level debug`). Off unless a hook is set; then every step reports its name and
-//! duration when it ends (ground floor: imports nothing of this crate).
+//! Timing of a command's steps as `tracing` debug events (`rpod --log-level debug`), so a slow
+//! or failing command can be explained. Nothing is measured unless a subscriber wants debug
+//! events (ground floor: imports nothing of this crate).
 
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-static HOOK: OnceLock<fn(&str, Duration)> = OnceLock::new();
-
-/// Reports every step to `hook` from now on (once per process).
-pub fn set_hook(hook: fn(&str, Duration)) {
-    let _ = HOOK.set(hook);
-}
-
-/// A step being timed; reports when dropped.
+/// A step being timed; reports its duration when dropped.
 pub(crate) struct Span {
     what: &'static str,
     start: Instant,
 }
 
-/// Starts timing `what` if anyone listens.
+/// Starts timing `what` if a subscriber listens at debug level.
 pub(crate) fn span(what: &'static str) -> Option<Span> {
-    HOOK.get().map(|_| Span {
+    tracing::enabled!(tracing::Level::DEBUG).then(|| Span {
         what,
         start: Instant::now(),
     })
@@ -28,8 +20,10 @@ pub(crate) fn span(what: &'static str) -> Option<Span> {
 
 impl Drop for Span {
     fn drop(&mut self) {
-        if let Some(h) = HOOK.get() {
-            h(self.what, self.start.elapsed());
-        }
+        tracing::debug!(
+            step = self.what,
+            ms = self.start.elapsed().as_secs_f64() * 1e3,
+            "libpod step"
+        );
     }
 }

@@ -42,9 +42,7 @@ fn lifecycle_with_memory_state_and_no_network() {
         .expect("runtime");
     let mut tar = Vec::new();
     libpod::storage::busybox::rootfs_tarball(Path::new("/bin/busybox"), &mut tar).expect("tarball");
-    rt.store()
-        .expect("store")
-        .import_tarball(&tar[..], Some("busybox"), &[], None)
+    rt.import_tarball(&tar[..], Some("busybox"), &[], None)
         .expect("import");
     let c = rt
         .create_container(ContainerOptions {

@@ -89,7 +89,7 @@ fn leftovers(e: &Env) -> (usize, usize, usize, usize, usize, usize) {
         .allocated()
         .expect("allocated")
         .len();
-    let netns = std::fs::read_dir(e.rt.networks().expect("n").netns_dir())
+    let netns = std::fs::read_dir(e.rt.with_networks(|n| Ok(n.netns_dir())).expect("n"))
         .map(|d| d.count())
         .unwrap_or(0);
     let runtime = std::fs::read_dir(cfg.tmp_dir.join("runtime"))
@@ -105,12 +105,7 @@ fn leftovers(e: &Env) -> (usize, usize, usize, usize, usize, usize) {
                 && !String::from_utf8_lossy(c).contains("child_entry")
         })
         .count();
-    let layers =
-        e.rt.store()
-            .expect("store")
-            .containers()
-            .expect("layers")
-            .len();
+    let layers = e.rt.with_store(|s| s.containers()).expect("layers").len();
     (
         e.rt.containers().expect("list").len(),
         layers,

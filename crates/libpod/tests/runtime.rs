@@ -51,9 +51,7 @@ fn lifecycle_on_every_state_backend() {
             "the exit code outlives the container"
         );
         assert!(
-            e.rt.store()
-                .expect("store")
-                .containers()
+            e.rt.with_store(|s| s.containers())
                 .expect("layers")
                 .is_empty(),
             "{backend}: storage freed"
@@ -126,14 +124,14 @@ fn names_are_checked_before_anything_is_allocated() {
     let mut o = e.opts(&["true"]);
     o.name = Some("web".into());
     e.rt.create_container(o.clone()).expect("first");
-    let layers = e.rt.store().expect("s").containers().expect("c").len();
+    let layers = e.rt.with_store(|s| s.containers()).expect("c").len();
     let err = e.rt.create_container(o).expect_err("duplicate");
     assert!(
         err.to_string().contains("\"web\" is already in use"),
         "{err}"
     );
     assert_eq!(
-        e.rt.store().expect("s").containers().expect("c").len(),
+        e.rt.with_store(|s| s.containers()).expect("c").len(),
         layers,
         "no storage allocated"
     );
@@ -192,7 +190,7 @@ fn networks_default_none_and_container_modes() {
     b.remove(false).expect("rm b");
     a.remove(true).expect("rm a");
     assert_eq!(
-        e.rt.networks().expect("n").users("testnet").expect("users"),
+        e.rt.with_networks(|n| n.users("testnet")).expect("users"),
         Vec::<String>::new(),
         "no attachment left"
     );
@@ -368,9 +366,7 @@ fn failures_leave_nothing_behind() {
     );
     assert_eq!(mounts_under(&e.graph()), 0);
     assert!(
-        e.rt.networks()
-            .expect("n")
-            .users("testnet")
+        e.rt.with_networks(|n| n.users("testnet"))
             .expect("users")
             .is_empty(),
         "network released"
@@ -448,8 +444,6 @@ fn a_full_graph_root_fails_cleanly_and_leaves_nothing() {
     libpod::storage::busybox::rootfs_tarball(std::path::Path::new("/bin/busybox"), &mut tar)
         .expect("tarball");
     let err = rt
-        .store()
-        .expect("store")
         .import_tarball(&tar[..], Some("busybox"), &[], None)
         .expect_err("disk full");
     assert!(
@@ -466,13 +460,7 @@ fn a_full_graph_root_fails_cleanly_and_leaves_nothing() {
         (0, 0, 0),
         "nothing half-imported"
     );
-    assert!(
-        rt.store()
-            .expect("store")
-            .images()
-            .expect("images")
-            .is_empty()
-    );
+    assert!(rt.images().expect("images").is_empty());
     // The store still works once there is room: a small image imports.
     let mut small_tar = tar::Builder::new(Vec::new());
     let mut h = tar::Header::new_gnu();
@@ -482,9 +470,7 @@ fn a_full_graph_root_fails_cleanly_and_leaves_nothing() {
     h.set_cksum();
     small_tar.append(&h, &b"hi"[..]).expect("append");
     let bytes = small_tar.into_inner().expect("tar");
-    rt.store()
-        .expect("store")
-        .import_tarball(&bytes[..], Some("tiny"), &[], None)
+    rt.import_tarball(&bytes[..], Some("tiny"), &[], None)
         .expect("import fits");
     rt.shutdown(false).expect("shutdown");
 }

@@ -40,7 +40,8 @@ pub struct Cli {
     /// State database (memory, sqlite or redb).
     #[arg(long, global = true)]
     pub state_backend: Option<String>,
-    /// Log level: error, warn, info, debug (debug times every step).
+    /// Log level: trace, debug, info, warn, error, fatal or panic (debug shows every OCI
+    /// runtime, conmon and CNI call with its duration).
     #[arg(long, global = true, default_value = "warn")]
     pub log_level: String,
     /// The command.

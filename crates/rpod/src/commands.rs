@@ -44,25 +44,46 @@ const POD_HEADERS: &[(&str, &str)] = &[
 ];
 const NET_HEADERS: &[(&str, &str)] = &[("ID", "NETWORK ID")];
 
-/// Prints step timings with `--log-level debug`.
+/// Times rpod's own steps as debug events (`--log-level debug`).
 struct Trace {
-    on: bool,
     start: Instant,
     last: Instant,
 }
 
 impl Trace {
     fn step(&mut self, what: &str) {
-        if self.on {
+        if tracing::enabled!(tracing::Level::DEBUG) {
             let now = Instant::now();
-            eprintln!(
-                "DEBU[{:>8.3}ms] {what} took {:.3}ms",
-                (now - self.start).as_secs_f64() * 1e3,
-                (now - self.last).as_secs_f64() * 1e3
+            tracing::debug!(
+                step = what,
+                ms = (now - self.last).as_secs_f64() * 1e3,
+                since_start_ms = (now - self.start).as_secs_f64() * 1e3,
+                "rpod step"
             );
             self.last = now;
         }
     }
+}
+
+/// Installs the stderr subscriber for `--log-level`, with podman's level names (`fatal` and
+/// `panic` show errors only); an unknown level is an error.
+pub fn init_logging(level: &str) -> Result<()> {
+    let max = match level {
+        "trace" => tracing::Level::TRACE,
+        "debug" => tracing::Level::DEBUG,
+        "info" => tracing::Level::INFO,
+        "warn" | "warning" => tracing::Level::WARN,
+        "error" | "fatal" | "panic" => tracing::Level::ERROR,
+        other => bail!(
+            "invalid log level {other:?}: use trace, debug, info, warn, error, fatal or panic"
+        ),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(max)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+    Ok(())
 }
 
 /// The global flags that conmon's exit command must repeat to reach this runtime.
@@ -162,8 +183,8 @@ fn runtime(cli: &Cli) -> Result<Runtime> {
 
 /// Runs the command; returns the exit code.
 pub fn run(cli: Cli) -> Result<i32> {
+    init_logging(&cli.log_level)?;
     let mut t = Trace {
-        on: cli.log_level == "debug",
         start: Instant::now(),
         last: Instant::now(),
     };
@@ -171,11 +192,6 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Version { format } => return version(format.as_deref()),
         Command::Completion { shell } => return completion(shell),
         _ => {}
-    }
-    if t.on {
-        libpod::trace::set_hook(|what, d| {
-            eprintln!("DEBU {what} took {:.3}ms", d.as_secs_f64() * 1e3)
-        });
     }
     let rt = runtime(&cli)?;
     t.step("runtime (config, storage, OCI runtime, locks, network, state)");
@@ -535,7 +551,7 @@ fn credentials_from_user(
 
 /// Applies `--pull` before create: the image is pulled when the policy says so.
 fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
-    let present = rt.store()?.image(&a.image).is_ok();
+    let present = rt.image(&a.image).is_ok();
     match a.pull.as_str() {
         "never" => return Ok(()),
         "missing" if present => return Ok(()),
@@ -633,7 +649,7 @@ fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
         let (k, v) = f
             .split_once('=')
             .ok_or_else(|| anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
-        let images = rt.store()?.images()?;
+        let images = rt.images()?;
         let pods = rt.pods()?;
         list.retain(|(c, s)| match k {
             "name" => c.name.contains(v),
@@ -682,7 +698,7 @@ fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
         }
         return Ok(0);
     }
-    let images = rt.store()?.images()?;
+    let images = rt.images()?;
     // A pod's members share its network, so they show its published ports, as podman does.
     let pods: Vec<(String, String, String)> = rt
         .pods()?
@@ -745,7 +761,7 @@ fn inspect(rt: &Runtime, format: Option<&str>, kind: Option<&str>, t: &Targets) 
             continue;
         }
         if want("image")
-            && let Ok(i) = rt.store()?.image(n)
+            && let Ok(i) = rt.image(n)
         {
             items.push(views::inspect_image(&i));
             continue;
@@ -775,7 +791,7 @@ fn inspect(rt: &Runtime, format: Option<&str>, kind: Option<&str>, t: &Targets) 
 
 fn container_json(rt: &Runtime, c: &Container) -> Result<Value> {
     let (cfg, st) = (c.config()?, c.state()?);
-    let img = rt.store()?.image(&cfg.image_id).ok();
+    let img = rt.image(&cfg.image_id).ok();
     let userdata = rt.config()?.static_dir.join("containers").join(&cfg.id);
     Ok(views::inspect_container(
         &cfg,
@@ -933,7 +949,7 @@ fn filter_images(
             .split_once('=')
             .ok_or_else(|| anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
         // before= and since= compare creation times with the image they name.
-        let created = |s: &str| -> Result<i64> { Ok(rt.store()?.image(s)?.created) };
+        let created = |s: &str| -> Result<i64> { Ok(rt.image(s)?.created) };
         match k {
             // Several reference= filters: any of them (below), as docker and podman.
             "reference" => {}
@@ -995,7 +1011,7 @@ fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
         ref image,
     } = *a;
     let (format, only) = (format.as_deref(), image.as_deref());
-    let mut imgs = rt.store()?.images()?;
+    let mut imgs = rt.images()?;
     filter_images(rt, &mut imgs, filter)?;
     let references = reference_filters(filter);
     // Untagged images are what dangling=true asks for.
@@ -1003,9 +1019,9 @@ fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
     // Asked by name, only that name's row is listed, as podman does.
     let mut only_name = None;
     if let Some(name) = only {
-        let id = rt.store()?.image(name).ok().map(|i| i.id);
+        let id = rt.image(name).ok().map(|i| i.id);
         imgs.retain(|i| Some(&i.id) == id.as_ref());
-        only_name = rt.store()?.image_name(name).ok().flatten();
+        only_name = rt.image_name(name).ok().flatten();
     }
     imgs.sort_by_key(|i| std::cmp::Reverse(i.created));
     let ctrs = rt.containers()?;
@@ -1114,12 +1130,12 @@ fn push(rt: &Runtime, a: PushArgs) -> Result<i32> {
 /// `untag`: drops `names` from `image` (all of its names when none are given).
 fn untag(rt: &Runtime, image: &str, names: Vec<String>) -> Result<i32> {
     let names = if names.is_empty() {
-        rt.store()?.image(image)?.names
+        rt.image(image)?.names
     } else {
         names
     };
     for n in names {
-        rt.store()?.untag(image, &n)?;
+        rt.untag_image(image, &n)?;
     }
     Ok(0)
 }
@@ -1144,9 +1160,9 @@ fn prune_images(rt: &Runtime, all: bool) -> Result<Vec<String>> {
         .map(|(c, _)| c.image_id)
         .collect();
     let mut removed = Vec::new();
-    for i in rt.store()?.images()? {
+    for i in rt.images()? {
         if !used.contains(&i.id) && (all || i.names.is_empty()) {
-            rt.store()?.remove_image(&i.id, true)?;
+            rt.with_store(|s| s.remove_image(&i.id, true))?;
             removed.push(i.id);
         }
     }
@@ -1479,14 +1495,8 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             match container {
                 Some(c) => println!("{}", rt.container(&c)?.mount()?.display()),
                 None => {
-                    for c in rt.store()?.containers()? {
-                        if rt.store()?.mount_count(&c.id)? > 0 {
-                            println!(
-                                "{} {}",
-                                &c.id[..12],
-                                rt.store()?.rootfs_path(&c.id).display()
-                            );
-                        }
+                    for (id, path) in rt.mounted_containers()? {
+                        println!("{} {}", &id[..12], path.display());
                     }
                 }
             }
@@ -1505,7 +1515,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             } => {
                 let items: Vec<Value> = names
                     .iter()
-                    .map(|n| Ok(views::inspect_image(&rt.store()?.image(n)?)))
+                    .map(|n| Ok(views::inspect_image(&rt.image(n)?)))
                     .collect::<Result<_>>()?;
                 print!(
                     "{}",
@@ -1520,7 +1530,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             } => remove_images(rt, &names, force, ignore),
             ImageCommand::Tag { image, names } => {
                 for n in names {
-                    rt.store()?.tag(&image, &n)?;
+                    rt.tag_image(&image, &n)?;
                 }
                 Ok(0)
             }
@@ -1543,7 +1553,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         } => remove_images(rt, &names, force, ignore),
         Command::Tag { image, names } => {
             for n in names {
-                rt.store()?.tag(&image, &n)?;
+                rt.tag_image(&image, &n)?;
             }
             Ok(0)
         }
@@ -1556,7 +1566,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         } => {
             let mut cb = progress();
             let img = if file.as_os_str() == "-" {
-                rt.store()?.import_tarball(
+                rt.import_tarball(
                     std::io::stdin().lock(),
                     reference.as_deref(),
                     &change,
@@ -1565,8 +1575,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             } else {
                 let f = std::fs::File::open(&file)
                     .with_context(|| format!("opening {}", file.display()))?;
-                rt.store()?
-                    .import_tarball(f, reference.as_deref(), &change, lend(&mut cb))?
+                rt.import_tarball(f, reference.as_deref(), &change, lend(&mut cb))?
             };
             if quiet {
                 println!("{}", img.id);
@@ -1620,7 +1629,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         }
         Command::Load { input, quiet } => {
             let mut cb = progress();
-            for img in rt.store()?.load(&input, lend(&mut cb))? {
+            for img in rt.load_images(&input, lend(&mut cb))? {
                 let names = if img.names.is_empty() {
                     format!("sha256:{}", img.id)
                 } else {
@@ -1639,11 +1648,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
                 .with_context(|| format!("creating {}", out.display()))?;
             let w = std::io::BufWriter::new(f);
             let mut cb = progress();
-            match format.as_str() {
-                "docker-archive" => rt.store()?.save_docker_archive(&image, w, lend(&mut cb))?,
-                "oci-archive" => rt.store()?.save_oci_archive(&image, w, lend(&mut cb))?,
-                other => bail!("unsupported --format {other:?}; use docker-archive or oci-archive"),
-            }
+            rt.save_image(&image, format.parse()?, w, lend(&mut cb))?;
             Ok(0)
         }
         Command::Pod(pc) => pod(rt, pc),
@@ -1661,8 +1666,8 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             SystemCommand::Reset { force } => {
                 confirm(force, "this removes every container, pod and image")?;
                 remove_everything(rt)?;
-                for i in rt.store()?.images()? {
-                    rt.store()?.remove_image(&i.id, true)?;
+                for i in rt.images()? {
+                    rt.with_store(|s| s.remove_image(&i.id, true))?;
                 }
                 Ok(0)
             }
@@ -1808,7 +1813,6 @@ fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
 }
 
 fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
-    let nets = rt.networks()?;
     match nc {
         NetworkCommand::Create {
             subnet,
@@ -1817,7 +1821,7 @@ fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             internal,
             name,
         } => {
-            let n = nets.create(&libpod::network::NetworkCreate {
+            let n = rt.create_network(&libpod::network::NetworkCreate {
                 name,
                 subnet,
                 gateway,
@@ -1828,7 +1832,7 @@ fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             Ok(0)
         }
         NetworkCommand::Ls { quiet, format } => {
-            let (list, errs) = nets.networks()?;
+            let (list, errs) = rt.list_networks()?;
             for e in errs {
                 eprintln!("WARN: {e}");
             }
@@ -1854,7 +1858,7 @@ fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
         NetworkCommand::Inspect { format, names } => {
             let items: Vec<Value> = names
                 .iter()
-                .map(|n| Ok(views::network_item(&nets.network(n)?)))
+                .map(|n| Ok(views::network_item(&rt.network(n)?)))
                 .collect::<Result<_>>()?;
             print!(
                 "{}",
@@ -1863,7 +1867,6 @@ fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             Ok(0)
         }
         NetworkCommand::Rm { force, names } => {
-            let _ = nets;
             let opts = libpod::RemoveOptions {
                 force,
                 timeout: None,

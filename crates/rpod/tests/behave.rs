@@ -548,3 +548,36 @@ fn a_host_port_is_published_once() {
     ]);
     assert_eq!(code, 126, "{err}");
 }
+
+#[test]
+fn debug_logging_shows_each_runtime_and_conmon_call() {
+    if !ready() {
+        return;
+    }
+    let r = R::new();
+    let o = r.cmd(&[
+        "--log-level",
+        "debug",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "busybox",
+        "true",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    for what in ["starting conmon", "OCI runtime call", "op=\"start\"", "ms="] {
+        assert!(err.contains(what), "no {what:?} in:\n{err}");
+    }
+    // Quiet by default; a level podman does not know is refused.
+    let o = r.cmd(&["run", "--rm", "--network", "none", "busybox", "true"]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (code, _, err) = r.run(&["--log-level", "loud", "ps"]);
+    assert_eq!(code, 125, "{err}");
+    assert!(err.contains("invalid log level"), "{err}");
+}

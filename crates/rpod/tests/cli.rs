@@ -599,7 +599,7 @@ fn system_info_version_completion_and_cleanup_hook() {
     ]);
     let dbg = String::from_utf8_lossy(&debug.stderr);
     assert!(
-        dbg.contains("runtime") && dbg.contains("create") && dbg.contains("took"),
+        dbg.contains("runtime") && dbg.contains("create") && dbg.contains("ms="),
         "{dbg}"
     );
     r.ok(&["system", "prune", "--force"]);

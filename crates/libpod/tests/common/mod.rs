@@ -59,21 +59,17 @@ impl Env {
         let dir = tempfile::tempdir().expect("tmp");
         let k = NEXT.fetch_add(1, Ordering::SeqCst) + 100 + (std::process::id() % 50) as u8;
         let rt = builder(dir.path(), backend).build().expect("runtime");
-        rt.networks()
-            .expect("net")
-            .create(&libpod::network::NetworkCreate {
-                name: "testnet".into(),
-                subnet: Some(format!("10.231.{k}.0/24")),
-                bridge: Some(format!("rpl{k}-{}", std::process::id() % 1000)),
-                ..Default::default()
-            })
-            .expect("network");
+        rt.create_network(&libpod::network::NetworkCreate {
+            name: "testnet".into(),
+            subnet: Some(format!("10.231.{k}.0/24")),
+            bridge: Some(format!("rpl{k}-{}", std::process::id() % 1000)),
+            ..Default::default()
+        })
+        .expect("network");
         let mut tar = Vec::new();
         libpod::storage::busybox::rootfs_tarball(Path::new("/bin/busybox"), &mut tar)
             .expect("tarball");
-        rt.store()
-            .expect("store")
-            .import_tarball(&tar[..], Some("busybox"), &[], None)
+        rt.import_tarball(&tar[..], Some("busybox"), &[], None)
             .expect("import");
         Env {
             dir,
@@ -112,9 +108,7 @@ impl Drop for Env {
                 }
             }
         }
-        if let Ok(n) = self.rt.networks() {
-            let _ = n.remove("testnet");
-        }
+        let _ = self.rt.with_networks(|n| n.remove("testnet"));
     }
 }
 

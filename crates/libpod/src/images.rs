@@ -1,0 +1,147 @@
+//! Image operations of the facade: list, look up, tag, untag, import, load, save. Each call
+//! holds the runtime's shutdown guard for its whole length, so after `shutdown` every one
+//! fails; the storage layer itself is never handed out.
+//!
+//! ```no_run
+//! use libpod::{ArchiveFormat, Runtime};
+//! let rt = Runtime::builder().build()?;
+//! rt.tag_image("busybox", "mybox:1")?;
+//! for img in rt.images()? {
+//!     println!("{} {:?}", &img.id[..12], img.names);
+//! }
+//! let out = std::fs::File::create("mybox.tar").map_err(|e| libpod::LibpodError::Invalid(e.to_string()))?;
+//! rt.save_image("mybox:1", ArchiveFormat::DockerArchive, out, None)?;
+//! # Ok::<(), libpod::LibpodError>(())
+//! ```
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use libpod_storage::{Image, ProgressFn, Store};
+
+use crate::error::{LibpodError, Result};
+use crate::runtime::Runtime;
+
+/// An image archive's format (`save --format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ArchiveFormat {
+    /// `docker save` / `podman save` (the default).
+    DockerArchive,
+    /// A tar of an OCI image layout.
+    OciArchive,
+}
+
+impl FromStr for ArchiveFormat {
+    type Err = LibpodError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "docker-archive" => Ok(ArchiveFormat::DockerArchive),
+            "oci-archive" => Ok(ArchiveFormat::OciArchive),
+            other => Err(LibpodError::Invalid(format!(
+                "unsupported archive format {other:?}; use docker-archive or oci-archive"
+            ))),
+        }
+    }
+}
+
+impl Runtime {
+    /// Runs `f` on the image store with the shutdown guard held (for what the facade has no
+    /// method for; the store does not outlive the call).
+    pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> libpod_storage::Result<T>) -> Result<T> {
+        let _g = self.inner.guard()?;
+        Ok(f(&self.inner.store)?)
+    }
+
+    /// Every image.
+    pub fn images(&self) -> Result<Vec<Image>> {
+        self.with_store(Store::images)
+    }
+
+    /// The image with this name, ID or ID prefix.
+    pub fn image(&self, name_or_id: &str) -> Result<Image> {
+        self.with_store(|s| s.image(name_or_id))
+    }
+
+    /// The full name a short or partial name stands for, if an image has it.
+    pub fn image_name(&self, name: &str) -> Result<Option<String>> {
+        self.with_store(|s| s.image_name(name))
+    }
+
+    /// Whether an image with this name or ID exists (`image exists`).
+    pub fn image_exists(&self, name_or_id: &str) -> Result<bool> {
+        match self.image(name_or_id) {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Adds `new_name` to an image.
+    pub fn tag_image(&self, image: &str, new_name: &str) -> Result<Image> {
+        self.with_store(|s| s.tag(image, new_name))
+    }
+
+    /// Takes `name` off an image.
+    pub fn untag_image(&self, image: &str, name: &str) -> Result<Image> {
+        self.with_store(|s| s.untag(image, name))
+    }
+
+    /// Imports a root filesystem tarball as an image (`import`), with Dockerfile-style
+    /// `changes`.
+    pub fn import_tarball(
+        &self,
+        tarball: impl Read,
+        reference: Option<&str>,
+        changes: &[String],
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<Image> {
+        self.with_store(|s| s.import_tarball(tarball, reference, changes, progress))
+    }
+
+    /// Loads every image of a docker-archive or OCI archive (`load`).
+    pub fn load_images(
+        &self,
+        archive: &Path,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<Vec<Image>> {
+        self.with_store(|s| s.load(archive, progress))
+    }
+
+    /// Writes an image as an archive (`save`).
+    pub fn save_image(
+        &self,
+        image: &str,
+        format: ArchiveFormat,
+        out: impl Write,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<()> {
+        self.with_store(|s| match format {
+            ArchiveFormat::DockerArchive => s.save_docker_archive(image, out, progress),
+            ArchiveFormat::OciArchive => s.save_oci_archive(image, out, progress),
+        })
+    }
+
+    /// Containers whose root filesystem is mounted, with where (`mount` without arguments).
+    pub fn mounted_containers(&self) -> Result<Vec<(String, PathBuf)>> {
+        self.with_store(|s| {
+            let mut out = Vec::new();
+            for c in s.containers()? {
+                if s.mount_count(&c.id)? > 0 {
+                    out.push((c.id.clone(), s.rootfs_path(&c.id)));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Runs `f` on the network manager with the shutdown guard held.
+    pub fn with_networks<T>(
+        &self,
+        f: impl FnOnce(&libpod_network::NetworkManager) -> libpod_network::Result<T>,
+    ) -> Result<T> {
+        let _g = self.inner.guard()?;
+        Ok(f(&self.inner.net)?)
+    }
+}

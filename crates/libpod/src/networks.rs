@@ -1,0 +1,38 @@
+//! Network operations of the facade (create, list, inspect), each under the shutdown guard;
+//! removal is in `remove.rs`.
+//!
+//! ```no_run
+//! use libpod::{Runtime, network::NetworkCreate};
+//! let rt = Runtime::builder().build()?;
+//! rt.create_network(&NetworkCreate { name: "web".into(), ..Default::default() })?;
+//! let (nets, broken) = rt.list_networks()?;
+//! assert!(nets.iter().any(|n| n.name == "web") && broken.is_empty());
+//! # Ok::<(), libpod::LibpodError>(())
+//! ```
+
+use libpod_network::{Network, NetworkCreate, NetworkError};
+
+use crate::error::Result;
+use crate::runtime::Runtime;
+
+impl Runtime {
+    /// Creates a bridge network.
+    pub fn create_network(&self, req: &NetworkCreate) -> Result<Network> {
+        self.with_networks(|n| n.create(req))
+    }
+
+    /// Every network, and the config files that could not be read (with why).
+    pub fn list_networks(&self) -> Result<(Vec<Network>, Vec<NetworkError>)> {
+        self.with_networks(|n| n.networks())
+    }
+
+    /// The network with this name.
+    pub fn network(&self, name: &str) -> Result<Network> {
+        self.with_networks(|n| n.network(name))
+    }
+
+    /// The containers attached to a network.
+    pub fn network_users(&self, name: &str) -> Result<Vec<String>> {
+        self.with_networks(|n| n.users(name))
+    }
+}
