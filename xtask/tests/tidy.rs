@@ -195,6 +195,42 @@ fn xtask_finds_binaries_under_the_target_dir_cargo_uses() {
 }
 
 #[test]
+fn rpod_stays_split_by_command_group() {
+    // A file per command group, each command a short function over the facade.
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/rpod/src"), &mut files);
+    for f in files {
+        let text = fs::read_to_string(&f).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines.len() <= 650,
+            "{} has {} lines: split it by concern",
+            f.display(),
+            lines.len()
+        );
+        for (i, l) in lines.iter().enumerate() {
+            let t = l.trim_start();
+            let indent = &l[..l.len() - t.len()];
+            let is_fn = t.starts_with("fn ")
+                || t.starts_with("pub fn ")
+                || t.starts_with("pub(super) fn ")
+                || t.starts_with("pub(crate) fn ");
+            if !is_fn || t.ends_with(';') {
+                continue;
+            }
+            let close = format!("{indent}}}");
+            let len = lines[i..].iter().position(|x| *x == close).unwrap_or(0) + 1;
+            assert!(
+                len <= 115,
+                "{}:{}: a function of {len} lines; split it",
+                f.display(),
+                i + 1
+            );
+        }
+    }
+}
+
+#[test]
 fn path_safety_has_one_home() {
     // Every resolution inside a container, archive or layer goes through libpod-fs.
     for (path, text) in shipped_sources() {

@@ -1,0 +1,191 @@
+//! Image and registry commands and the flags they share.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+/// `pull` and `image pull`.
+#[derive(Args, Debug, Clone)]
+pub struct PullArgs {
+    /// Image: `[docker://]NAME[:TAG|@DIGEST]` (short names use the search registries),
+    /// `oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`, `docker-archive:FILE` or
+    /// `containers-storage:NAME` (already here).
+    pub reference: String,
+    /// Which platform to choose from a multi-platform image.
+    #[command(flatten)]
+    pub platform: PlatformFlags,
+    /// Registry access.
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// Print only the image ID.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// policy.json the image must pass (default: /etc/containers/policy.json).
+    #[arg(long)]
+    pub signature_policy: Option<PathBuf>,
+    /// Every tag of the repository (give it without a tag).
+    #[arg(short = 'a', long)]
+    pub all_tags: bool,
+}
+
+/// `push` and `image push`.
+#[derive(Args, Debug, Clone)]
+pub struct PushArgs {
+    /// Image, by name or ID.
+    pub image: String,
+    /// Where to: `[docker://]HOST/REPO[:TAG]` (default: the image's name),
+    /// `oci:DIR[:TAG]`, `oci-archive:FILE`, `docker-archive:FILE` or
+    /// `containers-storage:NAME` (a new name here).
+    pub destination: Option<String>,
+    /// Registry access.
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// Write the pushed manifest's digest to this file.
+    #[arg(long)]
+    pub digestfile: Option<PathBuf>,
+    /// Compress layers stored uncompressed (a new manifest digest); by default blobs go as
+    /// stored, so digests are kept.
+    #[arg(long, value_parser = ["gzip"])]
+    pub compression_format: Option<String>,
+    /// No progress output.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `images` and `image ls`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ImagesArgs {
+    /// Only IDs.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// json, a Go template, or `table ...`.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Show untagged images too.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Show each name's manifest digest.
+    #[arg(long)]
+    pub digests: bool,
+    /// Do not truncate image IDs.
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// No table header.
+    #[arg(short = 'n', long)]
+    pub noheading: bool,
+    /// reference=, dangling=, label=, before=, since=, id=, digest=; repeatable.
+    #[arg(short = 'f', long)]
+    pub filter: Vec<String>,
+    /// Only this image (name or ID).
+    pub image: Option<String>,
+}
+
+/// Which image of a multi-platform index to pull (pull, run, create).
+#[derive(Args, Debug, Clone, Default)]
+pub struct PlatformFlags {
+    /// Platform, os/arch[/variant] (default: this machine's).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Architecture (amd64, arm64, ...) instead of this machine's.
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// Operating system instead of linux.
+    #[arg(long)]
+    pub os: Option<String>,
+    /// Architecture variant (v7, v8, ...).
+    #[arg(long)]
+    pub variant: Option<String>,
+}
+
+/// How to reach registries: credentials and TLS (pull, push, run, create).
+#[derive(Args, Debug, Clone, Default)]
+pub struct RegistryFlags {
+    /// auth.json with registry credentials (default: $REGISTRY_AUTH_FILE, else
+    /// $XDG_RUNTIME_DIR/containers/auth.json, else /run/containers/UID/auth.json).
+    #[arg(long)]
+    pub authfile: Option<PathBuf>,
+    /// Verify registries' TLS certificates (`--tls-verify=false`: unverified TLS, then plain
+    /// HTTP, with any registry; default: as registries.conf says).
+    #[arg(
+        long,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
+    pub tls_verify: Option<bool>,
+    /// Registry credentials (the password is asked for on a terminal when left out).
+    #[arg(long, value_name = "USER[:PASSWORD]")]
+    pub creds: Option<String>,
+    /// Directory of certificates for the registry: `*.crt` CAs, `*.cert`/`*.key` client pairs
+    /// (default: /etc/containers/certs.d/HOST:PORT, /etc/docker/certs.d/HOST:PORT).
+    #[arg(long)]
+    pub cert_dir: Option<PathBuf>,
+    /// How many times to try again when the network fails a transfer (default 3).
+    #[arg(long, value_name = "N")]
+    pub retry: Option<u32>,
+    /// Wait before each new try, e.g. 500ms or 2s (default: 1s, doubling).
+    #[arg(long, value_name = "DURATION", value_parser = crate::parse::duration)]
+    pub retry_delay: Option<std::time::Duration>,
+}
+
+/// `rpod image ...`.
+#[derive(Subcommand, Debug)]
+pub enum ImageCommand {
+    /// Show details of images.
+    #[command(after_help = "Example:\n  rpod image inspect busybox")]
+    Inspect {
+        /// json (default) or a Go template.
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+        /// Images.
+        images: Vec<String>,
+    },
+    /// Remove images.
+    #[command(after_help = "Example:\n  rpod image rm busybox")]
+    Rm {
+        /// Remove containers using them too.
+        #[arg(short = 'f', long)]
+        force: bool,
+        /// Ignore images that do not exist.
+        #[arg(short = 'i', long)]
+        ignore: bool,
+        /// Images.
+        images: Vec<String>,
+    },
+    /// Add names to an image.
+    #[command(after_help = "Example:\n  rpod image tag busybox mybox:1")]
+    Tag {
+        /// Image.
+        image: String,
+        /// New names.
+        names: Vec<String>,
+    },
+    /// Remove names from an image.
+    #[command(after_help = "Example:\n  rpod image untag mybox localhost/mybox:1")]
+    Untag {
+        /// Image.
+        image: String,
+        /// Names to remove (default: all).
+        names: Vec<String>,
+    },
+    /// Remove unused images.
+    #[command(after_help = "Example:\n  rpod image prune -a -f")]
+    Prune {
+        /// Every image no container uses, not only untagged ones.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// Do not ask.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+    /// List images.
+    #[command(alias = "list", after_help = "Example:\n  rpod image ls --digests")]
+    Ls(ImagesArgs),
+    /// Pull an image from a registry (as `rpod pull`).
+    #[command(after_help = "Example:\n  rpod image pull 127.0.0.1:5000/busybox:latest")]
+    Pull(PullArgs),
+    /// Push an image to a registry or archive (as `rpod push`).
+    #[command(after_help = "Example:\n  rpod image push busybox 127.0.0.1:5000/busybox:1")]
+    Push(PushArgs),
+}

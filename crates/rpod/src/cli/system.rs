@@ -1,0 +1,94 @@
+//! `rpod network ...`, `rpod system ...` and `rpod container ...` subcommands.
+
+use clap::Subcommand;
+
+/// `rpod network ...`.
+#[derive(Subcommand, Debug)]
+pub enum NetworkCommand {
+    /// Create a bridge network.
+    #[command(after_help = "Example:\n  rpod network create --subnet 10.240.1.0/24 mynet")]
+    Create {
+        /// Subnet (chosen when absent).
+        #[arg(long)]
+        subnet: Option<String>,
+        /// Gateway.
+        #[arg(long)]
+        gateway: Option<String>,
+        /// Bridge device name.
+        #[arg(long = "interface-name")]
+        interface: Option<String>,
+        /// No route to the outside.
+        #[arg(long)]
+        internal: bool,
+        /// Name.
+        name: String,
+    },
+    /// List networks.
+    #[command(alias = "list", after_help = "Example:\n  rpod network ls")]
+    Ls {
+        /// Only names.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+        /// Output format.
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Show details of networks.
+    #[command(after_help = "Example:\n  rpod network inspect mynet")]
+    Inspect {
+        /// Output format.
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+        /// Networks.
+        names: Vec<String>,
+    },
+    /// Remove networks.
+    #[command(after_help = "Example:\n  rpod network rm mynet")]
+    Rm {
+        /// Remove the containers using them first.
+        #[arg(short = 'f', long)]
+        force: bool,
+        /// Networks.
+        names: Vec<String>,
+    },
+}
+
+/// `rpod system ...`.
+#[derive(Subcommand, Debug)]
+pub enum SystemCommand {
+    /// Remove every container, pod and image.
+    #[command(after_help = "Example:\n  rpod system reset --force")]
+    Reset {
+        /// Do not ask.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+    /// Remove stopped containers, pods without running containers, and unused images.
+    #[command(after_help = "Example:\n  rpod system prune --force")]
+    Prune {
+        /// Every unused image, not only untagged ones.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// Do not ask.
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
+    /// Copy the state into another backend (memory, sqlite, redb).
+    #[command(after_help = "Example:\n  rpod system migrate --new-state-backend redb")]
+    Migrate {
+        /// The backend to copy into.
+        #[arg(long = "new-state-backend")]
+        new_state_backend: String,
+    },
+}
+
+/// `rpod container ...`.
+#[derive(Subcommand, Debug)]
+pub enum ContainerCommand {
+    /// Clean up after a container exited (conmon's exit command).
+    #[command(after_help = "Example:\n  rpod container cleanup web")]
+    Cleanup {
+        /// Container.
+        container: String,
+    },
+}

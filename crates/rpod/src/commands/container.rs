@@ -1,0 +1,401 @@
+//! Containers: run and create, the lifecycle, logs, exec and attach.
+
+use super::*;
+
+pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
+    let mut env = Vec::new();
+    for f in &a.env_file {
+        env.extend(parse::env_file(f)?);
+    }
+    for e in &a.env {
+        // `-e NAME` takes the host's value; unset on the host, it is left out (as podman).
+        if e.contains('=') {
+            env.push(e.clone());
+        } else if let Ok(v) = std::env::var(e) {
+            env.push(format!("{e}={v}"));
+        }
+    }
+    let mut mounts: Vec<_> = a
+        .volume
+        .iter()
+        .map(|v| parse::volume(v))
+        .collect::<Result<_>>()?;
+    mounts.extend(
+        a.tmpfs
+            .iter()
+            .map(|v| parse::tmpfs(v))
+            .collect::<Result<Vec<_>>>()?,
+    );
+    let entrypoint = a.entrypoint.as_ref().map(|e| {
+        if e.trim_start().starts_with('[') {
+            serde_json::from_str::<Vec<String>>(e)
+                .map_err(|_| anyhow!("--entrypoint {e:?}: not a JSON array of strings"))
+        } else {
+            Ok(vec![e.clone()])
+        }
+    });
+    Ok(ContainerOptions {
+        image: a.image.clone(),
+        name: a.name.clone(),
+        command: a.command.clone(),
+        entrypoint: entrypoint.transpose()?,
+        env,
+        workdir: a.workdir.clone(),
+        user: a.user.clone(),
+        hostname: a.hostname.clone(),
+        mounts,
+        network: a.network.as_deref().map(parse::network).unwrap_or_default(),
+        ports: a
+            .publish
+            .iter()
+            .map(|p| parse::publish(p))
+            .collect::<Result<_>>()?,
+        labels: parse::labels(&a.label),
+        stop_signal: a
+            .stop_signal
+            .as_deref()
+            .map(libpod::parse_signal)
+            .transpose()?,
+        stop_timeout: a.stop_timeout,
+        auto_remove: a.rm,
+        pod: a.pod.clone(),
+        resources: libpod::state::Resources {
+            memory: a.memory.as_deref().map(parse::memory).transpose()?,
+            pids: a.pids_limit,
+            cpu_shares: a.cpu_shares,
+        },
+        read_only: a.read_only,
+        privileged: a.privileged,
+        tty: a.tty,
+        stdin: a.interactive,
+        rootfs: None,
+    })
+}
+
+/// Copies the container's output to ours until it exits; stdin too with `-i`.
+pub(super) fn attach_and_wait(
+    rt: &Runtime,
+    c: &Container,
+    stdin: bool,
+    start: bool,
+    sig_proxy: bool,
+) -> Result<i32> {
+    // First, before any thread: the proxy's signal block is inherited by threads made later.
+    if sig_proxy {
+        crate::sigproxy::start(c.clone());
+    }
+    let bundle = rt.bundle_path(c.id());
+    // A container that ran before gets a new conmon (and attach socket) before we connect,
+    // so `start -a` shows the new run's output.
+    if start && matches!(c.state()?.status, S::Configured | S::Exited | S::Stopped) {
+        c.init()?;
+    }
+    // A container terminal gets the host terminal's size and, when it is typed into, raw
+    // keys (restored when this returns).
+    let tty = c.config()?.tty;
+    if tty {
+        term::forward_resizes(bundle.clone());
+    }
+    let _raw = (tty && stdin).then(term::RawMode::enter).flatten();
+    let input: Option<Box<dyn Read + Send>> = if stdin {
+        Some(Box::new(std::io::stdin()))
+    } else {
+        None
+    };
+    // Connected before start, so no output is missed.
+    let sock = libpod::oci::connect_attach(&bundle).ok();
+    let reader = sock.map(|s| {
+        std::thread::spawn(move || {
+            let (mut o, mut e) = (std::io::stdout(), std::io::stderr());
+            libpod::oci::attach_socket(s, input, &mut o, &mut e)
+        })
+    });
+    if start {
+        c.start()?;
+    }
+    let code = match c.wait() {
+        Ok(code) => code,
+        // conmon's exit command may remove an auto-removed container before we look: its
+        // exit code is kept.
+        Err(e) if e.is_not_found() => rt
+            .exit_code(c.id())?
+            .ok_or_else(|| anyhow!("container {} is gone and left no exit code", c.id()))?,
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(r) = reader {
+        let _ = r.join();
+    }
+    Ok(code)
+}
+
+/// Applies `--pull` before create: the image is pulled when the policy says so.
+pub(super) fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
+    let present = rt.image(&a.image).is_ok();
+    match a.pull.as_str() {
+        "never" => return Ok(()),
+        "missing" if present => return Ok(()),
+        _ => {}
+    }
+    // Only now: `--creds USER` may ask for a password.
+    let mut req = pull_request(
+        a.platform.clone(),
+        a.registry.clone(),
+        a.signature_policy.clone(),
+    )?;
+    // `newer` with a local copy falls back to it at once, as podman, unless told to retry.
+    if a.pull == "newer" && present && req.access.retries.is_none() {
+        req.access.retries = Some(0);
+    }
+    match pull_with_bars(rt, &a.image, &req, false) {
+        Ok(_) => Ok(()),
+        // `newer` keeps using the local copy when the registry cannot be asked.
+        Err(e) if a.pull == "newer" && present => {
+            eprintln!(
+                "rpod: could not check {} for a newer image: {e}; using the local one",
+                a.image
+            );
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(super) fn run_container(
+    rt: &Runtime,
+    detach: bool,
+    sig_proxy: bool,
+    a: &CreateArgs,
+    t: &mut Trace,
+) -> Result<i32> {
+    ensure_image(rt, a)?;
+    let c = rt.create_container(options(a)?)?;
+    t.step("create (name check, lock, storage, state)");
+    if detach {
+        c.start()?;
+        t.step("start (mount, network, spec, conmon, runtime)");
+        println!("{}", c.id());
+        return Ok(0);
+    }
+    let code = match attach_and_wait(rt, &c, a.interactive, true, sig_proxy) {
+        Ok(code) => code,
+        Err(e) => {
+            if a.rm {
+                let _ = c.remove(true);
+            }
+            return Err(e);
+        }
+    };
+    t.step("start, attach and wait");
+    if a.rm {
+        // conmon's exit command may have removed it already.
+        match c.remove(false) {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+        t.step("remove");
+    }
+    Ok(code)
+}
+
+/// Run, create, start, stop, restart, kill, pause, unpause, rm, wait.
+pub(super) fn lifecycle(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
+    let _ = &t;
+    match cmd {
+        Command::Run {
+            detach,
+            sig_proxy,
+            args,
+        } => run_container(rt, detach, sig_proxy, &args, t),
+        Command::Create(a) => {
+            ensure_image(rt, &a)?;
+            let c = rt.create_container(options(&a)?)?;
+            println!("{}", c.id());
+            Ok(0)
+        }
+        Command::Start {
+            attach,
+            interactive,
+            sig_proxy,
+            targets: tg,
+        } => {
+            if attach {
+                let list = targets(rt, &tg)?;
+                let c = list.first().ok_or_else(|| anyhow!("no container"))?;
+                return attach_and_wait(rt, c, interactive, true, sig_proxy);
+            }
+            // A container already running is left as it is, and not named (as podman).
+            let mut code = 0;
+            for (i, c) in targets(rt, &tg)?.iter().enumerate() {
+                match c.state().map(|s| s.status) {
+                    Ok(S::Running) => continue,
+                    _ => match c.start() {
+                        Ok(()) => println!("{}", tg.names.get(i).map_or(c.id(), String::as_str)),
+                        Err(e) => {
+                            let e = anyhow::Error::from(e);
+                            eprintln!("Error: {}", crate::one_line(&e));
+                            code = crate::exit_code_of(&e);
+                        }
+                    },
+                }
+            }
+            Ok(code)
+        }
+        Command::Stop {
+            time,
+            all,
+            targets: tg,
+        } => {
+            if all {
+                for (c, s) in rt.containers()? {
+                    if matches!(s.status, S::Running | S::Paused) && !c.is_infra {
+                        rt.container(&c.id)?.stop(time)?;
+                        println!("{}", c.id);
+                    }
+                }
+                return Ok(0);
+            }
+            each(rt, &tg, |c| c.stop(time).map(drop).map_err(Into::into))
+        }
+        Command::Restart { time, targets: tg } => each(rt, &tg, |c| Ok(c.restart(time)?)),
+        Command::Kill {
+            signal,
+            targets: tg,
+        } => {
+            let sig = libpod::parse_signal(&signal)?;
+            each(rt, &tg, |c| Ok(c.kill(sig)?))
+        }
+        Command::Pause(tg) => each(rt, &tg, |c| Ok(c.pause()?)),
+        Command::Unpause(tg) => each(rt, &tg, |c| Ok(c.unpause()?)),
+        Command::Rm {
+            force,
+            all,
+            ignore,
+            time,
+            targets: tg,
+        } => {
+            let names: Vec<String> = if all {
+                rt.containers()?
+                    .into_iter()
+                    .filter(|(c, _)| !c.is_infra)
+                    .map(|(c, _)| c.id)
+                    .collect()
+            } else if tg.latest {
+                vec![latest(rt)?]
+            } else if tg.names.is_empty() {
+                bail!("give at least one container name or ID, --all or --latest");
+            } else {
+                tg.names.clone()
+            };
+            let opts = libpod::RemoveOptions {
+                force,
+                timeout: time,
+                ignore_missing: force || ignore,
+            };
+            Ok(report(rt.remove_containers(&names, &opts)))
+        }
+        Command::Wait(tg) => {
+            for c in targets(rt, &tg)? {
+                println!("{}", c.wait()?);
+            }
+            Ok(0)
+        }
+        other => bail!("rpod: {other:?} reached the wrong handler"),
+    }
+}
+
+/// Logs, exec and attach.
+pub(super) fn io(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
+    let _ = &t;
+    match cmd {
+        Command::Logs {
+            follow,
+            tail,
+            since,
+            until,
+            timestamps,
+            targets: tg,
+        } => {
+            let now = libpod::storage::time::now();
+            let time = |flag: &str, v: Option<String>| -> Result<Option<i64>> {
+                v.map(|s| {
+                    libpod::parse_time_filter(&s, now)
+                        .with_context(|| format!("parsing {flag} {s:?}"))
+                })
+                .transpose()
+            };
+            let opts = LogOptions {
+                since: time("--since", since)?,
+                until: time("--until", until)?,
+                tail,
+            };
+            let list = targets(rt, &tg)?;
+            // Several containers: each line behind its container's short ID, as podman.
+            let many = list.len() > 1;
+            for c in &list {
+                let prefix = if many {
+                    format!("{} ", &c.id()[..12])
+                } else {
+                    String::new()
+                };
+                let print = |l: &libpod::oci::LogLine| {
+                    let mut text = prefix.clone();
+                    if timestamps {
+                        let t = libpod::storage::time::parse(&l.time).map(libpod::rfc3339_nano);
+                        text.push_str(&t.unwrap_or_else(|| l.time.clone()));
+                        text.push(' ');
+                    }
+                    text.push_str(&l.text);
+                    if l.stream == "stderr" {
+                        eprintln!("{text}");
+                    } else {
+                        println!("{text}");
+                    }
+                };
+                if follow && !many {
+                    c.follow_logs(&opts, print)?;
+                } else {
+                    c.logs(&opts)?.iter().for_each(print);
+                }
+            }
+            Ok(0)
+        }
+        Command::Exec {
+            interactive,
+            tty,
+            env,
+            user,
+            workdir,
+            container,
+            command,
+        } => {
+            let c = rt.container(&container)?;
+            // The runtime proxies a terminal only from one of ours; without one, `-t` is
+            // dropped as podman does when output goes to a file or a pipe.
+            let tty = tty && term::any_terminal();
+            let stdin = if interactive {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            };
+            let o = libpod::ExecOptions {
+                env,
+                user,
+                workdir,
+                tty,
+            };
+            Ok(c.exec(&command, &o, [stdin, Stdio::inherit(), Stdio::inherit()])?)
+        }
+        Command::Attach(tg) => {
+            let c = targets(rt, &tg)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow!("no container"))?;
+            if c.state()?.status != S::Running {
+                bail!("container {} is not running: nothing to attach to", c.id());
+            }
+            attach_and_wait(rt, &c, false, false, true)
+        }
+        other => bail!("rpod: {other:?} reached the wrong handler"),
+    }
+}

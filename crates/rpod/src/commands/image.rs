@@ -1,0 +1,314 @@
+//! Images: list, remove, tag, import, load, save.
+
+use super::*;
+
+pub(super) const IMAGE_HEADERS: &[(&str, &str)] = &[
+    ("ID", "IMAGE ID"),
+    ("Id", "IMAGE ID"),
+    ("CreatedSince", "CREATED"),
+    ("SizeHuman", "SIZE"),
+];
+
+/// Keeps the images that pass every `--filter KEY=VALUE`, as podman reads them.
+pub(super) fn filter_images(
+    rt: &Runtime,
+    imgs: &mut Vec<libpod::storage::Image>,
+    filters: &[String],
+) -> Result<()> {
+    for f in filters {
+        let (k, v) = f
+            .split_once('=')
+            .ok_or_else(|| anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
+        // before= and since= compare creation times with the image they name.
+        let created = |s: &str| -> Result<i64> { Ok(rt.image(s)?.created) };
+        match k {
+            // Several reference= filters: any of them (below), as docker and podman.
+            "reference" => {}
+            "dangling" => {
+                let want = match v {
+                    "true" => true,
+                    "false" => false,
+                    _ => bail!("invalid filter {f:?}: dangling is true or false"),
+                };
+                imgs.retain(|i| i.names.is_empty() == want);
+            }
+            "label" => imgs.retain(|i| match v.split_once('=') {
+                Some((lk, lv)) => i.config.labels.get(lk).is_some_and(|x| x == lv),
+                None => i.config.labels.contains_key(v),
+            }),
+            "before" => {
+                let t = created(v)?;
+                imgs.retain(|i| i.created < t);
+            }
+            "since" => {
+                let t = created(v)?;
+                imgs.retain(|i| i.created > t);
+            }
+            "id" => imgs.retain(|i| i.id.starts_with(v.trim_start_matches("sha256:"))),
+            "digest" => imgs.retain(|i| i.manifest_digests().any(|d| d == v)),
+            _ => bail!(
+                "unsupported filter {k:?}; use reference, dangling, label, before, since, id or digest"
+            ),
+        }
+    }
+    let references = reference_filters(filters);
+    if !references.is_empty() {
+        imgs.retain(|i| {
+            i.names
+                .iter()
+                .any(|n| references.iter().any(|p| parse::reference_matches(p, n)))
+        });
+    }
+    Ok(())
+}
+
+/// The patterns of the `reference=` filters.
+pub(super) fn reference_filters(filters: &[String]) -> Vec<&str> {
+    filters
+        .iter()
+        .filter_map(|f| f.strip_prefix("reference="))
+        .collect()
+}
+
+pub(super) fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
+    let ImagesArgs {
+        quiet,
+        ref format,
+        all,
+        digests,
+        no_trunc,
+        noheading,
+        ref filter,
+        ref image,
+    } = *a;
+    let (format, only) = (format.as_deref(), image.as_deref());
+    let mut imgs = rt.images()?;
+    filter_images(rt, &mut imgs, filter)?;
+    let references = reference_filters(filter);
+    // Untagged images are what dangling=true asks for.
+    let all = all || filter.iter().any(|f| f == "dangling=true");
+    // Asked by name, only that name's row is listed, as podman does.
+    let mut only_name = None;
+    if let Some(name) = only {
+        let id = rt.image(name).ok().map(|i| i.id);
+        imgs.retain(|i| Some(&i.id) == id.as_ref());
+        only_name = rt.image_name(name).ok().flatten();
+    }
+    imgs.sort_by_key(|i| std::cmp::Reverse(i.created));
+    let ctrs = rt.containers()?;
+    if quiet {
+        for i in imgs.iter().filter(|i| all || !i.names.is_empty()) {
+            if no_trunc {
+                println!("sha256:{}", i.id);
+            } else {
+                println!("{}", &i.id[..12]);
+            }
+        }
+        return Ok(0);
+    }
+    let default = format!(
+        "table {{{{.Repository}}}}\t{{{{.Tag}}}}\t{}{}\t{{{{.CreatedSince}}}}\t{{{{.SizeHuman}}}}",
+        if digests { "{{.Digest}}\t" } else { "" },
+        "{{.ID}}",
+    );
+    let f = format.unwrap_or(&default);
+    let mut items: Vec<Value> = if f == "json" {
+        imgs.iter()
+            .map(|i| {
+                views::image_items(i, ctrs.iter().filter(|(c, _)| c.image_id == i.id).count())
+                    .swap_remove(0)
+            })
+            .collect()
+    } else {
+        imgs.iter()
+            .filter(|i| all || !i.names.is_empty())
+            .flat_map(|i| {
+                views::image_items(i, ctrs.iter().filter(|(c, _)| c.image_id == i.id).count())
+            })
+            .filter(|v| {
+                // A row is one name: the name asked for, and names the reference filters
+                // match, as docker lists them.
+                let row = format!(
+                    "{}:{}",
+                    v["Repository"].as_str().unwrap_or(""),
+                    v["Tag"].as_str().unwrap_or("")
+                );
+                only_name.as_ref().is_none_or(|n| row == *n)
+                    && (references.is_empty()
+                        || references.iter().any(|p| parse::reference_matches(p, &row)))
+            })
+            .collect()
+    };
+    if no_trunc {
+        // As podman: the whole ID, with its algorithm.
+        for v in &mut items {
+            let full = format!("sha256:{}", v["Id"].as_str().unwrap_or(""));
+            v["ID"] = Value::String(full);
+        }
+    }
+    let text = output(&items, f, IMAGE_HEADERS)?;
+    if noheading && f.starts_with("table") {
+        print!("{}", text.split_once('\n').map_or("", |(_, rest)| rest));
+    } else {
+        print!("{text}");
+    }
+    Ok(0)
+}
+
+/// `untag`: drops `names` from `image` (all of its names when none are given).
+pub(super) fn untag(rt: &Runtime, image: &str, names: Vec<String>) -> Result<i32> {
+    let names = if names.is_empty() {
+        rt.image(image)?.names
+    } else {
+        names
+    };
+    for n in names {
+        rt.untag_image(image, &n)?;
+    }
+    Ok(0)
+}
+
+/// `rmi` and `image rm`.
+pub(super) fn remove_images(
+    rt: &Runtime,
+    names: &[String],
+    force: bool,
+    ignore: bool,
+) -> Result<i32> {
+    if names.is_empty() {
+        bail!("give at least one image");
+    }
+    let opts = libpod::RemoveOptions {
+        force,
+        timeout: None,
+        ignore_missing: force || ignore,
+    };
+    Ok(report(rt.remove_images(names, &opts)))
+}
+
+pub(super) fn prune_images(rt: &Runtime, all: bool) -> Result<Vec<String>> {
+    let used: Vec<String> = rt
+        .containers()?
+        .into_iter()
+        .map(|(c, _)| c.image_id)
+        .collect();
+    let mut removed = Vec::new();
+    for i in rt.images()? {
+        if !used.contains(&i.id) && (all || i.names.is_empty()) {
+            rt.with_store(|s| s.remove_image(&i.id, true))?;
+            removed.push(i.id);
+        }
+    }
+    Ok(removed)
+}
+
+/// The image commands.
+pub(super) fn image_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
+    let _ = &t;
+    match cmd {
+        Command::Images(a) => images(rt, &a),
+        Command::Image(ic) => match ic {
+            ImageCommand::Inspect {
+                format,
+                images: names,
+            } => {
+                let items: Vec<Value> = names
+                    .iter()
+                    .map(|n| Ok(views::inspect_image(&rt.image(n)?)))
+                    .collect::<Result<_>>()?;
+                print!(
+                    "{}",
+                    output(&items, format.as_deref().unwrap_or("json"), &[])?
+                );
+                Ok(0)
+            }
+            ImageCommand::Rm {
+                force,
+                ignore,
+                images: names,
+            } => remove_images(rt, &names, force, ignore),
+            ImageCommand::Tag { image, names } => {
+                for n in names {
+                    rt.tag_image(&image, &n)?;
+                }
+                Ok(0)
+            }
+            ImageCommand::Untag { image, names } => untag(rt, &image, names),
+            ImageCommand::Prune { all, force } => {
+                confirm(force, "this removes every image no container uses")?;
+                for id in prune_images(rt, all)? {
+                    println!("{id}");
+                }
+                Ok(0)
+            }
+            ImageCommand::Ls(a) => images(rt, &a),
+            ImageCommand::Pull(a) => pull(rt, a),
+            ImageCommand::Push(a) => push(rt, a),
+        },
+        Command::Rmi {
+            force,
+            ignore,
+            images: names,
+        } => remove_images(rt, &names, force, ignore),
+        Command::Tag { image, names } => {
+            for n in names {
+                rt.tag_image(&image, &n)?;
+            }
+            Ok(0)
+        }
+        Command::Untag { image, names } => untag(rt, &image, names),
+        Command::Import {
+            file,
+            reference,
+            change,
+            quiet,
+        } => {
+            let mut cb = progress();
+            let img = if file.as_os_str() == "-" {
+                rt.import_tarball(
+                    std::io::stdin().lock(),
+                    reference.as_deref(),
+                    &change,
+                    lend(&mut cb),
+                )?
+            } else {
+                let f = std::fs::File::open(&file)
+                    .with_context(|| format!("opening {}", file.display()))?;
+                rt.import_tarball(f, reference.as_deref(), &change, lend(&mut cb))?
+            };
+            if quiet {
+                println!("{}", img.id);
+            } else {
+                println!("sha256:{}", img.id);
+            }
+            Ok(0)
+        }
+        Command::Load { input, quiet } => {
+            let mut cb = progress();
+            for img in rt.load_images(&input, lend(&mut cb))? {
+                let names = if img.names.is_empty() {
+                    format!("sha256:{}", img.id)
+                } else {
+                    img.names.join(", ")
+                };
+                println!("{}{names}", if quiet { "" } else { "Loaded image: " });
+            }
+            Ok(0)
+        }
+        Command::Save {
+            output: out,
+            format,
+            image,
+        } => {
+            let f = std::fs::File::create(&out)
+                .with_context(|| format!("creating {}", out.display()))?;
+            let w = std::io::BufWriter::new(f);
+            let mut cb = progress();
+            rt.save_image(&image, format.parse()?, w, lend(&mut cb))?;
+            Ok(0)
+        }
+        Command::Pull(a) => pull(rt, a),
+        Command::Push(a) => push(rt, a),
+        other => bail!("rpod: {other:?} reached the wrong handler"),
+    }
+}

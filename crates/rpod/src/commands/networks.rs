@@ -1,0 +1,70 @@
+//! `rpod network ...`.
+
+use super::*;
+
+pub(super) const NET_HEADERS: &[(&str, &str)] = &[("ID", "NETWORK ID")];
+
+pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
+    match nc {
+        NetworkCommand::Create {
+            subnet,
+            gateway,
+            interface,
+            internal,
+            name,
+        } => {
+            let n = rt.create_network(&libpod::network::NetworkCreate {
+                name,
+                subnet,
+                gateway,
+                bridge: interface,
+                internal,
+            })?;
+            println!("{}", n.name);
+            Ok(0)
+        }
+        NetworkCommand::Ls { quiet, format } => {
+            let (list, errs) = rt.list_networks()?;
+            for e in errs {
+                eprintln!("WARN: {e}");
+            }
+            if quiet {
+                for n in &list {
+                    println!("{}", n.name);
+                }
+                return Ok(0);
+            }
+            let items: Vec<Value> = list.iter().map(views::network_item).collect();
+            print!(
+                "{}",
+                output(
+                    &items,
+                    format
+                        .as_deref()
+                        .unwrap_or("table {{.ID}}\t{{.Name}}\t{{.Driver}}"),
+                    NET_HEADERS
+                )?
+            );
+            Ok(0)
+        }
+        NetworkCommand::Inspect { format, names } => {
+            let items: Vec<Value> = names
+                .iter()
+                .map(|n| Ok(views::network_item(&rt.network(n)?)))
+                .collect::<Result<_>>()?;
+            print!(
+                "{}",
+                output(&items, format.as_deref().unwrap_or("json"), &[])?
+            );
+            Ok(0)
+        }
+        NetworkCommand::Rm { force, names } => {
+            let opts = libpod::RemoveOptions {
+                force,
+                timeout: None,
+                ignore_missing: false,
+            };
+            Ok(report(rt.remove_networks(&names, &opts)))
+        }
+    }
+}

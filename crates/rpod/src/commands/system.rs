@@ -1,0 +1,92 @@
+//! info, system, `container` subcommands and version.
+
+use super::*;
+
+pub(super) fn remove_everything(rt: &Runtime) -> Result<()> {
+    for p in rt.pods()? {
+        p.remove(true, true)?;
+    }
+    for (c, _) in rt.containers()? {
+        rt.container(&c.id)?.remove(true)?;
+    }
+    Ok(())
+}
+
+/// info, system, container and version.
+pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
+    let _ = &t;
+    match cmd {
+        Command::Info { format } => {
+            let info = serde_json::to_value(rt.info()?)?;
+            // podman: one object for json, its YAML-style report without --format.
+            match format.as_deref() {
+                Some(f) => print!("{}", crate::format::output_one(&info, f)?),
+                None => print!("{}", crate::format::yaml(&info)),
+            }
+            Ok(0)
+        }
+        Command::System(sc) => match sc {
+            SystemCommand::Reset { force } => {
+                confirm(force, "this removes every container, pod and image")?;
+                remove_everything(rt)?;
+                for i in rt.images()? {
+                    rt.with_store(|s| s.remove_image(&i.id, true))?;
+                }
+                Ok(0)
+            }
+            SystemCommand::Prune { all, force } => {
+                confirm(
+                    force,
+                    "this removes stopped containers, pods without running containers, and unused images",
+                )?;
+                for p in rt.pods()? {
+                    if !matches!(
+                        p.status()?,
+                        libpod::PodStatus::Running
+                            | libpod::PodStatus::Degraded
+                            | libpod::PodStatus::Paused
+                    ) {
+                        p.remove(true, true)?;
+                        println!("{}", p.id());
+                    }
+                }
+                for (c, s) in rt.containers()? {
+                    if matches!(
+                        s.status,
+                        S::Exited | S::Stopped | S::Configured | S::Created
+                    ) && c.pod.is_none()
+                    {
+                        rt.container(&c.id)?.remove(false)?;
+                        println!("{}", c.id);
+                    }
+                }
+                for id in prune_images(rt, all)? {
+                    println!("{id}");
+                }
+                Ok(0)
+            }
+            SystemCommand::Migrate { new_state_backend } => {
+                let b: StateBackend = new_state_backend.parse().map_err(|e| {
+                    anyhow!("--new-state-backend {new_state_backend}: expected {e}")
+                })?;
+                let file = rt.migrate_state(b)?;
+                println!(
+                    "state copied to {b}{}; set `[engine] database_backend = \"{b}\"` (or --state-backend {b}) to use it",
+                    file.map(|f| format!(" ({})", f.display()))
+                        .unwrap_or_default()
+                );
+                Ok(0)
+            }
+        },
+        Command::Container(ContainerCommand::Cleanup { container }) => {
+            match rt.cleanup_container(&container) {
+                // Removed meanwhile by whoever waited for it: nothing left to clean.
+                Ok(()) => Ok(0),
+                Err(e) if e.is_not_found() => Ok(0),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Version { .. } | Command::Completion { .. } => Ok(0),
+        other => bail!("rpod: {other:?} reached the wrong handler"),
+    }
+}
