@@ -581,3 +581,29 @@ fn debug_logging_shows_each_runtime_and_conmon_call() {
     assert_eq!(code, 125, "{err}");
     assert!(err.contains("invalid log level"), "{err}");
 }
+
+#[test]
+fn podmans_spellings_scripts_use() {
+    let Some((r, pm)) = pair() else { return };
+    let (a, b) = both(
+        &r,
+        &pm,
+        &["container", "create", "--name", "sp", "busybox", "true"],
+    );
+    assert!(a.status.success() && b.status.success());
+    for args in [
+        &["container", "exists", "sp"][..],
+        &["container", "exists", "nosuch"][..],
+        &["image", "exists", "busybox"][..],
+        &["image", "exists", "nosuch"][..],
+        &["pod", "exists", "nosuch"][..],
+        &["network", "exists", "nosuch"][..],
+        &["container", "ls", "-a", "--format", "{{.Names}}"][..],
+        &["container", "list", "-a", "--format", "{{.Names}}"][..],
+        &["container", "ps", "-a", "--format", "{{.Names}}"][..],
+        &["container", "inspect", "--format", "{{.Name}}", "sp"][..],
+        &["container", "rm", "sp"][..],
+    ] {
+        same(&r, &pm, args);
+    }
+}

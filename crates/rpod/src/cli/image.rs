@@ -180,6 +180,12 @@ pub enum ImageCommand {
         force: bool,
     },
     /// List images.
+    /// Exit 0 when it exists, 1 when it does not.
+    #[command(after_help = "Example:\n  rpod image exists busybox")]
+    Exists {
+        /// Name or ID.
+        name: String,
+    },
     #[command(alias = "list", after_help = "Example:\n  rpod image ls --digests")]
     Ls(ImagesArgs),
     /// Pull an image from a registry (as `rpod pull`).

@@ -173,6 +173,165 @@ pub struct Targets {
 /// The commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Container commands, also under `rpod container`.
+    #[command(flatten)]
+    Ctr(Box<ContainerCmd>),
+    /// List images.
+    #[command(after_help = "Example:\n  rpod images --format '{{.Repository}}:{{.Tag}}'")]
+    Images(ImagesArgs),
+    /// Manage images.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Remove images.
+    #[command(after_help = "Example:\n  rpod rmi busybox")]
+    Rmi {
+        /// Remove containers using them too.
+        #[arg(short = 'f', long)]
+        force: bool,
+        /// Ignore images that do not exist.
+        #[arg(short = 'i', long)]
+        ignore: bool,
+        /// Images.
+        images: Vec<String>,
+    },
+    /// Add a name to an image.
+    #[command(after_help = "Example:\n  rpod tag busybox mybox:1")]
+    Tag {
+        /// Image.
+        image: String,
+        /// New names.
+        names: Vec<String>,
+    },
+    /// Remove names from an image.
+    #[command(after_help = "Example:\n  rpod untag mybox localhost/mybox:1")]
+    Untag {
+        /// Image.
+        image: String,
+        /// Names to remove (default: all).
+        names: Vec<String>,
+    },
+    /// Import a root filesystem tarball as an image.
+    #[command(after_help = "Example:\n  rpod import rootfs.tar busybox --change 'CMD [\"sh\"]'")]
+    Import {
+        /// Tarball (plain, gzip or zstd); `-` for stdin.
+        file: PathBuf,
+        /// Name for the image.
+        reference: Option<String>,
+        /// Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, ...); repeatable.
+        #[arg(short = 'c', long)]
+        change: Vec<String>,
+        /// Print only the image ID.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+    },
+    /// Pull an image from a registry.
+    #[command(
+        after_help = "Example:\n  rpod pull 127.0.0.1:5000/busybox:latest\n  rpod pull oci-archive:busybox.tar"
+    )]
+    Pull(PullArgs),
+    /// Push an image to a registry (or write it to an archive).
+    #[command(
+        after_help = "Example:\n  rpod push 127.0.0.1:5000/busybox:latest\n  rpod push busybox docker://127.0.0.1:5000/tools/busybox:1\n  rpod push busybox oci-archive:busybox.tar"
+    )]
+    Push(PushArgs),
+    /// Log in to a registry: the credentials are checked, then kept in the auth file.
+    #[command(
+        after_help = "Example:\n  rpod login -u alice 127.0.0.1:5000\n  echo \"$PASS\" | rpod login -u alice --password-stdin 127.0.0.1:5000"
+    )]
+    Login {
+        /// Registry (`host[:port]`).
+        registry: String,
+        /// User name (asked for on a terminal when missing).
+        #[arg(short = 'u', long)]
+        username: Option<String>,
+        /// Password (asked for on a terminal when missing; prefer --password-stdin).
+        #[arg(short = 'p', long)]
+        password: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// auth.json to write (default as for pull).
+        #[arg(long)]
+        authfile: Option<PathBuf>,
+        /// Verify the registry's TLS certificate (`--tls-verify=false`: unverified TLS, then
+        /// plain HTTP; default: as registries.conf says).
+        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+        tls_verify: Option<bool>,
+        /// Directory of certificates for the registry (as for pull).
+        #[arg(long)]
+        cert_dir: Option<PathBuf>,
+    },
+    /// Log out of a registry: its credentials are removed from the auth file.
+    #[command(after_help = "Example:\n  rpod logout 127.0.0.1:5000\n  rpod logout --all")]
+    Logout {
+        /// Registry (`host[:port]`).
+        registry: Option<String>,
+        /// Every registry.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// auth.json to edit (default as for pull).
+        #[arg(long)]
+        authfile: Option<PathBuf>,
+    },
+    /// Load images from a docker-archive or OCI archive.
+    #[command(after_help = "Example:\n  rpod load -i busybox.tar")]
+    Load {
+        /// Archive.
+        #[arg(short = 'i', long)]
+        input: PathBuf,
+        /// Only the names loaded.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+    },
+    /// Save an image to an archive.
+    #[command(after_help = "Example:\n  rpod save -o busybox.tar --format oci-archive busybox")]
+    Save {
+        /// Output file.
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        /// docker-archive (default) or oci-archive.
+        #[arg(long, default_value = "docker-archive")]
+        format: String,
+        /// Image.
+        image: String,
+    },
+    /// Manage pods.
+    #[command(subcommand)]
+    Pod(PodCommand),
+    /// Manage networks.
+    #[command(subcommand)]
+    Network(NetworkCommand),
+    /// Show system information.
+    #[command(after_help = "Example:\n  rpod info --format '{{.host.ociRuntime.name}}'")]
+    Info {
+        /// json or a Go template.
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+    },
+    /// Show version information.
+    #[command(after_help = "Example:\n  rpod version")]
+    Version {
+        /// json or a Go template.
+        #[arg(short = 'f', long)]
+        format: Option<String>,
+    },
+    /// System maintenance.
+    #[command(subcommand)]
+    System(SystemCommand),
+    /// Manage containers (every container command, and cleanup and exists).
+    #[command(subcommand)]
+    Container(ContainerCommand),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  rpod completion bash > /etc/bash_completion.d/rpod")]
+    Completion {
+        /// bash, zsh or fish.
+        shell: String,
+    },
+}
+
+/// The container commands: at the top level and under `rpod container`, as podman has them.
+#[derive(Subcommand, Debug)]
+pub enum ContainerCmd {
     /// Run a command in a new container.
     #[command(
         disable_help_flag = true,
@@ -271,6 +430,7 @@ pub enum Command {
     },
     /// List containers.
     #[command(after_help = "Example:\n  rpod ps -a --format '{{.ID}} {{.Names}} {{.Status}}'")]
+    #[command(alias = "ls", alias = "list")]
     Ps {
         /// Show stopped containers too.
         #[arg(short = 'a', long)]
@@ -415,156 +575,5 @@ pub enum Command {
     Unmount {
         /// Container.
         container: String,
-    },
-    /// List images.
-    #[command(after_help = "Example:\n  rpod images --format '{{.Repository}}:{{.Tag}}'")]
-    Images(ImagesArgs),
-    /// Manage images.
-    #[command(subcommand)]
-    Image(ImageCommand),
-    /// Remove images.
-    #[command(after_help = "Example:\n  rpod rmi busybox")]
-    Rmi {
-        /// Remove containers using them too.
-        #[arg(short = 'f', long)]
-        force: bool,
-        /// Ignore images that do not exist.
-        #[arg(short = 'i', long)]
-        ignore: bool,
-        /// Images.
-        images: Vec<String>,
-    },
-    /// Add a name to an image.
-    #[command(after_help = "Example:\n  rpod tag busybox mybox:1")]
-    Tag {
-        /// Image.
-        image: String,
-        /// New names.
-        names: Vec<String>,
-    },
-    /// Remove names from an image.
-    #[command(after_help = "Example:\n  rpod untag mybox localhost/mybox:1")]
-    Untag {
-        /// Image.
-        image: String,
-        /// Names to remove (default: all).
-        names: Vec<String>,
-    },
-    /// Import a root filesystem tarball as an image.
-    #[command(after_help = "Example:\n  rpod import rootfs.tar busybox --change 'CMD [\"sh\"]'")]
-    Import {
-        /// Tarball (plain, gzip or zstd); `-` for stdin.
-        file: PathBuf,
-        /// Name for the image.
-        reference: Option<String>,
-        /// Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, ...); repeatable.
-        #[arg(short = 'c', long)]
-        change: Vec<String>,
-        /// Print only the image ID.
-        #[arg(short = 'q', long)]
-        quiet: bool,
-    },
-    /// Pull an image from a registry.
-    #[command(
-        after_help = "Example:\n  rpod pull 127.0.0.1:5000/busybox:latest\n  rpod pull oci-archive:busybox.tar"
-    )]
-    Pull(PullArgs),
-    /// Push an image to a registry (or write it to an archive).
-    #[command(
-        after_help = "Example:\n  rpod push 127.0.0.1:5000/busybox:latest\n  rpod push busybox docker://127.0.0.1:5000/tools/busybox:1\n  rpod push busybox oci-archive:busybox.tar"
-    )]
-    Push(PushArgs),
-    /// Log in to a registry: the credentials are checked, then kept in the auth file.
-    #[command(
-        after_help = "Example:\n  rpod login -u alice 127.0.0.1:5000\n  echo \"$PASS\" | rpod login -u alice --password-stdin 127.0.0.1:5000"
-    )]
-    Login {
-        /// Registry (`host[:port]`).
-        registry: String,
-        /// User name (asked for on a terminal when missing).
-        #[arg(short = 'u', long)]
-        username: Option<String>,
-        /// Password (asked for on a terminal when missing; prefer --password-stdin).
-        #[arg(short = 'p', long)]
-        password: Option<String>,
-        /// Read the password from standard input.
-        #[arg(long)]
-        password_stdin: bool,
-        /// auth.json to write (default as for pull).
-        #[arg(long)]
-        authfile: Option<PathBuf>,
-        /// Verify the registry's TLS certificate (`--tls-verify=false`: unverified TLS, then
-        /// plain HTTP; default: as registries.conf says).
-        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
-        tls_verify: Option<bool>,
-        /// Directory of certificates for the registry (as for pull).
-        #[arg(long)]
-        cert_dir: Option<PathBuf>,
-    },
-    /// Log out of a registry: its credentials are removed from the auth file.
-    #[command(after_help = "Example:\n  rpod logout 127.0.0.1:5000\n  rpod logout --all")]
-    Logout {
-        /// Registry (`host[:port]`).
-        registry: Option<String>,
-        /// Every registry.
-        #[arg(short = 'a', long)]
-        all: bool,
-        /// auth.json to edit (default as for pull).
-        #[arg(long)]
-        authfile: Option<PathBuf>,
-    },
-    /// Load images from a docker-archive or OCI archive.
-    #[command(after_help = "Example:\n  rpod load -i busybox.tar")]
-    Load {
-        /// Archive.
-        #[arg(short = 'i', long)]
-        input: PathBuf,
-        /// Only the names loaded.
-        #[arg(short = 'q', long)]
-        quiet: bool,
-    },
-    /// Save an image to an archive.
-    #[command(after_help = "Example:\n  rpod save -o busybox.tar --format oci-archive busybox")]
-    Save {
-        /// Output file.
-        #[arg(short = 'o', long)]
-        output: PathBuf,
-        /// docker-archive (default) or oci-archive.
-        #[arg(long, default_value = "docker-archive")]
-        format: String,
-        /// Image.
-        image: String,
-    },
-    /// Manage pods.
-    #[command(subcommand)]
-    Pod(PodCommand),
-    /// Manage networks.
-    #[command(subcommand)]
-    Network(NetworkCommand),
-    /// Show system information.
-    #[command(after_help = "Example:\n  rpod info --format '{{.host.ociRuntime.name}}'")]
-    Info {
-        /// json or a Go template.
-        #[arg(short = 'f', long)]
-        format: Option<String>,
-    },
-    /// Show version information.
-    #[command(after_help = "Example:\n  rpod version")]
-    Version {
-        /// json or a Go template.
-        #[arg(short = 'f', long)]
-        format: Option<String>,
-    },
-    /// System maintenance.
-    #[command(subcommand)]
-    System(SystemCommand),
-    /// Container commands that have no top-level spelling.
-    #[command(subcommand)]
-    Container(ContainerCommand),
-    /// Print a shell completion script.
-    #[command(after_help = "Example:\n  rpod completion bash > /etc/bash_completion.d/rpod")]
-    Completion {
-        /// bash, zsh or fish.
-        shell: String,
     },
 }

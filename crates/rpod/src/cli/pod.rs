@@ -5,6 +5,12 @@ use clap::{Args, Subcommand};
 /// `rpod pod ...`.
 #[derive(Subcommand, Debug)]
 pub enum PodCommand {
+    /// Exit 0 when it exists, 1 when it does not.
+    #[command(after_help = "Example:\n  rpod pod exists web")]
+    Exists {
+        /// Name or ID.
+        name: String,
+    },
     /// Create a pod.
     #[command(after_help = "Example:\n  rpod pod create --name web -p 127.0.0.1:8080:80")]
     Create {

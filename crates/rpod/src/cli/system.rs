@@ -24,6 +24,12 @@ pub enum NetworkCommand {
         name: String,
     },
     /// List networks.
+    /// Exit 0 when it exists, 1 when it does not.
+    #[command(after_help = "Example:\n  rpod network exists mynet")]
+    Exists {
+        /// Name or ID.
+        name: String,
+    },
     #[command(alias = "list", after_help = "Example:\n  rpod network ls")]
     Ls {
         /// Only names.
@@ -85,6 +91,15 @@ pub enum SystemCommand {
 /// `rpod container ...`.
 #[derive(Subcommand, Debug)]
 pub enum ContainerCommand {
+    /// Every container command (`rpod container run`, `rpod container ls`, ...).
+    #[command(flatten)]
+    Ctr(Box<super::ContainerCmd>),
+    /// Exit 0 when the container exists, 1 when it does not.
+    #[command(after_help = "Example:\n  rpod container exists web")]
+    Exists {
+        /// Container.
+        container: String,
+    },
     /// Clean up after a container exited (conmon's exit command).
     #[command(after_help = "Example:\n  rpod container cleanup web")]
     Cleanup {

@@ -199,21 +199,21 @@ pub(super) fn run_container(
 }
 
 /// Run, create, start, stop, restart, kill, pause, unpause, rm, wait.
-pub(super) fn lifecycle(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
+pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> {
     let _ = &t;
     match cmd {
-        Command::Run {
+        ContainerCmd::Run {
             detach,
             sig_proxy,
             args,
         } => run_container(rt, detach, sig_proxy, &args, t),
-        Command::Create(a) => {
+        ContainerCmd::Create(a) => {
             ensure_image(rt, &a)?;
             let c = rt.create_container(options(&a)?)?;
             println!("{}", c.id());
             Ok(0)
         }
-        Command::Start {
+        ContainerCmd::Start {
             attach,
             interactive,
             sig_proxy,
@@ -241,7 +241,7 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
             }
             Ok(code)
         }
-        Command::Stop {
+        ContainerCmd::Stop {
             time,
             all,
             targets: tg,
@@ -257,17 +257,17 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
             }
             each(rt, &tg, |c| c.stop(time).map(drop).map_err(Into::into))
         }
-        Command::Restart { time, targets: tg } => each(rt, &tg, |c| Ok(c.restart(time)?)),
-        Command::Kill {
+        ContainerCmd::Restart { time, targets: tg } => each(rt, &tg, |c| Ok(c.restart(time)?)),
+        ContainerCmd::Kill {
             signal,
             targets: tg,
         } => {
             let sig = libpod::parse_signal(&signal)?;
             each(rt, &tg, |c| Ok(c.kill(sig)?))
         }
-        Command::Pause(tg) => each(rt, &tg, |c| Ok(c.pause()?)),
-        Command::Unpause(tg) => each(rt, &tg, |c| Ok(c.unpause()?)),
-        Command::Rm {
+        ContainerCmd::Pause(tg) => each(rt, &tg, |c| Ok(c.pause()?)),
+        ContainerCmd::Unpause(tg) => each(rt, &tg, |c| Ok(c.unpause()?)),
+        ContainerCmd::Rm {
             force,
             all,
             ignore,
@@ -294,7 +294,7 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
             };
             Ok(report(rt.remove_containers(&names, &opts)))
         }
-        Command::Wait(tg) => {
+        ContainerCmd::Wait(tg) => {
             for c in targets(rt, &tg)? {
                 println!("{}", c.wait()?);
             }
@@ -305,10 +305,10 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
 }
 
 /// Logs, exec and attach.
-pub(super) fn io(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
+pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> {
     let _ = &t;
     match cmd {
-        Command::Logs {
+        ContainerCmd::Logs {
             follow,
             tail,
             since,
@@ -360,7 +360,7 @@ pub(super) fn io(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Exec {
+        ContainerCmd::Exec {
             interactive,
             tty,
             env,
@@ -386,7 +386,7 @@ pub(super) fn io(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             };
             Ok(c.exec(&command, &o, [stdin, Stdio::inherit(), Stdio::inherit()])?)
         }
-        Command::Attach(tg) => {
+        ContainerCmd::Attach(tg) => {
             let c = targets(rt, &tg)?
                 .into_iter()
                 .next()

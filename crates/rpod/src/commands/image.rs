@@ -241,6 +241,11 @@ pub(super) fn image_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
                 }
                 Ok(0)
             }
+            ImageCommand::Exists { name } => match rt.image(&name) {
+                Ok(_) => Ok(0),
+                Err(e) if e.is_not_found() => Ok(1),
+                Err(e) => Err(e.into()),
+            },
             ImageCommand::Ls(a) => images(rt, &a),
             ImageCommand::Pull(a) => pull(rt, a),
             ImageCommand::Push(a) => push(rt, a),

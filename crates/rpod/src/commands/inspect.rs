@@ -278,10 +278,10 @@ pub(super) fn cp(rt: &Runtime, src: &str, dest: &str, opts: &libpod::CopyOptions
 }
 
 /// ps, inspect, port and top.
-pub(super) fn listing(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
+pub(super) fn listing(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> {
     let _ = &t;
     match cmd {
-        Command::Ps {
+        ContainerCmd::Ps {
             all,
             quiet,
             format,
@@ -301,12 +301,12 @@ pub(super) fn listing(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> 
                 pod,
             },
         ),
-        Command::Inspect {
+        ContainerCmd::Inspect {
             format,
             kind,
             targets: tg,
         } => inspect(rt, format.as_deref(), kind.as_deref(), &tg),
-        Command::Port(tg) => {
+        ContainerCmd::Port(tg) => {
             for c in targets(rt, &tg)? {
                 for p in c.config()?.ports {
                     for i in 0..p.range.max(1) {
@@ -326,7 +326,7 @@ pub(super) fn listing(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> 
             }
             Ok(0)
         }
-        Command::Top { latest, args } => {
+        ContainerCmd::Top { latest, args } => {
             // With --latest every word is a descriptor; otherwise the first names the container.
             let (names, descriptors) = if latest {
                 (Vec::new(), args.as_slice())
@@ -352,10 +352,10 @@ pub(super) fn listing(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> 
 }
 
 /// cp, export, diff, mount and unmount.
-pub(super) fn files(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
+pub(super) fn files(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> {
     let _ = &t;
     match cmd {
-        Command::Cp {
+        ContainerCmd::Cp {
             archive,
             overwrite,
             src,
@@ -366,7 +366,7 @@ pub(super) fn files(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             &dest,
             &libpod::CopyOptions::new(archive, overwrite),
         ),
-        Command::Export {
+        ContainerCmd::Export {
             output: out,
             container,
         } => {
@@ -385,7 +385,7 @@ pub(super) fn files(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Diff { container } => {
+        ContainerCmd::Diff { container } => {
             for ch in rt.container(&container)?.changes()? {
                 let k = match ch.kind {
                     libpod::storage::ChangeKind::Added => 'A',
@@ -396,7 +396,7 @@ pub(super) fn files(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Mount { container } => {
+        ContainerCmd::Mount { container } => {
             match container {
                 Some(c) => println!("{}", rt.container(&c)?.mount()?.display()),
                 None => {
@@ -407,7 +407,7 @@ pub(super) fn files(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Unmount { container } => {
+        ContainerCmd::Unmount { container } => {
             rt.container(&container)?.unmount()?;
             println!("{container}");
             Ok(0)

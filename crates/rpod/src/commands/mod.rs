@@ -15,9 +15,9 @@ use libpod::{
 use serde_json::{Value, json};
 
 use crate::cli::{
-    Cli, Command, ContainerCommand, CreateArgs, ImageCommand, ImagesArgs, NetworkCommand,
-    PlatformFlags, PodCommand, PodTargets, PullArgs, PushArgs, RegistryFlags, SystemCommand,
-    Targets,
+    Cli, Command, ContainerCmd, ContainerCommand, CreateArgs, ImageCommand, ImagesArgs,
+    NetworkCommand, PlatformFlags, PodCommand, PodTargets, PullArgs, PushArgs, RegistryFlags,
+    SystemCommand, Targets,
 };
 use crate::format::{ago, output};
 use crate::{parse, term, views};
@@ -329,28 +329,8 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
     match cmd {
         Command::Pod(pc) => pod(rt, pc),
         Command::Network(nc) => network(rt, nc),
-        c @ (Command::Run { .. }
-        | Command::Create { .. }
-        | Command::Start { .. }
-        | Command::Stop { .. }
-        | Command::Restart { .. }
-        | Command::Kill { .. }
-        | Command::Pause { .. }
-        | Command::Unpause { .. }
-        | Command::Rm { .. }
-        | Command::Wait { .. }) => container::lifecycle(rt, c, t),
-        c @ (Command::Logs { .. } | Command::Exec { .. } | Command::Attach { .. }) => {
-            container::io(rt, c, t)
-        }
-        c @ (Command::Ps { .. }
-        | Command::Inspect { .. }
-        | Command::Port { .. }
-        | Command::Top { .. }) => inspect::listing(rt, c, t),
-        c @ (Command::Cp { .. }
-        | Command::Export { .. }
-        | Command::Diff { .. }
-        | Command::Mount { .. }
-        | Command::Unmount { .. }) => inspect::files(rt, c, t),
+        Command::Ctr(c) => container_cmd(rt, *c, t),
+        Command::Container(ContainerCommand::Ctr(c)) => container_cmd(rt, *c, t),
         c @ (Command::Images { .. }
         | Command::Image { .. }
         | Command::Rmi { .. }
@@ -367,5 +347,31 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         | Command::Container { .. }
         | Command::Version { .. }
         | Command::Completion { .. }) => system::system_cmd(rt, c, t),
+    }
+}
+
+/// Routes a container command (top level or under `container`) to its handler.
+fn container_cmd(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> {
+    use ContainerCmd as C;
+    match cmd {
+        c @ (C::Run { .. }
+        | C::Create { .. }
+        | C::Start { .. }
+        | C::Stop { .. }
+        | C::Restart { .. }
+        | C::Kill { .. }
+        | C::Pause { .. }
+        | C::Unpause { .. }
+        | C::Rm { .. }
+        | C::Wait { .. }) => container::lifecycle(rt, c, t),
+        c @ (C::Logs { .. } | C::Exec { .. } | C::Attach { .. }) => container::io(rt, c, t),
+        c @ (C::Ps { .. } | C::Inspect { .. } | C::Port { .. } | C::Top { .. }) => {
+            inspect::listing(rt, c, t)
+        }
+        c @ (C::Cp { .. }
+        | C::Export { .. }
+        | C::Diff { .. }
+        | C::Mount { .. }
+        | C::Unmount { .. }) => inspect::files(rt, c, t),
     }
 }

@@ -23,6 +23,11 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             println!("{}", n.name);
             Ok(0)
         }
+        NetworkCommand::Exists { name } => match rt.network(&name) {
+            Ok(_) => Ok(0),
+            Err(e) if e.is_not_found() => Ok(1),
+            Err(e) => Err(e.into()),
+        },
         NetworkCommand::Ls { quiet, format } => {
             let (list, errs) = rt.list_networks()?;
             for e in errs {

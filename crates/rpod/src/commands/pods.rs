@@ -97,6 +97,11 @@ pub(super) fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
             };
             Ok(report(rt.remove_pods(&names, &opts)))
         }
+        PodCommand::Exists { name } => match rt.pod(&name) {
+            Ok(_) => Ok(0),
+            Err(e) if e.is_not_found() => Ok(1),
+            Err(e) => Err(e.into()),
+        },
         PodCommand::Ps { quiet, format } => {
             let pods = rt.pods()?;
             if quiet {

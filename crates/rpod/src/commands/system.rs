@@ -78,6 +78,13 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
                 Ok(0)
             }
         },
+        Command::Container(ContainerCommand::Exists { container }) => {
+            match rt.container(&container) {
+                Ok(_) => Ok(0),
+                Err(e) if e.is_not_found() => Ok(1),
+                Err(e) => Err(e.into()),
+            }
+        }
         Command::Container(ContainerCommand::Cleanup { container }) => {
             match rt.cleanup_container(&container) {
                 // Removed meanwhile by whoever waited for it: nothing left to clean.
