@@ -44,6 +44,7 @@ mod etc;
 mod images;
 mod info;
 mod lifecycle;
+mod list;
 mod lookpath;
 mod names;
 #[cfg(feature = "cni")]
@@ -73,6 +74,7 @@ pub use images::ArchiveFormat;
 pub use info::{
     HostInfo, Info, PluginsInfo, ProgramInfo, RuntimeInfo, StoreInfo, VersionInfo, go_arch,
 };
+pub use list::{ContainerFilter, FilterContext, ListOptions, SortKey, select_containers};
 pub use options::{ContainerOptions, ExecOptions, LogOptions, PodOptions};
 pub use pod::{Pod, PodStatus};
 #[cfg(feature = "pull")]

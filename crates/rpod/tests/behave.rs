@@ -607,3 +607,83 @@ fn podmans_spellings_scripts_use() {
         same(&r, &pm, args);
     }
 }
+
+#[test]
+fn ps_filters_last_and_sort_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    for args in [
+        &[
+            "create", "--name", "zz", "--label", "app=web", "busybox", "true",
+        ][..],
+        &[
+            "run",
+            "--name",
+            "aa",
+            "--network",
+            "none",
+            "busybox",
+            "sh",
+            "-c",
+            "exit 3",
+        ][..],
+        &[
+            "create", "--name", "mm", "--label", "app=db", "busybox", "true",
+        ][..],
+    ] {
+        let (a, b) = both(&r, &pm, args);
+        assert!(a.status.code() == b.status.code(), "{args:?}");
+    }
+    for args in [
+        &[
+            "ps",
+            "-a",
+            "--format",
+            "{{.Names}}",
+            "--filter",
+            "status=exited",
+            "--filter",
+            "status=created",
+        ][..],
+        &[
+            "ps",
+            "-a",
+            "--format",
+            "{{.Names}}",
+            "--filter",
+            "label=app=web",
+        ][..],
+        &[
+            "ps",
+            "-a",
+            "--format",
+            "{{.Names}}",
+            "--filter",
+            "label=app",
+        ][..],
+        &[
+            "ps",
+            "-a",
+            "--format",
+            "{{.Names}}",
+            "--filter",
+            "label=app",
+            "--filter",
+            "status=created",
+        ][..],
+        &["ps", "-a", "--format", "{{.Names}}", "--filter", "exited=3"][..],
+        &["ps", "-a", "--format", "{{.Names}}", "--filter", "since=zz"][..],
+        &[
+            "ps",
+            "-a",
+            "--format",
+            "{{.Names}}",
+            "--filter",
+            "before=mm",
+        ][..],
+        &["ps", "-a", "--format", "{{.Names}}", "--sort", "names"][..],
+        &["ps", "--format", "{{.Names}}", "-n", "2"][..],
+        &["ps", "--format", "{{.Names}}", "--filter", "status=bogus"][..],
+    ] {
+        same(&r, &pm, args);
+    }
+}

@@ -441,12 +441,19 @@ pub enum ContainerCmd {
         /// json, a Go template, or `table ...`.
         #[arg(long)]
         format: Option<String>,
-        /// name=, status=, id=, label=, pod=, ancestor=; repeatable.
+        /// name=, id=, status=, label=, pod=, ancestor=, before=, since=, network=, exited=;
+        /// repeatable (one key's values match any).
         #[arg(short = 'f', long)]
         filter: Vec<String>,
         /// Only the latest container.
         #[arg(short = 'l', long)]
         latest: bool,
+        /// Only the last N created containers.
+        #[arg(short = 'n', long)]
+        last: Option<usize>,
+        /// Sort by command, created, id, image, names, pod, runningfor or status.
+        #[arg(long)]
+        sort: Option<String>,
         /// Do not truncate IDs.
         #[arg(long)]
         no_trunc: bool,

@@ -18,6 +18,8 @@ pub(super) struct PsOpts<'a> {
     format: Option<&'a str>,
     filters: &'a [String],
     latest_only: bool,
+    last: Option<usize>,
+    sort: Option<&'a str>,
     no_trunc: bool,
     pod: bool,
 }
@@ -29,54 +31,22 @@ pub(super) fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
         format,
         filters,
         latest_only,
+        last,
+        sort,
         no_trunc,
         pod,
     } = o;
-    let mut list = rt.containers()?;
-    // `-l` is the last created of all containers, running or not, as podman's.
-    list.retain(|(c, s)| {
-        all || (latest_only && !c.is_infra) || (s.status == S::Running && !c.is_infra)
-    });
-    for f in filters {
-        let (k, v) = f
-            .split_once('=')
-            .ok_or_else(|| anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
-        let images = rt.images()?;
-        let pods = rt.pods()?;
-        list.retain(|(c, s)| match k {
-            "name" => c.name.contains(v),
-            "id" => c.id.starts_with(v),
-            "status" => s.status.as_str() == v || (v == "exited" && s.status == S::Stopped),
-            "label" => match v.split_once('=') {
-                Some((lk, lv)) => c.labels.get(lk).is_some_and(|x| x == lv),
-                None => c.labels.contains_key(v),
-            },
-            "pod" => c.pod.as_ref().is_some_and(|p| {
-                p.starts_with(v)
-                    || pods
-                        .iter()
-                        .any(|x| x.id() == p && x.config().is_ok_and(|pc| pc.name == v))
-            }),
-            "ancestor" => {
-                c.image_name.contains(v)
-                    || c.image_id.starts_with(v)
-                    || images
-                        .iter()
-                        .any(|i| i.id == c.image_id && i.names.iter().any(|n| n.contains(v)))
-            }
-            _ => true,
-        });
-        if !matches!(k, "name" | "id" | "status" | "label" | "pod" | "ancestor") {
-            bail!("unsupported filter {k:?}; use name, id, status, label, pod or ancestor");
-        }
-    }
-    if latest_only {
-        list.sort_by_key(|(c, _)| c.created);
-        let n = list.len().saturating_sub(1);
-        list.drain(..n);
-    }
-    // Oldest first, as podman lists them.
-    list.sort_by_key(|(c, _)| c.created);
+    let filters = filters
+        .iter()
+        .map(|f| f.parse())
+        .collect::<libpod::Result<Vec<libpod::ContainerFilter>>>()?;
+    let list = rt.list_containers(&libpod::ListOptions {
+        all,
+        filters,
+        latest: latest_only,
+        last,
+        sort: sort.map(str::parse).transpose()?.unwrap_or_default(),
+    })?;
     if quiet {
         for (c, _) in &list {
             println!(
@@ -287,6 +257,8 @@ pub(super) fn listing(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<
             format,
             filter,
             latest,
+            last,
+            sort,
             no_trunc,
             pod,
         } => ps(
@@ -297,6 +269,8 @@ pub(super) fn listing(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<
                 format: format.as_deref(),
                 filters: &filter,
                 latest_only: latest,
+                last,
+                sort: sort.as_deref(),
                 no_trunc,
                 pod,
             },
