@@ -34,7 +34,10 @@ fn parse(tpl: &str) -> Result<Vec<Piece>> {
             Some(p) if p.is_empty() || p.starts_with(' ') => (true, p.trim()),
             _ => (false, action),
         };
-        if !path.starts_with('.') {
+        let plain = path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        if !path.starts_with('.') || !plain {
             bail!(
                 "template {tpl:?}: unsupported action {action:?}; use {{{{.Field}}}} or {{{{json .Field}}}}"
             );
@@ -105,6 +108,54 @@ fn apply(pieces: &[Piece], v: &Value) -> String {
         }
     }
     s
+}
+
+/// `items` through a full Go template; a table's header names the first field of each action.
+fn go_template(
+    items: &[Value],
+    tpl: &str,
+    table: bool,
+    headers: &[(&str, &str)],
+) -> Result<String> {
+    let t = crate::template::parse(&unescape(tpl))?;
+    let mut rows = Vec::new();
+    if table {
+        let mut head = String::new();
+        let mut rest = tpl;
+        while let Some(i) = rest.find("{{") {
+            head.push_str(&unescape(&rest[..i]));
+            let end = rest[i..].find("}}").map_or(rest.len(), |e| e + i);
+            let action = rest[i + 2..end].trim();
+            // Control actions (if, range, with, else, end) have no column of their own.
+            let control = ["if ", "range ", "with ", "else", "end"]
+                .iter()
+                .any(|k| action.starts_with(k));
+            let field = if control { "" } else { action }
+                .split(|c: char| c.is_whitespace() || c == '|' || c == '(' || c == ')')
+                .find(|w| w.starts_with('.') && w.len() > 1)
+                .and_then(|w| w.rsplit('.').next())
+                .unwrap_or("");
+            if !field.is_empty() {
+                head.push_str(
+                    &headers
+                        .iter()
+                        .find(|(k, _)| *k == field)
+                        .map_or_else(|| field.to_uppercase(), |(_, h)| h.to_string()),
+                );
+            }
+            rest = rest.get(end + 2..).unwrap_or("");
+        }
+        head.push_str(&unescape(rest));
+        rows.push(head);
+    }
+    for v in items {
+        rows.push(crate::template::render(&t, v)?);
+    }
+    Ok(if table {
+        columns(&rows)
+    } else {
+        rows.iter().map(|r| format!("{r}\n")).collect()
+    })
 }
 
 /// Aligns tab-separated rows into columns two spaces apart, as podman's tables look.
@@ -222,7 +273,11 @@ pub fn output(items: &[Value], format: &str, headers: &[(&str, &str)]) -> Result
         Some(rest) => (true, rest.trim_start()),
         None => (false, format),
     };
-    let pieces = parse(tpl)?;
+    // Plain field paths take the fast path; anything else is a Go template.
+    let pieces = match parse(tpl) {
+        Ok(p) => p,
+        Err(_) => return go_template(items, tpl, table, headers),
+    };
     let mut rows = Vec::new();
     if table {
         let head: String = pieces
@@ -345,7 +400,11 @@ mod tests {
         );
         assert!(super::output(&v, "json", &[]).expect("j").starts_with('['));
         assert!(super::output(&v, "{{.ID", &[]).is_err());
-        assert!(super::output(&v, "{{range .}}", &[]).is_err());
+        assert!(super::output(&v, "{{nosuchfunc .ID}}", &[]).is_err());
+        assert_eq!(
+            super::output(&v, "table {{.ID}}{{if .Names}} {{.Names}}{{end}}", &[]).expect("t"),
+            "ID NAMES\nabc web\nde db\n"
+        );
         // Three significant digits, as podman's (Go's %.3g).
         assert_eq!(super::size(1_982_256), "1.98 MB");
         assert_eq!(super::size(154_693), "155 kB");

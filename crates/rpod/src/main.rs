@@ -11,6 +11,7 @@ mod commands;
 mod format;
 mod parse;
 mod sigproxy;
+mod template;
 mod term;
 mod views;
 

@@ -687,3 +687,44 @@ fn ps_filters_last_and_sort_as_podman() {
         same(&r, &pm, args);
     }
 }
+
+#[test]
+fn go_templates_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let (a, b) = both(
+        &r,
+        &pm,
+        &[
+            "create", "--name", "gt", "--label", "tier=web", "busybox", "true",
+        ],
+    );
+    assert!(a.status.success() && b.status.success());
+    for args in [
+        &[
+            "ps",
+            "-a",
+            "--format",
+            "{{if .IsInfra}}infra{{else}}{{.Names}}{{end}}",
+        ][..],
+        &["ps", "-a", "--format", "{{upper .Names}} {{lower .Image}}"][..],
+        &[
+            "ps",
+            "-a",
+            "--format",
+            "{{range $k, $v := .Labels}}{{$k}}={{$v}}{{end}}",
+        ][..],
+        &[
+            "info",
+            "--format",
+            "{{if .Host.Arch}}{{printf \"%s/%s\" .Host.OS .Host.Arch}}{{end}}",
+        ][..],
+        &["version", "--format", "{{.Client.OsArch | upper}}"][..],
+        &[
+            "images",
+            "--format",
+            "{{.Repository}}:{{.Tag}} {{len .Repository}}",
+        ][..],
+    ] {
+        same(&r, &pm, args);
+    }
+}
