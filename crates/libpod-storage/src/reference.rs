@@ -24,6 +24,70 @@ fn bad(reference: &str, reason: &str) -> StorageError {
     }
 }
 
+/// A repository path component as the distribution spec has it: lowercase letters and digits
+/// in runs joined by one `.`, one or two `_`, or any number of `-`.
+fn component_ok(c: &str) -> bool {
+    let b = c.as_bytes();
+    let alnum = |x: &u8| x.is_ascii_lowercase() || x.is_ascii_digit();
+    if b.is_empty() || !alnum(&b[0]) || !b.last().is_some_and(alnum) {
+        return false;
+    }
+    let mut sep = String::new();
+    for x in b {
+        if alnum(x) {
+            if !(sep.is_empty()
+                || sep == "."
+                || sep == "_"
+                || sep == "__"
+                || sep.bytes().all(|s| s == b'-'))
+            {
+                return false;
+            }
+            sep.clear();
+        } else if matches!(x, b'.' | b'_' | b'-') {
+            sep.push(*x as char);
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// A registry host: DNS labels (letters, digits, inner hyphens) joined by dots, an
+/// optional `:port`.
+fn registry_ok(r: &str) -> bool {
+    let (host, port) = match r.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (r, None),
+    };
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    host.split('.').all(label_ok)
+        && port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A digest: `sha256:` and 64, `sha384:` and 96 or `sha512:` and 128 lowercase hex digits.
+fn digest_ok(d: &str) -> bool {
+    let Some((algo, hex)) = d.split_once(':') else {
+        return false;
+    };
+    let len = match algo {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => return false,
+    };
+    hex.len() == len
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// True when the first path component names a registry rather than a repository.
 fn is_registry(component: &str) -> bool {
     component.contains('.') || component.contains(':') || component == "localhost"
@@ -42,8 +106,12 @@ impl Reference {
         }
         let (rest, digest) = match s.split_once('@') {
             Some((r, d)) => {
-                crate::digest::hex_of(d)
-                    .map_err(|_| bad(s, "the digest must be sha256:<64 hex digits>"))?;
+                if !digest_ok(d) {
+                    return Err(bad(
+                        s,
+                        "a digest is sha256:, sha384: or sha512: with 64, 96 or 128 hex digits",
+                    ));
+                }
                 (r, Some(d.to_string()))
             }
             None => (s, None),
@@ -65,20 +133,21 @@ impl Reference {
             Some((first, rest)) if is_registry(first) => (first.to_string(), rest.to_string()),
             _ => (default_registry.to_string(), name.to_string()),
         };
-        let repo_ok = !repository.is_empty()
-            && repository.split('/').all(|c| {
-                !c.is_empty()
-                    && c.bytes().all(|b| {
-                        b.is_ascii_lowercase()
-                            || b.is_ascii_digit()
-                            || matches!(b, b'_' | b'.' | b'-')
-                    })
-            });
+        if !registry_ok(&registry) {
+            return Err(bad(
+                s,
+                "the registry is a host name or address with an optional :port",
+            ));
+        }
+        let repo_ok = !repository.is_empty() && repository.split('/').all(component_ok);
         if !repo_ok {
             return Err(bad(
                 s,
-                "repository names are lowercase [a-z0-9_.-] components separated by /",
+                "repository names are lowercase letters and digits, joined by '.', '_', '__' or '-', in components separated by /",
             ));
+        }
+        if registry.len() + 1 + repository.len() > 255 {
+            return Err(bad(s, "the name is longer than 255 characters"));
         }
         let repository = if registry == "docker.io" && !repository.contains('/') {
             format!("library/{repository}")
@@ -120,5 +189,37 @@ impl fmt::Display for Reference {
             write!(f, "@{d}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_distribution_grammar() {
+        for ok in [
+            "busybox",
+            "a__b/c.d-e--f",
+            "127.0.0.1:5000/x/y:v1.0",
+            "localhost/x",
+            "quay.io/a/b@sha512:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ] {
+            assert!(Reference::parse(ok, "docker.io").is_ok(), "{ok}");
+        }
+        for bad in [
+            "a..b",
+            "-x",
+            "x-",
+            "a___b",
+            "A",
+            "x/",
+            "bad-.host/x",
+            "h:port/x",
+            "x@md5:abc",
+            "x@sha256:abc",
+        ] {
+            assert!(Reference::parse(bad, "docker.io").is_err(), "{bad}");
+        }
     }
 }

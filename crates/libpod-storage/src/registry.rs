@@ -391,7 +391,7 @@ impl Client {
             .into();
         Ok(Client {
             agent,
-            base: format!("https://{registry}"),
+            base: format!("https://{}", endpoint_host(registry)),
             registry: registry.to_string(),
             creds,
             auth: None,
@@ -456,7 +456,7 @@ impl Client {
                     if self.insecure && self.base.starts_with("https://") && ours =>
                 {
                     self.insecure = false;
-                    self.base = format!("http://{}", self.registry);
+                    self.base = format!("http://{}", endpoint_host(&self.registry));
                     return self.send(method, path, headers, body);
                 }
                 other => {
@@ -627,6 +627,15 @@ impl Client {
     }
 }
 
+/// The host a registry's API is served from: Docker Hub's is `registry-1.docker.io`, as
+/// containers/image reaches it; every other registry is its own.
+pub fn endpoint_host(registry: &str) -> &str {
+    match registry {
+        "docker.io" | "index.docker.io" => "registry-1.docker.io",
+        other => other,
+    }
+}
+
 /// What to do about a failed request, by its cause: a name that does not resolve, nothing
 /// listening, no answer in time, or (over HTTPS only) a TLS failure.
 fn failure_hint(e: &ureq::Error, https: bool) -> &'static str {
@@ -696,6 +705,12 @@ fn next_link(header: &str) -> Option<String> {
 mod tests {
     use super::*;
     use libpod_config::Mirror;
+
+    #[test]
+    fn docker_hub_is_reached_at_its_api_host() {
+        assert_eq!(endpoint_host("docker.io"), "registry-1.docker.io");
+        assert_eq!(endpoint_host("127.0.0.1:5000"), "127.0.0.1:5000");
+    }
 
     #[test]
     fn a_failure_gets_the_hint_of_its_cause() {

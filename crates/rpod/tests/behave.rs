@@ -728,3 +728,115 @@ fn go_templates_as_podman() {
         same(&r, &pm, args);
     }
 }
+
+#[test]
+fn all_and_ignore_flags_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    for args in [
+        &[
+            "run",
+            "-d",
+            "--name",
+            "k1",
+            "--network",
+            "none",
+            "busybox",
+            "sleep",
+            "100",
+        ][..],
+        &[
+            "run",
+            "-d",
+            "--name",
+            "k2",
+            "--network",
+            "none",
+            "busybox",
+            "sleep",
+            "100",
+        ][..],
+        &[
+            "create",
+            "--name",
+            "k3",
+            "--network",
+            "none",
+            "busybox",
+            "true",
+        ][..],
+    ] {
+        let (a, b) = both(&r, &pm, args);
+        assert!(a.status.success() && b.status.success(), "{args:?}");
+    }
+    for args in [
+        &["stop", "-i", "-t", "0", "nosuch", "k1"][..],
+        &["ps", "--format", "{{.Names}}"][..],
+        &["kill", "-a"][..],
+        &["ps", "--format", "{{.Names}}"][..],
+        &["logs", "--names", "k3", "k1"][..],
+    ] {
+        let (p, o) = both(&r, &pm, args);
+        // kill -a prints IDs, which differ: compare the count of lines then.
+        if args[0] == "kill" {
+            assert_eq!(p.status.code(), o.status.code(), "{args:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&p.stdout).lines().count(),
+                String::from_utf8_lossy(&o.stdout).lines().count()
+            );
+            continue;
+        }
+        assert_eq!(
+            (p.status.code(), String::from_utf8_lossy(&p.stdout)),
+            (o.status.code(), String::from_utf8_lossy(&o.stdout)),
+            "{args:?}: podman (left) and rpod (right); rpod said {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn host_network_takes_the_hosts_name() {
+    let Some((r, pm)) = pair() else { return };
+    same(
+        &r,
+        &pm,
+        &["run", "--rm", "--network", "host", "busybox", "hostname"],
+    );
+}
+
+#[test]
+fn a_new_bridge_skips_names_the_host_already_has() {
+    if !ready() {
+        return;
+    }
+    let r = R::new();
+    // A host device with the name our first bridge would get.
+    let dev = "rpod0";
+    let made = Command::new("ip")
+        .args(["link", "add", dev, "type", "bridge"])
+        .status()
+        .is_ok_and(|s| s.success());
+    let k = r.k;
+    let net = format!("skip{k}");
+    let o = r.cmd(&[
+        "network",
+        "create",
+        "--subnet",
+        &format!("10.234.{k}.0/24"),
+        &net,
+    ]);
+    let bridge = r.ok(&[
+        "network",
+        "inspect",
+        "--format",
+        "{{.NetworkInterface}}",
+        &net,
+    ]);
+    let _ = r.cmd(&["network", "rm", &net]);
+    if made {
+        let _ = Command::new("ip").args(["link", "delete", dev]).status();
+    }
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(made || std::path::Path::new("/sys/class/net/rpod0").exists());
+    assert_ne!(bridge.trim(), dev, "the host's {dev} was taken");
+}

@@ -366,6 +366,9 @@ pub enum ContainerCmd {
         /// With `--attach`, pass signals sent to rpod on to the container (default true).
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
         sig_proxy: bool,
+        /// Start every container that is not running.
+        #[arg(long)]
+        all: bool,
         /// Targets.
         #[command(flatten)]
         targets: Targets,
@@ -379,6 +382,9 @@ pub enum ContainerCmd {
         /// Stop every running container.
         #[arg(short = 'a', long)]
         all: bool,
+        /// Ignore containers that do not exist.
+        #[arg(short = 'i', long)]
+        ignore: bool,
         /// Targets.
         #[command(flatten)]
         targets: Targets,
@@ -389,6 +395,12 @@ pub enum ContainerCmd {
         /// Seconds before SIGKILL.
         #[arg(short = 't', long = "time")]
         time: Option<u32>,
+        /// Restart every container.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// With --all, only the running ones.
+        #[arg(long)]
+        running: bool,
         /// Targets.
         #[command(flatten)]
         targets: Targets,
@@ -399,6 +411,9 @@ pub enum ContainerCmd {
         /// Signal (name or number).
         #[arg(short = 's', long, default_value = "KILL")]
         signal: String,
+        /// Signal every running container.
+        #[arg(short = 'a', long)]
+        all: bool,
         /// Targets.
         #[command(flatten)]
         targets: Targets,
@@ -479,6 +494,9 @@ pub enum ContainerCmd {
         /// Prefix each line with its time.
         #[arg(short = 't', long)]
         timestamps: bool,
+        /// With several containers, prefix lines with the name rather than the ID.
+        #[arg(short = 'n', long = "names")]
+        show_names: bool,
         /// Targets.
         #[command(flatten)]
         targets: Targets,

@@ -217,8 +217,10 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
             attach,
             interactive,
             sig_proxy,
+            all,
             targets: tg,
         } => {
+            let tg = with_all(rt, tg, all, false)?;
             if attach {
                 let list = targets(rt, &tg)?;
                 let c = list.first().ok_or_else(|| anyhow!("no container"))?;
@@ -244,25 +246,29 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
         ContainerCmd::Stop {
             time,
             all,
+            ignore,
             targets: tg,
         } => {
-            if all {
-                for (c, s) in rt.containers()? {
-                    if matches!(s.status, S::Running | S::Paused) && !c.is_infra {
-                        rt.container(&c.id)?.stop(time)?;
-                        println!("{}", c.id);
-                    }
-                }
-                return Ok(0);
-            }
+            let tg = with_all(rt, tg, all, true)?;
+            let tg = if ignore { without_missing(rt, tg) } else { tg };
             each(rt, &tg, |c| c.stop(time).map(drop).map_err(Into::into))
         }
-        ContainerCmd::Restart { time, targets: tg } => each(rt, &tg, |c| Ok(c.restart(time)?)),
+        ContainerCmd::Restart {
+            time,
+            all,
+            running,
+            targets: tg,
+        } => {
+            let tg = with_all(rt, tg, all, running)?;
+            each(rt, &tg, |c| Ok(c.restart(time)?))
+        }
         ContainerCmd::Kill {
             signal,
+            all,
             targets: tg,
         } => {
             let sig = libpod::parse_signal(&signal)?;
+            let tg = with_all(rt, tg, all, true)?;
             each(rt, &tg, |c| Ok(c.kill(sig)?))
         }
         ContainerCmd::Pause(tg) => each(rt, &tg, |c| Ok(c.pause()?)),
@@ -314,6 +320,7 @@ pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
             since,
             until,
             timestamps,
+            show_names,
             targets: tg,
         } => {
             let now = libpod::storage::time::now();
@@ -333,7 +340,9 @@ pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
             // Several containers: each line behind its container's short ID, as podman.
             let many = list.len() > 1;
             for c in &list {
-                let prefix = if many {
+                let prefix = if many && show_names {
+                    format!("{} ", c.config()?.name)
+                } else if many {
                     format!("{} ", &c.id()[..12])
                 } else {
                     String::new()

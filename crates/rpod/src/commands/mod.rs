@@ -238,6 +238,35 @@ fn targets(rt: &Runtime, t: &Targets) -> Result<Vec<Container>> {
     t.names.iter().map(|n| Ok(rt.container(n)?)).collect()
 }
 
+/// `targets`, or with `all` every container (only running ones when `running_only`),
+/// selected by the library as `ps` selects them.
+fn with_all(rt: &Runtime, targets: Targets, all: bool, running_only: bool) -> Result<Targets> {
+    if !all {
+        return Ok(targets);
+    }
+    let opts = libpod::ListOptions {
+        all: !running_only,
+        ..Default::default()
+    };
+    let names = rt
+        .list_containers(&opts)?
+        .into_iter()
+        .map(|(c, _)| c.id)
+        .collect();
+    Ok(Targets {
+        latest: false,
+        names,
+    })
+}
+
+/// `targets` without the names no container has (`--ignore`).
+fn without_missing(rt: &Runtime, mut targets: Targets) -> Targets {
+    targets
+        .names
+        .retain(|n| !matches!(rt.container(n), Err(e) if e.is_not_found()));
+    targets
+}
+
 /// Prints a removal's lines and errors (each once) and returns podman's exit code.
 fn report(r: libpod::RemoveReport) -> i32 {
     for l in &r.removed {
