@@ -73,25 +73,7 @@ impl<W: Write> Packer<'_, W> {
                     Mode::empty(),
                 )
                 .map_err(sys("open", path))?;
-                // Checked again on the descriptor: the file may have been swapped.
-                let now = fstat(&fd).map_err(sys("stat", path))?;
-                if Kind::of(&now) != Kind::File {
-                    return Err(FsError::NotRegular {
-                        path: path.to_path_buf(),
-                        kind: kind_name(&now),
-                    });
-                }
-                let size = u64::try_from(now.st_size).unwrap_or(0);
-                h.set_size(size);
-                h.set_entry_type(tar::EntryType::Regular);
-                // A file that shrank meanwhile is padded, so the stream stays well formed.
-                let data = File::from(fd)
-                    .take(size)
-                    .chain(std::io::repeat(0))
-                    .take(size);
-                self.tar
-                    .append_data(&mut h, path, data)
-                    .map_err(|e| self.err(e))
+                self.file_from(fd, path)
             }
             Kind::Symlink => {
                 let target = readlinkat(dir, name).map_err(sys("read the link", path))?;
@@ -174,6 +156,8 @@ impl<W: Write> Packer<'_, W> {
         self.tree(fd, name)
     }
 
+    /// A regular file from its open descriptor, checked again on it (it may have been
+    /// swapped since it was listed).
     fn file_from(&mut self, fd: OwnedFd, path: &Path) -> Result<()> {
         let now = fstat(&fd).map_err(sys("stat", path))?;
         if Kind::of(&now) != Kind::File {
@@ -186,6 +170,7 @@ impl<W: Write> Packer<'_, W> {
         let size = u64::try_from(now.st_size).unwrap_or(0);
         h.set_size(size);
         h.set_entry_type(tar::EntryType::Regular);
+        // A file that shrank meanwhile is padded, so the stream stays well formed.
         let data = File::from(fd)
             .take(size)
             .chain(std::io::repeat(0))

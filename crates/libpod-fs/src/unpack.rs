@@ -120,6 +120,15 @@ impl Unpacker<'_> {
         Some((Uid::from_raw(u), Gid::from_raw(g)))
     }
 
+    /// Gives `name` in `dir` (not followed) the entry's owner, when we may.
+    fn chown_at(&self, dir: &OwnedFd, name: &OsStr, h: &tar::Header, rel: &Path) -> Result<()> {
+        if let Some((u, g)) = self.owner_of(h) {
+            fchownat(dir, name, Some(u), Some(g), AtFlags::AT_SYMLINK_NOFOLLOW)
+                .map_err(sys("chown", rel))?;
+        }
+        Ok(())
+    }
+
     fn finish_fd(&self, fd: &OwnedFd, h: &tar::Header, rel: &Path) -> Result<()> {
         if let Some((u, g)) = self.owner_of(h) {
             fchown(fd, Some(u), Some(g)).map_err(sys("chown", rel))?;
@@ -191,16 +200,7 @@ impl Unpacker<'_> {
                     .ok_or_else(|| bad(&name, "a symlink without a target"))?;
                 symlinkat(OsStr::from_bytes(&target), &pdir, last.as_os_str())
                     .map_err(sys("create the symlink", &rel))?;
-                if let Some((u, g)) = self.owner_of(&h) {
-                    fchownat(
-                        &pdir,
-                        last.as_os_str(),
-                        Some(u),
-                        Some(g),
-                        AtFlags::AT_SYMLINK_NOFOLLOW,
-                    )
-                    .map_err(sys("chown", &rel))?;
-                }
+                self.chown_at(&pdir, last, &h, &rel)?;
             }
             tar::EntryType::Link => {
                 let target = e
@@ -231,16 +231,7 @@ impl Unpacker<'_> {
                 );
                 mknodat(&pdir, last.as_os_str(), sflag, mode, dev)
                     .map_err(sys("create the device node", &rel))?;
-                if let Some((u, g)) = self.owner_of(&h) {
-                    fchownat(
-                        &pdir,
-                        last.as_os_str(),
-                        Some(u),
-                        Some(g),
-                        AtFlags::AT_SYMLINK_NOFOLLOW,
-                    )
-                    .map_err(sys("chown", &rel))?;
-                }
+                self.chown_at(&pdir, last, &h, &rel)?;
             }
             // PAX headers and the like are consumed by the tar reader; others are skipped.
             _ => {}

@@ -133,6 +133,18 @@ impl Container {
         Ok(v)
     }
 
+    /// How files copied into the container are unpacked: owned by its user with `archive`.
+    fn unpack_in(&self, root: &Root, opts: &CopyOptions) -> Result<UnpackOptions> {
+        Ok(UnpackOptions {
+            chown: if opts.archive {
+                self.copy_owner(root)?
+            } else {
+                None
+            },
+            overwrite: opts.overwrite,
+        })
+    }
+
     /// The uid and gid files copied in get with `archive` (the container's user).
     fn copy_owner(&self, root: &Root) -> Result<Option<(u32, u32)>> {
         let user = self.config()?.user.unwrap_or_default();
@@ -162,14 +174,7 @@ impl Container {
             abs.display().to_string()
         };
         self.with_root(|root| {
-            let unpack = UnpackOptions {
-                chown: if opts.archive {
-                    self.copy_owner(root)?
-                } else {
-                    None
-                },
-                overwrite: opts.overwrite,
-            };
+            let unpack = self.unpack_in(root, opts)?;
             transfer(&host, &abs, &shown, root, dest, &unpack)
         })
     }
@@ -199,14 +204,7 @@ impl Container {
                     "\"{dest}\" must be an existing directory when copying from a tar stream"
                 ))));
             }
-            let unpack = UnpackOptions {
-                chown: if opts.archive {
-                    self.copy_owner(root)?
-                } else {
-                    None
-                },
-                overwrite: opts.overwrite,
-            };
+            let unpack = self.unpack_in(root, opts)?;
             Ok(libpod_fs::unpack(root, Path::new(dest), tar, &unpack)?)
         })
     }

@@ -262,18 +262,23 @@ pub fn select_containers(list: Vec<Entry>, opts: &ListOptions, ctx: &FilterConte
 impl Runtime {
     /// The containers `opts` selects (`ps`), with their state.
     pub fn list_containers(&self, opts: &ListOptions) -> Result<Vec<Entry>> {
-        let ctx = FilterContext {
-            images: self
+        // Images and pods are read only when a filter compares with them.
+        let wants = |k: &str| opts.filters.iter().any(|f| f.key() == k);
+        let mut ctx = FilterContext::default();
+        if wants("ancestor") {
+            ctx.images = self
                 .images()?
                 .into_iter()
                 .map(|i| (i.id, i.names))
-                .collect(),
-            pods: self
+                .collect();
+        }
+        if wants("pod") {
+            ctx.pods = self
                 .pods()?
                 .iter()
                 .filter_map(|p| p.config().ok().map(|c| (c.id, c.name)))
-                .collect(),
-        };
+                .collect();
+        }
         Ok(select_containers(self.containers()?, opts, &ctx))
     }
 }

@@ -68,6 +68,19 @@ impl RemoveReport {
         self.failed.last().map_or(0, |(_, e)| removal_exit_code(e))
     }
 
+    /// Records every name of `found` whose lookup said "not found"; true if there was one
+    /// (podman then removes none).
+    fn missing_in<T>(&mut self, found: &[(&String, crate::Result<T>)]) -> bool {
+        for (n, r) in found {
+            if let Err(e) = r
+                && e.is_not_found()
+            {
+                self.failed.push((n.to_string(), missing(e)));
+            }
+        }
+        !self.failed.is_empty()
+    }
+
     fn record(&mut self, name: &str, r: crate::Result<Vec<String>>, ignore_missing: bool) {
         match r {
             Ok(lines) => self.removed.extend(lines),
@@ -107,17 +120,8 @@ impl Runtime {
     pub fn remove_containers(&self, names: &[String], opts: &RemoveOptions) -> RemoveReport {
         let mut report = RemoveReport::default();
         let found: Vec<_> = names.iter().map(|n| (n, self.container(n))).collect();
-        if !opts.ignore_missing {
-            for (n, c) in &found {
-                if let Err(e) = c
-                    && e.is_not_found()
-                {
-                    report.failed.push((n.to_string(), missing(e)));
-                }
-            }
-            if !report.failed.is_empty() {
-                return report;
-            }
+        if !opts.ignore_missing && report.missing_in(&found) {
+            return report;
         }
         for (n, c) in found {
             let r = c
@@ -133,17 +137,8 @@ impl Runtime {
     pub fn remove_pods(&self, names: &[String], opts: &RemoveOptions) -> RemoveReport {
         let mut report = RemoveReport::default();
         let found: Vec<_> = names.iter().map(|n| (n, self.pod(n))).collect();
-        if !opts.ignore_missing {
-            for (n, p) in &found {
-                if let Err(e) = p
-                    && e.is_not_found()
-                {
-                    report.failed.push((n.to_string(), missing(e)));
-                }
-            }
-            if !report.failed.is_empty() {
-                return report;
-            }
+        if !opts.ignore_missing && report.missing_in(&found) {
+            return report;
         }
         for (n, p) in found {
             let r = p

@@ -23,6 +23,14 @@ use clap::Parser;
 const EXIT_RPOD_ERROR: u8 = 125;
 
 fn main() -> ExitCode {
+    // Output piped into `head` ends rpod quietly, as it ends podman, not with a panic.
+    // SAFETY: setting a signal's disposition to the default before any thread exists.
+    unsafe {
+        let _ = nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        );
+    }
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -87,6 +87,7 @@ pub fn ps_item(
     st: &ContainerState,
     image: Option<&Image>,
     pod_name: &str,
+    with_json: bool,
 ) -> Value {
     let cmd = command(cfg, image);
     let line = cmd.join(" ");
@@ -96,35 +97,39 @@ pub fn ps_item(
     } else {
         line.clone()
     };
-    // What `--format json` prints: podman's fields and types (`ps_json` swaps it in).
-    let as_json = json!({
-        "AutoRemove": cfg.auto_remove,
-        "Command": cmd,
-        "CreatedAt": ago(cfg.created),
-        "Exited": matches!(st.status, S::Exited | S::Stopped),
-        "ExitedAt": st.finished_at.map_or(-62_135_596_800, |t| t / 1_000_000_000),
-        "ExitCode": st.exit_code.unwrap_or(0),
-        "Id": cfg.id,
-        "Image": cfg.image_name,
-        "ImageID": cfg.image_id,
-        "IsInfra": cfg.is_infra,
-        "Labels": if cfg.labels.is_empty() { Value::Null } else { json!(cfg.labels) },
-        "Mounts": cfg.mounts.iter().map(|m| m.destination.clone()).collect::<Vec<_>>(),
-        "Names": [cfg.name],
-        "Namespaces": {},
-        "Networks": st.networks.iter().map(|n| n.network.clone()).collect::<Vec<_>>(),
-        "Pid": st.pid.unwrap_or(0),
-        "Pod": cfg.pod.clone().unwrap_or_default(),
-        "PodName": pod_name,
-        "Ports": cfg.ports.iter().map(|p| json!({"host_ip": p.host_ip, "container_port": p.container_port, "host_port": p.host_port, "range": p.range, "protocol": p.protocol})).collect::<Vec<_>>(),
-        "Size": Value::Null,
-        "StartedAt": st.started_at.map_or(-62_135_596_800, |t| t / 1_000_000_000),
-        "State": st.status.as_str(),
-        "Status": status_line(st),
-        "Created": cfg.created / 1_000_000_000,
-    });
-    json!({
-        "__json": as_json,
+    // What `--format json` prints: podman's fields and types (`json_form` prints it); built
+    // only when asked for, as a table of 200 rows would pay for it.
+    let as_json = if !with_json {
+        Value::Null
+    } else {
+        json!({
+            "AutoRemove": cfg.auto_remove,
+            "Command": cmd,
+            "CreatedAt": ago(cfg.created),
+            "Exited": matches!(st.status, S::Exited | S::Stopped),
+            "ExitedAt": st.finished_at.map_or(-62_135_596_800, |t| t / 1_000_000_000),
+            "ExitCode": st.exit_code.unwrap_or(0),
+            "Id": cfg.id,
+            "Image": cfg.image_name,
+            "ImageID": cfg.image_id,
+            "IsInfra": cfg.is_infra,
+            "Labels": if cfg.labels.is_empty() { Value::Null } else { json!(cfg.labels) },
+            "Mounts": cfg.mounts.iter().map(|m| m.destination.clone()).collect::<Vec<_>>(),
+            "Names": [cfg.name],
+            "Namespaces": {},
+            "Networks": st.networks.iter().map(|n| n.network.clone()).collect::<Vec<_>>(),
+            "Pid": st.pid.unwrap_or(0),
+            "Pod": cfg.pod.clone().unwrap_or_default(),
+            "PodName": pod_name,
+            "Ports": cfg.ports.iter().map(|p| json!({"host_ip": p.host_ip, "container_port": p.container_port, "host_port": p.host_port, "range": p.range, "protocol": p.protocol})).collect::<Vec<_>>(),
+            "Size": Value::Null,
+            "StartedAt": st.started_at.map_or(-62_135_596_800, |t| t / 1_000_000_000),
+            "State": st.status.as_str(),
+            "Status": status_line(st),
+            "Created": cfg.created / 1_000_000_000,
+        })
+    };
+    let mut v = json!({
         "Id": cfg.id,
         "ID": &cfg.id[..12],
         "Image": cfg.image_name,
@@ -151,7 +156,11 @@ pub fn ps_item(
         "StartedAt": st.started_at.unwrap_or(0) / 1_000_000_000,
         "ExitedAt": st.finished_at.unwrap_or(0) / 1_000_000_000,
         "Networks": st.networks.iter().map(|n| n.network.clone()).collect::<Vec<_>>(),
-    })
+    });
+    if with_json {
+        v["__json"] = as_json;
+    }
+    v
 }
 
 /// `podman inspect` of a container, with podman's field names.

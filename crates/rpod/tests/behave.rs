@@ -775,21 +775,16 @@ fn all_and_ignore_flags_as_podman() {
         &["ps", "--format", "{{.Names}}"][..],
         &["logs", "--names", "k3", "k1"][..],
     ] {
-        let (p, o) = both(&r, &pm, args);
-        // kill -a prints IDs, which differ: compare the count of lines then.
-        if args[0] == "kill" {
-            assert_eq!(p.status.code(), o.status.code(), "{args:?}");
-            assert_eq!(
-                String::from_utf8_lossy(&p.stdout).lines().count(),
-                String::from_utf8_lossy(&o.stdout).lines().count()
-            );
+        if args[0] != "kill" {
+            same(&r, &pm, args);
             continue;
         }
+        // kill -a prints IDs, which differ: compare the count of lines.
+        let (p, o) = both(&r, &pm, args);
+        assert_eq!(p.status.code(), o.status.code(), "{args:?}");
         assert_eq!(
-            (p.status.code(), String::from_utf8_lossy(&p.stdout)),
-            (o.status.code(), String::from_utf8_lossy(&o.stdout)),
-            "{args:?}: podman (left) and rpod (right); rpod said {}",
-            String::from_utf8_lossy(&o.stderr)
+            String::from_utf8_lossy(&p.stdout).lines().count(),
+            String::from_utf8_lossy(&o.stdout).lines().count()
         );
     }
 }

@@ -80,7 +80,7 @@ pub(super) fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
                 .as_ref()
                 .and_then(|p| pods.iter().find(|(id, _, _)| id == p));
             let pn = pod.map(|(_, n, _)| n.clone()).unwrap_or_default();
-            let mut v = views::ps_item(c, s, img, &pn);
+            let mut v = views::ps_item(c, s, img, &pn, format == Some("json"));
             if let Some((_, _, ports)) = pod
                 && c.ports.is_empty()
             {
