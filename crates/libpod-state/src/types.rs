@@ -54,11 +54,32 @@ impl fmt::Display for ContainerStatus {
     }
 }
 
+/// What kind of mount (stored as podman names it: `bind`, `tmpfs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum MountKind {
+    /// A host path bound into the container.
+    #[default]
+    Bind,
+    /// A fresh tmpfs.
+    Tmpfs,
+}
+
+impl fmt::Display for MountKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MountKind::Bind => "bind",
+            MountKind::Tmpfs => "tmpfs",
+        })
+    }
+}
+
 /// A mount the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Mount {
-    /// `bind` or `tmpfs`.
-    pub kind: String,
+    /// Bind or tmpfs.
+    pub kind: MountKind,
     /// Host path (bind) or empty (tmpfs).
     pub source: String,
     /// Path inside the container.

@@ -73,7 +73,7 @@ fn every_field_round_trips() {
     c.tty = true;
     c.stdin = true;
     c.mounts = vec![Mount {
-        kind: "bind".into(),
+        kind: libpod_state::MountKind::Bind,
         source: "/a".into(),
         destination: "/b".into(),
         options: vec!["ro".into()],

@@ -791,8 +791,8 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         mounts: cfg
             .mounts
             .iter()
-            .map(|m| match m.kind.as_str() {
-                "tmpfs" => UserMount::Tmpfs {
+            .map(|m| match m.kind {
+                libpod_state::MountKind::Tmpfs => UserMount::Tmpfs {
                     destination: m.destination.clone(),
                     options: m.options.clone(),
                 },

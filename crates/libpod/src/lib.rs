@@ -41,6 +41,7 @@ mod container;
 mod copy;
 mod error;
 mod etc;
+mod image_filter;
 mod images;
 mod info;
 mod lifecycle;
@@ -56,6 +57,7 @@ mod options;
 mod pod;
 #[cfg(feature = "pull")]
 mod pull;
+mod pull_policy;
 mod remove;
 mod runtime;
 mod timefilter;
@@ -70,6 +72,7 @@ use net_none as net;
 pub use container::{Container, parse_signal};
 pub use copy::CopyOptions;
 pub use error::{LibpodError, Result};
+pub use image_filter::{ImageFilter, glob, reference_matches, select_images};
 pub use images::ArchiveFormat;
 pub use info::{
     HostInfo, Info, PluginsInfo, ProgramInfo, RuntimeInfo, StoreInfo, VersionInfo, go_arch,
@@ -79,6 +82,7 @@ pub use options::{ContainerOptions, ExecOptions, LogOptions, PodOptions};
 pub use pod::{Pod, PodStatus};
 #[cfg(feature = "pull")]
 pub use pull::{PullRequest, RegistryAccess, default_auth_file, logout};
+pub use pull_policy::{PullDecision, PullPolicy};
 pub use remove::{RemoveOptions, RemoveReport, removal_exit_code};
 pub use runtime::{Runtime, RuntimeBuilder};
 pub use timefilter::{parse_go_duration, parse_time_filter, rfc3339_nano};

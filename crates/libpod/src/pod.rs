@@ -324,7 +324,7 @@ impl Runtime {
                     created: now(),
                     command: std::iter::once(dest.clone()).chain(args).collect(),
                     mounts: vec![Mount {
-                        kind: "bind".into(),
+                        kind: libpod_state::MountKind::Bind,
                         source: prog.display().to_string(),
                         destination: dest,
                         options: vec!["ro".into()],

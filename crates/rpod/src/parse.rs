@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use libpod::state::{Mount, NetworkMode, PortMapping};
+use libpod::state::{Mount, MountKind, NetworkMode, PortMapping};
 
 /// `[[ip:][hostPort]:]containerPort[/proto]`, with `a-b` ranges; a missing host port is a
 /// free one chosen now.
@@ -91,7 +91,7 @@ pub fn volume(s: &str) -> Result<Mount> {
         }
     }
     Ok(Mount {
-        kind: "bind".into(),
+        kind: MountKind::Bind,
         source: src.into(),
         destination: dst.into(),
         options,
@@ -105,7 +105,7 @@ pub fn tmpfs(s: &str) -> Result<Mount> {
         bail!("invalid tmpfs {s:?}: the path must be absolute");
     }
     Ok(Mount {
-        kind: "tmpfs".into(),
+        kind: MountKind::Tmpfs,
         source: String::new(),
         destination: dst.into(),
         options: opts
@@ -199,50 +199,9 @@ pub fn duration(s: &str) -> Result<std::time::Duration> {
     std::time::Duration::try_from_secs_f64(secs).map_err(|e| anyhow!("invalid duration {s:?}: {e}"))
 }
 
-/// `*` and `?` matching of the whole of `text`, as Go's `path.Match` (which podman and docker
-/// use for references): neither crosses a `/`.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    // m[j]: whether the pattern so far matches the first j characters of the text.
-    let mut m = vec![false; t.len() + 1];
-    m[0] = true;
-    for &pc in &p {
-        let mut next = vec![false; t.len() + 1];
-        for j in 0..=t.len() {
-            next[j] = match pc {
-                // Zero characters, or one more that is not a `/`.
-                '*' => m[j] || (j > 0 && next[j - 1] && t[j - 1] != '/'),
-                '?' => j > 0 && m[j - 1] && t[j - 1] != '/',
-                c => j > 0 && m[j - 1] && t[j - 1] == c,
-            };
-        }
-        m = next;
-    }
-    m[t.len()]
-}
-
-/// Whether image name `name` (`host/path/repo:tag`) matches a `reference=` filter, as
-/// podman's: the pattern (with `*`/`?`) against the whole name or its path after the host
-/// or its last part, and without a tag in the pattern, against the name without its tag.
-pub fn reference_matches(pattern: &str, name: &str) -> bool {
-    let with_tag = pattern
-        .rsplit_once(':')
-        .is_some_and(|(_, t)| !t.contains('/'));
-    let name = if with_tag {
-        name
-    } else {
-        name.rsplit_once(':')
-            .filter(|(_, t)| !t.contains('/'))
-            .map_or(name, |(r, _)| r)
-    };
-    let after_host = name.split_once('/').map_or(name, |(_, rest)| rest);
-    let last = name.rsplit('/').next().unwrap_or(name);
-    [name, after_host, last].iter().any(|c| glob(pattern, c))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{duration, glob, reference_matches};
+    use super::duration;
 
     #[test]
     fn ports_volumes_memory() {
@@ -297,24 +256,5 @@ mod tests {
         assert!(duration("soon").is_err());
         assert!(duration("3d").is_err());
         assert!(duration("-1s").is_err());
-    }
-
-    #[test]
-    fn globs_and_image_references() {
-        assert!(glob("busy*", "busybox"));
-        assert!(glob("b?sy*x", "busybox"));
-        assert!(glob("*", ""));
-        assert!(!glob("busy", "busybox"));
-        assert!(!glob("localhost/*", "localhost/a/b"), "* stops at /");
-        assert!(glob("localhost/*/b", "localhost/a/b"));
-        assert!(!glob("*x?", "busybox"));
-        let n = "registry.example:5000/tools/busybox:1.36";
-        assert!(reference_matches("busybox", n));
-        assert!(reference_matches("tools/busybox", n));
-        assert!(reference_matches("busybox:1.36", n));
-        assert!(reference_matches("busy*:1.*", n));
-        assert!(reference_matches("registry.example:5000/tools/*", n));
-        assert!(!reference_matches("busybox:latest", n));
-        assert!(!reference_matches("box", n));
     }
 }

@@ -835,3 +835,74 @@ fn a_new_bridge_skips_names_the_host_already_has() {
     assert!(made || std::path::Path::new("/sys/class/net/rpod0").exists());
     assert_ne!(bridge.trim(), dev, "the host's {dev} was taken");
 }
+
+#[test]
+fn image_filters_and_pull_policy_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    for args in [
+        &[
+            "images",
+            "--format",
+            "{{.Repository}}",
+            "--filter",
+            "reference=busy*",
+        ][..],
+        &[
+            "images",
+            "--format",
+            "{{.Repository}}",
+            "--filter",
+            "reference=*/busybox:latest",
+        ][..],
+        &[
+            "images",
+            "--format",
+            "{{.Repository}}",
+            "--filter",
+            "reference=nosuch",
+        ][..],
+        &[
+            "images",
+            "--format",
+            "{{.Repository}}",
+            "--filter",
+            "dangling=false",
+        ][..],
+        &[
+            "images",
+            "--format",
+            "{{.Repository}}",
+            "--filter",
+            "dangling=maybe",
+        ][..],
+        &[
+            "images",
+            "--format",
+            "{{.Repository}}",
+            "--filter",
+            "color=red",
+        ][..],
+        &[
+            "run",
+            "--rm",
+            "--pull",
+            "never",
+            "--network",
+            "none",
+            "busybox",
+            "true",
+        ][..],
+        &[
+            "run",
+            "--rm",
+            "--pull",
+            "sometimes",
+            "--network",
+            "none",
+            "busybox",
+            "true",
+        ][..],
+    ] {
+        same(&r, &pm, args);
+    }
+}

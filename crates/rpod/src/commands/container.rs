@@ -131,11 +131,10 @@ pub(super) fn attach_and_wait(
 /// Applies `--pull` before create: the image is pulled when the policy says so.
 pub(super) fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
     let present = rt.image(&a.image).is_ok();
-    match a.pull.as_str() {
-        "never" => return Ok(()),
-        "missing" if present => return Ok(()),
-        _ => {}
-    }
+    let fall_back = match a.pull.parse::<libpod::PullPolicy>()?.decide(present) {
+        libpod::PullDecision::UseLocal => return Ok(()),
+        libpod::PullDecision::Pull { fall_back } => fall_back,
+    };
     // Only now: `--creds USER` may ask for a password.
     let mut req = pull_request(
         a.platform.clone(),
@@ -143,13 +142,13 @@ pub(super) fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
         a.signature_policy.clone(),
     )?;
     // `newer` with a local copy falls back to it at once, as podman, unless told to retry.
-    if a.pull == "newer" && present && req.access.retries.is_none() {
+    if fall_back && req.access.retries.is_none() {
         req.access.retries = Some(0);
     }
     match pull_with_bars(rt, &a.image, &req, false) {
         Ok(_) => Ok(()),
         // `newer` keeps using the local copy when the registry cannot be asked.
-        Err(e) if a.pull == "newer" && present => {
+        Err(e) if fall_back => {
             eprintln!(
                 "rpod: could not check {} for a newer image: {e}; using the local one",
                 a.image

@@ -9,67 +9,6 @@ pub(super) const IMAGE_HEADERS: &[(&str, &str)] = &[
     ("SizeHuman", "SIZE"),
 ];
 
-/// Keeps the images that pass every `--filter KEY=VALUE`, as podman reads them.
-pub(super) fn filter_images(
-    rt: &Runtime,
-    imgs: &mut Vec<libpod::storage::Image>,
-    filters: &[String],
-) -> Result<()> {
-    for f in filters {
-        let (k, v) = f
-            .split_once('=')
-            .ok_or_else(|| anyhow!("invalid filter {f:?}: expected KEY=VALUE"))?;
-        // before= and since= compare creation times with the image they name.
-        let created = |s: &str| -> Result<i64> { Ok(rt.image(s)?.created) };
-        match k {
-            // Several reference= filters: any of them (below), as docker and podman.
-            "reference" => {}
-            "dangling" => {
-                let want = match v {
-                    "true" => true,
-                    "false" => false,
-                    _ => bail!("invalid filter {f:?}: dangling is true or false"),
-                };
-                imgs.retain(|i| i.names.is_empty() == want);
-            }
-            "label" => imgs.retain(|i| match v.split_once('=') {
-                Some((lk, lv)) => i.config.labels.get(lk).is_some_and(|x| x == lv),
-                None => i.config.labels.contains_key(v),
-            }),
-            "before" => {
-                let t = created(v)?;
-                imgs.retain(|i| i.created < t);
-            }
-            "since" => {
-                let t = created(v)?;
-                imgs.retain(|i| i.created > t);
-            }
-            "id" => imgs.retain(|i| i.id.starts_with(v.trim_start_matches("sha256:"))),
-            "digest" => imgs.retain(|i| i.manifest_digests().any(|d| d == v)),
-            _ => bail!(
-                "unsupported filter {k:?}; use reference, dangling, label, before, since, id or digest"
-            ),
-        }
-    }
-    let references = reference_filters(filters);
-    if !references.is_empty() {
-        imgs.retain(|i| {
-            i.names
-                .iter()
-                .any(|n| references.iter().any(|p| parse::reference_matches(p, n)))
-        });
-    }
-    Ok(())
-}
-
-/// The patterns of the `reference=` filters.
-pub(super) fn reference_filters(filters: &[String]) -> Vec<&str> {
-    filters
-        .iter()
-        .filter_map(|f| f.strip_prefix("reference="))
-        .collect()
-}
-
 pub(super) fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
     let ImagesArgs {
         quiet,
@@ -82,9 +21,18 @@ pub(super) fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
         ref image,
     } = *a;
     let (format, only) = (format.as_deref(), image.as_deref());
-    let mut imgs = rt.images()?;
-    filter_images(rt, &mut imgs, filter)?;
-    let references = reference_filters(filter);
+    let filters = filter
+        .iter()
+        .map(|f| f.parse())
+        .collect::<libpod::Result<Vec<libpod::ImageFilter>>>()?;
+    let mut imgs = rt.list_images(&filters)?;
+    let references: Vec<&str> = filters
+        .iter()
+        .filter_map(|f| match f {
+            libpod::ImageFilter::Reference(p) => Some(p.as_str()),
+            _ => None,
+        })
+        .collect();
     // Untagged images are what dangling=true asks for.
     let all = all || filter.iter().any(|f| f == "dangling=true");
     // Asked by name, only that name's row is listed, as podman does.
@@ -135,7 +83,9 @@ pub(super) fn images(rt: &Runtime, a: &ImagesArgs) -> Result<i32> {
                 );
                 only_name.as_ref().is_none_or(|n| row == *n)
                     && (references.is_empty()
-                        || references.iter().any(|p| parse::reference_matches(p, &row)))
+                        || references
+                            .iter()
+                            .any(|p| libpod::reference_matches(p, &row)))
             })
             .collect()
     };
