@@ -79,7 +79,7 @@ pub use info::{
 };
 pub use list::{ContainerFilter, FilterContext, ListOptions, SortKey, select_containers};
 pub use options::{ContainerOptions, ExecOptions, LogOptions, PodOptions};
-pub use pod::{Pod, PodStatus};
+pub use pod::{Pod, PodRemoveOptions, PodStatus};
 #[cfg(feature = "pull")]
 pub use pull::{PullRequest, RegistryAccess, default_auth_file, logout};
 pub use pull_policy::{PullDecision, PullPolicy};

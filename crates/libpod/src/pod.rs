@@ -201,19 +201,21 @@ impl Pod {
         self.start()
     }
 
-    /// Removes the pod: its containers too when `with_containers` (running ones only with
-    /// `force`), else only when it has none but its infra container.
-    pub fn remove(&self, force: bool, with_containers: bool) -> Result<()> {
-        self.remove_with_timeout(force, with_containers, None)
-    }
-
-    /// `remove`, giving running members `timeout` seconds to stop (with `force`).
-    pub fn remove_with_timeout(
-        &self,
-        force: bool,
-        with_containers: bool,
-        timeout: Option<u32>,
-    ) -> Result<()> {
+    /// Removes the pod: its containers too unless `with_containers` is off (then a pod with
+    /// members is refused); running members only with `force`, given `timeout` to stop.
+    ///
+    /// ```no_run
+    /// # let rt = libpod::Runtime::builder().build()?;
+    /// let pod = rt.pod("web")?;
+    /// pod.remove(&libpod::PodRemoveOptions { force: true, ..Default::default() })?;
+    /// # Ok::<(), libpod::LibpodError>(())
+    /// ```
+    pub fn remove(&self, opts: &PodRemoveOptions) -> Result<()> {
+        let PodRemoveOptions {
+            force,
+            with_containers,
+            timeout,
+        } = *opts;
         let cfg = self.config()?;
         let members = self.containers()?;
         let others: Vec<&(ContainerConfig, ContainerState)> =
@@ -248,6 +250,27 @@ impl Pod {
         }
         self.inner().locks.free(cfg.lock)?;
         Ok(())
+    }
+}
+
+/// How [`Pod::remove`] removes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PodRemoveOptions {
+    /// Stop running members first.
+    pub force: bool,
+    /// Remove the members too (else a pod with members is refused).
+    pub with_containers: bool,
+    /// Seconds a running member gets to stop before SIGKILL.
+    pub timeout: Option<u32>,
+}
+
+impl Default for PodRemoveOptions {
+    fn default() -> Self {
+        PodRemoveOptions {
+            force: false,
+            with_containers: true,
+            timeout: None,
+        }
     }
 }
 

@@ -144,8 +144,12 @@ impl Runtime {
             let r = p
                 .and_then(|p| {
                     let id = p.id().to_string();
-                    p.remove_with_timeout(opts.force, opts.force, opts.timeout)
-                        .map(|()| id)
+                    p.remove(&crate::PodRemoveOptions {
+                        force: opts.force,
+                        with_containers: true,
+                        timeout: opts.timeout,
+                    })
+                    .map(|()| id)
                 })
                 .map(|id| vec![id]);
             report.record(n, r, opts.ignore_missing);

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use common::{Env, mounts_under, ready};
 use libpod::config::StateBackend;
 use libpod::state::{ContainerStatus as S, NetworkMode};
-use libpod::{ExecOptions, LibpodError, LogOptions, PodOptions, PodStatus};
+use libpod::{ExecOptions, LibpodError, LogOptions, PodOptions, PodRemoveOptions, PodStatus};
 
 const BACKENDS: [StateBackend; 3] = [
     StateBackend::Memory,
@@ -262,16 +262,25 @@ fn pods_share_namespaces_through_their_infra_container() {
     pod.stop(Some(1)).expect("stop");
     assert_eq!(pod.status().expect("status"), PodStatus::Exited);
     assert!(
-        matches!(pod.remove(false, false), Err(LibpodError::State(_))),
+        matches!(
+            pod.remove(&PodRemoveOptions {
+                with_containers: false,
+                ..Default::default()
+            }),
+            Err(LibpodError::State(_))
+        ),
         "members block a plain removal"
     );
     pod.start().expect("start again");
     assert!(matches!(
-        pod.remove(false, true),
+        pod.remove(&PodRemoveOptions::default()),
         Err(LibpodError::Running { .. })
     ));
-    pod.remove(true, true)
-        .expect("force remove with containers");
+    pod.remove(&PodRemoveOptions {
+        force: true,
+        ..Default::default()
+    })
+    .expect("force remove with containers");
     assert!(e.rt.pods().expect("pods").is_empty());
     assert!(e.rt.containers().expect("ctrs").is_empty());
     let _ = m1;

@@ -397,7 +397,10 @@ fn images_import_save_load_tag() {
     let id = dangling.trim().trim_start_matches("sha256:");
     assert_eq!(listed.trim(), format!("sha256:{id}"));
     let (code, _, err) = r.run(&["images", "--filter", "color=blue"]);
-    assert!(code == 125 && err.contains("unsupported key \"color\""), "{err}");
+    assert!(
+        code == 125 && err.contains("unsupported key \"color\""),
+        "{err}"
+    );
     let listed = r.ok(&["image", "list", "--noheading", "-f", "reference=withcmd"]);
     assert!(
         listed.contains("withcmd") && !listed.contains("other"),

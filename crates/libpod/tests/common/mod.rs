@@ -98,7 +98,10 @@ impl Drop for Env {
         // Whatever happened, nothing keeps running or mounted.
         if let Ok(pods) = self.rt.pods() {
             for p in pods {
-                let _ = p.remove(true, true);
+                let _ = p.remove(&libpod::PodRemoveOptions {
+                    force: true,
+                    ..Default::default()
+                });
             }
         }
         if let Ok(all) = self.rt.containers() {

@@ -4,7 +4,10 @@ use super::*;
 
 pub(super) fn remove_everything(rt: &Runtime) -> Result<()> {
     for p in rt.pods()? {
-        p.remove(true, true)?;
+        p.remove(&libpod::PodRemoveOptions {
+            force: true,
+            ..Default::default()
+        })?;
     }
     for (c, _) in rt.containers()? {
         rt.container(&c.id)?.remove(true)?;
@@ -46,7 +49,10 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
                             | libpod::PodStatus::Degraded
                             | libpod::PodStatus::Paused
                     ) {
-                        p.remove(true, true)?;
+                        p.remove(&libpod::PodRemoveOptions {
+                            force: true,
+                            ..Default::default()
+                        })?;
                         println!("{}", p.id());
                     }
                 }
