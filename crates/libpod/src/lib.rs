@@ -55,6 +55,7 @@ mod net_none;
 mod networks;
 mod options;
 mod pod;
+mod prune;
 #[cfg(feature = "pull")]
 mod pull;
 mod pull_policy;
@@ -80,6 +81,7 @@ pub use info::{
 pub use list::{ContainerFilter, FilterContext, ListOptions, SortKey, select_containers};
 pub use options::{ContainerOptions, ExecOptions, LogOptions, PodOptions};
 pub use pod::{Pod, PodRemoveOptions, PodStatus};
+pub use prune::{PruneOptions, PruneReport, is_prunable};
 #[cfg(feature = "pull")]
 pub use pull::{PullRequest, RegistryAccess, default_auth_file, logout};
 pub use pull_policy::{PullDecision, PullPolicy};

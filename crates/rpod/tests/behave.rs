@@ -906,3 +906,40 @@ fn image_filters_and_pull_policy_as_podman() {
         same(&r, &pm, args);
     }
 }
+
+#[test]
+fn prune_and_rmi_all_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    for args in [
+        &[
+            "create",
+            "--name",
+            "pr1",
+            "--network",
+            "none",
+            "busybox",
+            "true",
+        ][..],
+        &[
+            "run",
+            "--name",
+            "pr2",
+            "--network",
+            "none",
+            "busybox",
+            "true",
+        ][..],
+    ] {
+        let (a, b) = both(&r, &pm, args);
+        assert!(a.status.success() && b.status.success(), "{args:?}");
+    }
+    // In use: refused alike.
+    same(&r, &pm, &["rmi", "-a"]);
+    let (p, o) = both(&r, &pm, &["system", "prune", "--force"]);
+    assert_eq!(p.status.code(), o.status.code());
+    same(&r, &pm, &["ps", "-a", "--format", "{{.Names}}"]);
+    same(&r, &pm, &["images", "--format", "{{.Repository}}"]);
+    let (p, o) = both(&r, &pm, &["rmi", "-a"]);
+    assert_eq!(p.status.code(), o.status.code());
+    same(&r, &pm, &["images", "-q"]);
+}

@@ -150,6 +150,9 @@ pub enum ImageCommand {
         /// Ignore images that do not exist.
         #[arg(short = 'i', long)]
         ignore: bool,
+        /// Remove every image.
+        #[arg(short = 'a', long)]
+        all: bool,
         /// Images.
         images: Vec<String>,
     },

@@ -191,6 +191,9 @@ pub enum Command {
         /// Ignore images that do not exist.
         #[arg(short = 'i', long)]
         ignore: bool,
+        /// Remove every image.
+        #[arg(short = 'a', long)]
+        all: bool,
         /// Images.
         images: Vec<String>,
     },

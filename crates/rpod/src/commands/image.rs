@@ -124,9 +124,17 @@ pub(super) fn remove_images(
     names: &[String],
     force: bool,
     ignore: bool,
+    all: bool,
 ) -> Result<i32> {
-    if names.is_empty() {
-        bail!("give at least one image");
+    let all_ids: Vec<String>;
+    let names = if all {
+        all_ids = rt.images()?.into_iter().map(|i| i.id).collect();
+        &all_ids[..]
+    } else {
+        names
+    };
+    if names.is_empty() && !all {
+        bail!("give at least one image, or --all");
     }
     let opts = libpod::RemoveOptions {
         force,
@@ -136,20 +144,52 @@ pub(super) fn remove_images(
     Ok(report(rt.remove_images(names, &opts)))
 }
 
-pub(super) fn prune_images(rt: &Runtime, all: bool) -> Result<Vec<String>> {
-    let used: Vec<String> = rt
-        .containers()?
-        .into_iter()
-        .map(|(c, _)| c.image_id)
-        .collect();
-    let mut removed = Vec::new();
-    for i in rt.images()? {
-        if !used.contains(&i.id) && (all || i.names.is_empty()) {
-            rt.with_store(|s| s.remove_image(&i.id, true))?;
-            removed.push(i.id);
+/// `rpod image ...`.
+fn image_sub(rt: &Runtime, ic: ImageCommand) -> Result<i32> {
+    match ic {
+        ImageCommand::Inspect {
+            format,
+            images: names,
+        } => {
+            let items: Vec<Value> = names
+                .iter()
+                .map(|n| Ok(views::inspect_image(&rt.image(n)?)))
+                .collect::<Result<_>>()?;
+            print!(
+                "{}",
+                output(&items, format.as_deref().unwrap_or("json"), &[])?
+            );
+            Ok(0)
         }
+        ImageCommand::Rm {
+            force,
+            ignore,
+            all,
+            images: names,
+        } => remove_images(rt, &names, force, ignore, all),
+        ImageCommand::Tag { image, names } => {
+            for n in names {
+                rt.tag_image(&image, &n)?;
+            }
+            Ok(0)
+        }
+        ImageCommand::Untag { image, names } => untag(rt, &image, names),
+        ImageCommand::Prune { all, force } => {
+            confirm(force, "this removes every image no container uses")?;
+            for id in rt.prune_images(all)? {
+                println!("{id}");
+            }
+            Ok(0)
+        }
+        ImageCommand::Exists { name } => match rt.image(&name) {
+            Ok(_) => Ok(0),
+            Err(e) if e.is_not_found() => Ok(1),
+            Err(e) => Err(e.into()),
+        },
+        ImageCommand::Ls(a) => images(rt, &a),
+        ImageCommand::Pull(a) => pull(rt, a),
+        ImageCommand::Push(a) => push(rt, a),
     }
-    Ok(removed)
 }
 
 /// The image commands.
@@ -157,54 +197,13 @@ pub(super) fn image_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
     let _ = &t;
     match cmd {
         Command::Images(a) => images(rt, &a),
-        Command::Image(ic) => match ic {
-            ImageCommand::Inspect {
-                format,
-                images: names,
-            } => {
-                let items: Vec<Value> = names
-                    .iter()
-                    .map(|n| Ok(views::inspect_image(&rt.image(n)?)))
-                    .collect::<Result<_>>()?;
-                print!(
-                    "{}",
-                    output(&items, format.as_deref().unwrap_or("json"), &[])?
-                );
-                Ok(0)
-            }
-            ImageCommand::Rm {
-                force,
-                ignore,
-                images: names,
-            } => remove_images(rt, &names, force, ignore),
-            ImageCommand::Tag { image, names } => {
-                for n in names {
-                    rt.tag_image(&image, &n)?;
-                }
-                Ok(0)
-            }
-            ImageCommand::Untag { image, names } => untag(rt, &image, names),
-            ImageCommand::Prune { all, force } => {
-                confirm(force, "this removes every image no container uses")?;
-                for id in prune_images(rt, all)? {
-                    println!("{id}");
-                }
-                Ok(0)
-            }
-            ImageCommand::Exists { name } => match rt.image(&name) {
-                Ok(_) => Ok(0),
-                Err(e) if e.is_not_found() => Ok(1),
-                Err(e) => Err(e.into()),
-            },
-            ImageCommand::Ls(a) => images(rt, &a),
-            ImageCommand::Pull(a) => pull(rt, a),
-            ImageCommand::Push(a) => push(rt, a),
-        },
+        Command::Image(ic) => image_sub(rt, ic),
         Command::Rmi {
             force,
             ignore,
+            all,
             images: names,
-        } => remove_images(rt, &names, force, ignore),
+        } => remove_images(rt, &names, force, ignore, all),
         Command::Tag { image, names } => {
             for n in names {
                 rt.tag_image(&image, &n)?;

@@ -30,7 +30,6 @@ mod pods;
 mod registry;
 mod system;
 
-use image::*;
 use inspect::*;
 use networks::*;
 use pods::*;

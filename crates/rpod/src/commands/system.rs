@@ -2,19 +2,6 @@
 
 use super::*;
 
-pub(super) fn remove_everything(rt: &Runtime) -> Result<()> {
-    for p in rt.pods()? {
-        p.remove(&libpod::PodRemoveOptions {
-            force: true,
-            ..Default::default()
-        })?;
-    }
-    for (c, _) in rt.containers()? {
-        rt.container(&c.id)?.remove(true)?;
-    }
-    Ok(())
-}
-
 /// info, system, container and version.
 pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
     let _ = &t;
@@ -31,10 +18,7 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
         Command::System(sc) => match sc {
             SystemCommand::Reset { force } => {
                 confirm(force, "this removes every container, pod and image")?;
-                remove_everything(rt)?;
-                for i in rt.images()? {
-                    rt.with_store(|s| s.remove_image(&i.id, true))?;
-                }
+                rt.reset()?;
                 Ok(0)
             }
             SystemCommand::Prune { all, force } => {
@@ -42,31 +26,13 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
                     force,
                     "this removes stopped containers, pods without running containers, and unused images",
                 )?;
-                for p in rt.pods()? {
-                    if !matches!(
-                        p.status()?,
-                        libpod::PodStatus::Running
-                            | libpod::PodStatus::Degraded
-                            | libpod::PodStatus::Paused
-                    ) {
-                        p.remove(&libpod::PodRemoveOptions {
-                            force: true,
-                            ..Default::default()
-                        })?;
-                        println!("{}", p.id());
-                    }
-                }
-                for (c, s) in rt.containers()? {
-                    if matches!(
-                        s.status,
-                        S::Exited | S::Stopped | S::Configured | S::Created
-                    ) && c.pod.is_none()
-                    {
-                        rt.container(&c.id)?.remove(false)?;
-                        println!("{}", c.id);
-                    }
-                }
-                for id in prune_images(rt, all)? {
+                let report = rt.prune(&libpod::PruneOptions { all_images: all })?;
+                for id in report
+                    .pods
+                    .iter()
+                    .chain(&report.containers)
+                    .chain(&report.images)
+                {
                     println!("{id}");
                 }
                 Ok(0)
