@@ -231,6 +231,35 @@ fn rpod_stays_split_by_command_group() {
 }
 
 #[test]
+fn rpod_calls_only_the_facade() {
+    // rpod may name the lower layers' types (re-exported by libpod), never call their
+    // functions: what it needs is a facade method, under the runtime's shutdown guard.
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/rpod/src"), &mut files);
+    for f in files {
+        let text = fs::read_to_string(&f).expect("read");
+        for layer in ["oci", "storage", "network", "state", "config"] {
+            let needle = format!("libpod::{layer}::");
+            for (i, _) in text.match_indices(&needle) {
+                let rest = &text[i + needle.len()..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                    .collect();
+                let last = name.rsplit("::").next().unwrap_or("");
+                let is_call = rest[name.len()..].starts_with('(');
+                let is_fn = last.chars().next().is_some_and(|c| c.is_lowercase());
+                assert!(
+                    !(is_call && is_fn),
+                    "{}: calls libpod::{layer}::{name}; add a facade method instead",
+                    f.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn path_safety_has_one_home() {
     // Every resolution inside a container, archive or layer goes through libpod-fs.
     for (path, text) in shipped_sources() {

@@ -26,7 +26,7 @@ use crate::trace::span;
 /// A container of a runtime. Cheap to clone.
 #[derive(Clone)]
 pub struct Container {
-    rt: Runtime,
+    pub(crate) rt: Runtime,
     id: String,
 }
 

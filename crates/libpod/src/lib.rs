@@ -37,6 +37,7 @@
 //!   ([`Runtime::pull_image`]), with a blocking HTTP client (ureq with rustls). Without it,
 //!   images come only from archives, layouts and tarballs.
 
+mod attach;
 mod container;
 mod copy;
 mod error;
@@ -53,6 +54,7 @@ mod net_cni;
 #[cfg(not(feature = "cni"))]
 mod net_none;
 mod networks;
+pub use networks::network_id;
 mod options;
 mod pod;
 mod prune;
@@ -70,6 +72,7 @@ use net_cni as net;
 #[cfg(not(feature = "cni"))]
 use net_none as net;
 
+pub use attach::AttachConnection;
 pub use container::{Container, parse_signal};
 pub use copy::CopyOptions;
 pub use error::{LibpodError, Result};
@@ -87,7 +90,9 @@ pub use pull::{PullRequest, RegistryAccess, default_auth_file, logout};
 pub use pull_policy::{PullDecision, PullPolicy};
 pub use remove::{RemoveOptions, RemoveReport, removal_exit_code};
 pub use runtime::{Runtime, RuntimeBuilder};
-pub use timefilter::{parse_go_duration, parse_time_filter, rfc3339_nano};
+pub use timefilter::{
+    format_rfc3339, now_ns, parse_go_duration, parse_rfc3339, parse_time_filter, rfc3339_nano,
+};
 
 pub use libpod_config as config;
 pub use libpod_lock as lock;

@@ -15,6 +15,13 @@ use libpod_network::{Network, NetworkCreate, NetworkError};
 use crate::error::Result;
 use crate::runtime::Runtime;
 
+/// A network's ID as podman shows it for CNI networks: the SHA-256 of its name, in hex.
+pub fn network_id(name: &str) -> String {
+    libpod_storage::digest_of(name.as_bytes())
+        .trim_start_matches("sha256:")
+        .to_string()
+}
+
 impl Runtime {
     /// Creates a bridge network.
     pub fn create_network(&self, req: &NetworkCreate) -> Result<Network> {

@@ -70,6 +70,21 @@ pub fn parse_time_filter(s: &str, now: i64) -> Result<i64> {
     )))
 }
 
+/// Now, in nanoseconds since the epoch (the unit of every time in the library).
+pub fn now_ns() -> i64 {
+    libpod_storage::time::now()
+}
+
+/// An RFC 3339 time (any offset) in nanoseconds since the epoch.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    libpod_storage::time::parse(s)
+}
+
+/// RFC 3339 in UTC with all nine digits of the fraction (`1970-01-01T00:00:00.000000000Z`).
+pub fn format_rfc3339(ns: i64) -> String {
+    libpod_storage::time::format(ns)
+}
+
 /// RFC 3339 with nanoseconds as Go prints it (`RFC3339Nano`: trailing zeros of the
 /// fraction dropped, `Z` for UTC).
 pub fn rfc3339_nano(ns: i64) -> String {

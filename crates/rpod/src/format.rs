@@ -365,7 +365,7 @@ pub fn go_time(ns: i64) -> String {
 
 /// RFC 3339 from nanoseconds since the epoch.
 pub fn rfc3339(ns: i64) -> String {
-    libpod::storage::time::format(ns)
+    libpod::format_rfc3339(ns)
 }
 
 #[cfg(test)]

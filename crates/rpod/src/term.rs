@@ -4,7 +4,6 @@
 
 use std::io::IsTerminal;
 use std::os::fd::AsRawFd;
-use std::path::PathBuf;
 
 use nix::sys::signal::{SigSet, Signal};
 
@@ -65,12 +64,12 @@ pub fn any_terminal() -> bool {
 /// this thread first, so threads started later inherit the block and one thread takes them
 /// all with `sigwait`; blocking before the size is first read means no resize is missed in
 /// between (one between the read and the block was lost under load).
-pub fn forward_resizes(bundle: PathBuf) {
+pub fn forward_resizes(c: libpod::Container) {
     let mut set = SigSet::empty();
     set.add(Signal::SIGWINCH);
     let blocked = set.thread_block().is_ok();
     let Some((rows, cols)) = size() else { return };
-    let _ = libpod::oci::resize_terminal(&bundle, rows, cols);
+    let _ = c.resize_terminal(rows, cols);
     if !blocked {
         return;
     }
@@ -82,7 +81,7 @@ pub fn forward_resizes(bundle: PathBuf) {
             std::thread::sleep(std::time::Duration::from_millis(15));
             if let Some(now) = size().filter(|s| *s != last) {
                 last = now;
-                let _ = libpod::oci::resize_terminal(&bundle, now.0, now.1);
+                let _ = c.resize_terminal(now.0, now.1);
             }
         }
     });

@@ -386,9 +386,7 @@ pub fn network_item(n: &Network) -> Value {
         .flat_map(|set| set.as_array().cloned().unwrap_or_default())
         .map(|r| json!({"subnet": r["subnet"], "gateway": r["gateway"]}))
         .collect();
-    let id = libpod::storage::digest_of(n.name.as_bytes())
-        .trim_start_matches("sha256:")
-        .to_string();
+    let id = libpod::network_id(&n.name);
     let created = std::fs::metadata(&n.file)
         .and_then(|m| m.modified())
         .ok()

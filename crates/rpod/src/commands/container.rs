@@ -84,7 +84,6 @@ pub(super) fn attach_and_wait(
     if sig_proxy {
         crate::sigproxy::start(c.clone());
     }
-    let bundle = rt.bundle_path(c.id());
     // A container that ran before gets a new conmon (and attach socket) before we connect,
     // so `start -a` shows the new run's output.
     if start && matches!(c.state()?.status, S::Configured | S::Exited | S::Stopped) {
@@ -94,7 +93,7 @@ pub(super) fn attach_and_wait(
     // keys (restored when this returns).
     let tty = c.config()?.tty;
     if tty {
-        term::forward_resizes(bundle.clone());
+        term::forward_resizes(c.clone());
     }
     let _raw = (tty && stdin).then(term::RawMode::enter).flatten();
     let input: Option<Box<dyn Read + Send>> = if stdin {
@@ -103,11 +102,11 @@ pub(super) fn attach_and_wait(
         None
     };
     // Connected before start, so no output is missed.
-    let sock = libpod::oci::connect_attach(&bundle).ok();
-    let reader = sock.map(|s| {
+    let conn = c.connect_attach().ok();
+    let reader = conn.map(|conn| {
         std::thread::spawn(move || {
             let (mut o, mut e) = (std::io::stdout(), std::io::stderr());
-            libpod::oci::attach_socket(s, input, &mut o, &mut e)
+            conn.run(input, &mut o, &mut e)
         })
     });
     if start {
@@ -322,7 +321,7 @@ pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
             show_names,
             targets: tg,
         } => {
-            let now = libpod::storage::time::now();
+            let now = libpod::now_ns();
             let time = |flag: &str, v: Option<String>| -> Result<Option<i64>> {
                 v.map(|s| {
                     libpod::parse_time_filter(&s, now)
@@ -349,7 +348,7 @@ pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
                 let print = |l: &libpod::oci::LogLine| {
                     let mut text = prefix.clone();
                     if timestamps {
-                        let t = libpod::storage::time::parse(&l.time).map(libpod::rfc3339_nano);
+                        let t = libpod::parse_rfc3339(&l.time).map(libpod::rfc3339_nano);
                         text.push_str(&t.unwrap_or_else(|| l.time.clone()));
                         text.push(' ');
                     }

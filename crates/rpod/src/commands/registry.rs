@@ -30,9 +30,7 @@ pub(super) fn platform_of(f: PlatformFlags) -> Result<Option<String>> {
     if f.os.is_none() && f.arch.is_none() && f.variant.is_none() {
         return Ok(None);
     }
-    let arch = f
-        .arch
-        .unwrap_or_else(|| libpod::storage::host_arch().to_string());
+    let arch = f.arch.unwrap_or_else(|| libpod::go_arch().to_string());
     let mut p = format!("{}/{arch}", f.os.as_deref().unwrap_or("linux"));
     if let Some(v) = f.variant {
         p.push('/');
