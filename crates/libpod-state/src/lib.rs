@@ -45,8 +45,8 @@ pub use libpod_config::StateBackend;
 pub use state::{State, copy_state};
 pub use types::{
     ContainerConfig, ContainerState, ContainerStatus, DbPaths, ExecSession, ExitCodeRecord, Mount,
-    MountKind, NetworkMode, NetworkStatus, PodConfig, PodState, PortMapping, Resources, Snapshot,
-    Timestamp,
+    MountKind, NetworkMode, NetworkStatus, PodConfig, PodState, PortMapping, Protocol, Resources,
+    Snapshot, Timestamp,
 };
 
 /// A state that lives only in this process.

@@ -83,7 +83,7 @@ fn every_field_round_trips() {
         host_ip: "127.0.0.1".into(),
         host_port: 8080,
         container_port: 80,
-        protocol: "tcp".into(),
+        protocol: libpod_state::Protocol::Tcp,
         range: 3,
     }];
     c.labels = BTreeMap::from([("k".into(), "v".into())]);

@@ -666,7 +666,7 @@ fn network(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Res
                 host_ip: p.host_ip.clone(),
                 host_port: p.host_port,
                 container_port: p.container_port,
-                protocol: p.protocol.clone(),
+                protocol: p.protocol.to_string(),
                 range: p.range,
             })
             .collect();

@@ -3,15 +3,15 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use libpod::state::{Mount, MountKind, NetworkMode, PortMapping};
+use libpod::state::{Mount, MountKind, NetworkMode, PortMapping, Protocol};
 
 /// `[[ip:][hostPort]:]containerPort[/proto]`, with `a-b` ranges; a missing host port is a
 /// free one chosen now.
 pub fn publish(s: &str) -> Result<PortMapping> {
     let (spec, proto) = s.rsplit_once('/').unwrap_or((s, "tcp"));
-    if !matches!(proto, "tcp" | "udp" | "sctp") {
-        bail!("invalid port {s:?}: protocol must be tcp, udp or sctp");
-    }
+    let protocol: Protocol = proto
+        .parse()
+        .map_err(|_| anyhow!("invalid port {s:?}: protocol must be tcp, udp or sctp"))?;
     let parts: Vec<&str> = spec.rsplitn(3, ':').collect();
     let range = |p: &str| -> Result<(u16, u16)> {
         let (a, b) = p.split_once('-').unwrap_or((p, p));
@@ -60,7 +60,7 @@ pub fn publish(s: &str) -> Result<PortMapping> {
         host_ip,
         host_port: h0,
         container_port: c0,
-        protocol: proto.to_string(),
+        protocol,
         range: n,
     })
 }
