@@ -41,9 +41,8 @@ pub enum ImageFilter {
 impl FromStr for ImageFilter {
     type Err = LibpodError;
     fn from_str(s: &str) -> Result<Self> {
-        let bad = |why: &str| LibpodError::Invalid(format!("invalid filter {s:?}: {why}"));
-        let (k, v) = s.split_once('=').ok_or_else(|| bad("expected KEY=VALUE"))?;
-        let v = v.to_string();
+        let bad = |why: &str| crate::list::bad_filter(s, why);
+        let (k, v) = crate::list::filter_parts(s)?;
         Ok(match k {
             "reference" => ImageFilter::Reference(v),
             "dangling" => ImageFilter::Dangling(match v.as_str() {
@@ -51,10 +50,10 @@ impl FromStr for ImageFilter {
                 "false" => false,
                 _ => return Err(bad("dangling is true or false")),
             }),
-            "label" => match v.split_once('=') {
-                Some((lk, lv)) => ImageFilter::Label(lk.into(), Some(lv.into())),
-                None => ImageFilter::Label(v, None),
-            },
+            "label" => {
+                let (k, v) = crate::list::label_parts(v);
+                ImageFilter::Label(k, v)
+            }
             "before" => ImageFilter::Before(v),
             "since" => ImageFilter::Since(v),
             "id" => ImageFilter::Id(v.trim_start_matches("sha256:").to_string()),

@@ -67,12 +67,31 @@ impl ContainerFilter {
     }
 }
 
+/// A `--filter` value's key and value; the error names the filter.
+pub(crate) fn filter_parts(s: &str) -> Result<(&str, String)> {
+    s.split_once('=')
+        .map(|(k, v)| (k, v.to_string()))
+        .ok_or_else(|| bad_filter(s, "expected KEY=VALUE"))
+}
+
+/// The error for filter `s`, saying why.
+pub(crate) fn bad_filter(s: &str, why: &str) -> LibpodError {
+    LibpodError::Invalid(format!("invalid filter {s:?}: {why}"))
+}
+
+/// A `label=` value: `KEY` or `KEY=VALUE`.
+pub(crate) fn label_parts(v: String) -> (String, Option<String>) {
+    match v.split_once('=') {
+        Some((k, val)) => (k.to_string(), Some(val.to_string())),
+        None => (v, None),
+    }
+}
+
 impl FromStr for ContainerFilter {
     type Err = LibpodError;
     fn from_str(s: &str) -> Result<Self> {
-        let bad = |why: &str| LibpodError::Invalid(format!("invalid filter {s:?}: {why}"));
-        let (k, v) = s.split_once('=').ok_or_else(|| bad("expected KEY=VALUE"))?;
-        let v = v.to_string();
+        let bad = |why: &str| crate::list::bad_filter(s, why);
+        let (k, v) = crate::list::filter_parts(s)?;
         Ok(match k {
             "name" => ContainerFilter::Name(v),
             "id" => ContainerFilter::Id(v),
@@ -92,10 +111,10 @@ impl FromStr for ContainerFilter {
                 }
                 ContainerFilter::Status(v)
             }
-            "label" => match v.split_once('=') {
-                Some((lk, lv)) => ContainerFilter::Label(lk.into(), Some(lv.into())),
-                None => ContainerFilter::Label(v, None),
-            },
+            "label" => {
+                let (k, v) = crate::list::label_parts(v);
+                ContainerFilter::Label(k, v)
+            }
             "pod" => ContainerFilter::Pod(v),
             "ancestor" => ContainerFilter::Ancestor(v),
             "before" => ContainerFilter::Before(v),

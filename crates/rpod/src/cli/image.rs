@@ -4,6 +4,22 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+/// `rmi` and `image rm`.
+#[derive(Args, Debug, Clone)]
+pub struct RmiArgs {
+    /// Remove containers using them too.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Ignore images that do not exist.
+    #[arg(short = 'i', long)]
+    pub ignore: bool,
+    /// Remove every image.
+    #[arg(short = 'a', long)]
+    pub all: bool,
+    /// Images.
+    pub images: Vec<String>,
+}
+
 /// `pull` and `image pull`.
 #[derive(Args, Debug, Clone)]
 pub struct PullArgs {
@@ -143,19 +159,7 @@ pub enum ImageCommand {
     },
     /// Remove images.
     #[command(after_help = "Example:\n  rpod image rm busybox")]
-    Rm {
-        /// Remove containers using them too.
-        #[arg(short = 'f', long)]
-        force: bool,
-        /// Ignore images that do not exist.
-        #[arg(short = 'i', long)]
-        ignore: bool,
-        /// Remove every image.
-        #[arg(short = 'a', long)]
-        all: bool,
-        /// Images.
-        images: Vec<String>,
-    },
+    Rm(RmiArgs),
     /// Add names to an image.
     #[command(after_help = "Example:\n  rpod image tag busybox mybox:1")]
     Tag {

@@ -184,19 +184,7 @@ pub enum Command {
     Image(ImageCommand),
     /// Remove images.
     #[command(after_help = "Example:\n  rpod rmi busybox")]
-    Rmi {
-        /// Remove containers using them too.
-        #[arg(short = 'f', long)]
-        force: bool,
-        /// Ignore images that do not exist.
-        #[arg(short = 'i', long)]
-        ignore: bool,
-        /// Remove every image.
-        #[arg(short = 'a', long)]
-        all: bool,
-        /// Images.
-        images: Vec<String>,
-    },
+    Rmi(RmiArgs),
     /// Add a name to an image.
     #[command(after_help = "Example:\n  rpod tag busybox mybox:1")]
     Tag {

@@ -119,27 +119,21 @@ pub(super) fn untag(rt: &Runtime, image: &str, names: Vec<String>) -> Result<i32
 }
 
 /// `rmi` and `image rm`.
-pub(super) fn remove_images(
-    rt: &Runtime,
-    names: &[String],
-    force: bool,
-    ignore: bool,
-    all: bool,
-) -> Result<i32> {
+pub(super) fn remove_images(rt: &Runtime, a: &RmiArgs) -> Result<i32> {
     let all_ids: Vec<String>;
-    let names = if all {
+    let names = if a.all {
         all_ids = rt.images()?.into_iter().map(|i| i.id).collect();
         &all_ids[..]
     } else {
-        names
+        &a.images[..]
     };
-    if names.is_empty() && !all {
+    if names.is_empty() && !a.all {
         bail!("give at least one image, or --all");
     }
     let opts = libpod::RemoveOptions {
-        force,
+        force: a.force,
         timeout: None,
-        ignore_missing: force || ignore,
+        ignore_missing: a.force || a.ignore,
     };
     Ok(report(rt.remove_images(names, &opts)))
 }
@@ -161,12 +155,7 @@ fn image_sub(rt: &Runtime, ic: ImageCommand) -> Result<i32> {
             );
             Ok(0)
         }
-        ImageCommand::Rm {
-            force,
-            ignore,
-            all,
-            images: names,
-        } => remove_images(rt, &names, force, ignore, all),
+        ImageCommand::Rm(a) => remove_images(rt, &a),
         ImageCommand::Tag { image, names } => {
             for n in names {
                 rt.tag_image(&image, &n)?;
@@ -198,12 +187,7 @@ pub(super) fn image_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
     match cmd {
         Command::Images(a) => images(rt, &a),
         Command::Image(ic) => image_sub(rt, ic),
-        Command::Rmi {
-            force,
-            ignore,
-            all,
-            images: names,
-        } => remove_images(rt, &names, force, ignore, all),
+        Command::Rmi(a) => remove_images(rt, &a),
         Command::Tag { image, names } => {
             for n in names {
                 rt.tag_image(&image, &n)?;

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::cli::{
     Cli, Command, ContainerCmd, ContainerCommand, CreateArgs, ImageCommand, ImagesArgs,
     NetworkCommand, PlatformFlags, PodCommand, PodTargets, PullArgs, PushArgs, RegistryFlags,
-    SystemCommand, Targets,
+    RmiArgs, SystemCommand, Targets,
 };
 use crate::format::{ago, output};
 use crate::{parse, term, views};
