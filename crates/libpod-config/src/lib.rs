@@ -26,6 +26,7 @@ pub mod caps;
 mod error;
 pub mod files;
 mod host;
+pub mod ports;
 mod types;
 
 pub use builder::{ConfigBuilder, ENV_VARS};

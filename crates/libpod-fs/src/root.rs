@@ -269,6 +269,17 @@ impl Root {
         renamed
     }
 
+    /// Creates the symlink `rel` -> `target` unless something exists at `rel` (true when it
+    /// made one); made on the parent's descriptor, so it cannot land outside the root.
+    pub fn symlink_if_missing(&self, rel: &Path, target: &Path) -> Result<bool> {
+        let (dir, name) = self.parent(rel)?;
+        match nix::unistd::symlinkat(target, &dir, name.as_os_str()) {
+            Ok(()) => Ok(true),
+            Err(Errno::EEXIST) => Ok(false),
+            Err(e) => Err(sys("create the symlink", rel)(e)),
+        }
+    }
+
     /// The host-side name a resolved path has, for messages (`/proc/self/fd` of `fd`).
     pub fn display(&self, rel: &Path) -> String {
         format!("{}/{}", self.path.display(), joined(&clean(rel)).display())

@@ -26,4 +26,4 @@ pub use config::{Subnet, parse_file};
 pub use error::{NetworkError, Result};
 pub use manager::NetworkManager;
 pub use netns::{create_netns, is_netns, remove_netns};
-pub use types::{Attachment, Network, NetworkCreate, PortMapping, Request};
+pub use types::{Attachment, Network, NetworkCreate, PortMapping, Protocol, Request};

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, TcpListener, UdpSocket};
 
 use crate::error::{NetworkError, Result};
-use crate::types::PortMapping;
+use crate::types::{PortMapping, Protocol};
 
 /// The host address a mapping binds (all addresses when none is given).
 pub fn host_address(p: &PortMapping) -> IpAddr {
@@ -33,9 +33,10 @@ pub fn ports_overlap(a: &PortMapping, b: &PortMapping) -> bool {
 pub fn held_on_host(p: &PortMapping, port: u16) -> bool {
     let addr = (host_address(p), port);
     let in_use = |e: std::io::Error| e.kind() == std::io::ErrorKind::AddrInUse;
-    match p.protocol.as_str() {
-        "udp" => UdpSocket::bind(addr).err().is_some_and(in_use),
-        _ => TcpListener::bind(addr).err().is_some_and(in_use),
+    match p.protocol {
+        Protocol::Udp => UdpSocket::bind(addr).err().is_some_and(in_use),
+        // SCTP has no std socket; a TCP bind is the closest check we have.
+        Protocol::Tcp | Protocol::Sctp => TcpListener::bind(addr).err().is_some_and(in_use),
     }
 }
 
@@ -81,7 +82,7 @@ mod tests {
             host_ip: ip.into(),
             host_port: port,
             container_port: 80,
-            protocol: proto.into(),
+            protocol: proto.parse().expect("protocol"),
             range,
         }
     }

@@ -56,20 +56,7 @@ impl Network {
     }
 }
 
-/// A published port (podman's `-p`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PortMapping {
-    /// Host address (empty for all).
-    pub host_ip: String,
-    /// First host port.
-    pub host_port: u16,
-    /// First container port.
-    pub container_port: u16,
-    /// `tcp` or `udp`.
-    pub protocol: String,
-    /// Number of consecutive ports.
-    pub range: u16,
-}
+pub use libpod_config::ports::{PortMapping, Protocol};
 
 /// What a container got on one network.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

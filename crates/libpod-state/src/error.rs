@@ -44,7 +44,7 @@ pub enum StateError {
     #[error("invalid name {0:?}: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*")]
     InvalidName(String),
     /// Other containers depend on this one (they join its namespaces).
-    #[error("container {id} has dependent containers which must be removed first: {}", dependents.join(", "))]
+    #[error("container {id} has dependent containers which must be removed before it: {}: container already exists", dependents.join(", "))]
     HasDependents {
         /// The container.
         id: String,

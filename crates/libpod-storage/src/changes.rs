@@ -11,7 +11,7 @@ use crate::driver::Driver;
 use crate::error::{Result, StorageError, io};
 use crate::extract::decompressed;
 use crate::store::Store;
-use crate::types::{Change, ChangeKind};
+use crate::types::{Change, ChangeKind, ContainerSize};
 
 /// Every path under `root`, `/`-prefixed, with its `lstat`, walked by descriptor (a
 /// running container cannot swap a directory for a symlink under the walk).
@@ -34,7 +34,55 @@ fn is_whiteout(m: &FileStat) -> bool {
 /// (mode, size, mtime) of a path as an image layer recorded it.
 type Entry = (u32, u64, u64);
 
+/// Bytes of the non-directories among `paths`, each hard-linked inode once (as
+/// containers/storage's `directory.Size` counts).
+fn bytes_of(paths: &[(String, FileStat)]) -> u64 {
+    let mut inodes = std::collections::HashSet::new();
+    paths
+        .iter()
+        .filter(|(_, m)| Kind::of(m) != Kind::Dir)
+        .filter(|(_, m)| m.st_nlink <= 1 || inodes.insert((m.st_dev, m.st_ino)))
+        .map(|(_, m)| u64::try_from(m.st_size).unwrap_or(0))
+        .sum()
+}
+
 impl Store {
+    /// A container's disk use: its writable layer, and that plus its image (`ps --size`).
+    pub fn container_size(&self, id: &str) -> Result<ContainerSize> {
+        let c = self.container(id)?;
+        let mut paths = Vec::new();
+        walk(&self.upper_path(id), &mut paths)?;
+        let rw = match self.driver {
+            Driver::Overlay => bytes_of(&paths),
+            // vfs keeps one full tree: count only what differs from the image.
+            Driver::Vfs => {
+                let changed: std::collections::HashSet<String> = self
+                    .changes(id)?
+                    .into_iter()
+                    .filter(|ch| ch.kind != ChangeKind::Deleted)
+                    .map(|ch| ch.path)
+                    .collect();
+                paths.retain(|(p, _)| changed.contains(p));
+                bytes_of(&paths)
+            }
+        };
+        // The image's files as they lie on disk (podman's rootFsSize leaves the writable
+        // layer out).
+        let root_fs = match self.driver {
+            Driver::Overlay => {
+                let mut total = 0;
+                for d in &c.layers {
+                    let mut paths = Vec::new();
+                    walk(&self.layer_dir(d)?, &mut paths)?;
+                    total += bytes_of(&paths);
+                }
+                total
+            }
+            Driver::Vfs => self.image_tree(&c.layers)?.values().map(|e| e.1).sum(),
+        };
+        Ok(ContainerSize { rw, root_fs })
+    }
+
     /// Paths added, changed and deleted in a container, relative to its image, sorted.
     pub fn changes(&self, id: &str) -> Result<Vec<Change>> {
         let c = self.container(id)?;

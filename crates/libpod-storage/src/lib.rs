@@ -19,6 +19,8 @@
 //! `Store::push` sends them back; `store_credentials`/`remove_credentials` edit an auth.json.
 
 mod archive;
+#[cfg(feature = "pull")]
+mod auth;
 mod blobs;
 pub mod busybox;
 #[cfg(feature = "pull")]
@@ -43,6 +45,8 @@ mod store;
 pub mod time;
 mod types;
 
+#[cfg(feature = "pull")]
+pub use auth::{fallback_auth_files, remove_credentials, store_credentials};
 pub use blobs::lend;
 pub use digest::of_bytes as digest_of;
 pub use error::{Result, StorageError};
@@ -51,9 +55,9 @@ pub use policy::Policy;
 pub use pull::{host_arch, list_tags};
 pub use reference::Reference;
 #[cfg(feature = "pull")]
-pub use registry::{PullOptions, login, redacted, remove_credentials, store_credentials};
+pub use registry::{PullOptions, login, redacted};
 pub use store::{RemovedImage, Store, StoreOptions};
 pub use types::{
-    AltManifest, Change, ChangeKind, ContainerLayer, Image, ImageConfig, Layer, LayerRef, Progress,
-    ProgressFn, StoreInfo,
+    AltManifest, Change, ChangeKind, ContainerLayer, ContainerSize, Image, ImageConfig, Layer,
+    LayerRef, Progress, ProgressFn, StoreInfo,
 };

@@ -13,6 +13,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use libpod_config::Registry;
 use serde_json::Value;
 
+use crate::auth::{Creds, auth_key, from_files, store_credentials};
 use crate::error::{Result, StorageError};
 use crate::reference::Reference;
 
@@ -194,116 +195,22 @@ fn configured_sources(r: &Reference, opts: &PullOptions) -> Result<Vec<Source>> 
     Ok(out)
 }
 
-/// The auth.json key for a registry: its host, as podman writes it.
-fn auth_key(registry: &str) -> &str {
-    registry
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-}
-
-/// `user:password` for `registry` from an auth.json, if any.
-pub(crate) fn credentials(file: Option<&Path>, registry: &str) -> Option<(String, String)> {
-    let v: Value = serde_json::from_slice(&fs::read(file?).ok()?).ok()?;
-    let auth = v["auths"][auth_key(registry)]["auth"].as_str()?;
-    let text = String::from_utf8(B64.decode(auth.trim()).ok()?).ok()?;
-    let (u, p) = text.split_once(':')?;
-    Some((u.to_string(), p.to_string()))
-}
-
-/// Credentials: the caller's own (`--creds`), else the auth file's for the place contacted
+/// Credentials: the caller's own (`--creds`), else the auth files' for the place contacted
 /// (`src`), else for the registry the user named, which is where `login` keeps them when a
 /// rule relocates it.
 pub(crate) fn credentials_for(
     opts: &PullOptions,
     src: &Reference,
     asked: &Reference,
-) -> Option<(String, String)> {
+) -> Result<Option<Creds>> {
+    if let Some(c) = &opts.credentials {
+        return Ok(Some(c.clone()));
+    }
     let file = opts.auth_file.as_deref();
-    opts.credentials
-        .clone()
-        .or_else(|| credentials(file, &src.registry))
-        .or_else(|| credentials(file, &asked.registry))
-}
-
-fn auth_file_err(file: &Path, e: impl std::fmt::Display) -> StorageError {
-    StorageError::Registry {
-        registry: String::new(),
-        message: format!("auth file {}: {e}", file.display()),
+    match from_files(file, src)? {
+        Some(c) => Ok(Some(c)),
+        None => from_files(file, asked),
     }
-}
-
-/// Reads an auth.json as a JSON object; a missing file is an empty one.
-fn read_auth_file(file: &Path) -> Result<serde_json::Map<String, Value>> {
-    match fs::read(file) {
-        Ok(b) if b.iter().all(u8::is_ascii_whitespace) => Ok(Default::default()),
-        Ok(b) => match serde_json::from_slice::<Value>(&b) {
-            Ok(Value::Object(m)) => Ok(m),
-            Ok(_) => Err(auth_file_err(file, "not a JSON object")),
-            Err(e) => Err(auth_file_err(file, e)),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
-        Err(e) => Err(auth_file_err(file, e)),
-    }
-}
-
-/// Writes the auth.json whole, mode 0600, by rename: a reader never sees half a file, and the
-/// temporary file is created new (unpredictable name, `O_EXCL`) so nothing planted there first
-/// receives the credentials.
-fn write_auth_file(file: &Path, m: serde_json::Map<String, Value>) -> Result<()> {
-    use std::io::Write;
-    let dir = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| auth_file_err(file, e))?;
-    let text = serde_json::to_vec_pretty(&Value::Object(m)).map_err(|e| auth_file_err(file, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".auth.json.")
-        .tempfile_in(dir)
-        .map_err(|e| auth_file_err(file, e))?;
-    tmp.write_all(&text)
-        .and_then(|()| tmp.write_all(b"\n"))
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| auth_file_err(file, e))?;
-    tmp.persist(file)
-        .map_err(|e| auth_file_err(file, e.error))?;
-    Ok(())
-}
-
-/// Records `user:password` for `registry` in the auth.json `file`, keeping its other entries.
-pub fn store_credentials(file: &Path, registry: &str, user: &str, password: &str) -> Result<()> {
-    let mut m = read_auth_file(file)?;
-    let auths = m
-        .entry("auths")
-        .or_insert_with(|| Value::Object(Default::default()));
-    let Value::Object(auths) = auths else {
-        return Err(auth_file_err(file, "\"auths\" is not an object"));
-    };
-    auths.insert(
-        auth_key(registry).to_string(),
-        serde_json::json!({"auth": B64.encode(format!("{user}:{password}"))}),
-    );
-    write_auth_file(file, m)
-}
-
-/// Drops `registry`'s credentials from the auth.json `file` (every registry's with `None`);
-/// returns whether there were any.
-pub fn remove_credentials(file: &Path, registry: Option<&str>) -> Result<bool> {
-    let mut m = read_auth_file(file)?;
-    let removed = match (m.get_mut("auths"), registry) {
-        (Some(Value::Object(a)), Some(r)) => a.remove(auth_key(r)).is_some(),
-        (Some(Value::Object(a)), None) => {
-            let any = !a.is_empty();
-            a.clear();
-            any
-        }
-        _ => false,
-    };
-    if removed {
-        write_auth_file(file, m)?;
-    }
-    Ok(removed)
 }
 
 /// Checks `user:password` against `registry` (`GET /v2/`, answering its challenge) and, when
@@ -405,7 +312,7 @@ impl Client {
         Client::new(
             &src.reference.registry,
             src.insecure,
-            credentials_for(opts, &src.reference, asked),
+            credentials_for(opts, &src.reference, asked)?,
             opts.cert_dir.as_deref(),
         )
     }
@@ -855,6 +762,13 @@ mod tests {
     }
 
     #[test]
+    fn a_blocked_prefix_is_refused_by_name() {
+        let r = Reference::parse("bad.example/x:1", "docker.io").expect("ref");
+        let e = sources(&r, &opts()).expect_err("blocked").to_string();
+        assert!(e.contains("blocked") && e.contains("bad.example"), "{e}");
+    }
+
+    #[test]
     fn given_credentials_come_before_the_auth_file() {
         let dir = tempfile::tempdir().expect("tmp");
         let file = dir.path().join("auth.json");
@@ -865,46 +779,13 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            credentials_for(&o, &r, &r),
+            credentials_for(&o, &r, &r).expect("lookup"),
             Some(("filed".to_string(), "pw".to_string()))
         );
         o.credentials = Some(("given".into(), "secret".into()));
         assert_eq!(
-            credentials_for(&o, &r, &r),
+            credentials_for(&o, &r, &r).expect("lookup"),
             Some(("given".to_string(), "secret".to_string()))
         );
-    }
-
-    #[test]
-    fn a_blocked_prefix_is_refused_by_name() {
-        let r = Reference::parse("bad.example/x:1", "docker.io").expect("ref");
-        let e = sources(&r, &opts()).expect_err("blocked").to_string();
-        assert!(e.contains("blocked") && e.contains("bad.example"), "{e}");
-    }
-
-    #[test]
-    fn login_and_logout_edit_the_auth_file_and_keep_the_rest() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let f = dir.path().join("sub/auth.json");
-        store_credentials(&f, "a.example:5000", "u", "p:w").expect("store");
-        store_credentials(&f, "b.example", "v", "q").expect("store");
-        assert_eq!(
-            credentials(Some(&f), "a.example:5000"),
-            Some(("u".into(), "p:w".into()))
-        );
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            fs::metadata(&f).expect("meta").permissions().mode() & 0o777,
-            0o600
-        );
-        assert!(remove_credentials(&f, Some("a.example:5000")).expect("rm"));
-        assert!(!remove_credentials(&f, Some("a.example:5000")).expect("rm again"));
-        assert_eq!(credentials(Some(&f), "a.example:5000"), None);
-        assert!(credentials(Some(&f), "b.example").is_some());
-        assert!(remove_credentials(&f, None).expect("all"));
-        assert_eq!(credentials(Some(&f), "b.example"), None);
-        fs::write(&f, "[1]").expect("write");
-        let e = store_credentials(&f, "c", "u", "p").expect_err("not an object");
-        assert!(e.to_string().contains("auth.json"), "{e}");
     }
 }

@@ -188,6 +188,16 @@ pub struct Change {
     pub path: String,
 }
 
+/// A container's disk use (`ps --size`), in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerSize {
+    /// Its writable layer: what it added or changed (directories not counted, hard links once).
+    pub rw: u64,
+    /// Its image's layers as they lie on disk, without the writable layer (as podman's
+    /// `rootFsSize`; `ps` shows it as "virtual").
+    pub root_fs: u64,
+}
+
 /// Store information for `info`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreInfo {

@@ -1,10 +1,10 @@
-//! The container's /etc/hosts, /etc/resolv.conf and /etc/hostname, written beside its other
+//! The container's /etc/hosts, /etc/resolv.conf, /etc/hostname and /run/.containerenv, written beside its other
 //! files on the host and bind-mounted, as podman writes them.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use libpod_state::NetworkStatus;
+use libpod_state::{ContainerConfig, NetworkStatus};
 
 use crate::error::{Result, io};
 
@@ -81,14 +81,48 @@ fn resolv_conf(host_net: bool) -> String {
         .collect()
 }
 
-/// Writes the three files into `dir` and returns (host path, container path) pairs to mount.
+/// What `/run/.containerenv` says, as podman writes it: nothing, except to a privileged
+/// container, which learns the engine and itself (tools test for the file to know they run
+/// in a container).
+fn containerenv(cfg: &ContainerConfig) -> String {
+    if !cfg.privileged {
+        return String::new();
+    }
+    format!(
+        "engine=\"libpod-rs-{}\"\nname=\"{}\"\nid=\"{}\"\nimage=\"{}\"\nimageid=\"{}\"\nrootless={}\n",
+        env!("CARGO_PKG_VERSION"),
+        cfg.name,
+        cfg.id,
+        cfg.image_name,
+        cfg.image_id,
+        u8::from(!nix::unistd::geteuid().is_root()),
+    )
+}
+
+/// Makes `/etc/mtab` a link to `/proc/mounts` when the image has none, as podman does
+/// (`mount` and `df` read it); created through `libpod_fs::Root`.
+pub(crate) fn ensure_mtab(rootfs: &Path) -> Result<()> {
+    let root = libpod_fs::Root::open(rootfs)?;
+    if root.lstat(Path::new("etc"))?.is_none() {
+        root.mkdir_all(
+            Path::new("etc"),
+            nix::sys::stat::Mode::from_bits_truncate(0o755),
+        )?;
+    }
+    root.symlink_if_missing(Path::new("etc/mtab"), Path::new("/proc/mounts"))?;
+    Ok(())
+}
+
+/// Writes the files podman bind-mounts into every container (`/etc/hosts`, `resolv.conf`,
+/// `hostname`, `/run/.containerenv`) into `dir`; returns (host path, container path) pairs.
 pub(crate) fn etc_files(
     dir: &Path,
-    name: &str,
+    cfg: &ContainerConfig,
     hostname: &str,
     networks: &[NetworkStatus],
     host_net: bool,
 ) -> Result<Vec<(PathBuf, String)>> {
+    let name = &cfg.name;
     libpod_fs::host::private_dir(dir)?;
     let host_hosts = fs::read_to_string("/etc/hosts").unwrap_or_default();
     let hosts = if host_net {
@@ -102,10 +136,16 @@ pub(crate) fn etc_files(
         ("resolv.conf", resolv_conf(host_net)),
         // Without a newline, as podman writes it.
         ("hostname", hostname.to_string()),
+        (".containerenv", containerenv(cfg)),
     ] {
         let p = dir.join(file);
         fs::write(&p, text).map_err(io(&p))?;
-        out.push((p, format!("/etc/{file}")));
+        let dest = if file == ".containerenv" {
+            "/run/.containerenv".to_string()
+        } else {
+            format!("/etc/{file}")
+        };
+        out.push((p, dest));
     }
     Ok(out)
 }

@@ -40,6 +40,7 @@
 mod attach;
 mod container;
 mod copy;
+mod create;
 mod error;
 mod etc;
 mod image_filter;
@@ -63,6 +64,8 @@ mod pull;
 mod pull_policy;
 mod remove;
 mod runtime;
+mod status;
+mod steps;
 mod timefilter;
 mod top;
 mod trace;

@@ -52,6 +52,9 @@ pub struct ContainerOptions {
     pub tty: bool,
     /// Keep stdin open.
     pub stdin: bool,
+    /// Containers (names or IDs) that must run first (`--requires`): started before this
+    /// one, and not removable while it exists.
+    pub requires: Vec<String>,
 }
 
 /// Options for a new pod (`podman pod create`).

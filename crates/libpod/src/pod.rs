@@ -8,10 +8,11 @@ use libpod_state::{
 };
 use serde::Serialize;
 
-use crate::container::{Container, now};
+use crate::container::Container;
 use crate::error::{LibpodError, Result};
 use crate::options::PodOptions;
 use crate::runtime::{Inner, Runtime};
+use crate::status::now;
 
 /// A pod of a runtime.
 #[derive(Clone)]

@@ -26,6 +26,9 @@ pub struct RemoveOptions {
     pub timeout: Option<u32>,
     /// A target that does not exist is not an error (podman's `rm -f`, `rmi -f`, `pod rm -f`).
     pub ignore_missing: bool,
+    /// Containers only: also remove, first, every container that depends on a target,
+    /// recursively (podman's `rm --depend`); the report then lists full IDs.
+    pub depend: bool,
 }
 
 impl RemoveOptions {
@@ -35,12 +38,19 @@ impl RemoveOptions {
             force: true,
             timeout: None,
             ignore_missing: true,
+            depend: false,
         }
     }
 
     /// The same options with a stop timeout.
     pub fn with_timeout(mut self, timeout: Option<u32>) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// The same options with dependents removed too, or not.
+    pub fn with_depend(mut self, depend: bool) -> Self {
+        self.depend = depend;
         self
     }
 
@@ -103,9 +113,12 @@ fn missing(e: &LibpodError) -> LibpodError {
     }
 }
 
-/// podman's exit code for a failed removal: 1 not found, 2 in use, else the error's own.
+/// podman's exit code for a failed removal: 1 not found, 2 in use, else the error's own
+/// (a container with dependents is 125 in podman, not "in use").
 pub fn removal_exit_code(e: &LibpodError) -> i32 {
-    if e.is_not_found() {
+    if let LibpodError::State(libpod_state::StateError::HasDependents { .. }) = e {
+        125
+    } else if e.is_not_found() {
         1
     } else if e.is_in_use() {
         2
@@ -124,12 +137,51 @@ impl Runtime {
             return report;
         }
         for (n, c) in found {
-            let r = c
-                .and_then(|c| c.remove_with_timeout(opts.force, opts.timeout))
-                .map(|()| vec![n.clone()]);
+            let r = c.and_then(|c| {
+                if !opts.depend {
+                    return c
+                        .remove_with_timeout(opts.force, opts.timeout)
+                        .map(|()| vec![n.clone()]);
+                }
+                let mut done = Vec::new();
+                for id in self.dependents_first(c.id())? {
+                    match self.container(&id) {
+                        Ok(d) => d.remove_with_timeout(opts.force, opts.timeout)?,
+                        // Another target's closure already took it.
+                        Err(e) if e.is_not_found() => continue,
+                        Err(e) => return Err(e),
+                    }
+                    done.push(id);
+                }
+                Ok(done)
+            });
             report.record(n, r, opts.ignore_missing);
         }
         report
+    }
+
+    /// `id` and every container that depends on it, recursively, in an order that removes
+    /// dependents before what they depend on (`id` last).
+    pub fn dependents_first(&self, id: &str) -> crate::Result<Vec<String>> {
+        fn visit(
+            rt: &Runtime,
+            id: &str,
+            seen: &mut Vec<String>,
+            out: &mut Vec<String>,
+        ) -> crate::Result<()> {
+            if seen.iter().any(|s| s == id) {
+                return Ok(());
+            }
+            seen.push(id.to_string());
+            for d in rt.container(id)?.dependents()? {
+                visit(rt, &d, seen, out)?;
+            }
+            out.push(id.to_string());
+            Ok(())
+        }
+        let (mut seen, mut out) = (Vec::new(), Vec::new());
+        visit(self, id, &mut seen, &mut out)?;
+        Ok(out)
     }
 
     /// Removes the pods named (`rpod pod rm`) and their containers (running ones only with

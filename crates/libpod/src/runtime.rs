@@ -51,6 +51,26 @@ impl Inner {
 }
 
 /// A libpod runtime. Cheap to clone; clones share one runtime.
+///
+/// ```
+/// use libpod::{ListOptions, Runtime};
+/// use libpod::config::StateBackend;
+/// let dir = tempfile::tempdir()?;
+/// let d = dir.path().to_path_buf();
+/// let rt = Runtime::builder_isolated()
+///     .config(move |c| {
+///         c.graph_root(d.join("root"))
+///             .run_root(d.join("run"))
+///             .cni_config_dir(d.join("net.d"))
+///             .state_backend(StateBackend::Memory)
+///     })
+///     .build()?;
+/// assert!(rt.list_containers(&ListOptions { all: true, ..Default::default() })?.is_empty());
+/// rt.shutdown(false)?;
+/// // After shutdown every call fails.
+/// assert!(rt.list_containers(&ListOptions::default()).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Runtime {
     pub(crate) inner: Arc<Inner>,

@@ -81,6 +81,12 @@ pub fn command(cfg: &ContainerConfig, image: Option<&Image>) -> Vec<String> {
     ep.into_iter().chain(cmd).collect()
 }
 
+/// `ps --size`'s column: `5.14kB (virtual 1.98MB)`.
+pub fn size_line(s: &libpod::storage::ContainerSize) -> String {
+    let compact = |b| size(b).replace(' ', "");
+    format!("{} (virtual {})", compact(s.rw), compact(s.root_fs))
+}
+
 /// One `ps` row: podman's JSON keys plus the template fields (`ID`, `Names`, `Status`...).
 pub fn ps_item(
     cfg: &ContainerConfig,

@@ -457,6 +457,82 @@ fn a_registry_with_basic_auth_takes_credentials_from_the_auth_file() {
     assert_eq!(out.trim(), "authed");
 }
 
+/// Writes an executable from another process, so no descriptor of ours open for writing
+/// can leak into a concurrent fork (exec would fail with ETXTBSY).
+fn write_executable(path: &Path, text: &str) {
+    let st = Command::new("sh")
+        .args([
+            "-c",
+            "printf '%s' \"$1\" > \"$2\" && chmod 755 \"$2\"",
+            "sh",
+            text,
+        ])
+        .arg(path)
+        .status()
+        .expect("sh");
+    assert!(st.success());
+}
+
+#[test]
+fn credential_helpers_of_auth_files_and_docker_config_are_asked() {
+    let Some((scratch, reg, _seeder, image)) = basic_auth_case() else {
+        return;
+    };
+    let r = R::new(&insecure(&reg.addr));
+    let bin = scratch.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    // The helper protocol: `get`, the server on stdin, JSON on stdout.
+    write_executable(
+        &bin.join("docker-credential-rpodtest"),
+        &format!(
+            "#!/bin/sh\nread s\nif [ \"$s\" = \"{}\" ]; then\n  echo '{{\"ServerURL\":\"'$s'\",\"Username\":\"tester\",\"Secret\":\"s3cret\"}}'\nelse\n  echo 'credentials not found in native keychain'; exit 1\nfi\n",
+            reg.addr
+        ),
+    );
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let docker = scratch.path().join("docker");
+    std::fs::create_dir(&docker).expect("docker dir");
+    let pull = |auth: &str| {
+        std::fs::write(r.dir.path().join("auth.json"), auth).expect("auth.json");
+        common::rpod(r.dir.path())
+            .env(
+                "LIBPOD_RS_REGISTRIES_CONF",
+                r.dir.path().join("registries.conf"),
+            )
+            .env("REGISTRY_AUTH_FILE", r.dir.path().join("auth.json"))
+            .env("DOCKER_CONFIG", &docker)
+            .env("XDG_CONFIG_HOME", scratch.path().join("config"))
+            .env("PATH", &path)
+            .args(["pull", "-q", &image])
+            .output()
+            .expect("rpod")
+    };
+    // credHelpers in the primary auth file.
+    let o = pull(&format!(
+        "{{\"credHelpers\": {{\"{}\": \"rpodtest\"}}}}",
+        reg.addr
+    ));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    r.ok(&["rmi", &image]);
+    // Nothing in the primary file: docker's config.json with its credsStore.
+    std::fs::write(docker.join("config.json"), "{\"credsStore\": \"rpodtest\"}").expect("cfg");
+    let o = pull("{}");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    r.ok(&["rmi", &image]);
+    // A credHelpers entry naming a helper that is not installed: an error that names it.
+    let o = pull(&format!(
+        "{{\"credHelpers\": {{\"{}\": \"absent\"}}}}",
+        reg.addr
+    ));
+    assert_eq!(o.status.code(), Some(125));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("docker-credential-absent"), "{err}");
+}
+
 #[test]
 fn tls_verify_and_creds_flags_work_without_any_configuration() {
     let Some((_scratch, reg, seeder, image)) = basic_auth_case() else {

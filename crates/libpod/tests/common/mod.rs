@@ -112,6 +112,13 @@ impl Drop for Env {
             }
         }
         let _ = self.rt.with_networks(|n| n.remove("testnet"));
+        // A test that shut its runtime down cannot remove the network: drop the bridge here.
+        let bridge = format!("rpl{}-{}", self.k, std::process::id() % 1000);
+        if Path::new("/sys/class/net").join(&bridge).exists() {
+            let _ = std::process::Command::new("ip")
+                .args(["link", "delete", &bridge])
+                .status();
+        }
     }
 }
 

@@ -102,6 +102,12 @@ pub struct CreateArgs {
     /// Every capability and device.
     #[arg(long)]
     pub privileged: bool,
+    /// Write the container's ID to this file (which must not exist).
+    #[arg(long)]
+    pub cidfile: Option<PathBuf>,
+    /// Containers that must run first (comma-separated; repeatable).
+    #[arg(long, value_delimiter = ',')]
+    pub requires: Vec<String>,
     /// Memory limit (e.g. 64m, 1g).
     #[arg(short = 'm', long)]
     pub memory: Option<String>,
@@ -376,6 +382,9 @@ pub enum ContainerCmd {
         /// Ignore containers that do not exist.
         #[arg(short = 'i', long)]
         ignore: bool,
+        /// Read container IDs from these files (as written by `create --cidfile`).
+        #[arg(long)]
+        cidfile: Vec<PathBuf>,
         /// Targets.
         #[command(flatten)]
         targets: Targets,
@@ -430,6 +439,12 @@ pub enum ContainerCmd {
         /// Seconds to wait for a running container to stop before killing it (with -f).
         #[arg(short = 't', long = "time")]
         time: Option<u32>,
+        /// Also remove, first, the containers that depend on these.
+        #[arg(long)]
+        depend: bool,
+        /// Read container IDs from these files (as written by `create --cidfile`).
+        #[arg(long)]
+        cidfile: Vec<PathBuf>,
         /// Targets.
         #[command(flatten)]
         targets: Targets,
@@ -466,6 +481,9 @@ pub enum ContainerCmd {
         /// Show the pod of each container.
         #[arg(long)]
         pod: bool,
+        /// Show each container's disk use.
+        #[arg(short = 's', long)]
+        size: bool,
     },
     /// Show a container's logs.
     #[command(after_help = "Example:\n  rpod logs -f --tail 10 web")]

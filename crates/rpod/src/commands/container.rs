@@ -66,6 +66,7 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         },
         read_only: a.read_only,
         privileged: a.privileged,
+        requires: a.requires.clone(),
         tty: a.tty,
         stdin: a.interactive,
         rootfs: None,
@@ -158,6 +159,34 @@ pub(super) fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
     }
 }
 
+/// Pulls the image when the policy says so, creates the container, and writes `--cidfile`
+/// (refused before anything is created when the file exists; the container is removed
+/// again when the file cannot be written).
+fn create(rt: &Runtime, a: &CreateArgs) -> Result<Container> {
+    if let Some(f) = &a.cidfile
+        && f.symlink_metadata().is_ok()
+    {
+        bail!(
+            "container id file exists. Ensure another container is not using it or delete {}",
+            f.display()
+        );
+    }
+    ensure_image(rt, a)?;
+    let c = rt.create_container(options(a)?)?;
+    if let Some(f) = &a.cidfile {
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(f)
+            .and_then(|mut fh| std::io::Write::write_all(&mut fh, c.id().as_bytes()));
+        if let Err(e) = written {
+            let _ = c.remove(true);
+            bail!("writing the container ID to {}: {e}", f.display());
+        }
+    }
+    Ok(c)
+}
+
 pub(super) fn run_container(
     rt: &Runtime,
     detach: bool,
@@ -165,8 +194,7 @@ pub(super) fn run_container(
     a: &CreateArgs,
     t: &mut Trace,
 ) -> Result<i32> {
-    ensure_image(rt, a)?;
-    let c = rt.create_container(options(a)?)?;
+    let c = create(rt, a)?;
     t.step("create (name check, lock, storage, state)");
     if detach {
         c.start()?;
@@ -206,9 +234,7 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
             args,
         } => run_container(rt, detach, sig_proxy, &args, t),
         ContainerCmd::Create(a) => {
-            ensure_image(rt, &a)?;
-            let c = rt.create_container(options(&a)?)?;
-            println!("{}", c.id());
+            println!("{}", create(rt, &a)?.id());
             Ok(0)
         }
         ContainerCmd::Start {
@@ -245,8 +271,14 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
             time,
             all,
             ignore,
+            cidfile,
             targets: tg,
         } => {
+            let tg = with_cidfiles(tg, &cidfile, ignore)?;
+            // Only missing cidfiles, ignored: nothing to do.
+            if !cidfile.is_empty() && tg.names.is_empty() && !tg.latest && !all {
+                return Ok(0);
+            }
             let tg = with_all(rt, tg, all, true)?;
             let tg = if ignore { without_missing(rt, tg) } else { tg };
             each(rt, &tg, |c| c.stop(time).map(drop).map_err(Into::into))
@@ -271,33 +303,7 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
         }
         ContainerCmd::Pause(tg) => each(rt, &tg, |c| Ok(c.pause()?)),
         ContainerCmd::Unpause(tg) => each(rt, &tg, |c| Ok(c.unpause()?)),
-        ContainerCmd::Rm {
-            force,
-            all,
-            ignore,
-            time,
-            targets: tg,
-        } => {
-            let names: Vec<String> = if all {
-                rt.containers()?
-                    .into_iter()
-                    .filter(|(c, _)| !c.is_infra)
-                    .map(|(c, _)| c.id)
-                    .collect()
-            } else if tg.latest {
-                vec![latest(rt)?]
-            } else if tg.names.is_empty() {
-                bail!("give at least one container name or ID, --all or --latest");
-            } else {
-                tg.names.clone()
-            };
-            let opts = libpod::RemoveOptions {
-                force,
-                timeout: time,
-                ignore_missing: force || ignore,
-            };
-            Ok(report(rt.remove_containers(&names, &opts)))
-        }
+        rm @ ContainerCmd::Rm { .. } => remove(rt, rm),
         ContainerCmd::Wait(tg) => {
             for c in targets(rt, &tg)? {
                 println!("{}", c.wait()?);
@@ -306,6 +312,46 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
         }
         other => bail!("rpod: {other:?} reached the wrong handler"),
     }
+}
+
+/// `rm`: the targets (names, `--cidfile`s, `--all`, `--latest`) removed by the library.
+fn remove(rt: &Runtime, cmd: ContainerCmd) -> Result<i32> {
+    let ContainerCmd::Rm {
+        force,
+        all,
+        ignore,
+        time,
+        depend,
+        cidfile,
+        targets: tg,
+    } = cmd
+    else {
+        bail!("rpod: {cmd:?} reached the wrong handler");
+    };
+    let tg = with_cidfiles(tg, &cidfile, ignore || force)?;
+    if !cidfile.is_empty() && tg.names.is_empty() && !tg.latest && !all {
+        return Ok(0);
+    }
+    let names: Vec<String> = if all {
+        rt.containers()?
+            .into_iter()
+            .filter(|(c, _)| !c.is_infra)
+            .map(|(c, _)| c.id)
+            .collect()
+    } else if tg.latest {
+        vec![latest(rt)?]
+    } else if tg.names.is_empty() {
+        bail!("give at least one container name or ID, --all or --latest");
+    } else {
+        tg.names.clone()
+    };
+    let opts = libpod::RemoveOptions {
+        force,
+        timeout: time,
+        ignore_missing: force || ignore,
+        depend,
+    };
+    Ok(report(rt.remove_containers(&names, &opts)))
 }
 
 /// Logs, exec and attach.

@@ -134,6 +134,7 @@ pub(super) fn remove_images(rt: &Runtime, a: &RmiArgs) -> Result<i32> {
         force: a.force,
         timeout: None,
         ignore_missing: a.force || a.ignore,
+        ..Default::default()
     };
     Ok(report(rt.remove_images(names, &opts)))
 }

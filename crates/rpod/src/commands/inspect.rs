@@ -9,6 +9,7 @@ pub(super) const PS_HEADERS: &[(&str, &str)] = &[
     ("RunningFor", "CREATED"),
     ("Names", "NAMES"),
     ("PodName", "POD NAME"),
+    ("Size", "SIZE"),
 ];
 
 /// `ps`'s options.
@@ -22,6 +23,7 @@ pub(super) struct PsOpts<'a> {
     sort: Option<&'a str>,
     no_trunc: bool,
     pod: bool,
+    size: bool,
 }
 
 pub(super) fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
@@ -35,6 +37,7 @@ pub(super) fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
         sort,
         no_trunc,
         pod,
+        size,
     } = o;
     let filters = filters
         .iter()
@@ -86,6 +89,16 @@ pub(super) fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
             {
                 v["Ports"] = json!(ports);
             }
+            if size {
+                let cs = rt
+                    .container(&c.id)
+                    .and_then(|c| c.size())
+                    .unwrap_or_default();
+                v["Size"] = json!(views::size_line(&cs));
+                if let Some(j) = v.get_mut("__json") {
+                    j["Size"] = json!({"rootFsSize": cs.root_fs, "rwSize": cs.rw});
+                }
+            }
             if no_trunc {
                 v["ID"] = json!(c.id);
                 v["Command"] = v["CommandLine"].clone();
@@ -93,12 +106,14 @@ pub(super) fn ps(rt: &Runtime, o: PsOpts<'_>) -> Result<i32> {
             v
         })
         .collect();
-    let default = if pod {
-        "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}\t{{.PodName}}"
-    } else {
-        "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
-    };
-    let f = format.unwrap_or(default);
+    let mut default = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}".to_string();
+    if pod {
+        default.push_str("\t{{.PodName}}");
+    }
+    if size {
+        default.push_str("\t{{.Size}}");
+    }
+    let f = format.unwrap_or(&default);
     print!("{}", output(&items, f, PS_HEADERS)?);
     Ok(0)
 }
@@ -261,6 +276,7 @@ pub(super) fn listing(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<
             sort,
             no_trunc,
             pod,
+            size,
         } => ps(
             rt,
             PsOpts {
@@ -273,6 +289,7 @@ pub(super) fn listing(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<
                 sort: sort.as_deref(),
                 no_trunc,
                 pod,
+                size,
             },
         ),
         ContainerCmd::Inspect {

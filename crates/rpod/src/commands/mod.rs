@@ -259,6 +259,29 @@ fn with_all(rt: &Runtime, targets: Targets, all: bool, running_only: bool) -> Re
 }
 
 /// `targets` without the names no container has (`--ignore`).
+/// `targets` with the IDs read from `--cidfile` files added; a missing file is skipped when
+/// `ignore`, else an error as podman's.
+fn with_cidfiles(mut targets: Targets, files: &[PathBuf], ignore: bool) -> Result<Targets> {
+    for f in files {
+        match std::fs::read_to_string(f) {
+            Ok(id) => targets.names.push(id.trim().to_string()),
+            Err(e) if ignore && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => bail!("reading CIDFile: open {}: {}", f.display(), go_io(&e)),
+        }
+    }
+    Ok(targets)
+}
+
+/// An I/O error as Go prints it (`no such file or directory`), without Rust's "(os error N)".
+fn go_io(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = s.split(" (os error").next().unwrap_or(&s);
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 fn without_missing(rt: &Runtime, mut targets: Targets) -> Targets {
     targets
         .names

@@ -68,6 +68,7 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
                 force,
                 timeout: None,
                 ignore_missing: false,
+                ..Default::default()
             };
             Ok(report(rt.remove_networks(&names, &opts)))
         }

@@ -94,6 +94,7 @@ pub(super) fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
                 force,
                 timeout: time,
                 ignore_missing: force || ignore,
+                ..Default::default()
             };
             Ok(report(rt.remove_pods(&names, &opts)))
         }

@@ -1,0 +1,254 @@
+//! Creating containers and finding them: `Runtime::create_container`, lookups by name or ID,
+//! and the listing with synced states.
+
+use std::path::PathBuf;
+
+use libpod_state::{ContainerConfig, ContainerState, ContainerStatus as S, NetworkMode};
+
+use crate::error::{LibpodError, Result};
+use crate::options::ContainerOptions;
+use crate::runtime::Runtime;
+use crate::trace::span;
+
+use crate::container::{Container, parse_signal};
+use crate::status::{lock, now, sync};
+
+impl Runtime {
+    /// Creates a container; a name in use is refused before anything is allocated, and a
+    /// failure at any later step undoes the earlier ones.
+    pub fn create_container(&self, opts: ContainerOptions) -> Result<Container> {
+        let inner = &self.inner;
+        let _g = inner.guard()?;
+        let taken = |n: &str| {
+            inner.state.lookup_container_id(n).is_ok() || inner.state.lookup_pod_id(n).is_ok()
+        };
+        if let Some(n) = &opts.name {
+            libpod_state::check_name(n)?;
+            if taken(n) {
+                let owner = inner
+                    .state
+                    .lookup_container_id(n)
+                    .map(|i| format!("container {i}"))
+                    .unwrap_or_else(|_| "a pod".into());
+                return Err(libpod_state::StateError::NameInUse {
+                    name: n.clone(),
+                    owner,
+                }
+                .into());
+            }
+        }
+        let (image_id, image_name, image_stop) = match &opts.rootfs {
+            Some(_) => (String::new(), String::new(), None),
+            None => {
+                let img = inner.store.image(&opts.image)?;
+                let name = img
+                    .names
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| opts.image.clone());
+                (img.id, name, img.config.stop_signal)
+            }
+        };
+        let (pod, mut dependencies) = match &opts.pod {
+            Some(p) => {
+                let pid = inner.state.lookup_pod_id(p)?;
+                let infra = inner.state.pod_state(&pid)?.infra_container;
+                (Some(pid), infra.into_iter().collect::<Vec<_>>())
+            }
+            None => (None, Vec::new()),
+        };
+        // A container whose network namespace this one joins, and the ones it requires, are
+        // dependencies: started first and kept while this one exists (stored by ID).
+        let mut network = opts.network.clone();
+        if let NetworkMode::Container(other) = &network {
+            let oid = inner.state.lookup_container_id(other)?;
+            dependencies.push(oid.clone());
+            network = NetworkMode::Container(oid);
+        }
+        for r in &opts.requires {
+            dependencies.push(inner.state.lookup_container_id(r)?);
+        }
+        dependencies.dedup();
+        let id = libpod_state::new_id()?;
+        let name = match opts.name.clone() {
+            Some(n) => n,
+            None => (0..13)
+                .map(|n| crate::names::generate(&id, n))
+                .find(|n| !taken(n))
+                .unwrap_or_else(|| id[..12].to_string()),
+        };
+        let stop_signal = match (opts.stop_signal, image_stop) {
+            (Some(s), _) => s,
+            (None, Some(s)) => parse_signal(&s).unwrap_or(15),
+            (None, None) => 15,
+        };
+        // Held until the container is recorded: until then, its lock being free means its
+        // creator died (see `Runtime::repair`).
+        let t = span("locks: allocate");
+        let (lock, _creating) = inner.locks.allocate_locked()?;
+        drop(t);
+        let lock_n = lock.number().unwrap_or(0);
+        let network = if pod.is_some() && network == NetworkMode::Default {
+            NetworkMode::Pod
+        } else {
+            network
+        };
+        let cfg = ContainerConfig {
+            id: id.clone(),
+            name,
+            pod,
+            lock: lock_n,
+            created: now(),
+            image_id,
+            image_name,
+            rootfs: opts.rootfs.clone(),
+            entrypoint: opts.entrypoint,
+            command: opts.command,
+            env: opts.env,
+            workdir: opts.workdir,
+            user: opts.user,
+            hostname: opts.hostname,
+            tty: opts.tty,
+            stdin: opts.stdin,
+            mounts: opts.mounts,
+            network,
+            ports: opts.ports,
+            labels: opts.labels,
+            stop_signal,
+            stop_timeout: opts.stop_timeout.unwrap_or(10),
+            auto_remove: opts.auto_remove,
+            resources: opts.resources,
+            read_only: opts.read_only,
+            privileged: opts.privileged,
+            dependencies,
+            oci_runtime: inner.config.oci_runtime.clone(),
+            is_infra: false,
+        };
+        let mut cfg = cfg;
+        let mut attempt = 0;
+        loop {
+            match self.add_container_keep_lock(&cfg) {
+                Ok(c) => return Ok(c),
+                // Another process took the same generated name between our check and our
+                // insert: pick another; a name the user chose is theirs to change.
+                Err(LibpodError::State(libpod_state::StateError::NameInUse { .. }))
+                    if opts.name.is_none() && attempt < 8 =>
+                {
+                    attempt += 1;
+                    cfg.name = crate::names::generate(&libpod_state::new_id()?, attempt);
+                }
+                Err(e) => {
+                    let _ = inner.locks.free(cfg.lock);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Stores a container config with its storage and lock (allocated and held as `cfg.lock`);
+    /// the layer records the lock number, so a creator killed half way is recognised. On
+    /// failure the layer is removed and the lock freed.
+    pub(crate) fn add_container(&self, cfg: ContainerConfig) -> Result<Container> {
+        self.add_container_keep_lock(&cfg).inspect_err(|_| {
+            let _ = self.inner.locks.free(cfg.lock);
+        })
+    }
+
+    /// Like `add_container`, but a failure leaves the lock allocated (for a retry).
+    fn add_container_keep_lock(&self, cfg: &ContainerConfig) -> Result<Container> {
+        let inner = &self.inner;
+        let meta = serde_json::json!({ "lock": cfg.lock }).to_string();
+        let image = if cfg.image_id.is_empty() {
+            None
+        } else {
+            Some(cfg.image_id.as_str())
+        };
+        if cfg.rootfs.is_none() {
+            let _t = span("storage: create the container layer");
+            inner
+                .store
+                .create_container_with_metadata(&cfg.id, image, &meta)?;
+        }
+        let t = span("state: add the container");
+        let added = inner.state.add_container(cfg, &ContainerState::default());
+        drop(t);
+        if let Err(e) = added {
+            if cfg.rootfs.is_none() {
+                let _ = inner.store.delete_container(&cfg.id);
+            }
+            return Err(e.into());
+        }
+        Ok(Container {
+            rt: self.clone(),
+            id: cfg.id.clone(),
+        })
+    }
+
+    /// A container by name, full ID or unique ID prefix.
+    pub fn container(&self, name_or_id: &str) -> Result<Container> {
+        let _g = self.inner.guard()?;
+        let id = self.inner.state.lookup_container_id(name_or_id)?;
+        Ok(Container {
+            rt: self.clone(),
+            id,
+        })
+    }
+
+    /// Every container with its state, synced with exit files.
+    pub fn containers(&self) -> Result<Vec<(ContainerConfig, ContainerState)>> {
+        let inner = &self.inner;
+        let _g = inner.guard()?;
+        let mut all = inner.state.all_containers_with_state()?;
+        let mut gone = Vec::new();
+        for (cfg, st) in all.iter_mut() {
+            // Only a container whose exit was not recorded yet needs its lock and a sync.
+            if matches!(st.status, S::Running | S::Paused | S::Created)
+                && (libpod_oci::read_exit_code(&inner.paths(&cfg.id).exit_dir, &cfg.id).is_some()
+                    || st.conmon_pid.is_some_and(|p| !libpod_oci::pid_alive(p)))
+            {
+                let synced = lock(inner, cfg).and_then(|_l| {
+                    *st = inner.state.container_state(&cfg.id)?;
+                    sync(inner, cfg, st)
+                });
+                match synced {
+                    Ok(_) => {}
+                    // Removed meanwhile (conmon's exit command, an auto-removed container).
+                    Err(LibpodError::State(libpod_state::StateError::NoSuchContainer(_))) => {
+                        gone.push(cfg.id.clone())
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        all.retain(|(c, _)| !gone.contains(&c.id));
+        Ok(all)
+    }
+
+    /// A recorded exit code of a container that may be gone (`run --rm`).
+    pub fn exit_code(&self, id: &str) -> Result<Option<i32>> {
+        let _g = self.inner.guard()?;
+        Ok(self.inner.state.exit_code(id)?.map(|r| r.code))
+    }
+
+    /// The cleanup conmon's exit command asks for: record the exit, release the network,
+    /// mounts and runtime state, and remove the container if it was marked for auto-removal.
+    pub fn cleanup_container(&self, name_or_id: &str) -> Result<()> {
+        let c = self.container(name_or_id)?;
+        let st = c.state()?;
+        let cfg = c.config()?;
+        if cfg.auto_remove && matches!(st.status, S::Exited | S::Stopped) {
+            c.remove(false)?;
+        }
+        Ok(())
+    }
+
+    /// The path of a container's log.
+    pub fn log_path(&self, id: &str) -> PathBuf {
+        self.inner.paths(id).log
+    }
+
+    /// The per-container directory of conmon's bundle.
+    pub fn bundle_path(&self, id: &str) -> PathBuf {
+        self.inner.paths(id).bundle
+    }
+}

@@ -1,0 +1,316 @@
+//! The steps under `init`, `start` and `stop`: namespaces and networks, the bundle, the
+//! runtime's create and start, and the stop signal with its timeout. Each step undoes what it
+//! allocated when a later one fails.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use libpod_network::Request;
+use libpod_oci::{ContainerSpec, CreateOptions, ImageDefaults, Limits, Namespace, UserMount};
+use libpod_state::{
+    ContainerConfig, ContainerState, ContainerStatus as S, NetworkMode, NetworkStatus,
+};
+
+use crate::error::{LibpodError, Result};
+use crate::runtime::Inner;
+use crate::trace::span;
+
+use crate::status::{cleanup, now, status_err};
+
+/// Maps the state's network mode to namespaces and attachments, creating what is needed.
+fn network(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<Namespace> {
+    let requests: Vec<String> = match &cfg.network {
+        NetworkMode::Host => return Ok(Namespace::Host),
+        NetworkMode::Container(other) => {
+            let o = inner.state.container_state(other)?;
+            return o.netns_path.map(Namespace::Path).ok_or_else(|| {
+                LibpodError::Invalid(format!(
+                    "container {other} has no network namespace to join; start it first"
+                ))
+            });
+        }
+        NetworkMode::Pod => {
+            let pod = cfg
+                .pod
+                .as_deref()
+                .ok_or_else(|| LibpodError::Invalid("network mode pod outside a pod".into()))?;
+            let infra =
+                inner.state.pod_state(pod)?.infra_container.ok_or_else(|| {
+                    LibpodError::Invalid(format!("pod {pod} has no infra container"))
+                })?;
+            let o = inner.state.container_state(&infra)?;
+            return o.netns_path.map(Namespace::Path).ok_or_else(|| {
+                LibpodError::Invalid(format!("the infra container of pod {pod} is not running"))
+            });
+        }
+        NetworkMode::None => Vec::new(),
+        NetworkMode::Default => vec![crate::net::default_network(inner)?],
+        NetworkMode::Networks(n) => n.clone(),
+    };
+    let ns = inner.net.create_netns(&cfg.id)?;
+    st.netns_path = Some(ns.clone());
+    if !requests.is_empty() {
+        let reqs: Vec<Request> = requests
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Request {
+                network: n.clone(),
+                interface: format!("eth{i}"),
+            })
+            .collect();
+        let attached = crate::net::setup(inner, &cfg.id, &ns, &reqs, &cfg.ports)?;
+        st.networks = attached
+            .into_iter()
+            .map(|a| NetworkStatus {
+                network: a.network,
+                interface: a.interface,
+                mac: a.mac,
+                addresses: a.addresses,
+                gateway: a.gateway,
+                dns: a.dns,
+            })
+            .collect();
+    }
+    Ok(Namespace::Path(ns))
+}
+
+/// Namespaces a pod member joins through its pod's infra container.
+fn pod_namespace(inner: &Inner, cfg: &ContainerConfig, kind: &str) -> Result<Namespace> {
+    let Some(pod) = &cfg.pod else {
+        return Ok(Namespace::Private);
+    };
+    if cfg.is_infra {
+        return Ok(Namespace::Private);
+    }
+    let p = inner.state.pod(pod)?;
+    if !p.shared_namespaces.iter().any(|s| s == kind) {
+        return Ok(Namespace::Private);
+    }
+    let infra = inner
+        .state
+        .pod_state(pod)?
+        .infra_container
+        .ok_or_else(|| LibpodError::Invalid(format!("pod {pod} has no infra container")))?;
+    let pid = inner.state.container_state(&infra)?.pid.ok_or_else(|| {
+        LibpodError::Invalid(format!("the infra container of pod {pod} is not running"))
+    })?;
+    Ok(Namespace::Path(PathBuf::from(format!(
+        "/proc/{pid}/ns/{kind}"
+    ))))
+}
+
+pub(crate) fn init(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<()> {
+    let r = init_steps(inner, cfg, st);
+    if r.is_err() {
+        cleanup(inner, cfg, st);
+        st.status = if st.status == S::Created {
+            S::Configured
+        } else {
+            st.status
+        };
+    }
+    r
+}
+
+fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<()> {
+    // A process killed after `runtime create` but before saving the state leaves the runtime's
+    // container behind; a fresh one could not be created over it.
+    if inner.config.tmp_dir.join("runtime").join(&cfg.id).exists() {
+        cleanup(inner, cfg, st);
+    }
+    let t = span("storage: mount the root filesystem");
+    let rootfs = match &cfg.rootfs {
+        Some(p) => p.clone(),
+        None => inner.store.mount(&cfg.id)?,
+    };
+    drop(t);
+    st.mount_point = Some(rootfs.clone());
+    let image = if cfg.image_id.is_empty() {
+        None
+    } else {
+        inner.store.image(&cfg.image_id).ok()
+    };
+    let t = span("network: namespace and CNI");
+    let network = network(inner, cfg, st)?;
+    drop(t);
+    let host_net = network == Namespace::Host;
+    // In the host's network namespace the host's name, as podman; else the short ID.
+    let hostname = cfg.hostname.clone().unwrap_or_else(|| {
+        if host_net {
+            crate::etc::host_hostname()
+        } else {
+            cfg.id[..12].to_string()
+        }
+    });
+    if cfg.rootfs.is_none() {
+        crate::etc::ensure_mtab(&rootfs)?;
+    }
+    let etc = crate::etc::etc_files(
+        &inner.userdata(&cfg.id),
+        cfg,
+        &hostname,
+        &st.networks,
+        host_net,
+    )?;
+    if let Some(user) = &cfg.user {
+        crate::etc::ensure_user_entries(&rootfs, user)?;
+    }
+    let joined_uts = pod_namespace(inner, cfg, "uts")?;
+    let spec = ContainerSpec {
+        id: cfg.id.clone(),
+        rootfs,
+        image: image
+            .map(|i| ImageDefaults {
+                entrypoint: i.config.entrypoint,
+                cmd: i.config.cmd,
+                env: i.config.env,
+                working_dir: i.config.working_dir,
+                user: i.config.user,
+            })
+            .unwrap_or_default(),
+        entrypoint: cfg.entrypoint.clone(),
+        command: cfg.command.clone(),
+        env: cfg.env.clone(),
+        workdir: cfg.workdir.clone(),
+        user: cfg.user.clone(),
+        hostname: if matches!(joined_uts, Namespace::Path(_)) {
+            None
+        } else {
+            Some(hostname)
+        },
+        terminal: cfg.tty,
+        mounts: cfg
+            .mounts
+            .iter()
+            .map(|m| match m.kind {
+                libpod_state::MountKind::Tmpfs => UserMount::Tmpfs {
+                    destination: m.destination.clone(),
+                    options: m.options.clone(),
+                },
+                _ => UserMount::Bind {
+                    source: PathBuf::from(&m.source),
+                    destination: m.destination.clone(),
+                    read_only: m.options.iter().any(|o| o == "ro"),
+                },
+            })
+            .collect(),
+        etc_files: etc,
+        network,
+        ipc: pod_namespace(inner, cfg, "ipc")?,
+        uts: joined_uts,
+        pid: Namespace::Private,
+        privileged: cfg.privileged,
+        capabilities: Some(inner.config.default_capabilities.clone()),
+        read_only: cfg.read_only,
+        limits: Limits {
+            memory: cfg.resources.memory,
+            pids: cfg.resources.pids,
+            cpu_shares: cfg.resources.cpu_shares,
+        },
+        cgroup_path: None,
+        seccomp_profile: inner.config.seccomp_profile.clone(),
+        annotations: Default::default(),
+    };
+    let paths = inner.paths(&cfg.id);
+    let t = span("spec: generate and write the bundle");
+    libpod_oci::write_bundle(&paths.bundle, &libpod_oci::generate(&spec)?)?;
+    drop(t);
+    let _t = span("conmon: runtime create");
+    let exit_command = inner.exit_command.clone().map(|(p, mut a)| {
+        a.push(cfg.id.clone());
+        (p, a)
+    });
+    let created = inner.exec.create(
+        &paths,
+        &CreateOptions {
+            id: cfg.id.clone(),
+            name: cfg.name.clone(),
+            terminal: cfg.tty,
+            stdin: cfg.stdin,
+            log_size_max: inner.config.max_log_size,
+            exit_command,
+            skip_log_sync: cfg.auto_remove,
+        },
+    )?;
+    st.status = S::Created;
+    st.pid = Some(created.pid);
+    st.conmon_pid = Some(created.conmon_pid);
+    st.exit_code = None;
+    st.finished_at = None;
+    Ok(())
+}
+
+pub(crate) fn start(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<()> {
+    match st.status {
+        S::Running => return Ok(()),
+        S::Paused => {
+            return Err(status_err(
+                &cfg.id,
+                st.status,
+                "start",
+                "unpause it instead",
+            ));
+        }
+        S::Removing => {
+            return Err(status_err(
+                &cfg.id,
+                st.status,
+                "start",
+                "it is being removed",
+            ));
+        }
+        S::Created => {}
+        _ => init(inner, cfg, st)?,
+    }
+    let t = span("runtime: start");
+    let started = inner.exec.start(&cfg.id);
+    drop(t);
+    if let Err(e) = started {
+        cleanup(inner, cfg, st);
+        st.status = S::Exited;
+        return Err(e.into());
+    }
+    st.status = S::Running;
+    st.started_at = Some(now());
+    Ok(())
+}
+
+pub(crate) fn stop(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+    st: &mut ContainerState,
+    timeout: Option<u32>,
+) -> Result<()> {
+    match st.status {
+        S::Running | S::Paused | S::Created => {}
+        _ => return Ok(()),
+    }
+    if st.status == S::Paused {
+        inner.exec.unpause(&cfg.id)?;
+    }
+    let paths = inner.paths(&cfg.id);
+    let t = Duration::from_secs(u64::from(timeout.unwrap_or(cfg.stop_timeout)));
+    let code = if st.status == S::Created {
+        inner.exec.delete(&cfg.id, true)?;
+        libpod_oci::read_exit_code(&paths.exit_dir, &cfg.id).unwrap_or(-1)
+    } else {
+        match inner.exec.stop(
+            &cfg.id,
+            &paths,
+            st.conmon_pid.unwrap_or(0),
+            cfg.stop_signal,
+            t,
+        ) {
+            Ok(c) => c,
+            // conmon was gone: the process was killed with the runtime, its code unknown.
+            Err(libpod_oci::OciError::Conmon { .. }) => 137,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    st.exit_code = Some(code);
+    st.finished_at = Some(now());
+    cleanup(inner, cfg, st);
+    st.status = S::Exited;
+    inner.state.add_exit_code(&cfg.id, code, now())?;
+    Ok(())
+}
