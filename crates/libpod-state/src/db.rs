@@ -13,11 +13,16 @@ use crate::state::State;
 use crate::store::{Backend, Kind, NewContainer, Reader, Writer};
 use crate::types::{
     ContainerConfig, ContainerState, ContainerStatus, DbPaths, ExecSession, ExitCodeRecord,
-    PodConfig, PodState, Snapshot, Timestamp,
+    PodConfig, PodState, Snapshot, Timestamp, VolumeConfig, VolumeState,
+};
+use crate::volumes::{
+    add_volume, all_volumes, check_volumes, lookup_volume, refresh_volumes, remove_volume,
+    volume_config, volume_state,
 };
 
-/// The schema this build writes and the newest it reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema this build writes and the newest it reads. 2 added volumes; a database of
+/// schema 1 is upgraded when opened (the new tables start empty).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A `State` over a backend.
 pub(crate) struct StateDb<B: Backend> {
@@ -136,11 +141,13 @@ fn add_container(
             _ => {}
         }
     }
+    let volumes = check_volumes(w, config)?;
     w.insert_container(&NewContainer {
         id: &config.id,
         name: &config.name,
         pod: config.pod.as_deref(),
         dependencies: &config.dependencies,
+        volumes: &volumes,
         config: &cfg,
         state: &st,
     })
@@ -251,15 +258,19 @@ impl<B: Backend> StateDb<B> {
                     });
                 }
             }
-            Ok(true)
+            Ok(found == SCHEMA_VERSION)
         };
         if !backend.read(check)? {
             // First use; another process may be doing the same, so check again under the write lock.
+            // An older schema is upgraded here: its tables exist by now (the backends create
+            // missing ones when they open), so only the version changes.
             backend.write(|w| {
                 if !check(w)? {
+                    if w.meta("schema_version")?.is_none() {
+                        let p = encode("recorded paths", "paths", paths)?;
+                        w.set_meta("paths", &String::from_utf8_lossy(&p))?;
+                    }
                     w.set_meta("schema_version", &SCHEMA_VERSION.to_string())?;
-                    let p = encode("recorded paths", "paths", paths)?;
-                    w.set_meta("paths", &String::from_utf8_lossy(&p))?;
                 }
                 Ok(())
             })?;
@@ -337,7 +348,7 @@ impl<B: Backend> State for StateDb<B> {
                 let s: ExecSession = decode("exec session", &id, &bytes)?;
                 w.delete_exec_session(&id, &s.container)?;
             }
-            Ok(())
+            refresh_volumes(w)
         })
     }
 
@@ -362,7 +373,13 @@ impl<B: Backend> State for StateDb<B> {
                     count: execs.len(),
                 });
             }
-            w.delete_container(id, &c.name, c.pod.as_deref(), &c.dependencies)
+            w.delete_container(
+                id,
+                &c.name,
+                c.pod.as_deref(),
+                &c.dependencies,
+                &c.volume_names(),
+            )
         })
     }
 
@@ -477,7 +494,13 @@ impl<B: Backend> State for StateDb<B> {
                 configs.push(ctr_config(w, m)?);
             }
             for c in &configs {
-                w.delete_container(&c.id, &c.name, c.pod.as_deref(), &c.dependencies)?;
+                w.delete_container(
+                    &c.id,
+                    &c.name,
+                    c.pod.as_deref(),
+                    &c.dependencies,
+                    &c.volume_names(),
+                )?;
             }
             Ok(members)
         })
@@ -608,6 +631,45 @@ impl<B: Backend> State for StateDb<B> {
         })
     }
 
+    fn add_volume(&self, config: &VolumeConfig, state: &VolumeState) -> Result<()> {
+        self.write(|w| add_volume(w, config, state))
+    }
+
+    fn remove_volume(&self, name: &str) -> Result<()> {
+        self.write(|w| remove_volume(w, name))
+    }
+
+    fn volume(&self, name: &str) -> Result<VolumeConfig> {
+        self.read(|r| volume_config(r, name))
+    }
+
+    fn lookup_volume(&self, name_or_prefix: &str) -> Result<VolumeConfig> {
+        self.read(|r| volume_config(r, &lookup_volume(r, name_or_prefix)?))
+    }
+
+    fn volume_state(&self, name: &str) -> Result<VolumeState> {
+        self.read(|r| volume_state(r, name))
+    }
+
+    fn save_volume_state(&self, name: &str, state: &VolumeState) -> Result<()> {
+        let bytes = encode("volume state", name, state)?;
+        self.write(|w| {
+            volume_config(w, name)?;
+            w.set_volume_state(name, &bytes)
+        })
+    }
+
+    fn volume_users(&self, name: &str) -> Result<Vec<String>> {
+        self.read(|r| {
+            volume_config(r, name)?;
+            r.volume_users(name)
+        })
+    }
+
+    fn all_volumes(&self) -> Result<Vec<(VolumeConfig, VolumeState)>> {
+        self.read(all_volumes)
+    }
+
     fn export(&self) -> Result<Snapshot> {
         self.read(|r| {
             let pods = r
@@ -641,6 +703,7 @@ impl<B: Backend> State for StateDb<B> {
                 containers,
                 exec_sessions,
                 exit_codes,
+                volumes: all_volumes(r)?,
             })
         })
     }
@@ -664,10 +727,16 @@ impl<B: Backend> State for StateDb<B> {
         }
         let order = dependency_order(&snapshot.containers)?;
         self.write(|w| {
-            if !w.all_containers()?.is_empty() || !w.all_pods()?.is_empty() {
+            if !w.all_containers()?.is_empty()
+                || !w.all_pods()?.is_empty()
+                || !w.all_volumes()?.is_empty()
+            {
                 return Err(StateError::Import(
                     "the target database is not empty".into(),
                 ));
+            }
+            for (c, s) in &snapshot.volumes {
+                add_volume(w, c, s)?;
             }
             for (c, s) in &snapshot.pods {
                 add_pod(w, c, s)?;

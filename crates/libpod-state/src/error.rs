@@ -11,6 +11,20 @@ pub enum StateError {
     /// No pod has that ID, name or ID prefix.
     #[error("no pod with name or ID {0:?} found")]
     NoSuchPod(String),
+    /// No volume has that name (or unique name prefix).
+    #[error("no volume with name {0:?} found: no such volume")]
+    NoSuchVolume(String),
+    /// A volume with that name exists.
+    #[error("volume with name {0} already exists: volume already exists")]
+    VolumeExists(String),
+    /// Containers use the volume.
+    #[error("volume {name} is being used by the following container(s): {}: volume is being used", containers.join(", "))]
+    VolumeInUse {
+        /// The volume.
+        name: String,
+        /// The containers that mount it.
+        containers: Vec<String>,
+    },
     /// No exec session has that ID.
     #[error("no exec session with ID {0:?} found")]
     NoSuchExecSession(String),

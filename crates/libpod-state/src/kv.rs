@@ -23,6 +23,10 @@ pub(crate) enum Table {
     /// `<container>/<exec>` -> ``
     ExecByCtr,
     ExitCodes,
+    VolConfig,
+    VolState,
+    /// `<volume>/<container>` -> ``
+    VolUsers,
 }
 
 /// Ordered reads.
@@ -163,6 +167,22 @@ impl<T: KvRead> Reader for Kv<T> {
     fn all_exit_codes(&self) -> Result<Vec<(String, Vec<u8>)>> {
         self.0.scan(Table::ExitCodes, "")
     }
+
+    fn volume_config(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        self.0.get(Table::VolConfig, name)
+    }
+
+    fn volume_state(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        self.0.get(Table::VolState, name)
+    }
+
+    fn all_volumes(&self) -> Result<Vec<Row>> {
+        self.scan_all(Table::VolConfig, Table::VolState)
+    }
+
+    fn volume_users(&self, name: &str) -> Result<Vec<String>> {
+        Ok(second_parts(self.0.scan(Table::VolUsers, &join(name, ""))?))
+    }
 }
 
 impl<T: KvWrite> Writer for Kv<T> {
@@ -181,6 +201,9 @@ impl<T: KvWrite> Writer for Kv<T> {
         if let Some(p) = c.pod {
             self.0.put(Table::PodMembers, &join(p, c.id), b"")?;
         }
+        for v in c.volumes {
+            self.0.put(Table::VolUsers, &join(v, c.id), b"")?;
+        }
         Ok(())
     }
 
@@ -194,6 +217,7 @@ impl<T: KvWrite> Writer for Kv<T> {
         name: &str,
         pod: Option<&str>,
         dependencies: &[String],
+        volumes: &[String],
     ) -> Result<()> {
         self.0.del(Table::CtrConfig, id)?;
         self.0.del(Table::CtrState, id)?;
@@ -203,6 +227,9 @@ impl<T: KvWrite> Writer for Kv<T> {
         }
         if let Some(p) = pod {
             self.0.del(Table::PodMembers, &join(p, id))?;
+        }
+        for v in volumes {
+            self.0.del(Table::VolUsers, &join(v, id))?;
         }
         Ok(())
     }
@@ -239,5 +266,19 @@ impl<T: KvWrite> Writer for Kv<T> {
 
     fn delete_exit_code(&mut self, id: &str) -> Result<()> {
         self.0.del(Table::ExitCodes, id)
+    }
+
+    fn insert_volume(&mut self, name: &str, config: &[u8], state: &[u8]) -> Result<()> {
+        self.0.put(Table::VolConfig, name, config)?;
+        self.0.put(Table::VolState, name, state)
+    }
+
+    fn set_volume_state(&mut self, name: &str, state: &[u8]) -> Result<()> {
+        self.0.put(Table::VolState, name, state)
+    }
+
+    fn delete_volume(&mut self, name: &str) -> Result<()> {
+        self.0.del(Table::VolConfig, name)?;
+        self.0.del(Table::VolState, name)
     }
 }

@@ -34,6 +34,7 @@ mod sqlite;
 mod state;
 mod store;
 mod types;
+mod volumes;
 
 use std::path::Path;
 
@@ -46,7 +47,7 @@ pub use state::{State, copy_state};
 pub use types::{
     ContainerConfig, ContainerState, ContainerStatus, DbPaths, ExecSession, ExitCodeRecord, Mount,
     MountKind, NetworkMode, NetworkStatus, PodConfig, PodState, PortMapping, Protocol, Resources,
-    Snapshot, Timestamp,
+    Snapshot, Timestamp, VolumeConfig, VolumeState,
 };
 
 /// A state that lives only in this process.
@@ -112,6 +113,8 @@ pub fn decode_any(bytes: &[u8]) -> usize {
         decode::<ExitCodeRecord>("exit code", "fuzz", bytes).is_ok(),
         decode::<DbPaths>("recorded paths", "fuzz", bytes).is_ok(),
         decode::<Snapshot>("snapshot", "fuzz", bytes).is_ok(),
+        decode::<VolumeConfig>("volume config", "fuzz", bytes).is_ok(),
+        decode::<VolumeState>("volume state", "fuzz", bytes).is_ok(),
     ];
     ok.iter().filter(|b| **b).count()
 }

@@ -15,7 +15,7 @@ use crate::kv::{Kv, KvRead, KvWrite, Table};
 use crate::store::{Backend, Reader, Writer};
 
 /// Every table, created when the database is opened.
-const TABLES: [Table; 11] = [
+const TABLES: [Table; 14] = [
     Table::Meta,
     Table::CtrConfig,
     Table::CtrState,
@@ -27,6 +27,9 @@ const TABLES: [Table; 11] = [
     Table::Exec,
     Table::ExecByCtr,
     Table::ExitCodes,
+    Table::VolConfig,
+    Table::VolState,
+    Table::VolUsers,
 ];
 
 fn def(t: Table) -> TableDefinition<'static, &'static str, &'static [u8]> {
@@ -42,6 +45,9 @@ fn def(t: Table) -> TableDefinition<'static, &'static str, &'static [u8]> {
         Table::Exec => "exec",
         Table::ExecByCtr => "exec_by_ctr",
         Table::ExitCodes => "exit_codes",
+        Table::VolConfig => "vol_config",
+        Table::VolState => "vol_state",
+        Table::VolUsers => "vol_users",
     })
 }
 
@@ -92,7 +98,8 @@ impl RedbBackend {
             },
             other => db_err(path, "open", other),
         })?;
-        // Tables are created once; a read transaction cannot open a table that was never made.
+        // Tables are created once (and those a newer schema added, in a database made before
+        // them); a read transaction cannot open a table that was never made.
         let tx = db
             .begin_write()
             .map_err(|e| db_err(path, "begin write", e))?;

@@ -49,6 +49,17 @@ CREATE TABLE IF NOT EXISTS exec_sessions (
 );
 CREATE INDEX IF NOT EXISTS exec_sessions_container ON exec_sessions(container_id);
 CREATE TABLE IF NOT EXISTS exit_codes (id TEXT PRIMARY KEY, record BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS volumes (
+    name TEXT PRIMARY KEY,
+    config BLOB NOT NULL,
+    state BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS volume_users (
+    id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    volume TEXT NOT NULL REFERENCES volumes(name) DEFERRABLE INITIALLY DEFERRED,
+    PRIMARY KEY (id, volume)
+);
+CREATE INDEX IF NOT EXISTS volume_users_volume ON volume_users(volume);
 ";
 
 /// A SQLite database file, one connection per backend.
@@ -316,6 +327,25 @@ impl Reader for SqlTx<'_> {
     fn all_exit_codes(&self) -> Result<Vec<(String, Vec<u8>)>> {
         self.pairs("SELECT id, record FROM exit_codes ORDER BY id", None)
     }
+
+    fn volume_config(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        self.blob("SELECT config FROM volumes WHERE name = ?1", name)
+    }
+
+    fn volume_state(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        self.blob("SELECT state FROM volumes WHERE name = ?1", name)
+    }
+
+    fn all_volumes(&self) -> Result<Vec<Row>> {
+        self.triples("SELECT name, config, state FROM volumes ORDER BY name")
+    }
+
+    fn volume_users(&self, name: &str) -> Result<Vec<String>> {
+        self.strings(
+            "SELECT id FROM volume_users WHERE volume = ?1 ORDER BY id",
+            name,
+        )
+    }
 }
 
 impl Writer for SqlTx<'_> {
@@ -341,6 +371,12 @@ impl Writer for SqlTx<'_> {
                 params![c.id, d],
             )?;
         }
+        for v in c.volumes {
+            self.exec(
+                "INSERT INTO volume_users (id, volume) VALUES (?1, ?2)",
+                params![c.id, v],
+            )?;
+        }
         Ok(())
     }
 
@@ -357,8 +393,9 @@ impl Writer for SqlTx<'_> {
         _name: &str,
         _pod: Option<&str>,
         _deps: &[String],
+        _volumes: &[String],
     ) -> Result<()> {
-        // Its own dependency rows go with it (ON DELETE CASCADE).
+        // Its own dependency and volume rows go with it (ON DELETE CASCADE).
         self.exec("DELETE FROM containers WHERE id = ?1", [id])?;
         self.exec("DELETE FROM ids WHERE id = ?1", [id])
     }
@@ -407,6 +444,24 @@ impl Writer for SqlTx<'_> {
 
     fn delete_exit_code(&mut self, id: &str) -> Result<()> {
         self.exec("DELETE FROM exit_codes WHERE id = ?1", [id])
+    }
+
+    fn insert_volume(&mut self, name: &str, config: &[u8], state: &[u8]) -> Result<()> {
+        self.exec(
+            "INSERT INTO volumes (name, config, state) VALUES (?1, ?2, ?3)",
+            params![name, config, state],
+        )
+    }
+
+    fn set_volume_state(&mut self, name: &str, state: &[u8]) -> Result<()> {
+        self.exec(
+            "UPDATE volumes SET state = ?2 WHERE name = ?1",
+            params![name, state],
+        )
+    }
+
+    fn delete_volume(&mut self, name: &str) -> Result<()> {
+        self.exec("DELETE FROM volumes WHERE name = ?1", [name])
     }
 }
 

@@ -5,10 +5,10 @@ use std::path::Path;
 use crate::error::Result;
 use crate::types::{
     ContainerConfig, ContainerState, DbPaths, ExecSession, ExitCodeRecord, PodConfig, PodState,
-    Snapshot, Timestamp,
+    Snapshot, Timestamp, VolumeConfig, VolumeState,
 };
 
-/// Everything the runtime knows about containers and pods.
+/// Everything the runtime knows about containers, pods and volumes.
 ///
 /// Containers and pods share one ID/name namespace. Lookups take a full ID, a name, or a
 /// unique ID prefix, in that order. Every method is one transaction.
@@ -86,6 +86,23 @@ pub trait State: Send + Sync {
     fn remove_exec_session(&self, id: &str) -> Result<()>;
     /// A container's exec sessions.
     fn container_exec_sessions(&self, id: &str) -> Result<Vec<ExecSession>>;
+
+    /// Adds a volume (its name unused among volumes).
+    fn add_volume(&self, config: &VolumeConfig, state: &VolumeState) -> Result<()>;
+    /// Removes a volume no container mounts.
+    fn remove_volume(&self, name: &str) -> Result<()>;
+    /// The volume with this exact name.
+    fn volume(&self, name: &str) -> Result<VolumeConfig>;
+    /// The volume with this name, else the only one whose name starts with it.
+    fn lookup_volume(&self, name_or_prefix: &str) -> Result<VolumeConfig>;
+    /// The volume's mutable state.
+    fn volume_state(&self, name: &str) -> Result<VolumeState>;
+    /// Saves the volume's mutable state.
+    fn save_volume_state(&self, name: &str, state: &VolumeState) -> Result<()>;
+    /// IDs of the containers that mount the volume.
+    fn volume_users(&self, name: &str) -> Result<Vec<String>>;
+    /// Every volume with its state, by name.
+    fn all_volumes(&self) -> Result<Vec<(VolumeConfig, VolumeState)>>;
 
     /// Everything, in one consistent snapshot.
     fn export(&self) -> Result<Snapshot>;

@@ -1,5 +1,5 @@
-//! What a backend provides: transactions over containers, pods, names, exec sessions and exit
-//! codes, as encoded bytes. The rules (uniqueness, dependencies, pods) live once, in `db.rs`;
+//! What a backend provides: transactions over containers, pods, names, exec sessions, exit
+//! codes and volumes, as encoded bytes. The rules (uniqueness, dependencies, pods) live once, in `db.rs`;
 //! backends only store and index.
 
 use std::path::Path;
@@ -22,6 +22,8 @@ pub(crate) struct NewContainer<'a> {
     pub name: &'a str,
     pub pod: Option<&'a str>,
     pub dependencies: &'a [String],
+    /// Named volumes it mounts (each once).
+    pub volumes: &'a [String],
     pub config: &'a [u8],
     pub state: &'a [u8],
 }
@@ -48,6 +50,12 @@ pub(crate) trait Reader {
     fn all_exec_sessions(&self) -> Result<Vec<(String, Vec<u8>)>>;
     fn exit_code(&self, id: &str) -> Result<Option<Vec<u8>>>;
     fn all_exit_codes(&self) -> Result<Vec<(String, Vec<u8>)>>;
+    fn volume_config(&self, name: &str) -> Result<Option<Vec<u8>>>;
+    fn volume_state(&self, name: &str) -> Result<Option<Vec<u8>>>;
+    /// (name, config, state) of every volume, by name.
+    fn all_volumes(&self) -> Result<Vec<Row>>;
+    /// IDs of the containers that mount the volume, sorted.
+    fn volume_users(&self, name: &str) -> Result<Vec<String>>;
 }
 
 /// Writes inside one transaction; nothing is visible to others until it commits.
@@ -61,6 +69,7 @@ pub(crate) trait Writer: Reader {
         name: &str,
         pod: Option<&str>,
         dependencies: &[String],
+        volumes: &[String],
     ) -> Result<()>;
     fn insert_pod(&mut self, id: &str, name: &str, config: &[u8], state: &[u8]) -> Result<()>;
     fn set_pod_state(&mut self, id: &str, state: &[u8]) -> Result<()>;
@@ -69,6 +78,9 @@ pub(crate) trait Writer: Reader {
     fn delete_exec_session(&mut self, id: &str, container: &str) -> Result<()>;
     fn put_exit_code(&mut self, id: &str, record: &[u8]) -> Result<()>;
     fn delete_exit_code(&mut self, id: &str) -> Result<()>;
+    fn insert_volume(&mut self, name: &str, config: &[u8], state: &[u8]) -> Result<()>;
+    fn set_volume_state(&mut self, name: &str, state: &[u8]) -> Result<()>;
+    fn delete_volume(&mut self, name: &str) -> Result<()>;
 }
 
 /// A storage engine: read and write transactions, and closing.

@@ -66,6 +66,8 @@ pub enum MountKind {
     Bind,
     /// A fresh tmpfs.
     Tmpfs,
+    /// A named volume (`source` is the volume's name).
+    Volume,
 }
 
 impl fmt::Display for MountKind {
@@ -73,6 +75,7 @@ impl fmt::Display for MountKind {
         f.write_str(match self {
             MountKind::Bind => "bind",
             MountKind::Tmpfs => "tmpfs",
+            MountKind::Volume => "volume",
         })
     }
 }
@@ -80,9 +83,9 @@ impl fmt::Display for MountKind {
 /// A mount the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Mount {
-    /// Bind or tmpfs.
+    /// Bind, tmpfs or volume.
     pub kind: MountKind,
-    /// Host path (bind) or empty (tmpfs).
+    /// Host path (bind), volume name (volume) or empty (tmpfs).
     pub source: String,
     /// Path inside the container.
     pub destination: String,
@@ -376,6 +379,68 @@ impl DbPaths {
     }
 }
 
+impl ContainerConfig {
+    /// The names of the named volumes it mounts, each once.
+    pub fn volume_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .mounts
+            .iter()
+            .filter(|m| m.kind == MountKind::Volume)
+            .map(|m| m.source.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// A named volume: what it is, fixed at creation (podman's `volume create`). Volumes have a
+/// namespace of their own, apart from containers and pods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct VolumeConfig {
+    /// Unique among volumes; `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
+    pub name: String,
+    /// The driver (`local`).
+    pub driver: String,
+    /// Where its data lives on the host (`<graph root>/volumes/<name>/_data`).
+    pub mount_point: PathBuf,
+    /// Labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Driver options (`type`, `device`, `o`, `uid`, `gid`, ...), as given.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// Creation time (nanoseconds since the epoch).
+    pub created: Timestamp,
+    /// Made for one container (`-v /path` or an image's `VOLUME`), removed with it by `rm -v`.
+    #[serde(default)]
+    pub anonymous: bool,
+    /// Lock number.
+    pub lock: u32,
+    /// Owner of its data directory, when set (`-o uid=`).
+    #[serde(default)]
+    pub uid: Option<u32>,
+    /// Group of its data directory, when set (`-o gid=`).
+    #[serde(default)]
+    pub gid: Option<u32>,
+}
+
+/// What changes as a volume is used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct VolumeState {
+    /// How many running containers have it mounted (a `type=`/`device=` volume is mounted on
+    /// the host while this is above zero).
+    #[serde(default)]
+    pub mount_count: u32,
+    /// Still to receive the image's files the first time it is mounted over a path that has
+    /// some (podman's copy-up).
+    #[serde(default)]
+    pub needs_copy_up: bool,
+    /// Still to be given to the container's user the first time it is mounted.
+    #[serde(default)]
+    pub needs_chown: bool,
+}
+
 /// Everything in a state database, for copying between backends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Snapshot {
@@ -389,4 +454,7 @@ pub struct Snapshot {
     pub exec_sessions: Vec<ExecSession>,
     /// Exit codes by container ID.
     pub exit_codes: BTreeMap<String, ExitCodeRecord>,
+    /// Volumes with their states (absent from snapshots of schema 1).
+    #[serde(default)]
+    pub volumes: Vec<(VolumeConfig, VolumeState)>,
 }

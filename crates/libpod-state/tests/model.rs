@@ -7,14 +7,16 @@ use std::collections::BTreeMap;
 
 use common::{BACKENDS, db_in, scratch};
 use libpod_state::{
-    ContainerConfig, ContainerState, ContainerStatus, ExecSession, PodConfig, PodState, State,
-    StateError,
+    ContainerConfig, ContainerState, ContainerStatus, ExecSession, Mount, MountKind, PodConfig,
+    PodState, State, StateError, VolumeConfig, VolumeState,
 };
 use proptest::prelude::*;
 
 /// IDs with shared prefixes, so prefix lookups are sometimes ambiguous.
 const IDS: [&str; 8] = ["aa1", "aa2", "ab", "b1", "b2", "c", "d", "e0"];
 const NAMES: [&str; 6] = ["web", "db", "cache", "w", "-bad", "pod1"];
+/// Volume names: two share a prefix, one is also a container name.
+const VOLS: [&str; 4] = ["data", "data2", "web", "x/y"];
 const STATUSES: [ContainerStatus; 6] = [
     ContainerStatus::Configured,
     ContainerStatus::Created,
@@ -39,8 +41,13 @@ enum Op {
         name: usize,
         pod: Option<usize>,
         deps: Vec<usize>,
+        vols: Vec<usize>,
     },
     RemoveContainer(usize),
+    AddVolume(usize),
+    RemoveVolume(usize),
+    LookupVolume(usize, usize),
+    VolumeUsers(usize),
     RemovePod(usize),
     RemovePodContainers(usize),
     SaveState {
@@ -96,8 +103,12 @@ fn op() -> impl Strategy<Value = Op> {
     let id = 0..IDS.len();
     prop_oneof![
         2 => (id.clone(), 0..NAMES.len()).prop_map(|(id, name)| Op::AddPod { id, name }),
-        6 => (id.clone(), 0..NAMES.len(), prop::option::weighted(0.3, id.clone()), prop::collection::vec(id.clone(), 0..3))
-            .prop_map(|(id, name, pod, deps)| Op::AddContainer { id, name, pod, deps }),
+        6 => (id.clone(), 0..NAMES.len(), prop::option::weighted(0.3, id.clone()), prop::collection::vec(id.clone(), 0..3), prop::collection::vec(0..VOLS.len(), 0..3))
+            .prop_map(|(id, name, pod, deps, vols)| Op::AddContainer { id, name, pod, deps, vols }),
+        2 => (0..VOLS.len()).prop_map(Op::AddVolume),
+        2 => (0..VOLS.len()).prop_map(Op::RemoveVolume),
+        1 => (0..VOLS.len(), 1usize..6).prop_map(|(v, l)| Op::LookupVolume(v, l)),
+        1 => (0..VOLS.len()).prop_map(Op::VolumeUsers),
         3 => id.clone().prop_map(Op::RemoveContainer),
         1 => id.clone().prop_map(Op::RemovePod),
         1 => id.clone().prop_map(Op::RemovePodContainers),
@@ -121,6 +132,7 @@ struct Model {
     pods: Vec<PodConfig>,
     execs: Vec<ExecSession>,
     exits: BTreeMap<String, (i32, i64)>,
+    vols: Vec<String>,
 }
 
 type Out = Result<String, &'static str>;
@@ -138,6 +150,9 @@ fn kind(e: &StateError) -> &'static str {
         StateError::BadDependency { .. } => "bad dependency",
         StateError::PodHasContainers { .. } => "pod has containers",
         StateError::HasExecSessions { .. } => "has exec sessions",
+        StateError::NoSuchVolume(_) => "no such volume",
+        StateError::VolumeExists(_) => "volume exists",
+        StateError::VolumeInUse { .. } => "volume in use",
         other => panic!("unexpected error from a valid database: {other}"),
     }
 }
@@ -164,6 +179,16 @@ impl Model {
             .collect();
         v.sort();
         v
+    }
+    fn volume_users(&self, v: &str) -> Vec<String> {
+        let mut u: Vec<String> = self
+            .ctrs
+            .iter()
+            .filter(|(c, _)| c.volume_names().iter().any(|n| n == v))
+            .map(|(c, _)| c.id.clone())
+            .collect();
+        u.sort();
+        u
     }
     fn members(&self, pod: &str) -> Vec<String> {
         let mut v: Vec<String> = self
@@ -241,8 +266,9 @@ impl Model {
                 name,
                 pod,
                 deps,
+                vols,
             } => {
-                let c = container(*id, *name, *pod, deps);
+                let c = container(*id, *name, *pod, deps, vols);
                 if c.name.starts_with('-') {
                     return Err("invalid name");
                 }
@@ -267,6 +293,9 @@ impl Model {
                         _ => {}
                     }
                 }
+                if c.volume_names().iter().any(|v| !self.vols.contains(v)) {
+                    return Err("no such volume");
+                }
                 self.ctrs.push((c, ContainerState::default()));
                 Ok(String::new())
             }
@@ -281,6 +310,47 @@ impl Model {
                 }
                 self.ctrs.retain(|(c, _)| c.id != id);
                 Ok(String::new())
+            }
+            Op::AddVolume(v) => {
+                let name = VOLS[*v];
+                if name.contains('/') {
+                    return Err("invalid name");
+                }
+                if self.vols.iter().any(|n| n == name) {
+                    return Err("volume exists");
+                }
+                self.vols.push(name.to_string());
+                Ok(String::new())
+            }
+            Op::RemoveVolume(v) => {
+                let name = VOLS[*v];
+                if !self.vols.iter().any(|n| n == name) {
+                    return Err("no such volume");
+                }
+                if !self.volume_users(name).is_empty() {
+                    return Err("volume in use");
+                }
+                self.vols.retain(|n| n != name);
+                Ok(String::new())
+            }
+            Op::LookupVolume(v, len) => {
+                let q: String = VOLS[*v].chars().take(*len).collect();
+                if self.vols.contains(&q) {
+                    return Ok(q);
+                }
+                let m: Vec<&String> = self.vols.iter().filter(|n| n.starts_with(&q)).collect();
+                match m.len() {
+                    0 => Err("no such volume"),
+                    1 => Ok(m[0].clone()),
+                    _ => Err("ambiguous"),
+                }
+            }
+            Op::VolumeUsers(v) => {
+                let name = VOLS[*v];
+                if !self.vols.iter().any(|n| n == name) {
+                    return Err("no such volume");
+                }
+                Ok(self.volume_users(name).join(","))
             }
             Op::RemovePod(i) => {
                 let id = full(*i);
@@ -378,12 +448,35 @@ impl Model {
     }
 }
 
-fn container(id: usize, name: usize, pod: Option<usize>, deps: &[usize]) -> ContainerConfig {
+fn container(
+    id: usize,
+    name: usize,
+    pod: Option<usize>,
+    deps: &[usize],
+    vols: &[usize],
+) -> ContainerConfig {
     ContainerConfig {
         id: full(id),
         name: NAMES[name].to_string(),
         pod: pod.map(full),
         dependencies: deps.iter().map(|d| full(*d)).collect(),
+        mounts: vols
+            .iter()
+            .map(|v| Mount {
+                kind: MountKind::Volume,
+                source: VOLS[*v].to_string(),
+                destination: "/v".into(),
+                options: Vec::new(),
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn volume(v: usize) -> VolumeConfig {
+    VolumeConfig {
+        name: VOLS[v].to_string(),
+        driver: "local".into(),
         ..Default::default()
     }
 }
@@ -413,10 +506,18 @@ fn run(s: &dyn State, op: &Op) -> Out {
             name,
             pod,
             deps,
+            vols,
         } => unit(s.add_container(
-            &container(*id, *name, *pod, deps),
+            &container(*id, *name, *pod, deps, vols),
             &ContainerState::default(),
         )),
+        Op::AddVolume(v) => unit(s.add_volume(&volume(*v), &VolumeState::default())),
+        Op::RemoveVolume(v) => unit(s.remove_volume(VOLS[*v])),
+        Op::LookupVolume(v, len) => {
+            let q: String = VOLS[*v].chars().take(*len).collect();
+            s.lookup_volume(&q).map(|c| c.name).map_err(|e| kind(&e))
+        }
+        Op::VolumeUsers(v) => list(s.volume_users(VOLS[*v])),
         Op::RemoveContainer(i) => unit(s.remove_container(&full(*i))),
         Op::RemovePod(i) => unit(s.remove_pod(&full(*i))),
         Op::RemovePodContainers(i) => s
@@ -480,6 +581,15 @@ fn same(s: &dyn State, m: &Model) -> Result<(), TestCaseError> {
         .map(|(k, v)| (k, (v.code, v.at)))
         .collect();
     prop_assert_eq!(&exits, &m.exits);
+    let mut vols = m.vols.clone();
+    vols.sort();
+    prop_assert_eq!(
+        snap.volumes
+            .into_iter()
+            .map(|(v, _)| v.name)
+            .collect::<Vec<_>>(),
+        vols
+    );
     Ok(())
 }
 

@@ -142,6 +142,7 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
             cfg.id[..12].to_string()
         }
     });
+    let t = span("etc: mtab, hosts, resolv.conf, hostname, .containerenv, users");
     if cfg.rootfs.is_none() {
         crate::etc::ensure_mtab(&rootfs)?;
     }
@@ -155,6 +156,7 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
     if let Some(user) = &cfg.user {
         crate::etc::ensure_user_entries(&rootfs, user)?;
     }
+    drop(t);
     let joined_uts = pod_namespace(inner, cfg, "uts")?;
     let spec = ContainerSpec {
         id: cfg.id.clone(),
