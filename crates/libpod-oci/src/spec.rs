@@ -285,15 +285,16 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
         "cgroup",
         &["nosuid", "noexec", "nodev", "relatime", "ro"],
     )?);
-    for (host, dest) in &spec.etc_files {
-        mounts.push(mount(dest, "bind", host.clone(), &["bind", "rprivate"])?);
-    }
-    for m in &spec.mounts {
+    // Parents before children (`/data` before `/data/cache`), as podman sorts them.
+    let mut user: Vec<&UserMount> = spec.mounts.iter().collect();
+    user.sort_by_key(|m| m.destination().trim_end_matches('/').matches('/').count());
+    for m in user {
         match m {
             UserMount::Bind {
                 source,
                 destination,
                 read_only,
+                options,
             } => {
                 if !source.is_absolute() || !destination.starts_with('/') {
                     return Err(OciError::Spec(format!(
@@ -301,7 +302,16 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
                         source.display()
                     )));
                 }
-                let mut o = vec!["rbind", "rprivate"];
+                const PROPAGATION: [&str; 6] = [
+                    "shared", "slave", "private", "rshared", "rslave", "rprivate",
+                ];
+                let mut o: Vec<&str> = options.iter().map(String::as_str).collect();
+                if !o.iter().any(|x| *x == "bind" || *x == "rbind") {
+                    o.push("rbind");
+                }
+                if !o.iter().any(|x| PROPAGATION.contains(x)) {
+                    o.push("rprivate");
+                }
                 if *read_only {
                     o.push("ro");
                 }
@@ -321,6 +331,15 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
                 mounts.push(mount(destination, "tmpfs", "tmpfs", &o)?);
             }
         }
+    }
+
+    // After the user's mounts, so a volume on /etc does not hide them; a user mount on the
+    // same path wins.
+    for (host, dest) in &spec.etc_files {
+        if spec.mounts.iter().any(|m| m.destination() == dest) {
+            continue;
+        }
+        mounts.push(mount(dest, "bind", host.clone(), &["bind", "rprivate"])?);
     }
 
     let mut namespaces = vec![

@@ -31,6 +31,9 @@ pub enum UserMount {
         destination: String,
         /// Read-only.
         read_only: bool,
+        /// More mount options (`nosuid`, `nodev`, `noexec`, a propagation such as `rshared`,
+        /// which replaces the default `rprivate`).
+        options: Vec<String>,
     },
     /// A tmpfs.
     Tmpfs {
@@ -39,6 +42,17 @@ pub enum UserMount {
         /// Mount options (`size=64m`, `mode=1777`).
         options: Vec<String>,
     },
+}
+
+impl UserMount {
+    /// The path inside the container.
+    pub fn destination(&self) -> &str {
+        match self {
+            UserMount::Bind { destination, .. } | UserMount::Tmpfs { destination, .. } => {
+                destination
+            }
+        }
+    }
 }
 
 /// How a container gets one kind of namespace.

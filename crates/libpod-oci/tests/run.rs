@@ -287,6 +287,7 @@ fn bind_tmpfs_and_etc_mounts_and_read_only_root() {
             source: host.clone(),
             destination: "/data".into(),
             read_only: true,
+            options: Vec::new(),
         },
         UserMount::Tmpfs {
             destination: "/scratch".into(),

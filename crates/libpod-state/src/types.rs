@@ -279,6 +279,9 @@ pub struct ContainerState {
     /// How many times it was restarted.
     #[serde(default)]
     pub restart_count: u32,
+    /// Volumes whose mount count this run of the container raised (released at cleanup).
+    #[serde(default)]
+    pub mounted_volumes: Vec<String>,
 }
 
 /// A pod's configuration.

@@ -117,6 +117,7 @@ fn every_field_round_trips() {
         }],
         mount_point: Some("/m".into()),
         restart_count: 3,
+        mounted_volumes: vec!["v".into()],
     };
     for mut db in all() {
         db.state.add_container(&c, &s).expect(db.name);

@@ -451,11 +451,30 @@ impl Container {
         Self::remove_unguarded(inner, &self.id, force, timeout)
     }
 
+    /// Removes the container as `opts` say: `force` and `timeout` as for
+    /// `remove_with_timeout`, and with `volumes` its anonymous volumes too (`rm -v`; a
+    /// `--rm` container always loses them). A volume another container still mounts stays.
+    pub fn remove_with(&self, opts: &crate::RemoveOptions) -> Result<()> {
+        let inner = self.inner();
+        let _g = inner.guard()?;
+        Self::remove_full(inner, &self.id, opts.force, opts.timeout, opts.volumes)
+    }
+
     pub(crate) fn remove_unguarded(
         inner: &Inner,
         id: &str,
         force: bool,
         timeout: Option<u32>,
+    ) -> Result<()> {
+        Self::remove_full(inner, id, force, timeout, false)
+    }
+
+    fn remove_full(
+        inner: &Inner,
+        id: &str,
+        force: bool,
+        timeout: Option<u32>,
+        volumes: bool,
     ) -> Result<()> {
         let cfg = inner.state.container(id)?;
         let dependents = inner.state.container_dependents(id)?;
@@ -510,6 +529,9 @@ impl Container {
         }
         inner.state.remove_container(id)?;
         inner.locks.free(cfg.lock)?;
+        if volumes || cfg.auto_remove {
+            crate::volumes::remove_anonymous(inner, &cfg);
+        }
         Ok(())
     }
 }

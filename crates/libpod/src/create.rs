@@ -37,8 +37,8 @@ impl Runtime {
                 .into());
             }
         }
-        let (image_id, image_name, image_stop) = match &opts.rootfs {
-            Some(_) => (String::new(), String::new(), None),
+        let (image_id, image_name, image_stop, image_volumes) = match &opts.rootfs {
+            Some(_) => (String::new(), String::new(), None, Vec::new()),
             None => {
                 let img = inner.store.image(&opts.image)?;
                 let name = img
@@ -46,9 +46,10 @@ impl Runtime {
                     .first()
                     .cloned()
                     .unwrap_or_else(|| opts.image.clone());
-                (img.id, name, img.config.stop_signal)
+                (img.id, name, img.config.stop_signal, img.config.volumes)
             }
         };
+        crate::volumes::check_mounts(&opts.mounts)?;
         let (pod, mut dependencies) = match &opts.pod {
             Some(p) => {
                 let pid = inner.state.lookup_pod_id(p)?;
@@ -88,6 +89,20 @@ impl Runtime {
         let (lock, _creating) = inner.locks.allocate_locked()?;
         drop(t);
         let lock_n = lock.number().unwrap_or(0);
+        // Named volumes that do not exist yet and anonymous ones are made now; undone below
+        // if the container is not recorded.
+        let (mounts, made_volumes) = match crate::volumes::container_volumes(
+            self,
+            &opts.mounts,
+            &image_volumes,
+            opts.image_volume,
+        ) {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = inner.locks.free(lock_n);
+                return Err(e);
+            }
+        };
         let network = if pod.is_some() && network == NetworkMode::Default {
             NetworkMode::Pod
         } else {
@@ -110,7 +125,7 @@ impl Runtime {
             hostname: opts.hostname,
             tty: opts.tty,
             stdin: opts.stdin,
-            mounts: opts.mounts,
+            mounts,
             network,
             ports: opts.ports,
             labels: opts.labels,
@@ -139,6 +154,9 @@ impl Runtime {
                 }
                 Err(e) => {
                     let _ = inner.locks.free(cfg.lock);
+                    for v in &made_volumes {
+                        let _ = crate::volumes::remove_unguarded(inner, v);
+                    }
                     return Err(e);
                 }
             }

@@ -80,7 +80,7 @@ impl LibpodError {
         use libpod_state::StateError as St;
         matches!(
             self,
-            LibpodError::State(St::NoSuchContainer(_) | St::NoSuchPod(_))
+            LibpodError::State(St::NoSuchContainer(_) | St::NoSuchPod(_) | St::NoSuchVolume(_))
                 | LibpodError::Storage(libpod_storage::StorageError::ImageNotKnown(_))
                 | LibpodError::Network(libpod_network::NetworkError::NoSuchNetwork(_))
         )
@@ -94,7 +94,9 @@ impl LibpodError {
             self,
             LibpodError::InvalidStatus { op: "remove", .. }
                 | LibpodError::Running { .. }
-                | LibpodError::State(St::HasDependents { .. } | St::PodHasContainers { .. })
+                | LibpodError::State(
+                    St::HasDependents { .. } | St::PodHasContainers { .. } | St::VolumeInUse { .. }
+                )
                 | LibpodError::Storage(libpod_storage::StorageError::ImageInUse { .. })
                 | LibpodError::Network(libpod_network::NetworkError::NetworkInUse { .. })
         )

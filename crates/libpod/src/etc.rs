@@ -131,13 +131,16 @@ pub(crate) fn etc_files(
         hosts_file(&host_hosts, hostname, name, networks, host_address())
     };
     let mut out = Vec::new();
+    // Without a network there is no name server to name: podman mounts no resolv.conf.
+    let resolv = (cfg.network != libpod_state::NetworkMode::None).then(|| resolv_conf(host_net));
     for (file, text) in [
-        ("hosts", hosts),
-        ("resolv.conf", resolv_conf(host_net)),
+        ("hosts", Some(hosts)),
+        ("resolv.conf", resolv),
         // Without a newline, as podman writes it.
-        ("hostname", hostname.to_string()),
-        (".containerenv", containerenv(cfg)),
+        ("hostname", Some(hostname.to_string())),
+        (".containerenv", Some(containerenv(cfg))),
     ] {
+        let Some(text) = text else { continue };
         let p = dir.join(file);
         fs::write(&p, text).map_err(io(&p))?;
         let dest = if file == ".containerenv" {

@@ -49,6 +49,7 @@ mod info;
 mod lifecycle;
 mod list;
 mod lookpath;
+pub mod mount_spec;
 mod names;
 #[cfg(feature = "cni")]
 mod net_cni;
@@ -69,6 +70,10 @@ mod steps;
 mod timefilter;
 mod top;
 mod trace;
+mod volume_filter;
+mod volume_mounts;
+mod volume_options;
+mod volumes;
 
 #[cfg(feature = "cni")]
 use net_cni as net;
@@ -85,7 +90,7 @@ pub use info::{
     HostInfo, Info, PluginsInfo, ProgramInfo, RuntimeInfo, StoreInfo, VersionInfo, go_arch,
 };
 pub use list::{ContainerFilter, FilterContext, ListOptions, SortKey, select_containers};
-pub use options::{ContainerOptions, ExecOptions, LogOptions, PodOptions};
+pub use options::{ContainerOptions, ExecOptions, ImageVolumeMode, LogOptions, PodOptions};
 pub use pod::{Pod, PodRemoveOptions, PodStatus};
 pub use prune::{PruneOptions, PruneReport, is_prunable};
 #[cfg(feature = "pull")]
@@ -96,6 +101,8 @@ pub use runtime::{Runtime, RuntimeBuilder};
 pub use timefilter::{
     format_rfc3339, now_ns, parse_go_duration, parse_rfc3339, parse_time_filter, rfc3339_nano,
 };
+pub use volume_filter::{VolumeFilter, select_volumes};
+pub use volumes::{LOCAL_DRIVER, Volume, VolumeOptions};
 
 pub use libpod_config as config;
 pub use libpod_lock as lock;

@@ -190,12 +190,14 @@ impl Runtime {
         let inner = &self.inner;
         let containers = inner.state.all_containers()?;
         let pods = inner.state.all_pods()?;
+        let volumes = inner.state.all_volumes()?;
         let known: std::collections::BTreeSet<&str> =
             containers.iter().map(|c| c.id.as_str()).collect();
         let mut used: std::collections::BTreeSet<u32> = containers
             .iter()
             .map(|c| c.lock)
             .chain(pods.iter().map(|p| p.lock))
+            .chain(volumes.iter().map(|(v, _)| v.lock))
             .collect();
         for layer in inner.store.containers()? {
             if known.contains(layer.id.as_str()) {
@@ -232,7 +234,8 @@ impl Runtime {
             let l = inner.locks.retrieve(n)?;
             if let Some(g) = l.try_lock()? {
                 let now_used = inner.state.all_containers()?.iter().any(|c| c.lock == n)
-                    || inner.state.all_pods()?.iter().any(|p| p.lock == n);
+                    || inner.state.all_pods()?.iter().any(|p| p.lock == n)
+                    || inner.state.all_volumes()?.iter().any(|(v, _)| v.lock == n);
                 drop(g);
                 if !now_used {
                     inner.locks.free(n)?;

@@ -26,8 +26,11 @@ pub struct ContainerOptions {
     pub user: Option<String>,
     /// Hostname.
     pub hostname: Option<String>,
-    /// Bind and tmpfs mounts (`kind` is `bind` or `tmpfs`).
+    /// Bind, tmpfs and volume mounts. A volume mount with an empty `source` gets a new
+    /// anonymous volume; one naming a volume that does not exist creates it.
     pub mounts: Vec<Mount>,
+    /// What the image's `VOLUME`s become (`--image-volume`).
+    pub image_volume: ImageVolumeMode,
     /// Network mode.
     pub network: NetworkMode,
     /// Published ports.
@@ -55,6 +58,32 @@ pub struct ContainerOptions {
     /// Containers (names or IDs) that must run first (`--requires`): started before this
     /// one, and not removable while it exists.
     pub requires: Vec<String>,
+}
+
+/// What an image's `VOLUME` paths become in a new container (`--image-volume`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ImageVolumeMode {
+    /// An anonymous volume each (podman's `bind`, the default).
+    #[default]
+    Anonymous,
+    /// A tmpfs each.
+    Tmpfs,
+    /// Nothing: the image's directory as it is.
+    Ignore,
+}
+
+impl std::str::FromStr for ImageVolumeMode {
+    type Err = crate::LibpodError;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "bind" | "anonymous" => Ok(ImageVolumeMode::Anonymous),
+            "tmpfs" => Ok(ImageVolumeMode::Tmpfs),
+            "ignore" => Ok(ImageVolumeMode::Ignore),
+            other => Err(crate::LibpodError::Invalid(format!(
+                "invalid image volume mode {other:?}: use bind, tmpfs or ignore"
+            ))),
+        }
+    }
 }
 
 /// Options for a new pod (`podman pod create`).

@@ -5,7 +5,7 @@
 //! ```no_run
 //! use libpod::{PruneOptions, Runtime};
 //! let rt = Runtime::builder().build()?;
-//! let report = rt.prune(&PruneOptions { all_images: false })?;
+//! let report = rt.prune(&PruneOptions { all_images: false, volumes: true })?;
 //! println!("{} pods, {} containers, {} images", report.pods.len(), report.containers.len(), report.images.len());
 //! # Ok::<(), libpod::LibpodError>(())
 //! ```
@@ -21,6 +21,8 @@ use crate::runtime::Runtime;
 pub struct PruneOptions {
     /// Every unused image, not only untagged ones.
     pub all_images: bool,
+    /// Unused volumes too (`--volumes`).
+    pub volumes: bool,
 }
 
 /// What `prune` removed, by ID.
@@ -32,6 +34,8 @@ pub struct PruneReport {
     pub containers: Vec<String>,
     /// Images removed.
     pub images: Vec<String>,
+    /// Volumes removed, by name.
+    pub volumes: Vec<String>,
 }
 
 /// Whether `prune` takes a container in this status (one not running, paused or going).
@@ -63,6 +67,9 @@ impl Runtime {
             }
         }
         report.images = self.prune_images(opts.all_images)?;
+        if opts.volumes {
+            report.volumes = self.prune_volumes(&[])?;
+        }
         Ok(report)
     }
 
@@ -83,7 +90,7 @@ impl Runtime {
         Ok(removed)
     }
 
-    /// Removes every pod, container and image (`system reset`).
+    /// Removes every pod, container, image and volume (`system reset`).
     pub fn reset(&self) -> Result<()> {
         for p in self.pods()? {
             p.remove(&PodRemoveOptions {
@@ -96,6 +103,9 @@ impl Runtime {
         }
         for i in self.images()? {
             self.with_store(|s| s.remove_image(&i.id, true))?;
+        }
+        for (v, _) in self.volumes()? {
+            self.volume(&v.name)?.remove(true)?;
         }
         Ok(())
     }

@@ -29,6 +29,8 @@ pub struct RemoveOptions {
     /// Containers only: also remove, first, every container that depends on a target,
     /// recursively (podman's `rm --depend`); the report then lists full IDs.
     pub depend: bool,
+    /// Containers only: also remove their anonymous volumes (`rm -v`).
+    pub volumes: bool,
 }
 
 impl RemoveOptions {
@@ -39,6 +41,7 @@ impl RemoveOptions {
             timeout: None,
             ignore_missing: true,
             depend: false,
+            volumes: false,
         }
     }
 
@@ -139,14 +142,12 @@ impl Runtime {
         for (n, c) in found {
             let r = c.and_then(|c| {
                 if !opts.depend {
-                    return c
-                        .remove_with_timeout(opts.force, opts.timeout)
-                        .map(|()| vec![n.clone()]);
+                    return c.remove_with(opts).map(|()| vec![n.clone()]);
                 }
                 let mut done = Vec::new();
                 for id in self.dependents_first(c.id())? {
                     match self.container(&id) {
-                        Ok(d) => d.remove_with_timeout(opts.force, opts.timeout)?,
+                        Ok(d) => d.remove_with(opts)?,
                         // Another target's closure already took it.
                         Err(e) if e.is_not_found() => continue,
                         Err(e) => return Err(e),
@@ -237,6 +238,19 @@ impl Runtime {
             lines.push(format!("Deleted: {}", r.id));
         }
         Ok(lines)
+    }
+
+    /// Removes the volumes named (`rpod volume rm`; a unique name prefix is enough); with
+    /// `force`, the containers that mount them first. Reports each volume's full name.
+    pub fn remove_volumes(&self, names: &[String], opts: &RemoveOptions) -> RemoveReport {
+        let mut report = RemoveReport::default();
+        for n in names {
+            let r = self
+                .volume(n)
+                .and_then(|v| v.remove(opts.force).map(|()| vec![v.name().to_string()]));
+            report.record(n, r, opts.ignore_missing);
+        }
+        report
     }
 
     /// Removes the networks named (`rpod network rm`); with `force`, their containers first.

@@ -81,6 +81,7 @@ pub(crate) fn cleanup_with<T>(
             .unwrap_or_else(|| inner.net.netns_dir().join(format!("rpod-{}", cfg.id)));
         let _ = libpod_network::remove_netns(&ns);
         st.mount_point = None;
+        crate::volume_mounts::release(inner, st);
         if cfg.rootfs.is_none() {
             let _ = inner.store.unmount(&cfg.id, true);
         }

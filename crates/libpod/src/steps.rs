@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use libpod_network::Request;
-use libpod_oci::{ContainerSpec, CreateOptions, ImageDefaults, Limits, Namespace, UserMount};
+use libpod_oci::{ContainerSpec, CreateOptions, ImageDefaults, Limits, Namespace};
 use libpod_state::{
     ContainerConfig, ContainerState, ContainerStatus as S, NetworkMode, NetworkStatus,
 };
@@ -157,6 +157,9 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         crate::etc::ensure_user_entries(&rootfs, user)?;
     }
     drop(t);
+    let t = span("volumes: mount, copy up");
+    let mounts = crate::volume_mounts::user_mounts(inner, cfg, &rootfs, st)?;
+    drop(t);
     let joined_uts = pod_namespace(inner, cfg, "uts")?;
     let spec = ContainerSpec {
         id: cfg.id.clone(),
@@ -181,21 +184,7 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
             Some(hostname)
         },
         terminal: cfg.tty,
-        mounts: cfg
-            .mounts
-            .iter()
-            .map(|m| match m.kind {
-                libpod_state::MountKind::Tmpfs => UserMount::Tmpfs {
-                    destination: m.destination.clone(),
-                    options: m.options.clone(),
-                },
-                _ => UserMount::Bind {
-                    source: PathBuf::from(&m.source),
-                    destination: m.destination.clone(),
-                    read_only: m.options.iter().any(|o| o == "ro"),
-                },
-            })
-            .collect(),
+        mounts,
         etc_files: etc,
         network,
         ipc: pod_namespace(inner, cfg, "ipc")?,

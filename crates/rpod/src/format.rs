@@ -158,7 +158,9 @@ fn go_template(
     })
 }
 
-/// Aligns tab-separated rows into columns two spaces apart, as podman's tables look.
+/// Aligns tab-separated rows into columns as podman's tables (Go's tabwriter with a minimum
+/// cell width of 12 and a padding of 2): each column is as wide as its widest cell plus two,
+/// and at least 12.
 pub fn columns(rows: &[String]) -> String {
     let cells: Vec<Vec<&str>> = rows.iter().map(|r| r.split('\t').collect()).collect();
     let n = cells.iter().map(Vec::len).max().unwrap_or(0);
@@ -178,7 +180,8 @@ pub fn columns(rows: &[String]) -> String {
         for (i, c) in r.iter().enumerate() {
             line.push_str(c);
             if i + 1 < r.len() {
-                line.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+                let width = (widths[i] + 2).max(12);
+                line.push_str(&" ".repeat(width - c.chars().count()));
             }
         }
         out.push_str(line.trim_end());
@@ -397,6 +400,15 @@ mod tests {
         assert_eq!(
             super::output(&v, "table {{.ID}}\\t{{.Names}}", &[("ID", "CONTAINER ID")]).expect("t"),
             "CONTAINER ID  NAMES\nabc           web\nde            db\n"
+        );
+        // Go's tabwriter as podman sets it up: cells at least 12 wide, 2 spaces of padding.
+        assert_eq!(
+            super::columns(&[
+                "REPOSITORY\tTAG\tIMAGE ID\tSIZE".into(),
+                "localhost/busybox\tlatest\t9dbf4f444da4\t2.13 MB".into(),
+            ]),
+            "REPOSITORY         TAG         IMAGE ID      SIZE\n\
+             localhost/busybox  latest      9dbf4f444da4  2.13 MB\n"
         );
         assert!(super::output(&v, "json", &[]).expect("j").starts_with('['));
         assert!(super::output(&v, "{{.ID", &[]).is_err());

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use libpod::state::{Mount, MountKind, NetworkMode, PortMapping, Protocol};
+use libpod::state::{NetworkMode, PortMapping, Protocol};
 
 /// `[[ip:][hostPort]:]containerPort[/proto]`, with `a-b` ranges; a missing host port is a
 /// free one chosen now.
@@ -62,57 +62,6 @@ pub fn publish(s: &str) -> Result<PortMapping> {
         container_port: c0,
         protocol,
         range: n,
-    })
-}
-
-/// `-v HOST:CONTAINER[:ro|rw]`: bind mounts of absolute host paths.
-pub fn volume(s: &str) -> Result<Mount> {
-    let parts: Vec<&str> = s.split(':').collect();
-    let (src, dst, opts) = match parts.as_slice() {
-        [src, dst] => (*src, *dst, ""),
-        [src, dst, o] => (*src, *dst, *o),
-        _ => bail!("invalid volume {s:?}: expected HOST-DIR:CONTAINER-DIR[:ro|rw]"),
-    };
-    if !src.starts_with('/') {
-        bail!("invalid volume {s:?}: named volumes are not supported; give an absolute host path");
-    }
-    if !Path::new(src).exists() {
-        bail!("invalid volume {s:?}: {src} does not exist");
-    }
-    if !dst.starts_with('/') {
-        bail!("invalid volume {s:?}: the container path must be absolute");
-    }
-    let mut options = Vec::new();
-    for o in opts.split(',').filter(|o| !o.is_empty()) {
-        match o {
-            "ro" | "rw" => options.push(o.to_string()),
-            "z" | "Z" => {}
-            other => bail!("invalid volume option {other:?} in {s:?}"),
-        }
-    }
-    Ok(Mount {
-        kind: MountKind::Bind,
-        source: src.into(),
-        destination: dst.into(),
-        options,
-    })
-}
-
-/// `--tmpfs DIR[:options]`.
-pub fn tmpfs(s: &str) -> Result<Mount> {
-    let (dst, opts) = s.split_once(':').unwrap_or((s, ""));
-    if !dst.starts_with('/') {
-        bail!("invalid tmpfs {s:?}: the path must be absolute");
-    }
-    Ok(Mount {
-        kind: MountKind::Tmpfs,
-        source: String::new(),
-        destination: dst.into(),
-        options: opts
-            .split(',')
-            .filter(|o| !o.is_empty())
-            .map(String::from)
-            .collect(),
     })
 }
 
@@ -230,16 +179,6 @@ mod tests {
         assert_eq!(super::memory("64m").expect("m"), 64 << 20);
         assert_eq!(super::memory("1g").expect("g"), 1 << 30);
         assert!(super::memory("lots").is_err());
-        assert!(
-            super::volume("data:/data")
-                .expect_err("named")
-                .to_string()
-                .contains("named volumes")
-        );
-        assert_eq!(
-            super::volume("/tmp:/t:ro").expect("v").options,
-            vec!["ro".to_string()]
-        );
         assert_eq!(
             super::network("container:abc"),
             libpod::state::NetworkMode::Container("abc".into())

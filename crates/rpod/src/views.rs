@@ -3,7 +3,8 @@
 
 use libpod::network::Network;
 use libpod::state::{
-    ContainerConfig, ContainerState, ContainerStatus as S, NetworkMode, PortMapping,
+    ContainerConfig, ContainerState, ContainerStatus as S, MountKind, NetworkMode, PortMapping,
+    VolumeConfig, VolumeState,
 };
 use libpod::storage::Image;
 use serde_json::{Value, json};
@@ -176,6 +177,7 @@ pub fn inspect_container(
     image: Option<&Image>,
     log_path: &str,
     userdata: &std::path::Path,
+    mounts: Vec<Value>,
 ) -> Value {
     let cmd = command(cfg, image);
     let ports: serde_json::Map<String, Value> = cfg
@@ -242,7 +244,7 @@ pub fn inspect_container(
         "OCIRuntime": cfg.oci_runtime,
         "LogPath": log_path,
         "IsInfra": cfg.is_infra,
-        "Mounts": cfg.mounts.iter().map(|m| json!({"Type": m.kind, "Source": m.source, "Destination": m.destination, "Options": m.options, "RW": !m.options.iter().any(|o| o == "ro")})).collect::<Vec<_>>(),
+        "Mounts": mounts,
         "NetworkSettings": {
             "IPAddress": first.map(addr).unwrap_or_default(),
             "IPPrefixLen": first.map(prefix).unwrap_or(0),
@@ -417,4 +419,94 @@ pub fn network_item(n: &Network) -> Value {
     v["ID"] = json!(&id[..12]);
     v["__json"] = as_json;
     v
+}
+
+/// One volume as podman's `volume inspect` and `volume ls` show it.
+pub fn volume_item(v: &VolumeConfig, st: &VolumeState) -> Value {
+    let mut as_json = json!({
+        "Name": v.name,
+        "Driver": v.driver,
+        "Mountpoint": v.mount_point,
+        "CreatedAt": libpod::rfc3339_nano(v.created),
+        "Labels": v.labels,
+        "Scope": "local",
+        "Options": v.options,
+        "MountCount": st.mount_count,
+        "NeedsCopyUp": st.needs_copy_up,
+        "NeedsChown": st.needs_chown,
+    });
+    if let Some(u) = v.uid {
+        as_json["UID"] = json!(u);
+    }
+    if let Some(g) = v.gid {
+        as_json["GID"] = json!(g);
+    }
+    if v.anonymous {
+        as_json["Anonymous"] = json!(true);
+    }
+    let mut item = as_json.clone();
+    for k in ["UID", "GID"] {
+        if item.get(k).is_none() {
+            item[k] = json!(0);
+        }
+    }
+    item["Anonymous"] = json!(v.anonymous);
+    item["__json"] = as_json;
+    item
+}
+
+/// A container's mounts as podman's `inspect` lists them (volumes, then bind mounts, each in
+/// the order given; tmpfs left out), volumes with their data directories (`mount_point` of a
+/// volume name).
+pub fn mount_items(
+    cfg: &ContainerConfig,
+    mount_point: impl Fn(&str) -> Option<std::path::PathBuf>,
+) -> Vec<Value> {
+    const PROPAGATION: [&str; 6] = [
+        "shared", "slave", "private", "rshared", "rslave", "rprivate",
+    ];
+    let mut mounts: Vec<&libpod::state::Mount> = cfg
+        .mounts
+        .iter()
+        .filter(|m| m.kind != MountKind::Tmpfs)
+        .collect();
+    mounts.sort_by_key(|m| m.kind != MountKind::Volume);
+    mounts
+        .into_iter()
+        .map(|m| {
+            let propagation = m
+                .options
+                .iter()
+                .find(|o| PROPAGATION.contains(&o.as_str()))
+                .map_or("rprivate", String::as_str);
+            let mut options: Vec<&str> = m
+                .options
+                .iter()
+                .map(String::as_str)
+                .filter(|o| !["ro", "rw"].contains(o) && !PROPAGATION.contains(o))
+                .collect();
+            let rw = !m.options.iter().any(|o| o == "ro");
+            if m.kind == MountKind::Volume {
+                for o in ["nosuid", "nodev"] {
+                    if !options.contains(&o) {
+                        options.push(o);
+                    }
+                }
+                options.push("rbind");
+                json!({
+                    "Type": "volume", "Name": m.source,
+                    "Source": mount_point(&m.source).unwrap_or_default(),
+                    "Destination": m.destination, "Driver": "local", "Mode": "",
+                    "Options": options, "RW": rw, "Propagation": propagation,
+                })
+            } else {
+                options.push("rbind");
+                json!({
+                    "Type": "bind", "Source": m.source, "Destination": m.destination,
+                    "Driver": "", "Mode": "", "Options": options, "RW": rw,
+                    "Propagation": propagation,
+                })
+            }
+        })
+        .collect()
 }

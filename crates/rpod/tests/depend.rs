@@ -4,42 +4,7 @@
 
 mod common;
 
-use common::podman::Podman;
-use common::{R, ready};
-
-/// (exit code, stdout, stderr) of one command.
-type Out = (i32, String, String);
-
-/// The two tools with the busybox image.
-fn pair() -> Option<(R, Podman)> {
-    if !ready() {
-        return None;
-    }
-    let pm = Podman::new()?;
-    let r = R::new();
-    pm.import(&r.dir.path().join("busybox.tar"));
-    Some((r, pm))
-}
-
-/// Runs `script` once with podman and once with rpod, each given a runner of its own.
-fn on_both<T>(r: &R, pm: &Podman, script: impl Fn(&dyn Fn(&[&str]) -> Out) -> T) -> (T, T) {
-    let podman = |args: &[&str]| {
-        let o = pm.cmd(args);
-        (
-            o.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
-    };
-    let rpod = |args: &[&str]| r.run(args);
-    (script(&podman), script(&rpod))
-}
-
-fn ok(run: &dyn Fn(&[&str]) -> Out, args: &[&str]) -> String {
-    let (code, out, err) = run(args);
-    assert_eq!(code, 0, "{args:?}: {err}");
-    out.trim().to_string()
-}
+use common::podman::{ok, on_both, pair};
 
 #[test]
 fn dependencies_block_removal_and_depend_removes_dependents_first() {

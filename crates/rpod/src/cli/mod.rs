@@ -7,10 +7,12 @@ use clap::{Args, Parser, Subcommand};
 mod image;
 mod pod;
 mod system;
+mod volume;
 
 pub use image::*;
 pub use pod::*;
 pub use system::*;
+pub use volume::*;
 
 /// Manage OCI containers and pods (podman-compatible).
 #[derive(Parser, Debug)]
@@ -78,9 +80,15 @@ pub struct CreateArgs {
     /// Hostname.
     #[arg(short = 'h', long)]
     pub hostname: Option<String>,
-    /// Bind mount HOST-DIR:CONTAINER-DIR[:ro|rw]; repeatable.
+    /// [HOST-DIR|VOLUME:]CONTAINER-DIR[:OPTIONS]; repeatable.
     #[arg(short = 'v', long = "volume")]
     pub volume: Vec<String>,
+    /// type=bind|volume|tmpfs,source=...,destination=...[,OPTIONS]; repeatable.
+    #[arg(long)]
+    pub mount: Vec<String>,
+    /// What the image's VOLUMEs become: bind (anonymous volumes), tmpfs or ignore.
+    #[arg(long, default_value = "bind")]
+    pub image_volume: String,
     /// Tmpfs mount CONTAINER-DIR[:options]; repeatable.
     #[arg(long)]
     pub tmpfs: Vec<String>,
@@ -298,6 +306,9 @@ pub enum Command {
     /// Manage networks.
     #[command(subcommand)]
     Network(NetworkCommand),
+    /// Manage volumes.
+    #[command(subcommand)]
+    Volume(VolumeCommand),
     /// Show system information.
     #[command(after_help = "Example:\n  rpod info --format '{{.host.ociRuntime.name}}'")]
     Info {
@@ -442,6 +453,9 @@ pub enum ContainerCmd {
         /// Also remove, first, the containers that depend on these.
         #[arg(long)]
         depend: bool,
+        /// Also remove their anonymous volumes.
+        #[arg(short = 'v', long)]
+        volumes: bool,
         /// Read container IDs from these files (as written by `create --cidfile`).
         #[arg(long)]
         cidfile: Vec<PathBuf>,

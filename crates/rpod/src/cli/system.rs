@@ -78,6 +78,9 @@ pub enum SystemCommand {
         /// Do not ask.
         #[arg(short = 'f', long)]
         force: bool,
+        /// Unused volumes too.
+        #[arg(long)]
+        volumes: bool,
     },
     /// Copy the state into another backend (memory, sqlite, redb).
     #[command(after_help = "Example:\n  rpod system migrate --new-state-backend redb")]

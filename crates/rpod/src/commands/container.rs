@@ -15,17 +15,15 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
             env.push(format!("{e}={v}"));
         }
     }
-    let mut mounts: Vec<_> = a
-        .volume
+    use libpod::mount_spec::{parse_mount_flag, parse_tmpfs_flag, parse_volume_flag};
+    // `--mount` before `-v`, as podman reads them (the order `inspect` shows).
+    let mounts = a
+        .mount
         .iter()
-        .map(|v| parse::volume(v))
-        .collect::<Result<_>>()?;
-    mounts.extend(
-        a.tmpfs
-            .iter()
-            .map(|v| parse::tmpfs(v))
-            .collect::<Result<Vec<_>>>()?,
-    );
+        .map(|m| parse_mount_flag(m))
+        .chain(a.volume.iter().map(|v| parse_volume_flag(v)))
+        .chain(a.tmpfs.iter().map(|t| parse_tmpfs_flag(t)))
+        .collect::<libpod::Result<Vec<_>>>()?;
     let entrypoint = a.entrypoint.as_ref().map(|e| {
         if e.trim_start().starts_with('[') {
             serde_json::from_str::<Vec<String>>(e)
@@ -67,6 +65,7 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         read_only: a.read_only,
         privileged: a.privileged,
         requires: a.requires.clone(),
+        image_volume: a.image_volume.parse()?,
         tty: a.tty,
         stdin: a.interactive,
         rootfs: None,
@@ -322,6 +321,7 @@ fn remove(rt: &Runtime, cmd: ContainerCmd) -> Result<i32> {
         ignore,
         time,
         depend,
+        volumes,
         cidfile,
         targets: tg,
     } = cmd
@@ -350,6 +350,7 @@ fn remove(rt: &Runtime, cmd: ContainerCmd) -> Result<i32> {
         timeout: time,
         ignore_missing: force || ignore,
         depend,
+        volumes,
     };
     Ok(report(rt.remove_containers(&names, &opts)))
 }

@@ -175,12 +175,19 @@ pub(super) fn container_json(rt: &Runtime, c: &Container) -> Result<Value> {
     let (cfg, st) = (c.config()?, c.state()?);
     let img = rt.image(&cfg.image_id).ok();
     let userdata = rt.config()?.static_dir.join("containers").join(&cfg.id);
+    let mounts = views::mount_items(&cfg, |name| {
+        rt.volume(name)
+            .and_then(|v| v.config())
+            .ok()
+            .map(|c| c.mount_point)
+    });
     Ok(views::inspect_container(
         &cfg,
         &st,
         img.as_ref(),
         &rt.log_path(&cfg.id).display().to_string(),
         &userdata,
+        mounts,
     ))
 }
 

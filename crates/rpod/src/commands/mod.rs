@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use crate::cli::{
     Cli, Command, ContainerCmd, ContainerCommand, CreateArgs, ImageCommand, ImagesArgs,
     NetworkCommand, PlatformFlags, PodCommand, PodTargets, PullArgs, PushArgs, RegistryFlags,
-    RmiArgs, SystemCommand, Targets,
+    RmiArgs, SystemCommand, Targets, VolumeCommand,
 };
 use crate::format::{ago, output};
 use crate::{parse, term, views};
@@ -29,6 +29,7 @@ mod networks;
 mod pods;
 mod registry;
 mod system;
+mod volumes;
 
 use inspect::*;
 use networks::*;
@@ -380,6 +381,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
     match cmd {
         Command::Pod(pc) => pod(rt, pc),
         Command::Network(nc) => network(rt, nc),
+        Command::Volume(vc) => volumes::volume(rt, vc),
         Command::Ctr(c) => container_cmd(rt, *c, t),
         Command::Container(ContainerCommand::Ctr(c)) => container_cmd(rt, *c, t),
         c @ (Command::Images { .. }

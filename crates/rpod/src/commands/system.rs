@@ -21,17 +21,25 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
                 rt.reset()?;
                 Ok(0)
             }
-            SystemCommand::Prune { all, force } => {
+            SystemCommand::Prune {
+                all,
+                force,
+                volumes,
+            } => {
                 confirm(
                     force,
                     "this removes stopped containers, pods without running containers, and unused images",
                 )?;
-                let report = rt.prune(&libpod::PruneOptions { all_images: all })?;
+                let report = rt.prune(&libpod::PruneOptions {
+                    all_images: all,
+                    volumes,
+                })?;
                 for id in report
                     .pods
                     .iter()
                     .chain(&report.containers)
                     .chain(&report.images)
+                    .chain(&report.volumes)
                 {
                     println!("{id}");
                 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::require;
+use super::{R, ready, require};
 
 /// A podman with roots of its own under a temporary directory.
 pub struct Podman {
@@ -81,4 +81,38 @@ impl Drop for Podman {
 
 fn sub(d: &Path, s: &str) -> String {
     d.join(s).display().to_string()
+}
+
+/// (exit code, stdout, stderr) of one command.
+pub type Out = (i32, String, String);
+
+/// The two tools with the busybox image.
+pub fn pair() -> Option<(R, Podman)> {
+    if !ready() {
+        return None;
+    }
+    let pm = Podman::new()?;
+    let r = R::new();
+    pm.import(&r.dir.path().join("busybox.tar"));
+    Some((r, pm))
+}
+
+/// Runs `script` once with podman and once with rpod, each given a runner of its own.
+pub fn on_both<T>(r: &R, pm: &Podman, script: impl Fn(&dyn Fn(&[&str]) -> Out) -> T) -> (T, T) {
+    let podman = |args: &[&str]| {
+        let o = pm.cmd(args);
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let rpod = |args: &[&str]| r.run(args);
+    (script(&podman), script(&rpod))
+}
+
+pub fn ok(run: &dyn Fn(&[&str]) -> Out, args: &[&str]) -> String {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    out.trim().to_string()
 }
