@@ -94,6 +94,18 @@ fn cli() -> Result<()> {
             run_rm,
             "< 70 ms (podman 136 ms)".to_string(),
         ));
+        // An anonymous volume made, mounted and removed with the container.
+        let with_volume = hyperfine(
+            &format!("{p} run --rm --network none -v /data busybox /bin/true"),
+            30,
+            None,
+            &json,
+        )?;
+        rows.push((
+            "run --rm with a volume (-v /data)".to_string(),
+            with_volume,
+            format!("< {:.1} ms (run --rm + 5 ms)", run_rm + 5.0),
+        ));
         let create = hyperfine(
             &format!("{p} create --network none busybox true"),
             30,

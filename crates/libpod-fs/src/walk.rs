@@ -99,3 +99,22 @@ fn walk_at(
     }
     Ok(())
 }
+
+/// Gives `dir` and everything under it to `uid`:`gid` (podman's `:U`), by descriptor and
+/// never through a symlink (a link itself is re-owned, not what it points to).
+pub fn chown_tree(dir: &OwnedFd, uid: u32, gid: u32) -> Result<()> {
+    use nix::unistd::{Gid, Uid, fchown, fchownat};
+    let (u, g) = (Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)));
+    fchown(dir, u, g).map_err(sys("chown", Path::new(".")))?;
+    walk(dir, &mut |e| {
+        fchownat(
+            e.dir,
+            e.name.as_os_str(),
+            u,
+            g,
+            AtFlags::AT_SYMLINK_NOFOLLOW,
+        )
+        .map_err(sys("chown", e.rel))?;
+        Ok(true)
+    })
+}

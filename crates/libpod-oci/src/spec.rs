@@ -317,6 +317,19 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
                 }
                 mounts.push(mount(destination, "bind", source.clone(), &o)?);
             }
+            UserMount::Devpts {
+                destination,
+                options,
+            } => {
+                if !destination.starts_with('/') {
+                    return Err(OciError::Spec(format!(
+                        "devpts mount {destination} needs an absolute path"
+                    )));
+                }
+                let mut o: Vec<&str> = vec!["nosuid", "noexec", "newinstance", "ptmxmode=0666"];
+                o.extend(options.iter().map(String::as_str));
+                mounts.push(mount(destination, "devpts", "devpts", &o)?);
+            }
             UserMount::Tmpfs {
                 destination,
                 options,
@@ -408,6 +421,19 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
                 .clone()
                 .unwrap_or_else(|| default_cgroup_path(&spec.id)),
         ));
+    // A mount that shares or receives mounts needs the root to propagate too, as podman
+    // sets it: `shared` for any shared mount, else `rslave` for any slave one.
+    let wants = |names: &[&str]| {
+        spec.mounts.iter().any(|m| match m {
+            UserMount::Bind { options, .. } => options.iter().any(|o| names.contains(&o.as_str())),
+            UserMount::Tmpfs { .. } | UserMount::Devpts { .. } => false,
+        })
+    };
+    if wants(&["shared", "rshared"]) {
+        linux = linux.rootfs_propagation("shared");
+    } else if wants(&["slave", "rslave"]) {
+        linux = linux.rootfs_propagation("rslave");
+    }
     if spec.privileged {
         // The builder would otherwise fill in the default masked and read-only paths.
         linux = linux

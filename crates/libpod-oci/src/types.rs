@@ -35,6 +35,13 @@ pub enum UserMount {
         /// which replaces the default `rprivate`).
         options: Vec<String>,
     },
+    /// A fresh devpts instance.
+    Devpts {
+        /// Container path.
+        destination: String,
+        /// Mount options (`mode=`, `max=`, `uid=`, `gid=`).
+        options: Vec<String>,
+    },
     /// A tmpfs.
     Tmpfs {
         /// Container path.
@@ -48,9 +55,9 @@ impl UserMount {
     /// The path inside the container.
     pub fn destination(&self) -> &str {
         match self {
-            UserMount::Bind { destination, .. } | UserMount::Tmpfs { destination, .. } => {
-                destination
-            }
+            UserMount::Bind { destination, .. }
+            | UserMount::Tmpfs { destination, .. }
+            | UserMount::Devpts { destination, .. } => destination,
         }
     }
 }

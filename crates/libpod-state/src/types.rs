@@ -68,6 +68,10 @@ pub enum MountKind {
     Tmpfs,
     /// A named volume (`source` is the volume's name).
     Volume,
+    /// An image's root filesystem, read-only (`source` is the image ID).
+    Image,
+    /// A fresh devpts.
+    Devpts,
 }
 
 impl fmt::Display for MountKind {
@@ -76,6 +80,8 @@ impl fmt::Display for MountKind {
             MountKind::Bind => "bind",
             MountKind::Tmpfs => "tmpfs",
             MountKind::Volume => "volume",
+            MountKind::Image => "image",
+            MountKind::Devpts => "devpts",
         })
     }
 }
@@ -85,7 +91,7 @@ impl fmt::Display for MountKind {
 pub struct Mount {
     /// Bind, tmpfs or volume.
     pub kind: MountKind,
-    /// Host path (bind), volume name (volume) or empty (tmpfs).
+    /// Host path (bind), volume name (volume), image ID (image) or empty (tmpfs, devpts).
     pub source: String,
     /// Path inside the container.
     pub destination: String,

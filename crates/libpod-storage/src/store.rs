@@ -743,6 +743,21 @@ impl Store {
             .collect())
     }
 
+    /// The directories of an image's layers, bottom first (overlay driver only: vfs keeps
+    /// no layers), for mounting the image read-only.
+    pub fn image_layer_dirs(&self, name_or_id: &str) -> Result<Vec<PathBuf>> {
+        if self.driver != Driver::Overlay {
+            return Err(StorageError::ContainerNotKnown(format!(
+                "image {name_or_id}: mounting an image needs the overlay driver"
+            )));
+        }
+        let img = self.image(name_or_id)?;
+        img.layers
+            .iter()
+            .map(|l| self.layer_dir(&l.diff_id))
+            .collect()
+    }
+
     /// Removes an image. Given one of several names, only that name goes (unless `force`).
     /// Refused while containers use it; their layers are for the caller to remove first.
     pub fn remove_image(&self, name_or_id: &str, force: bool) -> Result<RemovedImage> {

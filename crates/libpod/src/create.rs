@@ -49,7 +49,16 @@ impl Runtime {
                 (img.id, name, img.config.stop_signal, img.config.volumes)
             }
         };
-        crate::volumes::check_mounts(&opts.mounts)?;
+        let mut user_mounts = opts.mounts.clone();
+        crate::volumes::volumes_from(inner, &opts.volumes_from, &mut user_mounts)?;
+        crate::volumes::check_mounts(&user_mounts)?;
+        // Image mounts keep the image's ID: a later tag cannot change what they show.
+        for m in user_mounts
+            .iter_mut()
+            .filter(|m| m.kind == libpod_state::MountKind::Image)
+        {
+            m.source = inner.store.image(&m.source)?.id;
+        }
         let (pod, mut dependencies) = match &opts.pod {
             Some(p) => {
                 let pid = inner.state.lookup_pod_id(p)?;
@@ -93,7 +102,7 @@ impl Runtime {
         // if the container is not recorded.
         let (mounts, made_volumes) = match crate::volumes::container_volumes(
             self,
-            &opts.mounts,
+            &user_mounts,
             &image_volumes,
             opts.image_volume,
         ) {

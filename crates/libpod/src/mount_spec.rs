@@ -149,6 +149,8 @@ pub fn parse_mount_flag(s: &str) -> Result<Mount> {
                     "bind" => MountKind::Bind,
                     "volume" => MountKind::Volume,
                     "tmpfs" => MountKind::Tmpfs,
+                    "image" => MountKind::Image,
+                    "devpts" => MountKind::Devpts,
                     other => return Err(invalid(format!("invalid filesystem type {other:?}"))),
                 })
             }
@@ -165,6 +167,10 @@ pub fn parse_mount_flag(s: &str) -> Result<Mount> {
             ("tmpfs-mode", Some(v)) => options.push(format!("mode={v}")),
             ("relabel", Some("shared")) => options.push("z".into()),
             ("relabel", Some("private")) => options.push("Z".into()),
+            // devpts's own options.
+            ("uid" | "gid" | "mode" | "max", Some(v)) if kind == Some(MountKind::Devpts) => {
+                options.push(format!("{k}={v}"))
+            }
             (o, None) if VOLUME_OPTIONS.contains(&o) => options.push(o.to_string()),
             _ => return Err(invalid(format!("{field}: invalid mount option"))),
         }
@@ -179,8 +185,20 @@ pub fn parse_mount_flag(s: &str) -> Result<Mount> {
             )));
         }
         MountKind::Volume if !src.is_empty() => libpod_state::check_name(&src)?,
-        MountKind::Tmpfs if !src.is_empty() => {
-            return Err(invalid(format!("--mount {s:?}: a tmpfs has no source")));
+        MountKind::Tmpfs | MountKind::Devpts if !src.is_empty() => {
+            return Err(invalid(format!(
+                "--mount {s:?}: a {kind} mount has no source"
+            )));
+        }
+        MountKind::Image if src.is_empty() => {
+            return Err(invalid(format!(
+                "--mount {s:?}: an image mount needs source=IMAGE"
+            )));
+        }
+        MountKind::Image if options.iter().any(|o| o == "rw") => {
+            return Err(invalid(format!(
+                "--mount {s:?}: image mounts are read-only here (rw=true is not supported)"
+            )));
         }
         _ => {}
     }
@@ -228,6 +246,13 @@ mod tests {
         assert_eq!(m.options, ["rslave"]);
         let m = parse_mount_flag("type=volume,dst=/anon").expect("anonymous");
         assert_eq!(m.source, "");
+        let m = parse_mount_flag("type=image,source=busybox,target=/img").expect("image");
+        assert_eq!((m.kind, m.source.as_str()), (MountKind::Image, "busybox"));
+        let m = parse_mount_flag("type=devpts,destination=/dev/pts2,mode=600").expect("devpts");
+        assert_eq!(
+            (m.kind, m.options.clone()),
+            (MountKind::Devpts, vec!["mode=600".to_string()])
+        );
         let err = |s: &str| parse_mount_flag(s).expect_err(s).to_string();
         assert!(err("type=foo,dst=/x").contains("invalid filesystem type \"foo\""));
         assert!(err("type=volume,src=v1,dst=/x,bar").contains("bar: invalid mount option"));

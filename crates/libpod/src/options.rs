@@ -31,6 +31,9 @@ pub struct ContainerOptions {
     pub mounts: Vec<Mount>,
     /// What the image's `VOLUME`s become (`--image-volume`).
     pub image_volume: ImageVolumeMode,
+    /// Containers whose volumes and bind mounts this one mounts too (`--volumes-from
+    /// CTR[:ro|rw]`).
+    pub volumes_from: Vec<String>,
     /// Network mode.
     pub network: NetworkMode,
     /// Published ports.

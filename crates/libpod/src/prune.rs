@@ -78,7 +78,14 @@ impl Runtime {
         let used: Vec<String> = self
             .containers()?
             .into_iter()
-            .map(|(c, _)| c.image_id)
+            .flat_map(|(c, _)| {
+                let mounted = c
+                    .mounts
+                    .into_iter()
+                    .filter(|m| m.kind == libpod_state::MountKind::Image)
+                    .map(|m| m.source);
+                std::iter::once(c.image_id).chain(mounted)
+            })
             .collect();
         let mut removed = Vec::new();
         for i in self.images()? {

@@ -223,9 +223,36 @@ impl Runtime {
 
     fn remove_image(&self, name: &str, force: bool) -> crate::Result<Vec<String>> {
         let store = self.store()?;
+        // Containers that mount the image (`--mount type=image`) use it too.
+        let image = store.image(name)?;
+        let image_id = image.id.clone();
+        // Removing one of several names only untags: the image stays for its mounts.
+        let untag_only = image.names.len() > 1 && !image.id.starts_with(name);
+        let mounting: Vec<String> = self
+            .containers()?
+            .into_iter()
+            .filter(|(c, _)| {
+                c.mounts
+                    .iter()
+                    .any(|m| m.kind == libpod_state::MountKind::Image && m.source == image_id)
+            })
+            .map(|(c, _)| c.id)
+            .collect();
+        if !mounting.is_empty() && !force && !untag_only {
+            return Err(libpod_storage::StorageError::ImageInUse {
+                image: image_id,
+                containers: mounting,
+            }
+            .into());
+        }
         if force {
-            for id in store.image_users(name)? {
-                self.container(&id)?.remove(true)?;
+            let mounting = if untag_only { Vec::new() } else { mounting };
+            for id in store.image_users(name)?.into_iter().chain(mounting) {
+                match self.container(&id) {
+                    Ok(c) => c.remove(true)?,
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
             }
         }
         let r = store.remove_image(name, force)?;

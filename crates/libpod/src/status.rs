@@ -82,6 +82,7 @@ pub(crate) fn cleanup_with<T>(
         let _ = libpod_network::remove_netns(&ns);
         st.mount_point = None;
         crate::volume_mounts::release(inner, st);
+        crate::volume_mounts::release_overlays(inner, &cfg.id);
         if cfg.rootfs.is_none() {
             let _ = inner.store.unmount(&cfg.id, true);
         }

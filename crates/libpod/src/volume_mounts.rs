@@ -26,7 +26,7 @@ pub(crate) fn user_mounts(
     st: &mut ContainerState,
 ) -> Result<Vec<UserMount>> {
     let mut out = Vec::new();
-    for m in &cfg.mounts {
+    for (n, m) in cfg.mounts.iter().enumerate() {
         let extra: Vec<String> = m
             .options
             .iter()
@@ -39,8 +39,21 @@ pub(crate) fn user_mounts(
                 destination: m.destination.clone(),
                 options: m.options.clone(),
             },
+            MountKind::Devpts => UserMount::Devpts {
+                destination: m.destination.clone(),
+                options: m.options.clone(),
+            },
+            MountKind::Image => UserMount::Bind {
+                source: image_mount(inner, &cfg.id, n, &m.source)?,
+                destination: m.destination.clone(),
+                read_only: true,
+                options: vec!["nosuid".into(), "nodev".into()],
+            },
             MountKind::Volume => {
                 let source = prepare_volume(inner, cfg, m, rootfs, st)?;
+                if m.options.iter().any(|o| o == "U") {
+                    chown_to_user(cfg, rootfs, &source)?;
+                }
                 let mut options = extra;
                 for o in ["nosuid", "nodev"] {
                     if !options.iter().any(|x| x == o) {
@@ -54,15 +67,123 @@ pub(crate) fn user_mounts(
                     options,
                 }
             }
-            _ => UserMount::Bind {
-                source: PathBuf::from(&m.source),
-                destination: m.destination.clone(),
-                read_only,
-                options: extra,
-            },
+            _ => {
+                let mut source = PathBuf::from(&m.source);
+                if m.options.iter().any(|o| o == "U") {
+                    chown_to_user(cfg, rootfs, &source)?;
+                }
+                if m.options.iter().any(|o| o == "O") {
+                    source = overlay_bind(inner, &cfg.id, n, &source)?;
+                }
+                UserMount::Bind {
+                    source,
+                    destination: m.destination.clone(),
+                    read_only,
+                    options: extra,
+                }
+            }
         });
     }
     Ok(out)
+}
+
+/// `:U`: the mount's source, and all under it, owned by the container's user.
+fn chown_to_user(cfg: &ContainerConfig, rootfs: &Path, source: &Path) -> Result<()> {
+    let user = libpod_oci::resolve_user(rootfs, cfg.user.as_deref().unwrap_or(""))?;
+    let dir = libpod_fs::Root::open(source)?.open_dir(Path::new("."))?;
+    libpod_fs::walk::chown_tree(&dir, user.uid, user.gid)?;
+    Ok(())
+}
+
+/// Where a container's `:O` overlays live: `<tmp dir>/overlay-binds/<id>`.
+fn overlay_root(inner: &Inner, id: &str) -> PathBuf {
+    inner.config.tmp_dir.join("overlay-binds").join(id)
+}
+
+/// `:O`: an overlay with the host directory as its lower layer and a fresh upper layer, so
+/// the container's writes never reach the host (they go when the container stops).
+fn overlay_bind(inner: &Inner, id: &str, n: usize, lower: &Path) -> Result<PathBuf> {
+    let base = overlay_root(inner, id).join(n.to_string());
+    let (upper, work, merged) = (base.join("upper"), base.join("work"), base.join("merged"));
+    for d in [&upper, &work, &merged] {
+        std::fs::create_dir_all(d).map_err(io(d))?;
+    }
+    let data = format!(
+        "lowerdir={},upperdir={},workdir={}",
+        lower.display(),
+        upper.display(),
+        work.display()
+    );
+    nix::mount::mount(
+        Some("overlay"),
+        &merged,
+        Some("overlay"),
+        MsFlags::empty(),
+        Some(data.as_str()),
+    )
+    .map_err(|e| {
+        LibpodError::Invalid(format!(
+            "mounting an overlay over {} (the :O option): {e}",
+            lower.display()
+        ))
+    })?;
+    Ok(merged)
+}
+
+/// `--mount type=image`: the image's layers as a read-only overlay (one layer: a read-only
+/// bind), under the same directory as the `:O` overlays, released with them.
+fn image_mount(inner: &Inner, id: &str, n: usize, image: &str) -> Result<PathBuf> {
+    let mut layers = inner.store.image_layer_dirs(image)?;
+    let merged = overlay_root(inner, id)
+        .join(format!("img{n}"))
+        .join("merged");
+    std::fs::create_dir_all(&merged).map_err(io(&merged))?;
+    layers.reverse();
+    let fail = |e: nix::errno::Errno| {
+        LibpodError::Invalid(format!("mounting image {image} for the container: {e}"))
+    };
+    if let [only] = layers.as_slice() {
+        nix::mount::mount(
+            Some(only.as_path()),
+            &merged,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(fail)?;
+        nix::mount::mount(
+            None::<&str>,
+            &merged,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+            None::<&str>,
+        )
+        .map_err(fail)?;
+    } else {
+        let lower: Vec<String> = layers.iter().map(|l| l.display().to_string()).collect();
+        let data = format!("lowerdir={}", lower.join(":"));
+        nix::mount::mount(
+            Some("overlay"),
+            &merged,
+            Some("overlay"),
+            MsFlags::MS_RDONLY,
+            Some(data.as_str()),
+        )
+        .map_err(fail)?;
+    }
+    Ok(merged)
+}
+
+/// Unmounts and removes a container's `:O` overlays (idempotent).
+pub(crate) fn release_overlays(inner: &Inner, id: &str) {
+    let root = overlay_root(inner, id);
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let _ = nix::mount::umount2(&e.path().join("merged"), MntFlags::MNT_DETACH);
+    }
+    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Readies one volume for a container: host mount (counted), copy-up, ownership.
@@ -86,13 +207,18 @@ fn prepare_volume(
         st.mounted_volumes.push(vcfg.name.clone());
     }
     let nocopy = local.nocopy || m.options.iter().any(|o| o == "nocopy");
+    let mut changed = false;
     if vst.needs_copy_up && !nocopy && copy_up(rootfs, &m.destination, &vcfg.mount_point)? {
         vst.needs_copy_up = false;
-        inner.state.save_volume_state(&vcfg.name, &vst)?;
+        changed = true;
     }
     if vst.needs_chown {
         take_ownership(cfg, rootfs, &m.destination, &vcfg.mount_point)?;
         vst.needs_chown = false;
+        changed = true;
+    }
+    // One write for both (each is a durable transaction).
+    if changed {
         inner.state.save_volume_state(&vcfg.name, &vst)?;
     }
     Ok(vcfg.mount_point)
@@ -168,7 +294,7 @@ fn take_ownership(cfg: &ContainerConfig, rootfs: &Path, dest: &str, data: &Path)
 }
 
 /// Mounts a `type=`/`device=` volume on its data directory.
-fn mount_host(v: &VolumeConfig, local: &LocalOptions) -> Result<()> {
+pub(crate) fn mount_host(v: &VolumeConfig, local: &LocalOptions) -> Result<()> {
     let fs_type = local.fs_type.clone().unwrap_or_else(|| "none".into());
     let device = local.device.clone().unwrap_or_else(|| fs_type.clone());
     let mut opts = local.mount_options.clone();

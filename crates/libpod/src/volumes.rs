@@ -76,6 +76,81 @@ impl Volume {
         Ok(self.rt.inner.state.volume_users(&self.name)?)
     }
 
+    /// Its data directory, mounted first when it is a `type=`/`device=` volume (`volume
+    /// mount`; counted as a user until `unmount`).
+    pub fn mount(&self) -> Result<PathBuf> {
+        let inner = &self.rt.inner;
+        let _g = inner.guard()?;
+        let cfg = inner.state.volume(&self.name)?;
+        if parse_local(&cfg.options)?.is_mount() {
+            let _l = inner.locks.retrieve(cfg.lock)?.lock()?;
+            let mut st = inner.state.volume_state(&self.name)?;
+            if st.mount_count == 0 {
+                crate::volume_mounts::mount_host(&cfg, &parse_local(&cfg.options)?)?;
+            }
+            st.mount_count += 1;
+            inner.state.save_volume_state(&self.name, &st)?;
+        }
+        Ok(cfg.mount_point)
+    }
+
+    /// Undoes one `mount` (the last one unmounts a `type=`/`device=` volume).
+    pub fn unmount(&self) -> Result<()> {
+        let inner = &self.rt.inner;
+        let _g = inner.guard()?;
+        let cfg = inner.state.volume(&self.name)?;
+        if parse_local(&cfg.options)?.is_mount() {
+            let _l = inner.locks.retrieve(cfg.lock)?.lock()?;
+            let mut st = inner.state.volume_state(&self.name)?;
+            st.mount_count = st.mount_count.saturating_sub(1);
+            if st.mount_count == 0 {
+                crate::volume_mounts::unmount_host(inner, &cfg)?;
+            }
+            inner.state.save_volume_state(&self.name, &st)?;
+        }
+        Ok(())
+    }
+
+    /// Writes its contents to `out` as a tar stream (`volume export`); a `type=` volume must
+    /// be mounted (in use, or `mount`ed).
+    pub fn export(&self, out: impl std::io::Write) -> Result<()> {
+        let root = self.data_root()?;
+        libpod_fs::pack(
+            &root,
+            std::path::Path::new("."),
+            &libpod_fs::PackOptions::default(),
+            out,
+        )?;
+        Ok(())
+    }
+
+    /// Unpacks a tar stream into it (`volume import`), by descriptor inside its data
+    /// directory (an archive cannot write outside it).
+    pub fn import(&self, input: impl std::io::Read) -> Result<()> {
+        let root = self.data_root()?;
+        libpod_fs::unpack(
+            &root,
+            std::path::Path::new("."),
+            input,
+            &libpod_fs::UnpackOptions {
+                chown: None,
+                overwrite: true,
+            },
+        )?;
+        Ok(())
+    }
+
+    fn data_root(&self) -> Result<libpod_fs::Root> {
+        let cfg = self.config()?;
+        if parse_local(&cfg.options)?.is_mount() && self.state()?.mount_count == 0 {
+            return Err(LibpodError::Invalid(format!(
+                "volume {} is not mounted: mount it with `volume mount` (or start a container that uses it) first",
+                self.name
+            )));
+        }
+        Ok(libpod_fs::Root::open(&cfg.mount_point)?)
+    }
+
     /// Removes it; with `force`, the containers that mount it first (stopped, then removed),
     /// as podman's `volume rm -f`.
     pub fn remove(&self, force: bool) -> Result<()> {
@@ -246,6 +321,35 @@ impl Runtime {
         let _g = self.inner.guard()?;
         Ok(self.inner.state.all_volumes()?)
     }
+}
+
+/// Adds the volumes and bind mounts of the containers named (`CTR[:ro|rw]`) to `mounts`,
+/// except where `mounts` already has the destination; `ro`/`rw` replaces their mode.
+pub(crate) fn volumes_from(inner: &Inner, specs: &[String], mounts: &mut Vec<Mount>) -> Result<()> {
+    for spec in specs {
+        let (name, mode) = match spec.rsplit_once(':') {
+            Some((n, m)) if m == "ro" || m == "rw" => (n, Some(m)),
+            Some((_, m)) => {
+                return Err(LibpodError::Invalid(format!(
+                    "--volumes-from {spec}: invalid option {m:?}, use ro or rw"
+                )));
+            }
+            None => (spec.as_str(), None),
+        };
+        let from = inner.state.lookup_container(name)?;
+        for m in from.mounts {
+            if m.kind == MountKind::Tmpfs || mounts.iter().any(|x| x.destination == m.destination) {
+                continue;
+            }
+            let mut m = m;
+            if let Some(mode) = mode {
+                m.options.retain(|o| o != "ro" && o != "rw");
+                m.options.push(mode.to_string());
+            }
+            mounts.push(m);
+        }
+    }
+    Ok(())
 }
 
 /// Checks a new container's mounts: absolute destinations, each used once, volume names

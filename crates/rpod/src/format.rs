@@ -329,8 +329,8 @@ pub fn duration(ns: i64) -> String {
     ago(ns).trim_end_matches(" ago").to_string()
 }
 
-/// Bytes as podman prints sizes (`1.98 MB`).
-pub fn size(b: u64) -> String {
+/// Go's `units.HumanSizeWithPrecision(b, digits)` as podman prints it: no space (`5.15kB`).
+pub fn size_digits(b: u64, digits: usize) -> String {
     let units = ["B", "kB", "MB", "GB", "TB"];
     let mut v = b as f64;
     let mut i = 0;
@@ -338,17 +338,20 @@ pub fn size(b: u64) -> String {
         v /= 1000.0;
         i += 1;
     }
-    if i == 0 {
-        return format!("{b} B");
-    }
-    // Three significant digits, trailing zeros dropped (Go's `%.3g`): 2.13 MB, 155 kB.
     let whole = (v.abs().log10().floor() as i32 + 1).max(1);
-    let decimals = usize::try_from(3 - whole).unwrap_or(0);
+    let decimals = usize::try_from(digits as i32 - whole).unwrap_or(0);
     let mut s = format!("{v:.decimals$}");
     if s.contains('.') {
         s = s.trim_end_matches('0').trim_end_matches('.').to_string();
     }
-    format!("{s} {}", units[i])
+    format!("{s}{}", units[i])
+}
+
+/// Bytes as podman prints image sizes (`1.98 MB`): three digits, a space before the unit.
+pub fn size(b: u64) -> String {
+    let s = size_digits(b, 3);
+    let at = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
+    format!("{} {}", &s[..at], &s[at..])
 }
 
 /// RFC 3339 to the second, in UTC (`2026-12-06T13:20:45Z`), as podman's image JSON has it.
@@ -422,6 +425,9 @@ mod tests {
         assert_eq!(super::size(154_693), "155 kB");
         assert_eq!(super::size(2_100_000), "2.1 MB");
         assert_eq!(super::size(999), "999 B");
+        assert_eq!(super::size_digits(6_548_000, 4), "6.548MB");
+        assert_eq!(super::size_digits(5_150, 4), "5.15kB");
+        assert_eq!(super::size_digits(0, 4), "0B");
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000000000Z");
     }
 }

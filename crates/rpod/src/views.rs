@@ -468,7 +468,7 @@ pub fn mount_items(
     let mut mounts: Vec<&libpod::state::Mount> = cfg
         .mounts
         .iter()
-        .filter(|m| m.kind != MountKind::Tmpfs)
+        .filter(|m| !matches!(m.kind, MountKind::Tmpfs | MountKind::Devpts))
         .collect();
     mounts.sort_by_key(|m| m.kind != MountKind::Volume);
     mounts
@@ -486,6 +486,13 @@ pub fn mount_items(
                 .filter(|o| !["ro", "rw"].contains(o) && !PROPAGATION.contains(o))
                 .collect();
             let rw = !m.options.iter().any(|o| o == "ro");
+            if m.kind == MountKind::Image {
+                return json!({
+                    "Type": "image", "Source": m.source, "Destination": m.destination,
+                    "Driver": "", "Mode": "", "Options": ["ro", "nosuid", "nodev"],
+                    "RW": false, "Propagation": "rprivate",
+                });
+            }
             if m.kind == MountKind::Volume {
                 for o in ["nosuid", "nodev"] {
                     if !options.contains(&o) {
@@ -509,4 +516,22 @@ pub fn mount_items(
             }
         })
         .collect()
+}
+
+/// One `system df` line, with podman's four-digit sizes (`6.548MB`, `0B (0%)`).
+pub fn usage_item(kind: &str, s: &libpod::UsageSummary) -> Value {
+    let pct = if s.size == 0 {
+        0
+    } else {
+        (s.reclaimable as f64 * 100.0 / s.size as f64).round() as u64
+    };
+    json!({
+        "Type": kind,
+        "Total": s.total,
+        "Active": s.active,
+        "Size": crate::format::size_digits(s.size, 4),
+        "Reclaimable": format!("{} ({pct}%)", crate::format::size_digits(s.reclaimable, 4)),
+        "RawSize": s.size,
+        "RawReclaimable": s.reclaimable,
+    })
 }

@@ -1186,6 +1186,15 @@ struct Proxy {
 }
 
 impl Proxy {
+    /// The port the proxy listens on (to come back on the same address).
+    fn port(&self) -> u16 {
+        self.addr
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("proxy port")
+    }
+
     fn start(target: &str, port: u16, limit: u64) -> Proxy {
         use std::sync::Arc;
         use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -1390,13 +1399,11 @@ fn a_registry_dying_mid_pull_leaves_nothing_and_the_retry_reuses_what_finished()
         .output()
         .expect("skopeo");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
     // The registry (seen through the proxy) dies after 8 MB: the busybox layer (about 1 MB)
-    // is through, the 16 MB one is not.
-    let dying = Proxy::start(&reg.addr, port, 8 << 20);
+    // is through, the 16 MB one is not. Port 0 on the first start: a port picked and let go
+    // could be taken by a parallel test before the proxy binds it.
+    let dying = Proxy::start(&reg.addr, 0, 8 << 20);
+    let port = dying.port();
     let image = format!("{}/two:big", dying.addr);
     let r = R::new(&insecure(&dying.addr));
     let (code, err) = r.fails(&["pull", "--retry", "0", &image]);
@@ -1445,11 +1452,8 @@ fn a_registry_dying_mid_pull_leaves_nothing_and_the_retry_reuses_what_finished()
 
     // By default a pull the network breaks is tried again by itself, as podman's is: the
     // registry dies mid-pull and comes back while rpod waits between tries.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let dying = Proxy::start(&reg.addr, port, 8 << 20);
+    let dying = Proxy::start(&reg.addr, 0, 8 << 20);
+    let port = dying.port();
     let image = format!("{}/two:big", dying.addr);
     let fresh = R::new(&insecure(&dying.addr));
     let out = std::thread::scope(|s| {

@@ -297,3 +297,274 @@ fn bad_volume_input_is_refused_as_podman_refuses_it_and_creates_nothing() {
     // podman 4.3 creates a container for the last case before it fails; we do not.
     assert_eq!(r.ok(&["ps", "-aq"]), "");
 }
+
+#[test]
+fn overlay_chown_and_volumes_from_options_act_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let (p, o) = on_both(&r, &pm, |run| {
+        let dir = tempfile::tempdir().expect("tmp");
+        let lower = dir.path().join("lower");
+        std::fs::create_dir(&lower).expect("lower");
+        std::fs::write(lower.join("f"), "host").expect("f");
+        let net = ["--network", "none"];
+        // :O: the container writes to an overlay; the host directory stays as it was.
+        let spec = format!("{}:/o:O", lower.display());
+        let inside = ok(
+            run,
+            &[
+                &["run", "--rm"][..],
+                &net,
+                &[
+                    "-v",
+                    &spec,
+                    "busybox",
+                    "sh",
+                    "-c",
+                    "echo changed > /o/f; echo n > /o/g; cat /o/f",
+                ],
+            ]
+            .concat(),
+        );
+        let host = std::fs::read_to_string(lower.join("f")).expect("f");
+        let host_g = lower.join("g").exists();
+        // :U: the source is given to the container's user.
+        let owned = dir.path().join("owned");
+        std::fs::create_dir(&owned).expect("owned");
+        std::fs::write(owned.join("a"), "").expect("a");
+        let spec = format!("{}:/u:U", owned.display());
+        let ids = ok(
+            run,
+            &[
+                &["run", "--rm", "-u", "1234:5678"][..],
+                &net,
+                &["-v", &spec, "busybox", "stat", "-c", "%u:%g", "/u", "/u/a"],
+            ]
+            .concat(),
+        );
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(owned.join("a")).expect("meta");
+        // --volumes-from with :ro.
+        ok(
+            run,
+            &[
+                &["create", "--name", "src"][..],
+                &net,
+                &["-v", "srcvol:/s", "busybox", "true"],
+            ]
+            .concat(),
+        );
+        let ro = ok(
+            run,
+            &[
+                &["run", "--rm", "--volumes-from", "src:ro"][..],
+                &net,
+                &[
+                    "busybox",
+                    "sh",
+                    "-c",
+                    "touch /s/x 2>/dev/null || echo read-only",
+                ],
+            ]
+            .concat(),
+        );
+        let (busy, _, _) = run(&["volume", "rm", "srcvol"]);
+        ok(run, &["rm", "src"]);
+        (
+            inside,
+            host,
+            host_g,
+            ids,
+            (meta.uid(), meta.gid()),
+            ro,
+            busy,
+        )
+    });
+    assert_eq!(p, o);
+    assert_eq!(o.1, "host");
+    assert!(!o.2);
+    assert_eq!(o.4, (1234, 5678));
+    assert_eq!(o.5, "read-only");
+}
+
+#[test]
+fn a_mount_made_on_the_host_under_an_rshared_bind_appears_inside() {
+    let Some((r, pm)) = pair() else { return };
+    let (p, o) = on_both(&r, &pm, |run| {
+        let dir = tempfile::tempdir().expect("tmp");
+        let d = dir.path().to_path_buf();
+        let sh = |cmd: &str| {
+            let st = std::process::Command::new("sh")
+                .args(["-c", cmd])
+                .status()
+                .expect("sh");
+            assert!(st.success(), "{cmd}");
+        };
+        let ds = d.display().to_string();
+        sh(&format!(
+            "mount -t tmpfs tmpfs {ds} && mount --make-shared {ds} && mkdir {ds}/sub"
+        ));
+        let name = format!("prop{}", std::process::id());
+        let spec = format!("{ds}:/p:rshared");
+        let started = run(&[
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "--network",
+            "none",
+            "-v",
+            &spec,
+            "busybox",
+            "sleep",
+            "100",
+        ]);
+        sh(&format!("mount -t tmpfs -o size=1m tmpfs {ds}/sub"));
+        let seen = run(&["exec", &name, "sh", "-c", "grep -c ' /p/sub ' /proc/mounts"]);
+        let _ = run(&["rm", "-f", "-t", "0", &name]);
+        sh(&format!("umount {ds}/sub; umount -l {ds}"));
+        (started.0, seen.0, seen.1.trim().to_string())
+    });
+    assert_eq!(p, o);
+    assert_eq!(o, (0, 0, "1".to_string()));
+}
+
+#[test]
+fn export_import_mount_and_disk_usage() {
+    let Some((r, pm)) = pair() else { return };
+    let (p, o) = on_both(&r, &pm, |run| {
+        let dir = tempfile::tempdir().expect("tmp");
+        let tar = dir.path().join("ex.tar");
+        let tar = tar.to_str().expect("utf8");
+        ok(run, &["volume", "create", "ex"]);
+        ok(
+            run,
+            &[
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "-v",
+                "ex:/d",
+                "busybox",
+                "sh",
+                "-c",
+                "echo data > /d/a; mkdir /d/sub; echo x > /d/sub/b",
+            ],
+        );
+        ok(run, &["volume", "export", "-o", tar, "ex"]);
+        ok(run, &["volume", "create", "im"]);
+        ok(run, &["volume", "import", "im", tar]);
+        let back = ok(
+            run,
+            &[
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "-v",
+                "im:/i",
+                "busybox",
+                "cat",
+                "/i/a",
+                "/i/sub/b",
+            ],
+        );
+        let df = ok(run, &["system", "df"]);
+        let shape: Vec<String> = df
+            .lines()
+            .map(|l| l.split("  ").next().unwrap_or("").to_string())
+            .collect();
+        let vols = ok(run, &["system", "df", "--format", "{{.Type}} {{.Total}}"]);
+        (back, shape, vols)
+    });
+    assert_eq!(p, o);
+    assert_eq!(o.0, "data\nx");
+    // A type=tmpfs volume is mounted by `volume mount` until `volume unmount`.
+    r.ok(&[
+        "volume",
+        "create",
+        "-o",
+        "type=tmpfs",
+        "-o",
+        "device=tmpfs",
+        "tv",
+    ]);
+    let mp = r.ok(&["volume", "mount", "tv"]);
+    let mounted = || {
+        std::fs::read_to_string("/proc/self/mountinfo")
+            .expect("mountinfo")
+            .contains(&format!(" {} ", mp.trim()))
+    };
+    assert!(mounted());
+    r.ok(&["volume", "unmount", "tv"]);
+    assert!(!mounted());
+    // Not mounted, it cannot be exported.
+    let (code, _, err) = r.run(&["volume", "export", "-o", "/dev/null", "tv"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("not mounted"), "{err}");
+}
+
+#[test]
+fn image_and_devpts_mounts_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let tar = r.dir.path().join("busybox.tar");
+    let tar = tar.to_str().expect("utf8");
+    let (p, o) = on_both(&r, &pm, |run| {
+        ok(run, &["import", tar, "other"]);
+        let net = ["--network", "none"];
+        let seen = ok(
+            run,
+            &[
+                &["run", "--rm"][..],
+                &net,
+                &[
+                    "--mount",
+                    "type=image,source=other,target=/img",
+                    "busybox",
+                    "sh",
+                    "-c",
+                    "ls /img; touch /img/x 2>/dev/null || echo read-only",
+                ],
+            ]
+            .concat(),
+        );
+        let pts = ok(
+            run,
+            &[
+                &["run", "--rm"][..],
+                &net,
+                &[
+                    "--mount",
+                    "type=devpts,destination=/dev/pts2",
+                    "busybox",
+                    "sh",
+                    "-c",
+                    "grep -c '^devpts /dev/pts2 devpts' /proc/mounts",
+                ],
+            ]
+            .concat(),
+        );
+        (lines(&seen), pts)
+    });
+    assert_eq!(p, o);
+    assert!(o.0.contains(&"read-only".to_string()) && o.0.contains(&"bin".to_string()));
+    assert_eq!(o.1, "1");
+    // An image a container mounts is not deleted under it (podman 4.3 deletes it, and the
+    // container can then not be removed).
+    r.ok(&["import", "--change", "LABEL mounted=1", tar, "mounted"]);
+    r.ok(&[
+        "create",
+        "--name",
+        "holder",
+        "--network",
+        "none",
+        "--mount",
+        "type=image,source=mounted,target=/img",
+        "busybox",
+        "true",
+    ]);
+    let (code, _, err) = r.run(&["rmi", "mounted"]);
+    assert_eq!(code, 2, "{err}");
+    r.ok(&["rm", "holder"]);
+    r.ok(&["rmi", "mounted"]);
+}

@@ -86,6 +86,9 @@ pub struct CreateArgs {
     /// type=bind|volume|tmpfs,source=...,destination=...[,OPTIONS]; repeatable.
     #[arg(long)]
     pub mount: Vec<String>,
+    /// Mount the volumes of this container too, CTR[:ro|rw]; repeatable.
+    #[arg(long)]
+    pub volumes_from: Vec<String>,
     /// What the image's VOLUMEs become: bind (anonymous volumes), tmpfs or ignore.
     #[arg(long, default_value = "bind")]
     pub image_volume: String,

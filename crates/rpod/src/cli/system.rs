@@ -62,6 +62,13 @@ pub enum NetworkCommand {
 /// `rpod system ...`.
 #[derive(Subcommand, Debug)]
 pub enum SystemCommand {
+    /// Show disk use by images, containers and volumes.
+    #[command(after_help = "Example:\n  rpod system df")]
+    Df {
+        /// json or a Go template (fields Type, Total, Active, Size, Reclaimable).
+        #[arg(long)]
+        format: Option<String>,
+    },
     /// Remove every container, pod and image.
     #[command(after_help = "Example:\n  rpod system reset --force")]
     Reset {

@@ -75,6 +75,35 @@ pub enum VolumeCommand {
         #[arg(long)]
         filter: Vec<String>,
     },
+    /// Write a volume's contents as a tar archive.
+    #[command(after_help = "Example:\n  rpod volume export -o data.tar data")]
+    Export {
+        /// File to write (default: stdout).
+        #[arg(short = 'o', long)]
+        output: Option<std::path::PathBuf>,
+        /// Volume.
+        name: String,
+    },
+    /// Unpack a tar archive into a volume.
+    #[command(after_help = "Example:\n  rpod volume import data data.tar")]
+    Import {
+        /// Volume.
+        name: String,
+        /// Archive (`-` for stdin).
+        source: String,
+    },
+    /// Mount a volume (a type=/device= one on the host) and print its path.
+    #[command(after_help = "Example:\n  rpod volume mount data")]
+    Mount {
+        /// Volumes.
+        names: Vec<String>,
+    },
+    /// Undo `volume mount`.
+    #[command(alias = "umount", after_help = "Example:\n  rpod volume unmount data")]
+    Unmount {
+        /// Volumes.
+        names: Vec<String>,
+    },
     /// Exit 0 when the volume exists, 1 when it does not.
     #[command(after_help = "Example:\n  rpod volume exists data")]
     Exists {

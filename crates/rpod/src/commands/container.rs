@@ -66,6 +66,7 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         privileged: a.privileged,
         requires: a.requires.clone(),
         image_volume: a.image_volume.parse()?,
+        volumes_from: a.volumes_from.clone(),
         tty: a.tty,
         stdin: a.interactive,
         rootfs: None,

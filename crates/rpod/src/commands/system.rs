@@ -16,6 +16,22 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
             Ok(0)
         }
         Command::System(sc) => match sc {
+            SystemCommand::Df { format } => {
+                let du = rt.disk_usage()?;
+                let items: Vec<Value> = [
+                    ("Images", du.images),
+                    ("Containers", du.containers),
+                    ("Local Volumes", du.volumes),
+                ]
+                .iter()
+                .map(|(t, s)| views::usage_item(t, s))
+                .collect();
+                let f = format.as_deref().unwrap_or(
+                    "table {{.Type}}\t{{.Total}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}",
+                );
+                print!("{}", output(&items, f, &[])?);
+                Ok(0)
+            }
             SystemCommand::Reset { force } => {
                 confirm(force, "this removes every container, pod and image")?;
                 rt.reset()?;

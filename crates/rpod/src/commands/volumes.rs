@@ -58,13 +58,7 @@ pub(super) fn volume(rt: &Runtime, vc: VolumeCommand) -> Result<i32> {
             Ok(0)
         }
         VolumeCommand::Inspect { all, format, names } => {
-            let names = if all {
-                rt.volumes()?.into_iter().map(|(c, _)| c.name).collect()
-            } else if names.is_empty() {
-                bail!("give at least one volume name, or --all");
-            } else {
-                names
-            };
+            let names = names_or_all(rt, all, names)?;
             let mut items = Vec::new();
             for n in &names {
                 let v = rt.volume(n)?;
@@ -77,13 +71,7 @@ pub(super) fn volume(rt: &Runtime, vc: VolumeCommand) -> Result<i32> {
             Ok(0)
         }
         VolumeCommand::Rm { force, all, names } => {
-            let names = if all {
-                rt.volumes()?.into_iter().map(|(c, _)| c.name).collect()
-            } else if names.is_empty() {
-                bail!("give at least one volume name, or --all");
-            } else {
-                names
-            };
+            let names = names_or_all(rt, all, names)?;
             let opts = libpod::RemoveOptions {
                 force,
                 ..Default::default()
@@ -99,5 +87,61 @@ pub(super) fn volume(rt: &Runtime, vc: VolumeCommand) -> Result<i32> {
             Ok(0)
         }
         VolumeCommand::Exists { name } => Ok(if rt.volume_exists(&name)? { 0 } else { 1 }),
+        VolumeCommand::Export { output, name } => export(rt, &name, output.as_deref()),
+        VolumeCommand::Import { name, source } => import(rt, &name, &source),
+        VolumeCommand::Mount { names } => {
+            for n in &names {
+                println!("{}", rt.volume(n)?.mount()?.display());
+            }
+            Ok(0)
+        }
+        VolumeCommand::Unmount { names } => {
+            for n in &names {
+                rt.volume(n)?.unmount()?;
+            }
+            Ok(0)
+        }
     }
+}
+
+/// The named volumes, or every volume with `--all`.
+fn names_or_all(rt: &Runtime, all: bool, names: Vec<String>) -> Result<Vec<String>> {
+    if all {
+        Ok(rt.volumes()?.into_iter().map(|(c, _)| c.name).collect())
+    } else if names.is_empty() {
+        bail!("give at least one volume name, or --all");
+    } else {
+        Ok(names)
+    }
+}
+
+/// `volume export`: a tar of the volume's contents to a file or a non-terminal stdout.
+fn export(rt: &Runtime, name: &str, output: Option<&std::path::Path>) -> Result<i32> {
+    let v = rt.volume(name)?;
+    match output {
+        Some(f) => {
+            let file =
+                std::fs::File::create(f).with_context(|| format!("creating {}", f.display()))?;
+            v.export(std::io::BufWriter::new(file))?;
+        }
+        None => {
+            if std::io::stdout().is_terminal() {
+                bail!("refusing to write an archive to a terminal: redirect stdout or use -o");
+            }
+            v.export(std::io::stdout().lock())?;
+        }
+    }
+    Ok(0)
+}
+
+/// `volume import`: a tar from a file or `-` (stdin) into the volume.
+fn import(rt: &Runtime, name: &str, source: &str) -> Result<i32> {
+    let v = rt.volume(name)?;
+    if source == "-" {
+        v.import(std::io::stdin().lock())?;
+    } else {
+        let f = std::fs::File::open(source).with_context(|| format!("opening {source}"))?;
+        v.import(std::io::BufReader::new(f))?;
+    }
+    Ok(0)
 }
