@@ -24,6 +24,7 @@ pub mod plan;
 pub mod root;
 pub mod unpack;
 pub mod walk;
+pub mod xattr;
 
 pub use error::{FsError, Result};
 pub use pack::{PackOptions, pack};

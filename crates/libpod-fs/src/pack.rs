@@ -2,7 +2,8 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::fcntl::{OFlag, openat, readlinkat};
@@ -22,6 +23,20 @@ pub struct PackOptions {
     pub follow_final: bool,
     /// Record every entry as owned by this uid and gid instead of its own.
     pub owner: Option<(u32, u32)>,
+    /// Record each entry's extended attributes (as PAX `SCHILY.xattr.` records).
+    pub xattrs: bool,
+}
+
+/// One PAX record: `LEN KEY=VALUE\n`, where LEN counts the whole record, itself included.
+fn pax_record(out: &mut Vec<u8>, key: &str, value: &[u8]) {
+    let base = key.len() + value.len() + 3;
+    let mut len = base + base.to_string().len();
+    if len.to_string().len() > base.to_string().len() {
+        len += 1;
+    }
+    out.extend_from_slice(format!("{len} {key}=").as_bytes());
+    out.extend_from_slice(value);
+    out.push(b'\n');
 }
 
 fn header(st: &FileStat, owner: Option<(u32, u32)>) -> tar::Header {
@@ -38,6 +53,7 @@ fn header(st: &FileStat, owner: Option<(u32, u32)>) -> tar::Header {
 struct Packer<'a, W: Write> {
     tar: tar::Builder<W>,
     owner: Option<(u32, u32)>,
+    xattrs: bool,
     src: &'a Path,
 }
 
@@ -49,6 +65,29 @@ impl<W: Write> Packer<'_, W> {
         }
     }
 
+    /// Writes a PAX header with the extended attributes of `dir`/`name`, if asked and any.
+    fn xattrs(&mut self, dir: &OwnedFd, name: &[u8], path: &Path) -> Result<()> {
+        if !self.xattrs {
+            return Ok(());
+        }
+        let attrs =
+            crate::xattr::list(dir.as_fd(), name).map_err(sys("list the xattrs of", path))?;
+        if attrs.is_empty() {
+            return Ok(());
+        }
+        let mut data = Vec::new();
+        for (k, v) in &attrs {
+            pax_record(&mut data, &format!("SCHILY.xattr.{k}"), v);
+        }
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::XHeader);
+        h.set_mode(0o644);
+        h.set_size(data.len() as u64);
+        self.tar
+            .append_data(&mut h, "PaxHeader", data.as_slice())
+            .map_err(|e| self.err(e))
+    }
+
     /// Appends one entry (`dir`/`name` with `st`) as `path` in the archive.
     fn entry(
         &mut self,
@@ -57,6 +96,11 @@ impl<W: Write> Packer<'_, W> {
         st: &FileStat,
         path: &Path,
     ) -> Result<()> {
+        if Kind::of(st) != Kind::Special
+            || st.st_mode & libc_ifmt() != nix::sys::stat::SFlag::S_IFSOCK.bits()
+        {
+            self.xattrs(dir, name.as_bytes(), path)?;
+        }
         let mut h = header(st, self.owner);
         match Kind::of(st) {
             Kind::Dir => {
@@ -120,6 +164,7 @@ pub fn pack(root: &Root, src: &Path, opts: &PackOptions, out: impl Write) -> Res
     let mut p = Packer {
         tar: tar::Builder::new(out),
         owner: opts.owner,
+        xattrs: opts.xattrs,
         src,
     };
     let top_is_dir = Kind::of(&st) == Kind::Dir;
@@ -148,6 +193,7 @@ pub fn pack(root: &Root, src: &Path, opts: &PackOptions, out: impl Write) -> Res
 
 impl<W: Write> Packer<'_, W> {
     fn entry_for_dir(&mut self, fd: &OwnedFd, st: &FileStat, name: &Path) -> Result<()> {
+        self.xattrs(fd, b".", name)?;
         let mut h = header(st, self.owner);
         h.set_entry_type(tar::EntryType::Directory);
         self.tar

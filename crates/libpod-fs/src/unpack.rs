@@ -25,6 +25,22 @@ pub struct UnpackOptions {
     pub chown: Option<(u32, u32)>,
     /// Let a directory replace a non-directory and the reverse (podman's `--overwrite`).
     pub overwrite: bool,
+    /// Set the extended attributes recorded in PAX `SCHILY.xattr.` records, where the file
+    /// system takes them (others are skipped, as tar(1) does).
+    pub xattrs: bool,
+}
+
+/// The `SCHILY.xattr.` records of an entry's PAX header.
+fn pax_xattrs<R: Read>(e: &mut tar::Entry<'_, R>) -> Vec<(String, Vec<u8>)> {
+    let Ok(Some(exts)) = e.pax_extensions() else {
+        return Vec::new();
+    };
+    exts.flatten()
+        .filter_map(|x| {
+            let k = x.key().ok()?.strip_prefix("SCHILY.xattr.")?.to_string();
+            Some((k, x.value_bytes().to_vec()))
+        })
+        .collect()
 }
 
 fn bad(entry: &str, reason: impl Into<String>) -> FsError {
@@ -138,9 +154,32 @@ impl Unpacker<'_> {
         Ok(())
     }
 
+    /// Sets the extended attributes on `name` in `dir`; a file system or a key that does not
+    /// take them is skipped.
+    fn set_xattrs(
+        &self,
+        dir: &OwnedFd,
+        name: &OsStr,
+        attrs: &[(String, Vec<u8>)],
+        rel: &Path,
+    ) -> Result<()> {
+        use std::os::fd::AsFd;
+        for (k, v) in attrs {
+            match crate::xattr::set(dir.as_fd(), name.as_bytes(), k, v) {
+                Ok(()) | Err(Errno::ENOTSUP) | Err(Errno::EPERM) => {}
+                Err(e) => return Err(sys("set an xattr on", rel)(e)),
+            }
+        }
+        Ok(())
+    }
+
     fn entry<R: Read>(&mut self, e: &mut tar::Entry<'_, R>) -> Result<()> {
+        let attrs = if self.opts.xattrs {
+            pax_xattrs(e)
+        } else {
+            Vec::new()
+        };
         let raw = e.path_bytes().into_owned();
-        let name = String::from_utf8_lossy(&raw).into_owned();
         let comps = entry_components(&raw)?;
         let Some((last, parents)) = comps.split_last() else {
             return Ok(()); // the "." entry: the destination itself stays as it is
@@ -152,7 +191,6 @@ impl Unpacker<'_> {
         )?;
         let h = e.header().clone();
         let kind = h.entry_type();
-        let mode = Mode::from_bits_truncate(h.mode().unwrap_or(0o644) & 0o7777);
         if kind.is_dir() {
             if !self.clear(&pdir, last, &rel, true)? {
                 mkdirat(&pdir, last.as_os_str(), Mode::from_bits_truncate(0o700))
@@ -166,14 +204,34 @@ impl Unpacker<'_> {
                 .and_then(|t| i64::try_from(t).ok())
                 .unwrap_or(0);
             self.dir_times.push((self.dest.join(&rel), mtime));
-            return Ok(());
+            return self.set_xattrs(&pdir, last, &attrs, &rel);
         }
         self.clear(&pdir, last, &rel, false)?;
+        self.non_dir(e, &h, &pdir, last, &rel)?;
+        if kind != tar::EntryType::Link && kind != tar::EntryType::Symlink {
+            self.set_xattrs(&pdir, last, &attrs, &rel)?;
+        }
+        Ok(())
+    }
+
+    /// Creates a non-directory entry `last` in `pdir`.
+    fn non_dir<R: Read>(
+        &mut self,
+        e: &mut tar::Entry<'_, R>,
+        h: &tar::Header,
+        pdir: &OwnedFd,
+        last: &OsStr,
+        rel: &Path,
+    ) -> Result<()> {
+        let (h, rel) = (h.clone(), rel.to_path_buf());
+        let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
+        let kind = h.entry_type();
+        let mode = Mode::from_bits_truncate(h.mode().unwrap_or(0o644) & 0o7777);
         match kind {
             tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
                 let fd = openat(
-                    &pdir,
-                    last.as_os_str(),
+                    pdir,
+                    last,
                     OFlag::O_WRONLY
                         | OFlag::O_CREAT
                         | OFlag::O_EXCL
@@ -198,9 +256,9 @@ impl Unpacker<'_> {
                 let target = e
                     .link_name_bytes()
                     .ok_or_else(|| bad(&name, "a symlink without a target"))?;
-                symlinkat(OsStr::from_bytes(&target), &pdir, last.as_os_str())
+                symlinkat(OsStr::from_bytes(&target), pdir, last)
                     .map_err(sys("create the symlink", &rel))?;
-                self.chown_at(&pdir, last, &h, &rel)?;
+                self.chown_at(pdir, last, &h, &rel)?;
             }
             tar::EntryType::Link => {
                 let target = e
@@ -210,14 +268,8 @@ impl Unpacker<'_> {
                 let (tdir, tname) = self
                     .root
                     .parent(&self.dest.join(tcomps.iter().collect::<PathBuf>()))?;
-                linkat(
-                    &tdir,
-                    tname.as_os_str(),
-                    &pdir,
-                    last.as_os_str(),
-                    AtFlags::empty(),
-                )
-                .map_err(sys("create the hard link", &rel))?;
+                linkat(&tdir, tname.as_os_str(), pdir, last, AtFlags::empty())
+                    .map_err(sys("create the hard link", &rel))?;
             }
             tar::EntryType::Char | tar::EntryType::Block | tar::EntryType::Fifo => {
                 let sflag = match kind {
@@ -229,9 +281,9 @@ impl Unpacker<'_> {
                     u64::from(h.device_major().ok().flatten().unwrap_or(0)),
                     u64::from(h.device_minor().ok().flatten().unwrap_or(0)),
                 );
-                mknodat(&pdir, last.as_os_str(), sflag, mode, dev)
+                mknodat(pdir, last, sflag, mode, dev)
                     .map_err(sys("create the device node", &rel))?;
-                self.chown_at(&pdir, last, &h, &rel)?;
+                self.chown_at(pdir, last, &h, &rel)?;
             }
             // PAX headers and the like are consumed by the tar reader; others are skipped.
             _ => {}

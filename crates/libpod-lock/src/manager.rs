@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::backend::{Backend, FileBackend, MemoryBackend};
 use crate::error::{LockError, Result};
-use crate::keys::{ALLOC_KEY, FIRST_NUMBERED, RUNTIME_KEY, key_name};
+use crate::keys::{ALLOC_KEY, FIRST_NUMBERED, RUNTIME_KEY, VOLUMES_KEY, key_name};
 use crate::table::Table;
 
 /// Word index of the scan hint; word 0 is the file's magic.
@@ -266,6 +266,16 @@ impl LockManager {
         Lock {
             shared: Arc::clone(&self.shared),
             key: RUNTIME_KEY,
+        }
+    }
+
+    /// The lock held while a volume name is checked and taken, or given up with its
+    /// directory: a creation never meets a removal half done. A leaf: nothing but the
+    /// allocator's lock is taken under it.
+    pub fn volume_names_lock(&self) -> Lock {
+        Lock {
+            shared: Arc::clone(&self.shared),
+            key: VOLUMES_KEY,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! and sizes are bounded. Errors name the entry.
 
 use std::collections::HashSet;
-use std::ffi::{CString, OsStr};
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -122,31 +122,6 @@ fn in_root(root: &OwnedFd, path: impl AsRef<OsStr>, flags: OFlag) -> nix::Result
 
 fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
-}
-
-/// Sets one extended attribute on `/proc/self/fd/<dir>/<name>` without following a symlink.
-fn set_xattr(
-    dir: BorrowedFd<'_>,
-    name: &[u8],
-    key: &str,
-    value: &[u8],
-) -> std::result::Result<(), Errno> {
-    let mut path = format!("/proc/self/fd/{}/", dir.as_raw_fd()).into_bytes();
-    path.extend_from_slice(name);
-    let path = CString::new(path).map_err(|_| Errno::EINVAL)?;
-    let key = CString::new(key).map_err(|_| Errno::EINVAL)?;
-    // SAFETY: both strings are NUL-terminated and outlive the call; value points at
-    // value.len() readable bytes.
-    let rc = unsafe {
-        libc::lsetxattr(
-            path.as_ptr(),
-            key.as_ptr(),
-            value.as_ptr().cast(),
-            value.len(),
-            0,
-        )
-    };
-    Errno::result(rc).map(drop)
 }
 
 /// Extracts one layer into one directory.
@@ -579,7 +554,7 @@ impl Extractor {
         xattrs: &[(String, Vec<u8>)],
     ) -> Result<()> {
         for (k, v) in xattrs {
-            match set_xattr(dir.as_fd(), name.as_bytes(), k, v) {
+            match libpod_fs::xattr::set(dir.as_fd(), name.as_bytes(), k, v) {
                 Ok(()) => {}
                 // Filesystems or namespaces that refuse a class of attributes: skip, as tar does.
                 Err(Errno::ENOTSUP | Errno::EPERM) => {}
@@ -593,8 +568,10 @@ impl Extractor {
         let pfd = self.dir(entry, parent)?;
         if last == OPAQUE {
             return match self.whiteouts {
-                Whiteouts::Overlay => set_xattr(pfd.as_fd(), b".", "trusted.overlay.opaque", b"y")
-                    .map_err(|e| self.err(entry, "mark the directory opaque", e)),
+                Whiteouts::Overlay => {
+                    libpod_fs::xattr::set(pfd.as_fd(), b".", "trusted.overlay.opaque", b"y")
+                        .map_err(|e| self.err(entry, "mark the directory opaque", e))
+                }
                 Whiteouts::Apply => {
                     let dir = in_root(
                         &self.root,

@@ -85,6 +85,7 @@ fn transfer(
         name: plan.name.clone(),
         follow_final: true,
         owner: None,
+        xattrs: false,
     };
     let (reader, writer) = std::io::pipe().map_err(crate::error::io("pipe"))?;
     std::thread::scope(|s| {
@@ -142,6 +143,7 @@ impl Container {
                 None
             },
             overwrite: opts.overwrite,
+            xattrs: false,
         })
     }
 
@@ -191,6 +193,7 @@ impl Container {
             let unpack = UnpackOptions {
                 chown: None,
                 overwrite: opts.overwrite,
+                xattrs: false,
             };
             transfer(root, Path::new(src), src, &host, &shown, &unpack)
         })
@@ -223,6 +226,7 @@ impl Container {
                 name,
                 follow_final: true,
                 owner: None,
+                xattrs: false,
             };
             Ok(libpod_fs::pack(root, Path::new(src), &opts, out)?)
         })

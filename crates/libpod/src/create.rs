@@ -149,6 +149,7 @@ impl Runtime {
             is_infra: false,
         };
         let mut cfg = cfg;
+        let mut made_volumes = made_volumes;
         let mut attempt = 0;
         loop {
             match self.add_container_keep_lock(&cfg) {
@@ -161,13 +162,20 @@ impl Runtime {
                     attempt += 1;
                     cfg.name = crate::names::generate(&libpod_state::new_id()?, attempt);
                 }
-                Err(e) => {
-                    let _ = inner.locks.free(cfg.lock);
-                    for v in &made_volumes {
-                        let _ = crate::volumes::remove_unguarded(inner, v);
+                // A `volume rm` took a named volume between our making sure of it and our
+                // insert: make it again (podman fails here).
+                Err(LibpodError::State(libpod_state::StateError::NoSuchVolume(ref v)))
+                    if attempt < 8 && cfg.volume_names().contains(v) =>
+                {
+                    attempt += 1;
+                    let v = v.clone();
+                    match crate::volumes::ensure_named(self, &v) {
+                        Ok(true) => made_volumes.push(v),
+                        Ok(false) => {}
+                        Err(e) => return Err(undo_create(inner, cfg.lock, &made_volumes, e)),
                     }
-                    return Err(e);
                 }
+                Err(e) => return Err(undo_create(inner, cfg.lock, &made_volumes, e)),
             }
         }
     }
@@ -278,4 +286,18 @@ impl Runtime {
     pub fn bundle_path(&self, id: &str) -> PathBuf {
         self.inner.paths(id).bundle
     }
+}
+
+/// Frees a failed create's lock and removes the volumes it made; hands back the error.
+fn undo_create(
+    inner: &crate::runtime::Inner,
+    lock: u32,
+    made: &[String],
+    e: LibpodError,
+) -> LibpodError {
+    let _ = inner.locks.free(lock);
+    for v in made {
+        let _ = crate::volumes::remove_unguarded(inner, v);
+    }
+    e
 }

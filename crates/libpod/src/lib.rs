@@ -107,6 +107,7 @@ pub use volume_filter::{VolumeFilter, select_volumes};
 pub use volumes::{LOCAL_DRIVER, Volume, VolumeOptions};
 
 pub use libpod_config as config;
+pub use libpod_fs as fs;
 pub use libpod_lock as lock;
 pub use libpod_network as network;
 pub use libpod_oci as oci;

@@ -241,7 +241,10 @@ fn copy_up(rootfs: &Path, dest: &str, data: &Path) -> Result<bool> {
         return Ok(false);
     }
     let (reader, writer) = std::io::pipe().map_err(io(data))?;
-    let opts = libpod_fs::PackOptions::default();
+    let opts = libpod_fs::PackOptions {
+        xattrs: true,
+        ..Default::default()
+    };
     std::thread::scope(|s| {
         let packer = s.spawn(move || libpod_fs::pack(&root, rel, &opts, writer));
         let unpacked = libpod_fs::unpack(
@@ -251,6 +254,7 @@ fn copy_up(rootfs: &Path, dest: &str, data: &Path) -> Result<bool> {
             &libpod_fs::UnpackOptions {
                 chown: None,
                 overwrite: true,
+                xattrs: true,
             },
         );
         let packed = packer

@@ -118,7 +118,10 @@ impl Volume {
         libpod_fs::pack(
             &root,
             std::path::Path::new("."),
-            &libpod_fs::PackOptions::default(),
+            &libpod_fs::PackOptions {
+                xattrs: true,
+                ..Default::default()
+            },
             out,
         )?;
         Ok(())
@@ -135,6 +138,7 @@ impl Volume {
             &libpod_fs::UnpackOptions {
                 chown: None,
                 overwrite: true,
+                xattrs: true,
             },
         )?;
         Ok(())
@@ -172,6 +176,7 @@ impl Volume {
 /// Removes a volume nobody mounts: the state first (which refuses a volume in use, in one
 /// transaction), then its lock and its directory.
 pub(crate) fn remove_unguarded(inner: &Inner, name: &str) -> Result<()> {
+    let _names = inner.locks.volume_names_lock().lock()?;
     let cfg = inner.state.volume(name)?;
     let st = inner.state.volume_state(name)?;
     if st.mount_count > 0 {
@@ -239,6 +244,7 @@ impl Runtime {
             ))
         })?;
         let local = parse_local(&opts.options)?;
+        let _names = inner.locks.volume_names_lock().lock()?;
         match inner.state.volume(&name) {
             Ok(_) if opts.ignore_existing => {
                 return Ok(Volume {
@@ -390,6 +396,25 @@ pub(crate) fn check_mounts(mounts: &[Mount]) -> Result<()> {
 /// the image's `VOLUME`s no mount covers (as `mode` says), named ones that do not exist yet.
 /// Returns the mounts and the volumes this call made (to remove if the container is not
 /// recorded).
+/// Makes the named volume if it does not exist (podman makes a volume `-v NAME:/x` names);
+/// true when this call made it.
+pub(crate) fn ensure_named(rt: &Runtime, name: &str) -> Result<bool> {
+    match rt.inner.state.volume(name) {
+        Ok(_) => Ok(false),
+        Err(StateError::NoSuchVolume(_)) => {
+            let opts = VolumeOptions {
+                name: Some(name.to_string()),
+                // Another creator may make it at the same moment: theirs is as good.
+                ignore_existing: true,
+                ..Default::default()
+            };
+            rt.create_volume_unguarded(opts, false)?;
+            Ok(true)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub(crate) fn container_volumes(
     rt: &Runtime,
     mounts: &[Mount],
@@ -429,17 +454,7 @@ pub(crate) fn container_volumes(
                 let v = rt.create_volume_unguarded(VolumeOptions::default(), true)?;
                 m.source = v.name;
                 made.push(m.source.clone());
-            } else if matches!(
-                rt.inner.state.volume(&m.source),
-                Err(StateError::NoSuchVolume(_))
-            ) {
-                let opts = VolumeOptions {
-                    name: Some(m.source.clone()),
-                    // Another creator may make it at the same moment: theirs is as good.
-                    ignore_existing: true,
-                    ..Default::default()
-                };
-                rt.create_volume_unguarded(opts, false)?;
+            } else if ensure_named(rt, &m.source)? {
                 made.push(m.source.clone());
             }
         }

@@ -568,3 +568,129 @@ fn image_and_devpts_mounts_as_podman() {
     r.ok(&["rm", "holder"]);
     r.ok(&["rmi", "mounted"]);
 }
+
+/// The busybox rootfs with a `/data` directory whose file has an owner, a mode and a
+/// `user.` extended attribute (a PAX `SCHILY.xattr.` record, as tar(1) writes it).
+fn image_with_xattrs(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut base = Vec::new();
+    libpod::storage::busybox::rootfs_tarball(std::path::Path::new("/bin/busybox"), &mut base)
+        .expect("tarball");
+    let path = dir.join("xattrs.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&path).expect("tar"));
+    let mut ar = tar::Archive::new(base.as_slice());
+    for e in ar.entries().expect("entries") {
+        let mut e = e.expect("entry");
+        let h = e.header().clone();
+        b.append(&h, &mut e).expect("copy");
+    }
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(tar::EntryType::Directory);
+    h.set_mode(0o750);
+    h.set_uid(1000);
+    h.set_gid(1001);
+    h.set_size(0);
+    b.append_data(&mut h, "data/", std::io::empty())
+        .expect("dir");
+    let record = b"26 SCHILY.xattr.user.k=hi\n";
+    let mut x = tar::Header::new_ustar();
+    x.set_entry_type(tar::EntryType::XHeader);
+    x.set_size(record.len() as u64);
+    b.append_data(&mut x, "PaxHeader", &record[..])
+        .expect("pax");
+    let mut f = tar::Header::new_ustar();
+    f.set_mode(0o640);
+    f.set_uid(1000);
+    f.set_gid(1001);
+    f.set_size(1);
+    b.append_data(&mut f, "data/f", &b"x"[..]).expect("file");
+    b.into_inner().expect("finish");
+    path
+}
+
+#[test]
+fn copy_up_keeps_owners_modes_and_xattrs() {
+    if !common::ready() {
+        return;
+    }
+    let r = common::R::new();
+    let tar = image_with_xattrs(r.dir.path());
+    r.ok(&["import", tar.to_str().expect("utf8"), "xa"]);
+    let listing = r.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "-v",
+        "xv:/data",
+        "xa",
+        "ls",
+        "-lnd",
+        "/data",
+        "/data/f",
+    ]);
+    let cols: Vec<Vec<&str>> = listing
+        .lines()
+        .map(|l| l.split_whitespace().take(4).collect())
+        .collect();
+    assert_eq!(
+        cols,
+        [
+            ["drwxr-x---", "2", "1000", "1001"],
+            ["-rw-r-----", "1", "1000", "1001"]
+        ],
+        "{listing}"
+    );
+    let mountpoint = r.ok(&["volume", "inspect", "--format", "{{.Mountpoint}}", "xv"]);
+    let data = std::fs::File::open(mountpoint.trim()).expect("volume data");
+    let attrs = libpod::fs::xattr::list(std::os::fd::AsFd::as_fd(&data), b"f").expect("xattrs");
+    assert_eq!(attrs, [("user.k".to_string(), b"hi".to_vec())]);
+}
+
+/// `volume rm` racing `create -v` never leaves a container whose volume is gone, nor a
+/// volume directory without its volume.
+#[test]
+fn volume_rm_racing_create_never_loses_a_used_volume() {
+    if !common::ready() {
+        return;
+    }
+    let r = common::R::new();
+    let mut removed = 0;
+    let mut volumes_dir = None;
+    for i in 0..12 {
+        let name = format!("c{i}");
+        let (created, gone) = std::thread::scope(|s| {
+            let c = s.spawn(|| r.run(&["create", "--name", &name, "-v", "race:/d", "busybox"]));
+            let v = s.spawn(|| r.run(&["volume", "rm", "race"]));
+            (c.join().expect("create"), v.join().expect("volume rm"))
+        });
+        assert_eq!(created.0, 0, "create: {}", created.2);
+        // 0: removed before the create (which made it again), 1: not made yet, 2: in use.
+        assert!(matches!(gone.0, 0..=2), "volume rm: {gone:?}");
+        removed += usize::from(gone.0 == 0);
+        // The container's volume is there, with its directory.
+        let mp = r.ok(&["volume", "inspect", "--format", "{{.Mountpoint}}", "race"]);
+        let mp = std::path::PathBuf::from(mp.trim());
+        assert!(mp.is_dir(), "{} is gone", mp.display());
+        volumes_dir = mp
+            .parent()
+            .and_then(|p| p.parent())
+            .map(|p| p.to_path_buf());
+        let (busy, _, err) = r.run(&["volume", "rm", "race"]);
+        assert_eq!(busy, 2, "{err}");
+        r.ok(&["rm", &name]);
+    }
+    r.ok(&["volume", "rm", "race"]);
+    let dir = volumes_dir.expect("a mountpoint");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .expect("volumes dir")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        Vec::<std::ffi::OsString>::new(),
+        "in {}",
+        dir.display()
+    );
+    eprintln!("volume rm won {removed} of 12 races");
+}
