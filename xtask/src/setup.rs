@@ -21,6 +21,8 @@ const PACKAGES: &[(&str, &str)] = &[
     ("hyperfine", "/usr/bin/hyperfine"),
     ("apache2-utils", "/usr/bin/htpasswd"),
     ("openssl", "/usr/bin/openssl"),
+    // `--init`, and podman's pause process for pods.
+    ("catatonit", "/usr/bin/catatonit"),
     // The differential reference the tests compare rpod with.
     ("podman", "/usr/bin/podman"),
 ];

@@ -10,8 +10,8 @@ use crate::error::{ConfigError, Origin};
 use crate::files::{self, ContainersConf, Parsed, RegistriesConf, StorageConf};
 use crate::host;
 use crate::types::{
-    CgroupManager, DEFAULT_NETWORK, DEFAULT_SUBNET, LockKind, LogDriver, Registry, RuntimeConfig,
-    SECCOMP_DEFAULT_PATH, SECCOMP_OVERRIDE_PATH, StateBackend, StorageConfig,
+    CgroupManager, DEFAULT_NETWORK, DEFAULT_SUBNET, EventsLogger, LockKind, LogDriver, Registry,
+    RuntimeConfig, SECCOMP_DEFAULT_PATH, SECCOMP_OVERRIDE_PATH, StateBackend, StorageConfig,
 };
 
 /// A value and where it was set.
@@ -70,6 +70,9 @@ settings! {
     seccomp_profile: PathBuf,
     log_driver: LogDriver,
     default_capabilities: Vec<String>,
+    events_logger: EventsLogger,
+    events_log_path: PathBuf,
+    events_log_max_size: Option<u64>,
 }
 
 fn set<T>(value: T, origin: Origin) -> Option<Set<T>> {
@@ -123,6 +126,29 @@ fn log_size(value: i64, origin: &Origin, key: &str) -> Result<Option<u64>, Confi
             key: key.to_string(),
             value: v.to_string(),
             expected: "a positive number of bytes, or -1 for unlimited".to_string(),
+        }),
+    }
+}
+
+/// `1000`, `1k`, `1m`, `1g` (powers of 1000, as containers/common reads them); `0` or `-1`:
+/// no limit.
+fn human_size(value: &str, origin: &Origin, key: &str) -> Result<Option<u64>, ConfigError> {
+    let v = value.trim().to_ascii_lowercase();
+    let v = v.trim_end_matches('b');
+    let (num, mul) = match v.char_indices().last() {
+        Some((i, 'k')) => (&v[..i], 1_000),
+        Some((i, 'm')) => (&v[..i], 1_000_000),
+        Some((i, 'g')) => (&v[..i], 1_000_000_000),
+        _ => (v, 1),
+    };
+    match num.trim().parse::<i64>() {
+        Ok(0) | Ok(-1) => Ok(None),
+        Ok(n) if n > 0 => Ok(Some(n.unsigned_abs().saturating_mul(mul))),
+        _ => Err(ConfigError::InvalidValue {
+            origin: origin.clone(),
+            key: key.to_string(),
+            value: value.to_string(),
+            expected: "a size such as 1000000, 500k or 1m".to_string(),
         }),
     }
 }
@@ -259,6 +285,18 @@ fn containers_layer(file: &Parsed<ContainersConf>) -> Result<Settings, ConfigErr
         signature_policy_path: l.path(&e.signature_policy_path, "signature_policy_path")?,
         static_dir: l.path(&e.static_dir, "static_dir")?,
         tmp_dir: l.path(&e.tmp_dir, "tmp_dir")?,
+        events_logger: l.named(&e.events_logger, "events_logger")?,
+        events_log_path: l.path(&e.events_logfile_path, "events_logfile_path")?,
+        events_log_max_size: match &e.events_logfile_max_size {
+            Some(s) => {
+                let origin = file.origin(s.span());
+                set(
+                    human_size(s.get_ref(), &origin, "events_logfile_max_size")?,
+                    origin,
+                )
+            }
+            None => None,
+        },
         cni_plugin_dirs: l.paths(&n.cni_plugin_dirs, "cni_plugin_dirs")?,
         default_network: l.string(&n.default_network),
         default_subnet: l.string(&n.default_subnet),
@@ -551,6 +589,12 @@ impl ConfigBuilder {
         seccomp_profile(seccomp_profile: impl Into<PathBuf>) Into::into;
         /// Log driver.
         log_driver(log_driver: LogDriver) std::convert::identity;
+        /// Where events go.
+        events_logger(events_logger: EventsLogger) std::convert::identity;
+        /// The event log file.
+        events_log_path(events_log_path: impl Into<PathBuf>) Into::into;
+        /// The event log's rotation size (`None`: never rotated).
+        events_log_max_size(events_log_max_size: Option<u64>) std::convert::identity;
     }
 
     /// The files read, in precedence order (lowest first): path, whether it must exist, and
@@ -630,6 +674,7 @@ fn check_builder(s: &Settings) -> Result<(), ConfigError> {
         ("run_root", &s.run_root),
         ("static_dir", &s.static_dir),
         ("tmp_dir", &s.tmp_dir),
+        ("events_log_path", &s.events_log_path),
         ("cni_config_dir", &s.cni_config_dir),
         ("seccomp_profile", &s.seccomp_profile),
         ("signature_policy_path", &s.signature_policy_path),
@@ -730,6 +775,7 @@ fn finish(s: Settings, env: &BTreeMap<String, String>) -> Result<RuntimeConfig, 
             .map(PathBuf::from)
             .find(|p| p.exists()),
     };
+    let tmp_dir = v(s.tmp_dir).unwrap_or_else(|| run_root.join("libpod"));
 
     Ok(RuntimeConfig {
         storage: StorageConfig {
@@ -772,7 +818,14 @@ fn finish(s: Settings, env: &BTreeMap<String, String>) -> Result<RuntimeConfig, 
             .map(|x| x.value)
             .unwrap_or(CgroupManager::Cgroupfs),
         static_dir: v(s.static_dir).unwrap_or_else(|| graph_root.join("libpod")),
-        tmp_dir: v(s.tmp_dir).unwrap_or_else(|| run_root.join("libpod")),
+        events_log_path: v(s.events_log_path).unwrap_or_else(|| tmp_dir.join("events/events.log")),
+        events_logger: s
+            .events_logger
+            .map(|x| x.value)
+            .unwrap_or(EventsLogger::File),
+        // containers.conf's default, "1m".
+        events_log_max_size: s.events_log_max_size.map_or(Some(1_000_000), |x| x.value),
+        tmp_dir,
         max_log_size: s.max_log_size.and_then(|x| x.value),
         no_pivot_root: s.no_pivot_root.is_some_and(|x| x.value),
         cni_config_dir: v(s.cni_config_dir).unwrap_or(def_net_dir),

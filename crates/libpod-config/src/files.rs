@@ -53,6 +53,12 @@ pub struct EngineTable {
     pub conmon_env_vars: Option<Spanned<Vec<String>>>,
     /// `database_backend`: memory, sqlite or redb.
     pub database_backend: Option<Spanned<String>>,
+    /// `events_logger`: file, journald or none.
+    pub events_logger: Option<Spanned<String>>,
+    /// `events_logfile_path`.
+    pub events_logfile_path: Option<Spanned<String>>,
+    /// `events_logfile_max_size`: bytes, with an optional k, m or g (powers of 1000).
+    pub events_logfile_max_size: Option<Spanned<String>>,
     /// `image_default_transport`.
     pub image_default_transport: Option<Spanned<String>>,
     /// `lock_type`.

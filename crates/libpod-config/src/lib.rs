@@ -33,8 +33,9 @@ pub use builder::{ConfigBuilder, ENV_VARS};
 pub use error::{ConfigError, Origin};
 pub use host::{default_cni_plugin_dirs, default_conmon_paths, default_runtimes, is_executable};
 pub use types::{
-    CgroupManager, DEFAULT_NETWORK, DEFAULT_SUBNET, LockKind, LogDriver, Mirror, Registry,
-    RuntimeConfig, SECCOMP_DEFAULT_PATH, SECCOMP_OVERRIDE_PATH, StateBackend, StorageConfig,
+    CgroupManager, DEFAULT_NETWORK, DEFAULT_SUBNET, EventsLogger, LockKind, LogDriver, Mirror,
+    Registry, RuntimeConfig, SECCOMP_DEFAULT_PATH, SECCOMP_OVERRIDE_PATH, StateBackend,
+    StorageConfig,
 };
 
 /// Parses the text of a containers.conf, storage.conf or registries.conf (chosen by `kind`:

@@ -83,6 +83,19 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// Where events go (`[engine] events_logger`).
+    EventsLogger {
+        /// JSON lines in a file (podman's `file` backend).
+        File => "file",
+        /// podman's default; there is no journald backend here, so events go to the file
+        /// (docs/decisions.md).
+        Journald => "journald",
+        /// No events are kept.
+        None => "none",
+    }
+);
+
 /// Where images and container root filesystems live (storage.conf `[storage]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StorageConfig {
@@ -177,4 +190,11 @@ pub struct RuntimeConfig {
     pub log_driver: LogDriver,
     /// Capabilities every container gets unless it asks otherwise (`CAP_*` names).
     pub default_capabilities: Vec<String>,
+    /// Where events go.
+    pub events_logger: EventsLogger,
+    /// The event log (`events_logfile_path`; default `<tmp_dir>/events/events.log`).
+    pub events_log_path: PathBuf,
+    /// The size past which the event log is rotated (`events_logfile_max_size`; `None`:
+    /// never).
+    pub events_log_max_size: Option<u64>,
 }

@@ -6,8 +6,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use libpod_config::{
-    CgroupManager, ConfigBuilder, ConfigError, LockKind, LogDriver, Origin, RuntimeConfig,
-    StateBackend,
+    CgroupManager, ConfigBuilder, ConfigError, EventsLogger, LockKind, LogDriver, Origin,
+    RuntimeConfig, StateBackend,
 };
 use proptest::prelude::*;
 
@@ -66,6 +66,12 @@ fn defaults_follow_the_seed_and_derive_dirs_from_roots() {
         .expect("build");
     assert_eq!(cfg.static_dir, Path::new("/srv/g/libpod"));
     assert_eq!(cfg.tmp_dir, Path::new("/srv/r/libpod"));
+    assert_eq!(
+        cfg.events_log_path,
+        Path::new("/srv/r/libpod/events/events.log")
+    );
+    assert_eq!(cfg.events_logger, EventsLogger::File);
+    assert_eq!(cfg.events_log_max_size, Some(1_000_000));
     assert_eq!(cfg.state_backend, StateBackend::Sqlite);
     assert_eq!(cfg.oci_runtime, "runc");
     assert_eq!(cfg.cgroup_manager, CgroupManager::Cgroupfs);
@@ -215,6 +221,9 @@ cgroup_manager = "systemd"
 conmon_path = ["{conmon}"]
 conmon_env_vars = ["PATH=/bin", "A=b"]
 database_backend = "memory"
+events_logger = "none"
+events_logfile_path = "/ev/events.log"
+events_logfile_max_size = "500k"
 image_default_transport = "oci:"
 lock_type = "memory"
 no_pivot_root = true
@@ -249,6 +258,9 @@ network_config_dir = "/n"
         vec!["PATH=/bin".to_string(), "A=b".to_string()]
     );
     assert_eq!(cfg.state_backend, StateBackend::Memory);
+    assert_eq!(cfg.events_logger, EventsLogger::None);
+    assert_eq!(cfg.events_log_path, Path::new("/ev/events.log"));
+    assert_eq!(cfg.events_log_max_size, Some(500_000));
     assert_eq!(cfg.image_default_transport, "oci:");
     assert_eq!(cfg.lock_kind, LockKind::Memory);
     assert!(cfg.no_pivot_root);

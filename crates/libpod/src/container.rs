@@ -155,6 +155,9 @@ impl Container {
             let _l = lock(inner, &cfg)?;
             let mut st = inner.state.container_state(id)?;
             sync(inner, &cfg, &mut st)?;
+            if matches!(st.status, S::Running | S::Paused | S::Created) {
+                crate::event_record::container(inner, crate::events::EventStatus::Stop, &cfg);
+            }
             let r = stop(inner, &cfg, &mut st, timeout);
             inner.state.save_container_state(id, &st)?;
             r?;
@@ -169,7 +172,11 @@ impl Container {
     /// Sends a signal to the container's process.
     pub fn kill(&self, signal: i32) -> Result<()> {
         self.locked(|inner, cfg, st| match st.status {
-            S::Running | S::Paused => Ok(inner.exec.kill(&cfg.id, signal, false)?),
+            S::Running | S::Paused => {
+                inner.exec.kill(&cfg.id, signal, false)?;
+                crate::event_record::container(inner, crate::events::EventStatus::Kill, cfg);
+                Ok(())
+            }
             s => Err(status_err(&cfg.id, s, "kill", "it is not running")),
         })
     }
@@ -180,6 +187,7 @@ impl Container {
             S::Running => {
                 inner.exec.pause(&cfg.id)?;
                 st.status = S::Paused;
+                crate::event_record::container(inner, crate::events::EventStatus::Pause, cfg);
                 Ok(())
             }
             s => Err(status_err(
@@ -197,6 +205,7 @@ impl Container {
             S::Paused => {
                 inner.exec.unpause(&cfg.id)?;
                 st.status = S::Running;
+                crate::event_record::container(inner, crate::events::EventStatus::Unpause, cfg);
                 Ok(())
             }
             s => Err(status_err(&cfg.id, s, "unpause", "it is not paused")),
@@ -210,6 +219,7 @@ impl Container {
                 stop(inner, cfg, st, timeout)?;
             }
             st.restart_count += 1;
+            crate::event_record::container(inner, crate::events::EventStatus::Restart, cfg);
             start(inner, cfg, st)
         })
     }
@@ -327,10 +337,20 @@ impl Container {
             ..Default::default()
         };
         inner.state.add_exec_session(&session)?;
+        crate::event_record::container(inner, crate::events::EventStatus::Exec, &cfg);
         let r = inner
             .exec
             .exec(&self.id, &inner.paths(&self.id).bundle, &process, stdio);
         let _ = inner.state.remove_exec_session(&session.id);
+        if let Ok(code) = &r {
+            crate::event_record::emit(
+                inner,
+                crate::events::Event {
+                    exit_code: *code,
+                    ..crate::events::Event::container(crate::events::EventStatus::ExecDied, &cfg)
+                },
+            );
+        }
         Ok(r?)
     }
 
@@ -397,9 +417,13 @@ impl Container {
 
     /// Mounts the root filesystem (counted) and returns where.
     pub fn mount(&self) -> Result<PathBuf> {
-        self.locked(|inner, cfg, _| match &cfg.rootfs {
-            Some(p) => Ok(p.clone()),
-            None => Ok(inner.store.mount(&cfg.id)?),
+        self.locked(|inner, cfg, _| {
+            let p = match &cfg.rootfs {
+                Some(p) => p.clone(),
+                None => inner.store.mount(&cfg.id)?,
+            };
+            crate::event_record::container(inner, crate::events::EventStatus::Mount, cfg);
+            Ok(p)
         })
     }
 
@@ -409,6 +433,7 @@ impl Container {
             if cfg.rootfs.is_none() {
                 inner.store.unmount(&cfg.id, false)?;
             }
+            crate::event_record::container(inner, crate::events::EventStatus::Unmount, cfg);
             Ok(())
         })
     }
@@ -529,6 +554,7 @@ impl Container {
         }
         inner.state.remove_container(id)?;
         inner.locks.free(cfg.lock)?;
+        crate::event_record::container(inner, crate::events::EventStatus::Remove, &cfg);
         if volumes || cfg.auto_remove {
             crate::volumes::remove_anonymous(inner, &cfg);
         }

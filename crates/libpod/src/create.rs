@@ -153,7 +153,10 @@ impl Runtime {
         let mut attempt = 0;
         loop {
             match self.add_container_keep_lock(&cfg) {
-                Ok(c) => return Ok(c),
+                Ok(c) => {
+                    crate::event_record::container(inner, crate::events::EventStatus::Create, &cfg);
+                    return Ok(c);
+                }
                 // Another process took the same generated name between our check and our
                 // insert: pick another; a name the user chose is theirs to change.
                 Err(LibpodError::State(libpod_state::StateError::NameInUse { .. }))

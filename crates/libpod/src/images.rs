@@ -21,6 +21,7 @@ use std::str::FromStr;
 use libpod_storage::{Image, ProgressFn, Store};
 
 use crate::error::{LibpodError, Result};
+use crate::events::{EventStatus, EventType};
 use crate::runtime::Runtime;
 
 /// An image archive's format (`save --format`).
@@ -80,12 +81,20 @@ impl Runtime {
 
     /// Adds `new_name` to an image.
     pub fn tag_image(&self, image: &str, new_name: &str) -> Result<Image> {
-        self.with_store(|s| s.tag(image, new_name))
+        let i = self.with_store(|s| s.tag(image, new_name))?;
+        self.image_event(EventStatus::Tag, &i.id, new_name);
+        Ok(i)
+    }
+
+    fn image_event(&self, status: EventStatus, id: &str, name: &str) {
+        crate::event_record::object(&self.inner, EventType::Image, status, id, name);
     }
 
     /// Takes `name` off an image.
     pub fn untag_image(&self, image: &str, name: &str) -> Result<Image> {
-        self.with_store(|s| s.untag(image, name))
+        let i = self.with_store(|s| s.untag(image, name))?;
+        self.image_event(EventStatus::Untag, &i.id, name);
+        Ok(i)
     }
 
     /// Imports a root filesystem tarball as an image (`import`), with Dockerfile-style
@@ -97,7 +106,9 @@ impl Runtime {
         changes: &[String],
         progress: Option<ProgressFn<'_>>,
     ) -> Result<Image> {
-        self.with_store(|s| s.import_tarball(tarball, reference, changes, progress))
+        let i = self.with_store(|s| s.import_tarball(tarball, reference, changes, progress))?;
+        self.image_event(EventStatus::Import, &i.id, reference.unwrap_or_default());
+        Ok(i)
     }
 
     /// Loads every image of a docker-archive or OCI archive (`load`).
@@ -106,7 +117,12 @@ impl Runtime {
         archive: &Path,
         progress: Option<ProgressFn<'_>>,
     ) -> Result<Vec<Image>> {
-        self.with_store(|s| s.load(archive, progress))
+        let images = self.with_store(|s| s.load(archive, progress))?;
+        for i in &images {
+            let name = i.names.first().map_or("", String::as_str);
+            self.image_event(EventStatus::LoadFromArchive, &i.id, name);
+        }
+        Ok(images)
     }
 
     /// Writes an image as an archive (`save`).
@@ -120,7 +136,9 @@ impl Runtime {
         self.with_store(|s| match format {
             ArchiveFormat::DockerArchive => s.save_docker_archive(image, out, progress),
             ArchiveFormat::OciArchive => s.save_oci_archive(image, out, progress),
-        })
+        })?;
+        self.image_event(EventStatus::Save, "", image);
+        Ok(())
     }
 
     /// Containers whose root filesystem is mounted, with where (`mount` without arguments).

@@ -44,6 +44,8 @@ mod create;
 mod disk_usage;
 mod error;
 mod etc;
+mod event_record;
+pub mod events;
 mod image_filter;
 mod images;
 mod info;
@@ -86,6 +88,7 @@ pub use container::{Container, parse_signal};
 pub use copy::CopyOptions;
 pub use disk_usage::{DiskUsage, UsageSummary};
 pub use error::{LibpodError, Result};
+pub use event_record::{EventStream, EventsOptions};
 pub use image_filter::{ImageFilter, glob, reference_matches, select_images};
 pub use images::ArchiveFormat;
 pub use info::{

@@ -108,7 +108,15 @@ impl RuntimeBuilder {
         let t = span("state: open");
         let state = libpod_state::open(config.state_backend, &config.static_dir, &paths)?;
         drop(t);
+        let events = match config.events_logger {
+            libpod_config::EventsLogger::None => None,
+            // No journald backend: podman's default lands in the file (docs/decisions.md).
+            libpod_config::EventsLogger::File | libpod_config::EventsLogger::Journald => Some(
+                crate::events::EventLog::new(&config.events_log_path, config.events_log_max_size),
+            ),
+        };
         let inner = Arc::new(Inner {
+            events,
             config,
             store,
             state,
@@ -141,6 +149,13 @@ impl Runtime {
         if recorded.as_deref().map(str::trim) != Some(boot.as_str()) {
             self.refresh()?;
             fs::write(&alive, &boot).map_err(io(&alive))?;
+            crate::event_record::emit(
+                &self.inner,
+                crate::events::Event::new(
+                    crate::events::EventType::System,
+                    crate::events::EventStatus::Refresh,
+                ),
+            );
         }
         Ok(())
     }

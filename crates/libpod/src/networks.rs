@@ -25,7 +25,15 @@ pub fn network_id(name: &str) -> String {
 impl Runtime {
     /// Creates a bridge network.
     pub fn create_network(&self, req: &NetworkCreate) -> Result<Network> {
-        self.with_networks(|n| n.create(req))
+        let net = self.with_networks(|n| n.create(req))?;
+        crate::event_record::object(
+            &self.inner,
+            crate::events::EventType::Network,
+            crate::events::EventStatus::Create,
+            &network_id(&net.name),
+            &net.name,
+        );
+        Ok(net)
     }
 
     /// Every network, and the config files that could not be read (with why).

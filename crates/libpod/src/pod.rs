@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::container::Container;
 use crate::error::{LibpodError, Result};
+use crate::events::{EventStatus, EventType};
 use crate::options::PodOptions;
 use crate::runtime::{Inner, Runtime};
 use crate::status::now;
@@ -158,12 +159,22 @@ impl Pod {
 
     /// Starts the infra container, then the members.
     pub fn start(&self) -> Result<()> {
-        self.each(true, |c| c.start())
+        self.each(true, |c| c.start())?;
+        self.event(EventStatus::Start);
+        Ok(())
+    }
+
+    /// Records a pod event.
+    fn event(&self, status: EventStatus) {
+        let name = self.config().map(|c| c.name).unwrap_or_default();
+        crate::event_record::object(self.inner(), EventType::Pod, status, &self.id, &name);
     }
 
     /// Stops the members, then the infra container.
     pub fn stop(&self, timeout: Option<u32>) -> Result<()> {
-        self.each(false, |c| c.stop(timeout).map(drop))
+        self.each(false, |c| c.stop(timeout).map(drop))?;
+        self.event(EventStatus::Stop);
+        Ok(())
     }
 
     /// Signals every running container.
@@ -171,7 +182,9 @@ impl Pod {
         self.each(false, |c| match c.state()?.status {
             S::Running | S::Paused => c.kill(signal),
             _ => Ok(()),
-        })
+        })?;
+        self.event(EventStatus::Kill);
+        Ok(())
     }
 
     /// Pauses every running container.
@@ -182,7 +195,9 @@ impl Pod {
             } else {
                 Ok(())
             }
-        })
+        })?;
+        self.event(EventStatus::Pause);
+        Ok(())
     }
 
     /// Unpauses every paused container.
@@ -193,7 +208,9 @@ impl Pod {
             } else {
                 Ok(())
             }
-        })
+        })?;
+        self.event(EventStatus::Unpause);
+        Ok(())
     }
 
     /// Stops and starts the pod.
@@ -250,6 +267,13 @@ impl Pod {
             self.inner().state.remove_pod(&self.id)?;
         }
         self.inner().locks.free(cfg.lock)?;
+        crate::event_record::object(
+            self.inner(),
+            EventType::Pod,
+            EventStatus::Remove,
+            &self.id,
+            &cfg.name,
+        );
         Ok(())
     }
 }
@@ -381,6 +405,7 @@ impl Runtime {
                 return Err(e);
             }
         }
+        pod.event(EventStatus::Create);
         Ok(pod)
     }
 

@@ -88,9 +88,17 @@ impl Runtime {
         let _s = crate::trace::span("pull image");
         let store = self.store()?;
         let mut progress = progress;
-        with_retries(&req.access, || {
+        let image = with_retries(&req.access, || {
             store.pull(reference, &opts, libpod_storage::lend(&mut progress))
-        })
+        })?;
+        crate::event_record::object(
+            &self.inner,
+            crate::events::EventType::Image,
+            crate::events::EventStatus::Pull,
+            &image.id,
+            reference,
+        );
+        Ok(image)
     }
 
     /// Pulls every tag of `repository` (a registry's, without a tag or digest: `--all-tags`),
@@ -203,9 +211,17 @@ impl Runtime {
         let opts = self.registry_options(access, None)?;
         let _s = crate::trace::span("push image");
         let mut progress = progress;
-        with_retries(access, || {
+        let digest = with_retries(access, || {
             store.push(image, dest, &opts, libpod_storage::lend(&mut progress))
-        })
+        })?;
+        crate::event_record::object(
+            &self.inner,
+            crate::events::EventType::Image,
+            crate::events::EventStatus::Push,
+            "",
+            dest,
+        );
+        Ok(digest)
     }
 
     /// Checks `user` and `password` with `registry` and records them in the auth file

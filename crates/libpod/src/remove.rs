@@ -256,6 +256,24 @@ impl Runtime {
             }
         }
         let r = store.remove_image(name, force)?;
+        for u in &r.untagged {
+            crate::event_record::object(
+                &self.inner,
+                crate::events::EventType::Image,
+                crate::events::EventStatus::Untag,
+                &r.id,
+                u,
+            );
+        }
+        if r.deleted {
+            crate::event_record::object(
+                &self.inner,
+                crate::events::EventType::Image,
+                crate::events::EventStatus::Remove,
+                &r.id,
+                name,
+            );
+        }
         let mut lines: Vec<String> = r
             .untagged
             .iter()
@@ -292,6 +310,13 @@ impl Runtime {
                     }
                 }
                 nets.remove(n)?;
+                crate::event_record::object(
+                    &self.inner,
+                    crate::events::EventType::Network,
+                    crate::events::EventStatus::Remove,
+                    &crate::network_id(n),
+                    n,
+                );
                 Ok(vec![n.clone()])
             })();
             report.record(n, r, opts.ignore_missing);

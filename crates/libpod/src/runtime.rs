@@ -24,6 +24,8 @@ pub(crate) struct Inner {
     pub exec: Executor,
     pub net: NetworkManager,
     pub exit_command: Option<(PathBuf, Vec<String>)>,
+    /// The event log, unless `events_logger = "none"`.
+    pub events: Option<crate::events::EventLog>,
     /// False after shutdown; taken for reading by every call, for writing by shutdown.
     pub(crate) valid: RwLock<bool>,
 }

@@ -100,6 +100,7 @@ pub(crate) fn sync(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState
     let exited = record_exit(inner, cfg, st);
     if exited {
         cleanup(inner, cfg, st);
+        crate::event_record::container(inner, crate::events::EventStatus::Cleanup, cfg);
         inner.state.save_container_state(&cfg.id, st)?;
         inner
             .state
@@ -136,5 +137,6 @@ pub(crate) fn record_exit(inner: &Inner, cfg: &ContainerConfig, st: &mut Contain
             .map_or_else(now, |d| d.as_nanos() as i64),
     );
     st.status = S::Exited;
+    crate::event_record::died(inner, cfg, st.exit_code.unwrap_or(-1));
     true
 }

@@ -101,6 +101,9 @@ fn pod_namespace(inner: &Inner, cfg: &ContainerConfig, kind: &str) -> Result<Nam
 
 pub(crate) fn init(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<()> {
     let r = init_steps(inner, cfg, st);
+    if r.is_ok() {
+        crate::event_record::container(inner, crate::events::EventStatus::Init, cfg);
+    }
     if r.is_err() {
         cleanup(inner, cfg, st);
         st.status = if st.status == S::Created {
@@ -263,6 +266,7 @@ pub(crate) fn start(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerStat
     }
     st.status = S::Running;
     st.started_at = Some(now());
+    crate::event_record::container(inner, crate::events::EventStatus::Start, cfg);
     Ok(())
 }
 
@@ -300,7 +304,9 @@ pub(crate) fn stop(
     };
     st.exit_code = Some(code);
     st.finished_at = Some(now());
+    crate::event_record::died(inner, cfg, code);
     cleanup(inner, cfg, st);
+    crate::event_record::container(inner, crate::events::EventStatus::Cleanup, cfg);
     st.status = S::Exited;
     inner.state.add_exit_code(&cfg.id, code, now())?;
     Ok(())

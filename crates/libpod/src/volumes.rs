@@ -184,6 +184,13 @@ pub(crate) fn remove_unguarded(inner: &Inner, name: &str) -> Result<()> {
     }
     inner.state.remove_volume(name)?;
     let _ = inner.locks.free(cfg.lock);
+    crate::event_record::object(
+        inner,
+        crate::events::EventType::Volume,
+        crate::events::EventStatus::Remove,
+        "",
+        name,
+    );
     let dir = volume_dir(inner, name);
     match fs::remove_dir_all(&dir) {
         Ok(()) => Ok(()),
@@ -296,6 +303,13 @@ impl Runtime {
                 other => other,
             });
         }
+        crate::event_record::object(
+            inner,
+            crate::events::EventType::Volume,
+            crate::events::EventStatus::Create,
+            "",
+            &name,
+        );
         Ok(Volume {
             rt: self.clone(),
             name,

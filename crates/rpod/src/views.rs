@@ -535,3 +535,56 @@ pub fn usage_item(kind: &str, s: &libpod::UsageSummary) -> Value {
         "RawReclaimable": s.reclaimable,
     })
 }
+
+/// A time as Go's `time.Time.String()` prints it in UTC (`2026-12-07 09:10:15.01456474 +0000
+/// UTC`), as podman shows event times.
+pub fn go_time(ns: i64) -> String {
+    let t = libpod::rfc3339_nano(ns);
+    format!(
+        "{} +0000 UTC",
+        t.trim_end_matches('Z').replacen('T', " ", 1)
+    )
+}
+
+/// One event as podman's `events` prints it without `--format`.
+pub fn event_line(e: &libpod::events::Event) -> String {
+    use libpod::events::EventType as T;
+    let head = format!("{} {} {}", go_time(e.time), e.kind, e.status);
+    match e.kind {
+        T::Container | T::Pod => {
+            let mut s = format!("{head} {} (image={}, name={}", e.id, e.image, e.name);
+            if !e.pod_id.is_empty() {
+                s.push_str(&format!(", pod_id={}", e.pod_id));
+            }
+            if !e.health_status.is_empty() {
+                s.push_str(&format!(", health_status={}", e.health_status));
+            }
+            for (k, v) in e.attributes.iter().flatten() {
+                s.push_str(&format!(", {k}={v}"));
+            }
+            s + ")"
+        }
+        T::Network => format!("{head} {} (container={}, name={})", e.id, e.id, e.network),
+        T::Image => format!("{head} {} {}", e.id, e.name),
+        T::System if e.name.is_empty() => head,
+        T::System | T::Volume => format!("{head} {}", e.name),
+    }
+}
+
+/// An event's fields for `--format` templates, as podman names them.
+pub fn event_item(e: &libpod::events::Event) -> Value {
+    json!({
+        "ContainerExitCode": e.exit_code,
+        "ID": e.id,
+        "Image": e.image,
+        "Name": e.name,
+        "Network": e.network,
+        "Status": e.status.as_str(),
+        "Time": go_time(e.time),
+        "TimeNano": e.time,
+        "Type": e.kind.as_str(),
+        "HealthStatus": e.health_status,
+        "PodID": e.pod_id,
+        "Attributes": e.attributes,
+    })
+}

@@ -5,12 +5,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 mod create;
+mod events;
 mod image;
 mod pod;
 mod system;
 mod volume;
 
 pub use create::*;
+pub use events::*;
 pub use image::*;
 pub use pod::*;
 pub use system::*;
@@ -205,6 +207,8 @@ pub enum Command {
     /// Manage volumes.
     #[command(subcommand)]
     Volume(VolumeCommand),
+    /// Show events (container, pod, image, volume, network, system).
+    Events(EventsArgs),
     /// Show system information.
     #[command(after_help = "Example:\n  rpod info --format '{{.host.ociRuntime.name}}'")]
     Info {

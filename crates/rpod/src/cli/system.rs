@@ -62,6 +62,8 @@ pub enum NetworkCommand {
 /// `rpod system ...`.
 #[derive(Subcommand, Debug)]
 pub enum SystemCommand {
+    /// Show events (as `rpod events`).
+    Events(super::EventsArgs),
     /// Show disk use by images, containers and volumes.
     #[command(after_help = "Example:\n  rpod system df")]
     Df {

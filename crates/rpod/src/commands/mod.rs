@@ -23,6 +23,7 @@ use crate::format::{ago, output};
 use crate::{parse, term, views};
 
 mod container;
+mod events;
 mod image;
 mod inspect;
 mod networks;
@@ -382,6 +383,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         Command::Pod(pc) => pod(rt, pc),
         Command::Network(nc) => network(rt, nc),
         Command::Volume(vc) => volumes::volume(rt, vc),
+        Command::Events(a) => events::events(rt, &a),
         Command::Ctr(c) => container_cmd(rt, *c, t),
         Command::Container(ContainerCommand::Ctr(c)) => container_cmd(rt, *c, t),
         c @ (Command::Images { .. }

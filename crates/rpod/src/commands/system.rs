@@ -16,6 +16,7 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
             Ok(0)
         }
         Command::System(sc) => match sc {
+            SystemCommand::Events(a) => super::events::events(rt, &a),
             SystemCommand::Df { format } => {
                 let du = rt.disk_usage()?;
                 let items: Vec<Value> = [
