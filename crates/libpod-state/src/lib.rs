@@ -47,7 +47,7 @@ pub use state::{State, copy_state};
 pub use types::{
     ContainerConfig, ContainerState, ContainerStatus, DbPaths, ExecSession, ExitCodeRecord, Mount,
     MountKind, NetworkMode, NetworkStatus, PodConfig, PodState, PortMapping, Protocol, Resources,
-    Snapshot, Timestamp, VolumeConfig, VolumeState,
+    RestartPolicy, Snapshot, Timestamp, VolumeConfig, VolumeState,
 };
 
 /// A state that lives only in this process.

@@ -100,6 +100,33 @@ pub struct Mount {
     pub options: Vec<String>,
 }
 
+/// When a container that exits on its own is started again (`--restart`, podman's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestartPolicy {
+    /// Never (podman shows it as "" in inspect, "no" on the command line).
+    #[default]
+    No,
+    /// After a non-zero exit, up to the container's retry limit (0: no limit).
+    OnFailure,
+    /// After every exit that the user did not cause with stop or kill; and after a reboot.
+    Always,
+    /// As `Always`, but after a reboot only if it was running.
+    UnlessStopped,
+}
+
+impl RestartPolicy {
+    /// podman's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RestartPolicy::No => "no",
+            RestartPolicy::OnFailure => "on-failure",
+            RestartPolicy::Always => "always",
+            RestartPolicy::UnlessStopped => "unless-stopped",
+        }
+    }
+}
+
 /// How a container gets its network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case", tag = "mode", content = "value")]
@@ -219,6 +246,12 @@ pub struct ContainerConfig {
     /// Whether it is its pod's infra container.
     #[serde(default)]
     pub is_infra: bool,
+    /// When it is started again after it exits.
+    #[serde(default)]
+    pub restart_policy: RestartPolicy,
+    /// With `OnFailure`: how many restarts at most (0: no limit).
+    #[serde(default)]
+    pub restart_retries: u32,
 }
 
 fn sigterm() -> i32 {
@@ -288,6 +321,9 @@ pub struct ContainerState {
     /// Volumes whose mount count this run of the container raised (released at cleanup).
     #[serde(default)]
     pub mounted_volumes: Vec<String>,
+    /// The last run ended by the user's stop or kill: no restart policy applies to it.
+    #[serde(default)]
+    pub stopped_by_user: bool,
 }
 
 /// A pod's configuration.

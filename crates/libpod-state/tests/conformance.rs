@@ -98,6 +98,8 @@ fn every_field_round_trips() {
     c.read_only = true;
     c.privileged = true;
     c.oci_runtime = "crun".into();
+    c.restart_policy = libpod_state::RestartPolicy::OnFailure;
+    c.restart_retries = 4;
     let s = ContainerState {
         status: ContainerStatus::Paused,
         pid: Some(42),
@@ -118,6 +120,7 @@ fn every_field_round_trips() {
         mount_point: Some("/m".into()),
         restart_count: 3,
         mounted_volumes: vec!["v".into()],
+        stopped_by_user: true,
     };
     for mut db in all() {
         db.state.add_container(&c, &s).expect(db.name);

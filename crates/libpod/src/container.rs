@@ -156,6 +156,7 @@ impl Container {
             let mut st = inner.state.container_state(id)?;
             sync(inner, &cfg, &mut st)?;
             if matches!(st.status, S::Running | S::Paused | S::Created) {
+                st.stopped_by_user = true;
                 crate::event_record::container(inner, crate::events::EventStatus::Stop, &cfg);
             }
             let r = stop(inner, &cfg, &mut st, timeout);
@@ -173,6 +174,8 @@ impl Container {
     pub fn kill(&self, signal: i32) -> Result<()> {
         self.locked(|inner, cfg, st| match st.status {
             S::Running | S::Paused => {
+                // Whatever the signal does, a restart policy does not undo it.
+                st.stopped_by_user = true;
                 inner.exec.kill(&cfg.id, signal, false)?;
                 crate::event_record::container(inner, crate::events::EventStatus::Kill, cfg);
                 Ok(())
@@ -217,6 +220,19 @@ impl Container {
         self.locked(|inner, cfg, st| {
             if matches!(st.status, S::Running | S::Paused) {
                 stop(inner, cfg, st, timeout)?;
+            }
+            st.restart_count += 1;
+            crate::event_record::container(inner, crate::events::EventStatus::Restart, cfg);
+            start(inner, cfg, st)
+        })
+    }
+
+    /// Starts the container again for its restart policy, unless something happened since
+    /// the exit that ended at `finished_at` (a start, a stop, a removal).
+    pub(crate) fn restart_by_policy(&self, finished_at: Option<i64>) -> Result<()> {
+        self.locked(|inner, cfg, st| {
+            if st.finished_at != finished_at || !crate::should_restart(cfg, st) {
+                return Ok(());
             }
             st.restart_count += 1;
             crate::event_record::container(inner, crate::events::EventStatus::Restart, cfg);

@@ -22,6 +22,11 @@ impl Runtime {
         let taken = |n: &str| {
             inner.state.lookup_container_id(n).is_ok() || inner.state.lookup_pod_id(n).is_ok()
         };
+        if opts.auto_remove && opts.restart_policy != libpod_state::RestartPolicy::No {
+            return Err(LibpodError::Invalid(
+                "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"".into(),
+            ));
+        }
         if let Some(n) = &opts.name {
             libpod_state::check_name(n)?;
             if taken(n) {
@@ -141,6 +146,8 @@ impl Runtime {
             stop_signal,
             stop_timeout: opts.stop_timeout.unwrap_or(10),
             auto_remove: opts.auto_remove,
+            restart_policy: opts.restart_policy,
+            restart_retries: opts.restart_retries,
             resources: opts.resources,
             read_only: opts.read_only,
             privileged: opts.privileged,
@@ -269,13 +276,18 @@ impl Runtime {
     }
 
     /// The cleanup conmon's exit command asks for: record the exit, release the network,
-    /// mounts and runtime state, and remove the container if it was marked for auto-removal.
+    /// mounts and runtime state, remove the container if it was marked for auto-removal, or
+    /// start it again if its restart policy asks (after [`crate::backoff`], without holding
+    /// its lock, so a `stop` or `rm` meanwhile wins).
     pub fn cleanup_container(&self, name_or_id: &str) -> Result<()> {
         let c = self.container(name_or_id)?;
         let st = c.state()?;
         let cfg = c.config()?;
         if cfg.auto_remove && matches!(st.status, S::Exited | S::Stopped) {
             c.remove(false)?;
+        } else if crate::should_restart(&cfg, &st) {
+            std::thread::sleep(crate::backoff(&st));
+            c.restart_by_policy(st.finished_at)?;
         }
         Ok(())
     }

@@ -67,6 +67,7 @@ mod prune;
 mod pull;
 mod pull_policy;
 mod remove;
+mod restart;
 mod runtime;
 mod status;
 mod steps;
@@ -102,6 +103,7 @@ pub use prune::{PruneOptions, PruneReport, is_prunable};
 pub use pull::{PullRequest, RegistryAccess, default_auth_file, logout};
 pub use pull_policy::{PullDecision, PullPolicy};
 pub use remove::{RemoveOptions, RemoveReport, removal_exit_code};
+pub use restart::{backoff, parse_restart_policy, should_restart, starts_at_boot};
 pub use runtime::{Runtime, RuntimeBuilder};
 pub use timefilter::{
     format_rfc3339, now_ns, parse_go_duration, parse_rfc3339, parse_time_filter, rfc3339_nano,

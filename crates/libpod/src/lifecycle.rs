@@ -128,26 +128,41 @@ impl RuntimeBuilder {
         });
         let rt = Runtime { inner };
         let t = span("alive check and repair");
-        let checked = rt.alive_check().and_then(|_| rt.repair());
+        let checked = rt.alive_check().and_then(|boot| rt.repair().map(|()| boot));
         drop(t);
-        if let Err(e) = checked {
-            // The seed shuts the store down; our state is the only thing holding a resource.
-            let _ = rt.inner.state.close();
-            return Err(e);
+        match checked {
+            Ok(boot) => rt.start_at_boot(&boot),
+            Err(e) => {
+                // The seed shuts the store down; our state is the only thing holding a resource.
+                let _ = rt.inner.state.close();
+                return Err(e);
+            }
         }
         Ok(rt)
     }
 }
 
 impl Runtime {
-    /// Under the runtime-wide lock: refresh when the alive file is missing or from another boot.
-    fn alive_check(&self) -> Result<()> {
+    /// Starts the containers a reboot brings back (their restart policy says so); one that
+    /// fails to start is logged, not the caller's failure.
+    fn start_at_boot(&self, ids: &[String]) {
+        for id in ids {
+            if let Err(e) = self.container(id).and_then(|c| c.start()) {
+                tracing::warn!(container = %id, error = %e, "not started again after the reboot");
+            }
+        }
+    }
+
+    /// Under the runtime-wide lock: refresh when the alive file is missing or from another
+    /// boot. Returns the containers to start again after a refresh.
+    fn alive_check(&self) -> Result<Vec<String>> {
         let _g = self.inner.locks.runtime_lock().lock()?;
         let alive = self.inner.config.tmp_dir.join("alive");
         let boot = boot_id();
         let recorded = fs::read_to_string(&alive).ok();
+        let mut again = Vec::new();
         if recorded.as_deref().map(str::trim) != Some(boot.as_str()) {
-            self.refresh()?;
+            again = self.refresh()?;
             fs::write(&alive, &boot).map_err(io(&alive))?;
             crate::event_record::emit(
                 &self.inner,
@@ -157,12 +172,13 @@ impl Runtime {
                 ),
             );
         }
-        Ok(())
+        Ok(again)
     }
 
     /// Resets everything a reboot ends: container states, locks, mounts, namespaces and network
-    /// attachments, runtime state; removes containers marked for auto-removal.
-    fn refresh(&self) -> Result<()> {
+    /// attachments, runtime state; removes containers marked for auto-removal. Returns the
+    /// containers whose restart policy starts them again after a reboot.
+    fn refresh(&self) -> Result<Vec<String>> {
         let inner = &self.inner;
         let before = inner.state.all_containers_with_state()?;
         inner.state.refresh()?;
@@ -195,7 +211,11 @@ impl Runtime {
         for (c, _) in before.iter().filter(|(c, _)| c.auto_remove) {
             let _ = Container::remove_unguarded(inner, &c.id, true, None);
         }
-        Ok(())
+        Ok(before
+            .iter()
+            .filter(|(c, s)| crate::starts_at_boot(c, s))
+            .map(|(c, _)| c.id.clone())
+            .collect())
     }
 
     /// Removes what creators killed half way left: container layers that no container owns

@@ -46,6 +46,10 @@ pub struct ContainerOptions {
     pub stop_timeout: Option<u32>,
     /// Remove the container when it exits.
     pub auto_remove: bool,
+    /// When it is started again after it exits on its own (see [`crate::parse_restart_policy`]).
+    pub restart_policy: libpod_state::RestartPolicy,
+    /// With `OnFailure`: how many restarts at most (0: no limit).
+    pub restart_retries: u32,
     /// Pod to join (name or ID).
     pub pod: Option<String>,
     /// Resource limits.

@@ -266,6 +266,7 @@ pub(crate) fn start(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerStat
     }
     st.status = S::Running;
     st.started_at = Some(now());
+    st.stopped_by_user = false;
     crate::event_record::container(inner, crate::events::EventStatus::Start, cfg);
     Ok(())
 }

@@ -170,6 +170,27 @@ pub fn ps_item(
     v
 }
 
+/// `HostConfig` of a container's inspect.
+fn host_config(cfg: &ContainerConfig) -> Value {
+    json!({
+        "Memory": cfg.resources.memory.unwrap_or(0),
+        "PidsLimit": cfg.resources.pids.unwrap_or(0),
+        "CpuShares": cfg.resources.cpu_shares.unwrap_or(0),
+        "Privileged": cfg.privileged,
+        "ReadonlyRootfs": cfg.read_only,
+        "AutoRemove": cfg.auto_remove,
+        "RestartPolicy": {
+            "Name": match cfg.restart_policy {
+                libpod::state::RestartPolicy::No => "",
+                p => p.as_str(),
+            },
+            "MaximumRetryCount": cfg.restart_retries,
+        },
+        "NetworkMode": network_mode(&cfg.network),
+        "PortBindings": cfg.ports.iter().map(|p| (format!("{}/{}", p.container_port, p.protocol), json!([{"HostIp": p.host_ip, "HostPort": p.host_port.to_string()}]))).collect::<serde_json::Map<_, _>>(),
+    })
+}
+
 /// `podman inspect` of a container, with podman's field names.
 pub fn inspect_container(
     cfg: &ContainerConfig,
@@ -268,16 +289,7 @@ pub fn inspect_container(
             "Tty": cfg.tty,
             "OpenStdin": cfg.stdin,
         },
-        "HostConfig": {
-            "Memory": cfg.resources.memory.unwrap_or(0),
-            "PidsLimit": cfg.resources.pids.unwrap_or(0),
-            "CpuShares": cfg.resources.cpu_shares.unwrap_or(0),
-            "Privileged": cfg.privileged,
-            "ReadonlyRootfs": cfg.read_only,
-            "AutoRemove": cfg.auto_remove,
-            "NetworkMode": network_mode(&cfg.network),
-            "PortBindings": cfg.ports.iter().map(|p| (format!("{}/{}", p.container_port, p.protocol), json!([{"HostIp": p.host_ip, "HostPort": p.host_port.to_string()}]))).collect::<serde_json::Map<_, _>>(),
-        },
+        "HostConfig": host_config(cfg),
     })
 }
 

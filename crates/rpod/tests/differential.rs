@@ -169,7 +169,13 @@ fn cp_matches_podman() {
         std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), &o.stdout)
             .expect("feed");
         out.push(format!("cp - : {}", child.wait().expect("wait").success()));
-        assert!(t.go(&["cp", "c:/d", &format!("{h_s}/back15")]));
+        let back = (t.run)(&["cp", "c:/d", &format!("{h_s}/back15")]);
+        assert!(
+            back.status.success(),
+            "{} cp c:/d back15: {}",
+            t.name,
+            String::from_utf8_lossy(&back.stderr)
+        );
         out.extend(tree(h));
         results.push(out);
     }

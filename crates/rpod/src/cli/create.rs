@@ -57,6 +57,9 @@ pub struct CreateArgs {
     /// Read-only root filesystem.
     #[arg(long)]
     pub read_only: bool,
+    /// Restart policy: no, on-failure[:N], always, unless-stopped.
+    #[arg(long)]
+    pub restart: Option<String>,
     /// Every capability and device.
     #[arg(long)]
     pub privileged: bool,

@@ -62,6 +62,10 @@ pub enum NetworkCommand {
 /// `rpod system ...`.
 #[derive(Subcommand, Debug)]
 pub enum SystemCommand {
+    /// After a boot: refresh the state and start the containers whose restart policy says so
+    /// (what a systemd unit runs at boot; any first rpod after a boot does the same).
+    #[command(after_help = "Example:\n  rpod system boot")]
+    Boot,
     /// Show events (as `rpod events`).
     Events(super::EventsArgs),
     /// Show disk use by images, containers and volumes.

@@ -32,7 +32,11 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
             Ok(vec![e.clone()])
         }
     });
+    let (restart_policy, restart_retries) =
+        libpod::parse_restart_policy(a.restart.as_deref().unwrap_or("no"))?;
     Ok(ContainerOptions {
+        restart_policy,
+        restart_retries,
         image: a.image.clone(),
         name: a.name.clone(),
         command: a.command.clone(),
