@@ -25,12 +25,14 @@ mod builder;
 pub mod caps;
 mod error;
 pub mod files;
+pub mod health;
 mod host;
 pub mod ports;
 mod types;
 
 pub use builder::{ConfigBuilder, ENV_VARS};
 pub use error::{ConfigError, Origin};
+pub use health::HealthConfig;
 pub use host::{default_cni_plugin_dirs, default_conmon_paths, default_runtimes, is_executable};
 pub use types::{
     CgroupManager, DEFAULT_NETWORK, DEFAULT_SUBNET, EventsLogger, LockKind, LogDriver, Mirror,

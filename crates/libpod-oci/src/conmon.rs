@@ -550,22 +550,46 @@ impl Executor {
         process: &oci_spec::runtime::Process,
         stdio: [Stdio; 3],
     ) -> Result<i32> {
-        let file = bundle.join(format!("exec-{}.json", std::process::id()));
+        Ok(self
+            .exec_timeout(id, bundle, process, stdio, None)?
+            .unwrap_or(137))
+    }
+
+    /// `exec`, killing the process (SIGKILL) if it runs longer than `timeout`: `None` then.
+    pub fn exec_timeout(
+        &self,
+        id: &str,
+        bundle: &Path,
+        process: &oci_spec::runtime::Process,
+        stdio: [Stdio; 3],
+        timeout: Option<Duration>,
+    ) -> Result<Option<i32>> {
+        // Unique per call: several threads of one process may exec at once.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tag = format!("{}-{n}", std::process::id());
+        let file = bundle.join(format!("exec-{tag}.json"));
+        let pid_file = bundle.join(format!("exec-{tag}.pid"));
         let json = serde_json::to_vec(process).map_err(|e| OciError::Spec(e.to_string()))?;
         fs::write(&file, json).map_err(io(&file))?;
         let [i, o, e] = stdio;
         let mut c = self.runtime.command("exec");
         c.arg("--process")
             .arg(&file)
+            .arg("--pid-file")
+            .arg(&pid_file)
             .arg(id)
             .stdin(i)
             .stdout(o)
             .stderr(e);
         let started = std::time::Instant::now();
-        let status = c.status().map_err(|source| OciError::Spawn {
-            program: self.runtime.program().to_path_buf(),
-            source,
-        });
+        let status = c
+            .spawn()
+            .map_err(|source| OciError::Spawn {
+                program: self.runtime.program().to_path_buf(),
+                source,
+            })
+            .and_then(|child| wait_or_kill(child, &pid_file, timeout));
         tracing::debug!(
             runtime = self.runtime.name(),
             container = id,
@@ -574,11 +598,56 @@ impl Executor {
             "OCI runtime exec"
         );
         let _ = fs::remove_file(&file);
-        let status = status?;
-        Ok(status.code().unwrap_or_else(|| {
-            128 + std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)
+        let _ = fs::remove_file(&pid_file);
+        Ok(status?.map(|status| {
+            status.code().unwrap_or_else(|| {
+                128 + std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)
+            })
         }))
     }
+}
+
+/// Waits for an exec'd runtime process; past `timeout`, kills the process it started (named
+/// in `pid_file`) and then it: `None` then.
+fn wait_or_kill(
+    mut child: std::process::Child,
+    pid_file: &Path,
+    timeout: Option<Duration>,
+) -> Result<Option<std::process::ExitStatus>> {
+    let io_err = |source| OciError::Io {
+        path: pid_file.to_path_buf(),
+        source,
+    };
+    let Some(timeout) = timeout else {
+        return child.wait().map(Some).map_err(io_err);
+    };
+    if let Some(fd) = pidfd_open(child.id()) {
+        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+        let mut fds = [nix::poll::PollFd::new(
+            fd.as_fd(),
+            nix::poll::PollFlags::POLLIN,
+        )];
+        let ready = nix::poll::poll(
+            &mut fds,
+            nix::poll::PollTimeout::try_from(ms).unwrap_or(nix::poll::PollTimeout::MAX),
+        )
+        .unwrap_or(0);
+        if ready > 0 {
+            return child.wait().map(Some).map_err(io_err);
+        }
+    }
+    if let Some(pid) = fs::read_to_string(pid_file)
+        .ok()
+        .and_then(|p| p.trim().parse::<i32>().ok())
+    {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok(None)
 }
 
 /// A failed create, as podman reports it: 127 for a command not found, 126 for one that cannot

@@ -45,9 +45,10 @@ pub use ids::{check_id, check_name, is_full_id, new_id};
 pub use libpod_config::StateBackend;
 pub use state::{State, copy_state};
 pub use types::{
-    ContainerConfig, ContainerState, ContainerStatus, DbPaths, ExecSession, ExitCodeRecord, Mount,
-    MountKind, NetworkMode, NetworkStatus, PodConfig, PodState, PortMapping, Protocol, Resources,
-    RestartPolicy, Snapshot, Timestamp, VolumeConfig, VolumeState,
+    ContainerConfig, ContainerState, ContainerStatus, DbPaths, ExecSession, ExitCodeRecord,
+    HealthLogEntry, HealthOnFailure, HealthState, HealthStatus, Mount, MountKind, NetworkMode,
+    NetworkStatus, PodConfig, PodState, PortMapping, Protocol, Resources, RestartPolicy, Snapshot,
+    Timestamp, VolumeConfig, VolumeState,
 };
 
 /// A state that lives only in this process.

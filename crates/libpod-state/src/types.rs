@@ -127,6 +127,69 @@ impl RestartPolicy {
     }
 }
 
+/// What a healthcheck that turns a container unhealthy does to it (`--health-on-failure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum HealthOnFailure {
+    /// Nothing: the status says it.
+    #[default]
+    None,
+    /// SIGKILL (a restart policy then applies).
+    Kill,
+    /// Restart it.
+    Restart,
+    /// Stop it.
+    Stop,
+}
+
+/// A container's health (`inspect .State.Health`), for a container with a healthcheck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// Started; no check has passed, and the failures have not reached the retries.
+    #[default]
+    Starting,
+    /// The last check passed.
+    Healthy,
+    /// As many consecutive checks as the retries failed.
+    Unhealthy,
+}
+
+impl HealthStatus {
+    /// podman's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthStatus::Starting => "starting",
+            HealthStatus::Healthy => "healthy",
+            HealthStatus::Unhealthy => "unhealthy",
+        }
+    }
+}
+
+/// One healthcheck run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HealthLogEntry {
+    /// When it started.
+    pub start: Timestamp,
+    /// When it ended.
+    pub end: Timestamp,
+    /// Its exit code (-1: it timed out or could not run).
+    pub exit_code: i32,
+    /// What it printed (at most 4 KiB).
+    pub output: String,
+}
+
+/// The health state of a container with a healthcheck.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct HealthState {
+    /// Its status.
+    pub status: HealthStatus,
+    /// Consecutive failed checks (outside the start period).
+    pub failing_streak: u32,
+    /// The last runs, oldest first (at most five, as podman keeps).
+    pub log: Vec<HealthLogEntry>,
+}
+
 /// How a container gets its network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case", tag = "mode", content = "value")]
@@ -252,6 +315,12 @@ pub struct ContainerConfig {
     /// With `OnFailure`: how many restarts at most (0: no limit).
     #[serde(default)]
     pub restart_retries: u32,
+    /// Its healthcheck (the image's, or the `--health-*` flags').
+    #[serde(default)]
+    pub healthcheck: Option<libpod_config::HealthConfig>,
+    /// What turning unhealthy does to it.
+    #[serde(default)]
+    pub health_on_failure: HealthOnFailure,
 }
 
 fn sigterm() -> i32 {
@@ -324,6 +393,9 @@ pub struct ContainerState {
     /// The last run ended by the user's stop or kill: no restart policy applies to it.
     #[serde(default)]
     pub stopped_by_user: bool,
+    /// Its health, with a healthcheck (reset to starting at each start).
+    #[serde(default)]
+    pub health: Option<HealthState>,
 }
 
 /// A pod's configuration.

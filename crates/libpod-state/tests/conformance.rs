@@ -100,6 +100,14 @@ fn every_field_round_trips() {
     c.oci_runtime = "crun".into();
     c.restart_policy = libpod_state::RestartPolicy::OnFailure;
     c.restart_retries = 4;
+    c.healthcheck = Some(libpod_config::HealthConfig {
+        test: vec!["CMD".into(), "true".into()],
+        interval: 1,
+        timeout: 2,
+        start_period: 3,
+        retries: 4,
+    });
+    c.health_on_failure = libpod_state::HealthOnFailure::Restart;
     let s = ContainerState {
         status: ContainerStatus::Paused,
         pid: Some(42),
@@ -121,6 +129,16 @@ fn every_field_round_trips() {
         restart_count: 3,
         mounted_volumes: vec!["v".into()],
         stopped_by_user: true,
+        health: Some(libpod_state::HealthState {
+            status: libpod_state::HealthStatus::Unhealthy,
+            failing_streak: 3,
+            log: vec![libpod_state::HealthLogEntry {
+                start: 5,
+                end: 6,
+                exit_code: 1,
+                output: "down".into(),
+            }],
+        }),
     };
     for mut db in all() {
         db.state.add_container(&c, &s).expect(db.name);

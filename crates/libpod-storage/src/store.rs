@@ -133,6 +133,7 @@ pub(crate) fn parse_config(
             .as_object()
             .map(|m| m.keys().cloned().collect())
             .unwrap_or_default(),
+        healthcheck: serde_json::from_value(c["Healthcheck"].clone()).ok(),
     };
     let created = v["created"]
         .as_str()

@@ -35,6 +35,9 @@ pub struct ImageConfig {
     /// Volumes the image declares.
     #[serde(default)]
     pub volumes: Vec<String>,
+    /// The image's healthcheck (`Healthcheck`).
+    #[serde(default)]
+    pub healthcheck: Option<libpod_config::HealthConfig>,
 }
 
 /// One layer of an image, as its manifest lists it.

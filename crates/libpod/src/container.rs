@@ -4,17 +4,16 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 use libpod_oci::LogLine;
-use libpod_state::{ContainerConfig, ContainerState, ContainerStatus as S, ExecSession};
+use libpod_state::{ContainerConfig, ContainerState, ContainerStatus as S};
 use nix::sys::signal::Signal;
 
 use crate::error::{LibpodError, Result};
-use crate::options::{ExecOptions, LogOptions};
+use crate::options::LogOptions;
 use crate::runtime::{Inner, Runtime};
 use crate::status::{cleanup_with, lock, now, record_exit, status_err, sync};
 use crate::steps::{init, start, stop};
@@ -74,7 +73,7 @@ impl Container {
         &self.id
     }
 
-    fn inner(&self) -> &Inner {
+    pub(crate) fn inner(&self) -> &Inner {
         &self.rt.inner
     }
 
@@ -95,7 +94,7 @@ impl Container {
     }
 
     /// Runs `f` with the lock held and the state synced, then saves the state it leaves.
-    fn locked<T>(
+    pub(crate) fn locked<T>(
         &self,
         f: impl FnOnce(&Inner, &ContainerConfig, &mut ContainerState) -> Result<T>,
     ) -> Result<T> {
@@ -290,84 +289,6 @@ impl Container {
         };
         let rootfs = st.mount_point.unwrap_or_default();
         crate::top::table(pid, &rootfs, &columns)
-    }
-
-    /// Runs a command in the running container with `stdio`; returns its exit code.
-    pub fn exec(&self, command: &[String], o: &ExecOptions, stdio: [Stdio; 3]) -> Result<i32> {
-        let inner = self.inner();
-        let _g = inner.guard()?;
-        let cfg = inner.state.container(&self.id)?;
-        let (process, rootfs, pid) = {
-            let _l = lock(inner, &cfg)?;
-            let mut st = inner.state.container_state(&self.id)?;
-            sync(inner, &cfg, &mut st)?;
-            if st.status != S::Running {
-                return Err(status_err(&self.id, st.status, "exec", "start it first"));
-            }
-            let spec =
-                oci_spec::runtime::Spec::load(inner.paths(&self.id).bundle.join("config.json"))
-                    .map_err(|e| {
-                        LibpodError::Invalid(format!("reading the container's spec: {e}"))
-                    })?;
-            let process = spec.process().clone().ok_or_else(|| {
-                LibpodError::Invalid("the container's spec has no process".into())
-            })?;
-            (process, st.mount_point.clone().unwrap_or_default(), st.pid)
-        };
-        if command.is_empty() {
-            return Err(LibpodError::Invalid("exec needs a command".into()));
-        }
-        let mut process = process;
-        process.set_args(Some(command.to_vec()));
-        process.set_terminal(Some(o.tty));
-        let mut e = process.env().clone().unwrap_or_default();
-        e.extend(o.env.iter().cloned());
-        process.set_env(Some(e));
-        if let Some(w) = &o.workdir {
-            process.set_cwd(PathBuf::from(w));
-        }
-        if let Some(u) = &o.user {
-            let r = libpod_oci::resolve_user(&rootfs, u)?;
-            let user = oci_spec::runtime::UserBuilder::default()
-                .uid(r.uid)
-                .gid(r.gid)
-                .additional_gids(r.additional_gids)
-                .build()
-                .map_err(|e| LibpodError::Invalid(e.to_string()))?;
-            process.set_user(user);
-        }
-        // Looked up as the container's processes see their files, mounts included.
-        if let Some(pid) = pid
-            && let Ok(root) = libpod_fs::Root::open(Path::new(&format!("/proc/{pid}/root")))
-        {
-            let env = process.env().clone().unwrap_or_default();
-            let cwd = process.cwd().display().to_string();
-            crate::lookpath::check_command(&root, &command[0], &env, &cwd)?;
-        }
-        let session = ExecSession {
-            id: libpod_state::new_id()?,
-            container: self.id.clone(),
-            command: command.to_vec(),
-            running: true,
-            created: now(),
-            ..Default::default()
-        };
-        inner.state.add_exec_session(&session)?;
-        crate::event_record::container(inner, crate::events::EventStatus::Exec, &cfg);
-        let r = inner
-            .exec
-            .exec(&self.id, &inner.paths(&self.id).bundle, &process, stdio);
-        let _ = inner.state.remove_exec_session(&session.id);
-        if let Ok(code) = &r {
-            crate::event_record::emit(
-                inner,
-                crate::events::Event {
-                    exit_code: *code,
-                    ..crate::events::Event::container(crate::events::EventStatus::ExecDied, &cfg)
-                },
-            );
-        }
-        Ok(r?)
     }
 
     /// The container's log lines.

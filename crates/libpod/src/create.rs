@@ -42,8 +42,8 @@ impl Runtime {
                 .into());
             }
         }
-        let (image_id, image_name, image_stop, image_volumes) = match &opts.rootfs {
-            Some(_) => (String::new(), String::new(), None, Vec::new()),
+        let (image_id, image_name, image_cfg) = match &opts.rootfs {
+            Some(_) => (String::new(), String::new(), Default::default()),
             None => {
                 let img = inner.store.image(&opts.image)?;
                 let name = img
@@ -51,9 +51,16 @@ impl Runtime {
                     .first()
                     .cloned()
                     .unwrap_or_else(|| opts.image.clone());
-                (img.id, name, img.config.stop_signal, img.config.volumes)
+                (img.id, name, img.config)
             }
         };
+        let libpod_storage::ImageConfig {
+            stop_signal: image_stop,
+            volumes: image_volumes,
+            healthcheck: image_health,
+            ..
+        } = image_cfg;
+        let healthcheck = crate::health::resolve(image_health, &opts.health);
         let mut user_mounts = opts.mounts.clone();
         crate::volumes::volumes_from(inner, &opts.volumes_from, &mut user_mounts)?;
         crate::volumes::check_mounts(&user_mounts)?;
@@ -147,6 +154,8 @@ impl Runtime {
             stop_timeout: opts.stop_timeout.unwrap_or(10),
             auto_remove: opts.auto_remove,
             restart_policy: opts.restart_policy,
+            healthcheck,
+            health_on_failure: opts.health.on_failure,
             restart_retries: opts.restart_retries,
             resources: opts.resources,
             read_only: opts.read_only,

@@ -46,12 +46,15 @@ mod error;
 mod etc;
 mod event_record;
 pub mod events;
+mod exec;
+mod health;
 mod image_filter;
 mod images;
 mod info;
 mod lifecycle;
 mod list;
 mod lookpath;
+mod monitor;
 pub mod mount_spec;
 mod names;
 #[cfg(feature = "cni")]
@@ -90,6 +93,7 @@ pub use copy::CopyOptions;
 pub use disk_usage::{DiskUsage, UsageSummary};
 pub use error::{LibpodError, Result};
 pub use event_record::{EventStream, EventsOptions};
+pub use health::{HealthOptions, HealthRun, next_health, parse_health_cmd};
 pub use image_filter::{ImageFilter, glob, reference_matches, select_images};
 pub use images::ArchiveFormat;
 pub use info::{

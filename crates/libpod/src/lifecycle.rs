@@ -124,6 +124,7 @@ impl RuntimeBuilder {
             exec,
             net,
             exit_command: self.exit_command,
+            health_monitor: self.health_monitor,
             valid: RwLock::new(true),
         });
         let rt = Runtime { inner };
@@ -191,7 +192,11 @@ impl Runtime {
         }
         for (c, s) in &before {
             // After a real reboot these find nothing; after a simulated one they stop what
-            // the previous boot left behind.
+            // the previous boot left behind. Its conmon goes first, so it writes no exit
+            // file and runs no exit command over the container's next run.
+            if let Some(pid) = s.conmon_pid {
+                kill_stale_conmon(pid, &c.id);
+            }
             let _ = inner.exec.delete(&c.id, true);
             let _ = inner.net.teardown(&c.id);
             if let Some(ns) = &s.netns_path {
@@ -279,4 +284,30 @@ impl Runtime {
         }
         Ok(())
     }
+}
+
+/// SIGKILLs a conmon the previous boot left (a simulated reboot), if `pid` still is that
+/// container's conmon (after a real reboot the number may be another process's), and waits
+/// for it to be gone.
+fn kill_stale_conmon(pid: u32, id: &str) {
+    let Ok(cmd) = fs::read(format!("/proc/{pid}/cmdline")) else {
+        return;
+    };
+    let cmd = String::from_utf8_lossy(&cmd);
+    if !cmd.contains("conmon") || !cmd.contains(id) {
+        return;
+    }
+    let Some(fd) = libpod_oci::pidfd_open(pid) else {
+        return;
+    };
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    use std::os::fd::AsFd;
+    let mut fds = [nix::poll::PollFd::new(
+        fd.as_fd(),
+        nix::poll::PollFlags::POLLIN,
+    )];
+    let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(1000u16));
 }

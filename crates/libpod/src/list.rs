@@ -47,6 +47,8 @@ pub enum ContainerFilter {
     Network(String),
     /// Exited with this code.
     Exited(i32),
+    /// Health status: `starting`, `healthy`, `unhealthy`, or `none` (no healthcheck).
+    Health(String),
 }
 
 impl ContainerFilter {
@@ -63,6 +65,7 @@ impl ContainerFilter {
             ContainerFilter::Since(_) => "since",
             ContainerFilter::Network(_) => "network",
             ContainerFilter::Exited(_) => "exited",
+            ContainerFilter::Health(_) => "health",
         }
     }
 }
@@ -123,9 +126,16 @@ impl FromStr for ContainerFilter {
             "exited" => {
                 ContainerFilter::Exited(v.parse().map_err(|_| bad("exited takes an exit code"))?)
             }
+            "health" => {
+                const KNOWN: &[&str] = &["starting", "healthy", "unhealthy", "none"];
+                if !KNOWN.contains(&v.as_str()) {
+                    return Err(bad(&format!("health is one of {}", KNOWN.join(", "))));
+                }
+                ContainerFilter::Health(v)
+            }
             other => {
                 return Err(bad(&format!(
-                    "unknown key {other:?}; use name, id, status, label, pod, ancestor, before, since, network or exited"
+                    "unknown key {other:?}; use name, id, status, label, pod, ancestor, before, since, network, exited or health"
                 )));
             }
         })
@@ -238,6 +248,11 @@ fn matches(f: &ContainerFilter, (c, s): &Entry, all: &[Entry], ctx: &FilterConte
         ContainerFilter::Exited(code) => {
             matches!(s.status, S::Exited | S::Stopped) && s.exit_code == Some(*code)
         }
+        ContainerFilter::Health(v) => match (&c.healthcheck, &s.health) {
+            (None, _) => v == "none",
+            (Some(_), Some(h)) => h.status.as_str() == v,
+            (Some(_), None) => v == "starting",
+        },
     }
 }
 

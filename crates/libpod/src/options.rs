@@ -50,6 +50,8 @@ pub struct ContainerOptions {
     pub restart_policy: libpod_state::RestartPolicy,
     /// With `OnFailure`: how many restarts at most (0: no limit).
     pub restart_retries: u32,
+    /// Its healthcheck: what changes the image's, or disables it.
+    pub health: crate::HealthOptions,
     /// Pod to join (name or ID).
     pub pod: Option<String>,
     /// Resource limits.

@@ -24,6 +24,8 @@ pub(crate) struct Inner {
     pub exec: Executor,
     pub net: NetworkManager,
     pub exit_command: Option<(PathBuf, Vec<String>)>,
+    /// The command that runs a container's periodic healthchecks (given its ID last).
+    pub health_monitor: Option<(PathBuf, Vec<String>)>,
     /// The event log, unless `events_logger = "none"`.
     pub events: Option<crate::events::EventLog>,
     /// False after shutdown; taken for reading by every call, for writing by shutdown.
@@ -91,6 +93,7 @@ impl std::fmt::Debug for Runtime {
 pub struct RuntimeBuilder {
     pub(crate) config: ConfigBuilder,
     pub(crate) exit_command: Option<(PathBuf, Vec<String>)>,
+    pub(crate) health_monitor: Option<(PathBuf, Vec<String>)>,
 }
 
 /// The boot this machine is in.
@@ -106,6 +109,7 @@ impl Runtime {
         RuntimeBuilder {
             config: RuntimeConfig::builder(),
             exit_command: None,
+            health_monitor: None,
         }
     }
 
@@ -114,6 +118,7 @@ impl Runtime {
         RuntimeBuilder {
             config: ConfigBuilder::isolated(),
             exit_command: None,
+            health_monitor: None,
         }
     }
 
@@ -152,6 +157,19 @@ impl RuntimeBuilder {
     /// given the container ID as its last argument.
     pub fn exit_command(mut self, program: impl Into<PathBuf>, args: Vec<String>) -> Self {
         self.exit_command = Some((program.into(), args));
+        self
+    }
+
+    /// The command that runs a container's periodic healthchecks, given the container ID as
+    /// its last argument (`rpod container healthmonitor`: it calls
+    /// [`Runtime::health_monitor`]); without one, healthchecks run only when asked
+    /// ([`crate::Container::run_healthcheck`]).
+    pub fn health_monitor_command(
+        mut self,
+        program: impl Into<PathBuf>,
+        args: Vec<String>,
+    ) -> Self {
+        self.health_monitor = Some((program.into(), args));
         self
     }
 }

@@ -267,6 +267,10 @@ pub(crate) fn start(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerStat
     st.status = S::Running;
     st.started_at = Some(now());
     st.stopped_by_user = false;
+    if cfg.healthcheck.is_some() {
+        st.health = Some(libpod_state::HealthState::default());
+        crate::monitor::spawn_monitor(inner, cfg);
+    }
     crate::event_record::container(inner, crate::events::EventStatus::Start, cfg);
     Ok(())
 }

@@ -14,7 +14,14 @@ use crate::format::{ago, duration, rfc3339, size};
 /// podman's status line: `Up 5 seconds`, `Exited (0) 3 seconds ago`, `Created`.
 pub fn status_line(st: &ContainerState) -> String {
     match st.status {
-        S::Running => format!("Up {} ago", duration(st.started_at.unwrap_or(0))),
+        S::Running => match &st.health {
+            Some(h) => format!(
+                "Up {} ago ({})",
+                duration(st.started_at.unwrap_or(0)),
+                h.status.as_str()
+            ),
+            None => format!("Up {} ago", duration(st.started_at.unwrap_or(0))),
+        },
         S::Paused => "Paused".into(),
         S::Exited | S::Stopped => format!(
             "Exited ({}) {}",
@@ -170,6 +177,40 @@ pub fn ps_item(
     v
 }
 
+/// `.State.Health` of a container's inspect (null without a healthcheck).
+fn health_item(st: &ContainerState) -> Value {
+    let Some(h) = &st.health else {
+        return Value::Null;
+    };
+    json!({
+        "Status": h.status.as_str(),
+        "FailingStreak": h.failing_streak,
+        "Log": h.log.iter().map(|l| json!({
+            "Start": libpod::rfc3339_nano(l.start),
+            "End": libpod::rfc3339_nano(l.end),
+            "ExitCode": l.exit_code,
+            "Output": l.output,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `.Config.Healthcheck` as podman shows it (durations in ns; `StartPeriod` only when set).
+fn healthcheck_item(h: &libpod::config::HealthConfig) -> Value {
+    let mut v = json!({
+        "Test": h.test,
+        "Timeout": h.timeout_ns(),
+        "Retries": h.retries_or_default(),
+    });
+    // `--health-interval disable` leaves it out, as podman.
+    if h.interval >= 0 {
+        v["Interval"] = json!(h.interval_ns());
+    }
+    if h.start_period > 0 {
+        v["StartPeriod"] = json!(h.start_period);
+    }
+    v
+}
+
 /// `HostConfig` of a container's inspect.
 fn host_config(cfg: &ContainerConfig) -> Value {
     json!({
@@ -251,6 +292,7 @@ pub fn inspect_container(
             "Error": "",
             "StartedAt": st.started_at.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
             "FinishedAt": st.finished_at.map(rfc3339).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
+            "Health": health_item(st),
         },
         "Image": cfg.image_id,
         "ImageName": cfg.image_name,
@@ -284,6 +326,7 @@ pub fn inspect_container(
             "Image": cfg.image_name,
             "WorkingDir": cfg.workdir.clone().or_else(|| image.and_then(|i| i.config.working_dir.clone())).unwrap_or_else(|| "/".into()),
             "Labels": cfg.labels,
+            "Healthcheck": cfg.healthcheck.as_ref().map(healthcheck_item),
             "StopSignal": cfg.stop_signal,
             "StopTimeout": cfg.stop_timeout,
             "Tty": cfg.tty,

@@ -87,7 +87,7 @@ fn on_failure_restarts_n_times_and_a_stop_is_never_undone() {
             ],
         );
         let (code, _, err) = run(&["run", "--rm", "--restart", "always", "busybox", "true"]);
-        ok(run, &["rm", "-f", "of", "al"]);
+        ok(run, &["rm", "-f", "-t", "0", "of", "al"]);
         (died, state, stopped, code, err.trim().to_string())
     });
     assert_eq!(p, o);
@@ -145,5 +145,5 @@ fn always_and_running_unless_stopped_come_back_after_a_reboot() {
         2,
         "{events}"
     );
-    r.ok(&["rm", "-f", "a", "u", "us", "n"]);
+    r.ok(&["rm", "-f", "-t", "0", "a", "u", "us", "n"]);
 }

@@ -60,6 +60,27 @@ pub struct CreateArgs {
     /// Restart policy: no, on-failure[:N], always, unless-stopped.
     #[arg(long)]
     pub restart: Option<String>,
+    /// Healthcheck command: a shell command, a JSON array, or none.
+    #[arg(long)]
+    pub health_cmd: Option<String>,
+    /// Time between healthchecks (30s; disable: only `healthcheck run`).
+    #[arg(long)]
+    pub health_interval: Option<String>,
+    /// Failures in a row that make the container unhealthy (3).
+    #[arg(long)]
+    pub health_retries: Option<u32>,
+    /// Time a healthcheck may take (30s).
+    #[arg(long)]
+    pub health_timeout: Option<String>,
+    /// Time after start when failures do not count (0s).
+    #[arg(long)]
+    pub health_start_period: Option<String>,
+    /// What turning unhealthy does: none, kill, restart, stop.
+    #[arg(long, default_value = "none")]
+    pub health_on_failure: String,
+    /// No healthcheck, not even the image's.
+    #[arg(long)]
+    pub no_healthcheck: bool,
     /// Every capability and device.
     #[arg(long)]
     pub privileged: bool,

@@ -209,6 +209,9 @@ pub enum Command {
     Volume(VolumeCommand),
     /// Show events (container, pod, image, volume, network, system).
     Events(EventsArgs),
+    /// Run healthchecks.
+    #[command(subcommand)]
+    Healthcheck(HealthcheckCommand),
     /// Show system information.
     #[command(after_help = "Example:\n  rpod info --format '{{.host.ociRuntime.name}}'")]
     Info {

@@ -122,4 +122,21 @@ pub enum ContainerCommand {
         /// Container.
         container: String,
     },
+    /// Run a container's healthcheck every interval while it runs (started with it).
+    #[command(hide = true)]
+    Healthmonitor {
+        /// Container.
+        container: String,
+    },
+}
+
+/// `rpod healthcheck ...`.
+#[derive(Subcommand, Debug)]
+pub enum HealthcheckCommand {
+    /// Run a container's healthcheck now: exit 0 when healthy, 1 when not.
+    #[command(after_help = "Example:\n  rpod healthcheck run web")]
+    Run {
+        /// Container.
+        container: String,
+    },
 }

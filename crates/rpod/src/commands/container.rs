@@ -35,6 +35,7 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
     let (restart_policy, restart_retries) =
         libpod::parse_restart_policy(a.restart.as_deref().unwrap_or("no"))?;
     Ok(ContainerOptions {
+        health: health_options(a)?,
         restart_policy,
         restart_retries,
         image: a.image.clone(),
@@ -74,6 +75,39 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         tty: a.tty,
         stdin: a.interactive,
         rootfs: None,
+    })
+}
+
+/// The `--health-*` flags as the library's options.
+fn health_options(a: &CreateArgs) -> Result<libpod::HealthOptions> {
+    let dur = |flag: &str, v: &Option<String>| -> Result<Option<i64>> {
+        match v.as_deref() {
+            None => Ok(None),
+            Some("disable") if flag == "--health-interval" => Ok(Some(-1)),
+            Some(s) => libpod::parse_go_duration(s)
+                .map(Some)
+                .ok_or_else(|| anyhow!("{flag} {s:?}: not a duration such as 30s or 1m")),
+        }
+    };
+    let on_failure = match a.health_on_failure.as_str() {
+        "none" => libpod::state::HealthOnFailure::None,
+        "kill" => libpod::state::HealthOnFailure::Kill,
+        "restart" => libpod::state::HealthOnFailure::Restart,
+        "stop" => libpod::state::HealthOnFailure::Stop,
+        other => bail!("invalid healthcheck action {other:?}: none, kill, restart or stop"),
+    };
+    Ok(libpod::HealthOptions {
+        test: a
+            .health_cmd
+            .as_deref()
+            .map(libpod::parse_health_cmd)
+            .transpose()?,
+        interval: dur("--health-interval", &a.health_interval)?,
+        timeout: dur("--health-timeout", &a.health_timeout)?,
+        start_period: dur("--health-start-period", &a.health_start_period)?,
+        retries: a.health_retries,
+        on_failure,
+        disabled: a.no_healthcheck,
     })
 }
 

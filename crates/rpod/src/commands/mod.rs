@@ -15,9 +15,9 @@ use libpod::{
 use serde_json::{Value, json};
 
 use crate::cli::{
-    Cli, Command, ContainerCmd, ContainerCommand, CreateArgs, ImageCommand, ImagesArgs,
-    NetworkCommand, PlatformFlags, PodCommand, PodTargets, PullArgs, PushArgs, RegistryFlags,
-    RmiArgs, SystemCommand, Targets, VolumeCommand,
+    Cli, Command, ContainerCmd, ContainerCommand, CreateArgs, HealthcheckCommand, ImageCommand,
+    ImagesArgs, NetworkCommand, PlatformFlags, PodCommand, PodTargets, PullArgs, PushArgs,
+    RegistryFlags, RmiArgs, SystemCommand, Targets, VolumeCommand,
 };
 use crate::format::{ago, output};
 use crate::{parse, term, views};
@@ -168,8 +168,11 @@ fn runtime(cli: &Cli) -> Result<Runtime> {
     });
     if let Ok(exe) = std::env::current_exe() {
         let mut args = global_args(cli);
+        let mut monitor = args.clone();
         args.extend(["container".to_string(), "cleanup".to_string()]);
-        b = b.exit_command(exe, args);
+        b = b.exit_command(exe.clone(), args);
+        monitor.extend(["container".to_string(), "healthmonitor".to_string()]);
+        b = b.health_monitor_command(exe, monitor);
     }
     Ok(b.build()?)
 }
@@ -384,6 +387,15 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         Command::Network(nc) => network(rt, nc),
         Command::Volume(vc) => volumes::volume(rt, vc),
         Command::Events(a) => events::events(rt, &a),
+        Command::Healthcheck(HealthcheckCommand::Run { container }) => {
+            // podman: this run's result, whatever the container's status.
+            if rt.container(&container)?.run_healthcheck()?.passed() {
+                Ok(0)
+            } else {
+                println!("unhealthy");
+                Ok(1)
+            }
+        }
         Command::Ctr(c) => container_cmd(rt, *c, t),
         Command::Container(ContainerCommand::Ctr(c)) => container_cmd(rt, *c, t),
         c @ (Command::Images { .. }

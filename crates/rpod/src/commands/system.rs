@@ -84,6 +84,13 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Container(ContainerCommand::Healthmonitor { container }) => {
+            match rt.health_monitor(&container) {
+                Ok(()) => Ok(0),
+                Err(e) if e.is_not_found() => Ok(0),
+                Err(e) => Err(e.into()),
+            }
+        }
         Command::Container(ContainerCommand::Cleanup { container }) => {
             match rt.cleanup_container(&container) {
                 // Removed meanwhile by whoever waited for it: nothing left to clean.
