@@ -46,6 +46,9 @@ fn spec_err(e: impl std::fmt::Display) -> OciError {
     OciError::Spec(e.to_string())
 }
 
+/// Where `--init`'s binary is bound in the container, as podman binds it.
+pub const INIT_PATH: &str = "/run/podman-init";
+
 /// The process arguments, by podman's rules: the entrypoint (given, else the image's), then the
 /// command (given, else the image's, unless an entrypoint was given).
 pub fn process_args(spec: &ContainerSpec) -> Result<Vec<String>> {
@@ -64,6 +67,12 @@ pub fn process_args(spec: &ContainerSpec) -> Result<Vec<String>> {
     let args: Vec<String> = entrypoint.into_iter().chain(cmd).collect();
     if args.is_empty() || args[0].is_empty() {
         return Err(OciError::NoCommand);
+    }
+    if spec.init {
+        return Ok([INIT_PATH.to_string(), "--".to_string()]
+            .into_iter()
+            .chain(args)
+            .collect());
     }
     Ok(args)
 }

@@ -96,6 +96,8 @@ pub struct ContainerSpec {
     pub image: ImageDefaults,
     /// Entrypoint override.
     pub entrypoint: Option<Vec<String>>,
+    /// Run the process under the init bound at [`crate::INIT_PATH`] (`--init`).
+    pub init: bool,
     /// Command (replaces the image's when not empty).
     pub command: Vec<String>,
     /// Environment, `KEY=value`, over the image's.

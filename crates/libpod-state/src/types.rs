@@ -321,6 +321,9 @@ pub struct ContainerConfig {
     /// What turning unhealthy does to it.
     #[serde(default)]
     pub health_on_failure: HealthOnFailure,
+    /// The init binary its process runs under (`--init`), bound at `/run/podman-init`.
+    #[serde(default)]
+    pub init_path: Option<PathBuf>,
 }
 
 fn sigterm() -> i32 {

@@ -156,6 +156,11 @@ impl Runtime {
             restart_policy: opts.restart_policy,
             healthcheck,
             health_on_failure: opts.health.on_failure,
+            init_path: if opts.init {
+                Some(find_init(opts.init_path.as_deref())?)
+            } else {
+                None
+            },
             restart_retries: opts.restart_retries,
             resources: opts.resources,
             read_only: opts.read_only,
@@ -324,4 +329,35 @@ fn undo_create(
         let _ = crate::volumes::remove_unguarded(inner, v);
     }
     e
+}
+
+/// The init binary for `--init`: the one given, else catatonit or tini where installed.
+fn find_init(given: Option<&std::path::Path>) -> Result<PathBuf> {
+    const CANDIDATES: &[&str] = &[
+        "/usr/libexec/podman/catatonit",
+        "/usr/bin/catatonit",
+        "/usr/local/bin/catatonit",
+        "/usr/bin/tini",
+        "/usr/bin/tini-static",
+    ];
+    if let Some(p) = given {
+        return if libpod_config::is_executable(p) {
+            Ok(p.to_path_buf())
+        } else {
+            Err(LibpodError::Invalid(format!(
+                "--init-path {}: not an executable file",
+                p.display()
+            )))
+        };
+    }
+    CANDIDATES
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| libpod_config::is_executable(p))
+        .ok_or_else(|| {
+            LibpodError::Invalid(
+                "--init: no init binary found (install catatonit or tini, or give --init-path)"
+                    .into(),
+            )
+        })
 }

@@ -52,6 +52,10 @@ pub struct ContainerOptions {
     pub restart_retries: u32,
     /// Its healthcheck: what changes the image's, or disables it.
     pub health: crate::HealthOptions,
+    /// Run its process under an init that reaps zombies and forwards signals (`--init`).
+    pub init: bool,
+    /// The init binary (default: catatonit, then tini, where the host has them).
+    pub init_path: Option<PathBuf>,
     /// Pod to join (name or ID).
     pub pod: Option<String>,
     /// Resource limits.

@@ -161,8 +161,16 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
     }
     drop(t);
     let t = span("volumes: mount, copy up");
-    let mounts = crate::volume_mounts::user_mounts(inner, cfg, &rootfs, st)?;
+    let mut mounts = crate::volume_mounts::user_mounts(inner, cfg, &rootfs, st)?;
     drop(t);
+    if let Some(init) = &cfg.init_path {
+        mounts.push(libpod_oci::UserMount::Bind {
+            source: init.clone(),
+            destination: libpod_oci::INIT_PATH.into(),
+            read_only: true,
+            options: Vec::new(),
+        });
+    }
     let joined_uts = pod_namespace(inner, cfg, "uts")?;
     let spec = ContainerSpec {
         id: cfg.id.clone(),
@@ -177,6 +185,7 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
             })
             .unwrap_or_default(),
         entrypoint: cfg.entrypoint.clone(),
+        init: cfg.init_path.is_some(),
         command: cfg.command.clone(),
         env: cfg.env.clone(),
         workdir: cfg.workdir.clone(),

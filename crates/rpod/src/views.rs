@@ -220,6 +220,7 @@ fn host_config(cfg: &ContainerConfig) -> Value {
         "Privileged": cfg.privileged,
         "ReadonlyRootfs": cfg.read_only,
         "AutoRemove": cfg.auto_remove,
+        "Init": cfg.init_path.is_some(),
         "RestartPolicy": {
             "Name": match cfg.restart_policy {
                 libpod::state::RestartPolicy::No => "",
@@ -241,7 +242,11 @@ pub fn inspect_container(
     userdata: &std::path::Path,
     mounts: Vec<Value>,
 ) -> Value {
-    let cmd = command(cfg, image);
+    let mut cmd = command(cfg, image);
+    if cfg.init_path.is_some() {
+        // As podman: the process is the init, the command its arguments.
+        cmd.splice(0..0, [libpod::oci::INIT_PATH.to_string(), "--".to_string()]);
+    }
     let ports: serde_json::Map<String, Value> = cfg
         .ports
         .iter()

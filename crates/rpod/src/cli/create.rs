@@ -81,6 +81,12 @@ pub struct CreateArgs {
     /// No healthcheck, not even the image's.
     #[arg(long)]
     pub no_healthcheck: bool,
+    /// Run the command under an init (catatonit) that reaps zombies and forwards signals.
+    #[arg(long)]
+    pub init: bool,
+    /// The init binary for --init.
+    #[arg(long)]
+    pub init_path: Option<PathBuf>,
     /// Every capability and device.
     #[arg(long)]
     pub privileged: bool,

@@ -36,6 +36,8 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         libpod::parse_restart_policy(a.restart.as_deref().unwrap_or("no"))?;
     Ok(ContainerOptions {
         health: health_options(a)?,
+        init: a.init || a.init_path.is_some(),
+        init_path: a.init_path.clone(),
         restart_policy,
         restart_retries,
         image: a.image.clone(),
