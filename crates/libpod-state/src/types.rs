@@ -324,6 +324,12 @@ pub struct ContainerConfig {
     /// The init binary its process runs under (`--init`), bound at `/run/podman-init`.
     #[serde(default)]
     pub init_path: Option<PathBuf>,
+    /// A file its process's PID is written to at each start (`--pidfile`).
+    #[serde(default)]
+    pub pidfile: Option<PathBuf>,
+    /// A file its conmon's PID is written to at each start (`--conmon-pidfile`).
+    #[serde(default)]
+    pub conmon_pidfile: Option<PathBuf>,
 }
 
 fn sigterm() -> i32 {

@@ -27,6 +27,12 @@ impl Runtime {
                 "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"".into(),
             ));
         }
+        if let (true, Some(n)) = (opts.replace, &opts.name)
+            && let Ok(id) = inner.state.lookup_container_id(n)
+            && inner.state.container(&id).is_ok_and(|c| c.name == *n)
+        {
+            Container::remove_unguarded(inner, &id, true, None)?;
+        }
         if let Some(n) = &opts.name {
             libpod_state::check_name(n)?;
             if taken(n) {
@@ -156,6 +162,8 @@ impl Runtime {
             restart_policy: opts.restart_policy,
             healthcheck,
             health_on_failure: opts.health.on_failure,
+            pidfile: opts.pidfile.clone(),
+            conmon_pidfile: opts.conmon_pidfile.clone(),
             init_path: if opts.init {
                 Some(find_init(opts.init_path.as_deref())?)
             } else {

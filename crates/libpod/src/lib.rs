@@ -81,6 +81,7 @@ mod volume_filter;
 mod volume_mounts;
 mod volume_options;
 mod volumes;
+mod wait;
 
 #[cfg(feature = "cni")]
 use net_cni as net;
@@ -114,6 +115,7 @@ pub use timefilter::{
 };
 pub use volume_filter::{VolumeFilter, select_volumes};
 pub use volumes::{LOCAL_DRIVER, Volume, VolumeOptions};
+pub use wait::WaitCondition;
 
 pub use libpod_config as config;
 pub use libpod_fs as fs;

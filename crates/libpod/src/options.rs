@@ -56,6 +56,12 @@ pub struct ContainerOptions {
     pub init: bool,
     /// The init binary (default: catatonit, then tini, where the host has them).
     pub init_path: Option<PathBuf>,
+    /// Remove a container of the same name first (`--replace`).
+    pub replace: bool,
+    /// Write its process's PID here at each start (`--pidfile`).
+    pub pidfile: Option<PathBuf>,
+    /// Write its conmon's PID here at each start (`--conmon-pidfile`).
+    pub conmon_pidfile: Option<PathBuf>,
     /// Pod to join (name or ID).
     pub pod: Option<String>,
     /// Resource limits.

@@ -73,6 +73,26 @@ impl Runtime {
         Ok(report)
     }
 
+    /// Removes every container that is not running (pod members too) and matches `filters`
+    /// (`container prune`); returns their IDs.
+    pub fn prune_containers(&self, filters: &[crate::ContainerFilter]) -> Result<Vec<String>> {
+        let opts = crate::ListOptions {
+            all: true,
+            filters: filters.to_vec(),
+            ..Default::default()
+        };
+        let chosen: Vec<String> = self
+            .list_containers(&opts)?
+            .into_iter()
+            .filter(|(_, s)| is_prunable(s.status))
+            .map(|(c, _)| c.id)
+            .collect();
+        for id in &chosen {
+            self.container(id)?.remove(false)?;
+        }
+        Ok(chosen)
+    }
+
     /// Removes images no container uses: untagged ones, or all with `all` (`image prune`).
     pub fn prune_images(&self, all: bool) -> Result<Vec<String>> {
         let used: Vec<String> = self

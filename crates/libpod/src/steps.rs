@@ -276,6 +276,7 @@ pub(crate) fn start(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerStat
     st.status = S::Running;
     st.started_at = Some(now());
     st.stopped_by_user = false;
+    write_pidfiles(cfg, st);
     if cfg.healthcheck.is_some() {
         st.health = Some(libpod_state::HealthState::default());
         crate::monitor::spawn_monitor(inner, cfg);
@@ -324,4 +325,15 @@ pub(crate) fn stop(
     st.status = S::Exited;
     inner.state.add_exit_code(&cfg.id, code, now())?;
     Ok(())
+}
+
+/// `--pidfile` and `--conmon-pidfile`: the PIDs of this run (a failure to write is logged).
+fn write_pidfiles(cfg: &ContainerConfig, st: &ContainerState) {
+    for (file, pid) in [(&cfg.pidfile, st.pid), (&cfg.conmon_pidfile, st.conmon_pid)] {
+        if let (Some(f), Some(pid)) = (file, pid)
+            && let Err(e) = std::fs::write(f, pid.to_string())
+        {
+            tracing::warn!(file = %f.display(), error = %e, "pid file not written");
+        }
+    }
 }

@@ -87,6 +87,15 @@ pub struct CreateArgs {
     /// The init binary for --init.
     #[arg(long)]
     pub init_path: Option<PathBuf>,
+    /// Remove a container with the same name first.
+    #[arg(long)]
+    pub replace: bool,
+    /// Write the container process's PID to this file.
+    #[arg(long)]
+    pub pidfile: Option<PathBuf>,
+    /// Write conmon's PID to this file.
+    #[arg(long)]
+    pub conmon_pidfile: Option<PathBuf>,
     /// Every capability and device.
     #[arg(long)]
     pub privileged: bool,

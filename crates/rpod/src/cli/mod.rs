@@ -454,9 +454,33 @@ pub enum ContainerCmd {
     /// Attach to a running container's output.
     #[command(after_help = "Example:\n  rpod attach web")]
     Attach(Targets),
-    /// Wait for containers to exit and print their exit codes.
-    #[command(after_help = "Example:\n  rpod wait web")]
-    Wait(Targets),
+    /// Wait for containers to exit (or reach a state) and print their exit codes.
+    #[command(after_help = "Example:\n  rpod wait web\n  rpod wait --condition running web")]
+    Wait {
+        /// A state to wait for (repeatable: any of them): created, initialized, running,
+        /// paused, exited, stopped.
+        #[arg(long)]
+        condition: Vec<String>,
+        /// How often to look at the state, for states other than an exit.
+        #[arg(short = 'i', long, default_value = "250ms")]
+        interval: String,
+        /// Targets.
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// Create containers in the OCI runtime without starting them.
+    #[command(after_help = "Example:\n  rpod container init web")]
+    Init(Targets),
+    /// Remove every container that is not running.
+    #[command(after_help = "Example:\n  rpod container prune --force")]
+    Prune {
+        /// Do not ask.
+        #[arg(short = 'f', long)]
+        force: bool,
+        /// KEY=VALUE filters, as ps takes them.
+        #[arg(long)]
+        filter: Vec<String>,
+    },
     /// Show details of containers, images or pods.
     #[command(after_help = "Example:\n  rpod inspect --format '{{.State.ExitCode}}' web")]
     Inspect {

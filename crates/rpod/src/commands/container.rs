@@ -38,6 +38,9 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         health: health_options(a)?,
         init: a.init || a.init_path.is_some(),
         init_path: a.init_path.clone(),
+        replace: a.replace,
+        pidfile: a.pidfile.clone(),
+        conmon_pidfile: a.conmon_pidfile.clone(),
         restart_policy,
         restart_retries,
         image: a.image.clone(),
@@ -344,9 +347,46 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
         ContainerCmd::Pause(tg) => each(rt, &tg, |c| Ok(c.pause()?)),
         ContainerCmd::Unpause(tg) => each(rt, &tg, |c| Ok(c.unpause()?)),
         rm @ ContainerCmd::Rm { .. } => remove(rt, rm),
-        ContainerCmd::Wait(tg) => {
+        other => bail!("rpod: {other:?} reached the wrong handler"),
+    }
+}
+
+/// `wait`, `container init` and `container prune`.
+pub(super) fn states(rt: &Runtime, cmd: ContainerCmd) -> Result<i32> {
+    match cmd {
+        ContainerCmd::Wait {
+            condition,
+            interval,
+            targets: tg,
+        } => {
+            let conditions = condition
+                .iter()
+                .map(|c| c.parse())
+                .collect::<libpod::Result<Vec<libpod::WaitCondition>>>()?;
+            let every = libpod::parse_go_duration(&interval)
+                .filter(|n| *n > 0)
+                .ok_or_else(|| anyhow!("--interval {interval:?}: not a duration such as 250ms"))?;
+            let every = std::time::Duration::from_nanos(every.unsigned_abs());
             for c in targets(rt, &tg)? {
-                println!("{}", c.wait()?);
+                println!("{}", c.wait_for(&conditions, every)?);
+            }
+            Ok(0)
+        }
+        ContainerCmd::Init(tg) => {
+            for (c, name) in targets(rt, &tg)?.into_iter().zip(tg.names.iter()) {
+                c.init()?;
+                println!("{name}");
+            }
+            Ok(0)
+        }
+        ContainerCmd::Prune { force, filter } => {
+            let filters = filter
+                .iter()
+                .map(|f| f.parse())
+                .collect::<libpod::Result<Vec<libpod::ContainerFilter>>>()?;
+            confirm(force, "this removes every container that is not running")?;
+            for id in rt.prune_containers(&filters)? {
+                println!("{id}");
             }
             Ok(0)
         }

@@ -429,8 +429,8 @@ fn container_cmd(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
         | C::Kill { .. }
         | C::Pause { .. }
         | C::Unpause { .. }
-        | C::Rm { .. }
-        | C::Wait { .. }) => container::lifecycle(rt, c, t),
+        | C::Rm { .. }) => container::lifecycle(rt, c, t),
+        c @ (C::Wait { .. } | C::Init { .. } | C::Prune { .. }) => container::states(rt, c),
         c @ (C::Logs { .. } | C::Exec { .. } | C::Attach { .. }) => container::io(rt, c, t),
         c @ (C::Ps { .. } | C::Inspect { .. } | C::Port { .. } | C::Top { .. }) => {
             inspect::listing(rt, c, t)

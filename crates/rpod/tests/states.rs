@@ -1,0 +1,99 @@
+//! Waiting for states, `container init`, `container prune`, `--replace`, `--pidfile` and
+//! `--conmon-pidfile`, against podman 4.3.1 (roots of its own).
+
+mod common;
+
+use common::podman::{ok, on_both, pair};
+
+#[test]
+fn wait_conditions_init_prune_replace_and_pidfiles_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let (p, o) = on_both(&r, &pm, |run| {
+        let net = ["--network", "none"];
+        ok(
+            run,
+            &[
+                &["create", "--name", "w1"][..],
+                &net,
+                &["busybox", "sleep", "1000"],
+            ]
+            .concat(),
+        );
+        ok(run, &["start", "w1"]);
+        let waited = run(&[
+            "wait",
+            "--condition",
+            "paused",
+            "--condition",
+            "running",
+            "w1",
+        ]);
+        ok(run, &["stop", "-t", "0", "w1"]);
+        let stopped = ok(run, &["wait", "--condition", "stopped", "w1"]);
+        let (bad, _, bad_err) = run(&["wait", "--condition", "bogus", "w1"]);
+        ok(
+            run,
+            &[&["create", "--name", "w2"][..], &net, &["busybox", "true"]].concat(),
+        );
+        let init = ok(run, &["container", "init", "w2"]);
+        let pruned = ok(run, &["container", "prune", "-f"]).lines().count();
+        let left = ok(run, &["ps", "-a", "--format", "{{.Names}}"]);
+        // --replace: the second container takes the name of the first, which goes.
+        let first = ok(
+            run,
+            &[
+                &["run", "-d", "--name", "rr", "--stop-timeout", "0"][..],
+                &net,
+                &["busybox", "sleep", "1000"],
+            ]
+            .concat(),
+        );
+        let dir = tempfile::tempdir().expect("tmp");
+        let (pf, cpf) = (dir.path().join("pid"), dir.path().join("conmon.pid"));
+        let second = ok(
+            run,
+            &[
+                &["run", "-d", "--replace", "--name", "rr"][..],
+                &net,
+                &["--pidfile", pf.to_str().expect("utf8")],
+                &["--conmon-pidfile", cpf.to_str().expect("utf8")],
+                &["busybox", "sleep", "1000"],
+            ]
+            .concat(),
+        );
+        let names = ok(run, &["ps", "-a", "--format", "{{.Names}}"]);
+        let pids = ok(
+            run,
+            &[
+                "inspect",
+                "--format",
+                "{{.State.Pid}} {{.State.ConmonPid}}",
+                "rr",
+            ],
+        );
+        let files = format!(
+            "{} {}",
+            std::fs::read_to_string(&pf).unwrap_or_default().trim(),
+            std::fs::read_to_string(&cpf).unwrap_or_default().trim()
+        );
+        ok(run, &["rm", "-f", "-t", "0", "rr"]);
+        (
+            (waited.0, waited.1),
+            stopped,
+            (bad, bad_err.contains("unknown container state: bogus")),
+            init,
+            pruned,
+            left,
+            first != second,
+            names,
+            pids == files,
+        )
+    });
+    assert_eq!(p, o);
+    assert_eq!(o.0, (0, "-1\n".to_string()));
+    assert_eq!(o.1.trim(), "137");
+    assert_eq!(o.2, (125, true));
+    assert_eq!((o.3.trim(), o.4, o.5.as_str()), ("w2", 2, ""));
+    assert!(o.6 && o.8, "{o:?}");
+    assert_eq!(o.7.trim(), "rr");
+}
