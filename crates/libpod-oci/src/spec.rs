@@ -225,7 +225,11 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
     if !user.additional_gids.is_empty() {
         ouser = ouser.additional_gids(user.additional_gids.clone());
     }
-    let process = ProcessBuilder::default()
+    let mut process = ProcessBuilder::default();
+    if let Some(adj) = spec.limits.oom_score_adj {
+        process = process.oom_score_adj(adj);
+    }
+    let process = process
         .terminal(spec.terminal)
         .user(ouser.build().map_err(spec_err)?)
         .args(args)
@@ -398,13 +402,15 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
         ]
     };
     let mut resources = LinuxResourcesBuilder::default().devices(devices);
-    if let Some(m) = spec.limits.memory {
-        resources = resources.memory(
-            LinuxMemoryBuilder::default()
-                .limit(m)
-                .build()
-                .map_err(spec_err)?,
-        );
+    if spec.limits.memory.is_some() || spec.limits.oom_kill_disable {
+        let mut memory = LinuxMemoryBuilder::default();
+        if let Some(m) = spec.limits.memory {
+            memory = memory.limit(m);
+        }
+        if spec.limits.oom_kill_disable {
+            memory = memory.disable_oom_killer(true);
+        }
+        resources = resources.memory(memory.build().map_err(spec_err)?);
     }
     if let Some(p) = spec.limits.pids {
         resources = resources.pids(

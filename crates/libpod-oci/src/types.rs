@@ -83,6 +83,10 @@ pub struct Limits {
     pub pids: Option<i64>,
     /// CPU weight (cgroup v1 shares).
     pub cpu_shares: Option<u64>,
+    /// Disable the OOM killer for the container's cgroup.
+    pub oom_kill_disable: bool,
+    /// The process's `oom_score_adj`.
+    pub oom_score_adj: Option<i32>,
 }
 
 /// Everything needed to generate a container's OCI runtime spec.

@@ -325,12 +325,14 @@ fn rlimits_are_capped_and_cgroup_limits_apply() {
     let mut s = c.spec(&[
         "sh",
         "-c",
-        "ulimit -n; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max",
+        "ulimit -n; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; cat /proc/self/oom_score_adj",
     ]);
     s.limits = Limits {
         memory: Some(64 << 20),
         pids: Some(50),
         cpu_shares: Some(512),
+        oom_kill_disable: false,
+        oom_score_adj: Some(300),
     };
     let (code, log) = c.run(&s);
     assert_eq!(code, 0, "{log:?}");
@@ -339,7 +341,8 @@ fn rlimits_are_capped_and_cgroup_limits_apply() {
         [
             format!("stdout:{}", hard.min(1_048_576)),
             "stdout:67108864".to_string(),
-            "stdout:50".to_string()
+            "stdout:50".to_string(),
+            "stdout:300".to_string()
         ]
     );
 }

@@ -221,6 +221,12 @@ pub struct Resources {
     /// Relative CPU weight.
     #[serde(default)]
     pub cpu_shares: Option<u64>,
+    /// Keep the kernel's OOM killer away from it (cgroup v1 `memory.oom_control`).
+    #[serde(default)]
+    pub oom_kill_disable: bool,
+    /// Its process's `oom_score_adj` (-1000 to 1000).
+    #[serde(default)]
+    pub oom_score_adj: Option<i32>,
 }
 
 /// A container's configuration: set at creation, never changed.

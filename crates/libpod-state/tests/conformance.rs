@@ -94,6 +94,8 @@ fn every_field_round_trips() {
         memory: Some(1 << 30),
         pids: Some(64),
         cpu_shares: Some(512),
+        oom_kill_disable: true,
+        oom_score_adj: Some(-500),
     };
     c.read_only = true;
     c.privileged = true;

@@ -137,6 +137,8 @@ pub(crate) fn record_exit(inner: &Inner, cfg: &ContainerConfig, st: &mut Contain
             .map_or_else(now, |d| d.as_nanos() as i64),
     );
     st.status = S::Exited;
+    // conmon leaves `oom` in its persist dir when the kernel's OOM killer ended the process.
+    st.oom_killed = paths.persist_dir.join("oom").exists();
     crate::event_record::died(inner, cfg, st.exit_code.unwrap_or(-1));
     true
 }

@@ -209,6 +209,8 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
             memory: cfg.resources.memory,
             pids: cfg.resources.pids,
             cpu_shares: cfg.resources.cpu_shares,
+            oom_kill_disable: cfg.resources.oom_kill_disable,
+            oom_score_adj: cfg.resources.oom_score_adj,
         },
         cgroup_path: None,
         seccomp_profile: inner.config.seccomp_profile.clone(),
@@ -276,6 +278,7 @@ pub(crate) fn start(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerStat
     st.status = S::Running;
     st.started_at = Some(now());
     st.stopped_by_user = false;
+    st.oom_killed = false;
     write_pidfiles(cfg, st);
     if cfg.healthcheck.is_some() {
         st.health = Some(libpod_state::HealthState::default());

@@ -221,6 +221,8 @@ fn host_config(cfg: &ContainerConfig) -> Value {
         "ReadonlyRootfs": cfg.read_only,
         "AutoRemove": cfg.auto_remove,
         "Init": cfg.init_path.is_some(),
+        "OomKillDisable": cfg.resources.oom_kill_disable,
+        "OomScoreAdj": cfg.resources.oom_score_adj.unwrap_or(0),
         "RestartPolicy": {
             "Name": match cfg.restart_policy {
                 libpod::state::RestartPolicy::No => "",

@@ -97,3 +97,66 @@ fn wait_conditions_init_prune_replace_and_pidfiles_as_podman() {
     assert!(o.6 && o.8, "{o:?}");
     assert_eq!(o.7.trim(), "rr");
 }
+
+/// A process the kernel's OOM killer ends shows `OOMKilled` (podman 4.3 with cgroupfs on
+/// cgroup v1 reports false here; conmon records the kill, and we read it); the OOM flags are
+/// in the spec and in inspect.
+#[test]
+fn an_oom_kill_is_reported_and_oom_flags_apply() {
+    if !common::ready() {
+        return;
+    }
+    let r = common::R::new();
+    let hog = "x=$(head -c 100000000 /dev/zero | tr '\\0' x); echo survived";
+    let (code, out, _) = r.run(&[
+        "run",
+        "--name",
+        "oom",
+        "--memory",
+        "20m",
+        "--network",
+        "none",
+        "busybox",
+        "sh",
+        "-c",
+        hog,
+    ]);
+    assert_eq!((code, out.as_str()), (137, ""));
+    let st = r.ok(&[
+        "inspect",
+        "--format",
+        "{{.State.OOMKilled}} {{.State.ExitCode}}",
+        "oom",
+    ]);
+    assert_eq!(st.trim(), "true 137");
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--oom-score-adj",
+        "200",
+        "--oom-kill-disable",
+        "busybox",
+        "cat",
+        "/proc/self/oom_score_adj",
+    ]);
+    assert_eq!(out.trim(), "200");
+    r.ok(&[
+        "create",
+        "--name",
+        "flags",
+        "--oom-score-adj",
+        "100",
+        "busybox",
+        "true",
+    ]);
+    let hc = r.ok(&[
+        "inspect",
+        "--format",
+        "{{.HostConfig.OomKillDisable}} {{.HostConfig.OomScoreAdj}}",
+        "flags",
+    ]);
+    assert_eq!(hc.trim(), "false 100");
+    r.ok(&["rm", "-f", "oom", "flags"]);
+}

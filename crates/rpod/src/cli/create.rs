@@ -87,6 +87,12 @@ pub struct CreateArgs {
     /// The init binary for --init.
     #[arg(long)]
     pub init_path: Option<PathBuf>,
+    /// Disable the OOM killer for the container.
+    #[arg(long)]
+    pub oom_kill_disable: bool,
+    /// The process's OOM score adjustment (-1000 to 1000).
+    #[arg(long, allow_hyphen_values = true)]
+    pub oom_score_adj: Option<i32>,
     /// Remove a container with the same name first.
     #[arg(long)]
     pub replace: bool,

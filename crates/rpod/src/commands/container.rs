@@ -71,6 +71,8 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
             memory: a.memory.as_deref().map(parse::memory).transpose()?,
             pids: a.pids_limit,
             cpu_shares: a.cpu_shares,
+            oom_kill_disable: a.oom_kill_disable,
+            oom_score_adj: a.oom_score_adj,
         },
         read_only: a.read_only,
         privileged: a.privileged,
