@@ -23,6 +23,7 @@ mod logs;
 mod runtime;
 mod seccomp;
 mod spec;
+pub mod stats;
 mod types;
 mod user;
 

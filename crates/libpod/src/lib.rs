@@ -72,6 +72,7 @@ mod pull_policy;
 mod remove;
 mod restart;
 mod runtime;
+mod stats;
 mod status;
 mod steps;
 mod timefilter;
@@ -110,6 +111,7 @@ pub use pull_policy::{PullDecision, PullPolicy};
 pub use remove::{RemoveOptions, RemoveReport, removal_exit_code};
 pub use restart::{backoff, parse_restart_policy, should_restart, starts_at_boot};
 pub use runtime::{Runtime, RuntimeBuilder};
+pub use stats::ContainerStats;
 pub use timefilter::{
     format_rfc3339, now_ns, parse_go_duration, parse_rfc3339, parse_time_filter, rfc3339_nano,
 };

@@ -18,7 +18,7 @@ use crate::status::now;
 /// A pod of a runtime.
 #[derive(Clone)]
 pub struct Pod {
-    rt: Runtime,
+    pub(crate) rt: Runtime,
     id: String,
 }
 

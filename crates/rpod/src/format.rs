@@ -374,6 +374,38 @@ pub fn rfc3339(ns: i64) -> String {
     libpod::format_rfc3339(ns)
 }
 
+/// A duration as Go's `time.Duration.String()` prints it (`0s`, `1.5ms`, `2.056069824s`,
+/// `1m2.5s`, `1h0m3s`).
+pub fn go_duration(ns: u64) -> String {
+    let frac = |v: u64, unit: u64| {
+        let whole = v / unit;
+        let rest = v % unit;
+        if rest == 0 {
+            whole.to_string()
+        } else {
+            let digits = unit.to_string().len() - 1;
+            let s = format!("{whole}.{rest:0digits$}");
+            s.trim_end_matches('0').to_string()
+        }
+    };
+    match ns {
+        0 => "0s".into(),
+        n if n < 1_000 => format!("{n}ns"),
+        n if n < 1_000_000 => format!("{}\u{b5}s", frac(n, 1_000)),
+        n if n < 1_000_000_000 => format!("{}ms", frac(n, 1_000_000)),
+        n => {
+            let (h, rest) = (n / 3_600_000_000_000, n % 3_600_000_000_000);
+            let (m, s) = (rest / 60_000_000_000, rest % 60_000_000_000);
+            let secs = format!("{}s", frac(s, 1_000_000_000));
+            match (h, m) {
+                (0, 0) => secs,
+                (0, m) => format!("{m}m{secs}"),
+                (h, m) => format!("{h}h{m}m{secs}"),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -429,5 +461,20 @@ mod tests {
         assert_eq!(super::size_digits(5_150, 4), "5.15kB");
         assert_eq!(super::size_digits(0, 4), "0B");
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000000000Z");
+    }
+
+    #[test]
+    fn durations_as_go_prints_them() {
+        for (ns, want) in [
+            (0, "0s"),
+            (999, "999ns"),
+            (1_500, "1.5\u{b5}s"),
+            (1_500_000, "1.5ms"),
+            (2_056_069_824, "2.056069824s"),
+            (62_500_000_000, "1m2.5s"),
+            (3_603_000_000_000, "1h0m3s"),
+        ] {
+            assert_eq!(super::go_duration(ns), want);
+        }
     }
 }

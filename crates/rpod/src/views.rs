@@ -598,20 +598,10 @@ pub fn usage_item(kind: &str, s: &libpod::UsageSummary) -> Value {
     })
 }
 
-/// A time as Go's `time.Time.String()` prints it in UTC (`2026-12-07 09:10:15.01456474 +0000
-/// UTC`), as podman shows event times.
-pub fn go_time(ns: i64) -> String {
-    let t = libpod::rfc3339_nano(ns);
-    format!(
-        "{} +0000 UTC",
-        t.trim_end_matches('Z').replacen('T', " ", 1)
-    )
-}
-
 /// One event as podman's `events` prints it without `--format`.
 pub fn event_line(e: &libpod::events::Event) -> String {
     use libpod::events::EventType as T;
-    let head = format!("{} {} {}", go_time(e.time), e.kind, e.status);
+    let head = format!("{} {} {}", crate::format::go_time(e.time), e.kind, e.status);
     match e.kind {
         T::Container | T::Pod => {
             let mut s = format!("{head} {} (image={}, name={}", e.id, e.image, e.name);
@@ -642,7 +632,7 @@ pub fn event_item(e: &libpod::events::Event) -> Value {
         "Name": e.name,
         "Network": e.network,
         "Status": e.status.as_str(),
-        "Time": go_time(e.time),
+        "Time": crate::format::go_time(e.time),
         "TimeNano": e.time,
         "Type": e.kind.as_str(),
         "HealthStatus": e.health_status,

@@ -8,6 +8,7 @@ mod create;
 mod events;
 mod image;
 mod pod;
+mod stats;
 mod system;
 mod volume;
 
@@ -15,6 +16,7 @@ pub use create::*;
 pub use events::*;
 pub use image::*;
 pub use pod::*;
+pub use stats::*;
 pub use system::*;
 pub use volume::*;
 
@@ -402,6 +404,9 @@ pub enum ContainerCmd {
         #[arg(short = 's', long)]
         size: bool,
     },
+    /// Show containers' CPU, memory, network and block I/O use.
+    #[command(after_help = "Example:\n  rpod stats --no-stream --format json web")]
+    Stats(StatsArgs),
     /// Show a container's logs.
     #[command(after_help = "Example:\n  rpod logs -f --tail 10 web")]
     Logs {

@@ -5,6 +5,9 @@ use clap::{Args, Subcommand};
 /// `rpod pod ...`.
 #[derive(Subcommand, Debug)]
 pub enum PodCommand {
+    /// Show the resource use of pods' containers.
+    #[command(after_help = "Example:\n  rpod pod stats --no-stream web")]
+    Stats(super::StatsArgs),
     /// Exit 0 when it exists, 1 when it does not.
     #[command(after_help = "Example:\n  rpod pod exists web")]
     Exists {

@@ -29,6 +29,7 @@ mod inspect;
 mod networks;
 mod pods;
 mod registry;
+mod stats;
 mod system;
 mod volumes;
 
@@ -431,6 +432,7 @@ fn container_cmd(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
         | C::Unpause { .. }
         | C::Rm { .. }) => container::lifecycle(rt, c, t),
         c @ (C::Wait { .. } | C::Init { .. } | C::Prune { .. }) => container::states(rt, c),
+        C::Stats(a) => stats::stats(rt, &a, false),
         c @ (C::Logs { .. } | C::Exec { .. } | C::Attach { .. }) => container::io(rt, c, t),
         c @ (C::Ps { .. } | C::Inspect { .. } | C::Port { .. } | C::Top { .. }) => {
             inspect::listing(rt, c, t)

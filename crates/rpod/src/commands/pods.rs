@@ -103,6 +103,7 @@ pub(super) fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
             Err(e) if e.is_not_found() => Ok(1),
             Err(e) => Err(e.into()),
         },
+        PodCommand::Stats(a) => super::stats::stats(rt, &a, true),
         PodCommand::Ps { quiet, format } => {
             let pods = rt.pods()?;
             if quiet {
