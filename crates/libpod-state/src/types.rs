@@ -475,6 +475,15 @@ pub struct ExecSession {
     pub running: bool,
     /// When it was created.
     pub created: Timestamp,
+    /// More environment, `KEY=VALUE` (a detached session's options, for its runner).
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// User it runs as.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Working directory.
+    #[serde(default)]
+    pub workdir: Option<String>,
 }
 
 /// An exit code kept after its container may be gone (for `run --rm` and `wait`).

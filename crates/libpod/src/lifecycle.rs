@@ -125,6 +125,7 @@ impl RuntimeBuilder {
             net,
             exit_command: self.exit_command,
             health_monitor: self.health_monitor,
+            exec_session_command: self.exec_session_command,
             valid: RwLock::new(true),
         });
         let rt = Runtime { inner };

@@ -8,26 +8,34 @@ use crate::runtime::Inner;
 /// monitor command; in a process group of its own, so the starting command's end or a
 /// terminal's signals leave it running.
 pub(crate) fn spawn_monitor(inner: &Inner, cfg: &libpod_state::ContainerConfig) {
-    use std::os::unix::process::CommandExt;
     let (Some(hc), Some((program, args))) = (&cfg.healthcheck, &inner.health_monitor) else {
         return;
     };
     if hc.interval < 0 {
         return;
     }
-    let spawned = std::process::Command::new(program)
+    if let Err(e) = spawn_helper(program, args, &cfg.id) {
+        tracing::warn!(container = %cfg.id, error = %e, "health monitor not started");
+    }
+}
+
+/// Starts `program args... last` detached: no stdio, a process group of its own (so the
+/// starter's end or a terminal's signals leave it running), reaped by a thread so a
+/// long-lived embedder keeps no zombie.
+pub(crate) fn spawn_helper(
+    program: &std::path::Path,
+    args: &[String],
+    last: &str,
+) -> std::io::Result<()> {
+    use std::os::unix::process::CommandExt;
+    let mut child = std::process::Command::new(program)
         .args(args)
-        .arg(&cfg.id)
+        .arg(last)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0)
-        .spawn();
-    match spawned {
-        // Reaped by a thread, so a long-lived embedder keeps no zombie.
-        Ok(mut child) => {
-            std::thread::spawn(move || child.wait());
-        }
-        Err(e) => tracing::warn!(container = %cfg.id, error = %e, "health monitor not started"),
-    }
+        .spawn()?;
+    std::thread::spawn(move || child.wait());
+    Ok(())
 }

@@ -26,6 +26,8 @@ pub(crate) struct Inner {
     pub exit_command: Option<(PathBuf, Vec<String>)>,
     /// The command that runs a container's periodic healthchecks (given its ID last).
     pub health_monitor: Option<(PathBuf, Vec<String>)>,
+    /// The command that runs a detached exec session (given its ID last).
+    pub exec_session_command: Option<(PathBuf, Vec<String>)>,
     /// The event log, unless `events_logger = "none"`.
     pub events: Option<crate::events::EventLog>,
     /// False after shutdown; taken for reading by every call, for writing by shutdown.
@@ -94,6 +96,7 @@ pub struct RuntimeBuilder {
     pub(crate) config: ConfigBuilder,
     pub(crate) exit_command: Option<(PathBuf, Vec<String>)>,
     pub(crate) health_monitor: Option<(PathBuf, Vec<String>)>,
+    pub(crate) exec_session_command: Option<(PathBuf, Vec<String>)>,
 }
 
 /// The boot this machine is in.
@@ -110,6 +113,7 @@ impl Runtime {
             config: RuntimeConfig::builder(),
             exit_command: None,
             health_monitor: None,
+            exec_session_command: None,
         }
     }
 
@@ -119,6 +123,7 @@ impl Runtime {
             config: ConfigBuilder::isolated(),
             exit_command: None,
             health_monitor: None,
+            exec_session_command: None,
         }
     }
 
@@ -170,6 +175,14 @@ impl RuntimeBuilder {
         args: Vec<String>,
     ) -> Self {
         self.health_monitor = Some((program.into(), args));
+        self
+    }
+
+    /// The command that runs a detached exec session to its end, given the session's ID as
+    /// its last argument (`rpod container execsession`: it calls
+    /// [`Runtime::run_exec_session`]); without one, `exec_detached` is refused.
+    pub fn exec_session_command(mut self, program: impl Into<PathBuf>, args: Vec<String>) -> Self {
+        self.exec_session_command = Some((program.into(), args));
         self
     }
 }

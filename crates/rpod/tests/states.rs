@@ -160,3 +160,67 @@ fn an_oom_kill_is_reported_and_oom_flags_apply() {
     assert_eq!(hc.trim(), "false 100");
     r.ok(&["rm", "-f", "oom", "flags"]);
 }
+
+/// `exec -d` against podman: the session's ID printed, its exit code in an `exec_died` event
+/// and the session in `inspect .ExecIDs`; `exec --env-file`.
+#[test]
+fn detached_exec_and_env_file_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let dir = tempfile::tempdir().expect("tmp");
+    let env = dir.path().join("env");
+    std::fs::write(&env, "# comment\nGREETING=hello\n").expect("env file");
+    let (p, o) = on_both(&r, &pm, |run| {
+        ok(
+            run,
+            &[
+                "run",
+                "-d",
+                "--name",
+                "ex",
+                "--network",
+                "none",
+                "busybox",
+                "sleep",
+                "1000",
+            ],
+        );
+        let id = ok(run, &["exec", "-d", "ex", "sh", "-c", "exit 7"]);
+        let died = [
+            "events",
+            "--stream=false",
+            "--filter",
+            "container=ex",
+            "--filter",
+            "event=exec_died",
+            "--format",
+            "{{.ContainerExitCode}}",
+        ];
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let code = loop {
+            let out = ok(run, &died);
+            if !out.trim().is_empty() {
+                break out;
+            }
+            assert!(std::time::Instant::now() < deadline, "no exec_died");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let ids = ok(run, &["inspect", "--format", "{{.ExecIDs}}", "ex"]);
+        let env_file = env.to_str().expect("utf8");
+        let greeting = ok(
+            run,
+            &[
+                "exec",
+                "--env-file",
+                env_file,
+                "ex",
+                "sh",
+                "-c",
+                "echo $GREETING",
+            ],
+        );
+        ok(run, &["rm", "-f", "-t", "0", "ex"]);
+        (id.trim().len(), code, ids.contains(id.trim()), greeting)
+    });
+    assert_eq!(p, o);
+    assert_eq!(o, (64, "7".to_string(), true, "hello".to_string()));
+}

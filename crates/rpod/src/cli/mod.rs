@@ -450,6 +450,12 @@ pub enum ContainerCmd {
         /// Working directory.
         #[arg(short = 'w', long)]
         workdir: Option<String>,
+        /// Read environment variables from these files (KEY=VALUE lines).
+        #[arg(long)]
+        env_file: Vec<PathBuf>,
+        /// Run in the background and print the exec session's ID.
+        #[arg(short = 'd', long)]
+        detach: bool,
         /// Container.
         container: String,
         /// Command and arguments.

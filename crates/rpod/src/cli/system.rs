@@ -128,6 +128,12 @@ pub enum ContainerCommand {
         /// Container.
         container: String,
     },
+    /// Run a detached exec session to its end (started by `exec -d`).
+    #[command(hide = true)]
+    Execsession {
+        /// Exec session ID.
+        session: String,
+    },
 }
 
 /// `rpod healthcheck ...`.

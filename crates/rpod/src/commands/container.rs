@@ -503,10 +503,19 @@ pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
             env,
             user,
             workdir,
+            env_file,
+            detach,
             container,
             command,
         } => {
             let c = rt.container(&container)?;
+            // Files first, then -e, as for create.
+            let mut all = Vec::new();
+            for f in &env_file {
+                all.extend(parse::env_file(f)?);
+            }
+            all.extend(env);
+            let env = all;
             // The runtime proxies a terminal only from one of ours; without one, `-t` is
             // dropped as podman does when output goes to a file or a pipe.
             let tty = tty && term::any_terminal();
@@ -519,8 +528,12 @@ pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
                 env,
                 user,
                 workdir,
-                tty,
+                tty: tty && !detach,
             };
+            if detach {
+                println!("{}", c.exec_detached(&command, &o)?);
+                return Ok(0);
+            }
             Ok(c.exec(&command, &o, [stdin, Stdio::inherit(), Stdio::inherit()])?)
         }
         ContainerCmd::Attach(tg) => {

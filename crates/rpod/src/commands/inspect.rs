@@ -181,14 +181,22 @@ pub(super) fn container_json(rt: &Runtime, c: &Container) -> Result<Value> {
             .ok()
             .map(|c| c.mount_point)
     });
-    Ok(views::inspect_container(
+    let mut v = views::inspect_container(
         &cfg,
         &st,
         img.as_ref(),
         &rt.log_path(&cfg.id).display().to_string(),
         &userdata,
         mounts,
-    ))
+    );
+    let execs: Vec<String> = rt
+        .container(&cfg.id)?
+        .exec_sessions()?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    v["ExecIDs"] = json!(execs);
+    Ok(v)
 }
 
 /// `pod inspect`'s view: `pod_json` without the `pod ps` JSON kept aside.

@@ -172,8 +172,11 @@ fn runtime(cli: &Cli) -> Result<Runtime> {
         let mut monitor = args.clone();
         args.extend(["container".to_string(), "cleanup".to_string()]);
         b = b.exit_command(exe.clone(), args);
+        let mut session = monitor.clone();
         monitor.extend(["container".to_string(), "healthmonitor".to_string()]);
-        b = b.health_monitor_command(exe, monitor);
+        b = b.health_monitor_command(exe.clone(), monitor);
+        session.extend(["container".to_string(), "execsession".to_string()]);
+        b = b.exec_session_command(exe, session);
     }
     Ok(b.build()?)
 }

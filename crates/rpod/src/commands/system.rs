@@ -84,6 +84,10 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Container(ContainerCommand::Execsession { session }) => {
+            rt.run_exec_session(&session)?;
+            Ok(0)
+        }
         Command::Container(ContainerCommand::Healthmonitor { container }) => {
             match rt.health_monitor(&container) {
                 Ok(()) => Ok(0),
