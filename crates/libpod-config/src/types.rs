@@ -80,6 +80,10 @@ named_enum!(
         K8sFile => "k8s-file",
         /// Output is discarded.
         None => "none",
+        /// The container's output goes straight to conmon's own (no log).
+        Passthrough => "passthrough",
+        /// The systemd journal (only where journald runs).
+        Journald => "journald",
     }
 );
 

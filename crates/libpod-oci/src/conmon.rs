@@ -76,6 +76,15 @@ pub struct CreateOptions {
     pub stdin: bool,
     /// Largest log in bytes.
     pub log_size_max: Option<u64>,
+    /// Where the output goes: `k8s-file` (with the log's path), `none`, `passthrough` or
+    /// `journald`, as conmon's `-l` takes them.
+    pub log_driver: String,
+    /// The k8s-file log's path, if not the default.
+    pub log_path: Option<PathBuf>,
+    /// A tag for the log (`--log-tag`).
+    pub log_tag: Option<String>,
+    /// Kill the container after this many seconds (`--timeout`).
+    pub timeout: Option<u32>,
     /// A command conmon runs after the container exits, with its arguments.
     pub exit_command: Option<(PathBuf, Vec<String>)>,
     /// Skip conmon's fsync of the log when the container exits: for callers that delete the
@@ -300,7 +309,13 @@ impl Executor {
         .arg("--persist-dir")
         .arg(&paths.persist_dir)
         .arg("-l")
-        .arg(format!("k8s-file:{}", paths.log.display()))
+        .arg(match o.log_driver.as_str() {
+            "" | "k8s-file" => format!(
+                "k8s-file:{}",
+                o.log_path.as_deref().unwrap_or(&paths.log).display()
+            ),
+            other => other.to_string(),
+        })
         .args(["--log-level", "warning", "--full-attach"])
         .arg("--socket-dir-path")
         .arg(&paths.socket_dir);
@@ -312,6 +327,12 @@ impl Executor {
             .arg(format!("--log={}", paths.runtime_log().display()));
         if let Some(n) = o.log_size_max {
             c.arg("--log-size-max").arg(n.to_string());
+        }
+        if let Some(t) = &o.log_tag {
+            c.arg("--log-tag").arg(t);
+        }
+        if let Some(t) = o.timeout {
+            c.arg(format!("--timeout={t}"));
         }
         if o.terminal {
             c.arg("-t");

@@ -336,6 +336,21 @@ pub struct ContainerConfig {
     /// A file its conmon's PID is written to at each start (`--conmon-pidfile`).
     #[serde(default)]
     pub conmon_pidfile: Option<PathBuf>,
+    /// Its log driver (`--log-driver`; `None`: containers.conf's).
+    #[serde(default)]
+    pub log_driver: Option<libpod_config::LogDriver>,
+    /// Its k8s-file log's path (`--log-opt path=`).
+    #[serde(default)]
+    pub log_path: Option<PathBuf>,
+    /// Its log's largest size in bytes (`--log-opt max-size=`).
+    #[serde(default)]
+    pub log_size_max: Option<u64>,
+    /// Its log tag (`--log-opt tag=`).
+    #[serde(default)]
+    pub log_tag: Option<String>,
+    /// Seconds it may run before it is killed (`--timeout`).
+    #[serde(default)]
+    pub timeout: Option<u32>,
 }
 
 fn sigterm() -> i32 {

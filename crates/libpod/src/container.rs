@@ -294,7 +294,8 @@ impl Container {
     /// The container's log lines.
     pub fn logs(&self, opts: &LogOptions) -> Result<Vec<LogLine>> {
         let _g = self.inner().guard()?;
-        let mut lines = libpod_oci::read_log(&self.inner().paths(&self.id).log)?;
+        let cfg = self.config()?;
+        let mut lines = libpod_oci::read_log(&crate::logs::log_file(self.inner(), &cfg)?)?;
         if opts.since.is_some() || opts.until.is_some() {
             // Compared as times, not text: conmon writes offsets, a filter may be in UTC.
             lines.retain(|l| {

@@ -22,6 +22,7 @@ impl Runtime {
         let taken = |n: &str| {
             inner.state.lookup_container_id(n).is_ok() || inner.state.lookup_pod_id(n).is_ok()
         };
+        crate::logs::check(opts.log_driver.unwrap_or(inner.config.log_driver))?;
         if opts.auto_remove && opts.restart_policy != libpod_state::RestartPolicy::No {
             return Err(LibpodError::Invalid(
                 "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"".into(),
@@ -163,6 +164,11 @@ impl Runtime {
             healthcheck,
             health_on_failure: opts.health.on_failure,
             pidfile: opts.pidfile.clone(),
+            log_driver: opts.log_driver,
+            log_path: opts.log_path.clone(),
+            log_size_max: opts.log_size_max,
+            log_tag: opts.log_tag.clone(),
+            timeout: opts.timeout,
             conmon_pidfile: opts.conmon_pidfile.clone(),
             init_path: if opts.init {
                 Some(find_init(opts.init_path.as_deref())?)
@@ -314,9 +320,14 @@ impl Runtime {
         Ok(())
     }
 
-    /// The path of a container's log.
+    /// The path of a container's log (its `--log-opt path=`, else the default one).
     pub fn log_path(&self, id: &str) -> PathBuf {
-        self.inner.paths(id).log
+        self.inner
+            .state
+            .container(id)
+            .ok()
+            .and_then(|c| c.log_path)
+            .unwrap_or_else(|| self.inner.paths(id).log)
     }
 
     /// The per-container directory of conmon's bundle.

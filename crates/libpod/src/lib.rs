@@ -53,6 +53,7 @@ mod images;
 mod info;
 mod lifecycle;
 mod list;
+mod logs;
 mod lookpath;
 mod monitor;
 pub mod mount_spec;
@@ -102,6 +103,7 @@ pub use info::{
     HostInfo, Info, PluginsInfo, ProgramInfo, RuntimeInfo, StoreInfo, VersionInfo, go_arch,
 };
 pub use list::{ContainerFilter, FilterContext, ListOptions, SortKey, select_containers};
+pub use logs::parse_log_opts;
 pub use options::{ContainerOptions, ExecOptions, ImageVolumeMode, LogOptions, PodOptions};
 pub use pod::{Pod, PodRemoveOptions, PodStatus};
 pub use prune::{PruneOptions, PruneReport, is_prunable};

@@ -62,6 +62,16 @@ pub struct ContainerOptions {
     pub pidfile: Option<PathBuf>,
     /// Write its conmon's PID here at each start (`--conmon-pidfile`).
     pub conmon_pidfile: Option<PathBuf>,
+    /// Its log driver (`None`: containers.conf's).
+    pub log_driver: Option<libpod_config::LogDriver>,
+    /// Its k8s-file log's path (see [`crate::parse_log_opts`]).
+    pub log_path: Option<PathBuf>,
+    /// Its log's largest size, bytes.
+    pub log_size_max: Option<u64>,
+    /// Its log tag.
+    pub log_tag: Option<String>,
+    /// Kill it after this many seconds of running (`--timeout`).
+    pub timeout: Option<u32>,
     /// Pod to join (name or ID).
     pub pod: Option<String>,
     /// Resource limits.

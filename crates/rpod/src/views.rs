@@ -221,6 +221,13 @@ fn host_config(cfg: &ContainerConfig) -> Value {
         "ReadonlyRootfs": cfg.read_only,
         "AutoRemove": cfg.auto_remove,
         "Init": cfg.init_path.is_some(),
+        "LogConfig": {
+            "Type": cfg.log_driver.map_or("k8s-file", |d| d.as_str()),
+            "Config": null,
+            "Path": cfg.log_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            "Tag": cfg.log_tag.clone().unwrap_or_default(),
+            "Size": cfg.log_size_max.map_or("0B".to_string(), |n| crate::format::size_digits(n, 4)),
+        },
         "OomKillDisable": cfg.resources.oom_kill_disable,
         "OomScoreAdj": cfg.resources.oom_score_adj.unwrap_or(0),
         "RestartPolicy": {
@@ -334,6 +341,7 @@ pub fn inspect_container(
             "WorkingDir": cfg.workdir.clone().or_else(|| image.and_then(|i| i.config.working_dir.clone())).unwrap_or_else(|| "/".into()),
             "Labels": cfg.labels,
             "Healthcheck": cfg.healthcheck.as_ref().map(healthcheck_item),
+            "Timeout": cfg.timeout.unwrap_or(0),
             "StopSignal": cfg.stop_signal,
             "StopTimeout": cfg.stop_timeout,
             "Tty": cfg.tty,

@@ -224,3 +224,88 @@ fn detached_exec_and_env_file_as_podman() {
     assert_eq!(p, o);
     assert_eq!(o, (64, "7".to_string(), true, "hello".to_string()));
 }
+
+/// `--timeout`, `--log-driver` and `--log-opt` against podman.
+#[test]
+fn timeouts_and_log_options_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let dir = tempfile::tempdir().expect("tmp");
+    let (p, o) = on_both(&r, &pm, |run| {
+        let net = ["--network", "none"];
+        ok(
+            run,
+            &[
+                &["run", "-d", "--name", "to", "--timeout", "1"][..],
+                &net,
+                &["busybox", "sleep", "100"],
+            ]
+            .concat(),
+        );
+        let waited = ok(run, &["wait", "to"]);
+        let timeout = ok(run, &["inspect", "--format", "{{.Config.Timeout}}", "to"]);
+        let shown = ok(
+            run,
+            &[
+                &["run", "--name", "ln", "--log-driver", "none"][..],
+                &net,
+                &["busybox", "echo", "hi"],
+            ]
+            .concat(),
+        );
+        let (logs, _, err) = run(&["logs", "ln"]);
+        let path = dir
+            .path()
+            .join(format!("{}.log", std::process::id() % 7 + logs as u32));
+        let path_s = path.to_str().expect("utf8").to_string();
+        let _ = std::fs::remove_file(&path);
+        ok(
+            run,
+            &[
+                &["run", "--name", "lp", "--log-opt"][..],
+                &[&format!("path={path_s}"), "--log-opt", "max-size=10k"],
+                &net,
+                &["busybox", "echo", "kept"],
+            ]
+            .concat(),
+        );
+        let read = ok(run, &["logs", "lp"]);
+        let in_file = std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .contains("kept");
+        let log_type = ok(
+            run,
+            &[
+                "inspect",
+                "--format",
+                "{{.HostConfig.LogConfig.Type}}",
+                "ln",
+            ],
+        );
+        ok(run, &["rm", "-f", "to", "ln", "lp"]);
+        let _ = std::fs::remove_file(&path);
+        (
+            waited,
+            timeout,
+            shown,
+            logs,
+            err.contains("'none' log driver"),
+            read,
+            in_file,
+            log_type,
+        )
+    });
+    assert_eq!(p, o);
+    assert_eq!(
+        o,
+        (
+            "-1".to_string(),
+            "1".to_string(),
+            "hi".to_string(),
+            125,
+            true,
+            "kept".to_string(),
+            true,
+            "none".to_string()
+        )
+    );
+}

@@ -93,6 +93,15 @@ pub struct CreateArgs {
     /// The process's OOM score adjustment (-1000 to 1000).
     #[arg(long, allow_hyphen_values = true)]
     pub oom_score_adj: Option<i32>,
+    /// Where output goes: k8s-file, none, passthrough, journald.
+    #[arg(long)]
+    pub log_driver: Option<String>,
+    /// Log options: max-size=SIZE, path=PATH, tag=TAG; repeatable.
+    #[arg(long)]
+    pub log_opt: Vec<String>,
+    /// Kill the container after this many seconds.
+    #[arg(long)]
+    pub timeout: Option<u32>,
     /// Remove a container with the same name first.
     #[arg(long)]
     pub replace: bool,

@@ -32,6 +32,7 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
             Ok(vec![e.clone()])
         }
     });
+    let (log_size_max, log_path, log_tag) = libpod::parse_log_opts(&a.log_opt)?;
     let (restart_policy, restart_retries) =
         libpod::parse_restart_policy(a.restart.as_deref().unwrap_or("no"))?;
     Ok(ContainerOptions {
@@ -39,6 +40,16 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         init: a.init || a.init_path.is_some(),
         init_path: a.init_path.clone(),
         replace: a.replace,
+        log_driver: a
+            .log_driver
+            .as_deref()
+            .map(|d| d.parse::<libpod::config::LogDriver>())
+            .transpose()
+            .map_err(|e| anyhow!("--log-driver: {e}"))?,
+        log_path,
+        log_size_max,
+        log_tag,
+        timeout: a.timeout,
         pidfile: a.pidfile.clone(),
         conmon_pidfile: a.conmon_pidfile.clone(),
         restart_policy,
