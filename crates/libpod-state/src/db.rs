@@ -418,6 +418,25 @@ impl<B: Backend> State for StateDb<B> {
         })
     }
 
+    fn rename_container(&self, id: &str, new_name: &str) -> Result<()> {
+        check_name(new_name)?;
+        self.write(|w| {
+            let mut c = ctr_config(w, id)?;
+            if c.name == new_name {
+                return Ok(());
+            }
+            if let Some((kind, owner_id)) = w.name_owner(new_name)? {
+                return Err(StateError::NameInUse {
+                    name: new_name.to_string(),
+                    owner: owner(kind, &owner_id),
+                });
+            }
+            let old = std::mem::replace(&mut c.name, new_name.to_string());
+            let bytes = encode("container config", id, &c)?;
+            w.rename_container(id, &old, new_name, &bytes)
+        })
+    }
+
     fn container_dependents(&self, id: &str) -> Result<Vec<String>> {
         self.read(|r| {
             ctr_config(r, id)?;

@@ -211,6 +211,13 @@ impl<T: KvWrite> Writer for Kv<T> {
         self.0.put(Table::CtrState, id, state)
     }
 
+    fn rename_container(&mut self, id: &str, old: &str, new: &str, config: &[u8]) -> Result<()> {
+        self.0.del(Table::Names, old)?;
+        self.0
+            .put(Table::Names, new, format!("c:{id}").as_bytes())?;
+        self.0.put(Table::CtrConfig, id, config)
+    }
+
     fn delete_container(
         &mut self,
         id: &str,

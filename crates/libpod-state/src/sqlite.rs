@@ -387,6 +387,14 @@ impl Writer for SqlTx<'_> {
         )
     }
 
+    fn rename_container(&mut self, id: &str, _old: &str, new: &str, config: &[u8]) -> Result<()> {
+        self.exec("UPDATE ids SET name = ?2 WHERE id = ?1", params![id, new])?;
+        self.exec(
+            "UPDATE containers SET config = ?2 WHERE id = ?1",
+            params![id, config],
+        )
+    }
+
     fn delete_container(
         &mut self,
         id: &str,

@@ -41,6 +41,8 @@ pub trait State: Send + Sync {
     fn container_state(&self, id: &str) -> Result<ContainerState>;
     /// Saves the container's mutable state.
     fn save_container_state(&self, id: &str, state: &ContainerState) -> Result<()>;
+    /// Renames a container: the new name must be valid and unused by containers and pods.
+    fn rename_container(&self, id: &str, new_name: &str) -> Result<()>;
     /// IDs of the containers that depend on this one.
     fn container_dependents(&self, id: &str) -> Result<Vec<String>>;
     /// Every container.

@@ -214,6 +214,43 @@ fn names_and_ids_share_one_namespace() {
 }
 
 #[test]
+fn a_rename_moves_the_name_and_survives_reopening() {
+    for mut db in all() {
+        let s = &db.state;
+        s.add_container(&ctr("a1", "old"), &st()).expect(db.name);
+        s.add_pod(&pod("b1", "p"), &PodState::default())
+            .expect(db.name);
+        s.add_container(&ctr("c1", "other"), &st()).expect(db.name);
+        s.rename_container(&id("a1"), "new").expect(db.name);
+        for taken in ["p", "other"] {
+            let e = s.rename_container(&id("a1"), taken).expect_err(db.name);
+            assert!(
+                matches!(e, StateError::NameInUse { .. }),
+                "{}: {e}",
+                db.name
+            );
+        }
+        let e = s.rename_container(&id("a1"), "-bad").expect_err(db.name);
+        assert!(matches!(e, StateError::InvalidName(_)), "{}: {e}", db.name);
+        let e = s.rename_container(&id("d1"), "free").expect_err(db.name);
+        assert!(
+            matches!(e, StateError::NoSuchContainer(_)),
+            "{}: {e}",
+            db.name
+        );
+        // The old name is free for others at once.
+        s.add_container(&ctr("e1", "old"), &st()).expect(db.name);
+        if db.name != "memory" {
+            db.reopen();
+        }
+        let s = &db.state;
+        assert_eq!(s.lookup_container_id("new").expect(db.name), id("a1"));
+        assert_eq!(s.container(&id("a1")).expect(db.name).name, "new");
+        assert_eq!(s.lookup_container_id("old").expect(db.name), id("e1"));
+    }
+}
+
+#[test]
 fn prefixes_resolve_only_when_unique() {
     for db in all() {
         let s = &db.state;

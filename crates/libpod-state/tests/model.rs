@@ -44,6 +44,10 @@ enum Op {
         vols: Vec<usize>,
     },
     RemoveContainer(usize),
+    Rename {
+        id: usize,
+        name: usize,
+    },
     AddVolume(usize),
     RemoveVolume(usize),
     LookupVolume(usize, usize),
@@ -110,6 +114,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..VOLS.len(), 1usize..6).prop_map(|(v, l)| Op::LookupVolume(v, l)),
         1 => (0..VOLS.len()).prop_map(Op::VolumeUsers),
         3 => id.clone().prop_map(Op::RemoveContainer),
+        2 => (id.clone(), 0..NAMES.len()).prop_map(|(id, name)| Op::Rename { id, name }),
         1 => id.clone().prop_map(Op::RemovePod),
         1 => id.clone().prop_map(Op::RemovePodContainers),
         3 => (id.clone(), 0..STATUSES.len(), 0u32..5).prop_map(|(id, status, pid)| Op::SaveState { id, status, pid }),
@@ -376,6 +381,20 @@ impl Model {
                 self.ctrs.retain(|(c, _)| !members.contains(&c.id));
                 Ok(members.join(","))
             }
+            Op::Rename { id, name } => {
+                let (id, name) = (full(*id), NAMES[*name].to_string());
+                if name.starts_with('-') {
+                    return Err("invalid name");
+                }
+                let current = self.ctr(&id).ok_or("no such container")?.0.name.clone();
+                if current != name && self.name_taken(&name) {
+                    return Err("name in use");
+                }
+                if let Some((c, _)) = self.ctrs.iter_mut().find(|(c, _)| c.id == id) {
+                    c.name = name;
+                }
+                Ok(String::new())
+            }
             Op::SaveState { id, status, pid } => {
                 let id = full(*id);
                 let s = self
@@ -519,6 +538,7 @@ fn run(s: &dyn State, op: &Op) -> Out {
         }
         Op::VolumeUsers(v) => list(s.volume_users(VOLS[*v])),
         Op::RemoveContainer(i) => unit(s.remove_container(&full(*i))),
+        Op::Rename { id, name } => unit(s.rename_container(&full(*id), NAMES[*name])),
         Op::RemovePod(i) => unit(s.remove_pod(&full(*i))),
         Op::RemovePodContainers(i) => s
             .remove_pod_containers(&full(*i))

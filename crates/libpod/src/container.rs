@@ -183,6 +183,20 @@ impl Container {
         })
     }
 
+    /// Gives the container a new name (`rename`), running or not; the name must be free
+    /// among containers and pods.
+    pub fn rename(&self, new_name: &str) -> Result<()> {
+        self.locked(|inner, cfg, _| {
+            inner.state.rename_container(&cfg.id, new_name)?;
+            let renamed = ContainerConfig {
+                name: new_name.to_string(),
+                ..cfg.clone()
+            };
+            crate::event_record::container(inner, crate::events::EventStatus::Rename, &renamed);
+            Ok(())
+        })
+    }
+
     /// Freezes the container.
     pub fn pause(&self) -> Result<()> {
         self.locked(|inner, cfg, st| match st.status {

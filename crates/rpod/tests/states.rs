@@ -309,3 +309,57 @@ fn timeouts_and_log_options_as_podman() {
         )
     );
 }
+
+/// `rename` against podman: a running container takes a free name; a taken one and a
+/// missing container are refused (exit 125); a `rename` event names the new name.
+#[test]
+fn rename_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let (p, o) = on_both(&r, &pm, |run| {
+        ok(
+            run,
+            &[
+                "run",
+                "-d",
+                "--name",
+                "rn1",
+                "--network",
+                "none",
+                "busybox",
+                "sleep",
+                "1000",
+            ],
+        );
+        ok(run, &["create", "--name", "rn2", "busybox", "true"]);
+        let (taken, _, taken_err) = run(&["rename", "rn1", "rn2"]);
+        let (fine, _, _) = run(&["rename", "rn1", "rn3"]);
+        let (missing, _, _) = run(&["rename", "nope", "x"]);
+        let names = ok(
+            run,
+            &["ps", "-a", "--format", "{{.Names}}", "--sort", "names"],
+        );
+        let event = ok(
+            run,
+            &[
+                "events",
+                "--stream=false",
+                "--filter",
+                "event=rename",
+                "--format",
+                "{{.Name}}",
+            ],
+        );
+        ok(run, &["rm", "-f", "-t", "0", "rn3", "rn2"]);
+        (
+            taken,
+            taken_err.contains("in use"),
+            fine,
+            missing,
+            names,
+            event,
+        )
+    });
+    assert_eq!(p, o);
+    assert_eq!((o.0, o.1, o.2, o.3), (125, true, 0, 125));
+    assert_eq!(o.4, "rn2\nrn3");
+}

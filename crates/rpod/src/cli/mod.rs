@@ -479,6 +479,14 @@ pub enum ContainerCmd {
         #[command(flatten)]
         targets: Targets,
     },
+    /// Rename a container.
+    #[command(after_help = "Example:\n  rpod rename web web-old")]
+    Rename {
+        /// Container.
+        container: String,
+        /// Its new name.
+        name: String,
+    },
     /// Create containers in the OCI runtime without starting them.
     #[command(after_help = "Example:\n  rpod container init web")]
     Init(Targets),

@@ -385,6 +385,10 @@ pub(super) fn states(rt: &Runtime, cmd: ContainerCmd) -> Result<i32> {
             }
             Ok(0)
         }
+        ContainerCmd::Rename { container, name } => {
+            rt.container(&container)?.rename(&name)?;
+            Ok(0)
+        }
         ContainerCmd::Init(tg) => {
             for (c, name) in targets(rt, &tg)?.into_iter().zip(tg.names.iter()) {
                 c.init()?;
