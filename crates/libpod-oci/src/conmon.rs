@@ -595,14 +595,12 @@ impl Executor {
         fs::write(&file, json).map_err(io(&file))?;
         let [i, o, e] = stdio;
         let mut c = self.runtime.command("exec");
-        c.arg("--process")
-            .arg(&file)
-            .arg("--pid-file")
-            .arg(&pid_file)
-            .arg(id)
-            .stdin(i)
-            .stdout(o)
-            .stderr(e);
+        c.arg("--process").arg(&file);
+        // Only a timed exec needs the process's PID (to kill it).
+        if timeout.is_some() {
+            c.arg("--pid-file").arg(&pid_file);
+        }
+        c.arg(id).stdin(i).stdout(o).stderr(e);
         let started = std::time::Instant::now();
         let status = c
             .spawn()
