@@ -224,6 +224,31 @@ impl Runtime {
             .collect())
     }
 
+    /// Removes volume directories their creator never recorded (killed between making the
+    /// directory and the state insert). Creators hold the volume-names lock over both, so
+    /// under it a directory the state does not know is garbage; when the lock is busy this
+    /// waits for the next runtime.
+    fn repair_volume_dirs(&self) -> Result<()> {
+        let inner = &self.inner;
+        let Some(_names) = inner.locks.volume_names_lock().try_lock()? else {
+            return Ok(());
+        };
+        let dir = inner.config.storage.graph_root.join("volumes");
+        for e in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Some(name) = e.file_name().to_str().map(String::from) else {
+                continue;
+            };
+            if matches!(
+                inner.state.volume(&name),
+                Err(libpod_state::StateError::NoSuchVolume(_))
+            ) {
+                tracing::info!(volume = %name, "removing a volume directory no volume owns");
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+        Ok(())
+    }
+
     /// Removes what creators killed half way left: container layers that no container owns
     /// and locks that nothing uses, when their lock is free (a live creator holds it until the
     /// container is recorded).
@@ -268,6 +293,7 @@ impl Runtime {
                 }
             }
         }
+        self.repair_volume_dirs()?;
         for n in inner.locks.allocated()? {
             if used.contains(&n) {
                 continue;

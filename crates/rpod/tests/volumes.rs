@@ -693,4 +693,11 @@ fn volume_rm_racing_create_never_loses_a_used_volume() {
         dir.display()
     );
     eprintln!("volume rm won {removed} of 12 races");
+    // A directory a creator killed half way left (made, never recorded) goes with the next
+    // runtime; a volume that is recorded stays.
+    std::fs::create_dir_all(dir.join("ghost/_data")).expect("ghost");
+    r.ok(&["volume", "create", "real"]);
+    assert_eq!(r.ok(&["volume", "ls", "-q"]).trim(), "real");
+    assert!(!dir.join("ghost").exists(), "the ghost directory stayed");
+    assert!(dir.join("real/_data").is_dir());
 }
