@@ -82,11 +82,63 @@ pub fn attach_socket(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Result<()> {
+    attach_socket_detachable(sock, stdin, stdout, stderr, &[]).map(drop)
+}
+
+/// Finds a detach key sequence in a stream of input, holding back what may be its start.
+#[derive(Debug, Default)]
+pub struct DetachMatcher {
+    keys: Vec<u8>,
+    held: Vec<u8>,
+}
+
+impl DetachMatcher {
+    /// A matcher for `keys` (empty: never matches).
+    pub fn new(keys: &[u8]) -> DetachMatcher {
+        DetachMatcher {
+            keys: keys.to_vec(),
+            held: Vec::new(),
+        }
+    }
+
+    /// Feeds input; returns what to pass on, and whether the sequence was typed (the bytes
+    /// before it are passed on, the sequence itself never).
+    pub fn feed(&mut self, input: &[u8]) -> (Vec<u8>, bool) {
+        if self.keys.is_empty() {
+            return (input.to_vec(), false);
+        }
+        let mut out = Vec::with_capacity(input.len());
+        for &b in input {
+            self.held.push(b);
+            if self.held == self.keys {
+                return (out, true);
+            }
+            // Keep the longest tail of what is held that could still start the sequence.
+            while !self.held.is_empty() && !self.keys.starts_with(&self.held) {
+                out.push(self.held.remove(0));
+            }
+        }
+        (out, false)
+    }
+}
+
+/// `attach_socket`, ending early when `detach_keys` are typed on `stdin` (then true; the
+/// container keeps running).
+pub fn attach_socket_detachable(
+    sock: OwnedFd,
+    stdin: Option<Box<dyn Read + Send>>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    detach_keys: &[u8],
+) -> Result<bool> {
+    let detached = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     if let Some(mut input) = stdin {
         let w = sock.try_clone().map_err(|e| OciError::Io {
             path: "<attach socket>".into(),
             source: e,
         })?;
+        let mut matcher = DetachMatcher::new(detach_keys);
+        let flag = detached.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             loop {
@@ -100,7 +152,19 @@ pub fn attach_socket(
                         break;
                     }
                     Ok(n) => {
-                        if send(w.as_raw_fd(), &buf[..n], MsgFlags::empty()).is_err() {
+                        let (pass, detach) = matcher.feed(&buf[..n]);
+                        if !pass.is_empty()
+                            && send(w.as_raw_fd(), &pass, MsgFlags::empty()).is_err()
+                        {
+                            break;
+                        }
+                        if detach {
+                            // Ends the output loop below: its next read sees the end.
+                            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                            let _ = nix::sys::socket::shutdown(
+                                w.as_raw_fd(),
+                                nix::sys::socket::Shutdown::Read,
+                            );
                             break;
                         }
                     }
@@ -132,5 +196,23 @@ pub fn attach_socket(
                 source: e,
             })?;
     }
-    Ok(())
+    Ok(detached.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+#[cfg(test)]
+mod detach_tests {
+    use super::DetachMatcher;
+
+    #[test]
+    fn the_sequence_is_caught_across_reads_and_never_passed_on() {
+        let mut m = DetachMatcher::new(&[0x10, 0x11]);
+        assert_eq!(m.feed(b"ab\x10"), (b"ab".to_vec(), false));
+        assert_eq!(m.feed(b"\x11rest"), (Vec::new(), true));
+        let mut m = DetachMatcher::new(&[0x10, 0x11]);
+        // A start that does not go on is passed on.
+        assert_eq!(m.feed(b"\x10x\x10\x10"), (b"\x10x\x10".to_vec(), false));
+        assert_eq!(m.feed(b"\x11"), (Vec::new(), true));
+        let mut none = DetachMatcher::new(&[]);
+        assert_eq!(none.feed(b"\x10\x11"), (b"\x10\x11".to_vec(), false));
+    }
 }

@@ -27,7 +27,9 @@ pub mod stats;
 mod types;
 mod user;
 
-pub use attach::{attach, attach_socket, connect_attach, resize_terminal};
+pub use attach::{
+    DetachMatcher, attach, attach_socket, attach_socket_detachable, connect_attach, resize_terminal,
+};
 pub use conmon::{
     ContainerPaths, CreateOptions, Created, Executor, Pids, pid_alive, pidfd_open, read_exit_code,
     wait_exit,

@@ -23,7 +23,74 @@ pub struct AttachConnection {
     sock: OwnedFd,
 }
 
+/// How an attach ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttachEnd {
+    /// The container's streams closed (it exited, or its output ended).
+    Closed,
+    /// The detach keys were typed: the container goes on running.
+    Detached,
+}
+
+/// podman's `--detach-keys`: comma-separated keys, each a character or `ctrl-X` (`ctrl-a` to
+/// `ctrl-z`, `ctrl-@`, `ctrl-[`, `ctrl-\\`, `ctrl-]`, `ctrl-^`, `ctrl-_`); empty: none.
+///
+/// ```
+/// assert_eq!(libpod::parse_detach_keys("ctrl-p,ctrl-q")?, [0x10, 0x11]);
+/// assert!(libpod::parse_detach_keys("ctrl-1").is_err());
+/// # Ok::<(), libpod::LibpodError>(())
+/// ```
+pub fn parse_detach_keys(s: &str) -> Result<Vec<u8>> {
+    if s.is_empty() {
+        return Ok(Vec::new());
+    }
+    s.split(',')
+        .map(|k| {
+            let bad = || {
+                crate::LibpodError::Invalid(format!(
+                    "invalid detach keys {s:?}: {k:?} is not a character or ctrl-<key>"
+                ))
+            };
+            match k.strip_prefix("ctrl-") {
+                Some(c) if c.len() == 1 => {
+                    let c = c.as_bytes()[0].to_ascii_lowercase();
+                    match c {
+                        b'a'..=b'z' => Ok(c - b'a' + 1),
+                        b'@' => Ok(0),
+                        b'[' => Ok(27),
+                        b'\\' => Ok(28),
+                        b']' => Ok(29),
+                        b'^' => Ok(30),
+                        b'_' => Ok(31),
+                        _ => Err(bad()),
+                    }
+                }
+                Some(_) => Err(bad()),
+                None if k.len() == 1 => Ok(k.as_bytes()[0]),
+                None => Err(bad()),
+            }
+        })
+        .collect()
+}
+
 impl AttachConnection {
+    /// `run`, ending as soon as `detach_keys` are typed on `stdin` (they are not passed on).
+    pub fn run_detachable(
+        self,
+        stdin: Option<Box<dyn Read + Send>>,
+        stdout: &mut dyn Write,
+        stderr: &mut dyn Write,
+        detach_keys: &[u8],
+    ) -> Result<AttachEnd> {
+        let detached =
+            libpod_oci::attach_socket_detachable(self.sock, stdin, stdout, stderr, detach_keys)?;
+        Ok(if detached {
+            AttachEnd::Detached
+        } else {
+            AttachEnd::Closed
+        })
+    }
+
     /// Copies the container's output to `stdout` and `stderr`, and `stdin` (when given) to it,
     /// until the container's streams close; the end of `stdin` closes the container's.
     pub fn run(

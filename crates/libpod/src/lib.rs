@@ -90,7 +90,7 @@ use net_cni as net;
 #[cfg(not(feature = "cni"))]
 use net_none as net;
 
-pub use attach::AttachConnection;
+pub use attach::{AttachConnection, AttachEnd, parse_detach_keys};
 pub use container::{Container, parse_signal};
 pub use copy::CopyOptions;
 pub use disk_usage::{DiskUsage, UsageSummary};

@@ -363,3 +363,60 @@ fn rename_as_podman() {
     assert_eq!((o.0, o.1, o.2, o.3), (125, true, 0, 125));
     assert_eq!(o.4, "rn2\nrn3");
 }
+
+/// Detach keys typed into a foreground `run -i` end the command with 0 and leave the
+/// container running, as podman; the keys are not passed to the container.
+#[test]
+fn detach_keys_leave_the_container_running_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let mut results = Vec::new();
+    for (tool, mut cmd) in [
+        ("rpod", common::rpod(r.dir.path())),
+        ("podman", pm.command()),
+    ] {
+        let mut child = cmd
+            .args([
+                "run",
+                "-i",
+                "--detach-keys",
+                "ctrl-x",
+                "--name",
+                "dk",
+                "--network",
+                "none",
+                "busybox",
+                "sleep",
+                "1000",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("run");
+        let mut input = child.stdin.take().expect("stdin");
+        std::io::Write::write_all(&mut input, b"\x18").expect("keys");
+        // Input stays open: only the keys may end the command.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break s;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{tool} did not detach"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        drop(input);
+        let out = match tool {
+            "rpod" => r.ok(&["inspect", "--format", "{{.State.Status}}", "dk"]),
+            _ => pm.ok(&["inspect", "--format", "{{.State.Status}}", "dk"]),
+        };
+        results.push((status.code(), out.trim().to_string()));
+        match tool {
+            "rpod" => r.ok(&["rm", "-f", "-t", "0", "dk"]),
+            _ => pm.ok(&["rm", "-f", "-t", "0", "dk"]),
+        };
+    }
+    assert_eq!(results[0], results[1]);
+    assert_eq!(results[0], (Some(0), "running".to_string()));
+}

@@ -99,6 +99,10 @@ pub struct CreateArgs {
     /// Log options: max-size=SIZE, path=PATH, tag=TAG; repeatable.
     #[arg(long)]
     pub log_opt: Vec<String>,
+    /// Keys that detach from a foreground `run`, leaving the container running (default with
+    /// a terminal: ctrl-p,ctrl-q; "" for none).
+    #[arg(long)]
+    pub detach_keys: Option<String>,
     /// Kill the container after this many seconds.
     #[arg(long)]
     pub timeout: Option<u32>,

@@ -279,6 +279,9 @@ pub enum ContainerCmd {
         /// With `--attach`, pass signals sent to rpod on to the container (default true).
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
         sig_proxy: bool,
+        /// With `--attach`, keys that detach (default with a terminal: ctrl-p,ctrl-q).
+        #[arg(long)]
+        detach_keys: Option<String>,
         /// Start every container that is not running.
         #[arg(long)]
         all: bool,
@@ -462,9 +465,23 @@ pub enum ContainerCmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         command: Vec<String>,
     },
-    /// Attach to a running container's output.
-    #[command(after_help = "Example:\n  rpod attach web")]
-    Attach(Targets),
+    /// Attach to a running container's output (and input, when it keeps stdin open).
+    #[command(after_help = "Example:\n  rpod attach --detach-keys ctrl-x web")]
+    Attach {
+        /// Do not pass our input on.
+        #[arg(long)]
+        no_stdin: bool,
+        /// Keys that detach, leaving the container running (default with a terminal:
+        /// ctrl-p,ctrl-q; "" for none).
+        #[arg(long)]
+        detach_keys: Option<String>,
+        /// Pass signals sent to rpod on to the container (default true).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+        sig_proxy: bool,
+        /// Targets.
+        #[command(flatten)]
+        targets: Targets,
+    },
     /// Wait for containers to exit (or reach a state) and print their exit codes.
     #[command(after_help = "Example:\n  rpod wait web\n  rpod wait --condition running web")]
     Wait {

@@ -130,13 +130,26 @@ fn health_options(a: &CreateArgs) -> Result<libpod::HealthOptions> {
 }
 
 /// Copies the container's output to ours until it exits; stdin too with `-i`.
+/// The detach keys of an attach: those asked for, else podman's ctrl-p,ctrl-q when typing
+/// into a container terminal, else none.
+fn detach_keys(asked: Option<&str>, tty_input: bool) -> Result<Vec<u8>> {
+    match asked {
+        Some(k) => Ok(libpod::parse_detach_keys(k)?),
+        None if tty_input => Ok(libpod::parse_detach_keys("ctrl-p,ctrl-q")?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Attaches (starting the container when `start`) until it exits (`Some(code)`) or the
+/// detach keys are typed (`None`: it goes on running).
 pub(super) fn attach_and_wait(
     rt: &Runtime,
     c: &Container,
     stdin: bool,
     start: bool,
     sig_proxy: bool,
-) -> Result<i32> {
+    keys: Option<&str>,
+) -> Result<Option<i32>> {
     // First, before any thread: the proxy's signal block is inherited by threads made later.
     if sig_proxy {
         crate::sigproxy::start(c.clone());
@@ -158,30 +171,55 @@ pub(super) fn attach_and_wait(
     } else {
         None
     };
+    let keys = detach_keys(keys, tty && stdin)?;
+    // Whichever comes first: the detach keys (from the attach thread) or the exit.
+    let (tx, rx) = std::sync::mpsc::channel::<Option<Result<i32>>>();
     // Connected before start, so no output is missed.
     let conn = c.connect_attach().ok();
     let reader = conn.map(|conn| {
+        let tx = tx.clone();
         std::thread::spawn(move || {
             let (mut o, mut e) = (std::io::stdout(), std::io::stderr());
-            conn.run(input, &mut o, &mut e)
+            if let Ok(libpod::AttachEnd::Detached) =
+                conn.run_detachable(input, &mut o, &mut e, &keys)
+            {
+                let _ = tx.send(None);
+            }
         })
     });
     if start {
         c.start()?;
     }
-    let code = match c.wait() {
-        Ok(code) => code,
-        // conmon's exit command may remove an auto-removed container before we look: its
-        // exit code is kept.
-        Err(e) if e.is_not_found() => rt
-            .exit_code(c.id())?
-            .ok_or_else(|| anyhow!("container {} is gone and left no exit code", c.id()))?,
-        Err(e) => return Err(e.into()),
-    };
-    if let Some(r) = reader {
-        let _ = r.join();
+    let waiter = c.clone();
+    let rt2 = rt.clone();
+    std::thread::spawn(move || {
+        let code = match waiter.wait() {
+            Ok(code) => Ok(code),
+            // conmon's exit command may remove an auto-removed container before we look:
+            // its exit code is kept.
+            Err(e) if e.is_not_found() => {
+                rt2.exit_code(waiter.id())
+                    .map_err(Into::into)
+                    .and_then(|c| {
+                        c.ok_or_else(|| {
+                            anyhow!("container {} is gone and left no exit code", waiter.id())
+                        })
+                    })
+            }
+            Err(e) => Err(e.into()),
+        };
+        let _ = tx.send(Some(code));
+    });
+    match rx.recv() {
+        Ok(Some(code)) => {
+            if let Some(r) = reader {
+                let _ = r.join();
+            }
+            code.map(Some)
+        }
+        Ok(None) => Ok(None),
+        Err(_) => bail!("the attach ended without an exit or a detach"),
     }
-    Ok(code)
 }
 
 /// Applies `--pull` before create: the image is pulled when the policy says so.
@@ -258,8 +296,17 @@ pub(super) fn run_container(
         println!("{}", c.id());
         return Ok(0);
     }
-    let code = match attach_and_wait(rt, &c, a.interactive, true, sig_proxy) {
-        Ok(code) => code,
+    let code = match attach_and_wait(
+        rt,
+        &c,
+        a.interactive,
+        true,
+        sig_proxy,
+        a.detach_keys.as_deref(),
+    ) {
+        // Detached: it runs on (and an auto-removed one goes when it exits).
+        Ok(None) => return Ok(0),
+        Ok(Some(code)) => code,
         Err(e) => {
             if a.rm {
                 let _ = c.remove(true);
@@ -297,6 +344,7 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
             attach,
             interactive,
             sig_proxy,
+            detach_keys,
             all,
             targets: tg,
         } => {
@@ -304,7 +352,9 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
             if attach {
                 let list = targets(rt, &tg)?;
                 let c = list.first().ok_or_else(|| anyhow!("no container"))?;
-                return attach_and_wait(rt, c, interactive, true, sig_proxy);
+                let end =
+                    attach_and_wait(rt, c, interactive, true, sig_proxy, detach_keys.as_deref())?;
+                return Ok(end.unwrap_or(0));
             }
             // A container already running is left as it is, and not named (as podman).
             let mut code = 0;
@@ -551,7 +601,12 @@ pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
             }
             Ok(c.exec(&command, &o, [stdin, Stdio::inherit(), Stdio::inherit()])?)
         }
-        ContainerCmd::Attach(tg) => {
+        ContainerCmd::Attach {
+            no_stdin,
+            detach_keys,
+            sig_proxy,
+            targets: tg,
+        } => {
             let c = targets(rt, &tg)?
                 .into_iter()
                 .next()
@@ -559,7 +614,9 @@ pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
             if c.state()?.status != S::Running {
                 bail!("container {} is not running: nothing to attach to", c.id());
             }
-            attach_and_wait(rt, &c, false, false, true)
+            let stdin = !no_stdin && c.config()?.stdin;
+            let end = attach_and_wait(rt, &c, stdin, false, sig_proxy, detach_keys.as_deref())?;
+            Ok(end.unwrap_or(0))
         }
         other => bail!("rpod: {other:?} reached the wrong handler"),
     }
