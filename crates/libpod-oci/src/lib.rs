@@ -39,7 +39,7 @@ pub use logs::{parse_log, read_log};
 pub use runtime::{OciRuntime, RuncCompatible, cgroup_version, hybrid_cgroups, version_line};
 pub use spec::{
     DEFAULT_CAPABILITIES, DEFAULT_PATH, INIT_PATH, default_cgroup_path, environment, generate,
-    process_args, write_bundle,
+    privileged_capabilities, process_args, write_bundle,
 };
 pub use types::{
     ContainerSpec, ImageDefaults, Limits, LogLine, Namespace, RuntimeState, UserMount,

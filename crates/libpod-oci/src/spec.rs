@@ -39,6 +39,22 @@ fn caller_bounding_set() -> Vec<String> {
         })
 }
 
+/// The capabilities of a privileged process (`--privileged`, `exec --privileged`): every one
+/// this process may hand on.
+pub fn privileged_capabilities() -> Result<oci_spec::runtime::LinuxCapabilities> {
+    let names = caller_bounding_set();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let set = caps(&names);
+    LinuxCapabilitiesBuilder::default()
+        .bounding(set.clone())
+        .effective(set.clone())
+        .permitted(set)
+        .inheritable(HashSet::new())
+        .ambient(HashSet::new())
+        .build()
+        .map_err(spec_err)
+}
+
 /// podman's default PATH.
 pub const DEFAULT_PATH: &str = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

@@ -499,6 +499,9 @@ pub struct ExecSession {
     /// Working directory.
     #[serde(default)]
     pub workdir: Option<String>,
+    /// Every capability (`exec --privileged`).
+    #[serde(default)]
+    pub privileged: bool,
 }
 
 /// An exit code kept after its container may be gone (for `run --rm` and `wait`).

@@ -57,6 +57,9 @@ impl Container {
         if let Some(w) = &o.workdir {
             process.set_cwd(PathBuf::from(w));
         }
+        if o.privileged {
+            process.set_capabilities(Some(libpod_oci::privileged_capabilities()?));
+        }
         if let Some(u) = &o.user {
             let r = libpod_oci::resolve_user(&rootfs, u)?;
             let user = oci_spec::runtime::UserBuilder::default()
@@ -181,6 +184,7 @@ fn new_session(container: &str, command: &[String], o: &ExecOptions) -> Result<E
         env: o.env.clone(),
         user: o.user.clone(),
         workdir: o.workdir.clone(),
+        privileged: o.privileged,
         ..Default::default()
     })
 }
@@ -197,6 +201,7 @@ impl crate::runtime::Runtime {
             user: session.user.clone(),
             workdir: session.workdir.clone(),
             tty: false,
+            privileged: session.privileged,
         };
         let r = c.exec_process(&session.command, &o).and_then(|p| {
             c.run_session(

@@ -172,4 +172,6 @@ pub struct ExecOptions {
     /// A terminal for the command: the OCI runtime makes one, proxies the caller's terminal
     /// (which must be on stdin, stdout or stderr) in raw mode, and passes on resizes.
     pub tty: bool,
+    /// Every capability for the command, whatever the container has (`exec --privileged`).
+    pub privileged: bool,
 }

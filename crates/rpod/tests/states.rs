@@ -420,3 +420,41 @@ fn detach_keys_leave_the_container_running_as_podman() {
     assert_eq!(results[0], results[1]);
     assert_eq!(results[0], (Some(0), "running".to_string()));
 }
+
+/// `exec --privileged` gives the command every capability this host allows, as podman.
+#[test]
+fn exec_privileged_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let (p, o) = on_both(&r, &pm, |run| {
+        ok(
+            run,
+            &[
+                "run",
+                "-d",
+                "--name",
+                "px",
+                "--network",
+                "none",
+                "busybox",
+                "sleep",
+                "1000",
+            ],
+        );
+        let plain = ok(run, &["exec", "px", "grep", "CapEff", "/proc/self/status"]);
+        let all = ok(
+            run,
+            &[
+                "exec",
+                "--privileged",
+                "px",
+                "grep",
+                "CapEff",
+                "/proc/self/status",
+            ],
+        );
+        ok(run, &["rm", "-f", "-t", "0", "px"]);
+        (plain, all)
+    });
+    assert_eq!(p, o);
+    assert_ne!(o.0, o.1);
+}

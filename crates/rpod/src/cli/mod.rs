@@ -459,6 +459,9 @@ pub enum ContainerCmd {
         /// Run in the background and print the exec session's ID.
         #[arg(short = 'd', long)]
         detach: bool,
+        /// Give the command every capability.
+        #[arg(long)]
+        privileged: bool,
         /// Container.
         container: String,
         /// Command and arguments.

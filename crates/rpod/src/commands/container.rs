@@ -570,6 +570,7 @@ pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
             workdir,
             env_file,
             detach,
+            privileged,
             container,
             command,
         } => {
@@ -594,6 +595,7 @@ pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
                 user,
                 workdir,
                 tty: tty && !detach,
+                privileged,
             };
             if detach {
                 println!("{}", c.exec_detached(&command, &o)?);
