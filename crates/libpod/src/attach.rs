@@ -21,6 +21,20 @@ use crate::error::Result;
 #[derive(Debug)]
 pub struct AttachConnection {
     sock: OwnedFd,
+    container: Container,
+}
+
+impl AttachConnection {
+    /// Records the `attach` event.
+    fn attached(&self) {
+        if let Ok(cfg) = self.container.config() {
+            crate::event_record::container(
+                self.container.inner(),
+                crate::events::EventStatus::Attach,
+                &cfg,
+            );
+        }
+    }
 }
 
 /// How an attach ended.
@@ -82,6 +96,7 @@ impl AttachConnection {
         stderr: &mut dyn Write,
         detach_keys: &[u8],
     ) -> Result<AttachEnd> {
+        self.attached();
         let detached =
             libpod_oci::attach_socket_detachable(self.sock, stdin, stdout, stderr, detach_keys)?;
         Ok(if detached {
@@ -99,6 +114,7 @@ impl AttachConnection {
         stdout: &mut dyn Write,
         stderr: &mut dyn Write,
     ) -> Result<()> {
+        self.attached();
         Ok(libpod_oci::attach_socket(self.sock, stdin, stdout, stderr)?)
     }
 }
@@ -109,6 +125,7 @@ impl Container {
         let bundle = self.rt.inner.paths(self.id()).bundle;
         Ok(AttachConnection {
             sock: libpod_oci::connect_attach(&bundle)?,
+            container: self.clone(),
         })
     }
 

@@ -461,6 +461,53 @@ pub(super) fn states(rt: &Runtime, cmd: ContainerCmd) -> Result<i32> {
     }
 }
 
+/// `exec`: the options to the library's exec (or detached exec).
+fn exec(rt: &Runtime, cmd: ContainerCmd) -> Result<i32> {
+    let ContainerCmd::Exec {
+        interactive,
+        tty,
+        env,
+        user,
+        workdir,
+        env_file,
+        detach,
+        privileged,
+        container,
+        command,
+    } = cmd
+    else {
+        bail!("rpod: {cmd:?} reached the wrong handler");
+    };
+    let c = rt.container(&container)?;
+    // Files first, then -e, as for create.
+    let mut all = Vec::new();
+    for f in &env_file {
+        all.extend(parse::env_file(f)?);
+    }
+    all.extend(env);
+    let env = all;
+    // The runtime proxies a terminal only from one of ours; without one, `-t` is
+    // dropped as podman does when output goes to a file or a pipe.
+    let tty = tty && term::any_terminal();
+    let stdin = if interactive {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    };
+    let o = libpod::ExecOptions {
+        env,
+        user,
+        workdir,
+        tty: tty && !detach,
+        privileged,
+    };
+    if detach {
+        println!("{}", c.exec_detached(&command, &o)?);
+        return Ok(0);
+    }
+    Ok(c.exec(&command, &o, [stdin, Stdio::inherit(), Stdio::inherit()])?)
+}
+
 /// `rm`: the targets (names, `--cidfile`s, `--all`, `--latest`) removed by the library.
 fn remove(rt: &Runtime, cmd: ContainerCmd) -> Result<i32> {
     let ContainerCmd::Rm {
@@ -562,47 +609,7 @@ pub(super) fn io(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
             }
             Ok(0)
         }
-        ContainerCmd::Exec {
-            interactive,
-            tty,
-            env,
-            user,
-            workdir,
-            env_file,
-            detach,
-            privileged,
-            container,
-            command,
-        } => {
-            let c = rt.container(&container)?;
-            // Files first, then -e, as for create.
-            let mut all = Vec::new();
-            for f in &env_file {
-                all.extend(parse::env_file(f)?);
-            }
-            all.extend(env);
-            let env = all;
-            // The runtime proxies a terminal only from one of ours; without one, `-t` is
-            // dropped as podman does when output goes to a file or a pipe.
-            let tty = tty && term::any_terminal();
-            let stdin = if interactive {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            };
-            let o = libpod::ExecOptions {
-                env,
-                user,
-                workdir,
-                tty: tty && !detach,
-                privileged,
-            };
-            if detach {
-                println!("{}", c.exec_detached(&command, &o)?);
-                return Ok(0);
-            }
-            Ok(c.exec(&command, &o, [stdin, Stdio::inherit(), Stdio::inherit()])?)
-        }
+        c @ ContainerCmd::Exec { .. } => exec(rt, c),
         ContainerCmd::Attach {
             no_stdin,
             detach_keys,
