@@ -361,9 +361,21 @@ impl Executor {
             }
         }
         c.env("_OCI_SYNCPIPE", "3").env("_OCI_STARTPIPE", "4");
-        c.stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        if o.log_driver == "passthrough" {
+            // The container's output (and input, with `-i`) is ours, as podman passes its
+            // own to conmon: no log, no attach socket traffic.
+            c.stdin(if o.stdin {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        } else {
+            c.stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+        }
         crate::runtime::clear_signal_mask(&mut c);
         let (sc, st) = (sync_child.as_raw_fd(), start_child.as_raw_fd());
         // SAFETY: only async-signal-safe calls (dup2) between fork and exec.

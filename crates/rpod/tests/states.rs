@@ -253,6 +253,17 @@ fn timeouts_and_log_options_as_podman() {
             .concat(),
         );
         let (logs, _, err) = run(&["logs", "ln"]);
+        // passthrough: the container's output is the command's own.
+        let through = ok(
+            run,
+            &[
+                &["run", "--rm", "--log-driver", "passthrough"][..],
+                &net,
+                &["busybox", "echo", "through"],
+            ]
+            .concat(),
+        );
+        assert_eq!(through, "through");
         let path = dir
             .path()
             .join(format!("{}.log", std::process::id() % 7 + logs as u32));
