@@ -72,3 +72,42 @@ fn stats_columns_and_stopped_containers_as_podman() {
     assert_eq!(p, o);
     assert_eq!(o.0.len(), 2, "{o:?}");
 }
+
+#[test]
+fn pod_stats_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let (p, o) = on_both(&r, &pm, |run| {
+        ok(run, &["pod", "create", "--name", "ps1"]);
+        ok(
+            run,
+            &[
+                "run", "-d", "--pod", "ps1", "--name", "m1", "busybox", "sleep", "1000",
+            ],
+        );
+        let table = ok(run, &["pod", "stats", "--no-stream", "ps1"]);
+        let names = ok(
+            run,
+            &[
+                "pod",
+                "stats",
+                "--no-stream",
+                "--format",
+                "{{.Name}} {{.PIDS}}",
+                "ps1",
+            ],
+        );
+        ok(run, &["pod", "rm", "-f", "-t", "0", "ps1"]);
+        let header = table
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let has_m1 = names.lines().any(|l| l == "m1 1");
+        (header, table.lines().count(), has_m1)
+    });
+    assert_eq!(p, o);
+    assert_eq!(o.1, 3, "a header, the member and the infra container");
+    assert!(o.2);
+}

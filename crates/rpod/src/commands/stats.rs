@@ -21,10 +21,25 @@ const HEADERS: &[(&str, &str)] = &[
     ("AVGCPU", "AVG CPU %"),
 ];
 
+const POD_HEADERS: &[(&str, &str)] = &[
+    ("Pod", "POD"),
+    ("CID", "CID"),
+    ("Name", "NAME"),
+    ("CPU", "CPU %"),
+    ("MemUsage", "MEM USAGE/ LIMIT"),
+    ("Mem", "MEM %"),
+    ("NetIO", "NET IO"),
+    ("BlockIO", "BLOCK IO"),
+    ("PIDS", "PIDS"),
+];
+
+const POD_DEFAULT: &str = "table {{.Pod}}\t{{.CID}}\t{{.Name}}\t{{.CPU}}\t{{.MemUsage}}\t{{.Mem}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDS}}";
+
 const DEFAULT: &str = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}\t{{.CPU}}\t{{.AVGCPU}}";
 
-/// The containers to read: those named, the latest, else the running ones (all with -a).
-fn chosen(rt: &Runtime, a: &StatsArgs, pods: bool) -> Result<Vec<Container>> {
+/// The containers to read, with their pod for `pod stats`: those named, the latest, else the
+/// running ones (all with -a).
+fn chosen(rt: &Runtime, a: &StatsArgs, pods: bool) -> Result<Vec<(Container, String)>> {
     if pods {
         let pods = if a.names.is_empty() {
             rt.pods()?
@@ -37,16 +52,17 @@ fn chosen(rt: &Runtime, a: &StatsArgs, pods: bool) -> Result<Vec<Container>> {
         let mut out = Vec::new();
         for p in pods {
             for (c, _) in p.containers()? {
-                out.push(rt.container(&c.id)?);
+                out.push((rt.container(&c.id)?, p.id().to_string()));
             }
         }
         return Ok(out);
     }
+    let none = |c: Container| (c, String::new());
     if !a.names.is_empty() {
         return Ok(a
             .names
             .iter()
-            .map(|n| rt.container(n))
+            .map(|n| rt.container(n).map(none))
             .collect::<libpod::Result<_>>()?);
     }
     let opts = libpod::ListOptions {
@@ -57,8 +73,32 @@ fn chosen(rt: &Runtime, a: &StatsArgs, pods: bool) -> Result<Vec<Container>> {
     Ok(rt
         .list_containers(&opts)?
         .into_iter()
-        .map(|(c, _)| rt.container(&c.id))
+        .map(|(c, _)| rt.container(&c.id).map(none))
         .collect::<libpod::Result<_>>()?)
+}
+
+/// A `pod stats` row: podman's fields for pods, as template fields and JSON alike.
+fn pod_row(s: &ContainerStats, pod: &str, prev: Option<&ContainerStats>, full: bool) -> Value {
+    let short = |id: &str| {
+        if full {
+            id.to_string()
+        } else {
+            id.chars().take(12).collect()
+        }
+    };
+    let pair = |a: u64, b: u64| format!("{} / {}", size_digits(a, 4), size_digits(b, 4));
+    json!({
+        "CPU": format!("{:.2}%", s.cpu_percent(prev)),
+        "MemUsage": pair(s.mem_usage, s.mem_limit),
+        "MemUsageBytes": pair(s.mem_usage, s.mem_limit),
+        "Mem": format!("{:.2}%", s.mem_percent()),
+        "NetIO": pair(s.net_rx, s.net_tx),
+        "BlockIO": pair(s.block_read, s.block_write),
+        "PIDS": s.pids.to_string(),
+        "Pod": short(pod),
+        "CID": short(&s.id),
+        "Name": s.name,
+    })
 }
 
 /// One reading's row: the template fields and podman's JSON.
@@ -95,11 +135,20 @@ pub(super) fn stats(rt: &Runtime, a: &StatsArgs, pods: bool) -> Result<i32> {
     loop {
         let now: Vec<ContainerStats> = containers
             .iter()
-            .map(|c| c.stats())
+            .map(|(c, _)| c.stats())
             .collect::<libpod::Result<_>>()?;
         let rows: Vec<(Value, Value)> = now
             .iter()
-            .map(|s| row(s, prev.iter().find(|p| p.id == s.id), a.no_trunc))
+            .zip(&containers)
+            .map(|(s, (_, pod))| {
+                let before = prev.iter().find(|p| p.id == s.id);
+                if pods {
+                    let v = pod_row(s, pod, before, a.no_trunc);
+                    (v.clone(), v)
+                } else {
+                    row(s, before, a.no_trunc)
+                }
+            })
             .collect();
         if !a.no_stream && out.is_terminal() {
             // As podman: each reading replaces the last on a terminal.
@@ -112,7 +161,12 @@ pub(super) fn stats(rt: &Runtime, a: &StatsArgs, pods: bool) -> Result<i32> {
             }
             f => {
                 let items: Vec<Value> = rows.into_iter().map(|(i, _)| i).collect();
-                write!(out, "{}", output(&items, f.unwrap_or(DEFAULT), HEADERS)?)?;
+                let (default, headers) = if pods {
+                    (POD_DEFAULT, POD_HEADERS)
+                } else {
+                    (DEFAULT, HEADERS)
+                };
+                write!(out, "{}", output(&items, f.unwrap_or(default), headers)?)?;
             }
         }
         out.flush()?;
