@@ -1031,3 +1031,23 @@ impl Store {
         self.blobs.list()
     }
 }
+
+#[cfg(test)]
+mod config_tests {
+    #[test]
+    fn an_image_healthcheck_is_read_from_its_config() {
+        let cfg = br#"{"config":{"Cmd":["sh"],"Healthcheck":{"Test":["CMD-SHELL","check"],"Interval":5000000000,"Retries":2}},"rootfs":{"type":"layers","diff_ids":[]}}"#;
+        let (c, ..) = super::parse_config(cfg, "test").expect("config");
+        let h = c.healthcheck.expect("healthcheck");
+        assert_eq!(h.test, ["CMD-SHELL", "check"]);
+        assert_eq!((h.interval, h.retries, h.timeout), (5_000_000_000, 2, 0));
+        let none = br#"{"config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":[]}}"#;
+        assert_eq!(
+            super::parse_config(none, "test")
+                .expect("config")
+                .0
+                .healthcheck,
+            None
+        );
+    }
+}

@@ -179,6 +179,26 @@ fn a_stream_sees_new_events_and_ends_at_until() {
     assert_eq!(out, "create\nremove\n");
 }
 
+/// Networks are recorded too (podman 4.3 records no network events for create and remove).
+#[test]
+fn network_events_are_recorded() {
+    if !common::ready() {
+        return;
+    }
+    let r = common::R::new();
+    let net = r.network();
+    r.ok(&["network", "rm", &net]);
+    let out = r.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        "type=network",
+        "--format",
+        "{{.Status}} {{.Name}}",
+    ]);
+    assert_eq!(out, format!("create {net}\nremove {net}\n"));
+}
+
 #[test]
 fn bad_filters_are_refused_with_exit_125() {
     if !common::ready() {
