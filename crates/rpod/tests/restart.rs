@@ -117,11 +117,40 @@ fn always_and_running_unless_stopped_come_back_after_a_reboot() {
     run_d("us", "unless-stopped");
     run_d("n", "no");
     r.ok(&["stop", "-t", "0", "us"]);
-    // Simulate a reboot: the alive file records another boot; the next rpod refreshes.
+    // Simulate a reboot: every conmon and container process ends (as a reboot ends them,
+    // without their exit files or exit commands), and the alive file records another boot;
+    // the next rpod refreshes.
+    for name in ["a", "u", "n"] {
+        let pids = r.ok(&[
+            "inspect",
+            "--format",
+            "{{.State.ConmonPid}} {{.State.Pid}}",
+            name,
+        ]);
+        for pid in pids
+            .split_whitespace()
+            .filter_map(|p| p.parse::<i32>().ok())
+        {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            let deadline = Instant::now() + Duration::from_secs(30);
+            // Gone, or only a zombie that its parent has yet to reap.
+            while std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|st| {
+                !st.rsplit_once(')')
+                    .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+            }) {
+                assert!(Instant::now() < deadline, "{name}: {pid} did not end");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
     let alive = r.dir.path().join("run/libpod/alive");
     assert!(alive.exists(), "{}", alive.display());
     std::fs::write(&alive, "another-boot").expect("alive");
-    r.ok(&["system", "boot"]);
+    let (code, _, boot_err) = r.run(&["system", "boot"]);
+    assert_eq!(code, 0, "{boot_err}");
     let states = r.ok(&[
         "inspect",
         "--format",
@@ -131,7 +160,24 @@ fn always_and_running_unless_stopped_come_back_after_a_reboot() {
         "u",
         "us",
     ]);
-    assert_eq!(states, "a running\nn exited\nu running\nus exited\n");
+    let history = r.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        "container=a",
+        "--format",
+        "{{.Time}} {{.Status}} {{.ContainerExitCode}}",
+    ]);
+    let a = r.ok(&[
+        "inspect",
+        "--format",
+        "{{.State.ExitCode}} {{.State.FinishedAt}}",
+        "a",
+    ]);
+    assert_eq!(
+        states, "a running\nn exited\nu running\nus exited\n",
+        "system boot said: {boot_err}; a: {a}; a's events:\n{history}"
+    );
     let events = r.ok(&[
         "events",
         "--stream=false",
