@@ -19,9 +19,8 @@ impl Runtime {
     pub fn create_container(&self, opts: ContainerOptions) -> Result<Container> {
         let inner = &self.inner;
         let _g = inner.guard()?;
-        let taken = |n: &str| {
-            inner.state.lookup_container_id(n).is_ok() || inner.state.lookup_pod_id(n).is_ok()
-        };
+        // By exact name: "b" is a free name even when an ID starts with "b".
+        let taken = |n: &str| crate::names::name_owner(inner.state.as_ref(), n).is_some();
         crate::logs::check(opts.log_driver.unwrap_or(inner.config.log_driver))?;
         if opts.auto_remove && opts.restart_policy != libpod_state::RestartPolicy::No {
             return Err(LibpodError::Invalid(
@@ -36,12 +35,7 @@ impl Runtime {
         }
         if let Some(n) = &opts.name {
             libpod_state::check_name(n)?;
-            if taken(n) {
-                let owner = inner
-                    .state
-                    .lookup_container_id(n)
-                    .map(|i| format!("container {i}"))
-                    .unwrap_or_else(|_| "a pod".into());
+            if let Some(owner) = crate::names::name_owner(inner.state.as_ref(), n) {
                 return Err(libpod_state::StateError::NameInUse {
                     name: n.clone(),
                     owner,

@@ -55,3 +55,16 @@ pub(crate) fn generate(id: &str, n: usize) -> String {
         format!("{base}_{}", id.get(4..4 + n.min(12)).unwrap_or("0"))
     }
 }
+
+/// Who has `name`, by exact name (an ID prefix is not a name): "container ID" or "pod ID".
+pub(crate) fn name_owner(state: &dyn libpod_state::State, name: &str) -> Option<String> {
+    if let Ok(c) = state.lookup_container(name)
+        && c.name == name
+    {
+        return Some(format!("container {}", c.id));
+    }
+    match state.lookup_pod(name) {
+        Ok(p) if p.name == name => Some(format!("pod {}", p.id)),
+        _ => None,
+    }
+}

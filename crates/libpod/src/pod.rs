@@ -304,15 +304,13 @@ impl Runtime {
     pub fn create_pod(&self, opts: PodOptions) -> Result<Pod> {
         let inner = &self.inner;
         let _g = inner.guard()?;
-        let taken = |n: &str| {
-            inner.state.lookup_container_id(n).is_ok() || inner.state.lookup_pod_id(n).is_ok()
-        };
+        let taken = |n: &str| crate::names::name_owner(inner.state.as_ref(), n).is_some();
         if let Some(n) = &opts.name {
             libpod_state::check_name(n)?;
-            if taken(n) {
+            if let Some(owner) = crate::names::name_owner(inner.state.as_ref(), n) {
                 return Err(libpod_state::StateError::NameInUse {
                     name: n.clone(),
-                    owner: "another container or pod".into(),
+                    owner,
                 }
                 .into());
             }

@@ -469,3 +469,20 @@ fn exec_privileged_as_podman() {
     assert_eq!(p, o);
     assert_ne!(o.0, o.1);
 }
+
+/// A name that an ID happens to start with is still free (a name is matched exactly, never
+/// as an ID prefix); this failed one create in sixteen before.
+#[test]
+fn a_name_that_prefixes_an_id_is_free() {
+    if !common::ready() {
+        return;
+    }
+    let r = common::R::new();
+    let id = r.ok(&["create", "--name", "first", "busybox", "true"]);
+    let prefix = &id.trim()[..1];
+    r.ok(&["create", "--name", prefix, "busybox", "true"]);
+    r.ok(&["pod", "create", "--infra=false", "--name", &id.trim()[..2]]);
+    let (code, _, err) = r.run(&["create", "--name", "first", "busybox", "true"]);
+    assert_eq!(code, 125, "{err}");
+    assert!(err.contains("already in use by container"), "{err}");
+}
