@@ -38,8 +38,8 @@ pub use error::{OciError, Result};
 pub use logs::{parse_log, read_log};
 pub use runtime::{OciRuntime, RuncCompatible, cgroup_version, hybrid_cgroups, version_line};
 pub use spec::{
-    DEFAULT_CAPABILITIES, DEFAULT_PATH, INIT_PATH, default_cgroup_path, environment, generate,
-    privileged_capabilities, process_args, write_bundle,
+    DEFAULT_CAPABILITIES, DEFAULT_PATH, INIT_PATH, caller_bounding_set, default_cgroup_path,
+    environment, generate, privileged_capabilities, process_args, write_bundle,
 };
 pub use types::{
     ContainerSpec, ImageDefaults, Limits, LogLine, Namespace, RuntimeState, UserMount,

@@ -22,7 +22,7 @@ pub use libpod_config::caps::DEFAULT_CAPABILITIES;
 
 /// The capabilities this process may hand on (its bounding set, `CapBnd`): a privileged
 /// container gets these, as podman's does, since asking for more fails in runc.
-fn caller_bounding_set() -> Vec<String> {
+pub fn caller_bounding_set() -> Vec<String> {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

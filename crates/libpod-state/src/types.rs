@@ -351,6 +351,12 @@ pub struct ContainerConfig {
     /// Seconds it may run before it is killed (`--timeout`).
     #[serde(default)]
     pub timeout: Option<u32>,
+    /// Capabilities added to the default set (`CAP_*` names, or `ALL`).
+    #[serde(default)]
+    pub cap_add: Vec<String>,
+    /// Capabilities taken from it (`CAP_*` names, or `ALL`).
+    #[serde(default)]
+    pub cap_drop: Vec<String>,
 }
 
 fn sigterm() -> i32 {

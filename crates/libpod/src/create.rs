@@ -163,6 +163,8 @@ impl Runtime {
             log_size_max: opts.log_size_max,
             log_tag: opts.log_tag.clone(),
             timeout: opts.timeout,
+            cap_add: crate::normalize_caps(&opts.cap_add)?,
+            cap_drop: crate::normalize_caps(&opts.cap_drop)?,
             conmon_pidfile: opts.conmon_pidfile.clone(),
             init_path: if opts.init {
                 Some(find_init(opts.init_path.as_deref())?)

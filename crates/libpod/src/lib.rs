@@ -38,6 +38,7 @@
 //!   images come only from archives, layouts and tarballs.
 
 mod attach;
+mod caps;
 mod container;
 mod copy;
 mod create;
@@ -91,6 +92,7 @@ use net_cni as net;
 use net_none as net;
 
 pub use attach::{AttachConnection, AttachEnd, parse_detach_keys};
+pub use caps::{normalize_caps, resolve_caps};
 pub use container::{Container, parse_signal};
 pub use copy::CopyOptions;
 pub use disk_usage::{DiskUsage, UsageSummary};

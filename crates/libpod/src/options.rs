@@ -72,6 +72,10 @@ pub struct ContainerOptions {
     pub log_tag: Option<String>,
     /// Kill it after this many seconds of running (`--timeout`).
     pub timeout: Option<u32>,
+    /// Capabilities added to the default set (names or `ALL`).
+    pub cap_add: Vec<String>,
+    /// Capabilities taken from it (names or `ALL`).
+    pub cap_drop: Vec<String>,
     /// Pod to join (name or ID).
     pub pod: Option<String>,
     /// Resource limits.

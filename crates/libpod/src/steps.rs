@@ -203,7 +203,12 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         uts: joined_uts,
         pid: Namespace::Private,
         privileged: cfg.privileged,
-        capabilities: Some(inner.config.default_capabilities.clone()),
+        capabilities: Some(crate::resolve_caps(
+            &inner.config.default_capabilities,
+            &cfg.cap_add,
+            &cfg.cap_drop,
+            &libpod_oci::caller_bounding_set(),
+        )),
         read_only: cfg.read_only,
         limits: Limits {
             memory: cfg.resources.memory,

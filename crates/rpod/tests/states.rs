@@ -486,3 +486,34 @@ fn a_name_that_prefixes_an_id_is_free() {
     assert_eq!(code, 125, "{err}");
     assert!(err.contains("already in use by container"), "{err}");
 }
+
+/// `--cap-add` and `--cap-drop` (names with or without CAP_, ALL) give the capabilities
+/// podman gives.
+#[test]
+fn capabilities_added_and_dropped_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let (p, o) = on_both(&r, &pm, |run| {
+        let caps = |flags: &[&str]| {
+            ok(
+                run,
+                &[
+                    &["run", "--rm", "--network", "none"][..],
+                    flags,
+                    &["busybox", "grep", "CapEff", "/proc/self/status"],
+                ]
+                .concat(),
+            )
+        };
+        let (code, _, err) = run(&["create", "--cap-add", "bogus", "busybox", "true"]);
+        (
+            caps(&["--cap-drop", "chown"]),
+            caps(&["--cap-add", "CAP_SYS_ADMIN", "--cap-add", "net_admin"]),
+            caps(&["--cap-drop", "all", "--cap-add", "net_raw"]),
+            caps(&["--cap-add", "all"]),
+            code,
+            err.to_lowercase().contains("bogus"),
+        )
+    });
+    assert_eq!(p, o);
+    assert_eq!(o.4, 125);
+}

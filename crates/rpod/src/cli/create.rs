@@ -103,6 +103,12 @@ pub struct CreateArgs {
     /// a terminal: ctrl-p,ctrl-q; "" for none).
     #[arg(long)]
     pub detach_keys: Option<String>,
+    /// Add capabilities (names such as NET_RAW, or ALL); repeatable, comma-separated.
+    #[arg(long)]
+    pub cap_add: Vec<String>,
+    /// Drop capabilities (names, or ALL); repeatable, comma-separated.
+    #[arg(long)]
+    pub cap_drop: Vec<String>,
     /// Kill the container after this many seconds.
     #[arg(long)]
     pub timeout: Option<u32>,

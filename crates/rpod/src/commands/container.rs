@@ -50,6 +50,8 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         log_size_max,
         log_tag,
         timeout: a.timeout,
+        cap_add: a.cap_add.clone(),
+        cap_drop: a.cap_drop.clone(),
         pidfile: a.pidfile.clone(),
         conmon_pidfile: a.conmon_pidfile.clone(),
         restart_policy,

@@ -46,6 +46,8 @@ fn host_config(cfg: &ContainerConfig) -> Value {
         "ReadonlyRootfs": cfg.read_only,
         "AutoRemove": cfg.auto_remove,
         "Init": cfg.init_path.is_some(),
+        "CapAdd": cfg.cap_add,
+        "CapDrop": cfg.cap_drop,
         "LogConfig": {
             "Type": cfg.log_driver.map_or("k8s-file", |d| d.as_str()),
             "Config": null,
