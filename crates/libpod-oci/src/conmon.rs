@@ -6,7 +6,7 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -169,6 +169,17 @@ fn high_fd(fd: &OwnedFd) -> Result<OwnedFd> {
     })?;
     // SAFETY: fcntl returned a new descriptor that nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(n) })
+}
+
+/// Waits up to `d` for `fd` (a pidfd, an inotify instance, ...) to become readable; true
+/// if it did.
+pub fn readable_within(fd: BorrowedFd<'_>, d: Duration) -> bool {
+    let ms = i32::try_from(d.as_millis()).unwrap_or(i32::MAX);
+    let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+    matches!(
+        poll(&mut fds, PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)),
+        Ok(n) if n > 0
+    )
 }
 
 /// A pidfd for `pid` (readable once the process ends), `None` when it is gone.
@@ -652,20 +663,8 @@ fn wait_or_kill(
     let Some(timeout) = timeout else {
         return child.wait().map(Some).map_err(io_err);
     };
-    if let Some(fd) = pidfd_open(child.id()) {
-        let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-        let mut fds = [nix::poll::PollFd::new(
-            fd.as_fd(),
-            nix::poll::PollFlags::POLLIN,
-        )];
-        let ready = nix::poll::poll(
-            &mut fds,
-            nix::poll::PollTimeout::try_from(ms).unwrap_or(nix::poll::PollTimeout::MAX),
-        )
-        .unwrap_or(0);
-        if ready > 0 {
-            return child.wait().map(Some).map_err(io_err);
-        }
+    if pidfd_open(child.id()).is_some_and(|fd| readable_within(fd.as_fd(), timeout)) {
+        return child.wait().map(Some).map_err(io_err);
     }
     if let Some(pid) = fs::read_to_string(pid_file)
         .ok()

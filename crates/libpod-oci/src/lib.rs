@@ -32,7 +32,7 @@ pub use attach::{
 };
 pub use conmon::{
     ContainerPaths, CreateOptions, Created, Executor, Pids, pid_alive, pidfd_open, read_exit_code,
-    wait_exit,
+    readable_within, wait_exit,
 };
 pub use error::{OciError, Result};
 pub use logs::{parse_log, read_log};

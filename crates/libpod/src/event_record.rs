@@ -159,15 +159,7 @@ impl EventStream {
                 return Ok(None);
             }
             // Woken by a write to the log's directory; at most every 250 ms to see `until`.
-            let ms = left.min(Duration::from_millis(250)).as_millis();
-            let mut fds = [nix::poll::PollFd::new(
-                self.inotify.as_fd(),
-                nix::poll::PollFlags::POLLIN,
-            )];
-            let _ = nix::poll::poll(
-                &mut fds,
-                nix::poll::PollTimeout::try_from(ms as i32).unwrap_or(nix::poll::PollTimeout::MAX),
-            );
+            libpod_oci::readable_within(self.inotify.as_fd(), left.min(Duration::from_millis(250)));
             while let Ok(events) = self.inotify.read_events() {
                 if events.is_empty() {
                     break;

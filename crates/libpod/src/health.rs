@@ -276,7 +276,7 @@ impl Runtime {
         };
         let interval = Duration::from_nanos(hc.interval_ns().unsigned_abs());
         loop {
-            if process_ended_within(&pidfd, interval) {
+            if libpod_oci::readable_within(std::os::fd::AsFd::as_fd(&pidfd), interval) {
                 return Ok(());
             }
             match c.state() {
@@ -295,23 +295,6 @@ impl Runtime {
 
 fn libc_sigkill() -> i32 {
     nix::sys::signal::Signal::SIGKILL as i32
-}
-
-/// Waits up to `d` for the process behind `pidfd` to end; true if it did.
-fn process_ended_within(pidfd: &std::os::fd::OwnedFd, d: Duration) -> bool {
-    use std::os::fd::AsFd;
-    let ms = i32::try_from(d.as_millis()).unwrap_or(i32::MAX);
-    let mut fds = [nix::poll::PollFd::new(
-        pidfd.as_fd(),
-        nix::poll::PollFlags::POLLIN,
-    )];
-    matches!(
-        nix::poll::poll(
-            &mut fds,
-            nix::poll::PollTimeout::try_from(ms).unwrap_or(nix::poll::PollTimeout::MAX),
-        ),
-        Ok(n) if n > 0
-    )
 }
 
 #[cfg(test)]

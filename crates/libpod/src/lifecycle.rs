@@ -10,6 +10,7 @@ use libpod_lock::LockManager;
 use libpod_network::NetworkManager;
 use libpod_oci::{Executor, RuncCompatible};
 use libpod_state::{ContainerStatus, DbPaths};
+use libpod_state::{VolumeConfig, VolumeState};
 use libpod_storage::{Store, StoreOptions};
 
 use crate::container::Container;
@@ -228,7 +229,7 @@ impl Runtime {
     /// directory and the state insert). Creators hold the volume-names lock over both, so
     /// under it a directory the state does not know is garbage; when the lock is busy this
     /// waits for the next runtime.
-    fn repair_volume_dirs(&self) -> Result<()> {
+    fn repair_volume_dirs(&self, known: &[(VolumeConfig, VolumeState)]) -> Result<()> {
         let inner = &self.inner;
         let Some(_names) = inner.locks.volume_names_lock().try_lock()? else {
             return Ok(());
@@ -238,6 +239,11 @@ impl Runtime {
             let Some(name) = e.file_name().to_str().map(String::from) else {
                 continue;
             };
+            // Known when the runtime read the state: no query. Otherwise asked again under
+            // the lock, as a creator may have recorded it since.
+            if known.iter().any(|(v, _)| v.name == name) {
+                continue;
+            }
             if matches!(
                 inner.state.volume(&name),
                 Err(libpod_state::StateError::NoSuchVolume(_))
@@ -293,7 +299,7 @@ impl Runtime {
                 }
             }
         }
-        self.repair_volume_dirs()?;
+        self.repair_volume_dirs(&volumes)?;
         for n in inner.locks.allocated()? {
             if used.contains(&n) {
                 continue;
@@ -331,10 +337,8 @@ fn kill_stale_conmon(pid: u32, id: &str) {
         nix::unistd::Pid::from_raw(pid as i32),
         nix::sys::signal::Signal::SIGKILL,
     );
-    use std::os::fd::AsFd;
-    let mut fds = [nix::poll::PollFd::new(
-        fd.as_fd(),
-        nix::poll::PollFlags::POLLIN,
-    )];
-    let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(1000u16));
+    libpod_oci::readable_within(
+        std::os::fd::AsFd::as_fd(&fd),
+        std::time::Duration::from_secs(1),
+    );
 }
