@@ -8,72 +8,8 @@ use toml::Spanned;
 
 use crate::error::{ConfigError, Origin};
 use crate::files::{self, ContainersConf, Parsed, RegistriesConf, StorageConf};
-use crate::host;
-use crate::types::{
-    CgroupManager, DEFAULT_NETWORK, DEFAULT_SUBNET, EventsLogger, LockKind, LogDriver, Registry,
-    RuntimeConfig, SECCOMP_DEFAULT_PATH, SECCOMP_OVERRIDE_PATH, StateBackend, StorageConfig,
-};
-
-/// A value and where it was set.
-#[derive(Debug, Clone)]
-struct Set<T> {
-    value: T,
-    origin: Origin,
-}
-
-/// Declares `Settings`, a layer where every field is optional, and its merge.
-macro_rules! settings {
-    ($($field:ident: $ty:ty),+ $(,)?) => {
-        /// One layer of configuration: only what that layer sets.
-        #[derive(Debug, Clone, Default)]
-        struct Settings {
-            $($field: Option<Set<$ty>>,)+
-            runtimes: BTreeMap<String, Set<Vec<PathBuf>>>,
-        }
-        impl Settings {
-            /// Lays `upper` over `self`: what `upper` sets wins.
-            fn merge(&mut self, upper: Settings) {
-                $(if upper.$field.is_some() { self.$field = upper.$field; })+
-                self.runtimes.extend(upper.runtimes);
-            }
-        }
-    };
-}
-
-settings! {
-    graph_root: PathBuf,
-    run_root: PathBuf,
-    driver: String,
-    mount_options: Vec<String>,
-    image_default_transport: String,
-    insecure_registries: Vec<String>,
-    search_registries: Vec<String>,
-    registries: Vec<Registry>,
-    aliases: BTreeMap<String, String>,
-    short_name_mode: String,
-    signature_policy_path: PathBuf,
-    state_backend: StateBackend,
-    oci_runtime: String,
-    conmon_paths: Vec<PathBuf>,
-    conmon_env: Vec<String>,
-    cgroup_manager: CgroupManager,
-    static_dir: PathBuf,
-    tmp_dir: PathBuf,
-    max_log_size: Option<u64>,
-    no_pivot_root: bool,
-    cni_config_dir: PathBuf,
-    cni_plugin_dirs: Vec<PathBuf>,
-    default_network: String,
-    default_subnet: String,
-    num_locks: u32,
-    lock_kind: LockKind,
-    seccomp_profile: PathBuf,
-    log_driver: LogDriver,
-    default_capabilities: Vec<String>,
-    events_logger: EventsLogger,
-    events_log_path: PathBuf,
-    events_log_max_size: Option<u64>,
-}
+use crate::settings::{Set, Settings};
+use crate::types::{CgroupManager, EventsLogger, LockKind, LogDriver, RuntimeConfig, StateBackend};
 
 fn set<T>(value: T, origin: Origin) -> Option<Set<T>> {
     Some(Set { value, origin })
@@ -133,23 +69,16 @@ fn log_size(value: i64, origin: &Origin, key: &str) -> Result<Option<u64>, Confi
 /// `1000`, `1k`, `1m`, `1g` (powers of 1000, as containers/common reads them); `0` or `-1`:
 /// no limit.
 fn human_size(value: &str, origin: &Origin, key: &str) -> Result<Option<u64>, ConfigError> {
-    let v = value.trim().to_ascii_lowercase();
-    let v = v.trim_end_matches('b');
-    let (num, mul) = match v.char_indices().last() {
-        Some((i, 'k')) => (&v[..i], 1_000),
-        Some((i, 'm')) => (&v[..i], 1_000_000),
-        Some((i, 'g')) => (&v[..i], 1_000_000_000),
-        _ => (v, 1),
-    };
-    match num.trim().parse::<i64>() {
-        Ok(0) | Ok(-1) => Ok(None),
-        Ok(n) if n > 0 => Ok(Some(n.unsigned_abs().saturating_mul(mul))),
-        _ => Err(ConfigError::InvalidValue {
-            origin: origin.clone(),
-            key: key.to_string(),
-            value: value.to_string(),
-            expected: "a size such as 1000000, 500k or 1m".to_string(),
-        }),
+    match value.trim() {
+        "0" | "-1" => Ok(None),
+        v => crate::units::parse_decimal(v)
+            .map(Some)
+            .ok_or_else(|| ConfigError::InvalidValue {
+                origin: origin.clone(),
+                key: key.to_string(),
+                value: value.to_string(),
+                expected: "a size such as 1000000, 500k or 1m".to_string(),
+            }),
     }
 }
 
@@ -301,6 +230,16 @@ fn containers_layer(file: &Parsed<ContainersConf>) -> Result<Settings, ConfigErr
         default_network: l.string(&n.default_network),
         default_subnet: l.string(&n.default_subnet),
         cni_config_dir: l.path(&n.network_config_dir, "network_config_dir")?,
+        defaults: crate::defaults::layer(file, c)?,
+        warnings: crate::conf_containers::unknown_keys(&file.text)
+            .into_iter()
+            .map(|k| {
+                format!(
+                    "{}: key {k:?} is not supported by libpod-rs: ignored",
+                    file.path.display()
+                )
+            })
+            .collect(),
         ..Settings::default()
     })
 }
@@ -448,12 +387,19 @@ fn env_layer(env: &BTreeMap<String, String>) -> Result<Settings, ConfigError> {
     Ok(s)
 }
 
+/// podman's containers.conf files, read below ours so a podman user's settings apply.
+pub const PODMAN_CONTAINERS_CONF: [&str; 2] = [
+    "/usr/share/containers/containers.conf",
+    "/etc/containers/containers.conf",
+];
+
 /// Builds a [`RuntimeConfig`] from defaults, files, environment and explicit options.
 ///
 /// `RuntimeConfig::builder()` reads the system and user files and the process environment;
 /// [`ConfigBuilder::isolated`] reads neither, for tests and embedders that want full control.
 #[derive(Debug, Clone)]
 pub struct ConfigBuilder {
+    podman_files: Vec<PathBuf>,
     system_dir: Option<PathBuf>,
     user_dir: Option<PathBuf>,
     env: BTreeMap<String, String>,
@@ -461,7 +407,8 @@ pub struct ConfigBuilder {
 }
 
 impl RuntimeConfig {
-    /// A builder that reads `/etc/libpod-rs`, the user's config dir and the environment.
+    /// A builder that reads podman's containers.conf files (or the one `CONTAINERS_CONF`
+    /// names), `/etc/libpod-rs`, the user's config dir and the environment.
     pub fn builder() -> ConfigBuilder {
         let env: BTreeMap<String, String> = std::env::vars().collect();
         let user_dir = env
@@ -474,7 +421,14 @@ impl RuntimeConfig {
                     .map(|h| Path::new(h).join(".config"))
             })
             .map(|d| d.join("libpod-rs"));
+        // As podman: CONTAINERS_CONF names the one containers.conf to read instead of its
+        // default files.
+        let podman_files = match env.get("CONTAINERS_CONF").filter(|p| !p.is_empty()) {
+            Some(p) => vec![PathBuf::from(p)],
+            None => PODMAN_CONTAINERS_CONF.iter().map(PathBuf::from).collect(),
+        };
         ConfigBuilder {
+            podman_files,
             system_dir: Some(PathBuf::from("/etc/libpod-rs")),
             user_dir,
             env,
@@ -501,11 +455,19 @@ impl ConfigBuilder {
     /// A builder that reads no files and no environment: defaults plus what you set.
     pub fn isolated() -> Self {
         ConfigBuilder {
+            podman_files: Vec::new(),
             system_dir: None,
             user_dir: None,
             env: BTreeMap::new(),
             options: Settings::default(),
         }
+    }
+
+    /// Reads these containers.conf files first, lowest precedence first (default: podman's,
+    /// [`PODMAN_CONTAINERS_CONF`]).
+    pub fn podman_config_files(mut self, files: Vec<PathBuf>) -> Self {
+        self.podman_files = files;
+        self
     }
 
     /// Reads system files from `dir` instead of `/etc/libpod-rs` (`None`: no system files).
@@ -609,7 +571,11 @@ impl ConfigBuilder {
                 FileKind::Registries,
             ),
         ];
-        let mut out = Vec::new();
+        let mut out: Vec<_> = self
+            .podman_files
+            .iter()
+            .map(|p| (p.clone(), false, FileKind::Containers))
+            .collect();
         for dir in [&self.system_dir, &self.user_dir].into_iter().flatten() {
             for (name, _, kind) in kinds {
                 out.push((dir.join(name), false, kind));
@@ -654,7 +620,7 @@ impl ConfigBuilder {
         layers.merge(env_layer(&self.env)?);
         check_builder(&self.options)?;
         layers.merge(self.options);
-        finish(layers, &self.env)
+        crate::finish::finish(layers, &self.env)
     }
 }
 
@@ -696,160 +662,4 @@ fn check_builder(s: &Settings) -> Result<(), ConfigError> {
         check_driver(&d.value, &o, "storage_driver")?;
     }
     Ok(())
-}
-
-fn is_root() -> bool {
-    // The owner of /proc/self is the effective uid, which avoids an unsafe libc call.
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(true)
-}
-
-/// Applies defaults under the layers and checks what was named explicitly.
-fn finish(s: Settings, env: &BTreeMap<String, String>) -> Result<RuntimeConfig, ConfigError> {
-    let v = |o: Option<Set<PathBuf>>| o.map(|s| s.value);
-    let (def_graph, def_run, def_net_dir) = if is_root() {
-        (
-            PathBuf::from("/var/lib/libpod-rs"),
-            PathBuf::from("/run/libpod-rs"),
-            PathBuf::from("/etc/libpod-rs/net.d"),
-        )
-    } else {
-        let home = env.get("HOME").cloned().unwrap_or_else(|| "/tmp".into());
-        let data = env
-            .get("XDG_DATA_HOME")
-            .cloned()
-            .unwrap_or_else(|| format!("{home}/.local/share"));
-        let config = env
-            .get("XDG_CONFIG_HOME")
-            .cloned()
-            .unwrap_or_else(|| format!("{home}/.config"));
-        let run = env
-            .get("XDG_RUNTIME_DIR")
-            .cloned()
-            .unwrap_or_else(|| "/tmp".into());
-        (
-            Path::new(&data).join("libpod-rs"),
-            Path::new(&run).join("libpod-rs"),
-            Path::new(&config).join("libpod-rs/net.d"),
-        )
-    };
-    let graph_root = v(s.graph_root).unwrap_or(def_graph);
-    let run_root = v(s.run_root).unwrap_or(def_run);
-
-    let mut runtimes = host::default_runtimes();
-    let mut runtime_origins = BTreeMap::new();
-    for (name, set) in s.runtimes {
-        runtimes.insert(name.clone(), set.value);
-        runtime_origins.insert(name, set.origin);
-    }
-    let oci_runtime = s.oci_runtime.unwrap_or(Set {
-        value: "runc".into(),
-        origin: Origin::Default,
-    });
-    // A runtime that was named (not defaulted) must exist now, so the error names its origin.
-    if oci_runtime.origin != Origin::Default {
-        host::resolve_runtime(&oci_runtime.value, &runtimes, oci_runtime.origin.clone())?;
-    }
-    let conmon_paths = match s.conmon_paths {
-        Some(set) => {
-            host::resolve_conmon(&set.value, set.origin)?;
-            set.value
-        }
-        None => host::default_conmon_paths(),
-    };
-    let seccomp_profile = match s.seccomp_profile {
-        Some(set) if !set.value.exists() => {
-            return Err(ConfigError::InvalidValue {
-                origin: set.origin,
-                key: "seccomp_profile".into(),
-                value: set.value.display().to_string(),
-                expected: "an existing seccomp profile (JSON)".into(),
-            });
-        }
-        Some(set) => Some(set.value),
-        // The seed's rule: the CRI-O override wins over the containers default, if present.
-        None => [SECCOMP_OVERRIDE_PATH, SECCOMP_DEFAULT_PATH]
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.exists()),
-    };
-    let tmp_dir = v(s.tmp_dir).unwrap_or_else(|| run_root.join("libpod"));
-
-    Ok(RuntimeConfig {
-        storage: StorageConfig {
-            graph_root: graph_root.clone(),
-            run_root: run_root.clone(),
-            driver: s
-                .driver
-                .map(|d| d.value)
-                .unwrap_or_else(|| "overlay".into()),
-            mount_options: s.mount_options.map(|m| m.value).unwrap_or_default(),
-        },
-        image_default_transport: s
-            .image_default_transport
-            .map(|x| x.value)
-            .unwrap_or_else(|| "docker://".into()),
-        insecure_registries: s.insecure_registries.map(|x| x.value).unwrap_or_default(),
-        search_registries: s
-            .search_registries
-            .map(|x| x.value)
-            .unwrap_or_else(|| vec!["docker.io".into()]),
-        registries: s.registries.map(|x| x.value).unwrap_or_default(),
-        aliases: s.aliases.map(|x| x.value).unwrap_or_default(),
-        short_name_mode: s
-            .short_name_mode
-            .map(|x| x.value)
-            .unwrap_or_else(|| "permissive".into()),
-        signature_policy_path: v(s.signature_policy_path),
-        state_backend: s
-            .state_backend
-            .map(|x| x.value)
-            .unwrap_or(StateBackend::Sqlite),
-        oci_runtime: oci_runtime.value,
-        runtimes,
-        conmon_paths,
-        conmon_env: s.conmon_env.map(|x| x.value).unwrap_or_else(|| {
-            vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()]
-        }),
-        cgroup_manager: s
-            .cgroup_manager
-            .map(|x| x.value)
-            .unwrap_or(CgroupManager::Cgroupfs),
-        static_dir: v(s.static_dir).unwrap_or_else(|| graph_root.join("libpod")),
-        events_log_path: v(s.events_log_path).unwrap_or_else(|| tmp_dir.join("events/events.log")),
-        events_logger: s
-            .events_logger
-            .map(|x| x.value)
-            .unwrap_or(EventsLogger::File),
-        // containers.conf's default, "1m".
-        events_log_max_size: s.events_log_max_size.map_or(Some(1_000_000), |x| x.value),
-        tmp_dir,
-        max_log_size: s.max_log_size.and_then(|x| x.value),
-        no_pivot_root: s.no_pivot_root.is_some_and(|x| x.value),
-        cni_config_dir: v(s.cni_config_dir).unwrap_or(def_net_dir),
-        cni_plugin_dirs: s
-            .cni_plugin_dirs
-            .map(|x| x.value)
-            .unwrap_or_else(host::default_cni_plugin_dirs),
-        default_network: s
-            .default_network
-            .map(|x| x.value)
-            .unwrap_or_else(|| DEFAULT_NETWORK.into()),
-        default_subnet: s
-            .default_subnet
-            .map(|x| x.value)
-            .unwrap_or_else(|| DEFAULT_SUBNET.into()),
-        num_locks: s.num_locks.map(|x| x.value).unwrap_or(2048),
-        lock_kind: s.lock_kind.map(|x| x.value).unwrap_or(LockKind::File),
-        seccomp_profile,
-        log_driver: s.log_driver.map(|x| x.value).unwrap_or(LogDriver::K8sFile),
-        default_capabilities: s.default_capabilities.map(|x| x.value).unwrap_or_else(|| {
-            crate::caps::DEFAULT_CAPABILITIES
-                .iter()
-                .map(|c| c.to_string())
-                .collect()
-        }),
-    })
 }

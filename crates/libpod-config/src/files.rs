@@ -1,6 +1,7 @@
 //! The three file formats we read, with podman's key names: containers.conf, storage.conf
-//! and registries.conf v2. Parsing is strict: unknown keys and wrong types are errors that
-//! name the file, line and key.
+//! and registries.conf v2. Wrong types are errors that name the file, line and key; unknown
+//! keys are errors in storage.conf and registries.conf, warnings in containers.conf (as
+//! podman treats them).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -12,86 +13,7 @@ use toml::Spanned;
 use crate::error::{ConfigError, Origin};
 use crate::types::{Mirror, Registry};
 
-/// containers.conf: `[containers]`, `[engine]`, `[network]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContainersConf {
-    /// `[containers]`.
-    #[serde(default)]
-    pub containers: ContainersTable,
-    /// `[engine]`.
-    #[serde(default)]
-    pub engine: EngineTable,
-    /// `[network]`.
-    #[serde(default)]
-    pub network: NetworkTable,
-}
-
-/// containers.conf `[containers]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContainersTable {
-    /// `default_capabilities`: with or without `CAP_`.
-    pub default_capabilities: Option<Spanned<Vec<String>>>,
-    /// `log_driver`.
-    pub log_driver: Option<Spanned<String>>,
-    /// `log_size_max` in bytes, -1 for unlimited.
-    pub log_size_max: Option<Spanned<i64>>,
-    /// `seccomp_profile`.
-    pub seccomp_profile: Option<Spanned<String>>,
-}
-
-/// containers.conf `[engine]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EngineTable {
-    /// `cgroup_manager`.
-    pub cgroup_manager: Option<Spanned<String>>,
-    /// `conmon_path`: candidate paths.
-    pub conmon_path: Option<Spanned<Vec<String>>>,
-    /// `conmon_env_vars`.
-    pub conmon_env_vars: Option<Spanned<Vec<String>>>,
-    /// `database_backend`: memory, sqlite or redb.
-    pub database_backend: Option<Spanned<String>>,
-    /// `events_logger`: file, journald or none.
-    pub events_logger: Option<Spanned<String>>,
-    /// `events_logfile_path`.
-    pub events_logfile_path: Option<Spanned<String>>,
-    /// `events_logfile_max_size`: bytes, with an optional k, m or g (powers of 1000).
-    pub events_logfile_max_size: Option<Spanned<String>>,
-    /// `image_default_transport`.
-    pub image_default_transport: Option<Spanned<String>>,
-    /// `lock_type`.
-    pub lock_type: Option<Spanned<String>>,
-    /// `no_pivot_root`.
-    pub no_pivot_root: Option<Spanned<bool>>,
-    /// `num_locks`.
-    pub num_locks: Option<Spanned<u32>>,
-    /// `runtime`: a name from `[engine.runtimes]` or an absolute path.
-    pub runtime: Option<Spanned<String>>,
-    /// `[engine.runtimes]`: name to candidate paths.
-    pub runtimes: Option<BTreeMap<String, Spanned<Vec<String>>>>,
-    /// `signature_policy_path` (our addition; podman takes it from a flag).
-    pub signature_policy_path: Option<Spanned<String>>,
-    /// `static_dir`.
-    pub static_dir: Option<Spanned<String>>,
-    /// `tmp_dir`.
-    pub tmp_dir: Option<Spanned<String>>,
-}
-
-/// containers.conf `[network]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NetworkTable {
-    /// `cni_plugin_dirs`.
-    pub cni_plugin_dirs: Option<Spanned<Vec<String>>>,
-    /// `default_network`.
-    pub default_network: Option<Spanned<String>>,
-    /// `default_subnet`.
-    pub default_subnet: Option<Spanned<String>>,
-    /// `network_config_dir`.
-    pub network_config_dir: Option<Spanned<String>>,
-}
+pub use crate::conf_containers::{ContainersConf, ContainersTable, EngineTable, NetworkTable};
 
 /// storage.conf.
 #[derive(Debug, Default, Deserialize)]

@@ -3,8 +3,9 @@
 //! This crate owns [`RuntimeConfig`]: every setting of libpod's runtime (storage, OCI runtime,
 //! conmon, CNI, state backend, locks, registries), its defaults discovered on the host, and the
 //! files that set it, in the containers ecosystem's formats and key names (containers.conf,
-//! storage.conf, registries.conf v2). Precedence, lowest first: built-in defaults, system files
-//! (`/etc/libpod-rs`), user files (`$XDG_CONFIG_HOME/libpod-rs`), environment variables
+//! storage.conf, registries.conf v2), and the plain data of what a container may do and use
+//! ([`SecurityOptions`], [`Resources`]) with parsers for podman's spellings. Precedence, lowest
+//! first: built-in defaults, podman's containers.conf files, system files (`/etc/libpod-rs`), user files (`$XDG_CONFIG_HOME/libpod-rs`), environment variables
 //! (`LIBPOD_RS_*`), then options given to [`ConfigBuilder`].
 //!
 //! Invariants: a built config holds only absolute paths; a value that was named explicitly
@@ -23,17 +24,28 @@
 
 mod builder;
 pub mod caps;
+mod conf_containers;
+mod container_defaults;
+mod defaults;
 mod error;
 pub mod files;
+mod finish;
 pub mod health;
 mod host;
 pub mod ports;
+pub mod resources;
+pub mod security;
+mod settings;
 mod types;
+pub mod units;
 
-pub use builder::{ConfigBuilder, ENV_VARS};
+pub use builder::{ConfigBuilder, ENV_VARS, PODMAN_CONTAINERS_CONF};
+pub use container_defaults::ContainerDefaults;
 pub use error::{ConfigError, Origin};
 pub use health::HealthConfig;
 pub use host::{default_cni_plugin_dirs, default_conmon_paths, default_runtimes, is_executable};
+pub use resources::{DeviceMapping, DeviceRate, Resources, Ulimit};
+pub use security::{NamespaceMode, Namespaces, SeccompMode, SecurityOptions};
 pub use types::{
     CgroupManager, DEFAULT_NETWORK, DEFAULT_SUBNET, EventsLogger, LockKind, LogDriver, Mirror,
     Registry, RuntimeConfig, SECCOMP_DEFAULT_PATH, SECCOMP_OVERRIDE_PATH, StateBackend,

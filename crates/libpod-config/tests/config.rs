@@ -359,23 +359,136 @@ fn invalid(r: Result<RuntimeConfig, ConfigError>) -> (PathBuf, usize, String, St
 }
 
 #[test]
-fn unknown_key_names_file_line_and_key() {
+fn unknown_containers_conf_key_is_a_warning_naming_file_and_key() {
     let d = dirs();
     let p = write(
         &d.system,
         "containers.conf",
-        "[engine]\nnum_locks = 3\nnum_lokcs = 4\n",
+        "[engine]\nnum_locks = 3\nnum_lokcs = 4\n[machine]\ncpus = 2\n",
+    );
+    let cfg = builder(&d, &[])
+        .build()
+        .expect("a typo is a warning, not an error");
+    assert_eq!(cfg.num_locks, 3);
+    assert_eq!(cfg.warnings.len(), 2, "{:?}", cfg.warnings);
+    for key in ["engine.num_lokcs", "machine.cpus"] {
+        assert!(
+            cfg.warnings
+                .iter()
+                .any(|w| w.contains(&p.display().to_string()) && w.contains(key)),
+            "{key}: {:?}",
+            cfg.warnings
+        );
+    }
+}
+
+#[test]
+fn unknown_storage_conf_key_names_file_line_and_key() {
+    let d = dirs();
+    let p = write(
+        &d.system,
+        "storage.conf",
+        "[storage]\ndriver = \"overlay\"\ndrvier = \"vfs\"\n",
     );
     let (path, line, key, message) = invalid(builder(&d, &[]).build());
     assert_eq!(path, p);
     assert_eq!(line, 3);
-    assert_eq!(key, "num_lokcs");
-    assert!(
-        message.contains("unknown field") && message.contains("num_locks"),
-        "{message}"
-    );
+    assert_eq!(key, "drvier");
+    assert!(message.contains("unknown field"), "{message}");
     let full = builder(&d, &[]).build().expect_err("error").to_string();
     assert!(full.contains(&format!("{}:3:", p.display())), "{full}");
+}
+
+/// Debian's podman 4.3 package ships this (comments aside) as
+/// /usr/share/containers/containers.conf.
+const DEBIAN_CONTAINERS_CONF: &str = r#"
+[containers]
+default_capabilities = [
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "FSETID",
+  "KILL",
+  "NET_BIND_SERVICE",
+  "SETFCAP",
+  "SETGID",
+  "SETPCAP",
+  "SETUID",
+  "SYS_CHROOT"
+]
+default_sysctls = [
+  "net.ipv4.ping_group_range=0 0",
+]
+[secrets]
+[secrets.opts]
+[network]
+[engine]
+[engine.runtimes]
+[engine.volume_plugins]
+[machine]
+"#;
+
+#[test]
+fn podmans_own_containers_conf_loads() {
+    let d = dirs();
+    let p = write(&d.system, "containers.conf", DEBIAN_CONTAINERS_CONF);
+    let cfg = builder(&d, &[]).build().expect("Debian's file loads");
+    assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
+    assert_eq!(cfg.default_capabilities.len(), 11);
+    assert_eq!(
+        cfg.container_defaults.sysctls,
+        [("net.ipv4.ping_group_range".to_string(), "0 0".to_string())]
+    );
+    drop(p);
+    // The host's own copy, where podman is installed (CI installs it).
+    let host = PathBuf::from("/usr/share/containers/containers.conf");
+    if host.exists() {
+        ConfigBuilder::isolated()
+            .podman_config_files(vec![host])
+            .build()
+            .expect("the host's podman containers.conf loads");
+    }
+}
+
+#[test]
+fn container_defaults_are_read_and_checked() {
+    let d = dirs();
+    write(
+        &d.system,
+        "containers.conf",
+        "[containers]\npids_limit = 100\nshm_size = \"128m\"\numask = \"0077\"\n\
+         default_ulimits = [\"nofile=500:1000\"]\nipcns = \"host\"\ntz = \"UTC\"\n\
+         env = [\"A=1\"]\ninit = true\nread_only = true\n",
+    );
+    let c = builder(&d, &[]).build().expect("valid").container_defaults;
+    assert_eq!(c.pids_limit, Some(100));
+    assert_eq!(c.shm_size, 128 << 20);
+    assert_eq!(c.umask, 0o077);
+    assert_eq!(c.ulimits[0].soft, 500);
+    assert_eq!(c.ipcns, libpod_config::NamespaceMode::Host);
+    assert_eq!(c.tz.as_deref(), Some("UTC"));
+    assert_eq!(c.env, ["A=1"]);
+    assert!(c.init && c.read_only && c.http_proxy);
+    for (bad, key) in [
+        ("pids_limit = \"many\"", "pids_limit"),
+        ("shm_size = \"big\"", "shm_size"),
+        ("default_sysctls = [\"kernel.panic=1\"]", "default_sysctls"),
+        ("default_ulimits = [\"nofiles=1\"]", "default_ulimits"),
+        ("devices = [\"dev/null\"]", "devices"),
+        ("ipcns = \"bogus\"", "ipcns"),
+        ("umask = \"999\"", "umask"),
+    ] {
+        write(
+            &d.system,
+            "containers.conf",
+            &format!("[containers]\n{bad}\n"),
+        );
+        let e = builder(&d, &[]).build().expect_err(bad).to_string();
+        assert!(
+            e.contains(key) && e.contains("containers.conf"),
+            "{bad}: {e}"
+        );
+    }
 }
 
 #[test]

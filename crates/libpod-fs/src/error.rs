@@ -103,3 +103,14 @@ pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> FsE
     let path = path.into();
     move |source| FsError::Io { path, source }
 }
+
+/// An I/O error as Go prints it (`no such file or directory`), without Rust's "(os error N)":
+/// the text podman users and their scripts know.
+pub fn go_io_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = s.split(" (os error").next().unwrap_or(&s);
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
+}

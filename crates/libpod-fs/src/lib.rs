@@ -26,7 +26,7 @@ pub mod unpack;
 pub mod walk;
 pub mod xattr;
 
-pub use error::{FsError, Result};
+pub use error::{FsError, Result, go_io_text};
 pub use pack::{PackOptions, pack};
 pub use plan::{Plan, Source, plan_copy};
 pub use root::{Kind, Root, clean, open_in};

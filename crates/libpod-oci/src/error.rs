@@ -39,6 +39,10 @@ pub enum OciError {
     /// The spec could not be built.
     #[error("invalid OCI spec: {0}")]
     Spec(String),
+    /// A device, device rule or similar input the caller gave is unusable (the message
+    /// names it and what to give instead).
+    #[error("{0}")]
+    InvalidInput(String),
     /// The command does not exist in the container (podman exits 127).
     #[error(
         "{command}: executable file not found in the container ($PATH or the given path): {message}"

@@ -23,6 +23,7 @@ mod logs;
 mod runtime;
 mod seccomp;
 mod spec;
+mod spec_linux;
 pub mod stats;
 mod types;
 mod user;
@@ -41,7 +42,8 @@ pub use spec::{
     DEFAULT_CAPABILITIES, DEFAULT_PATH, INIT_PATH, caller_bounding_set, default_cgroup_path,
     environment, generate, privileged_capabilities, process_args, write_bundle,
 };
+pub use spec_linux::{HostDevice, host_device, parse_cgroup_rule};
 pub use types::{
     ContainerSpec, ImageDefaults, Limits, LogLine, Namespace, RuntimeState, UserMount,
 };
-pub use user::{ResolvedUser, id_names, resolve_user};
+pub use user::{ResolvedUser, id_names, resolve_groups, resolve_user};

@@ -5,13 +5,10 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use nix::sys::resource::{Resource, getrlimit};
 use oci_spec::runtime::{
-    Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxCpuBuilder, LinuxDeviceCgroupBuilder,
-    LinuxMemoryBuilder, LinuxNamespace, LinuxNamespaceBuilder, LinuxNamespaceType,
-    LinuxPidsBuilder, LinuxResourcesBuilder, Mount, MountBuilder, PosixRlimitBuilder,
-    PosixRlimitType, ProcessBuilder, RootBuilder, Spec, SpecBuilder, UserBuilder,
-    get_default_maskedpaths, get_default_readonly_paths,
+    Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxNamespace, LinuxNamespaceBuilder,
+    LinuxNamespaceType, Mount, MountBuilder, ProcessBuilder, RootBuilder, Spec, SpecBuilder,
+    UserBuilder,
 };
 
 use crate::error::{OciError, Result};
@@ -101,8 +98,17 @@ pub fn environment(spec: &ContainerSpec, hostname: &str, home: &str) -> Vec<Stri
         env.retain(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) != key);
         env.push(kv.to_string());
     };
-    for kv in spec.image.env.iter().chain(&spec.env) {
+    let key = |kv: &str| kv.split_once('=').map_or(kv, |(k, _)| k).to_string();
+    let image_env = spec
+        .image
+        .env
+        .iter()
+        .filter(|kv| !spec.unsetenv_all && !spec.unsetenv.contains(&key(kv)));
+    for kv in image_env.chain(&spec.env) {
         set(kv);
+    }
+    if spec.unsetenv_all {
+        return env;
     }
     let has = |env: &[String], k: &str| env.iter().any(|e| e.starts_with(&format!("{k}=")));
     let defaults = vec![
@@ -114,8 +120,8 @@ pub fn environment(spec: &ContainerSpec, hostname: &str, home: &str) -> Vec<Stri
         "TERM=xterm".to_string(),
     ];
     for d in defaults {
-        let key = d.split_once('=').map_or(d.as_str(), |(k, _)| k).to_string();
-        if !has(&env, &key) {
+        let key = key(&d);
+        if !has(&env, &key) && !spec.unsetenv.contains(&key) {
             env.push(d);
         }
     }
@@ -158,14 +164,85 @@ fn namespace(typ: LinuxNamespaceType, ns: &Namespace) -> Result<Option<LinuxName
     }
 }
 
-/// The host's hard limit for a resource (what a container may be given at most).
-fn host_hard_limit(r: Resource) -> u64 {
-    getrlimit(r).map(|(_, hard)| hard).unwrap_or(1024)
-}
-
 /// The default cgroup path of a container under cgroupfs; its own parent, apart from podman's.
 pub fn default_cgroup_path(id: &str) -> String {
     format!("/libpod_rs_parent/libpod-rs-{id}")
+}
+
+/// The mounts every container gets: /proc, /dev, /dev/pts, /dev/shm (sized, or none with
+/// `--ipc none`), /dev/mqueue, /sys and its cgroups (read-write only when privileged).
+fn default_mounts(spec: &ContainerSpec) -> Result<Vec<Mount>> {
+    // `proc-opts=` replaces the defaults, as podman does.
+    let proc_opts: Vec<&str> = if spec.security.proc_opts.is_empty() {
+        vec!["nosuid", "noexec", "nodev"]
+    } else {
+        spec.security.proc_opts.iter().map(String::as_str).collect()
+    };
+    let mut mounts = vec![
+        mount("/proc", "proc", "proc", &proc_opts)?,
+        mount(
+            "/dev",
+            "tmpfs",
+            "tmpfs",
+            &["nosuid", "strictatime", "mode=755", "size=65536k"],
+        )?,
+        mount(
+            "/dev/pts",
+            "devpts",
+            "devpts",
+            &[
+                "nosuid",
+                "noexec",
+                "newinstance",
+                "ptmxmode=0666",
+                "mode=0620",
+                "gid=5",
+            ],
+        )?,
+    ];
+    if !spec.no_shm {
+        let size = format!(
+            "size={}k",
+            spec.shm_size.unwrap_or(65_536_000).div_ceil(1024)
+        );
+        mounts.push(mount(
+            "/dev/shm",
+            "tmpfs",
+            "shm",
+            &["nosuid", "noexec", "nodev", "mode=1777", &size],
+        )?);
+    }
+    mounts.push(mount(
+        "/dev/mqueue",
+        "mqueue",
+        "mqueue",
+        &["nosuid", "noexec", "nodev"],
+    )?);
+    let rw = if spec.privileged { "rw" } else { "ro" };
+    // A fresh sysfs shows the container's own network namespace (new or joined); only a
+    // container in the host's namespace sees the host's /sys.
+    if spec.network != Namespace::Host {
+        mounts.push(mount(
+            "/sys",
+            "sysfs",
+            "sysfs",
+            &["nosuid", "noexec", "nodev", rw],
+        )?);
+    } else {
+        mounts.push(mount(
+            "/sys",
+            "bind",
+            "/sys",
+            &["rbind", "nosuid", "noexec", "nodev", rw],
+        )?);
+    }
+    mounts.push(mount(
+        "/sys/fs/cgroup",
+        "cgroup",
+        "cgroup",
+        &["nosuid", "noexec", "nodev", "relatime", rw],
+    )?);
+    Ok(mounts)
 }
 
 /// Builds the spec for `spec`.
@@ -213,35 +290,28 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
         .ambient(HashSet::new())
         .build()
         .map_err(spec_err)?;
-    let mut rlimits = Vec::new();
-    for (typ, res, want) in [
-        (
-            PosixRlimitType::RlimitNofile,
-            Resource::RLIMIT_NOFILE,
-            1_048_576u64,
-        ),
-        (
-            PosixRlimitType::RlimitNproc,
-            Resource::RLIMIT_NPROC,
-            4_194_304u64,
-        ),
-    ] {
-        // Raising a limit above the host's hard limit fails ("error setting rlimit"): cap it.
-        let v = want.min(host_hard_limit(res));
-        rlimits.push(
-            PosixRlimitBuilder::default()
-                .typ(typ)
-                .soft(v)
-                .hard(v)
-                .build()
-                .map_err(spec_err)?,
-        );
-    }
+    let rlimits = crate::spec_linux::rlimits(spec)?;
     let mut ouser = UserBuilder::default().uid(user.uid).gid(user.gid);
-    if !user.additional_gids.is_empty() {
-        ouser = ouser.additional_gids(user.additional_gids.clone());
+    let mut gids = user.additional_gids.clone();
+    for g in crate::user::resolve_groups(&spec.rootfs, &spec.group_add)? {
+        if !gids.contains(&g) {
+            gids.push(g);
+        }
     }
+    if !gids.is_empty() {
+        ouser = ouser.additional_gids(gids);
+    }
+    ouser = ouser.umask(spec.umask.unwrap_or(0o022));
     let mut process = ProcessBuilder::default();
+    if let Some(p) = spec
+        .security
+        .apparmor
+        .as_deref()
+        .filter(|p| *p != "unconfined")
+        && !spec.privileged
+    {
+        process = process.apparmor_profile(p);
+    }
     if let Some(adj) = spec.limits.oom_score_adj {
         process = process.oom_score_adj(adj);
     }
@@ -253,67 +323,11 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
         .cwd(cwd)
         .capabilities(capabilities)
         .rlimits(rlimits)
-        .no_new_privileges(false)
+        .no_new_privileges(spec.security.no_new_privileges)
         .build()
         .map_err(spec_err)?;
 
-    let mut mounts = vec![
-        mount("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"])?,
-        mount(
-            "/dev",
-            "tmpfs",
-            "tmpfs",
-            &["nosuid", "strictatime", "mode=755", "size=65536k"],
-        )?,
-        mount(
-            "/dev/pts",
-            "devpts",
-            "devpts",
-            &[
-                "nosuid",
-                "noexec",
-                "newinstance",
-                "ptmxmode=0666",
-                "mode=0620",
-                "gid=5",
-            ],
-        )?,
-        mount(
-            "/dev/shm",
-            "tmpfs",
-            "shm",
-            &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
-        )?,
-        mount(
-            "/dev/mqueue",
-            "mqueue",
-            "mqueue",
-            &["nosuid", "noexec", "nodev"],
-        )?,
-    ];
-    // A fresh sysfs shows the container's own network namespace (new or joined); only a
-    // container in the host's namespace sees the host's /sys.
-    if spec.network != Namespace::Host {
-        mounts.push(mount(
-            "/sys",
-            "sysfs",
-            "sysfs",
-            &["nosuid", "noexec", "nodev", "ro"],
-        )?);
-    } else {
-        mounts.push(mount(
-            "/sys",
-            "bind",
-            "/sys",
-            &["rbind", "nosuid", "noexec", "nodev", "ro"],
-        )?);
-    }
-    mounts.push(mount(
-        "/sys/fs/cgroup",
-        "cgroup",
-        "cgroup",
-        &["nosuid", "noexec", "nodev", "relatime", "ro"],
-    )?);
+    let mut mounts = default_mounts(spec)?;
     // Parents before children (`/data` before `/data/cache`), as podman sorts them.
     let mut user: Vec<&UserMount> = spec.mounts.iter().collect();
     user.sort_by_key(|m| m.destination().trim_end_matches('/').matches('/').count());
@@ -395,58 +409,18 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
         (LinuxNamespaceType::Ipc, &spec.ipc),
         (LinuxNamespaceType::Uts, &spec.uts),
         (LinuxNamespaceType::Network, &spec.network),
+        (LinuxNamespaceType::Cgroup, &spec.cgroup),
     ] {
         if let Some(n) = namespace(typ, ns)? {
             namespaces.push(n);
         }
     }
-    let devices = if spec.privileged {
-        vec![
-            LinuxDeviceCgroupBuilder::default()
-                .allow(true)
-                .access("rwm")
-                .build()
-                .map_err(spec_err)?,
-        ]
-    } else {
-        vec![
-            LinuxDeviceCgroupBuilder::default()
-                .allow(false)
-                .access("rwm")
-                .build()
-                .map_err(spec_err)?,
-        ]
-    };
-    let mut resources = LinuxResourcesBuilder::default().devices(devices);
-    if spec.limits.memory.is_some() || spec.limits.oom_kill_disable {
-        let mut memory = LinuxMemoryBuilder::default();
-        if let Some(m) = spec.limits.memory {
-            memory = memory.limit(m);
-        }
-        if spec.limits.oom_kill_disable {
-            memory = memory.disable_oom_killer(true);
-        }
-        resources = resources.memory(memory.build().map_err(spec_err)?);
-    }
-    if let Some(p) = spec.limits.pids {
-        resources = resources.pids(
-            LinuxPidsBuilder::default()
-                .limit(p)
-                .build()
-                .map_err(spec_err)?,
-        );
-    }
-    if let Some(s) = spec.limits.cpu_shares {
-        resources = resources.cpu(
-            LinuxCpuBuilder::default()
-                .shares(s)
-                .build()
-                .map_err(spec_err)?,
-        );
-    }
+    let (devices, rules) = crate::spec_linux::devices(spec)?;
+    let resources = crate::spec_linux::resources(spec, rules)?;
     let mut linux = LinuxBuilder::default()
         .namespaces(namespaces)
-        .resources(resources.build().map_err(spec_err)?)
+        .resources(resources)
+        .devices(devices)
         .cgroups_path(PathBuf::from(
             spec.cgroup_path
                 .clone()
@@ -465,19 +439,20 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
     } else if wants(&["slave", "rslave"]) {
         linux = linux.rootfs_propagation("rslave");
     }
-    if spec.privileged {
-        // The builder would otherwise fill in the default masked and read-only paths.
-        linux = linux
-            .masked_paths(Vec::<String>::new())
-            .readonly_paths(Vec::<String>::new());
-    } else {
-        linux = linux
-            .masked_paths(get_default_maskedpaths())
-            .readonly_paths(get_default_readonly_paths());
-        if let Some(p) = &spec.seccomp_profile {
-            let granted: Vec<String> = cap_names.iter().map(|s| s.to_string()).collect();
-            linux = linux.seccomp(crate::seccomp::load_profile(p, &granted)?);
-        }
+    let (masked, readonly) = crate::spec_linux::masked_paths(spec);
+    // Always set: the builder would otherwise fill in its own defaults.
+    linux = linux.masked_paths(masked).readonly_paths(readonly);
+    if !spec.sysctls.is_empty() {
+        linux = linux.sysctl(
+            spec.sysctls
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<HashMap<_, _>>(),
+        );
+    }
+    if let Some(p) = spec.seccomp_profile.as_ref().filter(|_| !spec.privileged) {
+        let granted: Vec<String> = cap_names.iter().map(|s| s.to_string()).collect();
+        linux = linux.seccomp(crate::seccomp::load_profile(p, &granted)?);
     }
     let mut b = SpecBuilder::default()
         .version("1.0.2-dev")

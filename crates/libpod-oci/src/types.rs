@@ -74,20 +74,8 @@ pub enum Namespace {
     Path(PathBuf),
 }
 
-/// Resource limits.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Limits {
-    /// Memory in bytes.
-    pub memory: Option<i64>,
-    /// Most pids.
-    pub pids: Option<i64>,
-    /// CPU weight (cgroup v1 shares).
-    pub cpu_shares: Option<u64>,
-    /// Disable the OOM killer for the container's cgroup.
-    pub oom_kill_disable: bool,
-    /// The process's `oom_score_adj`.
-    pub oom_score_adj: Option<i32>,
-}
+/// Resource limits: the configuration's plain data (cgroup values and `oom_score_adj`).
+pub use libpod_config::Resources as Limits;
 
 /// Everything needed to generate a container's OCI runtime spec.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +114,10 @@ pub struct ContainerSpec {
     pub uts: Namespace,
     /// PID namespace.
     pub pid: Namespace,
+    /// Cgroup namespace.
+    pub cgroup: Namespace,
+    /// No `/dev/shm` at all (`--ipc none`).
+    pub no_shm: bool,
     /// All capabilities, all devices, no seccomp, no masked paths.
     pub privileged: bool,
     /// Capabilities (`CAP_*` names); `None` for podman's defaults.
@@ -140,6 +132,26 @@ pub struct ContainerSpec {
     pub seccomp_profile: Option<PathBuf>,
     /// Annotations.
     pub annotations: BTreeMap<String, String>,
+    /// `--security-opt` settings (the seccomp choice is made by the caller, above).
+    pub security: libpod_config::SecurityOptions,
+    /// rlimits over the defaults (nofile and nproc at the host's hard limits).
+    pub ulimits: Vec<libpod_config::Ulimit>,
+    /// Namespaced sysctls.
+    pub sysctls: BTreeMap<String, String>,
+    /// Host device nodes made in the container (directories already expanded).
+    pub devices: Vec<libpod_config::DeviceMapping>,
+    /// Extra device cgroup rules (`c 1:3 rwm`, `b *:* r`).
+    pub device_cgroup_rules: Vec<String>,
+    /// Size of `/dev/shm` in bytes (`None`: 64 MiB).
+    pub shm_size: Option<u64>,
+    /// Supplementary groups by name or number, resolved in the container's /etc/group.
+    pub group_add: Vec<String>,
+    /// The process's umask (`None`: 0022).
+    pub umask: Option<u32>,
+    /// Environment variables left out, default or image ones (`--unsetenv`).
+    pub unsetenv: Vec<String>,
+    /// Only the user's environment: no image or default variables (`--unsetenv-all`).
+    pub unsetenv_all: bool,
 }
 
 /// The runtime's view of a container (`runc state`).

@@ -135,6 +135,32 @@ pub fn resolve_user(rootfs: &Path, spec: &str) -> Result<ResolvedUser> {
     })
 }
 
+/// Supplementary groups (`--group-add`) as gids: numbers as they are, names looked up in the
+/// container's /etc/group; `keep-groups` (the caller's groups, for rootless runs) adds none.
+pub fn resolve_groups(rootfs: &Path, names: &[String]) -> Result<Vec<u32>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = read_in_root(rootfs, "etc/group");
+    let gr = group(&text);
+    let mut out = Vec::new();
+    for n in names.iter().filter(|n| *n != "keep-groups") {
+        let gid = match n.parse::<u32>() {
+            Ok(g) => g,
+            Err(_) => gr
+                .iter()
+                .find(|e| e.name == n)
+                .map(|e| e.id)
+                .ok_or_else(|| OciError::NoSuchUser {
+                    user: n.clone(),
+                    reason: "no matching entries in group file (--group-add)".into(),
+                })?,
+        };
+        out.push(gid);
+    }
+    Ok(out)
+}
+
 /// The user and group names of the container's own /etc/passwd and /etc/group, by id (read
 /// inside `rootfs`, as `resolve_user` does).
 pub fn id_names(rootfs: &Path) -> (BTreeMap<u32, String>, BTreeMap<u32, String>) {

@@ -333,6 +333,7 @@ fn rlimits_are_capped_and_cgroup_limits_apply() {
         cpu_shares: Some(512),
         oom_kill_disable: false,
         oom_score_adj: Some(300),
+        ..Limits::default()
     };
     let (code, log) = c.run(&s);
     assert_eq!(code, 0, "{log:?}");

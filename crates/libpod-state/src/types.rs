@@ -209,25 +209,8 @@ pub enum NetworkMode {
     Networks(Vec<String>),
 }
 
-/// Resource limits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Resources {
-    /// Memory limit in bytes.
-    #[serde(default)]
-    pub memory: Option<i64>,
-    /// Maximum number of pids.
-    #[serde(default)]
-    pub pids: Option<i64>,
-    /// Relative CPU weight.
-    #[serde(default)]
-    pub cpu_shares: Option<u64>,
-    /// Keep the kernel's OOM killer away from it (cgroup v1 `memory.oom_control`).
-    #[serde(default)]
-    pub oom_kill_disable: bool,
-    /// Its process's `oom_score_adj` (-1000 to 1000).
-    #[serde(default)]
-    pub oom_score_adj: Option<i32>,
-}
+/// Resource limits (defined with the configuration's plain data, shared with the OCI layer).
+pub use libpod_config::Resources;
 
 /// A container's configuration: set at creation, never changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -357,6 +340,54 @@ pub struct ContainerConfig {
     /// Capabilities taken from it (`CAP_*` names, or `ALL`).
     #[serde(default)]
     pub cap_drop: Vec<String>,
+    /// Its `--security-opt` settings.
+    #[serde(default)]
+    pub security: libpod_config::SecurityOptions,
+    /// Its PID, IPC, UTS and cgroup namespaces (other containers' stored by ID).
+    #[serde(default)]
+    pub namespaces: libpod_config::Namespaces,
+    /// Its rlimits (`--ulimit`, containers.conf `default_ulimits`).
+    #[serde(default)]
+    pub ulimits: Vec<libpod_config::Ulimit>,
+    /// Its sysctls (`--sysctl`, containers.conf `default_sysctls`).
+    #[serde(default)]
+    pub sysctls: BTreeMap<String, String>,
+    /// Host devices it is given (`--device`), directories expanded to their nodes.
+    #[serde(default)]
+    pub devices: Vec<libpod_config::DeviceMapping>,
+    /// Device cgroup rules (`--device-cgroup-rule 'c 1:3 rwm'`).
+    #[serde(default)]
+    pub device_cgroup_rules: Vec<String>,
+    /// Size of its `/dev/shm` in bytes (`None`: 64 MiB).
+    #[serde(default)]
+    pub shm_size: Option<u64>,
+    /// The cgroup its own cgroup is made under (`--cgroup-parent`).
+    #[serde(default)]
+    pub cgroup_parent: Option<String>,
+    /// Supplementary groups for its process (`--group-add`; `keep-groups` kept as is).
+    #[serde(default)]
+    pub group_add: Vec<String>,
+    /// Its process's umask (`None`: 0022).
+    #[serde(default)]
+    pub umask: Option<u32>,
+    /// Its time zone (`--tz`: a zone name, or `local` for the host's).
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Image environment variables left out (`--unsetenv`).
+    #[serde(default)]
+    pub unsetenv: Vec<String>,
+    /// Leave out every default and image variable (`--unsetenv-all`).
+    #[serde(default)]
+    pub unsetenv_all: bool,
+    /// OCI annotations (`--annotation`).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// With a read-only root: no tmpfs on /tmp, /var/tmp and /run (`--read-only-tmpfs=false`).
+    #[serde(default)]
+    pub no_read_only_tmpfs: bool,
+    /// Leave the image's /etc/hosts (`--no-hosts`).
+    #[serde(default)]
+    pub no_hosts: bool,
 }
 
 fn sigterm() -> i32 {

@@ -96,7 +96,45 @@ fn every_field_round_trips() {
         cpu_shares: Some(512),
         oom_kill_disable: true,
         oom_score_adj: Some(-500),
+        cpu_period: Some(100_000),
+        cpu_quota: Some(150_000),
+        cpuset_cpus: Some("0-1".into()),
+        cpuset_mems: Some("0".into()),
+        memory_reservation: Some(1 << 20),
+        memory_swap: Some(-1),
+        memory_swappiness: Some(10),
+        blkio_weight: Some(300),
+        device_read_bps: vec![libpod_config::DeviceRate {
+            path: "/dev/vda".into(),
+            rate: 1 << 20,
+        }],
+        device_write_bps: Vec::new(),
+        device_read_iops: Vec::new(),
+        device_write_iops: vec![libpod_config::DeviceRate {
+            path: "/dev/vda".into(),
+            rate: 100,
+        }],
     };
+    // What a container may do and use (issue 19) round-trips too.
+    c.security.apply("no-new-privileges", 1).expect("opt");
+    c.security.apply("seccomp=/p.json", 2).expect("opt");
+    c.security.apply("unmask=ALL", 3).expect("opt");
+    c.namespaces.pid = libpod_config::NamespaceMode::Host;
+    c.namespaces.ipc = libpod_config::NamespaceMode::Container("x".into());
+    c.namespaces.uts = libpod_config::NamespaceMode::Path("/proc/1/ns/uts".into());
+    c.ulimits = vec![libpod_config::Ulimit::parse("nofile=1:2").expect("ulimit")];
+    c.sysctls = BTreeMap::from([("net.ipv4.ip_forward".into(), "1".into())]);
+    c.devices = vec![libpod_config::DeviceMapping::parse("/dev/null:/dev/n:r").expect("dev")];
+    c.device_cgroup_rules = vec!["c 1:3 r".into()];
+    c.shm_size = Some(1 << 20);
+    c.cgroup_parent = Some("/p".into());
+    c.group_add = vec!["10".into()];
+    c.umask = Some(0o077);
+    c.timezone = Some("UTC".into());
+    c.unsetenv = vec!["TERM".into()];
+    c.unsetenv_all = true;
+    c.annotations = BTreeMap::from([("a".into(), "b".into())]);
+    c.no_read_only_tmpfs = true;
     c.read_only = true;
     c.privileged = true;
     c.oci_runtime = "crun".into();

@@ -11,6 +11,7 @@ use crate::runtime::Runtime;
 use crate::trace::span;
 
 use crate::container::{Container, parse_signal};
+use crate::limits::Limits;
 use crate::status::{lock, now, sync};
 
 impl Runtime {
@@ -91,6 +92,15 @@ impl Runtime {
         for r in &opts.requires {
             dependencies.push(inner.state.lookup_container_id(r)?);
         }
+        let d = &inner.config.container_defaults;
+        if network == NetworkMode::Default && opts.pod.is_none() {
+            match d.netns.as_deref() {
+                Some("host") => network = NetworkMode::Host,
+                Some("none") => network = NetworkMode::None,
+                _ => {}
+            }
+        }
+        let limits = Limits::resolve(inner, &opts, &network, &mut dependencies)?;
         dependencies.dedup();
         let id = libpod_state::new_id()?;
         let name = match opts.name.clone() {
@@ -141,7 +151,7 @@ impl Runtime {
             rootfs: opts.rootfs.clone(),
             entrypoint: opts.entrypoint,
             command: opts.command,
-            env: opts.env,
+            env: limits.env,
             workdir: opts.workdir,
             user: opts.user,
             hostname: opts.hostname,
@@ -161,19 +171,37 @@ impl Runtime {
             log_driver: opts.log_driver,
             log_path: opts.log_path.clone(),
             log_size_max: opts.log_size_max,
-            log_tag: opts.log_tag.clone(),
+            log_tag: opts.log_tag.clone().or_else(|| d.log_tag.clone()),
             timeout: opts.timeout,
             cap_add: crate::normalize_caps(&opts.cap_add)?,
             cap_drop: crate::normalize_caps(&opts.cap_drop)?,
             conmon_pidfile: opts.conmon_pidfile.clone(),
-            init_path: if opts.init {
-                Some(find_init(opts.init_path.as_deref())?)
+            init_path: if opts.init || d.init {
+                Some(find_init(
+                    opts.init_path.as_deref().or(d.init_path.as_deref()),
+                )?)
             } else {
                 None
             },
             restart_retries: opts.restart_retries,
-            resources: opts.resources,
-            read_only: opts.read_only,
+            resources: limits.resources,
+            read_only: opts.read_only || d.read_only,
+            security: limits.security,
+            namespaces: limits.namespaces,
+            ulimits: limits.ulimits,
+            sysctls: limits.sysctls,
+            devices: limits.devices,
+            device_cgroup_rules: opts.device_cgroup_rules,
+            shm_size: Some(opts.shm_size.unwrap_or(d.shm_size)),
+            cgroup_parent: opts.cgroup_parent,
+            group_add: opts.group_add,
+            umask: Some(opts.umask.unwrap_or(d.umask)),
+            timezone: opts.timezone.or_else(|| d.tz.clone()),
+            unsetenv: opts.unsetenv,
+            unsetenv_all: opts.unsetenv_all,
+            annotations: limits.annotations,
+            no_read_only_tmpfs: opts.read_only_tmpfs == Some(false),
+            no_hosts: opts.no_hosts.unwrap_or(d.no_hosts),
             privileged: opts.privileged,
             dependencies,
             oci_runtime: inner.config.oci_runtime.clone(),

@@ -121,10 +121,13 @@ pub(crate) fn etc_files(
     hostname: &str,
     networks: &[NetworkStatus],
     host_net: bool,
+    base_hosts: Option<&Path>,
 ) -> Result<Vec<(PathBuf, String)>> {
     let name = &cfg.name;
     libpod_fs::host::private_dir(dir)?;
-    let host_hosts = fs::read_to_string("/etc/hosts").unwrap_or_default();
+    // containers.conf `base_hosts_file` replaces the host's /etc/hosts as the starting point.
+    let host_hosts =
+        fs::read_to_string(base_hosts.unwrap_or(Path::new("/etc/hosts"))).unwrap_or_default();
     let hosts = if host_net {
         host_hosts
     } else {
@@ -133,8 +136,10 @@ pub(crate) fn etc_files(
     let mut out = Vec::new();
     // Without a network there is no name server to name: podman mounts no resolv.conf.
     let resolv = (cfg.network != libpod_state::NetworkMode::None).then(|| resolv_conf(host_net));
+    // `--no-hosts`: the image's own /etc/hosts stays.
+    let hosts = (!cfg.no_hosts).then_some(hosts);
     for (file, text) in [
-        ("hosts", Some(hosts)),
+        ("hosts", hosts),
         ("resolv.conf", resolv),
         // Without a newline, as podman writes it.
         ("hostname", Some(hostname.to_string())),

@@ -53,6 +53,7 @@ mod image_filter;
 mod images;
 mod info;
 mod lifecycle;
+mod limits;
 mod list;
 mod logs;
 mod lookpath;
@@ -74,6 +75,7 @@ mod pull_policy;
 mod remove;
 mod restart;
 mod runtime;
+mod spec_fields;
 mod stats;
 mod status;
 mod steps;
@@ -104,9 +106,15 @@ pub use images::ArchiveFormat;
 pub use info::{
     HostInfo, Info, PluginsInfo, ProgramInfo, RuntimeInfo, StoreInfo, VersionInfo, go_arch,
 };
+pub use limits::{
+    cpus_quota, parse_device, parse_device_rate, parse_namespace, parse_size, parse_sysctl,
+    parse_ulimit, parse_umask,
+};
 pub use list::{ContainerFilter, FilterContext, ListOptions, SortKey, select_containers};
 pub use logs::parse_log_opts;
-pub use options::{ContainerOptions, ExecOptions, ImageVolumeMode, LogOptions, PodOptions};
+pub use options::{
+    ContainerOptions, ExecOptions, ImageVolumeMode, LogOptions, NamespaceOptions, PodOptions,
+};
 pub use pod::{Pod, PodRemoveOptions, PodStatus};
 pub use prune::{PruneOptions, PruneReport, is_prunable};
 #[cfg(feature = "pull")]

@@ -63,6 +63,9 @@ impl RuntimeBuilder {
     pub fn build(self) -> Result<Runtime> {
         let t = span("config");
         let config = self.config.build()?;
+        for w in &config.warnings {
+            tracing::warn!("{w}");
+        }
         drop(t);
         let t = span("storage: open");
         let store = Store::open(StoreOptions::from(&config))?;

@@ -91,6 +91,56 @@ pub struct ContainerOptions {
     /// Containers (names or IDs) that must run first (`--requires`): started before this
     /// one, and not removable while it exists.
     pub requires: Vec<String>,
+    /// What it may do beyond its capabilities (`--security-opt`).
+    pub security: libpod_config::SecurityOptions,
+    /// Its PID, IPC, UTS and cgroup namespaces (`None` each: containers.conf's).
+    pub namespaces: NamespaceOptions,
+    /// Its rlimits (see [`crate::parse_ulimit`]), over containers.conf's.
+    pub ulimits: Vec<libpod_config::Ulimit>,
+    /// Namespaced sysctls (see [`libpod_config::resources::parse_sysctl`]).
+    pub sysctls: BTreeMap<String, String>,
+    /// Host devices (`--device`; a directory gives every device under it).
+    pub devices: Vec<libpod_config::DeviceMapping>,
+    /// Device cgroup rules (`--device-cgroup-rule 'c 1:3 rwm'`).
+    pub device_cgroup_rules: Vec<String>,
+    /// Size of its `/dev/shm` in bytes (`None`: containers.conf's, 64 MiB).
+    pub shm_size: Option<u64>,
+    /// The cgroup its cgroup is made under (`--cgroup-parent`).
+    pub cgroup_parent: Option<String>,
+    /// Supplementary groups, names or gids (`--group-add`).
+    pub group_add: Vec<String>,
+    /// Its process's umask (`None`: containers.conf's, 0022).
+    pub umask: Option<u32>,
+    /// Time zone: a zone name such as `Europe/Paris`, or `local` (`--tz`).
+    pub timezone: Option<String>,
+    /// Default and image variables left out (`--unsetenv`).
+    pub unsetenv: Vec<String>,
+    /// Only the variables given here (`--unsetenv-all`).
+    pub unsetenv_all: bool,
+    /// Pass this process's whole environment (`--env-host`).
+    pub env_host: bool,
+    /// Pass this process's proxy variables (`--http-proxy`; `None`: containers.conf's, on).
+    pub http_proxy: Option<bool>,
+    /// OCI annotations (`--annotation`), over containers.conf's.
+    pub annotations: BTreeMap<String, String>,
+    /// With a read-only root, tmpfs on /tmp, /var/tmp and /run (`None`: yes).
+    pub read_only_tmpfs: Option<bool>,
+    /// Leave the image's /etc/hosts (`--no-hosts`; `None`: containers.conf's `no_hosts`).
+    pub no_hosts: Option<bool>,
+}
+
+/// The namespaces a container asks for; `None` takes containers.conf's (`pidns`, `ipcns`,
+/// `utsns`, `cgroupns`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamespaceOptions {
+    /// `--pid`.
+    pub pid: Option<libpod_config::NamespaceMode>,
+    /// `--ipc`.
+    pub ipc: Option<libpod_config::NamespaceMode>,
+    /// `--uts`.
+    pub uts: Option<libpod_config::NamespaceMode>,
+    /// `--cgroupns`.
+    pub cgroup: Option<libpod_config::NamespaceMode>,
 }
 
 /// What an image's `VOLUME` paths become in a new container (`--image-volume`).

@@ -2,11 +2,10 @@
 //! runtime's create and start, and the stop signal with its timeout. Each step undoes what it
 //! allocated when a later one fails.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use libpod_network::Request;
-use libpod_oci::{ContainerSpec, CreateOptions, ImageDefaults, Limits, Namespace};
+use libpod_oci::{ContainerSpec, CreateOptions, ImageDefaults, Namespace};
 use libpod_state::{
     ContainerConfig, ContainerState, ContainerStatus as S, NetworkMode, NetworkStatus,
 };
@@ -74,31 +73,6 @@ fn network(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Res
     Ok(Namespace::Path(ns))
 }
 
-/// Namespaces a pod member joins through its pod's infra container.
-fn pod_namespace(inner: &Inner, cfg: &ContainerConfig, kind: &str) -> Result<Namespace> {
-    let Some(pod) = &cfg.pod else {
-        return Ok(Namespace::Private);
-    };
-    if cfg.is_infra {
-        return Ok(Namespace::Private);
-    }
-    let p = inner.state.pod(pod)?;
-    if !p.shared_namespaces.iter().any(|s| s == kind) {
-        return Ok(Namespace::Private);
-    }
-    let infra = inner
-        .state
-        .pod_state(pod)?
-        .infra_container
-        .ok_or_else(|| LibpodError::Invalid(format!("pod {pod} has no infra container")))?;
-    let pid = inner.state.container_state(&infra)?.pid.ok_or_else(|| {
-        LibpodError::Invalid(format!("the infra container of pod {pod} is not running"))
-    })?;
-    Ok(Namespace::Path(PathBuf::from(format!(
-        "/proc/{pid}/ns/{kind}"
-    ))))
-}
-
 pub(crate) fn init(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<()> {
     let r = init_steps(inner, cfg, st);
     if r.is_ok() {
@@ -149,13 +123,15 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
     if cfg.rootfs.is_none() {
         crate::etc::ensure_mtab(&rootfs)?;
     }
-    let etc = crate::etc::etc_files(
+    let mut etc = crate::etc::etc_files(
         &inner.userdata(&cfg.id),
         cfg,
         &hostname,
         &st.networks,
         host_net,
+        inner.config.container_defaults.base_hosts_file.as_deref(),
     )?;
+    etc.extend(crate::spec_fields::timezone(inner, cfg)?);
     if let Some(user) = &cfg.user {
         crate::etc::ensure_user_entries(&rootfs, user)?;
     }
@@ -171,7 +147,9 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
             options: Vec::new(),
         });
     }
-    let joined_uts = pod_namespace(inner, cfg, "uts")?;
+    crate::spec_fields::read_only_tmpfs(cfg, &mut mounts);
+    use crate::spec_fields::namespace as ns;
+    let joined_uts = ns(inner, cfg, "uts", &cfg.namespaces.uts)?;
     let spec = ContainerSpec {
         id: cfg.id.clone(),
         rootfs,
@@ -199,9 +177,11 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         mounts,
         etc_files: etc,
         network,
-        ipc: pod_namespace(inner, cfg, "ipc")?,
+        ipc: ns(inner, cfg, "ipc", &cfg.namespaces.ipc)?,
         uts: joined_uts,
-        pid: Namespace::Private,
+        pid: ns(inner, cfg, "pid", &cfg.namespaces.pid)?,
+        cgroup: ns(inner, cfg, "cgroup", &cfg.namespaces.cgroup)?,
+        no_shm: cfg.namespaces.ipc == libpod_config::NamespaceMode::None,
         privileged: cfg.privileged,
         capabilities: Some(crate::resolve_caps(
             &inner.config.default_capabilities,
@@ -210,16 +190,27 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
             &libpod_oci::caller_bounding_set(),
         )),
         read_only: cfg.read_only,
-        limits: Limits {
-            memory: cfg.resources.memory,
-            pids: cfg.resources.pids,
-            cpu_shares: cfg.resources.cpu_shares,
-            oom_kill_disable: cfg.resources.oom_kill_disable,
-            oom_score_adj: cfg.resources.oom_score_adj,
-        },
-        cgroup_path: None,
-        seccomp_profile: inner.config.seccomp_profile.clone(),
-        annotations: Default::default(),
+        limits: cfg.resources.clone(),
+        cgroup_path: Some(format!(
+            "{}/libpod-rs-{}",
+            cfg.cgroup_parent
+                .as_deref()
+                .unwrap_or("/libpod_rs_parent")
+                .trim_end_matches('/'),
+            cfg.id
+        )),
+        seccomp_profile: crate::spec_fields::seccomp_profile(inner, cfg),
+        annotations: cfg.annotations.clone(),
+        security: cfg.security.clone(),
+        ulimits: cfg.ulimits.clone(),
+        sysctls: cfg.sysctls.clone(),
+        devices: cfg.devices.clone(),
+        device_cgroup_rules: cfg.device_cgroup_rules.clone(),
+        shm_size: cfg.shm_size,
+        group_add: cfg.group_add.clone(),
+        umask: cfg.umask,
+        unsetenv: cfg.unsetenv.clone(),
+        unsetenv_all: cfg.unsetenv_all,
     };
     let paths = inner.paths(&cfg.id);
     let t = span("spec: generate and write the bundle");

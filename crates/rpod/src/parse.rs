@@ -65,25 +65,6 @@ pub fn publish(s: &str) -> Result<PortMapping> {
     })
 }
 
-/// `64m`, `1g`, `512k`, `1048576`.
-pub fn memory(s: &str) -> Result<i64> {
-    let lower = s.to_ascii_lowercase();
-    let t = lower.trim_end_matches('b');
-    let (num, mul) = match t.chars().last() {
-        Some('k') => (&t[..t.len() - 1], 1i64 << 10),
-        Some('m') => (&t[..t.len() - 1], 1 << 20),
-        Some('g') => (&t[..t.len() - 1], 1 << 30),
-        _ => (t, 1),
-    };
-    let n: f64 = num
-        .parse()
-        .with_context(|| format!("invalid memory size {s:?}: expected a number with k, m or g"))?;
-    if n <= 0.0 {
-        bail!("invalid memory size {s:?}");
-    }
-    Ok((n * mul as f64) as i64)
-}
-
 /// `--env-file` lines (`KEY=value`; `#` comments and blank lines skipped; `KEY` alone takes
 /// the caller's value).
 pub fn env_file(p: &Path) -> Result<Vec<String>> {
@@ -176,9 +157,6 @@ mod tests {
                 && super::publish("x:80").is_err()
                 && super::publish("1-3:1-2").is_err()
         );
-        assert_eq!(super::memory("64m").expect("m"), 64 << 20);
-        assert_eq!(super::memory("1g").expect("g"), 1 << 30);
-        assert!(super::memory("lots").is_err());
         assert_eq!(
             super::network("container:abc"),
             libpod::state::NetworkMode::Container("abc".into())

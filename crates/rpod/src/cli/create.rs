@@ -169,6 +169,118 @@ pub struct CreateArgs {
     /// policy.json that pulled images must pass (default: /etc/containers/policy.json).
     #[arg(long)]
     pub signature_policy: Option<PathBuf>,
+    /// Security options: seccomp=unconfined|PATH, no-new-privileges, apparmor=, label=,
+    /// mask=PATHS, unmask=ALL|PATHS, proc-opts=, systempaths=unconfined; repeatable.
+    #[arg(long)]
+    pub security_opt: Vec<String>,
+    /// Where the seccomp profile comes from: default or image.
+    #[arg(long, default_value = "default", value_parser = ["default", "image"])]
+    pub seccomp_policy: String,
+    /// Host device HOST[:CONTAINER][:PERMISSIONS]; repeatable.
+    #[arg(long)]
+    pub device: Vec<String>,
+    /// Device cgroup rule 'TYPE MAJOR:MINOR ACCESS'; repeatable.
+    #[arg(long)]
+    pub device_cgroup_rule: Vec<String>,
+    /// rlimit NAME=SOFT[:HARD], or host; repeatable.
+    #[arg(long)]
+    pub ulimit: Vec<String>,
+    /// Namespaced sysctl NAME=VALUE; repeatable.
+    #[arg(long)]
+    pub sysctl: Vec<String>,
+    /// Size of /dev/shm (64m).
+    #[arg(long)]
+    pub shm_size: Option<String>,
+    /// Number of CPUs (a CFS quota).
+    #[arg(long)]
+    pub cpus: Option<f64>,
+    /// CFS period, microseconds.
+    #[arg(long)]
+    pub cpu_period: Option<u64>,
+    /// CFS quota, microseconds.
+    #[arg(long, allow_hyphen_values = true)]
+    pub cpu_quota: Option<i64>,
+    /// CPUs to run on (0-1, 0,2).
+    #[arg(long)]
+    pub cpuset_cpus: Option<String>,
+    /// Memory nodes to use.
+    #[arg(long)]
+    pub cpuset_mems: Option<String>,
+    /// Soft memory limit.
+    #[arg(long)]
+    pub memory_reservation: Option<String>,
+    /// Memory plus swap (-1: unlimited swap).
+    #[arg(long, allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// Swappiness, 0 to 100.
+    #[arg(long)]
+    pub memory_swappiness: Option<u64>,
+    /// No longer supported (a warning, as in podman).
+    #[arg(long)]
+    pub kernel_memory: Option<String>,
+    /// Block I/O weight, 10 to 1000.
+    #[arg(long)]
+    pub blkio_weight: Option<u16>,
+    /// Read rate limit PATH:RATE (bytes); repeatable.
+    #[arg(long)]
+    pub device_read_bps: Vec<String>,
+    /// Write rate limit PATH:RATE (bytes); repeatable.
+    #[arg(long)]
+    pub device_write_bps: Vec<String>,
+    /// Read rate limit PATH:RATE (operations); repeatable.
+    #[arg(long)]
+    pub device_read_iops: Vec<String>,
+    /// Write rate limit PATH:RATE (operations); repeatable.
+    #[arg(long)]
+    pub device_write_iops: Vec<String>,
+    /// The cgroup to make the container's cgroup under.
+    #[arg(long)]
+    pub cgroup_parent: Option<String>,
+    /// Cgroup namespace: host or private.
+    #[arg(long)]
+    pub cgroupns: Option<String>,
+    /// PID namespace: host, private, container:ID, ns:PATH.
+    #[arg(long)]
+    pub pid: Option<String>,
+    /// IPC namespace: host, private, shareable, none, container:ID, ns:PATH.
+    #[arg(long)]
+    pub ipc: Option<String>,
+    /// UTS namespace: host, private, container:ID, ns:PATH.
+    #[arg(long)]
+    pub uts: Option<String>,
+    /// Supplementary group (name or gid); repeatable.
+    #[arg(long)]
+    pub group_add: Vec<String>,
+    /// The process's umask (octal).
+    #[arg(long)]
+    pub umask: Option<String>,
+    /// Time zone (a zone name, or local).
+    #[arg(long)]
+    pub tz: Option<String>,
+    /// Leave out a default or image environment variable; repeatable.
+    #[arg(long)]
+    pub unsetenv: Vec<String>,
+    /// Leave out every default and image environment variable.
+    #[arg(long)]
+    pub unsetenv_all: bool,
+    /// Pass the whole host environment.
+    #[arg(long)]
+    pub env_host: bool,
+    /// Pass the host's proxy variables (default true).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub http_proxy: Option<bool>,
+    /// OCI annotation KEY=VALUE; repeatable.
+    #[arg(long)]
+    pub annotation: Vec<String>,
+    /// File of KEY=value label lines; repeatable.
+    #[arg(long)]
+    pub label_file: Vec<PathBuf>,
+    /// With --read-only, tmpfs on /run, /tmp and /var/tmp (default true).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub read_only_tmpfs: Option<bool>,
+    /// Leave the image's /etc/hosts.
+    #[arg(long)]
+    pub no_hosts: bool,
     /// Print help (`-h` is `--hostname`, as in podman).
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,

@@ -35,7 +35,7 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
     let (log_size_max, log_path, log_tag) = libpod::parse_log_opts(&a.log_opt)?;
     let (restart_policy, restart_retries) =
         libpod::parse_restart_policy(a.restart.as_deref().unwrap_or("no"))?;
-    Ok(ContainerOptions {
+    let mut o = ContainerOptions {
         health: health_options(a)?,
         init: a.init || a.init_path.is_some(),
         init_path: a.init_path.clone(),
@@ -80,13 +80,7 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         stop_timeout: a.stop_timeout,
         auto_remove: a.rm,
         pod: a.pod.clone(),
-        resources: libpod::state::Resources {
-            memory: a.memory.as_deref().map(parse::memory).transpose()?,
-            pids: a.pids_limit,
-            cpu_shares: a.cpu_shares,
-            oom_kill_disable: a.oom_kill_disable,
-            oom_score_adj: a.oom_score_adj,
-        },
+        resources: limits::resources(a)?,
         read_only: a.read_only,
         privileged: a.privileged,
         requires: a.requires.clone(),
@@ -95,7 +89,10 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         tty: a.tty,
         stdin: a.interactive,
         rootfs: None,
-    })
+        ..ContainerOptions::default()
+    };
+    limits::apply(a, &mut o)?;
+    Ok(o)
 }
 
 /// The `--health-*` flags as the library's options.

@@ -26,6 +26,7 @@ mod container;
 mod events;
 mod image;
 mod inspect;
+mod limits;
 mod networks;
 mod pods;
 mod registry;
@@ -275,20 +276,14 @@ fn with_cidfiles(mut targets: Targets, files: &[PathBuf], ignore: bool) -> Resul
         match std::fs::read_to_string(f) {
             Ok(id) => targets.names.push(id.trim().to_string()),
             Err(e) if ignore && e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => bail!("reading CIDFile: open {}: {}", f.display(), go_io(&e)),
+            Err(e) => bail!(
+                "reading CIDFile: open {}: {}",
+                f.display(),
+                libpod::fs::go_io_text(&e)
+            ),
         }
     }
     Ok(targets)
-}
-
-/// An I/O error as Go prints it (`no such file or directory`), without Rust's "(os error N)".
-fn go_io(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    let s = s.split(" (os error").next().unwrap_or(&s);
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_lowercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 fn without_missing(rt: &Runtime, mut targets: Targets) -> Targets {

@@ -36,9 +36,56 @@ fn healthcheck_item(h: &libpod::config::HealthConfig) -> Value {
     v
 }
 
+/// The `HostConfig` fields of what a container may do and use.
+fn limits_host_config(cfg: &ContainerConfig) -> Value {
+    let r = &cfg.resources;
+    let rates = |v: &[libpod::config::DeviceRate]| {
+        (!v.is_empty()).then(|| {
+            v.iter()
+                .map(|d| json!({"Path": d.path, "Rate": d.rate}))
+                .collect::<Vec<_>>()
+        })
+    };
+    json!({
+        "Ulimits": cfg.ulimits.iter().map(|u| json!({"Name": u.oci_name(), "Soft": u.soft, "Hard": u.hard})).collect::<Vec<_>>(),
+        "Devices": cfg.devices.iter().map(|d| json!({"PathOnHost": d.host, "PathInContainer": d.container, "CgroupPermissions": d.permissions})).collect::<Vec<_>>(),
+        "DeviceCgroupRules": (!cfg.device_cgroup_rules.is_empty()).then_some(&cfg.device_cgroup_rules),
+        "SecurityOpt": cfg.security.as_podman_opts(),
+        "Sysctls": (!cfg.sysctls.is_empty()).then_some(&cfg.sysctls),
+        "CpuQuota": r.cpu_quota.unwrap_or(0),
+        "CpuPeriod": r.cpu_period.unwrap_or(0),
+        "NanoCpus": match (r.cpu_quota, r.cpu_period) {
+            (Some(q), Some(p)) if p > 0 => q.max(0) as u64 * 1_000_000_000 / p,
+            _ => 0,
+        },
+        "CpusetCpus": r.cpuset_cpus.clone().unwrap_or_default(),
+        "CpusetMems": r.cpuset_mems.clone().unwrap_or_default(),
+        "MemoryReservation": r.memory_reservation.unwrap_or(0),
+        "MemorySwap": r.memory_swap.unwrap_or(0),
+        // podman: -1 (unset) once any memory setting exists, else 0.
+        "MemorySwappiness": r.memory_swappiness.map_or_else(
+            || if r.memory.is_some() || r.memory_reservation.is_some() || r.memory_swap.is_some() { -1 } else { 0 },
+            |s| s as i64,
+        ),
+        "BlkioWeight": r.blkio_weight.unwrap_or(0),
+        "BlkioDeviceReadBps": rates(&r.device_read_bps),
+        "BlkioDeviceWriteBps": rates(&r.device_write_bps),
+        "BlkioDeviceReadIOps": rates(&r.device_read_iops),
+        "BlkioDeviceWriteIOps": rates(&r.device_write_iops),
+        "ShmSize": cfg.shm_size.unwrap_or(65_536_000),
+        "PidMode": cfg.namespaces.pid.as_podman_mode(),
+        "IpcMode": cfg.namespaces.ipc.as_podman_mode(),
+        "UTSMode": cfg.namespaces.uts.as_podman_mode(),
+        "CgroupMode": cfg.namespaces.cgroup.as_podman_mode(),
+        "CgroupParent": cfg.cgroup_parent.clone().unwrap_or_default(),
+        "GroupAdd": cfg.group_add,
+    })
+}
+
 /// `HostConfig` of a container's inspect.
 fn host_config(cfg: &ContainerConfig) -> Value {
-    json!({
+    let mut v = limits_host_config(cfg);
+    let rest = json!({
         "Memory": cfg.resources.memory.unwrap_or(0),
         "PidsLimit": cfg.resources.pids.unwrap_or(0),
         "CpuShares": cfg.resources.cpu_shares.unwrap_or(0),
@@ -66,7 +113,11 @@ fn host_config(cfg: &ContainerConfig) -> Value {
         },
         "NetworkMode": network_mode(&cfg.network),
         "PortBindings": cfg.ports.iter().map(|p| (format!("{}/{}", p.container_port, p.protocol), json!([{"HostIp": p.host_ip, "HostPort": p.host_port.to_string()}]))).collect::<serde_json::Map<_, _>>(),
-    })
+    });
+    if let (Some(v), Value::Object(rest)) = (v.as_object_mut(), rest) {
+        v.extend(rest);
+    }
+    v
 }
 
 /// `podman inspect` of a container, with podman's field names.
@@ -173,6 +224,9 @@ pub fn inspect_container(
             "StopTimeout": cfg.stop_timeout,
             "Tty": cfg.tty,
             "OpenStdin": cfg.stdin,
+            "Annotations": cfg.annotations,
+            "Timezone": cfg.timezone.clone().unwrap_or_default(),
+            "Umask": format!("{:04o}", cfg.umask.unwrap_or(0o022)),
         },
         "HostConfig": host_config(cfg),
     })

@@ -44,9 +44,16 @@ pub fn roots(dir: &Path) -> Vec<String> {
 /// `rpod` with roots under `dir`.
 pub fn rpod(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_rpod"));
+    // The test's own containers.conf (if it wrote one), never the host's podman files.
+    c.env("CONTAINERS_CONF", dir.join("containers.conf"));
     c.args(roots(dir));
     c
 }
+
+/// The containers.conf the podman reference runs with; rpod's tests use the same, so both
+/// start from the same defaults.
+pub const REFERENCE_CONTAINERS_CONF: &str = "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\
+     [engine]\nevents_logger = \"file\"\n";
 
 /// Asserts that `rpod args` succeeded; returns its stdout.
 pub fn stdout_of(o: Output, args: &[&str]) -> String {
@@ -74,6 +81,11 @@ impl R {
     pub fn new() -> R {
         let dir = tempfile::tempdir().expect("tmp");
         let k = NEXT.fetch_add(1, Ordering::SeqCst) + 10 + (std::process::id() % 40) as u8;
+        std::fs::write(
+            dir.path().join("containers.conf"),
+            REFERENCE_CONTAINERS_CONF,
+        )
+        .expect("containers.conf");
         let r = R { dir, k };
         let tar = r.dir.path().join("busybox.tar");
         let mut f = std::fs::File::create(&tar).expect("tar");

@@ -22,8 +22,7 @@ impl Podman {
         let dir = tempfile::tempdir().expect("tmp");
         std::fs::write(
             dir.path().join("containers.conf"),
-            "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n\
-             [engine]\nevents_logger = \"file\"\n",
+            super::REFERENCE_CONTAINERS_CONF,
         )
         .expect("containers.conf");
         Some(Podman { dir })

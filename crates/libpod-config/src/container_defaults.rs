@@ -1,0 +1,107 @@
+//! What new containers get when their options say nothing (plain data, ground floor).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::resources::{DeviceMapping, Ulimit};
+use crate::security::NamespaceMode;
+
+/// What a new container gets when its options say nothing, from containers.conf
+/// `[containers]` (podman 4.3's defaults otherwise).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerDefaults {
+    /// `annotations`.
+    pub annotations: BTreeMap<String, String>,
+    /// `apparmor_profile` (applies only where AppArmor is enabled).
+    pub apparmor_profile: String,
+    /// `base_hosts_file`: the file a container's `/etc/hosts` starts from.
+    pub base_hosts_file: Option<PathBuf>,
+    /// `cgroupns` (podman's default on cgroup v1 hosts is the host's).
+    pub cgroupns: NamespaceMode,
+    /// `cgroups`: `enabled`, `disabled`, `no-conmon` or `split`.
+    pub cgroups: String,
+    /// `default_sysctls`, in order.
+    pub sysctls: Vec<(String, String)>,
+    /// `default_ulimits`.
+    pub ulimits: Vec<Ulimit>,
+    /// `devices`.
+    pub devices: Vec<DeviceMapping>,
+    /// `env`.
+    pub env: Vec<String>,
+    /// `env_host`.
+    pub env_host: bool,
+    /// `http_proxy` (default true).
+    pub http_proxy: bool,
+    /// `init`.
+    pub init: bool,
+    /// `init_path`.
+    pub init_path: Option<PathBuf>,
+    /// `ipcns` (default `shareable`).
+    pub ipcns: NamespaceMode,
+    /// `label` (SELinux; no effect where it is off).
+    pub label: bool,
+    /// `log_tag`.
+    pub log_tag: Option<String>,
+    /// `netns` (`None`: the default network).
+    pub netns: Option<String>,
+    /// `no_hosts`.
+    pub no_hosts: bool,
+    /// `oom_score_adj`.
+    pub oom_score_adj: Option<i32>,
+    /// `pidns`.
+    pub pidns: NamespaceMode,
+    /// `pids_limit` (default 2048; `None`: unlimited).
+    pub pids_limit: Option<i64>,
+    /// `read_only`.
+    pub read_only: bool,
+    /// `shm_size` in bytes (default 65,536,000, as podman 4.3 mounts it).
+    pub shm_size: u64,
+    /// `tz`.
+    pub tz: Option<String>,
+    /// `umask` (default 0022).
+    pub umask: u32,
+    /// `userns` (default `host`).
+    pub userns: String,
+    /// `userns_size` (default 65536).
+    pub userns_size: u32,
+    /// `utsns`.
+    pub utsns: NamespaceMode,
+}
+
+impl Default for ContainerDefaults {
+    fn default() -> Self {
+        ContainerDefaults {
+            annotations: BTreeMap::new(),
+            apparmor_profile: "containers-default-0.50.1".into(),
+            base_hosts_file: None,
+            cgroupns: NamespaceMode::Host,
+            cgroups: "enabled".into(),
+            sysctls: Vec::new(),
+            ulimits: Vec::new(),
+            devices: Vec::new(),
+            env: Vec::new(),
+            env_host: false,
+            http_proxy: true,
+            init: false,
+            init_path: None,
+            ipcns: NamespaceMode::Shareable,
+            label: true,
+            log_tag: None,
+            netns: None,
+            no_hosts: false,
+            oom_score_adj: None,
+            pidns: NamespaceMode::Private,
+            pids_limit: Some(2048),
+            read_only: false,
+            // What podman 4.3 mounts without a setting: `size=64000k`.
+            shm_size: 65_536_000,
+            tz: None,
+            umask: 0o022,
+            userns: "host".into(),
+            userns_size: 65536,
+            utsns: NamespaceMode::Private,
+        }
+    }
+}

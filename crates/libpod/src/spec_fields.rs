@@ -1,0 +1,108 @@
+//! At each start: what a container's stored limits and permissions become in its OCI spec
+//! (namespaces by path, the seccomp profile, the time zone file, read-only tmpfs mounts).
+
+use std::path::PathBuf;
+
+use libpod_config::{NamespaceMode, SeccompMode};
+use libpod_oci::{Namespace, UserMount};
+use libpod_state::ContainerConfig;
+
+use crate::error::{LibpodError, Result};
+use crate::runtime::Inner;
+
+/// The namespace of `kind` (`pid`, `ipc`, `uts`, `cgroup`): the pod's when the pod shares it,
+/// else the container's own choice; another container's is joined through its process.
+pub(crate) fn namespace(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+    kind: &str,
+    mode: &NamespaceMode,
+) -> Result<Namespace> {
+    if let Some(ns) = pod_namespace(inner, cfg, kind)? {
+        return Ok(ns);
+    }
+    Ok(match mode {
+        NamespaceMode::Private | NamespaceMode::Shareable | NamespaceMode::None => {
+            Namespace::Private
+        }
+        NamespaceMode::Host => Namespace::Host,
+        NamespaceMode::Path(p) => Namespace::Path(p.clone()),
+        NamespaceMode::Container(id) => {
+            let pid = inner.state.container_state(id)?.pid.ok_or_else(|| {
+                LibpodError::Invalid(format!(
+                    "cannot join the {kind} namespace of container {id}: it is not running"
+                ))
+            })?;
+            Namespace::Path(PathBuf::from(format!("/proc/{pid}/ns/{kind}")))
+        }
+    })
+}
+
+/// The pod's namespace of `kind`, when the container is in a pod that shares it.
+fn pod_namespace(inner: &Inner, cfg: &ContainerConfig, kind: &str) -> Result<Option<Namespace>> {
+    let Some(pod) = &cfg.pod else {
+        return Ok(None);
+    };
+    if cfg.is_infra {
+        return Ok(None);
+    }
+    let p = inner.state.pod(pod)?;
+    if !p.shared_namespaces.iter().any(|s| s == kind) {
+        return Ok(None);
+    }
+    let infra = inner
+        .state
+        .pod_state(pod)?
+        .infra_container
+        .ok_or_else(|| LibpodError::Invalid(format!("pod {pod} has no infra container")))?;
+    let pid = inner.state.container_state(&infra)?.pid.ok_or_else(|| {
+        LibpodError::Invalid(format!("the infra container of pod {pod} is not running"))
+    })?;
+    Ok(Some(Namespace::Path(PathBuf::from(format!(
+        "/proc/{pid}/ns/{kind}"
+    )))))
+}
+
+/// The seccomp profile it runs under: containers.conf's by default, none when unconfined.
+pub(crate) fn seccomp_profile(inner: &Inner, cfg: &ContainerConfig) -> Option<PathBuf> {
+    match &cfg.security.seccomp {
+        SeccompMode::Default => inner.config.seccomp_profile.clone(),
+        SeccompMode::Unconfined => None,
+        SeccompMode::Profile(p) => Some(p.clone()),
+    }
+}
+
+/// `/etc/localtime` for `--tz`: a copy of the zone file in the container's own directory
+/// (binding the host's file would let the container write it).
+pub(crate) fn timezone(inner: &Inner, cfg: &ContainerConfig) -> Result<Option<(PathBuf, String)>> {
+    let Some(tz) = &cfg.timezone else {
+        return Ok(None);
+    };
+    let src = crate::limits::timezone_file(tz)?;
+    let dst = inner.userdata(&cfg.id).join("localtime");
+    std::fs::copy(&src, &dst).map_err(|e| {
+        LibpodError::Invalid(format!(
+            "copying time zone {} to {}: {e}",
+            src.display(),
+            dst.display()
+        ))
+    })?;
+    Ok(Some((dst, "/etc/localtime".to_string())))
+}
+
+/// With a read-only root: writable tmpfs on /tmp, /var/tmp and /run, as podman mounts them,
+/// unless the container mounts something there itself.
+pub(crate) fn read_only_tmpfs(cfg: &ContainerConfig, mounts: &mut Vec<UserMount>) {
+    if !cfg.read_only || cfg.no_read_only_tmpfs {
+        return;
+    }
+    for dest in ["/run", "/tmp", "/var/tmp"] {
+        if mounts.iter().any(|m| m.destination() == dest) {
+            continue;
+        }
+        mounts.push(UserMount::Tmpfs {
+            destination: dest.to_string(),
+            options: vec!["rw".into(), "rprivate".into(), "tmpcopyup".into()],
+        });
+    }
+}

@@ -1,0 +1,122 @@
+//! The create/run flags for what a container may do and use, as the library's options.
+
+use super::*;
+
+/// `64m` or a number of bytes, as podman's memory flags take them.
+fn ram(flag: &str, v: &str) -> Result<i64> {
+    Ok(i64::try_from(libpod::parse_size(flag, v)?)?)
+}
+
+fn rates(v: &[String], bytes: bool) -> Result<Vec<libpod::config::DeviceRate>> {
+    Ok(v.iter()
+        .map(|r| libpod::parse_device_rate(r, bytes))
+        .collect::<libpod::Result<_>>()?)
+}
+
+fn namespace(v: &Option<String>, kind: &str) -> Result<Option<libpod::config::NamespaceMode>> {
+    Ok(v.as_deref()
+        .map(|s| libpod::parse_namespace(s, kind))
+        .transpose()?)
+}
+
+/// The resource flags over what `-m`, `--pids-limit`, `-c` and the OOM flags set.
+pub(super) fn resources(a: &CreateArgs) -> Result<libpod::state::Resources> {
+    if a.kernel_memory.is_some() {
+        tracing::warn!("The --kernel-memory flag is no longer supported. This flag is a noop.");
+    }
+    let (mut period, mut quota) = (a.cpu_period, a.cpu_quota);
+    if let Some(cpus) = a.cpus {
+        if period.is_some() || quota.is_some() {
+            bail!("--cpus and --cpu-period/--cpu-quota cannot be set together");
+        }
+        let (p, q) = libpod::cpus_quota(cpus)?;
+        (period, quota) = (Some(p), Some(q));
+    }
+    let memory_swap = match a.memory_swap.as_deref() {
+        None => None,
+        Some("-1") => Some(-1),
+        Some(v) => Some(ram("--memory-swap", v)?),
+    };
+    Ok(libpod::state::Resources {
+        memory: a
+            .memory
+            .as_deref()
+            .map(|m| ram("--memory", m))
+            .transpose()?,
+        pids: a.pids_limit,
+        cpu_shares: a.cpu_shares,
+        oom_kill_disable: a.oom_kill_disable,
+        oom_score_adj: a.oom_score_adj,
+        cpu_period: period,
+        cpu_quota: quota,
+        cpuset_cpus: a.cpuset_cpus.clone(),
+        cpuset_mems: a.cpuset_mems.clone(),
+        memory_reservation: a
+            .memory_reservation
+            .as_deref()
+            .map(|m| ram("--memory-reservation", m))
+            .transpose()?,
+        memory_swap,
+        memory_swappiness: a.memory_swappiness,
+        blkio_weight: a.blkio_weight,
+        device_read_bps: rates(&a.device_read_bps, true)?,
+        device_write_bps: rates(&a.device_write_bps, true)?,
+        device_read_iops: rates(&a.device_read_iops, false)?,
+        device_write_iops: rates(&a.device_write_iops, false)?,
+    })
+}
+
+/// Sets the security, namespace, device and process flags on `o`.
+pub(super) fn apply(a: &CreateArgs, o: &mut ContainerOptions) -> Result<()> {
+    for (i, s) in a.security_opt.iter().enumerate() {
+        o.security.apply(s, i + 1).map_err(|e| anyhow!(e))?;
+    }
+    o.namespaces = libpod::NamespaceOptions {
+        pid: namespace(&a.pid, "pid")?,
+        ipc: namespace(&a.ipc, "ipc")?,
+        uts: namespace(&a.uts, "uts")?,
+        cgroup: namespace(&a.cgroupns, "cgroupns")?,
+    };
+    for u in &a.ulimit {
+        o.ulimits.extend(libpod::parse_ulimit(u)?);
+    }
+    for s in &a.sysctl {
+        let (k, v) = libpod::parse_sysctl(s)?;
+        o.sysctls.insert(k, v);
+    }
+    for d in &a.device {
+        o.devices.push(libpod::parse_device(d)?);
+    }
+    o.device_cgroup_rules = a.device_cgroup_rule.clone();
+    o.shm_size = a
+        .shm_size
+        .as_deref()
+        .map(|s| {
+            libpod::parse_size("--shm-size", s)
+                .map_err(|_| anyhow!("unable to translate --shm-size: invalid size: '{s}'"))
+        })
+        .transpose()?;
+    o.cgroup_parent = a.cgroup_parent.clone();
+    o.group_add = a
+        .group_add
+        .iter()
+        .flat_map(|g| g.split(','))
+        .map(str::to_string)
+        .collect();
+    o.umask = a.umask.as_deref().map(libpod::parse_umask).transpose()?;
+    o.timezone = a.tz.clone();
+    o.unsetenv = a.unsetenv.clone();
+    o.unsetenv_all = a.unsetenv_all;
+    o.env_host = a.env_host;
+    o.http_proxy = a.http_proxy;
+    o.annotations = parse::labels(&a.annotation);
+    o.read_only_tmpfs = a.read_only_tmpfs;
+    o.no_hosts = a.no_hosts.then_some(true);
+    for f in &a.label_file {
+        let lines = parse::env_file(f)?;
+        for (k, v) in parse::labels(&lines) {
+            o.labels.entry(k).or_insert(v);
+        }
+    }
+    Ok(())
+}
