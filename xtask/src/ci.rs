@@ -57,6 +57,7 @@ pub fn ci() -> Result<()> {
             Ok(())
         });
     }
+    steps.step("README flag table current", || crate::flags::flags(true));
     steps.step("cargo bench --no-run", || {
         run(cargo().args(["bench", "--workspace", "--no-run"]))
     });

@@ -3,6 +3,7 @@
 mod bench;
 mod ci;
 mod demo;
+mod flags;
 mod fuzz;
 mod image;
 mod setup;
@@ -17,7 +18,8 @@ commands:
   ci               setup, fmt, clippy, tests, each facade feature alone, benches built, fuzz
   demo             the README's main command
   bench [cli|FILTER]  the criterion benches and rpod beside podman's figures
-  fuzz [TARGET] [SECONDS]   run fuzz targets (default: all, 20 s each)";
+  fuzz [TARGET] [SECONDS]   run fuzz targets (default: all, 20 s each)
+  flags [--check]  README's table of run/create flags against podman's (write, or check)";
 
 fn main() -> std::process::ExitCode {
     match dispatch() {
@@ -36,6 +38,7 @@ fn dispatch() -> Result<()> {
         Some("ci") => ci::ci(),
         Some("demo") => demo::demo(),
         Some("bench") => bench::bench(&args[1..]),
+        Some("flags") => flags::flags(args.get(1).is_some_and(|a| a == "--check")),
         Some("fuzz") => {
             let seconds = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(20);
             let targets = match args.get(1) {

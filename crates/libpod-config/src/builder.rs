@@ -202,6 +202,7 @@ fn containers_layer(file: &Parsed<ContainersConf>) -> Result<Settings, ConfigErr
         max_log_size,
         seccomp_profile: l.path(&c.seccomp_profile, "seccomp_profile")?,
         cgroup_manager: l.named(&e.cgroup_manager, "cgroup_manager")?,
+        cdi_spec_dirs: l.paths(&e.cdi_spec_dirs, "cdi_spec_dirs")?,
         conmon_paths: l.paths(&e.conmon_path, "conmon_path")?,
         conmon_env: l.strings(&e.conmon_env_vars),
         state_backend: l.named(&e.database_backend, "database_backend")?,
@@ -527,6 +528,8 @@ impl ConfigBuilder {
         conmon_env(conmon_env: Vec<String>) std::convert::identity;
         /// cgroup manager.
         cgroup_manager(cgroup_manager: CgroupManager) std::convert::identity;
+        /// Directories of CDI device specs.
+        cdi_spec_dirs(cdi_spec_dirs: Vec<PathBuf>) std::convert::identity;
         /// Persistent runtime dir.
         static_dir(static_dir: impl Into<PathBuf>) Into::into;
         /// Per-boot runtime dir.

@@ -94,6 +94,8 @@ pub struct ContainersTable {
 /// containers.conf `[engine]`.
 #[derive(Debug, Default, Deserialize)]
 pub struct EngineTable {
+    /// `cdi_spec_dirs`: where CDI device specs are read.
+    pub cdi_spec_dirs: Option<Spanned<Vec<String>>>,
     /// `cgroup_manager`.
     pub cgroup_manager: Option<Spanned<String>>,
     /// `conmon_path`: candidate paths.

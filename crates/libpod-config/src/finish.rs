@@ -168,6 +168,12 @@ pub(crate) fn finish(
             w
         },
         container_defaults,
+        cdi_spec_dirs: s.cdi_spec_dirs.map(|x| x.value).unwrap_or_else(|| {
+            crate::cdi::CDI_SPEC_DIRS
+                .iter()
+                .map(PathBuf::from)
+                .collect()
+        }),
         default_capabilities: s.default_capabilities.map(|x| x.value).unwrap_or_else(|| {
             crate::caps::DEFAULT_CAPABILITIES
                 .iter()

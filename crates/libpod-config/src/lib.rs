@@ -24,6 +24,7 @@
 
 mod builder;
 pub mod caps;
+pub mod cdi;
 mod conf_containers;
 mod container_defaults;
 mod defaults;

@@ -59,6 +59,15 @@ pub struct Resources {
     /// Write rate limits, operations per second.
     #[serde(default)]
     pub device_write_iops: Vec<DeviceRate>,
+    /// Block I/O weight per device (the rate is the weight).
+    #[serde(default)]
+    pub blkio_weight_device: Vec<DeviceRate>,
+    /// Real-time scheduling period, microseconds.
+    #[serde(default)]
+    pub cpu_rt_period: Option<u64>,
+    /// Real-time run time per period, microseconds.
+    #[serde(default)]
+    pub cpu_rt_runtime: Option<i64>,
 }
 
 /// A rate limit on one block device (`--device-read-bps /dev/sda:1mb`).

@@ -70,4 +70,5 @@ settings! {
     events_logger: EventsLogger,
     events_log_path: PathBuf,
     events_log_max_size: Option<u64>,
+    cdi_spec_dirs: Vec<PathBuf>,
 }

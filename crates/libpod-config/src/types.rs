@@ -201,6 +201,8 @@ pub struct RuntimeConfig {
     /// The size past which the event log is rotated (`events_logfile_max_size`; `None`:
     /// never).
     pub events_log_max_size: Option<u64>,
+    /// Directories of CDI device specs, lowest precedence first (`[engine] cdi_spec_dirs`).
+    pub cdi_spec_dirs: Vec<PathBuf>,
     /// What new containers get when their options say nothing (`[containers]`).
     pub container_defaults: crate::container_defaults::ContainerDefaults,
     /// Keys that were read but are not acted on, each naming its file: shown as warnings.

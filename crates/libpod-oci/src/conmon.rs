@@ -243,7 +243,7 @@ impl Executor {
         version_line(&self.conmon).unwrap_or_else(|| "unknown".into())
     }
 
-    fn run(&self, op: &'static str, id: &str, args: &[&str]) -> Result<Vec<u8>> {
+    pub(crate) fn run(&self, op: &'static str, id: &str, args: &[&str]) -> Result<Vec<u8>> {
         let mut c = self.runtime.command(op);
         c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
         let started = std::time::Instant::now();

@@ -26,6 +26,7 @@ mod spec;
 mod spec_linux;
 pub mod stats;
 mod types;
+mod update;
 mod user;
 
 pub use attach::{
@@ -42,7 +43,7 @@ pub use spec::{
     DEFAULT_CAPABILITIES, DEFAULT_PATH, INIT_PATH, caller_bounding_set, default_cgroup_path,
     environment, generate, privileged_capabilities, process_args, write_bundle,
 };
-pub use spec_linux::{HostDevice, host_device, parse_cgroup_rule};
+pub use spec_linux::{HostDevice, host_device, parse_cgroup_rule, update_resources};
 pub use types::{
     ContainerSpec, ImageDefaults, Limits, LogLine, Namespace, RuntimeState, UserMount,
 };

@@ -93,7 +93,7 @@ pub fn process_args(spec: &ContainerSpec) -> Result<Vec<String>> {
 /// Image environment, then the user's, by key; PATH, HOSTNAME, HOME and `container` filled in.
 pub fn environment(spec: &ContainerSpec, hostname: &str, home: &str) -> Vec<String> {
     let mut env: Vec<String> = Vec::new();
-    let mut set = |kv: &str| {
+    let set = |env: &mut Vec<String>, kv: &str| {
         let key = kv.split_once('=').map_or(kv, |(k, _)| k);
         env.retain(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) != key);
         env.push(kv.to_string());
@@ -105,7 +105,13 @@ pub fn environment(spec: &ContainerSpec, hostname: &str, home: &str) -> Vec<Stri
         .iter()
         .filter(|kv| !spec.unsetenv_all && !spec.unsetenv.contains(&key(kv)));
     for kv in image_env.chain(&spec.env) {
-        set(kv);
+        set(&mut env, kv);
+    }
+    for kv in &spec.env_merge {
+        // An image without PATH merges with the default one.
+        let known: Vec<String> = env.iter().cloned().chain([DEFAULT_PATH.into()]).collect();
+        let merged = expand(kv, &known);
+        set(&mut env, &merged);
     }
     if spec.unsetenv_all {
         return env;
@@ -126,6 +132,46 @@ pub fn environment(spec: &ContainerSpec, hostname: &str, home: &str) -> Vec<Stri
         }
     }
     env
+}
+
+/// `${NAME}` and `$NAME` in `text` replaced by their values in `env` (empty when unset).
+fn expand(text: &str, env: &[String]) -> String {
+    let value = |name: &str| {
+        env.iter()
+            .find_map(|e| e.strip_prefix(name).and_then(|r| r.strip_prefix('=')))
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, tail) = if let Some(b) = after.strip_prefix('{') {
+            match b.find('}') {
+                Some(end) => (&b[..end], &b[end + 1..]),
+                None => ("", after),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        if !valid {
+            out.push('$');
+            rest = after;
+        } else {
+            out.push_str(&value(name));
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn caps(names: &[&str]) -> HashSet<Capability> {
@@ -442,6 +488,17 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
     let (masked, readonly) = crate::spec_linux::masked_paths(spec);
     // Always set: the builder would otherwise fill in its own defaults.
     linux = linux.masked_paths(masked).readonly_paths(readonly);
+    if let Some(p) = spec.personality.as_deref() {
+        let domain = p
+            .parse::<oci_spec::runtime::LinuxPersonalityDomain>()
+            .map_err(|_| OciError::InvalidInput(format!("invalid personality {p:?}")))?;
+        linux = linux.personality(
+            oci_spec::runtime::LinuxPersonalityBuilder::default()
+                .domain(domain)
+                .build()
+                .map_err(spec_err)?,
+        );
+    }
     if !spec.sysctls.is_empty() {
         linux = linux.sysctl(
             spec.sysctls
@@ -506,4 +563,31 @@ pub fn write_bundle(bundle: &Path, spec: &Spec) -> Result<()> {
         .and_then(|mut f| f.write_all(&json))
         .map_err(crate::error::io(&path))?;
     libpod_fs::host::tighten(&path).map_err(private)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_merge_unsetenv_and_unsetenv_all() {
+        let mut s = ContainerSpec::default();
+        s.image.env = vec!["PATH=/img".into(), "A=1".into(), "B=2".into()];
+        s.env = vec!["C=3".into()];
+        s.env_merge = vec!["PATH=/x:${PATH}".into(), "D=$A-${C}-$NONE.".into()];
+        s.unsetenv = vec!["B".into(), "TERM".into()];
+        let env = environment(&s, "h", "/root");
+        assert!(env.contains(&"PATH=/x:/img".to_string()), "{env:?}");
+        assert!(env.contains(&"D=1-3-.".to_string()), "{env:?}");
+        assert!(
+            !env.iter()
+                .any(|e| e.starts_with("B=") || e.starts_with("TERM="))
+        );
+        s.image.env.clear();
+        s.unsetenv_all = true;
+        let env = environment(&s, "h", "/root");
+        assert_eq!(env[0], "C=3");
+        assert!(env[1].starts_with("PATH=/x:/usr/local/sbin"), "{env:?}");
+        assert_eq!(expand("cost $5 and ${", &[]), "cost $5 and ${");
+    }
 }

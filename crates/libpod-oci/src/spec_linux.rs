@@ -9,8 +9,8 @@ use oci_spec::runtime::{
     LinuxBlockIoBuilder, LinuxCpuBuilder, LinuxDevice, LinuxDeviceBuilder, LinuxDeviceCgroup,
     LinuxDeviceCgroupBuilder, LinuxDeviceType, LinuxMemoryBuilder, LinuxPidsBuilder,
     LinuxResources, LinuxResourcesBuilder, LinuxThrottleDevice, LinuxThrottleDeviceBuilder,
-    PosixRlimit, PosixRlimitBuilder, PosixRlimitType, get_default_maskedpaths,
-    get_default_readonly_paths,
+    LinuxWeightDeviceBuilder, PosixRlimit, PosixRlimitBuilder, PosixRlimitType,
+    get_default_maskedpaths, get_default_readonly_paths,
 };
 
 use crate::error::{OciError, Result};
@@ -229,8 +229,32 @@ pub(crate) fn resources(
     spec: &ContainerSpec,
     rules: Vec<LinuxDeviceCgroup>,
 ) -> Result<LinuxResources> {
-    let l = &spec.limits;
-    let mut r = LinuxResourcesBuilder::default().devices(rules);
+    let mut r = limits_resources(&spec.limits, Some(rules))?;
+    if !spec.cgroup_conf.is_empty() {
+        r.set_unified(Some(
+            spec.cgroup_conf
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ));
+    }
+    Ok(r)
+}
+
+/// The cgroup values of `l` for `runc update`: memory, CPU, pids and block I/O (device rules
+/// stay as the container was created).
+pub fn update_resources(l: &crate::types::Limits) -> Result<LinuxResources> {
+    limits_resources(l, None)
+}
+
+fn limits_resources(
+    l: &crate::types::Limits,
+    rules: Option<Vec<LinuxDeviceCgroup>>,
+) -> Result<LinuxResources> {
+    let mut r = LinuxResourcesBuilder::default();
+    if let Some(rules) = rules {
+        r = r.devices(rules);
+    }
     let memory_set = l.memory.is_some()
         || l.oom_kill_disable
         || l.memory_reservation.is_some()
@@ -264,6 +288,8 @@ pub(crate) fn resources(
         );
     }
     let cpu_set = l.cpu_shares.is_some()
+        || l.cpu_rt_period.is_some()
+        || l.cpu_rt_runtime.is_some()
         || l.cpu_period.is_some()
         || l.cpu_quota.is_some()
         || l.cpuset_cpus.is_some()
@@ -279,6 +305,12 @@ pub(crate) fn resources(
         if let Some(v) = l.cpu_quota {
             c = c.quota(v);
         }
+        if let Some(v) = l.cpu_rt_period {
+            c = c.realtime_period(v);
+        }
+        if let Some(v) = l.cpu_rt_runtime {
+            c = c.realtime_runtime(v);
+        }
         if let Some(v) = &l.cpuset_cpus {
             c = c.cpus(v.clone());
         }
@@ -288,6 +320,7 @@ pub(crate) fn resources(
         r = r.cpu(c.build().map_err(spec_err)?);
     }
     let io_set = l.blkio_weight.is_some()
+        || !l.blkio_weight_device.is_empty()
         || !l.device_read_bps.is_empty()
         || !l.device_write_bps.is_empty()
         || !l.device_read_iops.is_empty()
@@ -296,6 +329,22 @@ pub(crate) fn resources(
         let mut b = LinuxBlockIoBuilder::default();
         if let Some(w) = l.blkio_weight {
             b = b.weight(w);
+        }
+        if !l.blkio_weight_device.is_empty() {
+            let weights = l
+                .blkio_weight_device
+                .iter()
+                .map(|r| {
+                    let d = host_device(&r.path)?;
+                    LinuxWeightDeviceBuilder::default()
+                        .major(d.major)
+                        .minor(d.minor)
+                        .weight(u16::try_from(r.rate).unwrap_or(u16::MAX))
+                        .build()
+                        .map_err(spec_err)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            b = b.weight_device(weights);
         }
         for (rates, which) in [
             (&l.device_read_bps, 0),

@@ -152,6 +152,12 @@ pub struct ContainerSpec {
     pub unsetenv: Vec<String>,
     /// Only the user's environment: no image or default variables (`--unsetenv-all`).
     pub unsetenv_all: bool,
+    /// `KEY=VALUE` where `${NAME}` is the value so far (`--env-merge`).
+    pub env_merge: Vec<String>,
+    /// `LINUX` or `LINUX32`.
+    pub personality: Option<String>,
+    /// cgroup v2 files to set (`linux.resources.unified`).
+    pub cgroup_conf: BTreeMap<String, String>,
 }
 
 /// The runtime's view of a container (`runc state`).

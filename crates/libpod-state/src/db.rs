@@ -437,6 +437,15 @@ impl<B: Backend> State for StateDb<B> {
         })
     }
 
+    fn update_container_resources(&self, id: &str, resources: &crate::Resources) -> Result<()> {
+        self.write(|w| {
+            let mut c = ctr_config(w, id)?;
+            c.resources = resources.clone();
+            let bytes = encode("container config", id, &c)?;
+            w.set_container_config(id, &bytes)
+        })
+    }
+
     fn container_dependents(&self, id: &str) -> Result<Vec<String>> {
         self.read(|r| {
             ctr_config(r, id)?;

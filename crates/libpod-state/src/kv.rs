@@ -211,6 +211,10 @@ impl<T: KvWrite> Writer for Kv<T> {
         self.0.put(Table::CtrState, id, state)
     }
 
+    fn set_container_config(&mut self, id: &str, config: &[u8]) -> Result<()> {
+        self.0.put(Table::CtrConfig, id, config)
+    }
+
     fn rename_container(&mut self, id: &str, old: &str, new: &str, config: &[u8]) -> Result<()> {
         self.0.del(Table::Names, old)?;
         self.0

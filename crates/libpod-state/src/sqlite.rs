@@ -387,6 +387,13 @@ impl Writer for SqlTx<'_> {
         )
     }
 
+    fn set_container_config(&mut self, id: &str, config: &[u8]) -> Result<()> {
+        self.exec(
+            "UPDATE containers SET config = ?2 WHERE id = ?1",
+            params![id, config],
+        )
+    }
+
     fn rename_container(&mut self, id: &str, _old: &str, new: &str, config: &[u8]) -> Result<()> {
         self.exec("UPDATE ids SET name = ?2 WHERE id = ?1", params![id, new])?;
         self.exec(

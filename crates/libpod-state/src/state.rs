@@ -43,6 +43,8 @@ pub trait State: Send + Sync {
     fn save_container_state(&self, id: &str, state: &ContainerState) -> Result<()>;
     /// Renames a container: the new name must be valid and unused by containers and pods.
     fn rename_container(&self, id: &str, new_name: &str) -> Result<()>;
+    /// Replaces a container's resource limits (`podman update`); nothing else changes.
+    fn update_container_resources(&self, id: &str, resources: &crate::Resources) -> Result<()>;
     /// IDs of the containers that depend on this one.
     fn container_dependents(&self, id: &str) -> Result<Vec<String>>;
     /// Every container.

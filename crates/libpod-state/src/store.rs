@@ -63,6 +63,9 @@ pub(crate) trait Writer: Reader {
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
     fn insert_container(&mut self, c: &NewContainer<'_>) -> Result<()>;
     fn set_container_state(&mut self, id: &str, state: &[u8]) -> Result<()>;
+    /// Replaces container `id`'s stored config; its name, pod, dependencies and volumes are
+    /// unchanged (the caller checks), so no index moves.
+    fn set_container_config(&mut self, id: &str, config: &[u8]) -> Result<()>;
     /// Gives container `id` the name `new` (its config, already renamed, is `config`).
     fn rename_container(&mut self, id: &str, old: &str, new: &str, config: &[u8]) -> Result<()>;
     fn delete_container(

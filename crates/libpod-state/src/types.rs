@@ -388,6 +388,28 @@ pub struct ContainerConfig {
     /// Leave the image's /etc/hosts (`--no-hosts`).
     #[serde(default)]
     pub no_hosts: bool,
+    /// Variables merged with the image's (`--env-merge 'PATH=/x:${PATH}'`).
+    #[serde(default)]
+    pub env_merge: Vec<String>,
+    /// Host users whose /etc/passwd entries are copied in (`--hostuser`).
+    #[serde(default)]
+    pub hostusers: Vec<String>,
+    /// The /etc/passwd line added for a user the image lacks (`--passwd-entry`, with
+    /// `$USERNAME`, `$UID`, `$GID`, `$NAME`, `$HOME`).
+    #[serde(default)]
+    pub passwd_entry: Option<String>,
+    /// Add no /etc/passwd or /etc/group entry for its user (`--passwd=false`).
+    #[serde(default)]
+    pub no_passwd: bool,
+    /// Directories inside that also get /etc/hosts, resolv.conf and hostname (`--chrootdirs`).
+    #[serde(default)]
+    pub chrootdirs: Vec<String>,
+    /// Its execution domain (`--personality LINUX32`).
+    #[serde(default)]
+    pub personality: Option<String>,
+    /// cgroup v2 files to set (`--cgroup-conf memory.high=...`).
+    #[serde(default)]
+    pub cgroup_conf: BTreeMap<String, String>,
 }
 
 fn sigterm() -> i32 {

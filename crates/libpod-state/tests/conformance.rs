@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{all, ctr, id, pod, st};
+use common::{PERSISTENT, all, ctr, id, pod, st};
 use libpod_state::{
     ContainerConfig, ContainerState, ContainerStatus, ExecSession, Mount, NetworkMode,
     NetworkStatus, PodState, PortMapping, Resources, StateError,
@@ -114,7 +114,20 @@ fn every_field_round_trips() {
             path: "/dev/vda".into(),
             rate: 100,
         }],
+        blkio_weight_device: vec![libpod_config::DeviceRate {
+            path: "/dev/vda".into(),
+            rate: 300,
+        }],
+        cpu_rt_period: Some(1_000_000),
+        cpu_rt_runtime: Some(950_000),
     };
+    c.env_merge = vec!["PATH=/x:${PATH}".into()];
+    c.hostusers = vec!["daemon".into()];
+    c.passwd_entry = Some("$UID:x".into());
+    c.no_passwd = true;
+    c.chrootdirs = vec!["/c".into()];
+    c.personality = Some("LINUX32".into());
+    c.cgroup_conf = BTreeMap::from([("memory.high".into(), "1".into())]);
     // What a container may do and use (issue 19) round-trips too.
     c.security.apply("no-new-privileges", 1).expect("opt");
     c.security.apply("seccomp=/p.json", 2).expect("opt");
@@ -248,6 +261,39 @@ fn names_and_ids_share_one_namespace() {
             Err(StateError::NoSuchPod(_))
         ));
         assert_eq!(s.lookup_pod_id("p").expect(db.name), id("b1"));
+    }
+}
+
+#[test]
+fn updated_resources_are_kept_and_survive_reopening() {
+    for mut db in all() {
+        let s = &db.state;
+        s.add_container(&ctr("e1", "upd"), &st()).expect(db.name);
+        let r = Resources {
+            memory: Some(64 << 20),
+            cpu_quota: Some(50_000),
+            cpu_period: Some(100_000),
+            ..Default::default()
+        };
+        s.update_container_resources(&id("e1"), &r).expect(db.name);
+        let e = s
+            .update_container_resources(&id("f1"), &r)
+            .expect_err(db.name);
+        assert!(
+            matches!(e, StateError::NoSuchContainer(_)),
+            "{}: {e}",
+            db.name
+        );
+        if PERSISTENT.contains(&db.name) {
+            db.reopen();
+        }
+        let c = db.state.container(&id("e1")).expect(db.name);
+        assert_eq!(
+            (c.resources, c.name.as_str()),
+            (r.clone(), "upd"),
+            "{}",
+            db.name
+        );
     }
 }
 

@@ -48,6 +48,10 @@ enum Op {
         id: usize,
         name: usize,
     },
+    UpdateResources {
+        id: usize,
+        pids: i64,
+    },
     AddVolume(usize),
     RemoveVolume(usize),
     LookupVolume(usize, usize),
@@ -115,6 +119,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..VOLS.len()).prop_map(Op::VolumeUsers),
         3 => id.clone().prop_map(Op::RemoveContainer),
         2 => (id.clone(), 0..NAMES.len()).prop_map(|(id, name)| Op::Rename { id, name }),
+        1 => (id.clone(), 1i64..100).prop_map(|(id, pids)| Op::UpdateResources { id, pids }),
         1 => id.clone().prop_map(Op::RemovePod),
         1 => id.clone().prop_map(Op::RemovePodContainers),
         3 => (id.clone(), 0..STATUSES.len(), 0u32..5).prop_map(|(id, status, pid)| Op::SaveState { id, status, pid }),
@@ -128,6 +133,15 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0i64..10).prop_map(Op::Prune),
         1 => Just(Op::Refresh),
     ]
+}
+
+/// The limits an `UpdateResources` op sets.
+fn resources(pids: i64) -> libpod_state::Resources {
+    libpod_state::Resources {
+        pids: Some(pids),
+        cpuset_cpus: Some("0".into()),
+        ..Default::default()
+    }
 }
 
 /// The reference model: the rules written as plainly as possible.
@@ -395,6 +409,13 @@ impl Model {
                 }
                 Ok(String::new())
             }
+            Op::UpdateResources { id, pids } => {
+                let id = full(*id);
+                let c = self.ctrs.iter_mut().find(|(c, _)| c.id == id);
+                let (c, _) = c.ok_or("no such container")?;
+                c.resources = resources(*pids);
+                Ok(String::new())
+            }
             Op::SaveState { id, status, pid } => {
                 let id = full(*id);
                 let s = self
@@ -539,6 +560,9 @@ fn run(s: &dyn State, op: &Op) -> Out {
         Op::VolumeUsers(v) => list(s.volume_users(VOLS[*v])),
         Op::RemoveContainer(i) => unit(s.remove_container(&full(*i))),
         Op::Rename { id, name } => unit(s.rename_container(&full(*id), NAMES[*name])),
+        Op::UpdateResources { id, pids } => {
+            unit(s.update_container_resources(&full(*id), &resources(*pids)))
+        }
         Op::RemovePod(i) => unit(s.remove_pod(&full(*i))),
         Op::RemovePodContainers(i) => s
             .remove_pod_containers(&full(*i))

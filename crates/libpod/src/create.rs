@@ -100,7 +100,8 @@ impl Runtime {
                 _ => {}
             }
         }
-        let limits = Limits::resolve(inner, &opts, &network, &mut dependencies)?;
+        let mut limits = Limits::resolve(inner, &opts, &network, &mut dependencies)?;
+        user_mounts.append(&mut limits.cdi_mounts);
         dependencies.dedup();
         let id = libpod_state::new_id()?;
         let name = match opts.name.clone() {
@@ -202,6 +203,13 @@ impl Runtime {
             annotations: limits.annotations,
             no_read_only_tmpfs: opts.read_only_tmpfs == Some(false),
             no_hosts: opts.no_hosts.unwrap_or(d.no_hosts),
+            env_merge: opts.env_merge,
+            hostusers: opts.hostusers,
+            passwd_entry: opts.passwd_entry,
+            no_passwd: opts.no_passwd,
+            chrootdirs: opts.chrootdirs,
+            personality: opts.personality,
+            cgroup_conf: opts.cgroup_conf,
             privileged: opts.privileged,
             dependencies,
             oci_runtime: inner.config.oci_runtime.clone(),

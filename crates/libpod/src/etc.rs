@@ -158,61 +158,6 @@ pub(crate) fn etc_files(
     Ok(out)
 }
 
-/// Whether `text` (an /etc/passwd or /etc/group) has an entry with id `id` (third field).
-fn has_id(text: &str, id: &str) -> bool {
-    text.lines().any(|l| l.split(':').nth(2) == Some(id))
-}
-
-/// For a numeric `-u UID[:GID]` unknown to the image, adds the passwd (and group) entries
-/// podman adds, so `id` and `whoami` work; written inside the root filesystem through
-/// `libpod_fs::Root`, never through a path that could lead out of it.
-pub(crate) fn ensure_user_entries(rootfs: &Path, user: &str) -> Result<()> {
-    let (u, g) = user
-        .split_once(':')
-        .map_or((user, None), |(u, g)| (u, Some(g)));
-    if u.parse::<u32>().is_err() {
-        return Ok(());
-    }
-    let g = g.filter(|g| g.parse::<u32>().is_ok());
-    let root = libpod_fs::Root::open(rootfs)?;
-    let mode = nix::sys::stat::Mode::from_bits_truncate(0o644);
-    let read = |f: &str| -> Result<String> {
-        match root.read_bounded(Path::new(f), 4 << 20) {
-            Ok(b) => Ok(String::from_utf8_lossy(&b).into_owned()),
-            Err(e) if e.is_not_found() => Ok(String::new()),
-            Err(e) => Err(e.into()),
-        }
-    };
-    let passwd = read("etc/passwd")?;
-    if !has_id(&passwd, u) {
-        let mut text = passwd;
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push_str(&format!(
-            "{u}:*:{u}:{}:container user:/:/bin/sh\n",
-            g.unwrap_or("0")
-        ));
-        root.mkdir_all(
-            Path::new("etc"),
-            nix::sys::stat::Mode::from_bits_truncate(0o755),
-        )?;
-        root.write_file(Path::new("etc/passwd"), text.as_bytes(), mode)?;
-    }
-    if let Some(g) = g {
-        let group = read("etc/group")?;
-        if !has_id(&group, g) {
-            let mut text = group;
-            if !text.is_empty() && !text.ends_with('\n') {
-                text.push('\n');
-            }
-            text.push_str(&format!("{g}:x:{g}:{u}\n"));
-            root.write_file(Path::new("etc/group"), text.as_bytes(), mode)?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,6 +67,7 @@ mod net_none;
 mod networks;
 pub use networks::network_id;
 mod options;
+mod passwd;
 mod pod;
 mod prune;
 #[cfg(feature = "pull")]
@@ -82,6 +83,7 @@ mod steps;
 mod timefilter;
 mod top;
 mod trace;
+mod update;
 mod volume_filter;
 mod volume_mounts;
 mod volume_options;
@@ -107,8 +109,8 @@ pub use info::{
     HostInfo, Info, PluginsInfo, ProgramInfo, RuntimeInfo, StoreInfo, VersionInfo, go_arch,
 };
 pub use limits::{
-    cpus_quota, parse_device, parse_device_rate, parse_namespace, parse_size, parse_sysctl,
-    parse_ulimit, parse_umask,
+    cpus_quota, is_cdi_name, parse_device, parse_device_rate, parse_namespace, parse_size,
+    parse_sysctl, parse_ulimit, parse_umask,
 };
 pub use list::{ContainerFilter, FilterContext, ListOptions, SortKey, select_containers};
 pub use logs::parse_log_opts;
@@ -127,6 +129,7 @@ pub use stats::ContainerStats;
 pub use timefilter::{
     format_rfc3339, now_ns, parse_go_duration, parse_rfc3339, parse_time_filter, rfc3339_nano,
 };
+pub use update::merge_resources;
 pub use volume_filter::{VolumeFilter, select_volumes};
 pub use volumes::{LOCAL_DRIVER, Volume, VolumeOptions};
 pub use wait::WaitCondition;

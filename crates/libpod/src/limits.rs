@@ -29,6 +29,8 @@ pub(crate) struct Limits {
     pub(crate) sysctls: BTreeMap<String, String>,
     pub(crate) devices: Vec<DeviceMapping>,
     pub(crate) annotations: BTreeMap<String, String>,
+    /// Bind mounts the CDI devices ask for.
+    pub(crate) cdi_mounts: Vec<libpod_state::Mount>,
 }
 
 impl Limits {
@@ -46,6 +48,7 @@ impl Limits {
         if let Some(tz) = &opts.timezone {
             timezone_file(tz)?;
         }
+        process_checks(inner, opts)?;
         let namespaces = namespaces(inner, &opts.namespaces, deps)?;
         if opts.shm_size.is_some()
             && matches!(namespaces.ipc, NamespaceMode::Host | NamespaceMode::None)
@@ -57,17 +60,99 @@ impl Limits {
         }
         let mut annotations = d.annotations.clone();
         annotations.extend(opts.annotations.clone());
+        let cdi = if opts.cdi_devices.is_empty() {
+            libpod_config::cdi::CdiEdits::default()
+        } else {
+            libpod_config::cdi::resolve(&inner.config.cdi_spec_dirs, &opts.cdi_devices)
+                .map_err(invalid)?
+        };
+        let mut env = environment(d, opts);
+        env.extend(cdi.env);
+        let mut given_devices = opts.devices.clone();
+        given_devices.extend(cdi.devices);
         Ok(Limits {
-            env: environment(d, opts),
+            cdi_mounts: cdi
+                .mounts
+                .into_iter()
+                .map(|(host, dest, options)| libpod_state::Mount {
+                    kind: libpod_state::MountKind::Bind,
+                    source: host.display().to_string(),
+                    destination: dest,
+                    options,
+                })
+                .collect(),
+            env,
             resources: resources(&opts.resources, d)?,
             security: security(&opts.security)?,
             sysctls: sysctls(d, &opts.sysctls, network, &namespaces)?,
             namespaces,
             ulimits: ulimits(d, &opts.ulimits),
-            devices: devices(d, &opts.devices)?,
+            devices: devices(d, &given_devices)?,
             annotations,
         })
     }
+}
+
+/// The checks of `--personality`, `--cgroups`, `--cgroup-conf`, `--chrootdirs` and
+/// `--hostuser`, with podman's messages.
+fn process_checks(inner: &Inner, opts: &ContainerOptions) -> Result<()> {
+    if let Some(p) = opts.personality.as_deref()
+        && !matches!(p, "LINUX" | "LINUX32")
+    {
+        return Err(invalid(format!(
+            "invalid --personality {p:?}: LINUX or LINUX32"
+        )));
+    }
+    match opts
+        .cgroups
+        .as_deref()
+        .or(Some(inner.config.container_defaults.cgroups.as_str()))
+    {
+        None | Some("enabled" | "no-conmon") => {}
+        Some("disabled") => {
+            return Err(invalid(format!(
+                "requested OCI runtime {} is not compatible with NoCgroups: invalid argument",
+                inner.config.oci_runtime
+            )));
+        }
+        Some("split") => {
+            return Err(invalid(
+                "--cgroups split needs the systemd cgroup manager (this runtime uses cgroupfs)",
+            ));
+        }
+        Some(other) => {
+            return Err(invalid(format!(
+                "invalid --cgroups {other:?}: enabled, disabled, no-conmon or split"
+            )));
+        }
+    }
+    if !opts.cgroup_conf.is_empty() && libpod_oci::cgroup_version() != 2 {
+        return Err(invalid("cannot use --cgroup-conf without cgroup v2"));
+    }
+    if let Some(d) = opts.chrootdirs.iter().find(|d| !d.starts_with('/')) {
+        return Err(invalid(format!(
+            "--chrootdirs {d:?}: the path must be absolute"
+        )));
+    }
+    for u in &opts.hostusers {
+        if host_passwd_line(u).is_none() {
+            return Err(invalid(format!(
+                "--hostuser {u}: no such user in the host's /etc/passwd"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The host's /etc/passwd line for a user, by name or uid.
+pub(crate) fn host_passwd_line(user: &str) -> Option<String> {
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    text.lines()
+        .find(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            f.len() >= 7 && (f[0] == user || f[2] == user)
+        })
+        .map(str::to_string)
 }
 
 /// Parses `--ulimit`: `NAME=SOFT[:HARD]`, or `host` for every limit this process has.
@@ -122,6 +207,11 @@ pub fn parse_size(flag: &str, value: &str) -> Result<u64> {
             "invalid {flag} {value:?}: expected a size such as 64m or 1g"
         ))
     })
+}
+
+/// Whether a `--device` value names a CDI device (`vendor.com/class=name`).
+pub fn is_cdi_name(value: &str) -> bool {
+    libpod_config::cdi::is_cdi_name(value)
 }
 
 /// `--device HOST[:CONTAINER][:PERMISSIONS]`.

@@ -101,6 +101,9 @@ pub struct ContainerOptions {
     pub sysctls: BTreeMap<String, String>,
     /// Host devices (`--device`; a directory gives every device under it).
     pub devices: Vec<libpod_config::DeviceMapping>,
+    /// CDI devices by name (`--device vendor.com/class=name`), resolved at create from the
+    /// specs in containers.conf's `cdi_spec_dirs` (`/etc/cdi`, `/var/run/cdi`).
+    pub cdi_devices: Vec<String>,
     /// Device cgroup rules (`--device-cgroup-rule 'c 1:3 rwm'`).
     pub device_cgroup_rules: Vec<String>,
     /// Size of its `/dev/shm` in bytes (`None`: containers.conf's, 64 MiB).
@@ -127,6 +130,24 @@ pub struct ContainerOptions {
     pub read_only_tmpfs: Option<bool>,
     /// Leave the image's /etc/hosts (`--no-hosts`; `None`: containers.conf's `no_hosts`).
     pub no_hosts: Option<bool>,
+    /// Variables merged with the image's: `${NAME}` is the image's value
+    /// (`--env-merge 'PATH=/opt/bin:${PATH}'`).
+    pub env_merge: Vec<String>,
+    /// Host users whose /etc/passwd entries are copied in (`--hostuser`).
+    pub hostusers: Vec<String>,
+    /// The /etc/passwd line for a user the image lacks (`--passwd-entry`).
+    pub passwd_entry: Option<String>,
+    /// Add no /etc/passwd or /etc/group entry for the user (`--passwd=false`).
+    pub no_passwd: bool,
+    /// Directories that also get the managed /etc files (`--chrootdirs`).
+    pub chrootdirs: Vec<String>,
+    /// Execution domain: `LINUX` or `LINUX32` (`--personality`).
+    pub personality: Option<String>,
+    /// cgroup v2 files to set (`--cgroup-conf KEY=VALUE`; refused on cgroup v1).
+    pub cgroup_conf: BTreeMap<String, String>,
+    /// `--cgroups`: `enabled` (default), `no-conmon`, `disabled` (crun only), `split`
+    /// (needs systemd).
+    pub cgroups: Option<String>,
 }
 
 /// The namespaces a container asks for; `None` takes containers.conf's (`pidns`, `ipcns`,

@@ -106,3 +106,17 @@ pub(crate) fn read_only_tmpfs(cfg: &ContainerConfig, mounts: &mut Vec<UserMount>
         });
     }
 }
+
+/// `--chrootdirs`: the managed /etc/hosts and resolv.conf bound again under each chroot
+/// directory.
+pub(crate) fn chroot_copies(cfg: &ContainerConfig, etc: &mut Vec<(PathBuf, String)>) {
+    let mut more = Vec::new();
+    for dir in &cfg.chrootdirs {
+        // As podman: /etc/hosts and resolv.conf, not hostname.
+        let shared = |d: &str| d == "/etc/hosts" || d == "/etc/resolv.conf";
+        for (host, dest) in etc.iter().filter(|(_, d)| shared(d)) {
+            more.push((host.clone(), format!("{}{dest}", dir.trim_end_matches('/'))));
+        }
+    }
+    etc.extend(more);
+}

@@ -132,8 +132,10 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         inner.config.container_defaults.base_hosts_file.as_deref(),
     )?;
     etc.extend(crate::spec_fields::timezone(inner, cfg)?);
-    if let Some(user) = &cfg.user {
-        crate::etc::ensure_user_entries(&rootfs, user)?;
+    crate::spec_fields::chroot_copies(cfg, &mut etc);
+    crate::passwd::add_host_users(&rootfs, &cfg.hostusers)?;
+    if let Some(user) = cfg.user.as_ref().filter(|_| !cfg.no_passwd) {
+        crate::passwd::ensure_user_entries(&rootfs, user, cfg.passwd_entry.as_deref())?;
     }
     drop(t);
     let t = span("volumes: mount, copy up");
@@ -211,6 +213,9 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         umask: cfg.umask,
         unsetenv: cfg.unsetenv.clone(),
         unsetenv_all: cfg.unsetenv_all,
+        env_merge: cfg.env_merge.clone(),
+        personality: cfg.personality.clone(),
+        cgroup_conf: cfg.cgroup_conf.clone(),
     };
     let paths = inner.paths(&cfg.id);
     let t = span("spec: generate and write the bundle");

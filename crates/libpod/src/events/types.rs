@@ -146,6 +146,8 @@ names!(
         Unpause => "unpause",
         /// An image lost a name.
         Untag => "untag",
+        /// A container's resource limits were changed.
+        Update => "update",
     }
 );
 

@@ -130,15 +130,6 @@ pub struct CreateArgs {
     /// Containers that must run first (comma-separated; repeatable).
     #[arg(long, value_delimiter = ',')]
     pub requires: Vec<String>,
-    /// Memory limit (e.g. 64m, 1g).
-    #[arg(short = 'm', long)]
-    pub memory: Option<String>,
-    /// Most processes.
-    #[arg(long)]
-    pub pids_limit: Option<i64>,
-    /// CPU shares (relative weight).
-    #[arg(short = 'c', long)]
-    pub cpu_shares: Option<u64>,
     /// Signal that stops the container.
     #[arg(long)]
     pub stop_signal: Option<String>,
@@ -191,48 +182,12 @@ pub struct CreateArgs {
     /// Size of /dev/shm (64m).
     #[arg(long)]
     pub shm_size: Option<String>,
-    /// Number of CPUs (a CFS quota).
-    #[arg(long)]
-    pub cpus: Option<f64>,
-    /// CFS period, microseconds.
-    #[arg(long)]
-    pub cpu_period: Option<u64>,
-    /// CFS quota, microseconds.
-    #[arg(long, allow_hyphen_values = true)]
-    pub cpu_quota: Option<i64>,
-    /// CPUs to run on (0-1, 0,2).
-    #[arg(long)]
-    pub cpuset_cpus: Option<String>,
-    /// Memory nodes to use.
-    #[arg(long)]
-    pub cpuset_mems: Option<String>,
-    /// Soft memory limit.
-    #[arg(long)]
-    pub memory_reservation: Option<String>,
-    /// Memory plus swap (-1: unlimited swap).
-    #[arg(long, allow_hyphen_values = true)]
-    pub memory_swap: Option<String>,
-    /// Swappiness, 0 to 100.
-    #[arg(long)]
-    pub memory_swappiness: Option<u64>,
     /// No longer supported (a warning, as in podman).
     #[arg(long)]
     pub kernel_memory: Option<String>,
-    /// Block I/O weight, 10 to 1000.
-    #[arg(long)]
-    pub blkio_weight: Option<u16>,
-    /// Read rate limit PATH:RATE (bytes); repeatable.
-    #[arg(long)]
-    pub device_read_bps: Vec<String>,
-    /// Write rate limit PATH:RATE (bytes); repeatable.
-    #[arg(long)]
-    pub device_write_bps: Vec<String>,
-    /// Read rate limit PATH:RATE (operations); repeatable.
-    #[arg(long)]
-    pub device_read_iops: Vec<String>,
-    /// Write rate limit PATH:RATE (operations); repeatable.
-    #[arg(long)]
-    pub device_write_iops: Vec<String>,
+    /// cgroup limits (also `rpod update`'s flags).
+    #[command(flatten)]
+    pub resources: ResourceFlags,
     /// The cgroup to make the container's cgroup under.
     #[arg(long)]
     pub cgroup_parent: Option<String>,
@@ -281,6 +236,42 @@ pub struct CreateArgs {
     /// Leave the image's /etc/hosts.
     #[arg(long)]
     pub no_hosts: bool,
+    /// Merge with the image's environment: KEY=VALUE where ${NAME} is the image's; repeatable.
+    #[arg(long)]
+    pub env_merge: Vec<String>,
+    /// Copy a host user's /etc/passwd entry in; repeatable.
+    #[arg(long)]
+    pub hostuser: Vec<String>,
+    /// The /etc/passwd line for a user the image lacks ($USERNAME, $UID, $GID, $NAME, $HOME).
+    #[arg(long)]
+    pub passwd_entry: Option<String>,
+    /// Add an /etc/passwd entry for a user the image lacks (default true).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub passwd: Option<bool>,
+    /// A directory inside that also gets /etc/hosts, resolv.conf and hostname; repeatable.
+    #[arg(long)]
+    pub chrootdirs: Vec<String>,
+    /// Execution domain: LINUX or LINUX32.
+    #[arg(long)]
+    pub personality: Option<String>,
+    /// cgroup v2 file KEY=VALUE; repeatable.
+    #[arg(long)]
+    pub cgroup_conf: Vec<String>,
+    /// cgroups: enabled, disabled, no-conmon or split.
+    #[arg(long)]
+    pub cgroups: Option<String>,
+    /// The image argument is a root filesystem directory, not an image.
+    #[arg(long)]
+    pub rootfs: bool,
+    /// No pull progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Accepted for Docker compatibility; does nothing.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub disable_content_trust: Option<bool>,
+    /// Read the pod to join from this file.
+    #[arg(long)]
+    pub pod_id_file: Option<PathBuf>,
     /// Print help (`-h` is `--hostname`, as in podman).
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -289,4 +280,66 @@ pub struct CreateArgs {
     /// Command and arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<String>,
+}
+
+/// The cgroup limits `create`, `run` and `update` share.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ResourceFlags {
+    /// Memory limit (e.g. 64m, 1g).
+    #[arg(short = 'm', long)]
+    pub memory: Option<String>,
+    /// Most processes.
+    #[arg(long)]
+    pub pids_limit: Option<i64>,
+    /// CPU shares (relative weight).
+    #[arg(short = 'c', long)]
+    pub cpu_shares: Option<u64>,
+    /// Number of CPUs (a CFS quota).
+    #[arg(long)]
+    pub cpus: Option<f64>,
+    /// CFS period, microseconds.
+    #[arg(long)]
+    pub cpu_period: Option<u64>,
+    /// CFS quota, microseconds.
+    #[arg(long, allow_hyphen_values = true)]
+    pub cpu_quota: Option<i64>,
+    /// CPUs to run on (0-1, 0,2).
+    #[arg(long)]
+    pub cpuset_cpus: Option<String>,
+    /// Memory nodes to use.
+    #[arg(long)]
+    pub cpuset_mems: Option<String>,
+    /// Soft memory limit.
+    #[arg(long)]
+    pub memory_reservation: Option<String>,
+    /// Memory plus swap (-1: unlimited swap).
+    #[arg(long, allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// Swappiness, 0 to 100.
+    #[arg(long)]
+    pub memory_swappiness: Option<u64>,
+    /// Block I/O weight of one device, DEVICE:WEIGHT; repeatable.
+    #[arg(long)]
+    pub blkio_weight_device: Vec<String>,
+    /// Real-time period, microseconds.
+    #[arg(long)]
+    pub cpu_rt_period: Option<u64>,
+    /// Real-time run time per period, microseconds.
+    #[arg(long, allow_hyphen_values = true)]
+    pub cpu_rt_runtime: Option<i64>,
+    /// Block I/O weight, 10 to 1000.
+    #[arg(long)]
+    pub blkio_weight: Option<u16>,
+    /// Read rate limit PATH:RATE (bytes); repeatable.
+    #[arg(long)]
+    pub device_read_bps: Vec<String>,
+    /// Write rate limit PATH:RATE (bytes); repeatable.
+    #[arg(long)]
+    pub device_write_bps: Vec<String>,
+    /// Read rate limit PATH:RATE (operations); repeatable.
+    #[arg(long)]
+    pub device_read_iops: Vec<String>,
+    /// Write rate limit PATH:RATE (operations); repeatable.
+    #[arg(long)]
+    pub device_write_iops: Vec<String>,
 }

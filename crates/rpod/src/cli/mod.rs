@@ -70,7 +70,14 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         use clap::CommandFactory;
-        super::Cli::command().debug_assert();
+        // clap's checks recurse through every subcommand and flag: more than a test thread's
+        // 2 MiB stack in an unoptimised build (rpod's own main thread has 8 MiB).
+        std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(|| super::Cli::command().debug_assert())
+            .expect("thread")
+            .join()
+            .expect("the command line is consistent");
     }
 }
 
@@ -257,6 +264,9 @@ pub enum ContainerCmd {
         /// Pass signals sent to rpod on to the container (default true).
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
         sig_proxy: bool,
+        /// Remove the container and then its image when it exits (unless others use it).
+        #[arg(long)]
+        rmi: bool,
         /// Container options.
         #[command(flatten)]
         args: CreateArgs,
@@ -506,6 +516,15 @@ pub enum ContainerCmd {
         container: String,
         /// Its new name.
         name: String,
+    },
+    /// Change a container's cgroup limits (applied at once when it runs).
+    #[command(after_help = "Example:\n  rpod update --cpus 0.5 --memory 256m web")]
+    Update {
+        /// The new limits.
+        #[command(flatten)]
+        resources: ResourceFlags,
+        /// Container.
+        container: String,
     },
     /// Create containers in the OCI runtime without starting them.
     #[command(after_help = "Example:\n  rpod container init web")]

@@ -2,132 +2,6 @@
 
 use super::*;
 
-pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
-    let mut env = Vec::new();
-    for f in &a.env_file {
-        env.extend(parse::env_file(f)?);
-    }
-    for e in &a.env {
-        // `-e NAME` takes the host's value; unset on the host, it is left out (as podman).
-        if e.contains('=') {
-            env.push(e.clone());
-        } else if let Ok(v) = std::env::var(e) {
-            env.push(format!("{e}={v}"));
-        }
-    }
-    use libpod::mount_spec::{parse_mount_flag, parse_tmpfs_flag, parse_volume_flag};
-    // `--mount` before `-v`, as podman reads them (the order `inspect` shows).
-    let mounts = a
-        .mount
-        .iter()
-        .map(|m| parse_mount_flag(m))
-        .chain(a.volume.iter().map(|v| parse_volume_flag(v)))
-        .chain(a.tmpfs.iter().map(|t| parse_tmpfs_flag(t)))
-        .collect::<libpod::Result<Vec<_>>>()?;
-    let entrypoint = a.entrypoint.as_ref().map(|e| {
-        if e.trim_start().starts_with('[') {
-            serde_json::from_str::<Vec<String>>(e)
-                .map_err(|_| anyhow!("--entrypoint {e:?}: not a JSON array of strings"))
-        } else {
-            Ok(vec![e.clone()])
-        }
-    });
-    let (log_size_max, log_path, log_tag) = libpod::parse_log_opts(&a.log_opt)?;
-    let (restart_policy, restart_retries) =
-        libpod::parse_restart_policy(a.restart.as_deref().unwrap_or("no"))?;
-    let mut o = ContainerOptions {
-        health: health_options(a)?,
-        init: a.init || a.init_path.is_some(),
-        init_path: a.init_path.clone(),
-        replace: a.replace,
-        log_driver: a
-            .log_driver
-            .as_deref()
-            .map(|d| d.parse::<libpod::config::LogDriver>())
-            .transpose()
-            .map_err(|e| anyhow!("--log-driver: {e}"))?,
-        log_path,
-        log_size_max,
-        log_tag,
-        timeout: a.timeout,
-        cap_add: a.cap_add.clone(),
-        cap_drop: a.cap_drop.clone(),
-        pidfile: a.pidfile.clone(),
-        conmon_pidfile: a.conmon_pidfile.clone(),
-        restart_policy,
-        restart_retries,
-        image: a.image.clone(),
-        name: a.name.clone(),
-        command: a.command.clone(),
-        entrypoint: entrypoint.transpose()?,
-        env,
-        workdir: a.workdir.clone(),
-        user: a.user.clone(),
-        hostname: a.hostname.clone(),
-        mounts,
-        network: a.network.as_deref().map(parse::network).unwrap_or_default(),
-        ports: a
-            .publish
-            .iter()
-            .map(|p| parse::publish(p))
-            .collect::<Result<_>>()?,
-        labels: parse::labels(&a.label),
-        stop_signal: a
-            .stop_signal
-            .as_deref()
-            .map(libpod::parse_signal)
-            .transpose()?,
-        stop_timeout: a.stop_timeout,
-        auto_remove: a.rm,
-        pod: a.pod.clone(),
-        resources: limits::resources(a)?,
-        read_only: a.read_only,
-        privileged: a.privileged,
-        requires: a.requires.clone(),
-        image_volume: a.image_volume.parse()?,
-        volumes_from: a.volumes_from.clone(),
-        tty: a.tty,
-        stdin: a.interactive,
-        rootfs: None,
-        ..ContainerOptions::default()
-    };
-    limits::apply(a, &mut o)?;
-    Ok(o)
-}
-
-/// The `--health-*` flags as the library's options.
-fn health_options(a: &CreateArgs) -> Result<libpod::HealthOptions> {
-    let dur = |flag: &str, v: &Option<String>| -> Result<Option<i64>> {
-        match v.as_deref() {
-            None => Ok(None),
-            Some("disable") if flag == "--health-interval" => Ok(Some(-1)),
-            Some(s) => libpod::parse_go_duration(s)
-                .map(Some)
-                .ok_or_else(|| anyhow!("{flag} {s:?}: not a duration such as 30s or 1m")),
-        }
-    };
-    let on_failure = match a.health_on_failure.as_str() {
-        "none" => libpod::state::HealthOnFailure::None,
-        "kill" => libpod::state::HealthOnFailure::Kill,
-        "restart" => libpod::state::HealthOnFailure::Restart,
-        "stop" => libpod::state::HealthOnFailure::Stop,
-        other => bail!("invalid healthcheck action {other:?}: none, kill, restart or stop"),
-    };
-    Ok(libpod::HealthOptions {
-        test: a
-            .health_cmd
-            .as_deref()
-            .map(libpod::parse_health_cmd)
-            .transpose()?,
-        interval: dur("--health-interval", &a.health_interval)?,
-        timeout: dur("--health-timeout", &a.health_timeout)?,
-        start_period: dur("--health-start-period", &a.health_start_period)?,
-        retries: a.health_retries,
-        on_failure,
-        disabled: a.no_healthcheck,
-    })
-}
-
 /// Copies the container's output to ours until it exits; stdin too with `-i`.
 /// The detach keys of an attach: those asked for, else podman's ctrl-p,ctrl-q when typing
 /// into a container terminal, else none.
@@ -223,6 +97,9 @@ pub(super) fn attach_and_wait(
 
 /// Applies `--pull` before create: the image is pulled when the policy says so.
 pub(super) fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
+    if a.rootfs {
+        return Ok(());
+    }
     let present = rt.image(&a.image).is_ok();
     let fall_back = match a.pull.parse::<libpod::PullPolicy>()?.decide(present) {
         libpod::PullDecision::UseLocal => return Ok(()),
@@ -238,7 +115,7 @@ pub(super) fn ensure_image(rt: &Runtime, a: &CreateArgs) -> Result<()> {
     if fall_back && req.access.retries.is_none() {
         req.access.retries = Some(0);
     }
-    match pull_with_bars(rt, &a.image, &req, false) {
+    match pull_with_bars(rt, &a.image, &req, a.quiet) {
         Ok(_) => Ok(()),
         // `newer` keeps using the local copy when the registry cannot be asked.
         Err(e) if fall_back => {
@@ -265,7 +142,7 @@ fn create(rt: &Runtime, a: &CreateArgs) -> Result<Container> {
         );
     }
     ensure_image(rt, a)?;
-    let c = rt.create_container(options(a)?)?;
+    let c = rt.create_container(super::create_options::options(a)?)?;
     if let Some(f) = &a.cidfile {
         let written = std::fs::OpenOptions::new()
             .write(true)
@@ -333,8 +210,20 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
         ContainerCmd::Run {
             detach,
             sig_proxy,
-            args,
-        } => run_container(rt, detach, sig_proxy, &args, t),
+            rmi,
+            mut args,
+        } => {
+            if rmi && detach {
+                bail!("the --detach option conflicts with --rmi");
+            }
+            args.rm |= rmi;
+            let code = run_container(rt, detach, sig_proxy, &args, t)?;
+            if rmi && !args.rootfs {
+                // Another container using it keeps it, as podman.
+                let _ = rt.remove_images(&[args.image.clone()], &Default::default());
+            }
+            Ok(code)
+        }
         ContainerCmd::Create(a) => {
             println!("{}", create(rt, &a)?.id());
             Ok(0)
@@ -436,6 +325,15 @@ pub(super) fn states(rt: &Runtime, cmd: ContainerCmd) -> Result<i32> {
         }
         ContainerCmd::Rename { container, name } => {
             rt.container(&container)?.rename(&name)?;
+            Ok(0)
+        }
+        ContainerCmd::Update {
+            resources,
+            container,
+        } => {
+            let c = rt.container(&container)?;
+            c.update(&limits::resources(&resources)?)?;
+            println!("{}", c.id());
             Ok(0)
         }
         ContainerCmd::Init(tg) => {

@@ -1,6 +1,7 @@
 //! The create/run flags for what a container may do and use, as the library's options.
 
 use super::*;
+use crate::cli::ResourceFlags;
 
 /// `64m` or a number of bytes, as podman's memory flags take them.
 fn ram(flag: &str, v: &str) -> Result<i64> {
@@ -19,11 +20,20 @@ fn namespace(v: &Option<String>, kind: &str) -> Result<Option<libpod::config::Na
         .transpose()?)
 }
 
-/// The resource flags over what `-m`, `--pids-limit`, `-c` and the OOM flags set.
-pub(super) fn resources(a: &CreateArgs) -> Result<libpod::state::Resources> {
+/// `create`'s cgroup flags, with the OOM flags.
+pub(super) fn create_resources(a: &CreateArgs) -> Result<libpod::state::Resources> {
     if a.kernel_memory.is_some() {
         tracing::warn!("The --kernel-memory flag is no longer supported. This flag is a noop.");
     }
+    Ok(libpod::state::Resources {
+        oom_kill_disable: a.oom_kill_disable,
+        oom_score_adj: a.oom_score_adj,
+        ..resources(&a.resources)?
+    })
+}
+
+/// The cgroup flags `create` and `update` share.
+pub(super) fn resources(a: &ResourceFlags) -> Result<libpod::state::Resources> {
     let (mut period, mut quota) = (a.cpu_period, a.cpu_quota);
     if let Some(cpus) = a.cpus {
         if period.is_some() || quota.is_some() {
@@ -45,8 +55,6 @@ pub(super) fn resources(a: &CreateArgs) -> Result<libpod::state::Resources> {
             .transpose()?,
         pids: a.pids_limit,
         cpu_shares: a.cpu_shares,
-        oom_kill_disable: a.oom_kill_disable,
-        oom_score_adj: a.oom_score_adj,
         cpu_period: period,
         cpu_quota: quota,
         cpuset_cpus: a.cpuset_cpus.clone(),
@@ -63,6 +71,10 @@ pub(super) fn resources(a: &CreateArgs) -> Result<libpod::state::Resources> {
         device_write_bps: rates(&a.device_write_bps, true)?,
         device_read_iops: rates(&a.device_read_iops, false)?,
         device_write_iops: rates(&a.device_write_iops, false)?,
+        blkio_weight_device: rates(&a.blkio_weight_device, false)?,
+        cpu_rt_period: a.cpu_rt_period,
+        cpu_rt_runtime: a.cpu_rt_runtime,
+        ..Default::default()
     })
 }
 
@@ -85,7 +97,11 @@ pub(super) fn apply(a: &CreateArgs, o: &mut ContainerOptions) -> Result<()> {
         o.sysctls.insert(k, v);
     }
     for d in &a.device {
-        o.devices.push(libpod::parse_device(d)?);
+        if libpod::is_cdi_name(d) {
+            o.cdi_devices.push(d.clone());
+        } else {
+            o.devices.push(libpod::parse_device(d)?);
+        }
     }
     o.device_cgroup_rules = a.device_cgroup_rule.clone();
     o.shm_size = a
@@ -111,6 +127,23 @@ pub(super) fn apply(a: &CreateArgs, o: &mut ContainerOptions) -> Result<()> {
     o.http_proxy = a.http_proxy;
     o.annotations = parse::labels(&a.annotation);
     o.read_only_tmpfs = a.read_only_tmpfs;
+    o.env_merge = a.env_merge.clone();
+    o.hostusers = a.hostuser.clone();
+    o.passwd_entry = a.passwd_entry.clone();
+    o.no_passwd = a.passwd == Some(false);
+    o.chrootdirs = a.chrootdirs.clone();
+    o.personality = a.personality.clone();
+    o.cgroup_conf = parse::labels(&a.cgroup_conf);
+    o.cgroups = a.cgroups.clone();
+    if a.rootfs {
+        o.rootfs = Some(std::path::PathBuf::from(&a.image));
+        o.image = String::new();
+    }
+    if let Some(f) = &a.pod_id_file {
+        let id = std::fs::read_to_string(f)
+            .with_context(|| format!("reading --pod-id-file {}", f.display()))?;
+        o.pod = Some(id.trim().to_string());
+    }
     o.no_hosts = a.no_hosts.then_some(true);
     for f in &a.label_file {
         let lines = parse::env_file(f)?;

@@ -23,6 +23,7 @@ use crate::format::{ago, output};
 use crate::{parse, term, views};
 
 mod container;
+mod create_options;
 mod events;
 mod image;
 mod inspect;
@@ -429,9 +430,11 @@ fn container_cmd(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
         | C::Pause { .. }
         | C::Unpause { .. }
         | C::Rm { .. }) => container::lifecycle(rt, c, t),
-        c @ (C::Wait { .. } | C::Init { .. } | C::Prune { .. } | C::Rename { .. }) => {
-            container::states(rt, c)
-        }
+        c @ (C::Wait { .. }
+        | C::Init { .. }
+        | C::Prune { .. }
+        | C::Rename { .. }
+        | C::Update { .. }) => container::states(rt, c),
         C::Stats(a) => stats::stats(rt, &a, false),
         c @ (C::Logs { .. } | C::Exec { .. } | C::Attach { .. }) => container::io(rt, c, t),
         c @ (C::Ps { .. } | C::Inspect { .. } | C::Port { .. } | C::Top { .. }) => {

@@ -1,0 +1,143 @@
+//! The entries podman adds to a container's /etc/passwd and /etc/group: the user it runs as
+//! when the image lacks it (`--passwd-entry` shapes the line, `--passwd=false` adds none) and
+//! host users (`--hostuser`). Written inside the root filesystem through `libpod_fs::Root`,
+//! never through a path that could lead out of it.
+
+use std::path::Path;
+
+use crate::error::{LibpodError, Result};
+
+/// Whether `text` (an /etc/passwd or /etc/group) has an entry with id `id` (third field).
+fn has_id(text: &str, id: &str) -> bool {
+    text.lines().any(|l| l.split(':').nth(2) == Some(id))
+}
+
+/// Whether `text` has an entry named `name` (first field).
+fn has_name(text: &str, name: &str) -> bool {
+    text.lines().any(|l| l.split(':').next() == Some(name))
+}
+
+/// Reads `rel` in the root (missing: empty).
+fn read(root: &libpod_fs::Root, rel: &str) -> Result<String> {
+    match root.read_bounded(Path::new(rel), 4 << 20) {
+        Ok(b) => Ok(String::from_utf8_lossy(&b).into_owned()),
+        Err(e) if e.is_not_found() => Ok(String::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Appends `line` to `rel`, whose current text is `text`.
+fn append(root: &libpod_fs::Root, rel: &str, mut text: String, line: &str) -> Result<()> {
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(line);
+    text.push('\n');
+    root.mkdir_all(
+        Path::new("etc"),
+        nix::sys::stat::Mode::from_bits_truncate(0o755),
+    )?;
+    let mode = nix::sys::stat::Mode::from_bits_truncate(0o644);
+    Ok(root.write_file(Path::new(rel), text.as_bytes(), mode)?)
+}
+
+/// The passwd line for uid `u`, group `g`: podman's, or `template` with `$USERNAME`, `$UID`,
+/// `$GID`, `$NAME` and `$HOME` filled in.
+fn passwd_line(u: &str, g: &str, template: Option<&str>) -> String {
+    match template {
+        Some(t) => t
+            .replace("$USERNAME", u)
+            .replace("$UID", u)
+            .replace("$GID", g)
+            .replace("$NAME", "container user")
+            .replace("$HOME", "/"),
+        None => format!("{u}:*:{u}:{g}:container user:/:/bin/sh"),
+    }
+}
+
+/// For a numeric `-u UID[:GID]` unknown to the image, adds the passwd (and group) entries
+/// podman adds, so `id` and `whoami` work.
+pub(crate) fn ensure_user_entries(rootfs: &Path, user: &str, template: Option<&str>) -> Result<()> {
+    let (u, g) = user
+        .split_once(':')
+        .map_or((user, None), |(u, g)| (u, Some(g)));
+    if u.parse::<u32>().is_err() {
+        return Ok(());
+    }
+    let g = g.filter(|g| g.parse::<u32>().is_ok());
+    let root = libpod_fs::Root::open(rootfs)?;
+    let passwd = read(&root, "etc/passwd")?;
+    if !has_id(&passwd, u) {
+        append(
+            &root,
+            "etc/passwd",
+            passwd,
+            &passwd_line(u, g.unwrap_or("0"), template),
+        )?;
+    }
+    if let Some(g) = g {
+        let group = read(&root, "etc/group")?;
+        if !has_id(&group, g) {
+            append(&root, "etc/group", group, &format!("{g}:x:{g}:{u}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// `--hostuser`: each host user's /etc/passwd line, unless the image has that name already.
+pub(crate) fn add_host_users(rootfs: &Path, users: &[String]) -> Result<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let root = libpod_fs::Root::open(rootfs)?;
+    for u in users {
+        let line = crate::limits::host_passwd_line(u).ok_or_else(|| {
+            LibpodError::Invalid(format!(
+                "--hostuser {u}: no such user in the host's /etc/passwd"
+            ))
+        })?;
+        let f: Vec<&str> = line.split(':').collect();
+        let (name, uid, gid, gecos) = (f[0], f[2], f[3], f[4]);
+        let passwd = read(&root, "etc/passwd")?;
+        if !has_name(&passwd, name) {
+            // As podman writes it: home `/` and sh, whatever the host's say.
+            let entry = format!("{name}:*:{uid}:{gid}:{gecos}:/:/bin/sh");
+            append(&root, "etc/passwd", passwd, &entry)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_added_once_with_templates() {
+        let d = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir(d.path().join("etc")).expect("etc");
+        std::fs::write(d.path().join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh").expect("w");
+        ensure_user_entries(d.path(), "4000:4000", None).expect("add");
+        ensure_user_entries(d.path(), "4000:4000", None).expect("again");
+        let p = std::fs::read_to_string(d.path().join("etc/passwd")).expect("read");
+        assert_eq!(
+            p,
+            "root:x:0:0:root:/root:/bin/sh\n4000:*:4000:4000:container user:/:/bin/sh\n"
+        );
+        let g = std::fs::read_to_string(d.path().join("etc/group")).expect("read");
+        assert_eq!(g, "4000:x:4000:4000\n");
+        ensure_user_entries(
+            d.path(),
+            "5000",
+            Some("u$UID:x:$UID:$GID:$NAME:$HOME:/bin/false"),
+        )
+        .expect("template");
+        let p = std::fs::read_to_string(d.path().join("etc/passwd")).expect("read");
+        assert!(
+            p.ends_with("u5000:x:5000:0:container user:/:/bin/false\n"),
+            "{p}"
+        );
+        add_host_users(d.path(), &["root".into()]).expect("root is there already");
+        assert!(add_host_users(d.path(), &["no-such-user-here".into()]).is_err());
+    }
+}
