@@ -14,6 +14,10 @@ use crate::util::{cargo, have, run};
 pub fn bench(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("cli") => cli(),
+        Some("compare") => match args.get(1) {
+            Some(rev) => crate::compare::compare(rev),
+            None => bail!("usage: cargo xtask bench compare REV"),
+        },
         Some(_) => run(cargo()
             .args(["bench", "-p", "libpod-benches", "--"])
             .args(args)),

@@ -2,6 +2,7 @@
 
 mod bench;
 mod ci;
+mod compare;
 mod demo;
 mod flags;
 mod fuzz;
@@ -18,6 +19,7 @@ commands:
   ci               setup, fmt, clippy, tests, each facade feature alone, benches built, fuzz
   demo             the README's main command
   bench [cli|FILTER]  the criterion benches and rpod beside podman's figures
+  bench compare REV   run --rm of this tree against REV's rpod, in alternating pairs
   fuzz [TARGET] [SECONDS]   run fuzz targets (default: all, 20 s each)
   flags [--check]  README's table of run/create flags against podman's (write, or check)";
 

@@ -44,7 +44,14 @@ pub struct SecurityOptions {
     /// No masked or read-only paths, read-write `/sys` (`systempaths=unconfined`).
     #[serde(default)]
     pub systempaths_unconfined: bool,
+    /// With the default seccomp mode, use the profile the image carries in its
+    /// `io.containers.seccomp.profile` label when it has one (`--seccomp-policy image`).
+    #[serde(default)]
+    pub seccomp_policy_image: bool,
 }
+
+/// The image label that carries a seccomp profile for `--seccomp-policy image`.
+pub const SECCOMP_PROFILE_LABEL: &str = "io.containers.seccomp.profile";
 
 impl SecurityOptions {
     /// Applies one `--security-opt` value (the `n`th, for the error), as podman reads it.

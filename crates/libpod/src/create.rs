@@ -81,6 +81,16 @@ impl Runtime {
             }
             None => (None, Vec::new()),
         };
+        // A pod member joins the pod's network namespace only when the pod shares it.
+        let pod_shares_net = match &pod {
+            Some(p) => inner
+                .state
+                .pod(p)?
+                .shared_namespaces
+                .iter()
+                .any(|s| s == "net"),
+            None => false,
+        };
         // A container whose network namespace this one joins, and the ones it requires, are
         // dependencies: started first and kept while this one exists (stored by ID).
         let mut network = opts.network.clone();
@@ -136,7 +146,7 @@ impl Runtime {
                 return Err(e);
             }
         };
-        let network = if pod.is_some() && network == NetworkMode::Default {
+        let network = if pod_shares_net && network == NetworkMode::Default {
             NetworkMode::Pod
         } else {
             network

@@ -58,6 +58,7 @@ impl Limits {
                 namespaces.ipc.as_podman_mode()
             )));
         }
+        check_image_profile(inner, opts)?;
         let mut annotations = d.annotations.clone();
         annotations.extend(opts.annotations.clone());
         let cdi = if opts.cdi_devices.is_empty() {
@@ -91,6 +92,28 @@ impl Limits {
             annotations,
         })
     }
+}
+
+/// `--seccomp-policy image`: the image's profile, if it has one, must be a JSON profile.
+fn check_image_profile(inner: &Inner, opts: &ContainerOptions) -> Result<()> {
+    if !opts.security.seccomp_policy_image || opts.image.is_empty() {
+        return Ok(());
+    }
+    let img = inner.store.image(&opts.image)?;
+    if let Some(json) = img
+        .config
+        .labels
+        .get(libpod_config::security::SECCOMP_PROFILE_LABEL)
+    {
+        serde_json::from_str::<serde_json::Value>(json).map_err(|e| {
+            invalid(format!(
+                "the seccomp profile in image {}'s label {}: {e}",
+                opts.image,
+                libpod_config::security::SECCOMP_PROFILE_LABEL
+            ))
+        })?;
+    }
+    Ok(())
 }
 
 /// The checks of `--personality`, `--cgroups`, `--cgroup-conf`, `--chrootdirs` and
@@ -240,6 +263,37 @@ pub fn parse_umask(value: &str) -> Result<u32> {
         .ok()
         .filter(|m| *m <= 0o7777)
         .ok_or_else(|| invalid(format!("invalid umask string {value}")))
+}
+
+/// `pod create --share`: the namespaces a pod's members share, comma-separated from
+/// `cgroup`, `ipc`, `net`, `pid`, `uts`, or `none`; a leading `+` adds to the default
+/// `ipc,net,uts`.
+///
+/// ```
+/// assert_eq!(libpod::parse_pod_share("+pid").unwrap(), ["ipc", "net", "uts", "pid"]);
+/// assert!(libpod::parse_pod_share("ipc,mnt").is_err());
+/// ```
+pub fn parse_pod_share(value: &str) -> Result<Vec<String>> {
+    let (mut out, list): (Vec<String>, &str) = match value.strip_prefix('+') {
+        Some(rest) => (vec!["ipc".into(), "net".into(), "uts".into()], rest),
+        None => (Vec::new(), value),
+    };
+    for k in list.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+        match k {
+            "none" => {}
+            "cgroup" | "ipc" | "net" | "pid" | "uts" => {
+                if !out.iter().any(|o| o == k) {
+                    out.push(k.to_string());
+                }
+            }
+            other => {
+                return Err(invalid(format!(
+                    "invalid kernel namespace to share: {other}: use cgroup, ipc, net, pid, uts or none"
+                )));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `--cpus N` as a CFS quota over podman's 100 ms period; refused above the host's CPU count

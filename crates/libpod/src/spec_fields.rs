@@ -63,13 +63,33 @@ fn pod_namespace(inner: &Inner, cfg: &ContainerConfig, kind: &str) -> Result<Opt
     )))))
 }
 
-/// The seccomp profile it runs under: containers.conf's by default, none when unconfined.
-pub(crate) fn seccomp_profile(inner: &Inner, cfg: &ContainerConfig) -> Option<PathBuf> {
-    match &cfg.security.seccomp {
-        SeccompMode::Default => inner.config.seccomp_profile.clone(),
+/// The seccomp profile it runs under: containers.conf's by default (or the image's own with
+/// `--seccomp-policy image`, written beside the container's other files), none when
+/// unconfined.
+pub(crate) fn seccomp_profile(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+    image_labels: Option<&std::collections::BTreeMap<String, String>>,
+) -> Result<Option<PathBuf>> {
+    Ok(match &cfg.security.seccomp {
+        SeccompMode::Default => {
+            let from_image = image_labels
+                .filter(|_| cfg.security.seccomp_policy_image)
+                .and_then(|l| l.get(libpod_config::security::SECCOMP_PROFILE_LABEL));
+            match from_image {
+                Some(json) => {
+                    let p = inner.userdata(&cfg.id).join("seccomp.json");
+                    std::fs::write(&p, json).map_err(|e| {
+                        LibpodError::Invalid(format!("writing {}: {e}", p.display()))
+                    })?;
+                    Some(p)
+                }
+                None => inner.config.seccomp_profile.clone(),
+            }
+        }
         SeccompMode::Unconfined => None,
         SeccompMode::Profile(p) => Some(p.clone()),
-    }
+    })
 }
 
 /// `/etc/localtime` for `--tz`: a copy of the zone file in the container's own directory

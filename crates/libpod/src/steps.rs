@@ -152,6 +152,8 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
     crate::spec_fields::read_only_tmpfs(cfg, &mut mounts);
     use crate::spec_fields::namespace as ns;
     let joined_uts = ns(inner, cfg, "uts", &cfg.namespaces.uts)?;
+    let seccomp_profile =
+        crate::spec_fields::seccomp_profile(inner, cfg, image.as_ref().map(|i| &i.config.labels))?;
     let spec = ContainerSpec {
         id: cfg.id.clone(),
         rootfs,
@@ -201,7 +203,7 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
                 .trim_end_matches('/'),
             cfg.id
         )),
-        seccomp_profile: crate::spec_fields::seccomp_profile(inner, cfg),
+        seccomp_profile,
         annotations: cfg.annotations.clone(),
         security: cfg.security.clone(),
         ulimits: cfg.ulimits.clone(),

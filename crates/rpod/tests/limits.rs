@@ -538,3 +538,58 @@ fn users_rootfs_and_cgroup_modes_as_podman() {
     assert_eq!(code, 125, "{err}");
     assert_eq!(r.ok(&["ps", "-a", "-q"]), "");
 }
+
+/// `--seccomp-policy image` uses the profile the image carries in its label; the default
+/// policy ignores it. Pods share the namespaces `pod create --share` names.
+#[test]
+fn image_seccomp_policy_and_pod_sharing_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let tar = r.dir.path().join("busybox.tar");
+    let tar = tar.to_str().expect("utf8");
+    let label = "LABEL io.containers.seccomp.profile={\"defaultAction\":\"SCMP_ACT_ALLOW\",\
+                 \"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
+    let (p, o) = on_both(&r, &pm, |run| {
+        ok(run, &["import", "--change", label, tar, "secimg"]);
+        let mk = |flags: &[&str]| {
+            let args = [
+                &["run", "--rm", "--network", "none"][..],
+                flags,
+                &["secimg", "mkdir", "/x"],
+            ]
+            .concat();
+            run(&args).0
+        };
+        let codes = (mk(&["--seccomp-policy", "image"]), mk(&[]));
+        let pod = format!("share{}", std::process::id());
+        ok(
+            run,
+            &["pod", "create", "--name", &pod, "--share", "ipc,uts,pid"],
+        );
+        let a = ok(
+            run,
+            &["run", "-d", "--pod", &pod, "busybox", "sleep", "100"],
+        );
+        let ns = |id: &str, kind: &str| {
+            ok(
+                run,
+                &["exec", id, "readlink", &format!("/proc/self/ns/{kind}")],
+            )
+        };
+        let b = ok(
+            run,
+            &["run", "-d", "--pod", &pod, "busybox", "sleep", "100"],
+        );
+        let shared = (
+            ns(&a, "pid") == ns(&b, "pid"),
+            ns(&a, "ipc") == ns(&b, "ipc"),
+            ns(&a, "net") == ns(&b, "net"),
+        );
+        let bad = run(&["pod", "create", "--share", "ipc,mnt"]).0;
+        ok(run, &["pod", "rm", "-f", "-t", "0", &pod]);
+        (codes, shared, bad)
+    });
+    assert_eq!(p, o);
+    assert_eq!(o.0, (1, 0));
+    assert_eq!(o.1, (true, true, false));
+    assert_eq!(o.2, 125);
+}

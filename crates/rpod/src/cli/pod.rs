@@ -35,6 +35,9 @@ pub enum PodCommand {
         /// Create the pod without an infra container.
         #[arg(long = "infra", default_value_t = true, action = clap::ArgAction::Set)]
         infra: bool,
+        /// Namespaces the members share: some of cgroup, ipc, net, pid, uts (or none).
+        #[arg(long, default_value = "ipc,net,uts")]
+        share: String,
     },
     /// Start pods.
     #[command(after_help = "Example:\n  rpod pod start web")]

@@ -83,6 +83,7 @@ pub(super) fn apply(a: &CreateArgs, o: &mut ContainerOptions) -> Result<()> {
     for (i, s) in a.security_opt.iter().enumerate() {
         o.security.apply(s, i + 1).map_err(|e| anyhow!(e))?;
     }
+    o.security.seccomp_policy_image = a.seccomp_policy == "image";
     o.namespaces = libpod::NamespaceOptions {
         pid: namespace(&a.pid, "pid")?,
         ipc: namespace(&a.ipc, "ipc")?,

@@ -48,8 +48,10 @@ pub(super) fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
             hostname,
             label,
             infra,
+            share,
         } => {
             let p = rt.create_pod(PodOptions {
+                share: libpod::parse_pod_share(&share)?,
                 name,
                 labels: parse::labels(&label),
                 hostname,
@@ -59,7 +61,6 @@ pub(super) fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
                     .map(|p| parse::publish(p))
                     .collect::<Result<_>>()?,
                 infra,
-                ..Default::default()
             })?;
             println!("{}", p.id());
             Ok(0)
