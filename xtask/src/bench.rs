@@ -28,7 +28,8 @@ pub fn bench(args: &[String]) -> Result<()> {
     }
 }
 
-fn rpod(bin: &Path, dir: &Path) -> Command {
+/// `rpod` with the roots of `dir` (its output dropped).
+pub(crate) fn rpod(bin: &Path, dir: &Path) -> Command {
     let mut c = Command::new(bin);
     c.arg("--root")
         .arg(dir.join("root"))
@@ -168,21 +169,19 @@ fn cli() -> Result<()> {
         ));
         Ok(rows)
     })();
-    let _ = Command::new(&bin)
-        .arg("--root")
-        .arg(dir.join("root"))
-        .arg("--runroot")
-        .arg(dir.join("run"))
-        .args(["system", "reset", "--force"])
-        .stdout(Stdio::null())
-        .status();
-    let _ = std::fs::remove_dir_all(&dir);
+    reset(&bin, &dir);
     let rows = result?;
     println!("\nrpod (release build), medians:");
     for (what, ms, goal) in rows {
         println!("  {what:<42} {ms:>9.1} ms   goal {goal}");
     }
     Ok(())
+}
+
+/// Removes everything an rpod made under `dir`, and `dir`.
+pub(crate) fn reset(bin: &Path, dir: &Path) {
+    let _ = rpod(bin, dir).args(["system", "reset", "--force"]).status();
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// CPU seconds an hour that the healthchecks of an idle container cost: its monitor and the

@@ -3,11 +3,12 @@
 //! median of the paired differences with its quartiles. For "not slower than before".
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
 
+use crate::bench::{reset, rpod};
 use crate::util::{cargo, root, run, target_dir};
 
 /// Pairs timed.
@@ -45,15 +46,8 @@ fn build_rev(rev: &str) -> Result<PathBuf> {
 
 fn timed(bin: &Path, dir: &Path) -> Result<f64> {
     let t = Instant::now();
-    let status = Command::new(bin)
-        .arg("--root")
-        .arg(dir.join("root"))
-        .arg("--runroot")
-        .arg(dir.join("run"))
-        .arg("--network-config-dir")
-        .arg(dir.join("net.d"))
+    let status = rpod(bin, dir)
         .args(["run", "--rm", "--network", "none", "busybox", "/bin/true"])
-        .stdout(Stdio::null())
         .status()?;
     if !status.success() {
         bail!("{} run --rm failed", bin.display());
@@ -77,15 +71,7 @@ pub fn compare(rev: &str) -> Result<()> {
     crate::image::busybox_tarball(&base, &tar)?;
     let (dold, dnew) = (base.join("old"), base.join("new"));
     for (bin, dir) in [(&old, &dold), (&new, &dnew)] {
-        run(Command::new(bin)
-            .arg("--root")
-            .arg(dir.join("root"))
-            .arg("--runroot")
-            .arg(dir.join("run"))
-            .args(["import"])
-            .arg(&tar)
-            .arg("busybox")
-            .stdout(Stdio::null()))?;
+        run(rpod(bin, dir).arg("import").arg(&tar).arg("busybox"))?;
         timed(bin, dir)?;
     }
     let (mut o, mut n, mut d) = (Vec::new(), Vec::new(), Vec::new());
@@ -101,16 +87,8 @@ pub fn compare(rev: &str) -> Result<()> {
         n.push(b);
         d.push(b - a);
     }
-    for (bin, dir) in [(&old, &dold), (&new, &dnew)] {
-        let _ = Command::new(bin)
-            .arg("--root")
-            .arg(dir.join("root"))
-            .arg("--runroot")
-            .arg(dir.join("run"))
-            .args(["system", "reset", "--force"])
-            .stdout(Stdio::null())
-            .status();
-    }
+    reset(&old, &dold);
+    reset(&new, &dnew);
     let _ = std::fs::remove_dir_all(&base);
     let dm = median(&mut d);
     let (q1, q3) = (d[d.len() / 4], d[d.len() * 3 / 4]);

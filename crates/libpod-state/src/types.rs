@@ -235,6 +235,9 @@ pub struct ContainerConfig {
     /// A root filesystem path used instead of an image.
     #[serde(default)]
     pub rootfs: Option<PathBuf>,
+    /// That path is the lower layer of an overlay, never written (`--rootfs PATH:O`).
+    #[serde(default)]
+    pub rootfs_overlay: bool,
     /// Entrypoint override.
     #[serde(default)]
     pub entrypoint: Option<Vec<String>>,

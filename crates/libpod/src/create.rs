@@ -160,6 +160,7 @@ impl Runtime {
             image_id,
             image_name,
             rootfs: opts.rootfs.clone(),
+            rootfs_overlay: opts.rootfs_overlay,
             entrypoint: opts.entrypoint,
             command: opts.command,
             env: limits.env,

@@ -51,6 +51,14 @@ impl Container {
         let mut process = process;
         process.set_args(Some(command.to_vec()));
         process.set_terminal(Some(o.tty));
+        if let Some((rows, cols)) = o.console_size.filter(|_| o.tty) {
+            let size = oci_spec::runtime::BoxBuilder::default()
+                .height(u64::from(rows))
+                .width(u64::from(cols))
+                .build()
+                .map_err(|e| LibpodError::Invalid(e.to_string()))?;
+            process.set_console_size(Some(size));
+        }
         let mut e = process.env().clone().unwrap_or_default();
         e.extend(o.env.iter().cloned());
         process.set_env(Some(e));
@@ -202,6 +210,7 @@ impl crate::runtime::Runtime {
             workdir: session.workdir.clone(),
             tty: false,
             privileged: session.privileged,
+            console_size: None,
         };
         let r = c.exec_process(&session.command, &o).and_then(|p| {
             c.run_session(

@@ -152,6 +152,20 @@ fn process_checks(inner: &Inner, opts: &ContainerOptions) -> Result<()> {
     if !opts.cgroup_conf.is_empty() && libpod_oci::cgroup_version() != 2 {
         return Err(invalid("cannot use --cgroup-conf without cgroup v2"));
     }
+    if let Some(r) = &opts.rootfs {
+        if !r.is_dir() {
+            return Err(invalid(format!(
+                "--rootfs {}: not a directory on this host",
+                r.display()
+            )));
+        }
+        let s = r.display().to_string();
+        if opts.rootfs_overlay && (s.contains(',') || s.contains(':')) {
+            return Err(invalid(format!(
+                "--rootfs {s}:O: an overlay's lower directory cannot have ',' or ':' in its path"
+            )));
+        }
+    }
     if let Some(d) = opts.chrootdirs.iter().find(|d| !d.starts_with('/')) {
         return Err(invalid(format!(
             "--chrootdirs {d:?}: the path must be absolute"

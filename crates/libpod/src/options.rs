@@ -12,6 +12,9 @@ pub struct ContainerOptions {
     pub image: String,
     /// Use this root filesystem directory instead of an image.
     pub rootfs: Option<PathBuf>,
+    /// Leave that directory unwritten: an overlay takes the container's writes, kept until
+    /// the container is removed (`--rootfs PATH:O`).
+    pub rootfs_overlay: bool,
     /// Name (generated when `None`).
     pub name: Option<String>,
     /// Command (replaces the image's).
@@ -249,4 +252,7 @@ pub struct ExecOptions {
     pub tty: bool,
     /// Every capability for the command, whatever the container has (`exec --privileged`).
     pub privileged: bool,
+    /// With `tty`: the terminal's size (rows, columns) from the first instant, before the
+    /// command runs (`process.consoleSize`), so it never sees 0x0.
+    pub console_size: Option<(u16, u16)>,
 }

@@ -97,6 +97,7 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
     }
     let t = span("storage: mount the root filesystem");
     let rootfs = match &cfg.rootfs {
+        Some(p) if cfg.rootfs_overlay => crate::volume_mounts::rootfs_overlay(inner, &cfg.id, p)?,
         Some(p) => p.clone(),
         None => inner.store.mount(&cfg.id)?,
     };

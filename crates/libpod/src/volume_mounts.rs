@@ -104,7 +104,21 @@ fn overlay_root(inner: &Inner, id: &str) -> PathBuf {
 /// the container's writes never reach the host (they go when the container stops).
 fn overlay_bind(inner: &Inner, id: &str, n: usize, lower: &Path) -> Result<PathBuf> {
     let base = overlay_root(inner, id).join(n.to_string());
-    let (upper, work, merged) = (base.join("upper"), base.join("work"), base.join("merged"));
+    overlay_over(lower, &base, &base.join("merged"))
+}
+
+/// `--rootfs PATH:O`: the directory as the lower layer of an overlay whose upper layer lives
+/// with the container's files, so its writes last until it is removed (as podman's); the
+/// mount is released with the `:O` overlays at each stop.
+pub(crate) fn rootfs_overlay(inner: &Inner, id: &str, lower: &Path) -> Result<PathBuf> {
+    let upper_base = inner.userdata(id).join("rootfs-overlay");
+    let merged = overlay_root(inner, id).join("rootfs").join("merged");
+    overlay_over(lower, &upper_base, &merged)
+}
+
+/// Mounts `lower` with `base/upper` and `base/work` at `merged`.
+fn overlay_over(lower: &Path, base: &Path, merged: &Path) -> Result<PathBuf> {
+    let (upper, work, merged) = (base.join("upper"), base.join("work"), merged.to_path_buf());
     for d in [&upper, &work, &merged] {
         std::fs::create_dir_all(d).map_err(io(d))?;
     }

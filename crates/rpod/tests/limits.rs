@@ -527,6 +527,25 @@ fn users_rootfs_and_cgroup_modes_as_podman() {
     assert_eq!((&p.0, &p.1, p.2, &p.3), (&o.0, &o.1, o.2, &o.3));
     assert_eq!(o.1, [125, 125, 125]);
     assert!(!o.3.contains("rmi-test") && o.4.is_empty(), "{o:?}");
+    // `--rootfs PATH:O`: the directory is never written; the container's writes last until
+    // it is removed, across restarts.
+    let script = "cat /w 2>/dev/null || echo none; echo x > /w";
+    let first = r.ok(&[
+        "run",
+        "--name",
+        "rofs",
+        "--network",
+        "none",
+        "--rootfs",
+        &format!("{rootfs}:O"),
+        "sh",
+        "-c",
+        script,
+    ]);
+    assert_eq!(first, "none\n");
+    assert_eq!(r.ok(&["start", "-a", "rofs"]), "x\n");
+    assert!(!std::path::Path::new(&rootfs).join("w").exists());
+    r.ok(&["rm", "rofs"]);
     // podman 4.3 creates this one and fails at start; the issue asks for a refusal.
     let (code, _, err) = r.run(&[
         "create",

@@ -397,6 +397,7 @@ fn exec(rt: &Runtime, cmd: ContainerCmd) -> Result<i32> {
         workdir,
         tty: tty && !detach,
         privileged,
+        console_size: term::size(),
     };
     if detach {
         println!("{}", c.exec_detached(&command, &o)?);

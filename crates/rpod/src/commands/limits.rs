@@ -137,7 +137,12 @@ pub(super) fn apply(a: &CreateArgs, o: &mut ContainerOptions) -> Result<()> {
     o.cgroup_conf = parse::labels(&a.cgroup_conf);
     o.cgroups = a.cgroups.clone();
     if a.rootfs {
-        o.rootfs = Some(std::path::PathBuf::from(&a.image));
+        let (path, overlay) = match a.image.strip_suffix(":O") {
+            Some(p) => (p, true),
+            None => (a.image.as_str(), false),
+        };
+        o.rootfs = Some(std::path::PathBuf::from(path));
+        o.rootfs_overlay = overlay;
         o.image = String::new();
     }
     if let Some(f) = &a.pod_id_file {
