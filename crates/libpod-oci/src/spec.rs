@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use oci_spec::runtime::{
-    Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxNamespace, LinuxNamespaceBuilder,
-    LinuxNamespaceType, Mount, MountBuilder, ProcessBuilder, RootBuilder, Spec, SpecBuilder,
-    UserBuilder,
+    Capability, LinuxBuilder, LinuxCapabilities, LinuxCapabilitiesBuilder, LinuxNamespace,
+    LinuxNamespaceBuilder, LinuxNamespaceType, Mount, MountBuilder, ProcessBuilder, RootBuilder,
+    Spec, SpecBuilder, UserBuilder,
 };
 
 use crate::error::{OciError, Result};
@@ -291,32 +291,9 @@ fn default_mounts(spec: &ContainerSpec) -> Result<Vec<Mount>> {
     Ok(mounts)
 }
 
-/// Builds the spec for `spec`.
-pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
-    let args = process_args(spec)?;
-    let user_spec = spec
-        .user
-        .clone()
-        .or_else(|| spec.image.user.clone())
-        .unwrap_or_default();
-    let user = resolve_user(&spec.rootfs, &user_spec)?;
-    let hostname = spec
-        .hostname
-        .clone()
-        .unwrap_or_else(|| spec.id.chars().take(12).collect());
-    let env = environment(spec, &hostname, &user.home);
-    let cwd = spec
-        .workdir
-        .clone()
-        .or_else(|| spec.image.working_dir.clone())
-        .filter(|w| !w.is_empty())
-        .unwrap_or_else(|| "/".into());
-    if !cwd.starts_with('/') {
-        return Err(OciError::Spec(format!(
-            "working directory {cwd:?} must be absolute"
-        )));
-    }
-
+/// The capability names the process gets and the OCI capability sets: podman's defaults (or
+/// the container's own set), every one the caller may hand on when privileged.
+fn capabilities(spec: &ContainerSpec) -> Result<(Vec<String>, LinuxCapabilities)> {
     let cap_names: Vec<String> = if spec.privileged {
         caller_bounding_set()
     } else {
@@ -324,8 +301,8 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
             .clone()
             .unwrap_or_else(|| DEFAULT_CAPABILITIES.iter().map(|c| c.to_string()).collect())
     };
-    let cap_names: Vec<&str> = cap_names.iter().map(String::as_str).collect();
-    let capset = caps(&cap_names);
+    let names: Vec<&str> = cap_names.iter().map(String::as_str).collect();
+    let capset = caps(&names);
     let capabilities = LinuxCapabilitiesBuilder::default()
         .bounding(capset.clone())
         .effective(capset.clone())
@@ -336,114 +313,71 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
         .ambient(HashSet::new())
         .build()
         .map_err(spec_err)?;
-    let rlimits = crate::spec_linux::rlimits(spec)?;
-    let mut ouser = UserBuilder::default().uid(user.uid).gid(user.gid);
-    let mut gids = user.additional_gids.clone();
-    for g in crate::user::resolve_groups(&spec.rootfs, &spec.group_add)? {
-        if !gids.contains(&g) {
-            gids.push(g);
+    Ok((cap_names, capabilities))
+}
+
+/// One user mount as an OCI mount: binds recursive and private unless told otherwise.
+fn user_mount(m: &UserMount) -> Result<Mount> {
+    match m {
+        UserMount::Bind {
+            source,
+            destination,
+            read_only,
+            options,
+        } => {
+            if !source.is_absolute() || !destination.starts_with('/') {
+                return Err(OciError::Spec(format!(
+                    "bind mount {}:{destination} needs absolute paths",
+                    source.display()
+                )));
+            }
+            const PROPAGATION: [&str; 6] = [
+                "shared", "slave", "private", "rshared", "rslave", "rprivate",
+            ];
+            let mut o: Vec<&str> = options.iter().map(String::as_str).collect();
+            if !o.iter().any(|x| *x == "bind" || *x == "rbind") {
+                o.push("rbind");
+            }
+            if !o.iter().any(|x| PROPAGATION.contains(x)) {
+                o.push("rprivate");
+            }
+            if *read_only {
+                o.push("ro");
+            }
+            mount(destination, "bind", source.clone(), &o)
+        }
+        UserMount::Devpts {
+            destination,
+            options,
+        } => {
+            if !destination.starts_with('/') {
+                return Err(OciError::Spec(format!(
+                    "devpts mount {destination} needs an absolute path"
+                )));
+            }
+            let mut o: Vec<&str> = vec!["nosuid", "noexec", "newinstance", "ptmxmode=0666"];
+            o.extend(options.iter().map(String::as_str));
+            mount(destination, "devpts", "devpts", &o)
+        }
+        UserMount::Tmpfs {
+            destination,
+            options,
+        } => {
+            if !destination.starts_with('/') {
+                return Err(OciError::Spec(format!(
+                    "tmpfs mount {destination} needs an absolute path"
+                )));
+            }
+            let mut o: Vec<&str> = vec!["nosuid", "nodev"];
+            o.extend(options.iter().map(String::as_str));
+            mount(destination, "tmpfs", "tmpfs", &o)
         }
     }
-    if !gids.is_empty() {
-        ouser = ouser.additional_gids(gids);
-    }
-    ouser = ouser.umask(spec.umask.unwrap_or(0o022));
-    let mut process = ProcessBuilder::default();
-    if let Some(p) = spec
-        .security
-        .apparmor
-        .as_deref()
-        .filter(|p| *p != "unconfined")
-        && !spec.privileged
-    {
-        process = process.apparmor_profile(p);
-    }
-    if let Some(adj) = spec.limits.oom_score_adj {
-        process = process.oom_score_adj(adj);
-    }
-    let process = process
-        .terminal(spec.terminal)
-        .user(ouser.build().map_err(spec_err)?)
-        .args(args)
-        .env(env)
-        .cwd(cwd)
-        .capabilities(capabilities)
-        .rlimits(rlimits)
-        .no_new_privileges(spec.security.no_new_privileges)
-        .build()
-        .map_err(spec_err)?;
+}
 
-    let mut mounts = default_mounts(spec)?;
-    // Parents before children (`/data` before `/data/cache`), as podman sorts them.
-    let mut user: Vec<&UserMount> = spec.mounts.iter().collect();
-    user.sort_by_key(|m| m.destination().trim_end_matches('/').matches('/').count());
-    for m in user {
-        match m {
-            UserMount::Bind {
-                source,
-                destination,
-                read_only,
-                options,
-            } => {
-                if !source.is_absolute() || !destination.starts_with('/') {
-                    return Err(OciError::Spec(format!(
-                        "bind mount {}:{destination} needs absolute paths",
-                        source.display()
-                    )));
-                }
-                const PROPAGATION: [&str; 6] = [
-                    "shared", "slave", "private", "rshared", "rslave", "rprivate",
-                ];
-                let mut o: Vec<&str> = options.iter().map(String::as_str).collect();
-                if !o.iter().any(|x| *x == "bind" || *x == "rbind") {
-                    o.push("rbind");
-                }
-                if !o.iter().any(|x| PROPAGATION.contains(x)) {
-                    o.push("rprivate");
-                }
-                if *read_only {
-                    o.push("ro");
-                }
-                mounts.push(mount(destination, "bind", source.clone(), &o)?);
-            }
-            UserMount::Devpts {
-                destination,
-                options,
-            } => {
-                if !destination.starts_with('/') {
-                    return Err(OciError::Spec(format!(
-                        "devpts mount {destination} needs an absolute path"
-                    )));
-                }
-                let mut o: Vec<&str> = vec!["nosuid", "noexec", "newinstance", "ptmxmode=0666"];
-                o.extend(options.iter().map(String::as_str));
-                mounts.push(mount(destination, "devpts", "devpts", &o)?);
-            }
-            UserMount::Tmpfs {
-                destination,
-                options,
-            } => {
-                if !destination.starts_with('/') {
-                    return Err(OciError::Spec(format!(
-                        "tmpfs mount {destination} needs an absolute path"
-                    )));
-                }
-                let mut o: Vec<&str> = vec!["nosuid", "nodev"];
-                o.extend(options.iter().map(String::as_str));
-                mounts.push(mount(destination, "tmpfs", "tmpfs", &o)?);
-            }
-        }
-    }
-
-    // After the user's mounts, so a volume on /etc does not hide them; a user mount on the
-    // same path wins.
-    for (host, dest) in &spec.etc_files {
-        if spec.mounts.iter().any(|m| m.destination() == dest) {
-            continue;
-        }
-        mounts.push(mount(dest, "bind", host.clone(), &["bind", "rprivate"])?);
-    }
-
+/// The `linux` section: namespaces, cgroup resources and devices, propagation, masked
+/// paths, personality, sysctls and the seccomp filter for the granted capabilities.
+fn linux(spec: &ContainerSpec, cap_names: &[String]) -> Result<oci_spec::runtime::Linux> {
     let mut namespaces = vec![
         LinuxNamespaceBuilder::default()
             .typ(LinuxNamespaceType::Mount)
@@ -508,9 +442,102 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
         );
     }
     if let Some(p) = spec.seccomp_profile.as_ref().filter(|_| !spec.privileged) {
-        let granted: Vec<String> = cap_names.iter().map(|s| s.to_string()).collect();
-        linux = linux.seccomp(crate::seccomp::load_profile(p, &granted)?);
+        linux = linux.seccomp(crate::seccomp::load_profile(p, cap_names)?);
     }
+    linux.build().map_err(spec_err)
+}
+
+/// The process's user: its ids, supplementary groups (the image's and `--group-add`'s) and
+/// umask.
+fn process_user(
+    spec: &ContainerSpec,
+    user: &crate::user::ResolvedUser,
+) -> Result<oci_spec::runtime::User> {
+    let mut ouser = UserBuilder::default().uid(user.uid).gid(user.gid);
+    let mut gids = user.additional_gids.clone();
+    for g in crate::user::resolve_groups(&spec.rootfs, &spec.group_add)? {
+        if !gids.contains(&g) {
+            gids.push(g);
+        }
+    }
+    if !gids.is_empty() {
+        ouser = ouser.additional_gids(gids);
+    }
+    ouser = ouser.umask(spec.umask.unwrap_or(0o022));
+    ouser.build().map_err(spec_err)
+}
+
+/// Builds the spec for `spec`.
+pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
+    let args = process_args(spec)?;
+    let user_spec = spec
+        .user
+        .clone()
+        .or_else(|| spec.image.user.clone())
+        .unwrap_or_default();
+    let user = resolve_user(&spec.rootfs, &user_spec)?;
+    let hostname = spec
+        .hostname
+        .clone()
+        .unwrap_or_else(|| spec.id.chars().take(12).collect());
+    let env = environment(spec, &hostname, &user.home);
+    let cwd = spec
+        .workdir
+        .clone()
+        .or_else(|| spec.image.working_dir.clone())
+        .filter(|w| !w.is_empty())
+        .unwrap_or_else(|| "/".into());
+    if !cwd.starts_with('/') {
+        return Err(OciError::Spec(format!(
+            "working directory {cwd:?} must be absolute"
+        )));
+    }
+
+    let (cap_names, capabilities) = capabilities(spec)?;
+    let rlimits = crate::spec_linux::rlimits(spec)?;
+    let mut process = ProcessBuilder::default();
+    if let Some(p) = spec
+        .security
+        .apparmor
+        .as_deref()
+        .filter(|p| *p != "unconfined")
+        && !spec.privileged
+    {
+        process = process.apparmor_profile(p);
+    }
+    if let Some(adj) = spec.limits.oom_score_adj {
+        process = process.oom_score_adj(adj);
+    }
+    let process = process
+        .terminal(spec.terminal)
+        .user(process_user(spec, &user)?)
+        .args(args)
+        .env(env)
+        .cwd(cwd)
+        .capabilities(capabilities)
+        .rlimits(rlimits)
+        .no_new_privileges(spec.security.no_new_privileges)
+        .build()
+        .map_err(spec_err)?;
+
+    let mut mounts = default_mounts(spec)?;
+    // Parents before children (`/data` before `/data/cache`), as podman sorts them.
+    let mut user: Vec<&UserMount> = spec.mounts.iter().collect();
+    user.sort_by_key(|m| m.destination().trim_end_matches('/').matches('/').count());
+    for m in user {
+        mounts.push(user_mount(m)?);
+    }
+
+    // After the user's mounts, so a volume on /etc does not hide them; a user mount on the
+    // same path wins.
+    for (host, dest) in &spec.etc_files {
+        if spec.mounts.iter().any(|m| m.destination() == dest) {
+            continue;
+        }
+        mounts.push(mount(dest, "bind", host.clone(), &["bind", "rprivate"])?);
+    }
+
+    let linux = linux(spec, &cap_names)?;
     let mut b = SpecBuilder::default()
         .version("1.0.2-dev")
         .root(
@@ -522,7 +549,7 @@ pub fn generate(spec: &ContainerSpec) -> Result<Spec> {
         )
         .process(process)
         .mounts(mounts)
-        .linux(linux.build().map_err(spec_err)?);
+        .linux(linux);
     // Only a UTS namespace of the container's own gets its hostname: setting one in a joined
     // namespace would rename the host or every other member of a pod.
     if spec.uts == Namespace::Private {

@@ -255,29 +255,8 @@ fn limits_resources(
     if let Some(rules) = rules {
         r = r.devices(rules);
     }
-    let memory_set = l.memory.is_some()
-        || l.oom_kill_disable
-        || l.memory_reservation.is_some()
-        || l.memory_swap.is_some()
-        || l.memory_swappiness.is_some();
-    if memory_set {
-        let mut m = LinuxMemoryBuilder::default();
-        if let Some(v) = l.memory {
-            m = m.limit(v);
-        }
-        if l.oom_kill_disable {
-            m = m.disable_oom_killer(true);
-        }
-        if let Some(v) = l.memory_reservation {
-            m = m.reservation(v);
-        }
-        if let Some(v) = l.memory_swap {
-            m = m.swap(v);
-        }
-        if let Some(v) = l.memory_swappiness {
-            m = m.swappiness(v);
-        }
-        r = r.memory(m.build().map_err(spec_err)?);
+    if let Some(m) = memory(l)? {
+        r = r.memory(m);
     }
     if let Some(p) = l.pids {
         r = r.pids(
@@ -287,85 +266,125 @@ fn limits_resources(
                 .map_err(spec_err)?,
         );
     }
-    let cpu_set = l.cpu_shares.is_some()
+    if let Some(c) = cpu(l)? {
+        r = r.cpu(c);
+    }
+    if let Some(b) = block_io(l)? {
+        r = r.block_io(b);
+    }
+    r.build().map_err(spec_err)
+}
+
+/// The memory controller's values, when any is set.
+fn memory(l: &crate::types::Limits) -> Result<Option<oci_spec::runtime::LinuxMemory>> {
+    let set = l.memory.is_some()
+        || l.oom_kill_disable
+        || l.memory_reservation.is_some()
+        || l.memory_swap.is_some()
+        || l.memory_swappiness.is_some();
+    if !set {
+        return Ok(None);
+    }
+    let mut m = LinuxMemoryBuilder::default();
+    if let Some(v) = l.memory {
+        m = m.limit(v);
+    }
+    if l.oom_kill_disable {
+        m = m.disable_oom_killer(true);
+    }
+    if let Some(v) = l.memory_reservation {
+        m = m.reservation(v);
+    }
+    if let Some(v) = l.memory_swap {
+        m = m.swap(v);
+    }
+    if let Some(v) = l.memory_swappiness {
+        m = m.swappiness(v);
+    }
+    m.build().map(Some).map_err(spec_err)
+}
+
+/// The CPU controllers' values, when any is set.
+fn cpu(l: &crate::types::Limits) -> Result<Option<oci_spec::runtime::LinuxCpu>> {
+    let set = l.cpu_shares.is_some()
         || l.cpu_rt_period.is_some()
         || l.cpu_rt_runtime.is_some()
         || l.cpu_period.is_some()
         || l.cpu_quota.is_some()
         || l.cpuset_cpus.is_some()
         || l.cpuset_mems.is_some();
-    if cpu_set {
-        let mut c = LinuxCpuBuilder::default();
-        if let Some(v) = l.cpu_shares {
-            c = c.shares(v);
-        }
-        if let Some(v) = l.cpu_period {
-            c = c.period(v);
-        }
-        if let Some(v) = l.cpu_quota {
-            c = c.quota(v);
-        }
-        if let Some(v) = l.cpu_rt_period {
-            c = c.realtime_period(v);
-        }
-        if let Some(v) = l.cpu_rt_runtime {
-            c = c.realtime_runtime(v);
-        }
-        if let Some(v) = &l.cpuset_cpus {
-            c = c.cpus(v.clone());
-        }
-        if let Some(v) = &l.cpuset_mems {
-            c = c.mems(v.clone());
-        }
-        r = r.cpu(c.build().map_err(spec_err)?);
+    if !set {
+        return Ok(None);
     }
-    let io_set = l.blkio_weight.is_some()
+    let mut c = LinuxCpuBuilder::default();
+    if let Some(v) = l.cpu_shares {
+        c = c.shares(v);
+    }
+    if let Some(v) = l.cpu_period {
+        c = c.period(v);
+    }
+    if let Some(v) = l.cpu_quota {
+        c = c.quota(v);
+    }
+    if let Some(v) = l.cpu_rt_period {
+        c = c.realtime_period(v);
+    }
+    if let Some(v) = l.cpu_rt_runtime {
+        c = c.realtime_runtime(v);
+    }
+    if let Some(v) = &l.cpuset_cpus {
+        c = c.cpus(v.clone());
+    }
+    if let Some(v) = &l.cpuset_mems {
+        c = c.mems(v.clone());
+    }
+    c.build().map(Some).map_err(spec_err)
+}
+
+/// The block I/O controller's values (weights by device number), when any is set.
+fn block_io(l: &crate::types::Limits) -> Result<Option<oci_spec::runtime::LinuxBlockIo>> {
+    let set = l.blkio_weight.is_some()
         || !l.blkio_weight_device.is_empty()
         || !l.device_read_bps.is_empty()
         || !l.device_write_bps.is_empty()
         || !l.device_read_iops.is_empty()
         || !l.device_write_iops.is_empty();
-    if io_set {
-        let mut b = LinuxBlockIoBuilder::default();
-        if let Some(w) = l.blkio_weight {
-            b = b.weight(w);
-        }
-        if !l.blkio_weight_device.is_empty() {
-            let weights = l
-                .blkio_weight_device
-                .iter()
-                .map(|r| {
-                    let d = host_device(&r.path)?;
-                    LinuxWeightDeviceBuilder::default()
-                        .major(d.major)
-                        .minor(d.minor)
-                        .weight(u16::try_from(r.rate).unwrap_or(u16::MAX))
-                        .build()
-                        .map_err(spec_err)
-                })
-                .collect::<Result<Vec<_>>>()?;
-            b = b.weight_device(weights);
-        }
-        for (rates, which) in [
-            (&l.device_read_bps, 0),
-            (&l.device_write_bps, 1),
-            (&l.device_read_iops, 2),
-            (&l.device_write_iops, 3),
-        ] {
-            if rates.is_empty() {
-                continue;
-            }
-            let t = throttle(rates)?;
-            b = match which {
-                0 => b.throttle_read_bps_device(t),
-                1 => b.throttle_write_bps_device(t),
-                2 => b.throttle_read_iops_device(t),
-                _ => b.throttle_write_iops_device(t),
-            };
-        }
-        r = r.block_io(b.build().map_err(spec_err)?);
+    if !set {
+        return Ok(None);
     }
-    r.build().map_err(spec_err)
+    let mut b = LinuxBlockIoBuilder::default();
+    if let Some(w) = l.blkio_weight {
+        b = b.weight(w);
+    }
+    if !l.blkio_weight_device.is_empty() {
+        let weights = l
+            .blkio_weight_device
+            .iter()
+            .map(|r| {
+                let d = host_device(&r.path)?;
+                LinuxWeightDeviceBuilder::default()
+                    .major(d.major)
+                    .minor(d.minor)
+                    .weight(u16::try_from(r.rate).unwrap_or(u16::MAX))
+                    .build()
+                    .map_err(spec_err)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        b = b.weight_device(weights);
+    }
+    if !l.device_read_bps.is_empty() {
+        b = b.throttle_read_bps_device(throttle(&l.device_read_bps)?);
+    }
+    if !l.device_write_bps.is_empty() {
+        b = b.throttle_write_bps_device(throttle(&l.device_write_bps)?);
+    }
+    if !l.device_read_iops.is_empty() {
+        b = b.throttle_read_iops_device(throttle(&l.device_read_iops)?);
+    }
+    if !l.device_write_iops.is_empty() {
+        b = b.throttle_write_iops_device(throttle(&l.device_write_iops)?);
+    }
+    b.build().map(Some).map_err(spec_err)
 }
 
 /// The host's hard limit for a resource (what a container may be given by default).

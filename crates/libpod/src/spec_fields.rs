@@ -140,3 +140,48 @@ pub(crate) fn chroot_copies(cfg: &ContainerConfig, etc: &mut Vec<(PathBuf, Strin
     }
     etc.extend(more);
 }
+
+/// What the container may do and use, into its spec: joined namespaces, capabilities, cgroup
+/// values and path, seccomp, security options, rlimits, sysctls, devices and process settings.
+pub(crate) fn limits(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+    image_labels: Option<&std::collections::BTreeMap<String, String>>,
+    spec: &mut libpod_oci::ContainerSpec,
+) -> Result<()> {
+    spec.ipc = namespace(inner, cfg, "ipc", &cfg.namespaces.ipc)?;
+    spec.pid = namespace(inner, cfg, "pid", &cfg.namespaces.pid)?;
+    spec.cgroup = namespace(inner, cfg, "cgroup", &cfg.namespaces.cgroup)?;
+    spec.no_shm = cfg.namespaces.ipc == libpod_config::NamespaceMode::None;
+    spec.privileged = cfg.privileged;
+    spec.capabilities = Some(crate::resolve_caps(
+        &inner.config.default_capabilities,
+        &cfg.cap_add,
+        &cfg.cap_drop,
+        &libpod_oci::caller_bounding_set(),
+    ));
+    spec.read_only = cfg.read_only;
+    spec.limits = cfg.resources.clone();
+    let parent = cfg.cgroup_parent.as_deref().unwrap_or("/libpod_rs_parent");
+    spec.cgroup_path = Some(format!(
+        "{}/libpod-rs-{}",
+        parent.trim_end_matches('/'),
+        cfg.id
+    ));
+    spec.seccomp_profile = seccomp_profile(inner, cfg, image_labels)?;
+    spec.annotations = cfg.annotations.clone();
+    spec.security = cfg.security.clone();
+    spec.ulimits = cfg.ulimits.clone();
+    spec.sysctls = cfg.sysctls.clone();
+    spec.devices = cfg.devices.clone();
+    spec.device_cgroup_rules = cfg.device_cgroup_rules.clone();
+    spec.shm_size = cfg.shm_size;
+    spec.group_add = cfg.group_add.clone();
+    spec.umask = cfg.umask;
+    spec.unsetenv = cfg.unsetenv.clone();
+    spec.unsetenv_all = cfg.unsetenv_all;
+    spec.env_merge = cfg.env_merge.clone();
+    spec.personality = cfg.personality.clone();
+    spec.cgroup_conf = cfg.cgroup_conf.clone();
+    Ok(())
+}

@@ -89,6 +89,66 @@ pub(crate) fn init(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState
     r
 }
 
+/// The files podman manages in /etc (and the user entries), written for this start.
+fn etc_files(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+    st: &ContainerState,
+    rootfs: &std::path::Path,
+    hostname: &str,
+    host_net: bool,
+) -> Result<Vec<(std::path::PathBuf, String)>> {
+    let t = span("etc: mtab, hosts, resolv.conf, hostname, .containerenv, users");
+    if cfg.rootfs.is_none() {
+        crate::etc::ensure_mtab(rootfs)?;
+    }
+    let mut etc = crate::etc::etc_files(
+        &inner.userdata(&cfg.id),
+        cfg,
+        hostname,
+        &st.networks,
+        host_net,
+        inner.config.container_defaults.base_hosts_file.as_deref(),
+    )?;
+    etc.extend(crate::spec_fields::timezone(inner, cfg)?);
+    crate::spec_fields::chroot_copies(cfg, &mut etc);
+    crate::passwd::add_host_users(rootfs, &cfg.hostusers)?;
+    if let Some(user) = cfg.user.as_ref().filter(|_| !cfg.no_passwd) {
+        crate::passwd::ensure_user_entries(rootfs, user, cfg.passwd_entry.as_deref())?;
+    }
+    drop(t);
+    Ok(etc)
+}
+
+/// conmon and the OCI runtime's `create`, with the container's log and exit command.
+fn runtime_create(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+    paths: &libpod_oci::ContainerPaths,
+) -> Result<libpod_oci::Created> {
+    let _t = span("conmon: runtime create");
+    let exit_command = inner.exit_command.clone().map(|(p, mut a)| {
+        a.push(cfg.id.clone());
+        (p, a)
+    });
+    Ok(inner.exec.create(
+        paths,
+        &CreateOptions {
+            id: cfg.id.clone(),
+            name: cfg.name.clone(),
+            terminal: cfg.tty,
+            stdin: cfg.stdin,
+            log_size_max: cfg.log_size_max.or(inner.config.max_log_size),
+            log_driver: crate::logs::driver(inner, cfg).as_str().to_string(),
+            log_path: cfg.log_path.clone(),
+            log_tag: cfg.log_tag.clone(),
+            timeout: cfg.timeout,
+            exit_command,
+            skip_log_sync: cfg.auto_remove,
+        },
+    )?)
+}
+
 fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<()> {
     // A process killed after `runtime create` but before saving the state leaves the runtime's
     // container behind; a fresh one could not be created over it.
@@ -120,25 +180,7 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
             cfg.id[..12].to_string()
         }
     });
-    let t = span("etc: mtab, hosts, resolv.conf, hostname, .containerenv, users");
-    if cfg.rootfs.is_none() {
-        crate::etc::ensure_mtab(&rootfs)?;
-    }
-    let mut etc = crate::etc::etc_files(
-        &inner.userdata(&cfg.id),
-        cfg,
-        &hostname,
-        &st.networks,
-        host_net,
-        inner.config.container_defaults.base_hosts_file.as_deref(),
-    )?;
-    etc.extend(crate::spec_fields::timezone(inner, cfg)?);
-    crate::spec_fields::chroot_copies(cfg, &mut etc);
-    crate::passwd::add_host_users(&rootfs, &cfg.hostusers)?;
-    if let Some(user) = cfg.user.as_ref().filter(|_| !cfg.no_passwd) {
-        crate::passwd::ensure_user_entries(&rootfs, user, cfg.passwd_entry.as_deref())?;
-    }
-    drop(t);
+    let etc = etc_files(inner, cfg, st, &rootfs, &hostname, host_net)?;
     let t = span("volumes: mount, copy up");
     let mut mounts = crate::volume_mounts::user_mounts(inner, cfg, &rootfs, st)?;
     drop(t);
@@ -153,9 +195,8 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
     crate::spec_fields::read_only_tmpfs(cfg, &mut mounts);
     use crate::spec_fields::namespace as ns;
     let joined_uts = ns(inner, cfg, "uts", &cfg.namespaces.uts)?;
-    let seccomp_profile =
-        crate::spec_fields::seccomp_profile(inner, cfg, image.as_ref().map(|i| &i.config.labels))?;
-    let spec = ContainerSpec {
+    let image_labels = image.as_ref().map(|i| i.config.labels.clone());
+    let mut spec = ContainerSpec {
         id: cfg.id.clone(),
         rootfs,
         image: image
@@ -182,69 +223,15 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         mounts,
         etc_files: etc,
         network,
-        ipc: ns(inner, cfg, "ipc", &cfg.namespaces.ipc)?,
         uts: joined_uts,
-        pid: ns(inner, cfg, "pid", &cfg.namespaces.pid)?,
-        cgroup: ns(inner, cfg, "cgroup", &cfg.namespaces.cgroup)?,
-        no_shm: cfg.namespaces.ipc == libpod_config::NamespaceMode::None,
-        privileged: cfg.privileged,
-        capabilities: Some(crate::resolve_caps(
-            &inner.config.default_capabilities,
-            &cfg.cap_add,
-            &cfg.cap_drop,
-            &libpod_oci::caller_bounding_set(),
-        )),
-        read_only: cfg.read_only,
-        limits: cfg.resources.clone(),
-        cgroup_path: Some(format!(
-            "{}/libpod-rs-{}",
-            cfg.cgroup_parent
-                .as_deref()
-                .unwrap_or("/libpod_rs_parent")
-                .trim_end_matches('/'),
-            cfg.id
-        )),
-        seccomp_profile,
-        annotations: cfg.annotations.clone(),
-        security: cfg.security.clone(),
-        ulimits: cfg.ulimits.clone(),
-        sysctls: cfg.sysctls.clone(),
-        devices: cfg.devices.clone(),
-        device_cgroup_rules: cfg.device_cgroup_rules.clone(),
-        shm_size: cfg.shm_size,
-        group_add: cfg.group_add.clone(),
-        umask: cfg.umask,
-        unsetenv: cfg.unsetenv.clone(),
-        unsetenv_all: cfg.unsetenv_all,
-        env_merge: cfg.env_merge.clone(),
-        personality: cfg.personality.clone(),
-        cgroup_conf: cfg.cgroup_conf.clone(),
+        ..ContainerSpec::default()
     };
+    crate::spec_fields::limits(inner, cfg, image_labels.as_ref(), &mut spec)?;
     let paths = inner.paths(&cfg.id);
     let t = span("spec: generate and write the bundle");
     libpod_oci::write_bundle(&paths.bundle, &libpod_oci::generate(&spec)?)?;
     drop(t);
-    let _t = span("conmon: runtime create");
-    let exit_command = inner.exit_command.clone().map(|(p, mut a)| {
-        a.push(cfg.id.clone());
-        (p, a)
-    });
-    let created = inner.exec.create(
-        &paths,
-        &CreateOptions {
-            id: cfg.id.clone(),
-            name: cfg.name.clone(),
-            terminal: cfg.tty,
-            stdin: cfg.stdin,
-            log_size_max: cfg.log_size_max.or(inner.config.max_log_size),
-            log_driver: crate::logs::driver(inner, cfg).as_str().to_string(),
-            log_path: cfg.log_path.clone(),
-            log_tag: cfg.log_tag.clone(),
-            timeout: cfg.timeout,
-            exit_command,
-            skip_log_sync: cfg.auto_remove,
-        },
-    )?;
+    let created = runtime_create(inner, cfg, &paths)?;
     st.status = S::Created;
     st.pid = Some(created.pid);
     st.conmon_pid = Some(created.conmon_pid);
