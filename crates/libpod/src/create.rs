@@ -20,30 +20,7 @@ impl Runtime {
     pub fn create_container(&self, opts: ContainerOptions) -> Result<Container> {
         let inner = &self.inner;
         let _g = inner.guard()?;
-        // By exact name: "b" is a free name even when an ID starts with "b".
-        let taken = |n: &str| crate::names::name_owner(inner.state.as_ref(), n).is_some();
-        crate::logs::check(opts.log_driver.unwrap_or(inner.config.log_driver))?;
-        if opts.auto_remove && opts.restart_policy != libpod_state::RestartPolicy::No {
-            return Err(LibpodError::Invalid(
-                "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"".into(),
-            ));
-        }
-        if let (true, Some(n)) = (opts.replace, &opts.name)
-            && let Ok(id) = inner.state.lookup_container_id(n)
-            && inner.state.container(&id).is_ok_and(|c| c.name == *n)
-        {
-            Container::remove_unguarded(inner, &id, true, None)?;
-        }
-        if let Some(n) = &opts.name {
-            libpod_state::check_name(n)?;
-            if let Some(owner) = crate::names::name_owner(inner.state.as_ref(), n) {
-                return Err(libpod_state::StateError::NameInUse {
-                    name: n.clone(),
-                    owner,
-                }
-                .into());
-            }
-        }
+        check_request(inner, &opts)?;
         let (image_id, image_name, image_cfg) = match &opts.rootfs {
             Some(_) => (String::new(), String::new(), Default::default()),
             None => {
@@ -62,69 +39,39 @@ impl Runtime {
             healthcheck: image_health,
             ..
         } = image_cfg;
-        let healthcheck = crate::health::resolve(image_health, &opts.health);
-        let mut user_mounts = opts.mounts.clone();
-        crate::volumes::volumes_from(inner, &opts.volumes_from, &mut user_mounts)?;
-        crate::volumes::check_mounts(&user_mounts)?;
-        // Image mounts keep the image's ID: a later tag cannot change what they show.
-        for m in user_mounts
-            .iter_mut()
-            .filter(|m| m.kind == libpod_state::MountKind::Image)
-        {
-            m.source = inner.store.image(&m.source)?.id;
-        }
-        let (pod, mut dependencies) = match &opts.pod {
-            Some(p) => {
-                let pid = inner.state.lookup_pod_id(p)?;
-                let infra = inner.state.pod_state(&pid)?.infra_container;
-                (Some(pid), infra.into_iter().collect::<Vec<_>>())
-            }
-            None => (None, Vec::new()),
-        };
-        // A pod member joins the pod's network namespace only when the pod shares it.
-        let pod_shares_net = match &pod {
-            Some(p) => inner
-                .state
-                .pod(p)?
-                .shared_namespaces
-                .iter()
-                .any(|s| s == "net"),
-            None => false,
-        };
-        // A container whose network namespace this one joins, and the ones it requires, are
-        // dependencies: started first and kept while this one exists (stored by ID).
-        let mut network = opts.network.clone();
-        if let NetworkMode::Container(other) = &network {
-            let oid = inner.state.lookup_container_id(other)?;
-            dependencies.push(oid.clone());
-            network = NetworkMode::Container(oid);
-        }
-        for r in &opts.requires {
-            dependencies.push(inner.state.lookup_container_id(r)?);
-        }
-        let d = &inner.config.container_defaults;
-        if network == NetworkMode::Default && opts.pod.is_none() {
-            match d.netns.as_deref() {
-                Some("host") => network = NetworkMode::Host,
-                Some("none") => network = NetworkMode::None,
-                _ => {}
-            }
-        }
+        let mut user_mounts = user_mounts(inner, &opts)?;
+        let (pod, mut dependencies, network) = pod_and_network(inner, &opts)?;
         let mut limits = Limits::resolve(inner, &opts, &network, &mut dependencies)?;
         user_mounts.append(&mut limits.cdi_mounts);
         dependencies.dedup();
+        // Everything that can refuse the request is decided before anything is allocated.
+        let d = &inner.config.container_defaults;
+        let checked = Checked {
+            cap_add: crate::normalize_caps(&opts.cap_add)?,
+            cap_drop: crate::normalize_caps(&opts.cap_drop)?,
+            init_path: if opts.init || d.init {
+                Some(find_init(
+                    opts.init_path.as_deref().or(d.init_path.as_deref()),
+                )?)
+            } else {
+                None
+            },
+            healthcheck: crate::health::resolve(image_health, &opts.health),
+            stop_signal: match (opts.stop_signal, image_stop) {
+                (Some(s), _) => s,
+                (None, Some(s)) => parse_signal(&s).unwrap_or(15),
+                (None, None) => 15,
+            },
+        };
         let id = libpod_state::new_id()?;
+        // By exact name: "b" is a free name even when an ID starts with "b".
+        let taken = |n: &str| crate::names::name_owner(inner.state.as_ref(), n).is_some();
         let name = match opts.name.clone() {
             Some(n) => n,
             None => (0..13)
                 .map(|n| crate::names::generate(&id, n))
                 .find(|n| !taken(n))
                 .unwrap_or_else(|| id[..12].to_string()),
-        };
-        let stop_signal = match (opts.stop_signal, image_stop) {
-            (Some(s), _) => s,
-            (None, Some(s)) => parse_signal(&s).unwrap_or(15),
-            (None, None) => 15,
         };
         // Held until the container is recorded: until then, its lock being free means its
         // creator died (see `Runtime::repair`).
@@ -146,88 +93,35 @@ impl Runtime {
                 return Err(e);
             }
         };
-        let network = if pod_shares_net && network == NetworkMode::Default {
-            NetworkMode::Pod
-        } else {
-            network
-        };
+        let generated_name = opts.name.is_none();
         let cfg = ContainerConfig {
-            id: id.clone(),
+            id,
             name,
             pod,
             lock: lock_n,
             created: now(),
             image_id,
             image_name,
-            rootfs: opts.rootfs.clone(),
-            rootfs_overlay: opts.rootfs_overlay,
-            entrypoint: opts.entrypoint,
-            command: opts.command,
-            env: limits.env,
-            workdir: opts.workdir,
-            user: opts.user,
-            hostname: opts.hostname,
-            tty: opts.tty,
-            stdin: opts.stdin,
             mounts,
             network,
-            ports: opts.ports,
-            labels: opts.labels,
-            stop_signal,
-            stop_timeout: opts.stop_timeout.unwrap_or(10),
-            auto_remove: opts.auto_remove,
-            restart_policy: opts.restart_policy,
-            healthcheck,
-            health_on_failure: opts.health.on_failure,
-            pidfile: opts.pidfile.clone(),
-            log_driver: opts.log_driver,
-            log_path: opts.log_path.clone(),
-            log_size_max: opts.log_size_max,
-            log_tag: opts.log_tag.clone().or_else(|| d.log_tag.clone()),
-            timeout: opts.timeout,
-            cap_add: crate::normalize_caps(&opts.cap_add)?,
-            cap_drop: crate::normalize_caps(&opts.cap_drop)?,
-            conmon_pidfile: opts.conmon_pidfile.clone(),
-            init_path: if opts.init || d.init {
-                Some(find_init(
-                    opts.init_path.as_deref().or(d.init_path.as_deref()),
-                )?)
-            } else {
-                None
-            },
-            restart_retries: opts.restart_retries,
-            resources: limits.resources,
-            read_only: opts.read_only || d.read_only,
-            security: limits.security,
-            namespaces: limits.namespaces,
-            ulimits: limits.ulimits,
-            sysctls: limits.sysctls,
-            devices: limits.devices,
-            device_cgroup_rules: opts.device_cgroup_rules,
-            shm_size: Some(opts.shm_size.unwrap_or(d.shm_size)),
-            cgroup_parent: opts.cgroup_parent,
-            group_add: opts.group_add,
-            umask: Some(opts.umask.unwrap_or(d.umask)),
-            timezone: opts.timezone.or_else(|| d.tz.clone()),
-            unsetenv: opts.unsetenv,
-            unsetenv_all: opts.unsetenv_all,
-            annotations: limits.annotations,
-            no_read_only_tmpfs: opts.read_only_tmpfs == Some(false),
-            no_hosts: opts.no_hosts.unwrap_or(d.no_hosts),
-            env_merge: opts.env_merge,
-            hostusers: opts.hostusers,
-            passwd_entry: opts.passwd_entry,
-            no_passwd: opts.no_passwd,
-            chrootdirs: opts.chrootdirs,
-            personality: opts.personality,
-            cgroup_conf: opts.cgroup_conf,
-            privileged: opts.privileged,
             dependencies,
             oci_runtime: inner.config.oci_runtime.clone(),
             is_infra: false,
+            ..config_from(opts, d, limits, checked)
         };
-        let mut cfg = cfg;
-        let mut made_volumes = made_volumes;
+        self.record(cfg, made_volumes, generated_name)
+    }
+
+    /// Stores a new container's config, retrying when another process took its generated
+    /// name or removed a named volume it uses between our checks and the insert; any other
+    /// failure undoes the lock and the volumes made for it.
+    fn record(
+        &self,
+        mut cfg: ContainerConfig,
+        mut made_volumes: Vec<String>,
+        generated_name: bool,
+    ) -> Result<Container> {
+        let inner = &self.inner;
         let mut attempt = 0;
         loop {
             match self.add_container_keep_lock(&cfg) {
@@ -238,7 +132,7 @@ impl Runtime {
                 // Another process took the same generated name between our check and our
                 // insert: pick another; a name the user chose is theirs to change.
                 Err(LibpodError::State(libpod_state::StateError::NameInUse { .. }))
-                    if opts.name.is_none() && attempt < 8 =>
+                    if generated_name && attempt < 8 =>
                 {
                     attempt += 1;
                     cfg.name = crate::names::generate(&libpod_state::new_id()?, attempt);
@@ -422,4 +316,172 @@ fn find_init(given: Option<&std::path::Path>) -> Result<PathBuf> {
                     .into(),
             )
         })
+}
+
+/// What `create` decided from the options that could refuse them.
+struct Checked {
+    cap_add: Vec<String>,
+    cap_drop: Vec<String>,
+    init_path: Option<PathBuf>,
+    healthcheck: Option<libpod_config::HealthConfig>,
+    stop_signal: i32,
+}
+
+/// The refusals that come before any lookup: the log driver, `--rm` with a restart policy,
+/// a name that is invalid or in use (after `--replace` removed its holder).
+fn check_request(inner: &crate::runtime::Inner, opts: &ContainerOptions) -> Result<()> {
+    crate::logs::check(opts.log_driver.unwrap_or(inner.config.log_driver))?;
+    if opts.auto_remove && opts.restart_policy != libpod_state::RestartPolicy::No {
+        return Err(LibpodError::Invalid(
+            "the --rm option conflicts with --restart, when the restartPolicy is not \"\" and \"no\"".into(),
+        ));
+    }
+    if let (true, Some(n)) = (opts.replace, &opts.name)
+        && let Ok(id) = inner.state.lookup_container_id(n)
+        && inner.state.container(&id).is_ok_and(|c| c.name == *n)
+    {
+        Container::remove_unguarded(inner, &id, true, None)?;
+    }
+    if let Some(n) = &opts.name {
+        libpod_state::check_name(n)?;
+        if let Some(owner) = crate::names::name_owner(inner.state.as_ref(), n) {
+            return Err(libpod_state::StateError::NameInUse {
+                name: n.clone(),
+                owner,
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The container's own mounts with those of `--volumes-from`, checked; image mounts keep
+/// the image's ID, so a later tag cannot change what they show.
+fn user_mounts(
+    inner: &crate::runtime::Inner,
+    opts: &ContainerOptions,
+) -> Result<Vec<libpod_state::Mount>> {
+    let mut user_mounts = opts.mounts.clone();
+    crate::volumes::volumes_from(inner, &opts.volumes_from, &mut user_mounts)?;
+    crate::volumes::check_mounts(&user_mounts)?;
+    for m in user_mounts
+        .iter_mut()
+        .filter(|m| m.kind == libpod_state::MountKind::Image)
+    {
+        m.source = inner.store.image(&m.source)?.id;
+    }
+    Ok(user_mounts)
+}
+
+/// The pod (by ID), the dependencies it and the network bring (the pod's infra container,
+/// a container whose network is joined, `--requires`), and the network mode: containers.conf's
+/// `netns` when none is asked for, the pod's when the pod shares its network.
+fn pod_and_network(
+    inner: &crate::runtime::Inner,
+    opts: &ContainerOptions,
+) -> Result<(Option<String>, Vec<String>, NetworkMode)> {
+    let (pod, mut dependencies) = match &opts.pod {
+        Some(p) => {
+            let pid = inner.state.lookup_pod_id(p)?;
+            let infra = inner.state.pod_state(&pid)?.infra_container;
+            (Some(pid), infra.into_iter().collect::<Vec<_>>())
+        }
+        None => (None, Vec::new()),
+    };
+    let pod_shares_net = match &pod {
+        Some(p) => inner
+            .state
+            .pod(p)?
+            .shared_namespaces
+            .iter()
+            .any(|s| s == "net"),
+        None => false,
+    };
+    let mut network = opts.network.clone();
+    if let NetworkMode::Container(other) = &network {
+        let oid = inner.state.lookup_container_id(other)?;
+        dependencies.push(oid.clone());
+        network = NetworkMode::Container(oid);
+    }
+    for r in &opts.requires {
+        dependencies.push(inner.state.lookup_container_id(r)?);
+    }
+    if network == NetworkMode::Default && pod_shares_net {
+        network = NetworkMode::Pod;
+    } else if network == NetworkMode::Default && opts.pod.is_none() {
+        match inner.config.container_defaults.netns.as_deref() {
+            Some("host") => network = NetworkMode::Host,
+            Some("none") => network = NetworkMode::None,
+            _ => {}
+        }
+    }
+    Ok((pod, dependencies, network))
+}
+
+/// The parts of a new container's config that come straight from its options, its resolved
+/// limits and containers.conf's defaults (identity, mounts and network are the caller's).
+fn config_from(
+    opts: ContainerOptions,
+    d: &libpod_config::ContainerDefaults,
+    limits: Limits,
+    checked: Checked,
+) -> ContainerConfig {
+    ContainerConfig {
+        rootfs: opts.rootfs,
+        rootfs_overlay: opts.rootfs_overlay,
+        entrypoint: opts.entrypoint,
+        command: opts.command,
+        env: limits.env,
+        workdir: opts.workdir,
+        user: opts.user,
+        hostname: opts.hostname,
+        tty: opts.tty,
+        stdin: opts.stdin,
+        ports: opts.ports,
+        labels: opts.labels,
+        stop_signal: checked.stop_signal,
+        stop_timeout: opts.stop_timeout.unwrap_or(10),
+        auto_remove: opts.auto_remove,
+        restart_policy: opts.restart_policy,
+        healthcheck: checked.healthcheck,
+        health_on_failure: opts.health.on_failure,
+        pidfile: opts.pidfile,
+        log_driver: opts.log_driver,
+        log_path: opts.log_path,
+        log_size_max: opts.log_size_max,
+        log_tag: opts.log_tag.or_else(|| d.log_tag.clone()),
+        timeout: opts.timeout,
+        cap_add: checked.cap_add,
+        cap_drop: checked.cap_drop,
+        conmon_pidfile: opts.conmon_pidfile,
+        init_path: checked.init_path,
+        restart_retries: opts.restart_retries,
+        resources: limits.resources,
+        read_only: opts.read_only || d.read_only,
+        security: limits.security,
+        namespaces: limits.namespaces,
+        ulimits: limits.ulimits,
+        sysctls: limits.sysctls,
+        devices: limits.devices,
+        device_cgroup_rules: opts.device_cgroup_rules,
+        shm_size: Some(opts.shm_size.unwrap_or(d.shm_size)),
+        cgroup_parent: opts.cgroup_parent,
+        group_add: opts.group_add,
+        umask: Some(opts.umask.unwrap_or(d.umask)),
+        timezone: opts.timezone.or_else(|| d.tz.clone()),
+        unsetenv: opts.unsetenv,
+        unsetenv_all: opts.unsetenv_all,
+        annotations: limits.annotations,
+        no_read_only_tmpfs: opts.read_only_tmpfs == Some(false),
+        no_hosts: opts.no_hosts.unwrap_or(d.no_hosts),
+        env_merge: opts.env_merge,
+        hostusers: opts.hostusers,
+        passwd_entry: opts.passwd_entry,
+        no_passwd: opts.no_passwd,
+        chrootdirs: opts.chrootdirs,
+        personality: opts.personality,
+        cgroup_conf: opts.cgroup_conf,
+        privileged: opts.privileged,
+        ..Default::default()
+    }
 }
