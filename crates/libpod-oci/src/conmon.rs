@@ -90,6 +90,9 @@ pub struct CreateOptions {
     /// Skip conmon's fsync of the log when the container exits: for callers that delete the
     /// log with the container (`--rm`), where the sync only delays the exit file.
     pub skip_log_sync: bool,
+    /// Pass this process's file descriptors 3 to 3+N-1 to the container (`--preserve-fds`);
+    /// the caller has checked they are open and inheritable.
+    pub preserve_fds: u32,
 }
 
 /// What `create` returns.
@@ -371,7 +374,15 @@ impl Executor {
                 c.env(k, v);
             }
         }
-        c.env("_OCI_SYNCPIPE", "3").env("_OCI_STARTPIPE", "4");
+        // The preserved descriptors keep 3.., conmon's pipes come after them.
+        let n = o.preserve_fds as i32;
+        if n > 0 {
+            // conmon hands runtime options to `runc create` (its own option list has none).
+            c.args(["--runtime-opt", "--preserve-fds", "--runtime-opt"])
+                .arg(n.to_string());
+        }
+        c.env("_OCI_SYNCPIPE", (3 + n).to_string())
+            .env("_OCI_STARTPIPE", (4 + n).to_string());
         if o.log_driver == "passthrough" {
             // The container's output (and input, with `-i`) is ours, as podman passes its
             // own to conmon: no log, no attach socket traffic.
@@ -392,7 +403,7 @@ impl Executor {
         // SAFETY: only async-signal-safe calls (dup2) between fork and exec.
         unsafe {
             c.pre_exec(move || {
-                if libc::dup2(sc, 3) < 0 || libc::dup2(st, 4) < 0 {
+                if libc::dup2(sc, 3 + n) < 0 || libc::dup2(st, 4 + n) < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())

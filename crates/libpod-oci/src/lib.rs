@@ -19,6 +19,7 @@
 mod attach;
 mod conmon;
 mod error;
+mod fds;
 mod logs;
 mod runtime;
 mod seccomp;
@@ -37,6 +38,7 @@ pub use conmon::{
     readable_within, wait_exit,
 };
 pub use error::{OciError, Result};
+pub use fds::check_preserved_fds;
 pub use logs::{parse_log, read_log};
 pub use runtime::{OciRuntime, RuncCompatible, cgroup_version, hybrid_cgroups, version_line};
 pub use spec::{

@@ -413,6 +413,9 @@ pub struct ContainerConfig {
     /// cgroup v2 files to set (`--cgroup-conf memory.high=...`).
     #[serde(default)]
     pub cgroup_conf: BTreeMap<String, String>,
+    /// Descriptors 3 to 3+N-1 of the starting process go to the container (`--preserve-fds`).
+    #[serde(default)]
+    pub preserve_fds: u32,
 }
 
 fn sigterm() -> i32 {

@@ -481,6 +481,7 @@ fn config_from(
         chrootdirs: opts.chrootdirs,
         personality: opts.personality,
         cgroup_conf: opts.cgroup_conf,
+        preserve_fds: opts.preserve_fds,
         privileged: opts.privileged,
         ..Default::default()
     }

@@ -152,6 +152,7 @@ fn process_checks(inner: &Inner, opts: &ContainerOptions) -> Result<()> {
     if !opts.cgroup_conf.is_empty() && libpod_oci::cgroup_version() != 2 {
         return Err(invalid("cannot use --cgroup-conf without cgroup v2"));
     }
+    libpod_oci::check_preserved_fds(opts.preserve_fds)?;
     if let Some(r) = &opts.rootfs {
         if !r.is_dir() {
             return Err(invalid(format!(

@@ -151,6 +151,9 @@ pub struct ContainerOptions {
     /// `--cgroups`: `enabled` (default), `no-conmon`, `disabled` (crun only), `split`
     /// (needs systemd).
     pub cgroups: Option<String>,
+    /// Give the container this process's descriptors 3 to 3+N-1 (`run --preserve-fds N`);
+    /// each start passes them if the starting process has them open.
+    pub preserve_fds: u32,
 }
 
 /// The namespaces a container asks for; `None` takes containers.conf's (`pidns`, `ipcns`,

@@ -145,6 +145,12 @@ fn runtime_create(
             timeout: cfg.timeout,
             exit_command,
             skip_log_sync: cfg.auto_remove,
+            // A later start by a process without them (a restart policy's) passes none.
+            preserve_fds: if libpod_oci::check_preserved_fds(cfg.preserve_fds).is_ok() {
+                cfg.preserve_fds
+            } else {
+                0
+            },
         },
     )?)
 }

@@ -612,3 +612,57 @@ fn image_seccomp_policy_and_pod_sharing_as_podman() {
     assert_eq!(o.1, (true, true, false));
     assert_eq!(o.2, 125);
 }
+
+/// `run --preserve-fds N` gives the container the caller's descriptors 3 to 3+N-1; without
+/// them open it is refused with nothing created, as podman.
+#[test]
+fn preserved_fds_reach_the_container_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let file = r.dir.path().join("fd3.txt");
+    std::fs::write(&file, "from-fd3\n").expect("write");
+    let rpod = format!(
+        "CONTAINERS_CONF={} {} {}",
+        r.dir.path().join("containers.conf").display(),
+        env!("CARGO_BIN_EXE_rpod"),
+        common::roots(r.dir.path()).join(" ")
+    );
+    let pc = pm.command();
+    let podman = format!(
+        "CONTAINERS_CONF={} {} {}",
+        pm.dir.path().join("containers.conf").display(),
+        pc.get_program().to_string_lossy(),
+        pc.get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let sh = |tool: &str, tail: &str| {
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{tool} {tail}"))
+            .output()
+            .expect("sh");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let with = format!(
+        "run --rm --network none --preserve-fds 1 busybox sh -c 'cat <&3; ls /proc/self/fd | wc -l' 3<{}",
+        file.display()
+    );
+    let without = "run --network none --preserve-fds 1 busybox true";
+    let p = (
+        sh(&podman, &with),
+        sh(&podman, without).0,
+        sh(&podman, "ps -a -q").1,
+    );
+    let o = (
+        sh(&rpod, &with),
+        sh(&rpod, without).0,
+        sh(&rpod, "ps -a -q").1,
+    );
+    assert_eq!(p, o);
+    assert_eq!(o.0, (Some(0), "from-fd3\n5\n".to_string()));
+    assert_eq!((o.1, o.2.as_str()), (Some(125), ""));
+}

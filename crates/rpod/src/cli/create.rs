@@ -272,6 +272,9 @@ pub struct CreateArgs {
     /// Read the pod to join from this file.
     #[arg(long)]
     pub pod_id_file: Option<PathBuf>,
+    /// Set by `run --preserve-fds` (not a flag of `create`).
+    #[arg(skip)]
+    pub preserve_fds: u32,
     /// Print help (`-h` is `--hostname`, as in podman).
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,

@@ -267,6 +267,9 @@ pub enum ContainerCmd {
         /// Remove the container and then its image when it exits (unless others use it).
         #[arg(long)]
         rmi: bool,
+        /// Give the container rpod's file descriptors 3 to 3+N-1.
+        #[arg(long, default_value_t = 0)]
+        preserve_fds: u32,
         /// Container options.
         #[command(flatten)]
         args: CreateArgs,

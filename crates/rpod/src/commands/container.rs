@@ -211,12 +211,14 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
             detach,
             sig_proxy,
             rmi,
+            preserve_fds,
             mut args,
         } => {
             if rmi && detach {
                 bail!("the --detach option conflicts with --rmi");
             }
             args.rm |= rmi;
+            args.preserve_fds = preserve_fds;
             let code = run_container(rt, detach, sig_proxy, &args, t)?;
             if rmi && !args.rootfs {
                 // Another container using it keeps it, as podman.

@@ -128,6 +128,7 @@ pub(super) fn apply(a: &CreateArgs, o: &mut ContainerOptions) -> Result<()> {
     o.http_proxy = a.http_proxy;
     o.annotations = parse::labels(&a.annotation);
     o.read_only_tmpfs = a.read_only_tmpfs;
+    o.preserve_fds = a.preserve_fds;
     o.env_merge = a.env_merge.clone();
     o.hostusers = a.hostuser.clone();
     o.passwd_entry = a.passwd_entry.clone();
