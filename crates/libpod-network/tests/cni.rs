@@ -428,19 +428,28 @@ fn a_port_mapping_on_loopback_reaches_httpd_in_the_container() {
     .spawn()
     .expect("httpd");
     t.kids.push(httpd);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("free port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let pm = PortMapping {
-        host_ip: "127.0.0.1".into(),
-        host_port: port,
-        container_port: 8080,
-        protocol: libpod_network::Protocol::Tcp,
-        range: 1,
-    };
-    t.mgr.setup("ctr-web", &ns, &t.req(), &[pm]).expect("setup");
+    // A port free a moment ago may be taken by a parallel test before the setup binds it:
+    // then another one is tried.
+    let mut port = 0;
+    for attempt in 0..5 {
+        port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let pm = PortMapping {
+            host_ip: "127.0.0.1".into(),
+            host_port: port,
+            container_port: 8080,
+            protocol: libpod_network::Protocol::Tcp,
+            range: 1,
+        };
+        match t.mgr.setup("ctr-web", &ns, &t.req(), &[pm]) {
+            Ok(_) => break,
+            Err(libpod_network::NetworkError::PortInUse { .. }) if attempt < 4 => continue,
+            Err(e) => panic!("setup: {e:?}"),
+        }
+    }
     let mut body = String::new();
     for _ in 0..50 {
         if let Ok(mut s) = std::net::TcpStream::connect_timeout(
