@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::resources::{DeviceMapping, Ulimit};
 use crate::security::NamespaceMode;
 
+/// The size of /dev/shm without a setting, as podman 4.3 mounts it (`size=64000k`).
+pub const DEFAULT_SHM_SIZE: u64 = 65_536_000;
+
 /// What a new container gets when its options say nothing, from containers.conf
 /// `[containers]` (podman 4.3's defaults otherwise).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,8 +98,7 @@ impl Default for ContainerDefaults {
             pidns: NamespaceMode::Private,
             pids_limit: Some(2048),
             read_only: false,
-            // What podman 4.3 mounts without a setting: `size=64000k`.
-            shm_size: 65_536_000,
+            shm_size: DEFAULT_SHM_SIZE,
             tz: None,
             umask: 0o022,
             userns: "host".into(),

@@ -41,7 +41,7 @@ mod types;
 pub mod units;
 
 pub use builder::{ConfigBuilder, ENV_VARS, PODMAN_CONTAINERS_CONF};
-pub use container_defaults::ContainerDefaults;
+pub use container_defaults::{ContainerDefaults, DEFAULT_SHM_SIZE};
 pub use error::{ConfigError, Origin};
 pub use health::HealthConfig;
 pub use host::{default_cni_plugin_dirs, default_conmon_paths, default_runtimes, is_executable};

@@ -249,7 +249,9 @@ fn default_mounts(spec: &ContainerSpec) -> Result<Vec<Mount>> {
     if !spec.no_shm {
         let size = format!(
             "size={}k",
-            spec.shm_size.unwrap_or(65_536_000).div_ceil(1024)
+            spec.shm_size
+                .unwrap_or(libpod_config::DEFAULT_SHM_SIZE)
+                .div_ceil(1024)
         );
         mounts.push(mount(
             "/dev/shm",

@@ -142,7 +142,7 @@ pub struct ContainerSpec {
     pub devices: Vec<libpod_config::DeviceMapping>,
     /// Extra device cgroup rules (`c 1:3 rwm`, `b *:* r`).
     pub device_cgroup_rules: Vec<String>,
-    /// Size of `/dev/shm` in bytes (`None`: 64 MiB).
+    /// Size of `/dev/shm` in bytes (`None`: [`libpod_config::DEFAULT_SHM_SIZE`]).
     pub shm_size: Option<u64>,
     /// Supplementary groups by name or number, resolved in the container's /etc/group.
     pub group_add: Vec<String>,

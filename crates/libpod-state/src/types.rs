@@ -361,7 +361,7 @@ pub struct ContainerConfig {
     /// Device cgroup rules (`--device-cgroup-rule 'c 1:3 rwm'`).
     #[serde(default)]
     pub device_cgroup_rules: Vec<String>,
-    /// Size of its `/dev/shm` in bytes (`None`: 64 MiB).
+    /// Size of its `/dev/shm` in bytes (`None`: [`libpod_config::DEFAULT_SHM_SIZE`]).
     #[serde(default)]
     pub shm_size: Option<u64>,
     /// The cgroup its own cgroup is made under (`--cgroup-parent`).

@@ -37,11 +37,12 @@ impl Runtime {
             stop_signal: image_stop,
             volumes: image_volumes,
             healthcheck: image_health,
+            labels: image_labels,
             ..
         } = image_cfg;
         let mut user_mounts = user_mounts(inner, &opts)?;
         let (pod, mut dependencies, network) = pod_and_network(inner, &opts)?;
-        let mut limits = Limits::resolve(inner, &opts, &network, &mut dependencies)?;
+        let mut limits = Limits::resolve(inner, &opts, &image_labels, &network, &mut dependencies)?;
         user_mounts.append(&mut limits.cdi_mounts);
         dependencies.dedup();
         // Everything that can refuse the request is decided before anything is allocated.
@@ -343,14 +344,7 @@ fn check_request(inner: &crate::runtime::Inner, opts: &ContainerOptions) -> Resu
         Container::remove_unguarded(inner, &id, true, None)?;
     }
     if let Some(n) = &opts.name {
-        libpod_state::check_name(n)?;
-        if let Some(owner) = crate::names::name_owner(inner.state.as_ref(), n) {
-            return Err(libpod_state::StateError::NameInUse {
-                name: n.clone(),
-                owner,
-            }
-            .into());
-        }
+        crate::names::check_free(inner.state.as_ref(), n)?;
     }
     Ok(())
 }

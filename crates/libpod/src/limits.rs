@@ -34,10 +34,12 @@ pub(crate) struct Limits {
 }
 
 impl Limits {
-    /// Resolves `opts` over containers.conf; `container:` namespaces join `deps`.
+    /// Resolves `opts` over containers.conf; `container:` namespaces join `deps`;
+    /// `image_labels` are the labels of the image it is made from.
     pub(crate) fn resolve(
         inner: &Inner,
         opts: &ContainerOptions,
+        image_labels: &BTreeMap<String, String>,
         network: &NetworkMode,
         deps: &mut Vec<String>,
     ) -> Result<Limits> {
@@ -58,7 +60,7 @@ impl Limits {
                 namespaces.ipc.as_podman_mode()
             )));
         }
-        check_image_profile(inner, opts)?;
+        check_image_profile(opts, image_labels)?;
         let mut annotations = d.annotations.clone();
         annotations.extend(opts.annotations.clone());
         let cdi = if opts.cdi_devices.is_empty() {
@@ -95,16 +97,14 @@ impl Limits {
 }
 
 /// `--seccomp-policy image`: the image's profile, if it has one, must be a JSON profile.
-fn check_image_profile(inner: &Inner, opts: &ContainerOptions) -> Result<()> {
-    if !opts.security.seccomp_policy_image || opts.image.is_empty() {
+fn check_image_profile(
+    opts: &ContainerOptions,
+    image_labels: &BTreeMap<String, String>,
+) -> Result<()> {
+    if !opts.security.seccomp_policy_image {
         return Ok(());
     }
-    let img = inner.store.image(&opts.image)?;
-    if let Some(json) = img
-        .config
-        .labels
-        .get(libpod_config::security::SECCOMP_PROFILE_LABEL)
-    {
+    if let Some(json) = image_labels.get(libpod_config::security::SECCOMP_PROFILE_LABEL) {
         serde_json::from_str::<serde_json::Value>(json).map_err(|e| {
             invalid(format!(
                 "the seccomp profile in image {}'s label {}: {e}",
@@ -173,24 +173,13 @@ fn process_checks(inner: &Inner, opts: &ContainerOptions) -> Result<()> {
         )));
     }
     for u in &opts.hostusers {
-        if host_passwd_line(u).is_none() {
+        if crate::passwd::host_passwd_line(u).is_none() {
             return Err(invalid(format!(
                 "--hostuser {u}: no such user in the host's /etc/passwd"
             )));
         }
     }
     Ok(())
-}
-
-/// The host's /etc/passwd line for a user, by name or uid.
-pub(crate) fn host_passwd_line(user: &str) -> Option<String> {
-    let text = std::fs::read_to_string("/etc/passwd").ok()?;
-    text.lines()
-        .find(|l| {
-            let f: Vec<&str> = l.split(':').collect();
-            f.len() >= 7 && (f[0] == user || f[2] == user)
-        })
-        .map(str::to_string)
 }
 
 /// Parses `--ulimit`: `NAME=SOFT[:HARD]`, or `host` for every limit this process has.
@@ -488,9 +477,24 @@ pub(crate) fn security(s: &SecurityOptions) -> Result<SecurityOptions> {
     Ok(s.clone())
 }
 
+/// A new container's cgroup values: checked, then containers.conf's defaults where the
+/// options say nothing (`--pids-limit 0` or -1 is unlimited).
+pub(crate) fn resources(given: &Resources, d: &ContainerDefaults) -> Result<Resources> {
+    let mut r = check_resources(given)?;
+    r.pids = match given.pids {
+        Some(n) if n <= 0 => None,
+        Some(n) => Some(n),
+        None => d.pids_limit,
+    };
+    if r.oom_score_adj.is_none() {
+        r.oom_score_adj = d.oom_score_adj;
+    }
+    Ok(r)
+}
+
 /// Checks the cgroup values podman checks before any runtime sees them, and drops the block
 /// I/O weight where the kernel has no such control (as podman, with its warning).
-pub(crate) fn resources(given: &Resources, d: &ContainerDefaults) -> Result<Resources> {
+pub(crate) fn check_resources(given: &Resources) -> Result<Resources> {
     let mut r = given.clone();
     if let Some(s) = r.memory_swappiness
         && s > 100
@@ -531,15 +535,6 @@ pub(crate) fn resources(given: &Resources, d: &ContainerDefaults) -> Result<Reso
         for rate in rates {
             libpod_oci::host_device(&rate.path)?;
         }
-    }
-    // `--pids-limit 0` or -1 is unlimited; not given, containers.conf's (2048).
-    r.pids = match given.pids {
-        Some(n) if n <= 0 => None,
-        Some(n) => Some(n),
-        None => d.pids_limit,
-    };
-    if r.oom_score_adj.is_none() {
-        r.oom_score_adj = d.oom_score_adj;
     }
     Ok(r)
 }

@@ -50,7 +50,7 @@ pub fn parse_log_opts(opts: &[String]) -> Result<(Option<u64>, Option<PathBuf>, 
             .ok_or_else(|| LibpodError::Invalid(format!("--log-opt {o:?}: expected KEY=VALUE")))?;
         match k {
             "max-size" => {
-                size = Some(parse_size(v).ok_or_else(|| {
+                size = Some(libpod_config::units::parse_decimal(v).ok_or_else(|| {
                     LibpodError::Invalid(format!(
                         "--log-opt max-size={v}: not a size such as 10k or 1m"
                     ))
@@ -73,20 +73,6 @@ pub fn parse_log_opts(opts: &[String]) -> Result<(Option<u64>, Option<PathBuf>, 
     Ok((size, path, tag))
 }
 
-/// `10000`, `10k`, `1m`, `1g` (powers of 1000, as podman's units).
-fn parse_size(v: &str) -> Option<u64> {
-    let v = v.trim().to_ascii_lowercase();
-    let v = v.trim_end_matches('b');
-    let (num, mul) = match v.chars().last()? {
-        'k' => (&v[..v.len() - 1], 1_000),
-        'm' => (&v[..v.len() - 1], 1_000_000),
-        'g' => (&v[..v.len() - 1], 1_000_000_000),
-        _ => (v, 1),
-    };
-    let n: f64 = num.parse().ok()?;
-    (n > 0.0).then_some((n * mul as f64) as u64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +92,6 @@ mod tests {
         assert!(parse_log_opts(&["path=rel".into()]).is_err());
         assert!(parse_log_opts(&["color=red".into()]).is_err());
         assert!(parse_log_opts(&["max-size=lots".into()]).is_err());
-        assert_eq!(parse_size("1.5m"), Some(1_500_000));
+        assert_eq!(libpod_config::units::parse_decimal("1.5m"), Some(1_500_000));
     }
 }

@@ -56,6 +56,19 @@ pub(crate) fn generate(id: &str, n: usize) -> String {
     }
 }
 
+/// Refuses a name that is invalid or held by a container or pod (by exact name).
+pub(crate) fn check_free(state: &dyn libpod_state::State, name: &str) -> crate::Result<()> {
+    libpod_state::check_name(name)?;
+    match name_owner(state, name) {
+        Some(owner) => Err(libpod_state::StateError::NameInUse {
+            name: name.to_string(),
+            owner,
+        }
+        .into()),
+        None => Ok(()),
+    }
+}
+
 /// Who has `name`, by exact name (an ID prefix is not a name): "container ID" or "pod ID".
 pub(crate) fn name_owner(state: &dyn libpod_state::State, name: &str) -> Option<String> {
     if let Ok(c) = state.lookup_container(name)

@@ -109,7 +109,7 @@ pub struct ContainerOptions {
     pub cdi_devices: Vec<String>,
     /// Device cgroup rules (`--device-cgroup-rule 'c 1:3 rwm'`).
     pub device_cgroup_rules: Vec<String>,
-    /// Size of its `/dev/shm` in bytes (`None`: containers.conf's, 64 MiB).
+    /// Size of its `/dev/shm` in bytes (`None`: containers.conf's, 65,536,000 by default).
     pub shm_size: Option<u64>,
     /// The cgroup its cgroup is made under (`--cgroup-parent`).
     pub cgroup_parent: Option<String>,

@@ -55,6 +55,17 @@ fn passwd_line(u: &str, g: &str, template: Option<&str>) -> String {
     }
 }
 
+/// The host's /etc/passwd line for a user, by name or uid.
+pub(crate) fn host_passwd_line(user: &str) -> Option<String> {
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    text.lines()
+        .find(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            f.len() >= 7 && (f[0] == user || f[2] == user)
+        })
+        .map(str::to_string)
+}
+
 /// For a numeric `-u UID[:GID]` unknown to the image, adds the passwd (and group) entries
 /// podman adds, so `id` and `whoami` work.
 pub(crate) fn ensure_user_entries(rootfs: &Path, user: &str, template: Option<&str>) -> Result<()> {
@@ -91,7 +102,7 @@ pub(crate) fn add_host_users(rootfs: &Path, users: &[String]) -> Result<()> {
     }
     let root = libpod_fs::Root::open(rootfs)?;
     for u in users {
-        let line = crate::limits::host_passwd_line(u).ok_or_else(|| {
+        let line = host_passwd_line(u).ok_or_else(|| {
             LibpodError::Invalid(format!(
                 "--hostuser {u}: no such user in the host's /etc/passwd"
             ))

@@ -306,14 +306,7 @@ impl Runtime {
         let _g = inner.guard()?;
         let taken = |n: &str| crate::names::name_owner(inner.state.as_ref(), n).is_some();
         if let Some(n) = &opts.name {
-            libpod_state::check_name(n)?;
-            if let Some(owner) = crate::names::name_owner(inner.state.as_ref(), n) {
-                return Err(libpod_state::StateError::NameInUse {
-                    name: n.clone(),
-                    owner,
-                }
-                .into());
-            }
+            crate::names::check_free(inner.state.as_ref(), n)?;
         }
         let infra_prog = if opts.infra {
             Some(infra_program()?)

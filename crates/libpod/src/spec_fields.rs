@@ -143,7 +143,7 @@ pub(crate) fn chroot_copies(cfg: &ContainerConfig, etc: &mut Vec<(PathBuf, Strin
 
 /// What the container may do and use, into its spec: joined namespaces, capabilities, cgroup
 /// values and path, seccomp, security options, rlimits, sysctls, devices and process settings.
-pub(crate) fn limits(
+pub(crate) fn apply_limits(
     inner: &Inner,
     cfg: &ContainerConfig,
     image_labels: Option<&std::collections::BTreeMap<String, String>>,

@@ -232,7 +232,7 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         uts: joined_uts,
         ..ContainerSpec::default()
     };
-    crate::spec_fields::limits(inner, cfg, image_labels.as_ref(), &mut spec)?;
+    crate::spec_fields::apply_limits(inner, cfg, image_labels.as_ref(), &mut spec)?;
     let paths = inner.paths(&cfg.id);
     let t = span("spec: generate and write the bundle");
     libpod_oci::write_bundle(&paths.bundle, &libpod_oci::generate(&spec)?)?;

@@ -67,11 +67,8 @@ impl Container {
                     cfg.id
                 )));
             }
-            let mut merged = merge_resources(&cfg.resources, changes);
-            // The checks of `create`, without its defaults: pids were merged above.
-            let pids = merged.pids;
-            merged = crate::limits::resources(&merged, &inner.config.container_defaults)?;
-            merged.pids = pids;
+            // The checks of `create`, without its defaults: the current values are the base.
+            let merged = crate::limits::check_resources(&merge_resources(&cfg.resources, changes))?;
             if matches!(st.status, S::Running | S::Paused) {
                 let file = inner.paths(&cfg.id).bundle.join("update.json");
                 let res = libpod_oci::update_resources(&merged)?;

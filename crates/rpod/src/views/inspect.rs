@@ -72,7 +72,7 @@ fn limits_host_config(cfg: &ContainerConfig) -> Value {
         "BlkioDeviceWriteBps": rates(&r.device_write_bps),
         "BlkioDeviceReadIOps": rates(&r.device_read_iops),
         "BlkioDeviceWriteIOps": rates(&r.device_write_iops),
-        "ShmSize": cfg.shm_size.unwrap_or(65_536_000),
+        "ShmSize": cfg.shm_size.unwrap_or(libpod::config::DEFAULT_SHM_SIZE),
         "PidMode": cfg.namespaces.pid.as_podman_mode(),
         "IpcMode": cfg.namespaces.ipc.as_podman_mode(),
         "UTSMode": cfg.namespaces.uts.as_podman_mode(),
