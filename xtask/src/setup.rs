@@ -27,6 +27,32 @@ const PACKAGES: &[(&str, &str)] = &[
     ("podman", "/usr/bin/podman"),
 ];
 
+/// The range podman's documentation gives `--userns auto`: the user `containers` in
+/// /etc/subuid and /etc/subgid (added when neither file names it).
+const SUBID_LINE: &str = "containers:2147483647:2147483648";
+
+fn subordinate_ids() -> Result<()> {
+    for file in ["/etc/subuid", "/etc/subgid"] {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        if text.lines().any(|l| l.starts_with("containers:")) {
+            println!("setup: {file} has a containers range");
+            continue;
+        }
+        if !is_root() {
+            bail!("setup needs root to add `{SUBID_LINE}` to {file} (for --userns auto)");
+        }
+        let mut text = text;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(SUBID_LINE);
+        text.push('\n');
+        std::fs::write(file, text)?;
+        println!("setup: added {SUBID_LINE} to {file} (for --userns auto)");
+    }
+    Ok(())
+}
+
 fn is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
@@ -67,6 +93,7 @@ pub fn setup() -> Result<()> {
             }
         }
     }
+    subordinate_ids()?;
     if have("cargo-fuzz", "--version") || have("cargo", "fuzz --version") || cargo_fuzz_installed()
     {
         println!("setup: cargo-fuzz present");

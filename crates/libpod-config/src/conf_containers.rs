@@ -83,7 +83,7 @@ pub struct ContainersTable {
     pub tz: Option<Spanned<String>>,
     /// `umask`: octal.
     pub umask: Option<Spanned<String>>,
-    /// `userns`: host (others when user namespaces land).
+    /// `userns`: host, private, auto[:size=N], keep-id, nomap, container:, ns:.
     pub userns: Option<Spanned<String>>,
     /// `userns_size`.
     pub userns_size: Option<Spanned<i64>>,

@@ -66,8 +66,9 @@ pub struct ContainerDefaults {
     /// `umask` (default 0022).
     pub umask: u32,
     /// `userns` (default `host`).
-    pub userns: String,
-    /// `userns_size` (default 65536).
+    pub userns: crate::userns::UserNsMode,
+    /// `userns_size` (default 65536): the most IDs `auto` gives when it sizes the range
+    /// from the image.
     pub userns_size: u32,
     /// `utsns`.
     pub utsns: NamespaceMode,
@@ -101,7 +102,7 @@ impl Default for ContainerDefaults {
             shm_size: DEFAULT_SHM_SIZE,
             tz: None,
             umask: 0o022,
-            userns: "host".into(),
+            userns: crate::userns::UserNsMode::Host,
             userns_size: 65536,
             utsns: NamespaceMode::Private,
         }

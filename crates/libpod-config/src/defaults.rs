@@ -61,7 +61,7 @@ layer! {
     shm_size: u64,
     tz: Option<String>,
     umask: u32,
-    userns: String,
+    userns: crate::userns::UserNsMode,
     userns_size: u32,
     utsns: NamespaceMode,
 }
@@ -203,15 +203,7 @@ pub(crate) fn layer<T>(
                 .ok_or_else(|| "an octal mode such as 0022".to_string())
         })?,
         userns: k.one(&c.userns, "userns", |v: &String| {
-            let ok = ["host", "auto", "keep-id", "nomap", ""].contains(&v.as_str());
-            ok.then(|| {
-                if v.is_empty() {
-                    "host".into()
-                } else {
-                    v.clone()
-                }
-            })
-            .ok_or_else(|| "host, auto, keep-id or nomap".to_string())
+            crate::userns::UserNsMode::parse(v)
         })?,
         userns_size: k.one(&c.userns_size, "userns_size", |v: &i64| {
             u32::try_from(*v)
@@ -227,12 +219,6 @@ pub(crate) fn layer<T>(
 /// they are in force).
 pub(crate) fn unimplemented(d: &ContainerDefaults) -> Vec<String> {
     let mut out = Vec::new();
-    if d.userns != "host" {
-        out.push(format!(
-            "containers.conf: userns = {:?} is not supported yet: containers run in the host's user namespace",
-            d.userns
-        ));
-    }
     if crate::security::apparmor_enabled() {
         out.push(format!(
             "containers.conf: apparmor_profile = {:?} is not applied yet: AppArmor is enabled on this host but containers run unconfined by it",

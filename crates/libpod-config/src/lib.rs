@@ -39,6 +39,7 @@ pub mod security;
 mod settings;
 mod types;
 pub mod units;
+pub mod userns;
 
 pub use builder::{ConfigBuilder, ENV_VARS, PODMAN_CONTAINERS_CONF};
 pub use container_defaults::{ContainerDefaults, DEFAULT_SHM_SIZE};
@@ -52,6 +53,7 @@ pub use types::{
     Registry, RuntimeConfig, SECCOMP_DEFAULT_PATH, SECCOMP_OVERRIDE_PATH, StateBackend,
     StorageConfig,
 };
+pub use userns::{IdMap, IdMappings, UserNs, UserNsMode};
 
 /// Parses the text of a containers.conf, storage.conf or registries.conf (chosen by `kind`:
 /// `containers`, `storage`, `registries`). For fuzzing and `rpod` validation: never panics.

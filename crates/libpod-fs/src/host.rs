@@ -18,6 +18,47 @@ pub fn private_dir(path: &Path) -> Result<()> {
     tighten(path)
 }
 
+/// Creates `path` (and missing parents, 0700) as a 0711 directory, or sets an existing one
+/// of ours to 0711: others may pass through it to what is shared below (a user namespace's
+/// root reaching its container's files) but never list or read it.
+pub fn traversable_dir(path: &Path) -> Result<()> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(io(path))?;
+    let m = std::fs::metadata(path).map_err(io(path))?;
+    if m.uid() == nix::unistd::geteuid().as_raw() && m.mode() & 0o7777 != 0o711 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o711)).map_err(io(path))?;
+    }
+    Ok(())
+}
+
+/// Creates `path` (and missing parents) as a 0700 directory; an existing one of ours loses
+/// read and write for group and others but keeps a search bit (a 0711 directory stays so).
+pub fn unlisted_dir(path: &Path) -> Result<()> {
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .map_err(io(path))?;
+    let m = std::fs::metadata(path).map_err(io(path))?;
+    if m.uid() == nix::unistd::geteuid().as_raw() && m.mode() & 0o066 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(m.mode() & 0o7711))
+            .map_err(io(path))?;
+    }
+    Ok(())
+}
+
+/// The first of `path`'s ancestors (itself included) that others cannot pass through, if
+/// any: a user namespace's root could not reach what lies below it.
+pub fn first_closed_ancestor(path: &Path) -> Option<std::path::PathBuf> {
+    path.ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_dir() && m.mode() & 0o001 == 0))
+        .map(Path::to_path_buf)
+}
+
 /// Creates `path` (if missing) as a 0600 file, or tightens the existing one, and opens it
 /// for appending.
 pub fn private_file(path: &Path) -> Result<File> {

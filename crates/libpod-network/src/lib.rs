@@ -25,5 +25,5 @@ mod types;
 pub use config::{Subnet, parse_file};
 pub use error::{NetworkError, Result};
 pub use manager::NetworkManager;
-pub use netns::{create_netns, is_netns, remove_netns};
+pub use netns::{create_netns, is_netns, remove_netns, set_netns_sysctls};
 pub use types::{Attachment, Network, NetworkCreate, PortMapping, Protocol, Request};

@@ -236,6 +236,16 @@ impl NetworkManager {
         crate::netns::create_netns(&self.netns_dir(), &format!("rpod-{container}"))
     }
 
+    /// Keeps the network namespace of process `pid` (one a runtime made) at the path
+    /// [`NetworkManager::create_netns`] would give the container, for attaching networks.
+    pub fn adopt_netns(&self, container: &str, pid: u32) -> Result<PathBuf> {
+        crate::netns::bind_netns(
+            &self.netns_dir(),
+            &format!("rpod-{container}"),
+            &PathBuf::from(format!("/proc/{pid}/ns/net")),
+        )
+    }
+
     /// Attaches a container's namespace to networks: all or nothing (a failure detaches what
     /// was attached). The port mappings go to the first network.
     pub fn setup(

@@ -83,6 +83,63 @@ pub fn create_netns(dir: &Path, name: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// Sets `sysctls` (`net.*` names) in the network namespace at `path`, from the host: what a
+/// container in a user namespace cannot do in a namespace the host's user namespace owns.
+pub fn set_netns_sysctls(path: &Path, sysctls: &[(String, String)]) -> Result<()> {
+    let ns = fs::File::open(path).map_err(io(path))?;
+    let sysctls = sysctls.to_vec();
+    let p = path.to_path_buf();
+    // A thread of its own enters the namespace: /proc/sys/net shows the opener's.
+    std::thread::spawn(move || -> Result<()> {
+        nix::sched::setns(&ns, CloneFlags::CLONE_NEWNET).map_err(|source| NetworkError::Netns {
+            op: "enter",
+            path: p.clone(),
+            source,
+        })?;
+        for (k, v) in &sysctls {
+            let file = Path::new("/proc/sys").join(k.replace('.', "/"));
+            fs::write(&file, v).map_err(|e| NetworkError::Invalid {
+                what: format!("sysctl {k}"),
+                message: format!("setting it in {}: {e}", p.display()),
+            })?;
+        }
+        Ok(())
+    })
+    .join()
+    .unwrap_or_else(|_| {
+        Err(NetworkError::Invalid {
+            what: path.display().to_string(),
+            message: "the namespace thread panicked".into(),
+        })
+    })
+}
+
+/// Binds the network namespace at `source` (`/proc/PID/ns/net`) at `dir/name`.
+pub fn bind_netns(dir: &Path, name: &str, source: &Path) -> Result<PathBuf> {
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    let path = dir.join(name);
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    if let Err(e) = mount(
+        Some(source),
+        &path,
+        None::<&str>,
+        MsFlags::MS_BIND,
+        None::<&str>,
+    ) {
+        let _ = fs::remove_file(&path);
+        return Err(NetworkError::Netns {
+            op: "bind mount",
+            path,
+            source: e,
+        });
+    }
+    Ok(path)
+}
+
 /// Unmounts and removes a namespace file; a missing one is fine.
 pub fn remove_netns(path: &Path) -> Result<()> {
     match umount2(path, MntFlags::MNT_DETACH) {

@@ -224,6 +224,22 @@ fn default_mounts(spec: &ContainerSpec) -> Result<Vec<Mount>> {
     } else {
         spec.security.proc_opts.iter().map(String::as_str).collect()
     };
+    let mut pts = vec![
+        "nosuid",
+        "noexec",
+        "newinstance",
+        "ptmxmode=0666",
+        "mode=0620",
+    ];
+    // The tty group must exist inside for devpts to take it (a small user namespace).
+    let userns = spec.has_userns();
+    let tty_mapped = spec
+        .id_mappings
+        .as_ref()
+        .is_none_or(|m| m.gid_map.iter().any(|r| r.to_host(5).is_some()));
+    if !userns || tty_mapped {
+        pts.push("gid=5");
+    }
     let mut mounts = vec![
         mount("/proc", "proc", "proc", &proc_opts)?,
         mount(
@@ -232,19 +248,7 @@ fn default_mounts(spec: &ContainerSpec) -> Result<Vec<Mount>> {
             "tmpfs",
             &["nosuid", "strictatime", "mode=755", "size=65536k"],
         )?,
-        mount(
-            "/dev/pts",
-            "devpts",
-            "devpts",
-            &[
-                "nosuid",
-                "noexec",
-                "newinstance",
-                "ptmxmode=0666",
-                "mode=0620",
-                "gid=5",
-            ],
-        )?,
+        mount("/dev/pts", "devpts", "devpts", &pts)?,
     ];
     if !spec.no_shm {
         let size = format!(
@@ -268,8 +272,15 @@ fn default_mounts(spec: &ContainerSpec) -> Result<Vec<Mount>> {
     )?);
     let rw = if spec.privileged { "rw" } else { "ro" };
     // A fresh sysfs shows the container's own network namespace (new or joined); only a
-    // container in the host's namespace sees the host's /sys.
-    if spec.network != Namespace::Host {
+    // container in the host's namespace sees the host's /sys. In a user namespace the kernel
+    // allows a sysfs mount only for a network namespace that user namespace owns (one the
+    // runtime makes with it): a joined one gets the host's /sys bound, as podman does.
+    let sysfs = match spec.network {
+        Namespace::Host => false,
+        Namespace::Private => true,
+        Namespace::Path(_) => !userns,
+    };
+    if sysfs {
         mounts.push(mount(
             "/sys",
             "sysfs",
@@ -397,6 +408,12 @@ fn linux(spec: &ContainerSpec, cap_names: &[String]) -> Result<oci_spec::runtime
             namespaces.push(n);
         }
     }
+    if let Some(n) = namespace(
+        LinuxNamespaceType::User,
+        spec.userns.as_ref().unwrap_or(&Namespace::Host),
+    )? {
+        namespaces.push(n);
+    }
     let (devices, rules) = crate::spec_linux::devices(spec)?;
     let resources = crate::spec_linux::resources(spec, rules)?;
     let mut linux = LinuxBuilder::default()
@@ -420,6 +437,10 @@ fn linux(spec: &ContainerSpec, cap_names: &[String]) -> Result<oci_spec::runtime
         linux = linux.rootfs_propagation("shared");
     } else if wants(&["slave", "rslave"]) {
         linux = linux.rootfs_propagation("rslave");
+    }
+    if let Some(m) = spec.id_mappings.as_ref().filter(|_| spec.has_userns()) {
+        let (uids, gids) = crate::spec_linux::id_mappings(m)?;
+        linux = linux.uid_mappings(uids).gid_mappings(gids);
     }
     let (masked, readonly) = crate::spec_linux::masked_paths(spec);
     // Always set: the builder would otherwise fill in its own defaults.

@@ -448,6 +448,28 @@ pub(crate) fn masked_paths(spec: &ContainerSpec) -> (Vec<String>, Vec<String>) {
     (masked, readonly)
 }
 
+/// A user namespace's mappings in the OCI form.
+pub(crate) fn id_mappings(
+    m: &libpod_config::IdMappings,
+) -> Result<(
+    Vec<oci_spec::runtime::LinuxIdMapping>,
+    Vec<oci_spec::runtime::LinuxIdMapping>,
+)> {
+    let conv = |map: &[libpod_config::IdMap]| -> Result<Vec<oci_spec::runtime::LinuxIdMapping>> {
+        map.iter()
+            .map(|r| {
+                oci_spec::runtime::LinuxIdMappingBuilder::default()
+                    .container_id(r.container_id)
+                    .host_id(r.host_id)
+                    .size(r.size)
+                    .build()
+                    .map_err(|e| OciError::Spec(e.to_string()))
+            })
+            .collect()
+    };
+    Ok((conv(&m.uid_map)?, conv(&m.gid_map)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

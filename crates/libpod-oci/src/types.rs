@@ -158,6 +158,17 @@ pub struct ContainerSpec {
     pub personality: Option<String>,
     /// cgroup v2 files to set (`linux.resources.unified`).
     pub cgroup_conf: BTreeMap<String, String>,
+    /// User namespace (`None`: the host's).
+    pub userns: Option<Namespace>,
+    /// Its UID and GID mappings (a new namespace's, or the joined one's).
+    pub id_mappings: Option<libpod_config::IdMappings>,
+}
+
+impl ContainerSpec {
+    /// Whether it gets a user namespace (a new one or a joined one).
+    pub fn has_userns(&self) -> bool {
+        self.userns.as_ref().is_some_and(|n| *n != Namespace::Host)
+    }
 }
 
 /// The runtime's view of a container (`runc state`).

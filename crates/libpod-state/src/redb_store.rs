@@ -82,7 +82,8 @@ impl RedbBackend {
             source: std::io::Error::other(e),
         };
         if let Some(dir) = path.parent() {
-            libpod_fs::host::private_dir(dir).map_err(private)?;
+            // Its directory may be searchable (libpod's static dir is 0711), never listable.
+            libpod_fs::host::unlisted_dir(dir).map_err(private)?;
         }
         libpod_fs::host::private_file(path).map_err(private)?;
         let mut builder = Database::builder();

@@ -349,6 +349,9 @@ pub struct ContainerConfig {
     /// Its PID, IPC, UTS and cgroup namespaces (other containers' stored by ID).
     #[serde(default)]
     pub namespaces: libpod_config::Namespaces,
+    /// Its user namespace and the mappings it got (another container's stored by ID).
+    #[serde(default)]
+    pub userns: libpod_config::UserNs,
     /// Its rlimits (`--ulimit`, containers.conf `default_ulimits`).
     #[serde(default)]
     pub ulimits: Vec<libpod_config::Ulimit>,

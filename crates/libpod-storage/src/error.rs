@@ -132,6 +132,17 @@ pub enum StorageError {
         /// The decoder's message.
         detail: String,
     },
+    /// No free range of subordinate IDs is large enough for `--userns auto`.
+    #[error("could not find enough available IDs: {0}")]
+    NoFreeIds(String),
+    /// A user namespace or an idmapped mount could not be made.
+    #[error("user namespace for {what}: {detail}")]
+    UserNs {
+        /// What it was for (a layer's path, a container).
+        what: String,
+        /// What failed, and what to do.
+        detail: String,
+    },
 }
 
 /// This crate's result type.

@@ -28,10 +28,12 @@ mod certs;
 mod changes;
 #[cfg(feature = "pull")]
 mod chunks;
+mod containers;
 mod digest;
 mod driver;
 mod error;
 pub mod extract;
+mod idmap;
 mod meta;
 mod policy;
 #[cfg(feature = "pull")]
@@ -58,6 +60,6 @@ pub use reference::Reference;
 pub use registry::{PullOptions, login, redacted};
 pub use store::{RemovedImage, Store, StoreOptions};
 pub use types::{
-    AltManifest, Change, ChangeKind, ContainerLayer, ContainerSize, Image, ImageConfig, Layer,
-    LayerRef, Progress, ProgressFn, StoreInfo,
+    AltManifest, AutoIds, Change, ChangeKind, ContainerLayer, ContainerSize, Image, ImageConfig,
+    Layer, LayerRef, LayerUserNs, Progress, ProgressFn, StoreInfo,
 };

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Read};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -16,7 +17,7 @@ use crate::error::{Result, StorageError, io};
 use crate::extract::{Extractor, Limits, Whiteouts};
 use crate::meta::{Meta, Records};
 use crate::reference::Reference;
-use crate::types::{ContainerLayer, Image, ImageConfig, Layer, LayerRef, ProgressFn, StoreInfo};
+use crate::types::{Image, ImageConfig, Layer, LayerRef, ProgressFn, StoreInfo};
 
 /// How to open a store.
 #[derive(Debug, Clone)]
@@ -70,7 +71,7 @@ pub struct Store {
 }
 
 /// Characters allowed in a container layer ID (it becomes a directory name).
-fn check_container_id(id: &str) -> Result<()> {
+pub(crate) fn check_container_id(id: &str) -> Result<()> {
     let ok = !id.is_empty()
         && id.len() <= 128
         && id
@@ -178,20 +179,29 @@ fn diff_id(compressed: bool, digest: String, blob: &str) -> String {
 impl Store {
     /// Opens (creating) a store, picks its driver, and clears leftovers of interrupted writes.
     pub fn open(opts: StoreOptions) -> Result<Store> {
-        // The roots are private (0700): layers hold setuid binaries and device nodes of
-        // images, which no other user of the host may reach.
-        for d in [&opts.graph_root, &opts.run_root] {
-            libpod_fs::host::private_dir(d)?;
+        // Layers hold setuid binaries and device nodes of images, which no other user of the
+        // host may reach: the run root and every directory holding layers or blobs are
+        // private (0700). The graph root and `containers` are 0711, as podman's, so that a
+        // container's root in a user namespace can pass through them to its own directory;
+        // each container directory is 0700, owned by the root it is for.
+        let g = &opts.graph_root;
+        let migrating = fs::metadata(g).is_ok_and(|m| m.permissions().mode() & 0o7777 != 0o711);
+        libpod_fs::host::private_dir(&opts.run_root)?;
+        for d in ["layers", "l", "empty", "blobs", "i"] {
+            libpod_fs::host::private_dir(&g.join(d))?;
         }
-        for d in [
-            opts.graph_root.join("layers"),
-            opts.graph_root.join("l"),
-            opts.graph_root.join("containers"),
-            opts.graph_root.join("empty"),
-            opts.run_root.clone(),
-        ] {
-            fs::create_dir_all(&d).map_err(io(&d))?;
+        if migrating {
+            // A store made before: its container directories were open to everyone.
+            for e in fs::read_dir(g.join("containers"))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                libpod_fs::host::private_dir(&e.path())?;
+            }
         }
+        libpod_fs::host::traversable_dir(&g.join("containers"))?;
+        libpod_fs::host::traversable_dir(g)?;
         let (driver, driver_reason) =
             driver::choose(&opts.driver, &opts.graph_root, &opts.run_root)?;
         let store = Store {
@@ -800,219 +810,6 @@ impl Store {
                 untagged: img.names,
                 deleted: true,
             })
-        })
-    }
-
-    /// Creates a container's writable layer over an image (or an empty one for `None`).
-    pub fn create_container(&self, id: &str, image: Option<&str>) -> Result<ContainerLayer> {
-        self.create_container_with_metadata(id, image, "")
-    }
-
-    /// Like [`Store::create_container`], recording the caller's `metadata` with the layer.
-    pub fn create_container_with_metadata(
-        &self,
-        id: &str,
-        image: Option<&str>,
-        metadata: &str,
-    ) -> Result<ContainerLayer> {
-        check_container_id(id)?;
-        self.write(false, |rec| {
-            if rec.containers.iter().any(|c| c.id == id) {
-                return Err(StorageError::ContainerExists(id.to_string()));
-            }
-            let (image_id, layers, blobs) = match image {
-                Some(s) => {
-                    let img = &rec.images[self.resolve(rec, s)?];
-                    (
-                        img.id.clone(),
-                        img.layers.iter().map(|l| l.diff_id.clone()).collect(),
-                        img.layers.iter().map(|l| l.blob.clone()).collect(),
-                    )
-                }
-                None => (String::new(), Vec::new(), Vec::<String>::new()),
-            };
-            let dir = self.container_dir(id);
-            let made = (|| -> Result<()> {
-                fs::create_dir_all(&dir).map_err(io(&dir))?;
-                match self.driver {
-                    Driver::Overlay => {
-                        for d in ["diff", "work", "merged"] {
-                            fs::create_dir(dir.join(d)).map_err(io(dir.join(d)))?;
-                        }
-                    }
-                    Driver::Vfs => {
-                        let root = dir.join("rootfs");
-                        fs::create_dir(&root).map_err(io(&root))?;
-                        for b in &blobs {
-                            let r = self.blobs.open(b)?;
-                            Extractor::new(&root, Whiteouts::Apply, self.opts.limits)?
-                                .extract(r)?;
-                        }
-                    }
-                }
-                Ok(())
-            })();
-            if let Err(e) = made {
-                let _ = fs::remove_dir_all(&dir);
-                return Err(e);
-            }
-            let c = ContainerLayer {
-                id: id.to_string(),
-                image: image_id,
-                layers,
-                driver: self.driver.name().to_string(),
-                created: crate::time::now(),
-                metadata: metadata.to_string(),
-            };
-            rec.containers.push(c.clone());
-            Ok(c)
-        })
-    }
-
-    /// Every container layer.
-    pub fn containers(&self) -> Result<Vec<ContainerLayer>> {
-        Ok(self.meta.lock(false)?.records.containers)
-    }
-
-    /// One container layer.
-    pub fn container(&self, id: &str) -> Result<ContainerLayer> {
-        self.meta
-            .lock(false)?
-            .records
-            .containers
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| StorageError::ContainerNotKnown(id.to_string()))
-    }
-
-    /// Where a container's root filesystem is (mounted or not).
-    pub fn rootfs_path(&self, id: &str) -> PathBuf {
-        match self.driver {
-            Driver::Overlay => self.container_dir(id).join("merged"),
-            Driver::Vfs => self.container_dir(id).join("rootfs"),
-        }
-    }
-
-    /// The writable layer's directory (overlay's upper dir, vfs's root).
-    pub fn upper_path(&self, id: &str) -> PathBuf {
-        match self.driver {
-            Driver::Overlay => self.container_dir(id).join("diff"),
-            Driver::Vfs => self.container_dir(id).join("rootfs"),
-        }
-    }
-
-    fn lowers(&self, rec: &Records, c: &ContainerLayer) -> Result<Vec<PathBuf>> {
-        let mut v = Vec::new();
-        for d in c.layers.iter().rev() {
-            let l = rec.layers.iter().find(|l| &l.diff_id == d).ok_or_else(|| {
-                StorageError::Corrupt {
-                    what: self.opts.graph_root.join("layers.json"),
-                    detail: format!("layer {d} of container {} is not recorded", c.id),
-                }
-            })?;
-            v.push(self.opts.graph_root.join("l").join(&l.link));
-        }
-        if v.is_empty() {
-            v.push(self.opts.graph_root.join("empty"));
-        }
-        Ok(v)
-    }
-
-    /// Mounts a container's root filesystem (counted: every mount needs an unmount).
-    pub fn mount(&self, id: &str) -> Result<PathBuf> {
-        self.write(false, |rec| {
-            let c = rec
-                .containers
-                .iter()
-                .find(|c| c.id == id)
-                .cloned()
-                .ok_or_else(|| StorageError::ContainerNotKnown(id.to_string()))?;
-            let target = self.rootfs_path(id);
-            let count = rec.mounts.get(id).copied().unwrap_or(0);
-            if self.driver == Driver::Overlay && (count == 0 || !driver::is_mounted(&target)) {
-                let dir = self.container_dir(id);
-                driver::mount_overlay(
-                    &self.lowers(rec, &c)?,
-                    &dir.join("diff"),
-                    &dir.join("work"),
-                    &target,
-                    &self.opts.mount_options,
-                )?;
-            }
-            rec.mounts.insert(id.to_string(), count + 1);
-            Ok(target)
-        })
-    }
-
-    /// Drops one mount (all of them with `force`); unmounts at zero. Returns the mounts left.
-    pub fn unmount(&self, id: &str, force: bool) -> Result<u32> {
-        self.write(false, |rec| {
-            if !rec.containers.iter().any(|c| c.id == id) {
-                return Err(StorageError::ContainerNotKnown(id.to_string()));
-            }
-            let count = rec.mounts.get(id).copied().unwrap_or(0);
-            let left = if force { 0 } else { count.saturating_sub(1) };
-            if left == 0 {
-                if self.driver == Driver::Overlay {
-                    driver::unmount(&self.rootfs_path(id))?;
-                }
-                rec.mounts.remove(id);
-            } else {
-                rec.mounts.insert(id.to_string(), left);
-            }
-            Ok(left)
-        })
-    }
-
-    /// How many times a container's root filesystem is mounted.
-    pub fn mount_count(&self, id: &str) -> Result<u32> {
-        Ok(self
-            .meta
-            .lock(false)?
-            .records
-            .mounts
-            .get(id)
-            .copied()
-            .unwrap_or(0))
-    }
-
-    /// Forgets every mount count, unmounting what is still mounted (after a reboot).
-    pub fn reset_mounts(&self) -> Result<()> {
-        self.write(false, |rec| {
-            for id in rec.mounts.keys() {
-                if self.driver == Driver::Overlay {
-                    driver::unmount(&self.rootfs_path(id))?;
-                }
-            }
-            rec.mounts.clear();
-            Ok(())
-        })
-    }
-
-    /// Deletes a container layer, unmounting it first.
-    pub fn delete_container(&self, id: &str) -> Result<()> {
-        self.write(true, |rec| {
-            let i = rec
-                .containers
-                .iter()
-                .position(|c| c.id == id)
-                .ok_or_else(|| StorageError::ContainerNotKnown(id.to_string()))?;
-            if self.driver == Driver::Overlay {
-                driver::unmount(&self.rootfs_path(id))?;
-            }
-            let dir = self.container_dir(id);
-            match fs::remove_dir_all(&dir) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                    return Err(StorageError::Io {
-                        path: dir,
-                        source: e,
-                    });
-                }
-                _ => {}
-            }
-            rec.mounts.remove(id);
-            rec.containers.remove(i);
-            Ok(())
         })
     }
 

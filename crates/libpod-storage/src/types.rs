@@ -169,6 +169,36 @@ pub struct ContainerLayer {
     /// The creator's own data (libpod records the container's lock number here).
     #[serde(default)]
     pub metadata: String,
+    /// The user namespace mappings its files are seen through (`None`: the host's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_mappings: Option<libpod_config::IdMappings>,
+}
+
+/// The user namespace a new container layer is made for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum LayerUserNs {
+    /// The host's: files as they are.
+    #[default]
+    Host,
+    /// These mappings: the image's files seen through them, the writable layer's root owned
+    /// by the mapped root.
+    Mapped(libpod_config::IdMappings),
+    /// A range of subordinate IDs no other container layer uses (`--userns auto`).
+    Auto(AutoIds),
+}
+
+/// What `--userns auto` may take.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutoIds {
+    /// How many IDs; `None`: as many as the image's files and users need, at least
+    /// [`libpod_config::userns::AUTO_MIN_SIZE`] and at most `max_size`.
+    pub size: Option<u32>,
+    /// The most IDs a size taken from the image may reach.
+    pub max_size: u32,
+    /// The subordinate UID ranges (`/etc/subuid`'s `containers` entries).
+    pub uids: Vec<(u32, u32)>,
+    /// The subordinate GID ranges.
+    pub gids: Vec<(u32, u32)>,
 }
 
 /// What kind of change a path saw in a container.

@@ -43,6 +43,14 @@ impl Runtime {
         let mut user_mounts = user_mounts(inner, &opts)?;
         let (pod, mut dependencies, network) = pod_and_network(inner, &opts)?;
         let mut limits = Limits::resolve(inner, &opts, &image_labels, &network, &mut dependencies)?;
+        let userns = crate::userns::resolve(
+            inner,
+            opts.userns.as_ref(),
+            opts.id_mappings.as_ref(),
+            opts.rootfs.is_some(),
+            &mut dependencies,
+        )?;
+        crate::userns::check_network(&userns, &network)?;
         user_mounts.append(&mut limits.cdi_mounts);
         dependencies.dedup();
         // Everything that can refuse the request is decided before anything is allocated.
@@ -108,6 +116,7 @@ impl Runtime {
             dependencies,
             oci_runtime: inner.config.oci_runtime.clone(),
             is_infra: false,
+            userns,
             ..config_from(opts, d, limits, checked)
         };
         self.record(cfg, made_volumes, generated_name)
@@ -125,7 +134,7 @@ impl Runtime {
         let inner = &self.inner;
         let mut attempt = 0;
         loop {
-            match self.add_container_keep_lock(&cfg) {
+            match self.add_container_keep_lock(&mut cfg) {
                 Ok(c) => {
                     crate::event_record::container(inner, crate::events::EventStatus::Create, &cfg);
                     return Ok(c);
@@ -159,14 +168,14 @@ impl Runtime {
     /// Stores a container config with its storage and lock (allocated and held as `cfg.lock`);
     /// the layer records the lock number, so a creator killed half way is recognised. On
     /// failure the layer is removed and the lock freed.
-    pub(crate) fn add_container(&self, cfg: ContainerConfig) -> Result<Container> {
-        self.add_container_keep_lock(&cfg).inspect_err(|_| {
+    pub(crate) fn add_container(&self, mut cfg: ContainerConfig) -> Result<Container> {
+        self.add_container_keep_lock(&mut cfg).inspect_err(|_| {
             let _ = self.inner.locks.free(cfg.lock);
         })
     }
 
     /// Like `add_container`, but a failure leaves the lock allocated (for a retry).
-    fn add_container_keep_lock(&self, cfg: &ContainerConfig) -> Result<Container> {
+    fn add_container_keep_lock(&self, cfg: &mut ContainerConfig) -> Result<Container> {
         let inner = &self.inner;
         let meta = serde_json::json!({ "lock": cfg.lock }).to_string();
         let image = if cfg.image_id.is_empty() {
@@ -176,9 +185,14 @@ impl Runtime {
         };
         if cfg.rootfs.is_none() {
             let _t = span("storage: create the container layer");
-            inner
+            let userns = crate::userns::layer_request(inner, &cfg.userns)?;
+            let layer = inner
                 .store
-                .create_container_with_metadata(&cfg.id, image, &meta)?;
+                .create_container_for(&cfg.id, image, &meta, &userns)?;
+            // `auto` ranges are chosen by the store, under its lock.
+            if cfg.userns.mode != libpod_config::UserNsMode::Host {
+                cfg.userns.mappings = layer.id_mappings;
+            }
         }
         let t = span("state: add the container");
         let added = inner.state.add_container(cfg, &ContainerState::default());

@@ -84,6 +84,7 @@ mod timefilter;
 mod top;
 mod trace;
 mod update;
+mod userns;
 mod volume_filter;
 mod volume_mounts;
 mod volume_options;
@@ -130,6 +131,7 @@ pub use timefilter::{
     format_rfc3339, now_ns, parse_go_duration, parse_rfc3339, parse_time_filter, rfc3339_nano,
 };
 pub use update::merge_resources;
+pub use userns::{parse_id_mappings, parse_userns, unshare};
 pub use volume_filter::{VolumeFilter, select_volumes};
 pub use volumes::{LOCAL_DRIVER, Volume, VolumeOptions};
 pub use wait::WaitCondition;

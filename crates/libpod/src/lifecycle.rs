@@ -92,9 +92,11 @@ impl RuntimeBuilder {
             config.conmon_env.clone(),
             config.no_pivot_root,
         )?;
-        for d in [&config.static_dir, &config.tmp_dir] {
-            libpod_fs::host::private_dir(d)?;
-        }
+        libpod_fs::host::private_dir(&config.tmp_dir)?;
+        // 0711 down to each container's own 0700 data directory, which a container in a
+        // user namespace owns: its root must pass through to bind hosts and resolv.conf.
+        libpod_fs::host::traversable_dir(&config.static_dir.join("containers"))?;
+        libpod_fs::host::traversable_dir(&config.static_dir)?;
         drop(t);
         let t = span("locks");
         let locks = match config.lock_kind {

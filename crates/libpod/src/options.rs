@@ -98,6 +98,11 @@ pub struct ContainerOptions {
     pub security: libpod_config::SecurityOptions,
     /// Its PID, IPC, UTS and cgroup namespaces (`None` each: containers.conf's).
     pub namespaces: NamespaceOptions,
+    /// Its user namespace (`--userns`; `None`: containers.conf's `userns`, or a namespace
+    /// of its own when `id_mappings` are given).
+    pub userns: Option<libpod_config::UserNsMode>,
+    /// Its UID and GID mappings (see [`crate::parse_id_mappings`]).
+    pub id_mappings: Option<libpod_config::IdMappings>,
     /// Its rlimits (see [`crate::parse_ulimit`]), over containers.conf's.
     pub ulimits: Vec<libpod_config::Ulimit>,
     /// Namespaced sysctls (see [`libpod_config::resources::parse_sysctl`]).

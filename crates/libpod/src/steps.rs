@@ -42,12 +42,59 @@ fn network(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Res
                 LibpodError::Invalid(format!("the infra container of pod {pod} is not running"))
             });
         }
-        NetworkMode::None => Vec::new(),
-        NetworkMode::Default => vec![crate::net::default_network(inner)?],
-        NetworkMode::Networks(n) => n.clone(),
+        // A joined user namespace can enter only namespaces it owns: the runtime makes
+        // this one (loopback up) after joining it.
+        // A new user namespace must own its network namespace, or the runtime could not
+        // enter it for `exec`: the runtime makes it, and it is attached once made.
+        // A joined user namespace owns no host-made one: `none` is the runtime's too.
+        NetworkMode::None | NetworkMode::Default | NetworkMode::Networks(_)
+            if crate::userns::network_after_create(cfg)
+                || (crate::userns::joins_userns(cfg) && cfg.network == NetworkMode::None) =>
+        {
+            return Ok(Namespace::Private);
+        }
+        _ => requests(inner, cfg)?,
     };
     let ns = inner.net.create_netns(&cfg.id)?;
     st.netns_path = Some(ns.clone());
+    attach(inner, cfg, st, &ns, &requests)?;
+    Ok(Namespace::Path(ns))
+}
+
+/// The networks a container of mode none, default or named networks is attached to.
+fn requests(inner: &Inner, cfg: &ContainerConfig) -> Result<Vec<String>> {
+    Ok(match &cfg.network {
+        NetworkMode::Default => vec![crate::net::default_network(inner)?],
+        NetworkMode::Networks(n) => n.clone(),
+        _ => Vec::new(),
+    })
+}
+
+/// Attaches a container in a new user namespace to its networks once the runtime made its
+/// network namespace (kept at the usual path by a bind mount of the process's).
+fn network_after_create(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+    st: &mut ContainerState,
+    pid: u32,
+) -> Result<()> {
+    let requests = requests(inner, cfg)?;
+    if requests.is_empty() {
+        return Ok(());
+    }
+    let ns = inner.net.adopt_netns(&cfg.id, pid)?;
+    st.netns_path = Some(ns.clone());
+    attach(inner, cfg, st, &ns, &requests)
+}
+
+/// Attaches the namespace at `ns` to the requested networks, recording the attachments.
+fn attach(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+    st: &mut ContainerState,
+    ns: &std::path::Path,
+    requests: &[String],
+) -> Result<()> {
     if !requests.is_empty() {
         let reqs: Vec<Request> = requests
             .iter()
@@ -57,7 +104,7 @@ fn network(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Res
                 interface: format!("eth{i}"),
             })
             .collect();
-        let attached = crate::net::setup(inner, &cfg.id, &ns, &reqs, &cfg.ports)?;
+        let attached = crate::net::setup(inner, &cfg.id, ns, &reqs, &cfg.ports)?;
         st.networks = attached
             .into_iter()
             .map(|a| NetworkStatus {
@@ -70,7 +117,7 @@ fn network(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Res
             })
             .collect();
     }
-    Ok(Namespace::Path(ns))
+    Ok(())
 }
 
 pub(crate) fn init(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<()> {
@@ -118,6 +165,10 @@ fn etc_files(
     }
     drop(t);
     Ok(etc)
+}
+
+fn hostname_of(spec: &ContainerSpec) -> String {
+    spec.hostname.clone().unwrap_or_default()
 }
 
 /// conmon and the OCI runtime's `create`, with the container's log and exit command.
@@ -187,6 +238,8 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         }
     });
     let etc = etc_files(inner, cfg, st, &rootfs, &hostname, host_net)?;
+    crate::userns::prepare_host_dirs(inner, cfg, &etc)?;
+    let (userns, id_mappings) = crate::userns::spec_namespace(inner, cfg)?;
     let t = span("volumes: mount, copy up");
     let mut mounts = crate::volume_mounts::user_mounts(inner, cfg, &rootfs, st)?;
     drop(t);
@@ -230,9 +283,12 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
         etc_files: etc,
         network,
         uts: joined_uts,
+        userns: Some(userns),
+        id_mappings,
         ..ContainerSpec::default()
     };
     crate::spec_fields::apply_limits(inner, cfg, image_labels.as_ref(), &mut spec)?;
+    crate::userns::host_net_sysctls(&mut spec)?;
     let paths = inner.paths(&cfg.id);
     let t = span("spec: generate and write the bundle");
     libpod_oci::write_bundle(&paths.bundle, &libpod_oci::generate(&spec)?)?;
@@ -243,6 +299,19 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
     st.conmon_pid = Some(created.conmon_pid);
     st.exit_code = None;
     st.finished_at = None;
+    if crate::userns::network_after_create(cfg) && spec.network == Namespace::Private {
+        let _t = span("network: attach the runtime's namespace");
+        network_after_create(inner, cfg, st, created.pid)?;
+        // /etc/hosts again, now with the addresses (written in place: the bind shows it).
+        crate::etc::etc_files(
+            &inner.userdata(&cfg.id),
+            cfg,
+            &hostname_of(&spec),
+            &st.networks,
+            false,
+            inner.config.container_defaults.base_hosts_file.as_deref(),
+        )?;
+    }
     Ok(())
 }
 

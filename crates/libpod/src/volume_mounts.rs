@@ -91,7 +91,8 @@ pub(crate) fn user_mounts(
 fn chown_to_user(cfg: &ContainerConfig, rootfs: &Path, source: &Path) -> Result<()> {
     let user = libpod_oci::resolve_user(rootfs, cfg.user.as_deref().unwrap_or(""))?;
     let dir = libpod_fs::Root::open(source)?.open_dir(Path::new("."))?;
-    libpod_fs::walk::chown_tree(&dir, user.uid, user.gid)?;
+    let (uid, gid) = crate::userns::host_ids(cfg, user.uid, user.gid);
+    libpod_fs::walk::chown_tree(&dir, uid, gid)?;
     Ok(())
 }
 
@@ -305,7 +306,9 @@ fn take_ownership(cfg: &ContainerConfig, rootfs: &Path, dest: &str, data: &Path)
         }
         None => {
             let user = libpod_oci::resolve_user(rootfs, cfg.user.as_deref().unwrap_or(""))?;
-            std::os::unix::fs::lchown(data, Some(user.uid), Some(user.gid)).map_err(io(data))?;
+            // The rootfs shows mapped owners already; the user's IDs are the container's.
+            let (uid, gid) = crate::userns::host_ids(cfg, user.uid, user.gid);
+            std::os::unix::fs::lchown(data, Some(uid), Some(gid)).map_err(io(data))?;
         }
     }
     Ok(())

@@ -203,6 +203,21 @@ pub struct CreateArgs {
     /// UTS namespace: host, private, container:ID, ns:PATH.
     #[arg(long)]
     pub uts: Option<String>,
+    /// User namespace: host, private, auto[:size=N], keep-id, nomap, container:ID, ns:PATH.
+    #[arg(long)]
+    pub userns: Option<String>,
+    /// UID mapping CONTAINER_ID:HOST_ID:SIZE in a user namespace; repeatable.
+    #[arg(long)]
+    pub uidmap: Vec<String>,
+    /// GID mapping CONTAINER_ID:HOST_ID:SIZE in a user namespace; repeatable.
+    #[arg(long)]
+    pub gidmap: Vec<String>,
+    /// Map the container's IDs to this user's ranges in /etc/subuid.
+    #[arg(long)]
+    pub subuidname: Option<String>,
+    /// Map the container's GIDs to this group's ranges in /etc/subgid.
+    #[arg(long)]
+    pub subgidname: Option<String>,
     /// Supplementary group (name or gid); repeatable.
     #[arg(long)]
     pub group_add: Vec<String>,

@@ -235,6 +235,13 @@ pub enum Command {
         #[arg(short = 'f', long)]
         format: Option<String>,
     },
+    /// Run a command in the user namespace of a rootless user's containers.
+    #[command(after_help = "Example:\n  rpod unshare cat /proc/self/uid_map")]
+    Unshare {
+        /// The command and its arguments (default: $SHELL).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
     /// System maintenance.
     #[command(subcommand)]
     System(SystemCommand),

@@ -90,6 +90,13 @@ pub(super) fn apply(a: &CreateArgs, o: &mut ContainerOptions) -> Result<()> {
         uts: namespace(&a.uts, "uts")?,
         cgroup: namespace(&a.cgroupns, "cgroupns")?,
     };
+    o.userns = a.userns.as_deref().map(libpod::parse_userns).transpose()?;
+    o.id_mappings = libpod::parse_id_mappings(
+        &a.uidmap,
+        &a.gidmap,
+        a.subuidname.as_deref(),
+        a.subgidname.as_deref(),
+    )?;
     for u in &a.ulimit {
         o.ulimits.extend(libpod::parse_ulimit(u)?);
     }

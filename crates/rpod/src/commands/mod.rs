@@ -193,6 +193,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match &cli.command {
         Command::Version { format } => return version(format.as_deref()),
         Command::Completion { shell } => return completion(shell),
+        Command::Unshare { command } => return Ok(libpod::unshare(command)?),
         _ => {}
     }
     let rt = runtime(&cli)?;
@@ -413,6 +414,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         | Command::System { .. }
         | Command::Container { .. }
         | Command::Version { .. }
+        | Command::Unshare { .. }
         | Command::Completion { .. }) => system::system_cmd(rt, c, t),
     }
 }

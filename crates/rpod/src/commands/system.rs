@@ -103,7 +103,7 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
                 Err(e) => Err(e.into()),
             }
         }
-        Command::Version { .. } | Command::Completion { .. } => Ok(0),
+        Command::Version { .. } | Command::Completion { .. } | Command::Unshare { .. } => Ok(0),
         other => bail!("rpod: {other:?} reached the wrong handler"),
     }
 }

@@ -77,6 +77,7 @@ fn limits_host_config(cfg: &ContainerConfig) -> Value {
         "IpcMode": cfg.namespaces.ipc.as_podman_mode(),
         "UTSMode": cfg.namespaces.uts.as_podman_mode(),
         "CgroupMode": cfg.namespaces.cgroup.as_podman_mode(),
+        "UsernsMode": cfg.userns.mode.as_podman_mode(),
         "CgroupParent": cfg.cgroup_parent.clone().unwrap_or_default(),
         "GroupAdd": cfg.group_add,
     })
@@ -85,6 +86,10 @@ fn limits_host_config(cfg: &ContainerConfig) -> Value {
 /// `HostConfig` of a container's inspect.
 fn host_config(cfg: &ContainerConfig) -> Value {
     let mut v = limits_host_config(cfg);
+    // Only a container with mappings has them, as podman shows it.
+    if let Some(m) = &cfg.userns.mappings {
+        v["IDMappings"] = json!({ "UidMap": m.podman_uids(), "GidMap": m.podman_gids() });
+    }
     let rest = json!({
         "Memory": cfg.resources.memory.unwrap_or(0),
         "PidsLimit": cfg.resources.pids.unwrap_or(0),
