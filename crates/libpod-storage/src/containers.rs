@@ -330,6 +330,33 @@ impl Store {
         m: &libpod_config::IdMappings,
         target: &Path,
     ) -> Result<()> {
+        if !crate::mapped::idmap_disabled() {
+            match self.mount_idmapped(dir, lowers, m, target) {
+                Err(StorageError::IdmapUnsupported { path, detail }) => tracing::warn!(
+                    "{}: {detail}; using copies of the image layers owned through the \
+                     mappings instead",
+                    path.display()
+                ),
+                other => return other,
+            }
+        }
+        let copies = self.mapped_copies(lowers, m)?;
+        driver::mount_overlay(
+            &copies,
+            &dir.join("diff"),
+            &dir.join("work"),
+            target,
+            &self.opts.mount_options,
+        )
+    }
+
+    fn mount_idmapped(
+        &self,
+        dir: &Path,
+        lowers: &[PathBuf],
+        m: &libpod_config::IdMappings,
+        target: &Path,
+    ) -> Result<()> {
         let ns = crate::idmap::userns_fd(m)?;
         // Short paths: overlay's options must fit in a page.
         let id = dir

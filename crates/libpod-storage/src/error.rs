@@ -135,6 +135,14 @@ pub enum StorageError {
     /// No free range of subordinate IDs is large enough for `--userns auto`.
     #[error("could not find enough available IDs: {0}")]
     NoFreeIds(String),
+    /// The kernel or the filesystem cannot idmap a layer (a chowned copy is used instead).
+    #[error("idmapped mount of {path}: {detail}")]
+    IdmapUnsupported {
+        /// The layer.
+        path: PathBuf,
+        /// The kernel's answer.
+        detail: String,
+    },
     /// A user namespace or an idmapped mount could not be made.
     #[error("user namespace for {what}: {detail}")]
     UserNs {

@@ -78,13 +78,13 @@ fn cpath(p: &Path) -> Result<CString> {
 fn check(rc: libc::c_long, what: &Path, op: &str) -> Result<libc::c_long> {
     if rc < 0 {
         let e = std::io::Error::last_os_error();
-        return Err(err(
-            what.display(),
-            format!(
+        return Err(StorageError::IdmapUnsupported {
+            path: what.to_path_buf(),
+            detail: format!(
                 "{op}: {e} (idmapped mounts need Linux 5.12 or later and a filesystem that \
                  supports them)"
             ),
-        ));
+        });
     }
     Ok(rc)
 }

@@ -34,6 +34,7 @@ mod driver;
 mod error;
 pub mod extract;
 mod idmap;
+mod mapped;
 mod meta;
 mod policy;
 #[cfg(feature = "pull")]

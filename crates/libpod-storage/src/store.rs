@@ -187,7 +187,7 @@ impl Store {
         let g = &opts.graph_root;
         let migrating = fs::metadata(g).is_ok_and(|m| m.permissions().mode() & 0o7777 != 0o711);
         libpod_fs::host::private_dir(&opts.run_root)?;
-        for d in ["layers", "l", "empty", "blobs", "i"] {
+        for d in ["layers", "l", "empty", "blobs", "i", "mapped"] {
             libpod_fs::host::private_dir(&g.join(d))?;
         }
         if migrating {
@@ -588,6 +588,24 @@ impl Store {
         for e in fs::read_dir(&ldir).map_err(io(&ldir))?.flatten() {
             if !links.contains(&*e.file_name().to_string_lossy()) {
                 out.push(e.path());
+            }
+        }
+        // Mapped copies of layers still kept, for mappings a container still has.
+        let keys: BTreeSet<String> = rec
+            .containers
+            .iter()
+            .filter_map(|c| c.id_mappings.as_ref().map(crate::mapped::key))
+            .collect();
+        let mdir = self.opts.graph_root.join("mapped");
+        for e in fs::read_dir(&mdir).into_iter().flatten().flatten() {
+            if !keys.contains(&*e.file_name().to_string_lossy()) {
+                out.push(e.path());
+                continue;
+            }
+            for c in fs::read_dir(e.path()).into_iter().flatten().flatten() {
+                if !links.contains(&*c.file_name().to_string_lossy()) {
+                    out.push(c.path());
+                }
             }
         }
         rec.layers = keep;

@@ -27,7 +27,13 @@ fn read(root: &libpod_fs::Root, rel: &str) -> Result<String> {
 }
 
 /// Appends `line` to `rel`, whose current text is `text`.
-fn append(root: &libpod_fs::Root, rel: &str, mut text: String, line: &str) -> Result<()> {
+fn append(
+    root: &libpod_fs::Root,
+    rel: &str,
+    mut text: String,
+    line: &str,
+    owner: Option<(u32, u32)>,
+) -> Result<()> {
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
@@ -38,7 +44,14 @@ fn append(root: &libpod_fs::Root, rel: &str, mut text: String, line: &str) -> Re
         nix::sys::stat::Mode::from_bits_truncate(0o755),
     )?;
     let mode = nix::sys::stat::Mode::from_bits_truncate(0o644);
-    Ok(root.write_file(Path::new(rel), text.as_bytes(), mode)?)
+    root.write_file(Path::new(rel), text.as_bytes(), mode)?;
+    if let Some((uid, gid)) = owner {
+        let f = root.open_file(Path::new(rel))?;
+        nix::unistd::fchown(&f, Some(uid.into()), Some(gid.into())).map_err(|e| {
+            LibpodError::Invalid(format!("chown {}: {e}", root.display(Path::new(rel))))
+        })?;
+    }
+    Ok(())
 }
 
 /// The passwd line for uid `u`, group `g`: podman's, or `template` with `$USERNAME`, `$UID`,
@@ -68,35 +81,44 @@ pub(crate) fn host_passwd_line(user: &str) -> Option<String> {
 
 /// For a numeric `-u UID[:GID]` unknown to the image, adds the passwd (and group) entries
 /// podman adds, so `id` and `whoami` work.
-pub(crate) fn ensure_user_entries(rootfs: &Path, user: &str, template: Option<&str>) -> Result<()> {
+///
+/// As podman: a numeric user the image lacks gets a passwd line (group 0 unless one is
+/// given); a numeric group the image lacks (the one given, else the user's number) gets a
+/// group line listing the user. Files written are given to `owner` (the host IDs of the
+/// container's root in a user namespace), as podman makes them.
+pub(crate) fn ensure_user_entries(
+    rootfs: &Path,
+    user: &str,
+    template: Option<&str>,
+    owner: Option<(u32, u32)>,
+) -> Result<()> {
     let (u, g) = user
         .split_once(':')
         .map_or((user, None), |(u, g)| (u, Some(g)));
-    if u.parse::<u32>().is_err() {
-        return Ok(());
-    }
-    let g = g.filter(|g| g.parse::<u32>().is_ok());
+    let numeric = |s: &str| s.parse::<u32>().is_ok();
     let root = libpod_fs::Root::open(rootfs)?;
-    let passwd = read(&root, "etc/passwd")?;
-    if !has_id(&passwd, u) {
-        append(
-            &root,
-            "etc/passwd",
-            passwd,
-            &passwd_line(u, g.unwrap_or("0"), template),
-        )?;
+    if numeric(u) {
+        let passwd = read(&root, "etc/passwd")?;
+        if !has_id(&passwd, u) {
+            let line = passwd_line(u, g.filter(|g| numeric(g)).unwrap_or("0"), template);
+            append(&root, "etc/passwd", passwd, &line, owner)?;
+        }
     }
-    if let Some(g) = g {
+    if let Some(g) = g.or(Some(u).filter(|u| numeric(u))).filter(|g| numeric(g)) {
         let group = read(&root, "etc/group")?;
         if !has_id(&group, g) {
-            append(&root, "etc/group", group, &format!("{g}:x:{g}:{u}"))?;
+            append(&root, "etc/group", group, &format!("{g}:x:{g}:{u}"), owner)?;
         }
     }
     Ok(())
 }
 
 /// `--hostuser`: each host user's /etc/passwd line, unless the image has that name already.
-pub(crate) fn add_host_users(rootfs: &Path, users: &[String]) -> Result<()> {
+pub(crate) fn add_host_users(
+    rootfs: &Path,
+    users: &[String],
+    owner: Option<(u32, u32)>,
+) -> Result<()> {
     if users.is_empty() {
         return Ok(());
     }
@@ -113,7 +135,7 @@ pub(crate) fn add_host_users(rootfs: &Path, users: &[String]) -> Result<()> {
         if !has_name(&passwd, name) {
             // As podman writes it: home `/` and sh, whatever the host's say.
             let entry = format!("{name}:*:{uid}:{gid}:{gecos}:/:/bin/sh");
-            append(&root, "etc/passwd", passwd, &entry)?;
+            append(&root, "etc/passwd", passwd, &entry, owner)?;
         }
     }
     Ok(())
@@ -128,8 +150,8 @@ mod tests {
         let d = tempfile::tempdir().expect("tmp");
         std::fs::create_dir(d.path().join("etc")).expect("etc");
         std::fs::write(d.path().join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh").expect("w");
-        ensure_user_entries(d.path(), "4000:4000", None).expect("add");
-        ensure_user_entries(d.path(), "4000:4000", None).expect("again");
+        ensure_user_entries(d.path(), "4000:4000", None, None).expect("add");
+        ensure_user_entries(d.path(), "4000:4000", None, None).expect("again");
         let p = std::fs::read_to_string(d.path().join("etc/passwd")).expect("read");
         assert_eq!(
             p,
@@ -141,6 +163,7 @@ mod tests {
             d.path(),
             "5000",
             Some("u$UID:x:$UID:$GID:$NAME:$HOME:/bin/false"),
+            Some((100000, 100001)),
         )
         .expect("template");
         let p = std::fs::read_to_string(d.path().join("etc/passwd")).expect("read");
@@ -148,7 +171,18 @@ mod tests {
             p.ends_with("u5000:x:5000:0:container user:/:/bin/false\n"),
             "{p}"
         );
-        add_host_users(d.path(), &["root".into()]).expect("root is there already");
-        assert!(add_host_users(d.path(), &["no-such-user-here".into()]).is_err());
+        // As podman: the user's number stands for its group, which lists it.
+        let g = std::fs::read_to_string(d.path().join("etc/group")).expect("read");
+        assert!(g.ends_with("5000:x:5000:5000\n"), "{g}");
+        // A user namespace's root owns what was written for it.
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(d.path().join("etc/group")).expect("stat");
+        assert_eq!((m.uid(), m.gid()), (100000, 100001));
+        // A named user with a numeric group gets the group line only.
+        ensure_user_entries(d.path(), "root:6000", None, None).expect("named");
+        let g = std::fs::read_to_string(d.path().join("etc/group")).expect("read");
+        assert!(g.ends_with("6000:x:6000:root\n"), "{g}");
+        add_host_users(d.path(), &["root".into()], None).expect("root is there already");
+        assert!(add_host_users(d.path(), &["no-such-user-here".into()], None).is_err());
     }
 }

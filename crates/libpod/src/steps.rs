@@ -159,9 +159,10 @@ fn etc_files(
     )?;
     etc.extend(crate::spec_fields::timezone(inner, cfg)?);
     crate::spec_fields::chroot_copies(cfg, &mut etc);
-    crate::passwd::add_host_users(rootfs, &cfg.hostusers)?;
+    let owner = cfg.userns.mappings.as_ref().map(|m| m.root_pair());
+    crate::passwd::add_host_users(rootfs, &cfg.hostusers, owner)?;
     if let Some(user) = cfg.user.as_ref().filter(|_| !cfg.no_passwd) {
-        crate::passwd::ensure_user_entries(rootfs, user, cfg.passwd_entry.as_deref())?;
+        crate::passwd::ensure_user_entries(rootfs, user, cfg.passwd_entry.as_deref(), owner)?;
     }
     drop(t);
     Ok(etc)

@@ -50,6 +50,13 @@ fn uidmap_and_auto_seen_from_inside_as_podman() {
                 &["--userns", "auto:size=5000", "--network", "none"],
                 "awk '{print $1, $3}' /proc/self/uid_map",
             ),
+            // Entries written for a user the image lacks belong to the mapped root.
+            inside(
+                run,
+                &["--uidmap", "0:100000:65536", "--user", "1000"],
+                "stat -c '%u:%g' /etc/passwd /etc/group; tail -1 /etc/passwd; tail -1 /etc/group",
+            ),
+            inside(run, &["--user", "1000"], "tail -1 /etc/group"),
         ]
     });
     assert_eq!(p, o);
@@ -194,4 +201,21 @@ fn bad_user_namespace_requests_as_podman() {
     let (code, _, err) = r.run(&["unshare", "true"]);
     assert_eq!(code, 125);
     assert!(err.contains("please use unshare with rootless"), "{err}");
+}
+
+#[test]
+fn containers_conf_userns_auto_is_the_default() {
+    let Some((r, _pm)) = pair() else { return };
+    open_up(r.dir.path());
+    let conf = r.dir.path().join("containers.conf");
+    let text = std::fs::read_to_string(&conf).expect("conf");
+    std::fs::write(&conf, text.replace("[containers]\n", "[containers]\nuserns = \"auto\"\n"))
+        .expect("write");
+    let maps = r.ok(&["run", "--rm", "busybox", "cat", "/proc/self/uid_map"]);
+    let f: Vec<u64> = maps.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+    assert_eq!((f[0], f[2]), (0, 1024), "{maps}");
+    assert!(f[1] >= 2147483647, "from the containers range: {maps}");
+    // The flag still wins.
+    let host = r.ok(&["run", "--rm", "--userns", "host", "busybox", "cat", "/proc/self/uid_map"]);
+    assert!(host.split_whitespace().eq(["0", "0", "4294967295"]), "{host}");
 }
