@@ -83,27 +83,45 @@ pub(crate) fn host_passwd_line(user: &str) -> Option<String> {
 /// podman adds, so `id` and `whoami` work.
 ///
 /// As podman: a numeric user the image lacks gets a passwd line (group 0 unless one is
-/// given); a numeric group the image lacks (the one given, else the user's number) gets a
-/// group line listing the user. Files written are given to `owner` (the host IDs of the
-/// container's root in a user namespace), as podman makes them.
+/// given). Files written are given to `owner` (the host IDs of the container's root in a
+/// user namespace), as podman makes them.
 pub(crate) fn ensure_user_entries(
     rootfs: &Path,
     user: &str,
     template: Option<&str>,
     owner: Option<(u32, u32)>,
 ) -> Result<()> {
-    let (u, g) = user
-        .split_once(':')
-        .map_or((user, None), |(u, g)| (u, Some(g)));
-    let numeric = |s: &str| s.parse::<u32>().is_ok();
-    let root = libpod_fs::Root::open(rootfs)?;
+    let (u, g) = split_user(user);
     if numeric(u) {
+        let root = libpod_fs::Root::open(rootfs)?;
         let passwd = read(&root, "etc/passwd")?;
         if !has_id(&passwd, u) {
             let line = passwd_line(u, g.filter(|g| numeric(g)).unwrap_or("0"), template);
             append(&root, "etc/passwd", passwd, &line, owner)?;
         }
     }
+    Ok(())
+}
+
+fn numeric(s: &str) -> bool {
+    s.parse::<u32>().is_ok()
+}
+
+fn split_user(user: &str) -> (&str, Option<&str>) {
+    user.split_once(':')
+        .map_or((user, None), |(u, g)| (u, Some(g)))
+}
+
+/// The /etc/group line podman adds for a numeric group the image lacks (the one given, else
+/// the user's number), listing the user. Made after the process's groups are read from the
+/// image, as podman does, so the line does not make it a supplementary group.
+pub(crate) fn ensure_group_entry(
+    rootfs: &Path,
+    user: &str,
+    owner: Option<(u32, u32)>,
+) -> Result<()> {
+    let (u, g) = split_user(user);
+    let root = libpod_fs::Root::open(rootfs)?;
     if let Some(g) = g.or(Some(u).filter(|u| numeric(u))).filter(|g| numeric(g)) {
         let group = read(&root, "etc/group")?;
         if !has_id(&group, g) {
@@ -150,8 +168,10 @@ mod tests {
         let d = tempfile::tempdir().expect("tmp");
         std::fs::create_dir(d.path().join("etc")).expect("etc");
         std::fs::write(d.path().join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh").expect("w");
-        ensure_user_entries(d.path(), "4000:4000", None, None).expect("add");
-        ensure_user_entries(d.path(), "4000:4000", None, None).expect("again");
+        for _ in 0..2 {
+            ensure_user_entries(d.path(), "4000:4000", None, None).expect("add");
+            ensure_group_entry(d.path(), "4000:4000", None).expect("group");
+        }
         let p = std::fs::read_to_string(d.path().join("etc/passwd")).expect("read");
         assert_eq!(
             p,
@@ -166,6 +186,7 @@ mod tests {
             Some((100000, 100001)),
         )
         .expect("template");
+        ensure_group_entry(d.path(), "5000", Some((100000, 100001))).expect("group");
         let p = std::fs::read_to_string(d.path().join("etc/passwd")).expect("read");
         assert!(
             p.ends_with("u5000:x:5000:0:container user:/:/bin/false\n"),
@@ -180,6 +201,7 @@ mod tests {
         assert_eq!((m.uid(), m.gid()), (100000, 100001));
         // A named user with a numeric group gets the group line only.
         ensure_user_entries(d.path(), "root:6000", None, None).expect("named");
+        ensure_group_entry(d.path(), "root:6000", None).expect("named");
         let g = std::fs::read_to_string(d.path().join("etc/group")).expect("read");
         assert!(g.ends_with("6000:x:6000:root\n"), "{g}");
         add_host_users(d.path(), &["root".into()], None).expect("root is there already");

@@ -294,6 +294,10 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
     let t = span("spec: generate and write the bundle");
     libpod_oci::write_bundle(&paths.bundle, &libpod_oci::generate(&spec)?)?;
     drop(t);
+    if let Some(user) = cfg.user.as_ref().filter(|_| !cfg.no_passwd) {
+        let owner = cfg.userns.mappings.as_ref().map(|m| m.root_pair());
+        crate::passwd::ensure_group_entry(&spec.rootfs, user, owner)?;
+    }
     let created = runtime_create(inner, cfg, &paths)?;
     st.status = S::Created;
     st.pid = Some(created.pid);

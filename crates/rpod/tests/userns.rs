@@ -209,13 +209,30 @@ fn containers_conf_userns_auto_is_the_default() {
     open_up(r.dir.path());
     let conf = r.dir.path().join("containers.conf");
     let text = std::fs::read_to_string(&conf).expect("conf");
-    std::fs::write(&conf, text.replace("[containers]\n", "[containers]\nuserns = \"auto\"\n"))
-        .expect("write");
+    std::fs::write(
+        &conf,
+        text.replace("[containers]\n", "[containers]\nuserns = \"auto\"\n"),
+    )
+    .expect("write");
     let maps = r.ok(&["run", "--rm", "busybox", "cat", "/proc/self/uid_map"]);
-    let f: Vec<u64> = maps.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+    let f: Vec<u64> = maps
+        .split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect();
     assert_eq!((f[0], f[2]), (0, 1024), "{maps}");
     assert!(f[1] >= 2147483647, "from the containers range: {maps}");
     // The flag still wins.
-    let host = r.ok(&["run", "--rm", "--userns", "host", "busybox", "cat", "/proc/self/uid_map"]);
-    assert!(host.split_whitespace().eq(["0", "0", "4294967295"]), "{host}");
+    let host = r.ok(&[
+        "run",
+        "--rm",
+        "--userns",
+        "host",
+        "busybox",
+        "cat",
+        "/proc/self/uid_map",
+    ]);
+    assert!(
+        host.split_whitespace().eq(["0", "0", "4294967295"]),
+        "{host}"
+    );
 }
