@@ -31,6 +31,12 @@ pub struct ContainersTable {
     pub apparmor_profile: Option<Spanned<String>>,
     /// `base_hosts_file`: the file `/etc/hosts` starts from.
     pub base_hosts_file: Option<Spanned<String>>,
+    /// `dns_servers`: name servers every container's resolv.conf lists.
+    pub dns_servers: Option<Spanned<Vec<String>>>,
+    /// `dns_searches`: search domains for every container.
+    pub dns_searches: Option<Spanned<Vec<String>>>,
+    /// `dns_options`: resolver options for every container.
+    pub dns_options: Option<Spanned<Vec<String>>>,
     /// `cgroupns`: host or private.
     pub cgroupns: Option<Spanned<String>>,
     /// `cgroups`: enabled, disabled, no-conmon, split.

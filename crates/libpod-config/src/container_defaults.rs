@@ -19,6 +19,12 @@ pub struct ContainerDefaults {
     pub annotations: BTreeMap<String, String>,
     /// `apparmor_profile` (applies only where AppArmor is enabled).
     pub apparmor_profile: String,
+    /// `dns_servers`.
+    pub dns_servers: Vec<std::net::IpAddr>,
+    /// `dns_searches`.
+    pub dns_searches: Vec<String>,
+    /// `dns_options`.
+    pub dns_options: Vec<String>,
     /// `base_hosts_file`: the file a container's `/etc/hosts` starts from.
     pub base_hosts_file: Option<PathBuf>,
     /// `cgroupns` (podman's default on cgroup v1 hosts is the host's).
@@ -80,6 +86,9 @@ impl Default for ContainerDefaults {
             annotations: BTreeMap::new(),
             apparmor_profile: "containers-default-0.50.1".into(),
             base_hosts_file: None,
+            dns_servers: Vec::new(),
+            dns_searches: Vec::new(),
+            dns_options: Vec::new(),
             cgroupns: NamespaceMode::Host,
             cgroups: "enabled".into(),
             sysctls: Vec::new(),
@@ -105,6 +114,17 @@ impl Default for ContainerDefaults {
             userns: crate::userns::UserNsMode::Host,
             userns_size: 65536,
             utsns: NamespaceMode::Private,
+        }
+    }
+}
+
+impl ContainerDefaults {
+    /// containers.conf's resolv.conf settings.
+    pub fn dns(&self) -> crate::DnsSettings {
+        crate::DnsSettings {
+            servers: self.dns_servers.clone(),
+            search: self.dns_searches.clone(),
+            options: self.dns_options.clone(),
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod cdi;
 mod conf_containers;
 mod container_defaults;
 mod defaults;
+pub mod dns;
 mod error;
 pub mod files;
 mod finish;
@@ -43,6 +44,7 @@ pub mod userns;
 
 pub use builder::{ConfigBuilder, ENV_VARS, PODMAN_CONTAINERS_CONF};
 pub use container_defaults::{ContainerDefaults, DEFAULT_SHM_SIZE};
+pub use dns::{DnsSettings, HostEntry};
 pub use error::{ConfigError, Origin};
 pub use health::HealthConfig;
 pub use host::{default_cni_plugin_dirs, default_conmon_paths, default_runtimes, is_executable};

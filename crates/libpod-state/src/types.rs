@@ -352,6 +352,12 @@ pub struct ContainerConfig {
     /// Its user namespace and the mappings it got (another container's stored by ID).
     #[serde(default)]
     pub userns: libpod_config::UserNs,
+    /// Its resolv.conf settings (containers.conf's, then its own).
+    #[serde(default)]
+    pub dns: libpod_config::DnsSettings,
+    /// Lines added at the top of its /etc/hosts (`--add-host`).
+    #[serde(default)]
+    pub extra_hosts: Vec<libpod_config::HostEntry>,
     /// Its rlimits (`--ulimit`, containers.conf `default_ulimits`).
     #[serde(default)]
     pub ulimits: Vec<libpod_config::Ulimit>,

@@ -51,6 +51,7 @@ impl Runtime {
             &mut dependencies,
         )?;
         crate::userns::check_network(&userns, &network)?;
+        check_names(&opts, &network)?;
         user_mounts.append(&mut limits.cdi_mounts);
         dependencies.dedup();
         // Everything that can refuse the request is decided before anything is allocated.
@@ -117,6 +118,8 @@ impl Runtime {
             oci_runtime: inner.config.oci_runtime.clone(),
             is_infra: false,
             userns,
+            dns: d.dns().then(&opts.dns),
+            extra_hosts: opts.add_hosts.clone(),
             ..config_from(opts, d, limits, checked)
         };
         self.record(cfg, made_volumes, generated_name)
@@ -359,6 +362,22 @@ fn check_request(inner: &crate::runtime::Inner, opts: &ContainerOptions) -> Resu
     }
     if let Some(n) = &opts.name {
         crate::names::check_free(inner.state.as_ref(), n)?;
+    }
+    Ok(())
+}
+
+/// Name resolution flags that cannot apply: DNS settings without a network (podman's
+/// message), added hosts with `--no-hosts`.
+fn check_names(opts: &ContainerOptions, network: &NetworkMode) -> Result<()> {
+    if *network == NetworkMode::None && !opts.dns.is_empty() {
+        return Err(LibpodError::Invalid(
+            "conflicting options: dns and the network mode: none".into(),
+        ));
+    }
+    if opts.no_hosts == Some(true) && !opts.add_hosts.is_empty() {
+        return Err(LibpodError::Invalid(
+            "--no-hosts and --add-host cannot be set together".into(),
+        ));
     }
     Ok(())
 }

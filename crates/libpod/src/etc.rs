@@ -38,17 +38,9 @@ pub(crate) fn hosts_file(
     host_ip: Option<String>,
 ) -> String {
     let mut out = String::new();
-    for line in host_hosts.lines() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        let mut f = line.split_whitespace();
-        if let Some(ip) = f.next() {
-            let names: Vec<&str> = f.collect();
-            if !names.is_empty() {
-                out.push_str(&format!("{ip}\t{}\n", names.join(" ")));
-            }
-        }
-    }
+    out.push_str(&host_lines(host_hosts));
     let gateway = networks.iter().find_map(|n| n.gateway.clone());
+
     if let Some(ip) = gateway.or(host_ip) {
         out.push_str(&format!("{ip}\thost.containers.internal\n"));
     }
@@ -66,12 +58,91 @@ pub(crate) fn hosts_file(
     out
 }
 
-/// The host's resolv.conf, without loopback resolvers a container's own namespace cannot reach.
-fn resolv_conf(host_net: bool) -> String {
+/// The host's /etc/hosts entries, one per line, comments and blank lines left out.
+fn host_lines(host_hosts: &str) -> String {
+    let mut out = String::new();
+    for line in host_hosts.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        let mut f = line.split_whitespace();
+        if let Some(ip) = f.next() {
+            let names: Vec<&str> = f.collect();
+            if !names.is_empty() {
+                out.push_str(&format!("{ip}\t{}\n", names.join(" ")));
+            }
+        }
+    }
+    out
+}
+
+/// `--add-host` lines, which podman puts first.
+fn added_hosts(extra: &[libpod_config::HostEntry]) -> String {
+    extra
+        .iter()
+        .map(|h| format!("{}\t{}\n", h.ip, h.name))
+        .collect()
+}
+
+/// resolv.conf as podman writes it with DNS settings: search domains, name servers and
+/// options, each the container's where it has some, else the host's (`--dns-search .`:
+/// none).
+pub(crate) fn resolv_with(host_resolv: &str, dns: &libpod_config::DnsSettings) -> String {
+    let host = |key: &str| -> Vec<String> {
+        host_resolv
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix(key))
+            .filter(|rest| rest.starts_with([' ', '\t']))
+            .flat_map(|rest| rest.split_whitespace().map(str::to_string))
+            .collect()
+    };
+    let pick = |mine: &[String], key: &str| {
+        if mine.is_empty() {
+            host(key)
+        } else {
+            mine.to_vec()
+        }
+    };
+    let search: Vec<String> = pick(&dns.search, "search")
+        .into_iter()
+        .filter(|s| s != ".")
+        .collect();
+    let servers: Vec<String> = if dns.servers.is_empty() {
+        host("nameserver")
+    } else {
+        dns.servers.iter().map(ToString::to_string).collect()
+    };
+    let options = pick(&dns.options, "options");
+    let mut out = String::new();
+    if !search.is_empty() {
+        out.push_str(&format!("search {}\n", search.join(" ")));
+    }
+    for s in servers {
+        out.push_str(&format!("nameserver {s}\n"));
+    }
+    if !options.is_empty() {
+        out.push_str(&format!("options {}\n", options.join(" ")));
+    }
+    out
+}
+
+/// The host's resolv.conf, without loopback resolvers a container's own namespace cannot
+/// reach; rebuilt with the container's DNS settings when it has some.
+fn resolv_conf(host_net: bool, dns: &libpod_config::DnsSettings) -> String {
     let host_resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    if !dns.is_empty() {
+        let usable = if host_net {
+            host_resolv
+        } else {
+            without_loopback(&host_resolv)
+        };
+        return resolv_with(&usable, dns);
+    }
     if host_net {
         return host_resolv;
     }
+    without_loopback(&host_resolv)
+}
+
+fn without_loopback(host_resolv: &str) -> String {
     host_resolv
         .lines()
         .filter(|l| {
@@ -128,14 +199,22 @@ pub(crate) fn etc_files(
     // containers.conf `base_hosts_file` replaces the host's /etc/hosts as the starting point.
     let host_hosts =
         fs::read_to_string(base_hosts.unwrap_or(Path::new("/etc/hosts"))).unwrap_or_default();
+    // In the host's network namespace: the host's entries and host.containers.internal, as
+    // podman 4.3 writes them (no line of the container's own).
     let hosts = if host_net {
-        host_hosts
+        let mut h = host_lines(&host_hosts);
+        if let Some(ip) = host_address() {
+            h.push_str(&format!("{ip}\thost.containers.internal\n"));
+        }
+        h
     } else {
         hosts_file(&host_hosts, hostname, name, networks, host_address())
     };
+    let hosts = added_hosts(&cfg.extra_hosts) + &hosts;
     let mut out = Vec::new();
     // Without a network there is no name server to name: podman mounts no resolv.conf.
-    let resolv = (cfg.network != libpod_state::NetworkMode::None).then(|| resolv_conf(host_net));
+    let resolv =
+        (cfg.network != libpod_state::NetworkMode::None).then(|| resolv_conf(host_net, &cfg.dns));
     // `--no-hosts`: the image's own /etc/hosts stays.
     let hosts = (!cfg.no_hosts).then_some(hosts);
     for (file, text) in [

@@ -110,8 +110,8 @@ pub use info::{
     HostInfo, Info, PluginsInfo, ProgramInfo, RuntimeInfo, StoreInfo, VersionInfo, go_arch,
 };
 pub use limits::{
-    cpus_quota, is_cdi_name, parse_device, parse_device_rate, parse_namespace, parse_pod_share,
-    parse_size, parse_sysctl, parse_ulimit, parse_umask,
+    cpus_quota, is_cdi_name, parse_add_host, parse_device, parse_device_rate, parse_dns_server,
+    parse_namespace, parse_pod_share, parse_size, parse_sysctl, parse_ulimit, parse_umask,
 };
 pub use list::{ContainerFilter, FilterContext, ListOptions, SortKey, select_containers};
 pub use logs::parse_log_opts;

@@ -256,6 +256,16 @@ pub fn parse_namespace(value: &str, kind: &str) -> Result<NamespaceMode> {
     NamespaceMode::parse(value, kind).map_err(invalid)
 }
 
+/// `--dns ADDRESS`.
+pub fn parse_dns_server(value: &str) -> Result<std::net::IpAddr> {
+    libpod_config::dns::parse_server(value).map_err(invalid)
+}
+
+/// `--add-host NAME:IP`.
+pub fn parse_add_host(value: &str) -> Result<libpod_config::HostEntry> {
+    libpod_config::HostEntry::parse(value).map_err(invalid)
+}
+
 /// `--sysctl NAME=VALUE`: only namespaced sysctls.
 pub fn parse_sysctl(value: &str) -> Result<(String, String)> {
     libpod_config::resources::parse_sysctl(value).map_err(invalid)

@@ -103,6 +103,11 @@ pub struct ContainerOptions {
     pub userns: Option<libpod_config::UserNsMode>,
     /// Its UID and GID mappings (see [`crate::parse_id_mappings`]).
     pub id_mappings: Option<libpod_config::IdMappings>,
+    /// Its resolv.conf settings (`--dns`, `--dns-search`, `--dns-option`), after
+    /// containers.conf's.
+    pub dns: libpod_config::DnsSettings,
+    /// Lines added at the top of its /etc/hosts (`--add-host`).
+    pub add_hosts: Vec<libpod_config::HostEntry>,
     /// Its rlimits (see [`crate::parse_ulimit`]), over containers.conf's.
     pub ulimits: Vec<libpod_config::Ulimit>,
     /// Namespaced sysctls (see [`libpod_config::resources::parse_sysctl`]).

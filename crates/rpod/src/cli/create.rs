@@ -203,6 +203,18 @@ pub struct CreateArgs {
     /// UTS namespace: host, private, container:ID, ns:PATH.
     #[arg(long)]
     pub uts: Option<String>,
+    /// A name server for /etc/resolv.conf; repeatable.
+    #[arg(long)]
+    pub dns: Vec<String>,
+    /// A search domain for /etc/resolv.conf (`.` for none); repeatable.
+    #[arg(long)]
+    pub dns_search: Vec<String>,
+    /// A resolver option for /etc/resolv.conf; repeatable.
+    #[arg(long)]
+    pub dns_option: Vec<String>,
+    /// Add NAME:IP to /etc/hosts; repeatable.
+    #[arg(long)]
+    pub add_host: Vec<String>,
     /// User namespace: host, private, auto[:size=N], keep-id, nomap, container:ID, ns:PATH.
     #[arg(long)]
     pub userns: Option<String>,

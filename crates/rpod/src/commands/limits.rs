@@ -91,6 +91,20 @@ pub(super) fn apply(a: &CreateArgs, o: &mut ContainerOptions) -> Result<()> {
         cgroup: namespace(&a.cgroupns, "cgroupns")?,
     };
     o.userns = a.userns.as_deref().map(libpod::parse_userns).transpose()?;
+    o.dns = libpod::config::DnsSettings {
+        servers: a
+            .dns
+            .iter()
+            .map(|s| libpod::parse_dns_server(s))
+            .collect::<libpod::Result<_>>()?,
+        search: a.dns_search.clone(),
+        options: a.dns_option.clone(),
+    };
+    o.add_hosts = a
+        .add_host
+        .iter()
+        .map(|h| libpod::parse_add_host(h))
+        .collect::<libpod::Result<_>>()?;
     o.id_mappings = libpod::parse_id_mappings(
         &a.uidmap,
         &a.gidmap,

@@ -78,6 +78,10 @@ fn limits_host_config(cfg: &ContainerConfig) -> Value {
         "UTSMode": cfg.namespaces.uts.as_podman_mode(),
         "CgroupMode": cfg.namespaces.cgroup.as_podman_mode(),
         "UsernsMode": cfg.userns.mode.as_podman_mode(),
+        "Dns": cfg.dns.servers.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "DnsSearch": cfg.dns.search,
+        "DnsOptions": cfg.dns.options,
+        "ExtraHosts": cfg.extra_hosts.iter().map(|h| h.as_podman()).collect::<Vec<_>>(),
         "CgroupParent": cfg.cgroup_parent.clone().unwrap_or_default(),
         "GroupAdd": cfg.group_add,
     })
