@@ -23,6 +23,17 @@ fn err(what: impl std::fmt::Display, detail: impl std::fmt::Display) -> StorageE
     }
 }
 
+/// The short name of a mapping (its layer copies live under `mapped/<key>`).
+pub(crate) fn mapping_key(m: &IdMappings) -> String {
+    let text = format!(
+        "{}|{}",
+        IdMappings::proc_lines(&m.uid_map),
+        IdMappings::proc_lines(&m.gid_map)
+    );
+    let d = crate::digest::of_bytes(text.as_bytes());
+    d.trim_start_matches("sha256:")[..16].to_string()
+}
+
 /// A descriptor of a new user namespace with `m`'s mappings.
 pub(crate) fn userns_fd(m: &IdMappings) -> Result<OwnedFd> {
     let what = "an idmapped mount";

@@ -20,21 +20,10 @@ pub(crate) fn idmap_disabled() -> bool {
     std::env::var(DISABLE_IDMAP_ENV).is_ok_and(|v| v == "yes" || v == "1" || v == "true")
 }
 
-/// The short name of a mapping's copies.
-pub(crate) fn key(m: &IdMappings) -> String {
-    let text = format!(
-        "{}|{}",
-        IdMappings::proc_lines(&m.uid_map),
-        IdMappings::proc_lines(&m.gid_map)
-    );
-    let d = crate::digest::of_bytes(text.as_bytes());
-    d.trim_start_matches("sha256:")[..16].to_string()
-}
-
 impl Store {
     /// The mapped copies of `lowers` (paths under `l/`, top first), made where missing.
     pub(crate) fn mapped_copies(&self, lowers: &[PathBuf], m: &IdMappings) -> Result<Vec<PathBuf>> {
-        let dir = self.opts.graph_root.join("mapped").join(key(m));
+        let dir = self.opts.graph_root.join("mapped").join(crate::idmap::mapping_key(m));
         fs::create_dir_all(&dir).map_err(io(&dir))?;
         lowers
             .iter()

@@ -594,7 +594,7 @@ impl Store {
         let keys: BTreeSet<String> = rec
             .containers
             .iter()
-            .filter_map(|c| c.id_mappings.as_ref().map(crate::mapped::key))
+            .filter_map(|c| c.id_mappings.as_ref().map(crate::idmap::mapping_key))
             .collect();
         let mdir = self.opts.graph_root.join("mapped");
         for e in fs::read_dir(&mdir).into_iter().flatten().flatten() {
