@@ -358,6 +358,9 @@ pub struct ContainerConfig {
     /// Lines added at the top of its /etc/hosts (`--add-host`).
     #[serde(default)]
     pub extra_hosts: Vec<libpod_config::HostEntry>,
+    /// Ports it exposes besides the image's (`--expose`).
+    #[serde(default)]
+    pub expose: Vec<libpod_config::ports::ExposedPort>,
     /// Its rlimits (`--ulimit`, containers.conf `default_ulimits`).
     #[serde(default)]
     pub ulimits: Vec<libpod_config::Ulimit>,

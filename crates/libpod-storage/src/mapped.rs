@@ -23,7 +23,11 @@ pub(crate) fn idmap_disabled() -> bool {
 impl Store {
     /// The mapped copies of `lowers` (paths under `l/`, top first), made where missing.
     pub(crate) fn mapped_copies(&self, lowers: &[PathBuf], m: &IdMappings) -> Result<Vec<PathBuf>> {
-        let dir = self.opts.graph_root.join("mapped").join(crate::idmap::mapping_key(m));
+        let dir = self
+            .opts
+            .graph_root
+            .join("mapped")
+            .join(crate::idmap::mapping_key(m));
         fs::create_dir_all(&dir).map_err(io(&dir))?;
         lowers
             .iter()

@@ -38,6 +38,7 @@ impl Runtime {
             volumes: image_volumes,
             healthcheck: image_health,
             labels: image_labels,
+            exposed_ports: image_exposed,
             ..
         } = image_cfg;
         let mut user_mounts = user_mounts(inner, &opts)?;
@@ -52,6 +53,8 @@ impl Runtime {
         )?;
         crate::userns::check_network(&userns, &network)?;
         check_names(&opts, &network)?;
+        let ports =
+            crate::ports::resolve(&opts.ports, &opts.expose, &image_exposed, opts.publish_all)?;
         user_mounts.append(&mut limits.cdi_mounts);
         dependencies.dedup();
         // Everything that can refuse the request is decided before anything is allocated.
@@ -120,6 +123,8 @@ impl Runtime {
             userns,
             dns: d.dns().then(&opts.dns),
             extra_hosts: opts.add_hosts.clone(),
+            expose: opts.expose.clone(),
+            ports,
             ..config_from(opts, d, limits, checked)
         };
         self.record(cfg, made_volumes, generated_name)
@@ -464,7 +469,6 @@ fn config_from(
         hostname: opts.hostname,
         tty: opts.tty,
         stdin: opts.stdin,
-        ports: opts.ports,
         labels: opts.labels,
         stop_signal: checked.stop_signal,
         stop_timeout: opts.stop_timeout.unwrap_or(10),

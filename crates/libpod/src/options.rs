@@ -108,6 +108,10 @@ pub struct ContainerOptions {
     pub dns: libpod_config::DnsSettings,
     /// Lines added at the top of its /etc/hosts (`--add-host`).
     pub add_hosts: Vec<libpod_config::HostEntry>,
+    /// Ports it exposes besides the image's (`--expose`).
+    pub expose: Vec<libpod_config::ports::ExposedPort>,
+    /// Publish every exposed port on a free host port (`-P`).
+    pub publish_all: bool,
     /// Its rlimits (see [`crate::parse_ulimit`]), over containers.conf's.
     pub ulimits: Vec<libpod_config::Ulimit>,
     /// Namespaced sysctls (see [`libpod_config::resources::parse_sysctl`]).

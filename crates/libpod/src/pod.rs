@@ -320,6 +320,7 @@ impl Runtime {
                 .find(|n| !taken(n))
                 .unwrap_or_else(|| id[..12].to_string())
         });
+        let ports = crate::ports::resolve(&opts.ports, &[], &[], false)?;
         let (pod_lock, _creating) = inner.locks.allocate_locked()?;
         let lock = pod_lock.number().unwrap_or(0);
         let cfg = PodConfig {
@@ -336,7 +337,7 @@ impl Runtime {
             has_infra: opts.infra,
             hostname: opts.hostname.clone(),
             network: opts.network.clone(),
-            ports: opts.ports.clone(),
+            ports: ports.clone(),
         };
         if let Err(e) = inner.state.add_pod(&cfg, &PodState::default()) {
             let _ = inner.locks.free(lock);
@@ -369,7 +370,7 @@ impl Runtime {
                         options: vec!["ro".into()],
                     }],
                     network: opts.network.clone(),
-                    ports: opts.ports.clone(),
+                    ports: ports.clone(),
                     hostname: opts.hostname.clone().or_else(|| Some(name.clone())),
                     stop_signal: 9,
                     stop_timeout: 0,

@@ -1,69 +1,10 @@
-//! Parsing podman-style option values: ports, volumes, memory sizes, env files, networks.
+//! Parsing podman-style option values the library does not own: env files, networks,
+//! labels, durations.
 
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use libpod::state::{NetworkMode, PortMapping, Protocol};
-
-/// `[[ip:][hostPort]:]containerPort[/proto]`, with `a-b` ranges; a missing host port is a
-/// free one chosen now.
-pub fn publish(s: &str) -> Result<PortMapping> {
-    let (spec, proto) = s.rsplit_once('/').unwrap_or((s, "tcp"));
-    let protocol: Protocol = proto
-        .parse()
-        .map_err(|_| anyhow!("invalid port {s:?}: protocol must be tcp, udp or sctp"))?;
-    let parts: Vec<&str> = spec.rsplitn(3, ':').collect();
-    let range = |p: &str| -> Result<(u16, u16)> {
-        let (a, b) = p.split_once('-').unwrap_or((p, p));
-        let (a, b): (u16, u16) = (
-            a.parse().with_context(|| format!("invalid port {s:?}"))?,
-            b.parse().with_context(|| format!("invalid port {s:?}"))?,
-        );
-        if a == 0 || b < a {
-            bail!("invalid port range in {s:?}");
-        }
-        Ok((a, b - a + 1))
-    };
-    let (c0, n) = range(parts[0])?;
-    let (host_ip, host) = match parts.len() {
-        1 => (String::new(), None),
-        2 => (String::new(), Some(parts[1])),
-        _ => (
-            parts[2].trim_matches(|c| c == '[' || c == ']').to_string(),
-            Some(parts[1]),
-        ),
-    };
-    if !host_ip.is_empty() && host_ip.parse::<std::net::IpAddr>().is_err() {
-        bail!("invalid host IP {host_ip:?} in {s:?}");
-    }
-    let h0 = match host.filter(|h| !h.is_empty()) {
-        Some(h) => {
-            let (h0, hn) = range(h)?;
-            if hn != n {
-                bail!("host and container port ranges differ in size in {s:?}");
-            }
-            h0
-        }
-        None => {
-            let ip = if host_ip.is_empty() {
-                "0.0.0.0"
-            } else {
-                host_ip.as_str()
-            };
-            std::net::TcpListener::bind((ip, 0))
-                .and_then(|l| l.local_addr())
-                .map(|a| a.port())
-                .with_context(|| format!("no free port for {s:?}"))?
-        }
-    };
-    Ok(PortMapping {
-        host_ip,
-        host_port: h0,
-        container_port: c0,
-        protocol,
-        range: n,
-    })
-}
+use libpod::state::NetworkMode;
 
 /// `--env-file` lines (`KEY=value`; `#` comments and blank lines skipped; `KEY` alone takes
 /// the caller's value).
@@ -134,29 +75,7 @@ mod tests {
     use super::duration;
 
     #[test]
-    fn ports_volumes_memory() {
-        let p = super::publish("127.0.0.1:8080:80").expect("p");
-        assert_eq!(
-            (
-                p.host_ip.as_str(),
-                p.host_port,
-                p.container_port,
-                p.protocol.as_str(),
-                p.range
-            ),
-            ("127.0.0.1", 8080, 80, "tcp", 1)
-        );
-        let p = super::publish("9000-9001:90-91/udp").expect("range");
-        assert_eq!(
-            (p.host_port, p.container_port, p.range, p.protocol.as_str()),
-            (9000, 90, 2, "udp")
-        );
-        assert!(super::publish("127.0.0.1::80").expect("random").host_port > 0);
-        assert!(
-            super::publish("80/icmp").is_err()
-                && super::publish("x:80").is_err()
-                && super::publish("1-3:1-2").is_err()
-        );
+    fn networks() {
         assert_eq!(
             super::network("container:abc"),
             libpod::state::NetworkMode::Container("abc".into())

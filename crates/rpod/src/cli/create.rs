@@ -203,6 +203,12 @@ pub struct CreateArgs {
     /// UTS namespace: host, private, container:ID, ns:PATH.
     #[arg(long)]
     pub uts: Option<String>,
+    /// Expose a port or range (PORT[-PORT][/PROTO]); repeatable.
+    #[arg(long)]
+    pub expose: Vec<String>,
+    /// Publish every exposed port (--expose and the image's) on a free host port.
+    #[arg(short = 'P', long)]
+    pub publish_all: bool,
     /// A name server for /etc/resolv.conf; repeatable.
     #[arg(long)]
     pub dns: Vec<String>,

@@ -562,9 +562,18 @@ pub enum ContainerCmd {
         #[command(flatten)]
         targets: Targets,
     },
-    /// List a container's published ports.
-    #[command(after_help = "Example:\n  rpod port web")]
-    Port(Targets),
+    /// List a container's published ports, or the host address of one.
+    #[command(after_help = "Example:\n  rpod port web 80/tcp")]
+    Port {
+        /// Every running container's ports.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// Act on the latest container created.
+        #[arg(short = 'l', long)]
+        latest: bool,
+        /// The container (unless --latest or --all), then a private port (PORT[/PROTO]).
+        args: Vec<String>,
+    },
     /// Show a container's processes, in podman's format descriptors.
     #[command(
         after_help = "Descriptors: args capamb capbnd capeff capinh capprm comm etime group hgroup hpid huser nice pcpu pgid pid ppid rgroup ruser seccomp state stime time tty user vsz,\nand the AIX codes %C %G %P %U %a %c %g %n %p %r %t %u %x %y %z.\n\nExample:\n  rpod top web\n  rpod top web pid,user,args\n  rpod top -l %p %C %a"

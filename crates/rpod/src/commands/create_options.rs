@@ -69,8 +69,8 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         ports: a
             .publish
             .iter()
-            .map(|p| parse::publish(p))
-            .collect::<Result<_>>()?,
+            .map(|p| libpod::parse_publish(p))
+            .collect::<libpod::Result<_>>()?,
         labels: parse::labels(&a.label),
         stop_signal: a
             .stop_signal

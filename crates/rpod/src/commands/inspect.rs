@@ -312,26 +312,7 @@ pub(super) fn listing(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<
             kind,
             targets: tg,
         } => inspect(rt, format.as_deref(), kind.as_deref(), &tg),
-        ContainerCmd::Port(tg) => {
-            for c in targets(rt, &tg)? {
-                for p in c.config()?.ports {
-                    for i in 0..p.range.max(1) {
-                        let ip = if p.host_ip.is_empty() {
-                            "0.0.0.0"
-                        } else {
-                            &p.host_ip
-                        };
-                        println!(
-                            "{}/{} -> {ip}:{}",
-                            p.container_port + i,
-                            p.protocol,
-                            p.host_port + i
-                        );
-                    }
-                }
-            }
-            Ok(0)
-        }
+        ContainerCmd::Port { all, latest, args } => port(rt, all, latest, &args),
         ContainerCmd::Top { latest, args } => {
             // With --latest every word is a descriptor; otherwise the first names the container.
             let (names, descriptors) = if latest {
@@ -420,4 +401,50 @@ pub(super) fn files(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i3
         }
         other => bail!("rpod: {other:?} reached the wrong handler"),
     }
+}
+
+/// `port`: a container's published ports (`8080/tcp -> 0.0.0.0:32768`), the host address
+/// of one private port, or with `--all` every running container's, prefixed by its ID.
+fn port(rt: &Runtime, all: bool, latest: bool, args: &[String]) -> Result<i32> {
+    if all {
+        for (cfg, st) in rt.containers()? {
+            if st.status == libpod::state::ContainerStatus::Running {
+                for (private, host) in libpod::published_ports(&cfg.ports) {
+                    println!("{}\t{private} -> {host}", &cfg.id[..12]);
+                }
+            }
+        }
+        return Ok(0);
+    }
+    let (names, rest) = if latest {
+        (Vec::new(), args)
+    } else {
+        match args.split_first() {
+            Some((c, rest)) => (vec![c.clone()], rest),
+            None => bail!("port needs a container (or --latest or --all)"),
+        }
+    };
+    let tg = Targets { latest, names };
+    for c in targets(rt, &tg)? {
+        let ports = libpod::published_ports(&c.config()?.ports);
+        match rest.first() {
+            None => ports
+                .iter()
+                .for_each(|(private, host)| println!("{private} -> {host}")),
+            Some(want) => {
+                let key = if want.contains('/') {
+                    want.clone()
+                } else {
+                    format!("{want}/tcp")
+                };
+                let host = ports
+                    .iter()
+                    .find(|(private, _)| *private == key)
+                    .map(|(_, host)| host)
+                    .ok_or_else(|| anyhow!("failed to find published port {want:?}"))?;
+                println!("{host}");
+            }
+        }
+    }
+    Ok(0)
 }

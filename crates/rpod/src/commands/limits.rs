@@ -100,6 +100,12 @@ pub(super) fn apply(a: &CreateArgs, o: &mut ContainerOptions) -> Result<()> {
         search: a.dns_search.clone(),
         options: a.dns_option.clone(),
     };
+    o.expose = a
+        .expose
+        .iter()
+        .map(|e| libpod::parse_expose(e))
+        .collect::<libpod::Result<_>>()?;
+    o.publish_all = a.publish_all;
     o.add_hosts = a
         .add_host
         .iter()

@@ -58,7 +58,7 @@ pub(super) fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
                 network: network.as_deref().map(parse::network).unwrap_or_default(),
                 ports: publish
                     .iter()
-                    .map(|p| parse::publish(p))
+                    .map(|p| libpod::parse_publish(p).map_err(anyhow::Error::from))
                     .collect::<Result<_>>()?,
                 infra,
             })?;

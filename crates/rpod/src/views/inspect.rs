@@ -87,6 +87,26 @@ fn limits_host_config(cfg: &ContainerConfig) -> Value {
     })
 }
 
+/// `HostConfig.PortBindings`: each published port, and each `--expose` one without a
+/// binding as null, as podman shows them.
+fn port_bindings(cfg: &ContainerConfig) -> serde_json::Map<String, Value> {
+    let mut out: serde_json::Map<String, Value> = cfg
+        .expose
+        .iter()
+        .flat_map(|e| e.keys())
+        .map(|k| (k, Value::Null))
+        .collect();
+    for p in &cfg.ports {
+        for i in 0..p.range.max(1) {
+            out.insert(
+                format!("{}/{}", p.container_port + i, p.protocol),
+                json!([{"HostIp": p.host_ip, "HostPort": (p.host_port + i).to_string()}]),
+            );
+        }
+    }
+    out
+}
+
 /// `HostConfig` of a container's inspect.
 fn host_config(cfg: &ContainerConfig) -> Value {
     let mut v = limits_host_config(cfg);
@@ -121,7 +141,9 @@ fn host_config(cfg: &ContainerConfig) -> Value {
             "MaximumRetryCount": cfg.restart_retries,
         },
         "NetworkMode": network_mode(&cfg.network),
-        "PortBindings": cfg.ports.iter().map(|p| (format!("{}/{}", p.container_port, p.protocol), json!([{"HostIp": p.host_ip, "HostPort": p.host_port.to_string()}]))).collect::<serde_json::Map<_, _>>(),
+        "PortBindings": port_bindings(cfg),
+        // podman 4.3 turns -P into bindings at create and shows false.
+        "PublishAllPorts": false,
     });
     if let (Some(v), Value::Object(rest)) = (v.as_object_mut(), rest) {
         v.extend(rest);
