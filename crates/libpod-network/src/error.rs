@@ -23,7 +23,7 @@ pub enum NetworkError {
         message: String,
     },
     /// No such network.
-    #[error("network {0} not found")]
+    #[error("unable to find network with name or ID {0}: network not found")]
     NoSuchNetwork(String),
     /// A host port to publish is taken.
     #[error(

@@ -317,6 +317,16 @@ impl NetworkManager {
         Ok(cni::attachment(&net.name, &req.interface, &result))
     }
 
+    /// Attaches a container's namespace to one more network (`network connect`).
+    pub fn connect(&self, container: &str, netns: &Path, req: &Request) -> Result<Attachment> {
+        self.attach_one(container, netns, req, &[])
+    }
+
+    /// Detaches a container from one network (`network disconnect`).
+    pub fn disconnect(&self, container: &str, network: &str) -> Result<()> {
+        self.detach_one(container, network)
+    }
+
     /// Every container's published ports, from the attachment cache.
     fn all_cached(&self) -> Vec<(String, Vec<PortMapping>)> {
         fs::read_dir(self.run_dir.join("cache"))

@@ -446,6 +446,15 @@ impl<B: Backend> State for StateDb<B> {
         })
     }
 
+    fn update_container_network(&self, id: &str, network: &crate::NetworkMode) -> Result<()> {
+        self.write(|w| {
+            let mut c = ctr_config(w, id)?;
+            c.network = network.clone();
+            let bytes = encode("container config", id, &c)?;
+            w.set_container_config(id, &bytes)
+        })
+    }
+
     fn container_dependents(&self, id: &str) -> Result<Vec<String>> {
         self.read(|r| {
             ctr_config(r, id)?;

@@ -298,6 +298,39 @@ fn updated_resources_are_kept_and_survive_reopening() {
 }
 
 #[test]
+fn updated_networks_are_kept_and_survive_reopening() {
+    for mut db in all() {
+        let s = &db.state;
+        s.add_container(&ctr("e2", "conn"), &st()).expect(db.name);
+        let n = libpod_state::NetworkMode::Networks(vec!["a".into(), "b".into()]);
+        s.update_container_network(&id("e2"), &n).expect(db.name);
+        let e = s
+            .update_container_network(&id("f2"), &n)
+            .expect_err(db.name);
+        assert!(
+            matches!(e, StateError::NoSuchContainer(_)),
+            "{}: {e}",
+            db.name
+        );
+        if PERSISTENT.contains(&db.name) {
+            db.reopen();
+        }
+        let c = db.state.container(&id("e2")).expect(db.name);
+        assert_eq!(
+            (c.network, c.name.as_str()),
+            (n.clone(), "conn"),
+            "{}",
+            db.name
+        );
+        // The name still finds it.
+        assert_eq!(
+            db.state.lookup_container_id("conn").expect(db.name),
+            id("e2")
+        );
+    }
+}
+
+#[test]
 fn a_rename_moves_the_name_and_survives_reopening() {
     for mut db in all() {
         let s = &db.state;

@@ -52,6 +52,10 @@ enum Op {
         id: usize,
         pids: i64,
     },
+    UpdateNetwork {
+        id: usize,
+        networks: usize,
+    },
     AddVolume(usize),
     RemoveVolume(usize),
     LookupVolume(usize, usize),
@@ -120,6 +124,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => id.clone().prop_map(Op::RemoveContainer),
         2 => (id.clone(), 0..NAMES.len()).prop_map(|(id, name)| Op::Rename { id, name }),
         1 => (id.clone(), 1i64..100).prop_map(|(id, pids)| Op::UpdateResources { id, pids }),
+        1 => (id.clone(), 0usize..3).prop_map(|(id, networks)| Op::UpdateNetwork { id, networks }),
         1 => id.clone().prop_map(Op::RemovePod),
         1 => id.clone().prop_map(Op::RemovePodContainers),
         3 => (id.clone(), 0..STATUSES.len(), 0u32..5).prop_map(|(id, status, pid)| Op::SaveState { id, status, pid }),
@@ -142,6 +147,11 @@ fn resources(pids: i64) -> libpod_state::Resources {
         cpuset_cpus: Some("0".into()),
         ..Default::default()
     }
+}
+
+/// The networks an `UpdateNetwork` op sets (`n` of them).
+fn networks(n: usize) -> libpod_state::NetworkMode {
+    libpod_state::NetworkMode::Networks((0..n).map(|i| format!("net{i}")).collect())
 }
 
 /// The reference model: the rules written as plainly as possible.
@@ -416,6 +426,13 @@ impl Model {
                 c.resources = resources(*pids);
                 Ok(String::new())
             }
+            Op::UpdateNetwork { id, networks: n } => {
+                let id = full(*id);
+                let c = self.ctrs.iter_mut().find(|(c, _)| c.id == id);
+                let (c, _) = c.ok_or("no such container")?;
+                c.network = networks(*n);
+                Ok(String::new())
+            }
             Op::SaveState { id, status, pid } => {
                 let id = full(*id);
                 let s = self
@@ -562,6 +579,9 @@ fn run(s: &dyn State, op: &Op) -> Out {
         Op::Rename { id, name } => unit(s.rename_container(&full(*id), NAMES[*name])),
         Op::UpdateResources { id, pids } => {
             unit(s.update_container_resources(&full(*id), &resources(*pids)))
+        }
+        Op::UpdateNetwork { id, networks: n } => {
+            unit(s.update_container_network(&full(*id), &networks(*n)))
         }
         Op::RemovePod(i) => unit(s.remove_pod(&full(*i))),
         Op::RemovePodContainers(i) => s

@@ -64,6 +64,7 @@ mod names;
 mod net_cni;
 #[cfg(not(feature = "cni"))]
 mod net_none;
+mod network_connect;
 mod networks;
 pub use networks::network_id;
 mod options;

@@ -23,3 +23,13 @@ pub(crate) fn setup(
 ) -> Result<Vec<Attachment>> {
     Ok(inner.net.setup(id, netns, reqs, ports)?)
 }
+
+/// Attaches a namespace to one more network.
+pub(crate) fn connect(inner: &Inner, id: &str, netns: &Path, req: &Request) -> Result<Attachment> {
+    Ok(inner.net.connect(id, netns, req)?)
+}
+
+/// Detaches a container from one network.
+pub(crate) fn disconnect(inner: &Inner, id: &str, network: &str) -> Result<()> {
+    Ok(inner.net.disconnect(id, network)?)
+}

@@ -26,3 +26,18 @@ pub(crate) fn setup(
 ) -> Result<Vec<Attachment>> {
     Err(unavailable())
 }
+
+/// There are no networks to connect to without CNI.
+pub(crate) fn connect(
+    _inner: &Inner,
+    _id: &str,
+    _netns: &Path,
+    _req: &Request,
+) -> Result<Attachment> {
+    Err(unavailable())
+}
+
+/// There are no networks to disconnect from without CNI.
+pub(crate) fn disconnect(_inner: &Inner, _id: &str, _network: &str) -> Result<()> {
+    Err(unavailable())
+}

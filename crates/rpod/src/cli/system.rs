@@ -23,6 +23,25 @@ pub enum NetworkCommand {
         /// Name.
         name: String,
     },
+    /// Connect a container to a network (a running one at once).
+    #[command(after_help = "Example:\n  rpod network connect mynet web")]
+    Connect {
+        /// The network.
+        network: String,
+        /// The container.
+        container: String,
+    },
+    /// Disconnect a container from a network (a running one at once).
+    #[command(after_help = "Example:\n  rpod network disconnect mynet web")]
+    Disconnect {
+        /// Accepted for podman's command lines (a disconnect never needs forcing here).
+        #[arg(short = 'f', long)]
+        force: bool,
+        /// The network.
+        network: String,
+        /// The container.
+        container: String,
+    },
     /// List networks.
     /// Exit 0 when it exists, 1 when it does not.
     #[command(after_help = "Example:\n  rpod network exists mynet")]

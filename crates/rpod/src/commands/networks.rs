@@ -23,6 +23,16 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             println!("{}", n.name);
             Ok(0)
         }
+        NetworkCommand::Connect { network, container } => {
+            rt.container(&container)?.connect_network(&network)?;
+            Ok(0)
+        }
+        NetworkCommand::Disconnect {
+            network, container, ..
+        } => {
+            rt.container(&container)?.disconnect_network(&network)?;
+            Ok(0)
+        }
         NetworkCommand::Exists { name } => match rt.network(&name) {
             Ok(_) => Ok(0),
             Err(e) if e.is_not_found() => Ok(1),

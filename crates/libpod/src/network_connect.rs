@@ -1,0 +1,104 @@
+//! `podman network connect` and `disconnect`: a container joins or leaves a network; a
+//! running one is attached or detached at once (its next interface, `eth1`...), and the
+//! stored network list keeps the change for its next starts.
+
+use libpod_network::Request;
+use libpod_state::{ContainerConfig, ContainerStatus as S, NetworkMode, NetworkStatus};
+
+use crate::container::Container;
+use crate::error::{LibpodError, Result};
+use crate::runtime::Inner;
+
+/// The networks a container in bridge mode is on (its default network when none was named);
+/// other modes cannot connect, as podman's refusal says.
+fn networks_of(inner: &Inner, cfg: &ContainerConfig) -> Result<Vec<String>> {
+    match &cfg.network {
+        NetworkMode::Default => Ok(vec![crate::net::default_network(inner)?]),
+        NetworkMode::Networks(n) => Ok(n.clone()),
+        other => Err(LibpodError::Invalid(format!(
+            "{:?} is not supported: invalid network mode",
+            match other {
+                NetworkMode::Host => "host".to_string(),
+                NetworkMode::Container(c) => format!("container:{c}"),
+                NetworkMode::Pod => "pod".into(),
+                _ => String::new(),
+            }
+        ))),
+    }
+}
+
+/// The first `ethN` no attachment of the container uses.
+fn free_interface(st: &libpod_state::ContainerState) -> String {
+    (0..)
+        .map(|i| format!("eth{i}"))
+        .find(|n| !st.networks.iter().any(|a| &a.interface == n))
+        .unwrap_or_else(|| "eth0".into())
+}
+
+impl Container {
+    /// Connects the container to `network` (`podman network connect`): stored for its next
+    /// starts and, when it runs, attached now on its next free interface.
+    pub fn connect_network(&self, network: &str) -> Result<()> {
+        self.locked(|inner, cfg, st| {
+            let net = inner.net.network(network)?;
+            let mut names = networks_of(inner, cfg)?;
+            if names.contains(&net.name) {
+                return Err(LibpodError::Invalid(format!(
+                    "container {} is already connected to network {:?}: network is already \
+                     connected",
+                    cfg.id, net.name
+                )));
+            }
+            if matches!(st.status, S::Running | S::Paused | S::Created)
+                && let Some(ns) = st.netns_path.clone()
+            {
+                let req = Request {
+                    network: net.name.clone(),
+                    interface: free_interface(st),
+                };
+                let a = crate::net::connect(inner, &cfg.id, &ns, &req)?;
+                st.networks.push(NetworkStatus {
+                    network: a.network,
+                    interface: a.interface,
+                    mac: a.mac,
+                    addresses: a.addresses,
+                    gateway: a.gateway,
+                    dns: a.dns,
+                });
+            }
+            names.push(net.name);
+            inner
+                .state
+                .update_container_network(&cfg.id, &NetworkMode::Networks(names))?;
+            Ok(())
+        })
+    }
+
+    /// Disconnects the container from `network` (`podman network disconnect`): detached now
+    /// when it runs, and left out of its next starts.
+    pub fn disconnect_network(&self, network: &str) -> Result<()> {
+        self.locked(|inner, cfg, st| {
+            let mut names = networks_of(inner, cfg)?;
+            let name = inner
+                .net
+                .network(network)
+                .map(|n| n.name)
+                .unwrap_or_else(|_| network.to_string());
+            let Some(i) = names.iter().position(|n| *n == name) else {
+                return Err(LibpodError::Invalid(format!(
+                    "container {} is not connected to network {network}",
+                    cfg.name
+                )));
+            };
+            if st.networks.iter().any(|a| a.network == name) {
+                crate::net::disconnect(inner, &cfg.id, &name)?;
+                st.networks.retain(|a| a.network != name);
+            }
+            names.remove(i);
+            inner
+                .state
+                .update_container_network(&cfg.id, &NetworkMode::Networks(names))?;
+            Ok(())
+        })
+    }
+}
