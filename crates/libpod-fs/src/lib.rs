@@ -17,6 +17,7 @@
 //! # Ok::<(), libpod_fs::FsError>(())
 //! ```
 
+pub mod copy;
 pub mod error;
 pub mod host;
 pub mod pack;
@@ -26,6 +27,7 @@ pub mod unpack;
 pub mod walk;
 pub mod xattr;
 
+pub use copy::copy_tree;
 pub use error::{FsError, Result, go_io_text};
 pub use pack::{PackOptions, pack};
 pub use plan::{Plan, Source, plan_copy};

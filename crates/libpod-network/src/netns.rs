@@ -36,8 +36,9 @@ fn loopback_up() -> std::result::Result<(), nix::Error> {
     if rc < 0 { Err(err) } else { Ok(()) }
 }
 
-/// Creates a network namespace with `lo` up, bound at `dir/name`.
-pub fn create_netns(dir: &Path, name: &str) -> Result<PathBuf> {
+/// A new empty file `dir/name` for a namespace to be bound on (an existing one is an error:
+/// two containers never share a name).
+fn mount_point(dir: &Path, name: &str) -> Result<PathBuf> {
     fs::create_dir_all(dir).map_err(io(dir))?;
     let path = dir.join(name);
     fs::OpenOptions::new()
@@ -45,6 +46,12 @@ pub fn create_netns(dir: &Path, name: &str) -> Result<PathBuf> {
         .create_new(true)
         .open(&path)
         .map_err(io(&path))?;
+    Ok(path)
+}
+
+/// Creates a network namespace with `lo` up, bound at `dir/name`.
+pub fn create_netns(dir: &Path, name: &str) -> Result<PathBuf> {
+    let path = mount_point(dir, name)?;
     let target = path.clone();
     // A new thread enters the new namespace, so this process's other threads keep theirs;
     // the bind mount keeps the namespace alive after the thread is gone.
@@ -116,13 +123,7 @@ pub fn set_netns_sysctls(path: &Path, sysctls: &[(String, String)]) -> Result<()
 
 /// Binds the network namespace at `source` (`/proc/PID/ns/net`) at `dir/name`.
 pub fn bind_netns(dir: &Path, name: &str, source: &Path) -> Result<PathBuf> {
-    fs::create_dir_all(dir).map_err(io(dir))?;
-    let path = dir.join(name);
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(io(&path))?;
+    let path = mount_point(dir, name)?;
     if let Err(e) = mount(
         Some(source),
         &path,

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use libpod_config::IdMappings;
 
-use crate::error::{Result, StorageError, io};
+use crate::error::{Result, io};
 use crate::store::Store;
 
 /// The environment variable that turns idmapped layers off.
@@ -66,29 +66,10 @@ fn make_copy(src: &Path, dst: &Path, m: &IdMappings) -> Result<()> {
 fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
     let from = libpod_fs::Root::open(src)?;
     let to = libpod_fs::Root::open(dst)?;
-    let (reader, writer) = std::io::pipe().map_err(io(dst))?;
-    let opts = libpod_fs::PackOptions {
-        xattrs: true,
-        ..Default::default()
-    };
-    std::thread::scope(|s| {
-        let packer = s.spawn(move || libpod_fs::pack(&from, Path::new("."), &opts, writer));
-        let unpacked = libpod_fs::unpack(
-            &to,
-            Path::new("."),
-            reader,
-            &libpod_fs::UnpackOptions {
-                chown: None,
-                overwrite: true,
-                xattrs: true,
-            },
-        );
-        let packed = packer.join().map_err(|_| StorageError::UserNs {
-            what: src.display().to_string(),
-            detail: "the copying thread panicked".into(),
-        })?;
-        packed?;
-        unpacked?;
-        Ok(())
-    })
+    Ok(libpod_fs::copy_tree(
+        &from,
+        Path::new("."),
+        &to,
+        Path::new("."),
+    )?)
 }

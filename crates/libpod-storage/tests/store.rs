@@ -6,6 +6,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
+use common::{busybox_tar, mounts_under};
 use libpod_storage::extract::Limits;
 use libpod_storage::{ChangeKind, StorageError, Store, StoreOptions};
 
@@ -69,24 +72,6 @@ impl Drop for T {
             let _ = self.store.delete_container(&c.id);
         }
     }
-}
-
-fn busybox_tar() -> Vec<u8> {
-    let mut v = Vec::new();
-    libpod_storage::busybox::rootfs_tarball(
-        libpod_storage::busybox::host_busybox().expect("busybox"),
-        &mut v,
-    )
-    .expect("tarball");
-    v
-}
-
-fn mounts_under(p: &Path) -> usize {
-    let info = fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
-    let p = p.display().to_string();
-    info.lines()
-        .filter(|l| l.split(' ').nth(4).is_some_and(|m| m.starts_with(&p)))
-        .count()
 }
 
 #[test]

@@ -6,9 +6,11 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+mod common;
+
+use common::{busybox_tar, mounts_under, open_store};
 use libpod_config::IdMappings;
-use libpod_storage::extract::Limits;
-use libpod_storage::{AutoIds, LayerUserNs, StorageError, Store, StoreOptions};
+use libpod_storage::{AutoIds, LayerUserNs, StorageError, Store};
 
 fn ready() -> bool {
     let ok = nix::unistd::geteuid().is_root() && libpod_storage::busybox::host_busybox().is_some();
@@ -19,33 +21,12 @@ fn ready() -> bool {
     ok
 }
 
+/// A store under `dir` with busybox imported.
 fn store(dir: &Path, driver: &str) -> Store {
-    let s = Store::open(StoreOptions {
-        graph_root: dir.join("graph"),
-        run_root: dir.join("run"),
-        driver: driver.into(),
-        mount_options: vec![],
-        search_registries: vec![],
-        limits: Limits::default(),
-    })
-    .expect("open");
-    let mut tar = Vec::new();
-    libpod_storage::busybox::rootfs_tarball(
-        libpod_storage::busybox::host_busybox().expect("busybox"),
-        &mut tar,
-    )
-    .expect("tarball");
-    s.import_tarball(&tar[..], Some("busybox"), &[], None)
+    let s = open_store(dir, driver);
+    s.import_tarball(&busybox_tar()[..], Some("busybox"), &[], None)
         .expect("import");
     s
-}
-
-fn mounts_under(p: &Path) -> usize {
-    let info = fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
-    let p = p.display().to_string();
-    info.lines()
-        .filter(|l| l.split(' ').nth(4).is_some_and(|m| m.starts_with(&p)))
-        .count()
 }
 
 fn mapped_files_show_the_mapped_owners(driver: &str) {
@@ -77,24 +58,12 @@ fn mapped_files_show_the_mapped_owners(driver: &str) {
     );
     // The same layer mounts again (the recorded mappings survive a reopen).
     drop(s);
-    let s = store_reopen(dir.path(), driver);
+    let s = open_store(dir.path(), driver);
     let root = s.mount("m1").expect("mount again");
     assert!(root.join("new").is_file());
     assert_eq!(fs::metadata(root.join("bin")).expect("bin").uid(), 200000);
     s.delete_container("m1").expect("delete");
     assert_eq!(mounts_under(&dir.path().join("graph")), 0);
-}
-
-fn store_reopen(dir: &Path, driver: &str) -> Store {
-    Store::open(StoreOptions {
-        graph_root: dir.join("graph"),
-        run_root: dir.join("run"),
-        driver: driver.into(),
-        mount_options: vec![],
-        search_registries: vec![],
-        limits: Limits::default(),
-    })
-    .expect("reopen")
 }
 
 #[test]

@@ -6,9 +6,10 @@
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 
+mod common;
+
 use libpod_config::IdMappings;
-use libpod_storage::extract::Limits;
-use libpod_storage::{LayerUserNs, Store, StoreOptions};
+use libpod_storage::LayerUserNs;
 
 #[test]
 fn mapped_copies_stand_in_for_idmapped_layers() {
@@ -23,22 +24,8 @@ fn mapped_copies_stand_in_for_idmapped_layers() {
     // SAFETY: the only test of this binary, before it starts any thread.
     unsafe { std::env::set_var("LIBPOD_RS_OVERLAY_DISABLE_IDMAP", "yes") };
     let dir = tempfile::tempdir().expect("tmp");
-    let s = Store::open(StoreOptions {
-        graph_root: dir.path().join("graph"),
-        run_root: dir.path().join("run"),
-        driver: "overlay".into(),
-        mount_options: vec![],
-        search_registries: vec![],
-        limits: Limits::default(),
-    })
-    .expect("open");
-    let mut tar = Vec::new();
-    libpod_storage::busybox::rootfs_tarball(
-        libpod_storage::busybox::host_busybox().expect("busybox"),
-        &mut tar,
-    )
-    .expect("tarball");
-    s.import_tarball(&tar[..], Some("busybox"), &[], None)
+    let s = common::open_store(dir.path(), "overlay");
+    s.import_tarball(&common::busybox_tar()[..], Some("busybox"), &[], None)
         .expect("import");
     let m = LayerUserNs::Mapped(IdMappings::single(600000, 700000, 65536));
     for id in ["c1", "c2"] {

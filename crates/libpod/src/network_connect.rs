@@ -3,7 +3,7 @@
 //! stored network list keeps the change for its next starts.
 
 use libpod_network::Request;
-use libpod_state::{ContainerConfig, ContainerStatus as S, NetworkMode, NetworkStatus};
+use libpod_state::{ContainerConfig, ContainerStatus as S, NetworkMode};
 
 use crate::container::Container;
 use crate::error::{LibpodError, Result};
@@ -57,14 +57,7 @@ impl Container {
                     interface: free_interface(st),
                 };
                 let a = crate::net::connect(inner, &cfg.id, &ns, &req)?;
-                st.networks.push(NetworkStatus {
-                    network: a.network,
-                    interface: a.interface,
-                    mac: a.mac,
-                    addresses: a.addresses,
-                    gateway: a.gateway,
-                    dns: a.dns,
-                });
+                st.networks.push(crate::steps::network_status(a));
             }
             names.push(net.name);
             inner

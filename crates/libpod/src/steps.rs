@@ -87,6 +87,18 @@ fn network_after_create(
     attach(inner, cfg, st, &ns, &requests)
 }
 
+/// What the state records of one attachment.
+pub(crate) fn network_status(a: libpod_network::Attachment) -> NetworkStatus {
+    NetworkStatus {
+        network: a.network,
+        interface: a.interface,
+        mac: a.mac,
+        addresses: a.addresses,
+        gateway: a.gateway,
+        dns: a.dns,
+    }
+}
+
 /// Attaches the namespace at `ns` to the requested networks, recording the attachments.
 fn attach(
     inner: &Inner,
@@ -105,17 +117,7 @@ fn attach(
             })
             .collect();
         let attached = crate::net::setup(inner, &cfg.id, ns, &reqs, &cfg.ports)?;
-        st.networks = attached
-            .into_iter()
-            .map(|a| NetworkStatus {
-                network: a.network,
-                interface: a.interface,
-                mac: a.mac,
-                addresses: a.addresses,
-                gateway: a.gateway,
-                dns: a.dns,
-            })
-            .collect();
+        st.networks = attached.into_iter().map(network_status).collect();
     }
     Ok(())
 }

@@ -255,30 +255,7 @@ fn copy_up(rootfs: &Path, dest: &str, data: &Path) -> Result<bool> {
     if !is_empty(&target, Path::new("."))? {
         return Ok(false);
     }
-    let (reader, writer) = std::io::pipe().map_err(io(data))?;
-    let opts = libpod_fs::PackOptions {
-        xattrs: true,
-        ..Default::default()
-    };
-    std::thread::scope(|s| {
-        let packer = s.spawn(move || libpod_fs::pack(&root, rel, &opts, writer));
-        let unpacked = libpod_fs::unpack(
-            &target,
-            Path::new("."),
-            reader,
-            &libpod_fs::UnpackOptions {
-                chown: None,
-                overwrite: true,
-                xattrs: true,
-            },
-        );
-        let packed = packer
-            .join()
-            .map_err(|_| LibpodError::Invalid("the copy-up thread panicked".into()))?;
-        packed?;
-        unpacked?;
-        Ok::<(), LibpodError>(())
-    })?;
+    libpod_fs::copy_tree(&root, rel, &target, Path::new("."))?;
     Ok(true)
 }
 

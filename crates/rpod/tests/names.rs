@@ -4,17 +4,7 @@
 
 mod common;
 
-use common::podman::{Out, ok, on_both, pair};
-
-fn inside(run: &dyn Fn(&[&str]) -> Out, flags: &[&str], script: &str) -> String {
-    let args = [
-        &["run", "--rm"][..],
-        flags,
-        &["busybox", "sh", "-c", script],
-    ]
-    .concat();
-    ok(run, &args)
-}
+use common::podman::{inside, ok, on_both, pair};
 
 const FLAGS: &[&str] = &[
     "--dns",

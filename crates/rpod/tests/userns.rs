@@ -7,21 +7,11 @@ mod common;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use common::podman::{Out, ok, on_both, pair};
+use common::podman::{Out, inside, ok, on_both, pair};
 
 /// A container's root in a user namespace must pass through the test's 0700 directory.
 fn open_up(dir: &Path) {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711)).expect("chmod");
-}
-
-fn inside(run: &dyn Fn(&[&str]) -> Out, flags: &[&str], script: &str) -> String {
-    let args = [
-        &["run", "--rm"][..],
-        flags,
-        &["busybox", "sh", "-c", script],
-    ]
-    .concat();
-    ok(run, &args)
 }
 
 #[test]

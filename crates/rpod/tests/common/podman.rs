@@ -115,3 +115,14 @@ pub fn ok(run: &dyn Fn(&[&str]) -> Out, args: &[&str]) -> String {
     assert_eq!(code, 0, "{args:?}: {err}");
     out.trim().to_string()
 }
+
+/// `run --rm FLAGS busybox sh -c SCRIPT` with one tool; its stdout, asserted successful.
+pub fn inside(run: &dyn Fn(&[&str]) -> Out, flags: &[&str], script: &str) -> String {
+    let args = [
+        &["run", "--rm"][..],
+        flags,
+        &["busybox", "sh", "-c", script],
+    ]
+    .concat();
+    ok(run, &args)
+}
