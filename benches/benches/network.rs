@@ -87,6 +87,7 @@ fn bench_network(c: &mut Criterion) {
     let req = vec![Request {
         network: "bench".into(),
         interface: "eth0".into(),
+        ..Default::default()
     }];
     let netns: Vec<PathBuf> = (0..8)
         .map(|i| mgr.create_netns(&format!("bench{i}")).expect("netns"))

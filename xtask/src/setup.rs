@@ -23,6 +23,11 @@ const PACKAGES: &[(&str, &str)] = &[
     ("openssl", "/usr/bin/openssl"),
     // `--init`, and podman's pause process for pods.
     ("catatonit", "/usr/bin/catatonit"),
+    // Name resolution between containers on CNI networks (brings dnsmasq-base).
+    (
+        "golang-github-containernetworking-plugin-dnsname",
+        "/usr/lib/cni/dnsname",
+    ),
     // The differential reference the tests compare rpod with.
     ("podman", "/usr/bin/podman"),
 ];

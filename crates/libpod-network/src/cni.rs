@@ -19,9 +19,16 @@ pub(crate) struct Invocation<'a> {
     pub netns: &'a Path,
     pub ifname: &'a str,
     pub plugin_dirs: &'a [PathBuf],
+    /// The container's name (podman's `K8S_POD_NAME`, the name dnsname resolves).
+    pub name: &'a str,
+    /// Its aliases on this network (dnsname's `aliases` capability).
+    pub aliases: &'a [String],
+    /// Where plugins keep state of their own (dnsname's dnsmasq, through
+    /// `XDG_RUNTIME_DIR`), so it stays under the runtime's run dir.
+    pub run_dir: &'a Path,
 }
 
-fn find_plugin(dirs: &[PathBuf], typ: &str) -> Result<PathBuf> {
+pub(crate) fn find_plugin(dirs: &[PathBuf], typ: &str) -> Result<PathBuf> {
     if typ.contains('/') {
         return Err(NetworkError::Invalid {
             what: format!("plugin type {typ:?}"),
@@ -38,9 +45,17 @@ fn find_plugin(dirs: &[PathBuf], typ: &str) -> Result<PathBuf> {
 }
 
 /// The `runtimeConfig` a plugin asks for through its `capabilities`.
-fn runtime_config(plugin: &Value, ports: &[PortMapping]) -> Option<Value> {
+fn runtime_config(
+    plugin: &Value,
+    ports: &[PortMapping],
+    net: &str,
+    aliases: &[String],
+) -> Option<Value> {
     let caps = plugin["capabilities"].as_object()?;
     let mut rc = serde_json::Map::new();
+    if caps.get("aliases").and_then(Value::as_bool) == Some(true) && !aliases.is_empty() {
+        rc.insert("aliases".into(), json!({ net: aliases }));
+    }
     if caps.get("portMappings").and_then(Value::as_bool) == Some(true) && !ports.is_empty() {
         let mut list = Vec::new();
         for p in ports {
@@ -73,7 +88,7 @@ fn run_plugin(
     if let Some(p) = prev {
         conf["prevResult"] = p.clone();
     }
-    if let Some(rc) = runtime_config(plugin, ports) {
+    if let Some(rc) = runtime_config(plugin, ports, &net.name, inv.aliases) {
         conf["runtimeConfig"] = rc;
     }
     let cni_path = std::env::join_paths(inv.plugin_dirs).map_err(|e| NetworkError::Invalid {
@@ -88,6 +103,15 @@ fn run_plugin(
         .env("CNI_NETNS", inv.netns)
         .env("CNI_IFNAME", inv.ifname)
         .env("CNI_PATH", cni_path)
+        .env(
+            "CNI_ARGS",
+            format!(
+                "IgnoreUnknown=1;K8S_POD_NAMESPACE={n};K8S_POD_NAME={n};K8S_POD_INFRA_CONTAINER_ID={}",
+                inv.container_id,
+                n = inv.name
+            ),
+        )
+        .env("XDG_RUNTIME_DIR", inv.run_dir)
         .env(
             "PATH",
             "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -199,7 +223,9 @@ pub(crate) fn check(
     cached: &Value,
     ports: &[PortMapping],
 ) -> Result<()> {
-    for plugin in &net.plugins {
+    // dnsname 1.3's CHECK looks for its files one directory too high and always fails
+    // (podman never runs CHECK); its ADD and DEL are what keep names right.
+    for plugin in net.plugins.iter().filter(|p| p["type"] != "dnsname") {
         run_plugin(net, plugin, "CHECK", inv, Some(cached), ports)?;
     }
     Ok(())
@@ -233,13 +259,16 @@ pub(crate) fn attachment(network: &str, ifname: &str, result: &Value) -> Attachm
             }
         }
     }
-    a.dns = result["dns"]["nameservers"]
-        .as_array()
-        .map(|v| {
-            v.iter()
-                .filter_map(|s| s.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    a.dns = strings(&result["dns"]["nameservers"]);
+    a.search = strings(&result["dns"]["search"]);
     a
 }

@@ -182,6 +182,7 @@ pub fn bridge_conflist(
     gateway: &str,
     bridge: &str,
     ipam_dir: &Path,
+    dns: bool,
 ) -> Value {
     let mut ipam = json!({
         "type": "host-local",
@@ -191,7 +192,7 @@ pub fn bridge_conflist(
     if !req.internal {
         ipam["routes"] = json!([{"dst": "0.0.0.0/0"}]);
     }
-    json!({
+    let mut conf = json!({
         "cniVersion": "1.0.0",
         "name": req.name,
         "plugins": [
@@ -200,8 +201,18 @@ pub fn bridge_conflist(
             {"type": "firewall"},
             {"type": "tuning"}
         ]
-    })
+    });
+    // As podman 4 writes a network with name resolution under CNI.
+    if dns && let Some(p) = conf["plugins"].as_array_mut() {
+        p.push(
+            json!({"type": "dnsname", "domainName": DNS_DOMAIN, "capabilities": {"aliases": true}}),
+        );
+    }
+    conf
 }
+
+/// The domain containers on a network with DNS are found under, as podman's.
+pub const DNS_DOMAIN: &str = "dns.podman";
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -23,6 +23,11 @@ struct Cached {
     netns: PathBuf,
     result: Value,
     ports: Vec<PortMapping>,
+    /// The container's name and aliases as ADD gave them (DEL must give the same).
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    aliases: Vec<String>,
 }
 
 /// Networks in a config dir, plugins in plugin dirs, and attachments under a run dir.
@@ -108,6 +113,8 @@ impl NetworkManager {
         let req = NetworkCreate {
             name: self.default_network.clone(),
             subnet: Some(self.default_subnet.clone()),
+            // podman's default network resolves no names either.
+            disable_dns: true,
             ..Default::default()
         };
         self.create(&req).map(Some)
@@ -182,12 +189,15 @@ impl NetworkManager {
                     .unwrap_or_else(|| "rpod-x".into())
             }
         };
+        // Name resolution where the plugin is installed, as podman 4 does under CNI.
+        let dns = !req.disable_dns && cni::find_plugin(&self.plugin_dirs, "dnsname").is_ok();
         let conf = config::bridge_conflist(
             req,
             &format!("{}/{}", subnet.base, subnet.prefix),
             &gateway.to_string(),
             &bridge,
             &self.ipam_dir(),
+            dns,
         );
         fs::create_dir_all(&self.config_dir).map_err(io(&self.config_dir))?;
         let file = self.config_dir.join(format!("{}.conflist", req.name));
@@ -292,6 +302,9 @@ impl NetworkManager {
             netns,
             ifname: &req.interface,
             plugin_dirs: &self.plugin_dirs,
+            name: &req.name,
+            aliases: &req.aliases,
+            run_dir: &self.run_dir,
         };
         let result = cni::add(&net, &inv, ports)?;
         let dir = self.cache_dir(container);
@@ -301,6 +314,8 @@ impl NetworkManager {
             netns: netns.to_path_buf(),
             result: result.clone(),
             ports: ports.to_vec(),
+            name: req.name.clone(),
+            aliases: req.aliases.clone(),
         };
         let saved = fs::create_dir_all(&dir).map_err(io(&dir)).and_then(|_| {
             let bytes = serde_json::to_vec(&cached).map_err(|e| NetworkError::Invalid {
@@ -374,6 +389,9 @@ impl NetworkManager {
             netns: &c.netns,
             ifname: &c.ifname,
             plugin_dirs: &self.plugin_dirs,
+            name: &c.name,
+            aliases: &c.aliases,
+            run_dir: &self.run_dir,
         };
         cni::del(&c.network, &inv, Some(&c.result), &c.ports)?;
         fs::remove_file(&file).map_err(io(&file))
@@ -407,6 +425,9 @@ impl NetworkManager {
                 netns: &c.netns,
                 ifname: &c.ifname,
                 plugin_dirs: &self.plugin_dirs,
+                name: &c.name,
+                aliases: &c.aliases,
+                run_dir: &self.run_dir,
             };
             cni::check(&c.network, &inv, &c.result, &c.ports)?;
         }

@@ -18,6 +18,11 @@ pub struct Network {
 }
 
 impl Network {
+    /// Whether its containers resolve each other by name (the dnsname plugin is chained).
+    pub fn dns_enabled(&self) -> bool {
+        self.plugins.iter().any(|p| p["type"] == "dnsname")
+    }
+
     /// The first plugin's type (`bridge`, `macvlan`, ...): the network's driver.
     pub fn driver(&self) -> String {
         self.plugins
@@ -73,15 +78,21 @@ pub struct Attachment {
     pub gateway: Option<String>,
     /// DNS servers.
     pub dns: Vec<String>,
+    /// DNS search domains the network gives (`dns.podman` where it resolves names).
+    pub search: Vec<String>,
 }
 
 /// One network a container asks for: its name and the interface name inside the container.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Request {
     /// Network name.
     pub network: String,
     /// Interface name (`eth0`).
     pub interface: String,
+    /// The container's name, which other containers on a network with DNS resolve.
+    pub name: String,
+    /// More names it answers to on this network (`--network-alias`).
+    pub aliases: Vec<String>,
 }
 
 /// A request to create a bridge network.
@@ -97,4 +108,6 @@ pub struct NetworkCreate {
     pub bridge: Option<String>,
     /// No masquerading to the outside.
     pub internal: bool,
+    /// No name resolution between its containers (`--disable-dns`).
+    pub disable_dns: bool,
 }

@@ -99,6 +99,7 @@ impl T {
         vec![Request {
             network: self.net.clone(),
             interface: "eth0".into(),
+            ..Default::default()
         }]
     }
 

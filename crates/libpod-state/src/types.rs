@@ -361,6 +361,9 @@ pub struct ContainerConfig {
     /// Ports it exposes besides the image's (`--expose`).
     #[serde(default)]
     pub expose: Vec<libpod_config::ports::ExposedPort>,
+    /// Names it answers to on its networks besides its own (`--network-alias`).
+    #[serde(default)]
+    pub network_aliases: Vec<String>,
     /// Its rlimits (`--ulimit`, containers.conf `default_ulimits`).
     #[serde(default)]
     pub ulimits: Vec<libpod_config::Ulimit>,
@@ -457,6 +460,9 @@ pub struct NetworkStatus {
     /// DNS servers.
     #[serde(default)]
     pub dns: Vec<String>,
+    /// DNS search domains the network gives.
+    #[serde(default)]
+    pub search: Vec<String>,
 }
 
 /// A container's mutable state, saved separately from its config.

@@ -177,6 +177,7 @@ fn every_field_round_trips() {
             addresses: vec!["10.0.0.2/24".into()],
             gateway: Some("10.0.0.1".into()),
             dns: vec!["10.0.0.1".into()],
+            search: vec!["dns.podman".into()],
         }],
         mount_point: Some("/m".into()),
         restart_count: 3,

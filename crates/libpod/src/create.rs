@@ -124,6 +124,7 @@ impl Runtime {
             dns: d.dns().then(&opts.dns),
             extra_hosts: opts.add_hosts.clone(),
             expose: opts.expose.clone(),
+            network_aliases: opts.network_aliases.clone(),
             ports,
             ..config_from(opts, d, limits, checked)
         };

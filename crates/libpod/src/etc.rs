@@ -126,8 +126,43 @@ pub(crate) fn resolv_with(host_resolv: &str, dns: &libpod_config::DnsSettings) -
 
 /// The host's resolv.conf, without loopback resolvers a container's own namespace cannot
 /// reach; rebuilt with the container's DNS settings when it has some.
-fn resolv_conf(host_net: bool, dns: &libpod_config::DnsSettings) -> String {
+fn resolv_conf(
+    host_net: bool,
+    dns: &libpod_config::DnsSettings,
+    networks: &[NetworkStatus],
+) -> String {
     let host_resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    // A network that resolves container names gives its resolver and domain first, then
+    // the host's, as podman writes them; the container's own settings still win.
+    if networks.iter().any(|n| !n.dns.is_empty()) && dns.servers.is_empty() {
+        let usable = without_loopback(&host_resolv);
+        let mut merged = dns.clone();
+        let host = resolv_with(&usable, &libpod_config::DnsSettings::default());
+        let listed = |key: &str| -> Vec<String> {
+            host.lines()
+                .filter_map(|l| l.strip_prefix(key))
+                .flat_map(|r| r.split_whitespace().map(str::to_string))
+                .collect()
+        };
+        for n in networks {
+            for s in &n.dns {
+                if let Ok(ip) = s.parse() {
+                    merged.servers.push(ip);
+                }
+            }
+        }
+        merged.servers.extend(
+            listed("nameserver ")
+                .iter()
+                .filter_map(|s| s.parse::<std::net::IpAddr>().ok()),
+        );
+        if merged.search.is_empty() {
+            merged.search = networks.iter().flat_map(|n| n.search.clone()).collect();
+            merged.search.extend(listed("search "));
+        }
+        merged.servers.dedup();
+        return resolv_with(&usable, &merged);
+    }
     if !dns.is_empty() {
         let usable = if host_net {
             host_resolv
@@ -213,8 +248,8 @@ pub(crate) fn etc_files(
     let hosts = added_hosts(&cfg.extra_hosts) + &hosts;
     let mut out = Vec::new();
     // Without a network there is no name server to name: podman mounts no resolv.conf.
-    let resolv =
-        (cfg.network != libpod_state::NetworkMode::None).then(|| resolv_conf(host_net, &cfg.dns));
+    let resolv = (cfg.network != libpod_state::NetworkMode::None)
+        .then(|| resolv_conf(host_net, &cfg.dns, networks));
     // `--no-hosts`: the image's own /etc/hosts stays.
     let hosts = (!cfg.no_hosts).then_some(hosts);
     for (file, text) in [

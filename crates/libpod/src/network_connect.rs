@@ -55,6 +55,8 @@ impl Container {
                 let req = Request {
                     network: net.name.clone(),
                     interface: free_interface(st),
+                    name: cfg.name.clone(),
+                    aliases: cfg.network_aliases.clone(),
                 };
                 let a = crate::net::connect(inner, &cfg.id, &ns, &req)?;
                 st.networks.push(crate::steps::network_status(a));

@@ -112,6 +112,8 @@ pub struct ContainerOptions {
     pub expose: Vec<libpod_config::ports::ExposedPort>,
     /// Publish every exposed port on a free host port (`-P`).
     pub publish_all: bool,
+    /// Names it answers to on networks with DNS besides its own (`--network-alias`).
+    pub network_aliases: Vec<String>,
     /// Its rlimits (see [`crate::parse_ulimit`]), over containers.conf's.
     pub ulimits: Vec<libpod_config::Ulimit>,
     /// Namespaced sysctls (see [`libpod_config::resources::parse_sysctl`]).

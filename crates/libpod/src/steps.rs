@@ -96,6 +96,7 @@ pub(crate) fn network_status(a: libpod_network::Attachment) -> NetworkStatus {
         addresses: a.addresses,
         gateway: a.gateway,
         dns: a.dns,
+        search: a.search,
     }
 }
 
@@ -114,6 +115,8 @@ fn attach(
             .map(|(i, n)| Request {
                 network: n.clone(),
                 interface: format!("eth{i}"),
+                name: cfg.name.clone(),
+                aliases: cfg.network_aliases.clone(),
             })
             .collect();
         let attached = crate::net::setup(inner, &cfg.id, ns, &reqs, &cfg.ports)?;

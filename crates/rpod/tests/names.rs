@@ -122,3 +122,135 @@ fn containers_conf_dns_keys_come_before_the_flags_as_podman() {
         "search conf.example\nnameserver 10.3.3.3\nnameserver 10.4.4.4\noptions ndots:4"
     );
 }
+
+/// The lines of `nslookup NAME` that give an answer's address.
+fn answers(out: &str) -> Vec<String> {
+    let mut after_name = false;
+    let mut v = Vec::new();
+    for l in out.lines() {
+        if l.starts_with("Name:") {
+            after_name = true;
+        } else if after_name && let Some(a) = l.strip_prefix("Address:") {
+            v.push(a.trim().to_string());
+        }
+    }
+    v
+}
+
+#[test]
+fn containers_on_a_network_with_dns_find_each_other_by_name_and_alias() {
+    let Some((r, pm)) = pair() else { return };
+    let net = r.network();
+    let web_ip = |run: &dyn Fn(&[&str]) -> common::podman::Out| {
+        let out = ok(
+            run,
+            &["exec", "web", "ip", "-o", "-4", "addr", "show", "eth0"],
+        );
+        out.split_whitespace()
+            .nth(3)
+            .and_then(|a| a.split('/').next())
+            .expect("an address")
+            .to_string()
+    };
+    // podman gets a network of its own on another subnet.
+    let pnet = format!("pdns{}", r.k);
+    let psubnet = format!("10.236.{}.0/24", r.k);
+    pm.ok(&["network", "create", "--subnet", &psubnet, &pnet]);
+    let (p, o) = on_both(&r, &pm, |run| {
+        let n = if ok(run, &["network", "ls", "-q"]).lines().any(|l| l == pnet) {
+            pnet.clone()
+        } else {
+            net.clone()
+        };
+        ok(
+            run,
+            &[
+                "run",
+                "-d",
+                "--name",
+                "web",
+                "--network",
+                &n,
+                "--network-alias",
+                "www",
+                "busybox",
+                "sleep",
+                "100",
+            ],
+        );
+        let ip = web_ip(run);
+        let look = ok(
+            run,
+            &[
+                "run",
+                "--rm",
+                "--network",
+                &n,
+                "busybox",
+                "sh",
+                "-c",
+                "cat /etc/resolv.conf; echo --; nslookup web.dns.podman; echo --; nslookup www.dns.podman",
+            ],
+        );
+        ok(run, &["rm", "-f", "-t", "0", "web"]);
+        let mut parts = look.split("--\n");
+        let resolv = parts.next().unwrap_or_default().to_string();
+        let by_name = answers(parts.next().unwrap_or_default()) == [ip.clone()];
+        let by_alias = answers(parts.next().unwrap_or_default()) == [ip];
+        // The network's resolver is its gateway, which differs between the two.
+        let resolv: Vec<String> = resolv
+            .lines()
+            .map(|l| {
+                if l.starts_with("nameserver 10.23") {
+                    "nameserver GATEWAY".to_string()
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect();
+        (resolv, by_name, by_alias)
+    });
+    pm.ok(&["network", "rm", &pnet]);
+    assert_eq!(p, o);
+    assert_eq!(
+        o.0[..2],
+        ["search dns.podman", "nameserver GATEWAY"],
+        "{:?}",
+        o.0
+    );
+    assert!(o.1 && o.2, "found by name and by alias");
+    // The network's dnsmasq went with its last container, and it ran under our run dir.
+    let ours = |dir: &std::path::Path| {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .filter(|c| c.contains("dnsmasq") && c.contains(&dir.display().to_string()))
+            .count()
+    };
+    assert_eq!(ours(r.dir.path()), 0, "no dnsmasq left");
+    // A network without DNS gives the host's resolv.conf.
+    r.ok(&[
+        "network",
+        "create",
+        "--disable-dns",
+        "--subnet",
+        &format!("10.235.{}.0/24", r.k),
+        "--interface-name",
+        &format!("rpe{}-{}", r.k, std::process::id() % 1000),
+        "quiet",
+    ]);
+    let plain = r.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "quiet",
+        "busybox",
+        "cat",
+        "/etc/resolv.conf",
+    ]);
+    assert!(!plain.contains("dns.podman"), "{plain}");
+    r.ok(&["network", "rm", "quiet"]);
+}

@@ -209,6 +209,9 @@ pub struct CreateArgs {
     /// Publish every exposed port (--expose and the image's) on a free host port.
     #[arg(short = 'P', long)]
     pub publish_all: bool,
+    /// Another name the container answers to on networks with DNS; repeatable.
+    #[arg(long)]
+    pub network_alias: Vec<String>,
     /// A name server for /etc/resolv.conf; repeatable.
     #[arg(long)]
     pub dns: Vec<String>,

@@ -20,6 +20,9 @@ pub enum NetworkCommand {
         /// No route to the outside.
         #[arg(long)]
         internal: bool,
+        /// No name resolution between its containers.
+        #[arg(long)]
+        disable_dns: bool,
         /// Name.
         name: String,
     },

@@ -106,6 +106,7 @@ pub(super) fn apply(a: &CreateArgs, o: &mut ContainerOptions) -> Result<()> {
         .map(|e| libpod::parse_expose(e))
         .collect::<libpod::Result<_>>()?;
     o.publish_all = a.publish_all;
+    o.network_aliases = a.network_alias.clone();
     o.add_hosts = a
         .add_host
         .iter()

@@ -11,6 +11,7 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             gateway,
             interface,
             internal,
+            disable_dns,
             name,
         } => {
             let n = rt.create_network(&libpod::network::NetworkCreate {
@@ -19,6 +20,7 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
                 gateway,
                 bridge: interface,
                 internal,
+                disable_dns,
             })?;
             println!("{}", n.name);
             Ok(0)
