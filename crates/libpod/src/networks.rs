@@ -50,4 +50,34 @@ impl Runtime {
     pub fn network_users(&self, name: &str) -> Result<Vec<String>> {
         self.with_networks(|n| n.users(name))
     }
+
+    /// `network prune`: removes every network no container uses (in its configuration, in
+    /// any state, or attached), except the default one; returns their names, sorted.
+    pub fn prune_networks(&self) -> Result<Vec<String>> {
+        let (nets, _) = self.list_networks()?;
+        let default = self.inner.net.default_network().to_string();
+        let mut used: std::collections::BTreeSet<String> = [default].into();
+        for (cfg, _) in self.containers()? {
+            match cfg.network {
+                libpod_state::NetworkMode::Default => {}
+                libpod_state::NetworkMode::Networks(n) => used.extend(n),
+                _ => {}
+            }
+        }
+        let mut removed = Vec::new();
+        for net in nets.into_iter().filter(|n| !used.contains(&n.name)) {
+            if !self.network_users(&net.name)?.is_empty() {
+                continue;
+            }
+            let report = self.remove_networks(
+                std::slice::from_ref(&net.name),
+                &crate::RemoveOptions::default(),
+            );
+            if report.failed.is_empty() {
+                removed.push(net.name);
+            }
+        }
+        removed.sort();
+        Ok(removed)
+    }
 }

@@ -129,3 +129,45 @@ fn connect_and_disconnect_running_and_stopped_containers() {
     r.ok(&["rm", "-f", "-t", "0", "web", "cli", "lonely"]);
     r.ok(&["network", "rm", &b]);
 }
+
+#[test]
+fn network_prune_removes_only_unused_networks_as_podman() {
+    use common::podman::{ok, on_both, pair};
+    let Some((r, pm)) = pair() else { return };
+    let which = std::cell::Cell::new(0u8);
+    let (p, o) = on_both(&r, &pm, |run| {
+        // Each tool its own subnets and bridges (podman runs first).
+        let base = 237 + which.get();
+        which.set(which.get() + 1);
+        for (i, name) in ["pused", "punused"].into_iter().enumerate() {
+            let subnet = format!("10.{base}.{}.0/24", r.k * 2 + i as u8);
+            let bridge = format!("rpp{base}{i}-{}", r.k);
+            // podman 4.3 names its bridges itself; ours get names of this test's own.
+            let mut args = vec!["network", "create", "--subnet", &subnet];
+            if base != 237 {
+                args.extend(["--interface-name", &bridge]);
+            }
+            args.push(name);
+            ok(run, &args);
+        }
+        ok(
+            run,
+            &[
+                "create",
+                "--name",
+                "u",
+                "--network",
+                "pused",
+                "busybox",
+                "true",
+            ],
+        );
+        let pruned = ok(run, &["network", "prune", "-f"]);
+        let names = ok(run, &["network", "ls", "--format", "{{.Name}}"]);
+        ok(run, &["rm", "u"]);
+        let again = ok(run, &["network", "prune", "-f"]);
+        (pruned, names.lines().any(|l| l == "pused"), again)
+    });
+    assert_eq!(p, o);
+    assert_eq!(o, ("punused".to_string(), true, "pused".to_string()));
+}

@@ -26,6 +26,13 @@ pub enum NetworkCommand {
         /// Name.
         name: String,
     },
+    /// Remove every network no container uses (the default one stays).
+    #[command(after_help = "Example:\n  rpod network prune -f")]
+    Prune {
+        /// Do not ask (rpod never asks; accepted for podman's command lines).
+        #[arg(short = 'f', long)]
+        force: bool,
+    },
     /// Connect a container to a network (a running one at once).
     #[command(after_help = "Example:\n  rpod network connect mynet web")]
     Connect {

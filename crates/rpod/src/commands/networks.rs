@@ -25,6 +25,12 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             println!("{}", n.name);
             Ok(0)
         }
+        NetworkCommand::Prune { .. } => {
+            for n in rt.prune_networks()? {
+                println!("{n}");
+            }
+            Ok(0)
+        }
         NetworkCommand::Connect { network, container } => {
             rt.container(&container)?.connect_network(&network)?;
             Ok(0)
