@@ -162,13 +162,7 @@ impl Store {
                 let lowers = self.lowers(rec, &c)?;
                 match &c.id_mappings {
                     Some(m) => self.mount_mapped(&dir, &lowers, m, &target)?,
-                    None => driver::mount_overlay(
-                        &lowers,
-                        &dir.join("diff"),
-                        &dir.join("work"),
-                        &target,
-                        &self.opts.mount_options,
-                    )?,
+                    None => self.mount_over(&dir, &lowers, &target)?,
                 }
             }
             rec.mounts.insert(id.to_string(), count + 1);
@@ -321,6 +315,18 @@ impl Store {
         }
     }
 
+    /// Mounts the overlay of the container whose directory is `dir`: `lowers` under its own
+    /// upper and work directories, with the store's mount options.
+    fn mount_over(&self, dir: &Path, lowers: &[PathBuf], target: &Path) -> Result<()> {
+        driver::mount_overlay(
+            lowers,
+            &dir.join("diff"),
+            &dir.join("work"),
+            target,
+            &self.opts.mount_options,
+        )
+    }
+
     /// Mounts an overlay whose lowers are `lowers` bound through `m` (each bind is detached
     /// once the overlay holds it, so only the overlay is left to unmount).
     fn mount_mapped(
@@ -341,13 +347,7 @@ impl Store {
             }
         }
         let copies = self.mapped_copies(lowers, m)?;
-        driver::mount_overlay(
-            &copies,
-            &dir.join("diff"),
-            &dir.join("work"),
-            target,
-            &self.opts.mount_options,
-        )
+        self.mount_over(dir, &copies, target)
     }
 
     fn mount_idmapped(
@@ -372,13 +372,7 @@ impl Store {
                 crate::idmap::bind_idmapped(l, &t, std::os::fd::AsFd::as_fd(&ns))?;
                 bound.push(t);
             }
-            driver::mount_overlay(
-                &bound,
-                &dir.join("diff"),
-                &dir.join("work"),
-                target,
-                &self.opts.mount_options,
-            )
+            self.mount_over(dir, &bound, target)
         })();
         for t in &bound {
             let _ = nix::mount::umount2(t, nix::mount::MntFlags::MNT_DETACH);

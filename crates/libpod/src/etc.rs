@@ -86,14 +86,7 @@ fn added_hosts(extra: &[libpod_config::HostEntry]) -> String {
 /// options, each the container's where it has some, else the host's (`--dns-search .`:
 /// none).
 pub(crate) fn resolv_with(host_resolv: &str, dns: &libpod_config::DnsSettings) -> String {
-    let host = |key: &str| -> Vec<String> {
-        host_resolv
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix(key))
-            .filter(|rest| rest.starts_with([' ', '\t']))
-            .flat_map(|rest| rest.split_whitespace().map(str::to_string))
-            .collect()
-    };
+    let host = |key: &str| entries(host_resolv, key);
     let pick = |mine: &[String], key: &str| {
         if mine.is_empty() {
             host(key)
@@ -124,6 +117,37 @@ pub(crate) fn resolv_with(host_resolv: &str, dns: &libpod_config::DnsSettings) -
     out
 }
 
+/// The words of a resolv.conf's `key` lines (`nameserver`, `search`, `options`).
+fn entries(resolv: &str, key: &str) -> Vec<String> {
+    resolv
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix(key))
+        .filter(|rest| rest.starts_with([' ', '\t']))
+        .flat_map(|rest| rest.split_whitespace().map(str::to_string))
+        .collect()
+}
+
+/// The container's DNS settings with its networks' resolvers and domains before the host's
+/// (`host_resolv`), as podman writes them; its own search domains still win.
+fn with_network_dns(
+    dns: &libpod_config::DnsSettings,
+    networks: &[NetworkStatus],
+    host_resolv: &str,
+) -> libpod_config::DnsSettings {
+    let mut merged = dns.clone();
+    let servers = networks.iter().flat_map(|n| n.dns.iter().cloned());
+    merged.servers = servers
+        .chain(entries(host_resolv, "nameserver"))
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    merged.servers.dedup();
+    if merged.search.is_empty() {
+        merged.search = networks.iter().flat_map(|n| n.search.clone()).collect();
+        merged.search.extend(entries(host_resolv, "search"));
+    }
+    merged
+}
+
 /// The host's resolv.conf, without loopback resolvers a container's own namespace cannot
 /// reach; rebuilt with the container's DNS settings when it has some.
 fn resolv_conf(
@@ -136,32 +160,7 @@ fn resolv_conf(
     // the host's, as podman writes them; the container's own settings still win.
     if networks.iter().any(|n| !n.dns.is_empty()) && dns.servers.is_empty() {
         let usable = without_loopback(&host_resolv);
-        let mut merged = dns.clone();
-        let host = resolv_with(&usable, &libpod_config::DnsSettings::default());
-        let listed = |key: &str| -> Vec<String> {
-            host.lines()
-                .filter_map(|l| l.strip_prefix(key))
-                .flat_map(|r| r.split_whitespace().map(str::to_string))
-                .collect()
-        };
-        for n in networks {
-            for s in &n.dns {
-                if let Ok(ip) = s.parse() {
-                    merged.servers.push(ip);
-                }
-            }
-        }
-        merged.servers.extend(
-            listed("nameserver ")
-                .iter()
-                .filter_map(|s| s.parse::<std::net::IpAddr>().ok()),
-        );
-        if merged.search.is_empty() {
-            merged.search = networks.iter().flat_map(|n| n.search.clone()).collect();
-            merged.search.extend(listed("search "));
-        }
-        merged.servers.dedup();
-        return resolv_with(&usable, &merged);
+        return resolv_with(&usable, &with_network_dns(dns, networks, &usable));
     }
     if !dns.is_empty() {
         let usable = if host_net {

@@ -121,7 +121,7 @@ pub use options::{
     ContainerOptions, ExecOptions, ImageVolumeMode, LogOptions, NamespaceOptions, PodOptions,
 };
 pub use pod::{Pod, PodRemoveOptions, PodStatus};
-pub use ports::{parse_expose, parse_publish, published_ports};
+pub use ports::{parse_expose, parse_publish, published_port, published_ports};
 pub use prune::{PruneOptions, PruneReport, is_prunable};
 #[cfg(feature = "pull")]
 pub use pull::{PullRequest, RegistryAccess, default_auth_file, logout};

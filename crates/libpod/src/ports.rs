@@ -46,6 +46,26 @@ pub fn published_ports(ports: &[PortMapping]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The host address `port` shows for one private port (`8080` meaning `8080/tcp`), if it is
+/// published.
+///
+/// ```
+/// let p = libpod::parse_publish("127.0.0.1:9000:90/udp").unwrap();
+/// assert_eq!(libpod::published_port(&[p.clone()], "90/udp").as_deref(), Some("127.0.0.1:9000"));
+/// assert_eq!(libpod::published_port(&[p], "90"), None);
+/// ```
+pub fn published_port(ports: &[PortMapping], private: &str) -> Option<String> {
+    let key = if private.contains('/') {
+        private.to_string()
+    } else {
+        format!("{private}/tcp")
+    };
+    published_ports(ports)
+        .into_iter()
+        .find(|(p, _)| *p == key)
+        .map(|(_, host)| host)
+}
+
 /// The container's published ports with every host port chosen.
 pub(crate) fn resolve(
     given: &[PortMapping],

@@ -426,24 +426,16 @@ fn port(rt: &Runtime, all: bool, latest: bool, args: &[String]) -> Result<i32> {
     };
     let tg = Targets { latest, names };
     for c in targets(rt, &tg)? {
-        let ports = libpod::published_ports(&c.config()?.ports);
+        let ports = c.config()?.ports;
         match rest.first() {
-            None => ports
+            None => libpod::published_ports(&ports)
                 .iter()
                 .for_each(|(private, host)| println!("{private} -> {host}")),
-            Some(want) => {
-                let key = if want.contains('/') {
-                    want.clone()
-                } else {
-                    format!("{want}/tcp")
-                };
-                let host = ports
-                    .iter()
-                    .find(|(private, _)| *private == key)
-                    .map(|(_, host)| host)
-                    .ok_or_else(|| anyhow!("failed to find published port {want:?}"))?;
-                println!("{host}");
-            }
+            Some(want) => println!(
+                "{}",
+                libpod::published_port(&ports, want)
+                    .ok_or_else(|| anyhow!("failed to find published port {want:?}"))?
+            ),
         }
     }
     Ok(0)
