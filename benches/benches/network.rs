@@ -1,8 +1,10 @@
 //! Network bench: one container's network setup + teardown (bridge, portmap, firewall, tuning)
 //! through our manager, against calling the same plugins by hand with the same configs; and
-//! 8 setups in parallel against 8 in a row. Needs root and the CNI plugins.
-//! Goals: within 1.2x of the plugins by hand; parallel setups not serialised beyond the
-//! plugins' own locks.
+//! 8 setups in parallel against 8 in a row. The same for netavark: our setup + teardown
+//! against `netavark setup` + `teardown` run by hand with podman's options. Needs root, the
+//! CNI plugins and netavark.
+//! Goals: within 1.2x of the plugins (and of netavark) by hand; parallel setups not
+//! serialised beyond the plugins' own locks.
 #![allow(missing_docs)]
 
 use std::io::Write;
@@ -16,9 +18,10 @@ use serde_json::{Value, json};
 
 /// The floor: each plugin of the list run directly, ADD in order with prevResult, DEL in reverse.
 fn by_hand(net: &libpod_network::Network, dirs: &[PathBuf], id: &str, netns: &Path) {
+    let list = net.cni.as_ref().expect("a CNI network");
     let run = |plugin: &Value, cmd: &str, prev: Option<&Value>| -> Option<Value> {
         let mut conf = plugin.clone();
-        conf["cniVersion"] = json!(net.cni_version);
+        conf["cniVersion"] = json!(list.cni_version);
         conf["name"] = json!(net.name);
         if let Some(p) = prev {
             conf["prevResult"] = p.clone();
@@ -54,10 +57,10 @@ fn by_hand(net: &libpod_network::Network, dirs: &[PathBuf], id: &str, netns: &Pa
         serde_json::from_slice(&out.stdout).ok()
     };
     let mut prev = None;
-    for p in &net.plugins {
+    for p in &list.plugins {
         prev = run(p, "ADD", prev.as_ref()).or(prev);
     }
-    for p in net.plugins.iter().rev() {
+    for p in list.plugins.iter().rev() {
         run(p, "DEL", prev.as_ref());
     }
 }
@@ -161,5 +164,99 @@ fn bench_network(c: &mut Criterion) {
     let _ = mgr.remove("bench");
 }
 
-criterion_group!(benches, bench_network);
+/// `netavark setup` then `teardown` of one container, run by hand as podman runs it.
+fn netavark_by_hand(net: &libpod_network::Network, config: &Path, id: &str, netns: &Path) {
+    let opts = json!({
+        "container_id": id,
+        "container_name": id,
+        "networks": {&net.name: {"static_ips": ["10.231.201.9"], "aliases": [], "interface_name": "eth0"}},
+        "network_info": {&net.name: net},
+    })
+    .to_string();
+    for cmd in ["setup", "teardown"] {
+        let mut child = Command::new(NETAVARK)
+            .arg("--config")
+            .arg(config)
+            .args([
+                "--rootless=false",
+                "--aardvark-binary=/usr/lib/podman/aardvark-dns",
+                cmd,
+            ])
+            .arg(netns)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("netavark");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(opts.as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+const NETAVARK: &str = "/usr/lib/podman/netavark";
+
+fn bench_netavark(c: &mut Criterion) {
+    if !nix::unistd::geteuid().is_root() || !Path::new(NETAVARK).exists() {
+        eprintln!("netavark bench needs root and netavark; skipped");
+        return;
+    }
+    let work = tempfile::tempdir().expect("tmp");
+    let mgr = NetworkManager::new(
+        &work.path().join("networks"),
+        &[],
+        &work.path().join("run"),
+        "benchn",
+        "10.231.202.0/24",
+    )
+    .with_netavark(&[PathBuf::from("/usr/lib/podman")]);
+    let net = mgr
+        .create(&NetworkCreate {
+            name: "benchnv".into(),
+            subnet: Some("10.231.201.0/24".into()),
+            bridge: Some("rpbench1".into()),
+            disable_dns: true,
+            ..Default::default()
+        })
+        .expect("net");
+    let req = vec![Request {
+        network: "benchnv".into(),
+        interface: "eth0".into(),
+        ..Default::default()
+    }];
+    let netns = mgr.create_netns("benchnv").expect("netns");
+    mgr.setup("warm", &netns, &req, &[]).expect("warm");
+    mgr.teardown("warm").expect("warm");
+    let mut g = c.benchmark_group("netavark");
+    g.sample_size(20).measurement_time(Duration::from_secs(10));
+    let mut n = 0;
+    let hand_config = work.path().join("by-hand");
+    g.bench_function("netavark_by_hand_setup_teardown", |b| {
+        b.iter(|| {
+            n += 1;
+            netavark_by_hand(&net, &hand_config, &format!("hand{n}"), &netns);
+        })
+    });
+    g.bench_function("ours_setup_teardown", |b| {
+        b.iter(|| {
+            n += 1;
+            let id = format!("ours{n}");
+            mgr.setup(&id, &netns, &req, &[]).expect("setup");
+            mgr.teardown(&id).expect("teardown");
+        })
+    });
+    g.finish();
+    let _ = libpod_network::remove_netns(&netns);
+    let _ = mgr.remove("benchnv");
+}
+
+criterion_group!(benches, bench_network, bench_netavark);
 criterion_main!(benches);

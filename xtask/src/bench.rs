@@ -133,6 +133,7 @@ fn cli() -> Result<()> {
             diffs[diffs.len() / 2],
             "< 5 ms over run --rm".to_string(),
         ));
+        rows.extend(bridge_rows(&bin, &dir, &tar, &json)?);
         let create = hyperfine(
             &format!("{p} create --network none busybox true"),
             30,
@@ -176,6 +177,66 @@ fn cli() -> Result<()> {
         println!("  {what:<42} {ms:>9.1} ms   goal {goal}");
     }
     Ok(())
+}
+
+/// `run --rm` on the default bridge network: rpod on each backend, and podman 4.3.1 (on
+/// netavark, its choice here) with roots of its own, from the same run.
+fn bridge_rows(
+    bin: &Path,
+    dir: &Path,
+    tar: &Path,
+    json: &Path,
+) -> Result<Vec<(String, f64, String)>> {
+    let mut rows = Vec::new();
+    let podman = if Path::new("/usr/bin/podman").exists() {
+        let pd = dir.join("podman");
+        std::fs::create_dir_all(&pd)?;
+        std::fs::write(
+            pd.join("containers.conf"),
+            "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n",
+        )?;
+        let cmd = format!(
+            "env CONTAINERS_CONF={0}/containers.conf podman --root {0}/root --runroot {0}/run \
+             --tmpdir {0}/tmp --network-config-dir {0}/net --runtime runc \
+             --cgroup-manager cgroupfs --events-backend file --network-backend netavark",
+            pd.display()
+        );
+        run(Command::new("sh")
+            .arg("-c")
+            .arg(format!("{cmd} import {} busybox >/dev/null", tar.display())))?;
+        let ms = hyperfine(&format!("{cmd} run --rm busybox /bin/true"), 20, None, json);
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{cmd} system reset --force >/dev/null 2>&1"))
+            .status();
+        let _ = Command::new("umount")
+            .arg("-R")
+            .arg(pd.join("root"))
+            .output();
+        Some(ms?)
+    } else {
+        None
+    };
+    let reference = podman.map_or("(podman missing)".to_string(), |p| {
+        format!(
+            "<= 0.4x podman: {:.0} ms (podman {p:.1} ms, same run)",
+            p * 0.4
+        )
+    });
+    for backend in ["cni", "netavark"] {
+        let cmd = format!(
+            "{} --root {1}/root --runroot {1}/run --network-config-dir {1}/net-{backend} \
+             --network-backend {backend} run --rm busybox /bin/true",
+            bin.display(),
+            dir.display()
+        );
+        rows.push((
+            format!("run --rm IMG /bin/true, default network, {backend}"),
+            hyperfine(&cmd, 30, None, json)?,
+            reference.clone(),
+        ));
+    }
+    Ok(rows)
 }
 
 /// Removes everything an rpod made under `dir`, and `dir`.

@@ -28,6 +28,9 @@ const PACKAGES: &[(&str, &str)] = &[
         "golang-github-containernetworking-plugin-dnsname",
         "/usr/lib/cni/dnsname",
     ),
+    // The second network backend, with its name server (podman 4.3's choice when present).
+    ("netavark", "/usr/lib/podman/netavark"),
+    ("aardvark-dns", "/usr/lib/podman/aardvark-dns"),
     // The differential reference the tests compare rpod with.
     ("podman", "/usr/bin/podman"),
 ];

@@ -9,7 +9,9 @@ use toml::Spanned;
 use crate::error::{ConfigError, Origin};
 use crate::files::{self, ContainersConf, Parsed, RegistriesConf, StorageConf};
 use crate::settings::{Set, Settings};
-use crate::types::{CgroupManager, EventsLogger, LockKind, LogDriver, RuntimeConfig, StateBackend};
+use crate::types::{
+    CgroupManager, EventsLogger, LockKind, LogDriver, NetworkBackend, RuntimeConfig, StateBackend,
+};
 
 fn set<T>(value: T, origin: Origin) -> Option<Set<T>> {
     Some(Set { value, origin })
@@ -228,6 +230,12 @@ fn containers_layer(file: &Parsed<ContainersConf>) -> Result<Settings, ConfigErr
             None => None,
         },
         cni_plugin_dirs: l.paths(&n.cni_plugin_dirs, "cni_plugin_dirs")?,
+        helper_binaries_dir: l.paths(&e.helper_binaries_dir, "helper_binaries_dir")?,
+        // podman's "" means "choose"; it is the commented default in every shipped file.
+        network_backend: match &n.network_backend {
+            Some(b) if b.get_ref().is_empty() => None,
+            _ => l.named(&n.network_backend, "network_backend")?,
+        },
         default_network: l.string(&n.default_network),
         default_subnet: l.string(&n.default_subnet),
         cni_config_dir: l.path(&n.network_config_dir, "network_config_dir")?,
@@ -542,6 +550,10 @@ impl ConfigBuilder {
         cni_config_dir(cni_config_dir: impl Into<PathBuf>) Into::into;
         /// CNI plugin dirs.
         cni_plugin_dirs(cni_plugin_dirs: Vec<PathBuf>) std::convert::identity;
+        /// The network backend (unset: chosen as podman 4.3 does).
+        network_backend(network_backend: NetworkBackend) std::convert::identity;
+        /// Where netavark and aardvark-dns are looked for.
+        helper_binaries_dir(helper_binaries_dir: Vec<PathBuf>) std::convert::identity;
         /// Default network name.
         default_network(default_network: impl Into<String>) Into::into;
         /// Subnet of the default network.
@@ -656,6 +668,7 @@ fn check_builder(s: &Settings) -> Result<(), ConfigError> {
     for (key, v) in [
         ("conmon_paths", &s.conmon_paths),
         ("cni_plugin_dirs", &s.cni_plugin_dirs),
+        ("helper_binaries_dir", &s.helper_binaries_dir),
     ] {
         for p in v.iter().flat_map(|v| v.value.iter()) {
             abs_path(&p.to_string_lossy(), &o, key)?;

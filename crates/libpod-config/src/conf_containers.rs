@@ -116,6 +116,8 @@ pub struct EngineTable {
     pub events_logfile_path: Option<Spanned<String>>,
     /// `events_logfile_max_size`: bytes, with an optional k, m or g (powers of 1000).
     pub events_logfile_max_size: Option<Spanned<String>>,
+    /// `helper_binaries_dir`: where netavark and aardvark-dns are looked for.
+    pub helper_binaries_dir: Option<Spanned<Vec<String>>>,
     /// `image_default_transport`.
     pub image_default_transport: Option<Spanned<String>>,
     /// `lock_type`.
@@ -147,6 +149,8 @@ pub struct NetworkTable {
     pub default_subnet: Option<Spanned<String>>,
     /// `network_config_dir`.
     pub network_config_dir: Option<Spanned<String>>,
+    /// `network_backend`: cni or netavark ("" lets the runtime choose).
+    pub network_backend: Option<Spanned<String>>,
 }
 
 /// The field names serde knows for `T`, asked of its derived `Deserialize` (a deserializer
@@ -246,7 +250,7 @@ volumes = ["/a:/b"]
 [secrets.opts]
 [engine]
 runtime = "runc"
-helper_binaries_dir = ["/x"]
+infra_image = "x"
 [engine.runtimes]
 runc = ["/usr/sbin/runc"]
 [engine.volume_plugins]
@@ -255,11 +259,7 @@ cpus = 1
 "#;
         assert_eq!(
             unknown_keys(text),
-            [
-                "containers.volumes",
-                "engine.helper_binaries_dir",
-                "machine.cpus"
-            ]
+            ["containers.volumes", "engine.infra_image", "machine.cpus"]
         );
         assert!(field_names::<ContainersTable>().contains(&"default_ulimits"));
         assert!(unknown_keys("not = [toml").is_empty());

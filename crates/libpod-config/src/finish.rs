@@ -145,7 +145,22 @@ pub(crate) fn finish(
         tmp_dir,
         max_log_size: s.max_log_size.and_then(|x| x.value),
         no_pivot_root: s.no_pivot_root.is_some_and(|x| x.value),
+        // podman keeps one dir for whichever backend runs; the defaults differ per backend.
+        netavark_config_dir: v(s.cni_config_dir.clone())
+            .unwrap_or_else(|| def_net_dir.with_file_name("networks")),
         cni_config_dir: v(s.cni_config_dir).unwrap_or(def_net_dir),
+        network_backend: s.network_backend.map(|x| x.value),
+        helper_binaries_dir: s.helper_binaries_dir.map(|x| x.value).unwrap_or_else(|| {
+            [
+                "/usr/local/libexec/podman",
+                "/usr/local/lib/podman",
+                "/usr/libexec/podman",
+                "/usr/lib/podman",
+            ]
+            .iter()
+            .map(PathBuf::from)
+            .collect()
+        }),
         cni_plugin_dirs: s
             .cni_plugin_dirs
             .map(|x| x.value)

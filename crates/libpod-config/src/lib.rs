@@ -38,6 +38,7 @@ pub mod ports;
 pub mod resources;
 pub mod security;
 mod settings;
+pub mod time;
 mod types;
 pub mod units;
 pub mod userns;
@@ -52,8 +53,8 @@ pub use resources::{DeviceMapping, DeviceRate, Resources, Ulimit};
 pub use security::{NamespaceMode, Namespaces, SeccompMode, SecurityOptions};
 pub use types::{
     CgroupManager, DEFAULT_NETWORK, DEFAULT_SUBNET, EventsLogger, LockKind, LogDriver, Mirror,
-    Registry, RuntimeConfig, SECCOMP_DEFAULT_PATH, SECCOMP_OVERRIDE_PATH, StateBackend,
-    StorageConfig,
+    NetworkBackend, Registry, RuntimeConfig, SECCOMP_DEFAULT_PATH, SECCOMP_OVERRIDE_PATH,
+    StateBackend, StorageConfig,
 };
 pub use userns::{IdMap, IdMappings, UserNs, UserNsMode};
 

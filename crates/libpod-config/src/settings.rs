@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::error::Origin;
-use crate::types::{CgroupManager, EventsLogger, LockKind, LogDriver, Registry, StateBackend};
+use crate::types::{
+    CgroupManager, EventsLogger, LockKind, LogDriver, NetworkBackend, Registry, StateBackend,
+};
 
 /// A value and where it was set.
 #[derive(Debug, Clone)]
@@ -60,6 +62,8 @@ settings! {
     no_pivot_root: bool,
     cni_config_dir: PathBuf,
     cni_plugin_dirs: Vec<PathBuf>,
+    network_backend: NetworkBackend,
+    helper_binaries_dir: Vec<PathBuf>,
     default_network: String,
     default_subnet: String,
     num_locks: u32,

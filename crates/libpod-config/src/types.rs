@@ -54,6 +54,16 @@ named_enum!(
 );
 
 named_enum!(
+    /// Which program sets up container networks (`[network] network_backend`).
+    NetworkBackend {
+        /// CNI plugin chains (`.conflist` files).
+        Cni => "cni",
+        /// netavark with aardvark-dns (podman's JSON network files).
+        Netavark => "netavark",
+    }
+);
+
+named_enum!(
     /// How container cgroups are managed (`[engine] cgroup_manager`).
     CgroupManager {
         /// Write cgroupfs directly.
@@ -178,6 +188,13 @@ pub struct RuntimeConfig {
     pub no_pivot_root: bool,
     /// Directory holding CNI network configs.
     pub cni_config_dir: PathBuf,
+    /// Directory holding netavark network configs (the same as `cni_config_dir` when
+    /// `network_config_dir` is set).
+    pub netavark_config_dir: PathBuf,
+    /// The network backend asked for; `None` lets the runtime choose as podman 4.3 does.
+    pub network_backend: Option<NetworkBackend>,
+    /// Where helper programs (netavark, aardvark-dns) are looked for, in order.
+    pub helper_binaries_dir: Vec<PathBuf>,
     /// Directories searched for CNI plugins, in order.
     pub cni_plugin_dirs: Vec<PathBuf>,
     /// Network given to containers that ask for none in particular.
@@ -207,4 +224,11 @@ pub struct RuntimeConfig {
     pub container_defaults: crate::container_defaults::ContainerDefaults,
     /// Keys that were read but are not acted on, each naming its file: shown as warnings.
     pub warnings: Vec<String>,
+}
+
+impl Default for NetworkBackend {
+    /// netavark, podman 4's choice on a fresh system.
+    fn default() -> Self {
+        NetworkBackend::Netavark
+    }
 }

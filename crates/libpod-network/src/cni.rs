@@ -26,6 +26,29 @@ pub(crate) struct Invocation<'a> {
     /// Where plugins keep state of their own (dnsname's dnsmasq, through
     /// `XDG_RUNTIME_DIR`), so it stays under the runtime's run dir.
     pub run_dir: &'a Path,
+    /// Addresses asked for (host-local's `IP` argument).
+    pub ips: &'a [std::net::IpAddr],
+    /// MAC address asked for (the bridge plugin's `MAC` argument).
+    pub mac: Option<&'a str>,
+}
+
+impl Invocation<'_> {
+    /// `CNI_ARGS` as podman's ocicni sets them.
+    fn args(&self) -> String {
+        let mut a = format!(
+            "IgnoreUnknown=1;K8S_POD_NAMESPACE={n};K8S_POD_NAME={n};K8S_POD_INFRA_CONTAINER_ID={}",
+            self.container_id,
+            n = self.name
+        );
+        if !self.ips.is_empty() {
+            let ips: Vec<String> = self.ips.iter().map(ToString::to_string).collect();
+            a.push_str(&format!(";IP={}", ips.join(",")));
+        }
+        if let Some(m) = self.mac {
+            a.push_str(&format!(";MAC={m}"));
+        }
+        a
+    }
 }
 
 pub(crate) fn find_plugin(dirs: &[PathBuf], typ: &str) -> Result<PathBuf> {
@@ -83,7 +106,8 @@ fn run_plugin(
     let typ = plugin["type"].as_str().unwrap_or_default().to_string();
     let path = find_plugin(inv.plugin_dirs, &typ)?;
     let mut conf = plugin.clone();
-    conf["cniVersion"] = json!(net.cni_version);
+    let version = net.cni.as_ref().map_or("0.4.0", |c| c.cni_version.as_str());
+    conf["cniVersion"] = json!(version);
     conf["name"] = json!(net.name);
     if let Some(p) = prev {
         conf["prevResult"] = p.clone();
@@ -103,14 +127,7 @@ fn run_plugin(
         .env("CNI_NETNS", inv.netns)
         .env("CNI_IFNAME", inv.ifname)
         .env("CNI_PATH", cni_path)
-        .env(
-            "CNI_ARGS",
-            format!(
-                "IgnoreUnknown=1;K8S_POD_NAMESPACE={n};K8S_POD_NAME={n};K8S_POD_INFRA_CONTAINER_ID={}",
-                inv.container_id,
-                n = inv.name
-            ),
-        )
+        .env("CNI_ARGS", inv.args())
         .env("XDG_RUNTIME_DIR", inv.run_dir)
         .env(
             "PATH",
@@ -177,10 +194,14 @@ fn run_plugin(
     })
 }
 
+fn plugins(net: &Network) -> &[Value] {
+    net.cni.as_ref().map_or(&[], |c| c.plugins.as_slice())
+}
+
 /// ADD through the chain; on failure, DEL the chain (every plugin, in reverse) and fail.
 pub(crate) fn add(net: &Network, inv: &Invocation<'_>, ports: &[PortMapping]) -> Result<Value> {
     let mut prev: Option<Value> = None;
-    for plugin in &net.plugins {
+    for plugin in plugins(net) {
         match run_plugin(net, plugin, "ADD", inv, prev.as_ref(), ports) {
             Ok(Some(r)) => prev = Some(r),
             Ok(None) => {}
@@ -191,7 +212,7 @@ pub(crate) fn add(net: &Network, inv: &Invocation<'_>, ports: &[PortMapping]) ->
         }
     }
     prev.ok_or_else(|| NetworkError::Plugin {
-        plugin: net.driver(),
+        plugin: net.driver.clone(),
         command: "ADD".into(),
         network: net.name.clone(),
         code: 0,
@@ -208,7 +229,7 @@ pub(crate) fn del(
     ports: &[PortMapping],
 ) -> Result<()> {
     let mut first = None;
-    for plugin in net.plugins.iter().rev() {
+    for plugin in plugins(net).iter().rev() {
         if let Err(e) = run_plugin(net, plugin, "DEL", inv, cached, ports) {
             first.get_or_insert(e);
         }
@@ -225,7 +246,7 @@ pub(crate) fn check(
 ) -> Result<()> {
     // dnsname 1.3's CHECK looks for its files one directory too high and always fails
     // (podman never runs CHECK); its ADD and DEL are what keep names right.
-    for plugin in net.plugins.iter().filter(|p| p["type"] != "dnsname") {
+    for plugin in plugins(net).iter().filter(|p| p["type"] != "dnsname") {
         run_plugin(net, plugin, "CHECK", inv, Some(cached), ports)?;
     }
     Ok(())

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::error::{NetworkError, Result, io};
-use crate::types::{Network, NetworkCreate};
+use crate::types::{CniList, NetSubnet, Network, NetworkBackend};
 
 fn bad(file: &Path, message: impl Into<String>) -> NetworkError {
     NetworkError::BadConfig {
@@ -54,16 +54,101 @@ pub fn parse_file(file: &Path, text: &str) -> Result<Network> {
             return Err(bad(file, format!("plugin {i} has no \"type\"")));
         }
     }
-    Ok(Network {
-        name: name.to_string(),
-        cni_version: version,
-        plugins,
-        file: file.to_path_buf(),
-    })
+    Ok(from_cni(
+        name,
+        file,
+        CniList {
+            cni_version: version,
+            plugins,
+        },
+    ))
 }
 
-/// Every network in `dir`, in CNI order; malformed files and duplicate names come back as
-/// errors beside the networks, never stopping the others.
+/// What a CNI list defines, in podman's terms: driver (first plugin), bridge, subnets and
+/// gateways of its IPAM ranges, internal (no masquerading), DNS (dnsname chained), labels
+/// and options from `args` as podman writes them.
+fn from_cni(name: &str, file: &Path, list: CniList) -> Network {
+    let p = &list.plugins;
+    let mut subnets = Vec::new();
+    for ipam in p.iter().map(|p| &p["ipam"]) {
+        if let Some(s) = ipam["subnet"].as_str() {
+            subnets.push(NetSubnet {
+                subnet: s.into(),
+                gateway: ipam["gateway"].as_str().map(String::from),
+            });
+        }
+        for r in ipam["ranges"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|set| set.as_array().into_iter().flatten())
+        {
+            if let Some(s) = r["subnet"].as_str() {
+                subnets.push(NetSubnet {
+                    subnet: s.into(),
+                    gateway: r["gateway"].as_str().map(String::from),
+                });
+            }
+        }
+    }
+    let args = p.first().map(|f| &f["args"]);
+    let map = |k: &str| -> std::collections::BTreeMap<String, String> {
+        args.and_then(|a| serde_json::from_value(a[k].clone()).ok())
+            .unwrap_or_default()
+    };
+    let created = fs::metadata(file)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(0));
+    Network {
+        name: name.into(),
+        id: sha256_hex(name.as_bytes()),
+        driver: p
+            .first()
+            .and_then(|p| p["type"].as_str())
+            .unwrap_or("")
+            .into(),
+        network_interface: p
+            .iter()
+            .find(|p| p["type"] == "bridge")
+            .and_then(|p| p["bridge"].as_str())
+            .unwrap_or("")
+            .into(),
+        created: libpod_config::time::format_go(created),
+        ipv6_enabled: subnets.iter().any(|s| s.subnet.contains(':')),
+        subnets,
+        internal: p.iter().any(|p| p["ipMasq"] == false),
+        dns_enabled: p.iter().any(|p| p["type"] == "dnsname"),
+        labels: map("podman_labels"),
+        options: map("podman_options"),
+        ipam_options: [("driver".to_string(), "host-local".to_string())].into(),
+        backend: NetworkBackend::Cni,
+        file: Some(file.to_path_buf()),
+        cni: Some(list),
+    }
+}
+
+/// The SHA-256 of `bytes`, in hex (a CNI network's ID, as podman derives it).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The name of a JSON text that is a netavark network (not a CNI config), if it is one.
+pub(crate) fn foreign_json(text: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    let o = v.as_object()?;
+    let netavark =
+        o.contains_key("driver") && !o.contains_key("plugins") && !o.contains_key("type");
+    netavark.then(|| o.get("name")?.as_str().map(String::from))?
+}
+
+/// Every CNI network in `dir`, in CNI order; malformed files, duplicate names and netavark
+/// files come back as errors beside the networks, never stopping the others.
 pub fn load_dir(dir: &Path) -> Result<(Vec<Network>, Vec<NetworkError>)> {
     let mut files: Vec<_> = match fs::read_dir(dir) {
         Ok(d) => d
@@ -87,6 +172,15 @@ pub fn load_dir(dir: &Path) -> Result<(Vec<Network>, Vec<NetworkError>)> {
                 continue;
             }
         };
+        if let Some(name) = foreign_json(&text) {
+            errs.push(NetworkError::WrongBackend {
+                name,
+                file: f,
+                defined: NetworkBackend::Netavark,
+                running: NetworkBackend::Cni,
+            });
+            continue;
+        }
         match parse_file(&f, &text) {
             Ok(n) if nets.iter().any(|x| x.name == n.name) => errs.push(bad(
                 &f,
@@ -175,35 +269,41 @@ pub fn check_name(what: &str, name: &str, max: usize) -> Result<()> {
     }
 }
 
-/// The conflist of a bridge network (podman's plugin chain: bridge, portmap, firewall, tuning).
-pub fn bridge_conflist(
-    req: &NetworkCreate,
-    subnet: &str,
-    gateway: &str,
-    bridge: &str,
-    ipam_dir: &Path,
-    dns: bool,
-) -> Value {
+/// The conflist of a bridge network (podman's plugin chain: bridge, portmap, firewall, tuning,
+/// and dnsname where its containers resolve names); labels and options go in the bridge's
+/// `args` as podman keeps them.
+pub fn bridge_conflist(n: &Network, ipam_dir: &Path) -> Value {
+    let ranges: Vec<Value> = n
+        .subnets
+        .iter()
+        .map(|s| json!([{"subnet": s.subnet, "gateway": s.gateway}]))
+        .collect();
     let mut ipam = json!({
         "type": "host-local",
-        "ranges": [[{"subnet": subnet, "gateway": gateway}]],
+        "ranges": ranges,
         "dataDir": ipam_dir.display().to_string(),
     });
-    if !req.internal {
+    if !n.internal {
         ipam["routes"] = json!([{"dst": "0.0.0.0/0"}]);
+    }
+    let mut bridge = json!({"type": "bridge", "bridge": n.network_interface, "isGateway": true, "ipMasq": !n.internal, "hairpinMode": true, "ipam": ipam});
+    if !n.labels.is_empty() || !n.options.is_empty() {
+        bridge["args"] = json!({"podman_labels": n.labels, "podman_options": n.options});
     }
     let mut conf = json!({
         "cniVersion": "1.0.0",
-        "name": req.name,
+        "name": n.name,
         "plugins": [
-            {"type": "bridge", "bridge": bridge, "isGateway": true, "ipMasq": !req.internal, "hairpinMode": true, "ipam": ipam},
+            bridge,
             {"type": "portmap", "capabilities": {"portMappings": true}},
             {"type": "firewall"},
             {"type": "tuning"}
         ]
     });
     // As podman 4 writes a network with name resolution under CNI.
-    if dns && let Some(p) = conf["plugins"].as_array_mut() {
+    if n.dns_enabled
+        && let Some(p) = conf["plugins"].as_array_mut()
+    {
         p.push(
             json!({"type": "dnsname", "domainName": DNS_DOMAIN, "capabilities": {"aliases": true}}),
         );

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use libpod_config::NetworkBackend;
+
 /// Everything that can go wrong with namespaces and CNI networks.
 #[derive(Debug, thiserror::Error)]
 pub enum NetworkError {
@@ -76,6 +78,44 @@ pub enum NetworkError {
         /// The plugin's message and details (or its stderr).
         message: String,
     },
+    /// A network defined for the other backend.
+    #[error("network {name} ({}) is a {defined} network but this runtime uses {running}; run with --network-backend {defined} (or `network_backend = \"{defined}\"` in containers.conf), or remove it and create it again", file.display())]
+    WrongBackend {
+        /// The network.
+        name: String,
+        /// Its file.
+        file: PathBuf,
+        /// The backend the file is for.
+        defined: NetworkBackend,
+        /// The backend in use.
+        running: NetworkBackend,
+    },
+    /// netavark failed; its own message.
+    #[error("netavark ({command}) on network {network} failed: {message}")]
+    Netavark {
+        /// setup or teardown.
+        command: &'static str,
+        /// The network.
+        network: String,
+        /// netavark's message (or its stderr).
+        message: String,
+    },
+    /// A helper program is missing.
+    #[error("{program} not found in {}; install it (`cargo xtask setup`) or set helper_binaries_dir", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "))]
+    HelperNotFound {
+        /// netavark or aardvark-dns.
+        program: &'static str,
+        /// Dirs searched.
+        dirs: Vec<PathBuf>,
+    },
+    /// The default network cannot be removed.
+    #[error("default network {0} cannot be removed")]
+    DefaultNetwork(String),
+    /// No address is left in a network's subnets.
+    #[error(
+        "IPAM error: failed to find free IP in range: {0}; no address is left, remove containers from the network or give it a bigger subnet"
+    )]
+    NoFreeAddress(String),
     /// A namespace operation failed.
     #[error("{op} {path}: {source}")]
     Netns {

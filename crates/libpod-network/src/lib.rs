@@ -1,5 +1,7 @@
-//! Networking for libpod-rs: network namespaces and CNI plugin chains, as libpod does it
-//! through ocicni.
+//! Networking for libpod-rs: network namespaces, and two backends behind one
+//! [`NetworkManager`], as podman 4.3 has them: CNI plugin chains (as libpod drove them through
+//! ocicni) and netavark with aardvark-dns. A [`Network`] is one definition for both (podman's
+//! netavark JSON fields); a network file of the other backend is reported, never misread.
 //!
 //! A container (or pod) gets a network namespace bind-mounted under the run dir, so it
 //! outlives the process that made it and is joined by path in the OCI spec
@@ -10,20 +12,30 @@
 //! config, `prevResult` chaining, `runtimeConfig` for declared capabilities (port mappings),
 //! CHECK, and DEL in reverse from the cached ADD result.
 //!
-//! Invariants: a failed ADD is undone (DEL of the chain) and leaves no veth, address or rule;
+//! netavark networks are JSON files in podman's format; the manager hands out their
+//! addresses (netavark has no IPAM of its own) from lease files under the run dir, and runs
+//! `netavark setup|teardown` once per network with podman's options JSON.
+//!
+//! Invariants: a failed ADD (or setup) is undone (DEL of the chain) and leaves no veth, address or rule;
 //! every attachment is cached until its DEL succeeds, so teardown works from what was set up
 //! and a network in use cannot be removed; plugin errors carry the plugin's own message.
 
 mod cni;
 mod config;
+mod create;
 mod error;
+mod ipam;
 mod manager;
+mod netavark;
 mod netns;
 pub mod ports;
 mod types;
 
-pub use config::{Subnet, parse_file};
+pub use config::{Subnet, parse_file, sha256_hex};
 pub use error::{NetworkError, Result};
 pub use manager::NetworkManager;
 pub use netns::{create_netns, is_netns, remove_netns, set_netns_sysctls};
-pub use types::{Attachment, Network, NetworkCreate, PortMapping, Protocol, Request};
+pub use types::{
+    Attachment, CniList, NetSubnet, Network, NetworkBackend, NetworkCreate, PortMapping, Protocol,
+    Request,
+};

@@ -4,6 +4,7 @@
 //! network's file changed or went away, and so a network knows whether it is in use.
 
 use std::fs;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -11,37 +12,66 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cni::{self, Invocation};
-use crate::config::{self, Subnet};
+use crate::config;
 use crate::error::{NetworkError, Result, io};
-use crate::types::{Attachment, Network, NetworkCreate, PortMapping, Request};
+use crate::ipam::Ipam;
+use crate::netavark::{self, Call, Netavark};
+use crate::types::{
+    Attachment, CniList, Network, NetworkBackend, NetworkCreate, PortMapping, Request,
+};
 
-/// What is cached for one container on one network.
+/// What is cached for one container on one network: everything teardown needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Cached {
+    backend: NetworkBackend,
     network: Network,
+    cni: Option<CniList>,
     ifname: String,
     netns: PathBuf,
+    /// The CNI result, or netavark's status block.
     result: Value,
     ports: Vec<PortMapping>,
     /// The container's name and aliases as ADD gave them (DEL must give the same).
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     aliases: Vec<String>,
+    /// The addresses and MAC netavark was given.
+    ips: Vec<IpAddr>,
+    mac: Option<String>,
 }
 
-/// Networks in a config dir, plugins in plugin dirs, and attachments under a run dir.
+impl Cached {
+    fn network(&self) -> Network {
+        let mut n = self.network.clone();
+        n.backend = self.backend;
+        n.cni = self.cni.clone();
+        n
+    }
+
+    fn attachment(&self) -> Attachment {
+        match self.backend {
+            NetworkBackend::Cni => cni::attachment(&self.network.name, &self.ifname, &self.result),
+            NetworkBackend::Netavark => {
+                netavark::attachment(&self.network.name, &self.ifname, &self.result)
+            }
+        }
+    }
+}
+
+/// Networks in a config dir, plugins in plugin dirs, and attachments under a run dir, for
+/// one backend.
 #[derive(Debug, Clone)]
 pub struct NetworkManager {
+    backend: NetworkBackend,
     config_dir: PathBuf,
     plugin_dirs: Vec<PathBuf>,
     run_dir: PathBuf,
     default_network: String,
     default_subnet: String,
+    netavark: Netavark,
 }
 
 impl NetworkManager {
-    /// A manager; `run_dir` holds namespaces, the attachment cache and IPAM state.
+    /// A CNI manager; `run_dir` holds namespaces, the attachment cache and IPAM state.
     pub fn new(
         config_dir: &Path,
         plugin_dirs: &[PathBuf],
@@ -50,23 +80,58 @@ impl NetworkManager {
         default_subnet: &str,
     ) -> Self {
         NetworkManager {
+            backend: NetworkBackend::Cni,
             config_dir: config_dir.to_path_buf(),
             plugin_dirs: plugin_dirs.to_vec(),
             run_dir: run_dir.to_path_buf(),
             default_network: default_network.to_string(),
             default_subnet: default_subnet.to_string(),
+            netavark: Netavark {
+                helper_dirs: Vec::new(),
+                config_dir: run_dir.join("netavark"),
+            },
         }
     }
 
-    /// A manager for a runtime's configuration (run dir: `<tmp dir>/network`).
-    pub fn from_config(c: &libpod_config::RuntimeConfig) -> Self {
-        Self::new(
-            &c.cni_config_dir,
+    /// A manager for a runtime's configuration and backend (run dir: `<tmp dir>/network`).
+    pub fn from_config(c: &libpod_config::RuntimeConfig, backend: NetworkBackend) -> Self {
+        let dir = match backend {
+            NetworkBackend::Cni => &c.cni_config_dir,
+            NetworkBackend::Netavark => &c.netavark_config_dir,
+        };
+        let m = Self::new(
+            dir,
             &c.cni_plugin_dirs,
             &c.tmp_dir.join("network"),
             &c.default_network,
             &c.default_subnet,
-        )
+        );
+        match backend {
+            NetworkBackend::Cni => m,
+            NetworkBackend::Netavark => m.with_netavark(&c.helper_binaries_dir),
+        }
+    }
+
+    /// The same manager on netavark, with netavark and aardvark-dns looked for in
+    /// `helper_dirs` (the config dir then holds netavark's JSON files).
+    pub fn with_netavark(mut self, helper_dirs: &[PathBuf]) -> Self {
+        self.backend = NetworkBackend::Netavark;
+        self.netavark.helper_dirs = helper_dirs.to_vec();
+        self
+    }
+
+    /// Whether netavark and aardvark-dns can be found in `helper_dirs`.
+    pub fn netavark_available(helper_dirs: &[PathBuf]) -> bool {
+        Netavark {
+            helper_dirs: helper_dirs.to_vec(),
+            config_dir: PathBuf::new(),
+        }
+        .available()
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> NetworkBackend {
+        self.backend
     }
 
     /// The default network's name.
@@ -87,21 +152,63 @@ impl NetworkManager {
         self.run_dir.join("ipam")
     }
 
-    /// Every network, and the files that could not be read (each named, none fatal).
+    fn ipam(&self) -> Ipam {
+        Ipam::new(&self.run_dir.join("netavark-ipam"))
+    }
+
+    /// Every network, and the files that could not be read (each named, none fatal). Under
+    /// netavark the default network is listed even with no file, as podman's.
     pub fn networks(&self) -> Result<(Vec<Network>, Vec<NetworkError>)> {
-        config::load_dir(&self.config_dir)
+        match self.backend {
+            NetworkBackend::Cni => config::load_dir(&self.config_dir),
+            NetworkBackend::Netavark => {
+                let (mut nets, errs) = netavark::load_dir(&self.config_dir)?;
+                if !nets.iter().any(|n| n.name == self.default_network) {
+                    nets.push(self.default_definition());
+                    nets.sort_by(|a, b| a.name.cmp(&b.name));
+                }
+                Ok((nets, errs))
+            }
+        }
     }
 
-    /// One network by name.
+    /// netavark's default network, in memory only.
+    fn default_definition(&self) -> Network {
+        let mut n = crate::create::definition(
+            &NetworkCreate {
+                name: self.default_network.clone(),
+                subnet: Some(self.default_subnet.clone()),
+                // podman's is podman0: the name and a 0, cut to fit a device name.
+                bridge: Some(format!(
+                    "{}0",
+                    self.default_network.chars().take(14).collect::<String>()
+                )),
+                disable_dns: true,
+                ..Default::default()
+            },
+            &[],
+            self.backend,
+        )
+        .unwrap_or_default();
+        n.id = config::sha256_hex(self.default_network.as_bytes());
+        n.created = libpod_config::time::format_go(0);
+        n
+    }
+
+    /// One network by name; one defined for the other backend is an error saying so.
     pub fn network(&self, name: &str) -> Result<Network> {
-        self.networks()?
-            .0
+        let (nets, errs) = self.networks()?;
+        if let Some(n) = nets.into_iter().find(|n| n.name == name) {
+            return Ok(n);
+        }
+        Err(errs
             .into_iter()
-            .find(|n| n.name == name)
-            .ok_or_else(|| NetworkError::NoSuchNetwork(name.to_string()))
+            .find(|e| matches!(e, NetworkError::WrongBackend { name: n, .. } if n == name))
+            .unwrap_or_else(|| NetworkError::NoSuchNetwork(name.to_string())))
     }
 
-    /// Writes the default bridge network when the config dir defines no network at all.
+    /// Writes the default bridge network when the config dir defines no network at all
+    /// (CNI; netavark's default lives in memory).
     pub fn ensure_default(&self) -> Result<Option<Network>> {
         let (nets, _) = self.networks()?;
         if let Some(n) = nets.iter().find(|n| n.name == self.default_network) {
@@ -122,91 +229,31 @@ impl NetworkManager {
 
     /// Creates a bridge network; subnet and bridge are chosen when not given.
     pub fn create(&self, req: &NetworkCreate) -> Result<Network> {
-        config::check_name("network name", &req.name, 200)?;
         let (nets, _) = self.networks()?;
         if nets.iter().any(|n| n.name == req.name) {
             return Err(NetworkError::NetworkExists(req.name.clone()));
         }
-        let used: Vec<Subnet> = nets
-            .iter()
-            .flat_map(|n| n.subnets())
-            .filter_map(|s| Subnet::parse(&s).ok())
-            .collect();
-        let subnet = match &req.subnet {
-            Some(s) => {
-                let sn = Subnet::parse(s)?;
-                if let Some(n) = nets.iter().find(|n| {
-                    n.subnets()
-                        .iter()
-                        .filter_map(|x| Subnet::parse(x).ok())
-                        .any(|x| x.overlaps(&sn))
-                }) {
-                    return Err(NetworkError::Invalid {
-                        what: format!("subnet {s}"),
-                        message: format!("overlaps network {}", n.name),
-                    });
-                }
-                sn
+        let mut net = crate::create::definition(req, &nets, self.backend)?;
+        match self.backend {
+            NetworkBackend::Cni => {
+                // Name resolution where the plugin is installed, as podman 4 does under CNI.
+                net.dns_enabled &= cni::find_plugin(&self.plugin_dirs, "dnsname").is_ok();
+                let conf = config::bridge_conflist(&net, &self.ipam_dir());
+                fs::create_dir_all(&self.config_dir).map_err(io(&self.config_dir))?;
+                let file = self.config_dir.join(format!("{}.conflist", req.name));
+                let bytes =
+                    serde_json::to_vec_pretty(&conf).map_err(|e| NetworkError::Invalid {
+                        what: req.name.clone(),
+                        message: e.to_string(),
+                    })?;
+                config::write_atomic(&file, &bytes)?;
+                config::parse_file(&file, &String::from_utf8_lossy(&bytes))
             }
-            None => (0..=255u8)
-                .flat_map(|b| (0..=255u8).map(move |c| (b, c)))
-                .filter_map(|(b, c)| {
-                    Subnet::parse(&format!("10.{}.{c}.0/24", 132u16 + u16::from(b))).ok()
-                })
-                .find(|s| !used.iter().any(|u| u.overlaps(s)))
-                .ok_or_else(|| NetworkError::Invalid {
-                    what: "subnet".into(),
-                    message: "no free subnet left; give one".into(),
-                })?,
-        };
-        let gateway = match &req.gateway {
-            Some(g) => {
-                let a = g.parse().map_err(|_| NetworkError::Invalid {
-                    what: format!("gateway {g}"),
-                    message: "not an IPv4 address".into(),
-                })?;
-                if !subnet.contains(a) {
-                    return Err(NetworkError::Invalid {
-                        what: format!("gateway {g}"),
-                        message: format!("not a host address of {}/{}", subnet.base, subnet.prefix),
-                    });
-                }
-                a
+            NetworkBackend::Netavark => {
+                net.file = Some(netavark::write(&self.config_dir, &net)?);
+                Ok(net)
             }
-            None => subnet.first_host(),
-        };
-        let bridge = match &req.bridge {
-            Some(b) => {
-                config::check_name("bridge name", b, 15)?;
-                b.clone()
-            }
-            None => {
-                let taken: Vec<String> = nets.iter().filter_map(Network::bridge).collect();
-                // A name a device of the host already has is skipped too, as podman does.
-                (0..10_000)
-                    .map(|i| format!("rpod{i}"))
-                    .find(|b| !taken.contains(b) && !Path::new("/sys/class/net").join(b).exists())
-                    .unwrap_or_else(|| "rpod-x".into())
-            }
-        };
-        // Name resolution where the plugin is installed, as podman 4 does under CNI.
-        let dns = !req.disable_dns && cni::find_plugin(&self.plugin_dirs, "dnsname").is_ok();
-        let conf = config::bridge_conflist(
-            req,
-            &format!("{}/{}", subnet.base, subnet.prefix),
-            &gateway.to_string(),
-            &bridge,
-            &self.ipam_dir(),
-            dns,
-        );
-        fs::create_dir_all(&self.config_dir).map_err(io(&self.config_dir))?;
-        let file = self.config_dir.join(format!("{}.conflist", req.name));
-        let bytes = serde_json::to_vec_pretty(&conf).map_err(|e| NetworkError::Invalid {
-            what: req.name.clone(),
-            message: e.to_string(),
-        })?;
-        config::write_atomic(&file, &bytes)?;
-        config::parse_file(&file, &String::from_utf8_lossy(&bytes))
+        }
     }
 
     /// Containers attached to a network.
@@ -225,6 +272,9 @@ impl NetworkManager {
     /// Removes a network (refused while containers use it) and its bridge device.
     pub fn remove(&self, name: &str) -> Result<()> {
         let net = self.network(name)?;
+        let Some(file) = net.file.clone() else {
+            return Err(NetworkError::DefaultNetwork(name.to_string()));
+        };
         let users = self.users(name)?;
         if !users.is_empty() {
             return Err(NetworkError::NetworkInUse {
@@ -232,11 +282,10 @@ impl NetworkManager {
                 containers: users,
             });
         }
-        fs::remove_file(&net.file).map_err(io(&net.file))?;
-        if let Some(b) = net.bridge()
-            && Path::new("/sys/class/net").join(&b).exists()
-        {
-            let _ = Command::new("ip").args(["link", "delete", &b]).status();
+        fs::remove_file(&file).map_err(io(&file))?;
+        let b = &net.network_interface;
+        if !b.is_empty() && Path::new("/sys/class/net").join(b).exists() {
+            let _ = Command::new("ip").args(["link", "delete", b]).status();
         }
         Ok(())
     }
@@ -297,26 +346,25 @@ impl NetworkManager {
         ports: &[PortMapping],
     ) -> Result<Attachment> {
         let net = self.network(&req.network)?;
-        let inv = Invocation {
-            container_id: container,
-            netns,
-            ifname: &req.interface,
-            plugin_dirs: &self.plugin_dirs,
-            name: &req.name,
-            aliases: &req.aliases,
-            run_dir: &self.run_dir,
-        };
-        let result = cni::add(&net, &inv, ports)?;
-        let dir = self.cache_dir(container);
-        let cached = Cached {
+        let mut cached = Cached {
+            backend: net.backend,
             network: net.clone(),
+            cni: net.cni.clone(),
             ifname: req.interface.clone(),
             netns: netns.to_path_buf(),
-            result: result.clone(),
+            result: Value::Null,
             ports: ports.to_vec(),
             name: req.name.clone(),
             aliases: req.aliases.clone(),
+            ips: req.ips.clone(),
+            mac: req.mac.clone(),
         };
+        if net.backend == NetworkBackend::Netavark {
+            // podman 4.3 makes the short ID a name on every netavark network.
+            cached.aliases.push(container.chars().take(12).collect());
+        }
+        self.add(container, &mut cached)?;
+        let dir = self.cache_dir(container);
         let saved = fs::create_dir_all(&dir).map_err(io(&dir)).and_then(|_| {
             let bytes = serde_json::to_vec(&cached).map_err(|e| NetworkError::Invalid {
                 what: "cache".into(),
@@ -326,10 +374,86 @@ impl NetworkManager {
         });
         if let Err(e) = saved {
             // Without the cache entry the attachment could never be torn down: undo it now.
-            let _ = cni::del(&net, &inv, Some(&result), ports);
+            let _ = self.del(container, &cached);
             return Err(e);
         }
-        Ok(cni::attachment(&net.name, &req.interface, &result))
+        Ok(cached.attachment())
+    }
+
+    fn invocation<'a>(&'a self, container: &'a str, c: &'a Cached) -> Invocation<'a> {
+        Invocation {
+            container_id: container,
+            netns: &c.netns,
+            ifname: &c.ifname,
+            plugin_dirs: &self.plugin_dirs,
+            name: &c.name,
+            aliases: &c.aliases,
+            run_dir: &self.run_dir,
+            ips: &c.ips,
+            mac: c.mac.as_deref(),
+        }
+    }
+
+    fn call<'a>(&self, container: &'a str, net: &'a Network, c: &'a Cached) -> Call<'a> {
+        Call {
+            container_id: container,
+            container_name: &c.name,
+            network: net,
+            ifname: &c.ifname,
+            ips: &c.ips,
+            mac: c.mac.as_deref(),
+            aliases: &c.aliases,
+            ports: &c.ports,
+        }
+    }
+
+    /// Sets up one attachment: the result goes into `c` (and, for netavark, the addresses
+    /// given). A failure leaves nothing behind.
+    fn add(&self, container: &str, c: &mut Cached) -> Result<()> {
+        let net = c.network();
+        match c.backend {
+            NetworkBackend::Cni => {
+                c.result = cni::add(&net, &self.invocation(container, c), &c.ports)?;
+            }
+            NetworkBackend::Netavark => {
+                c.ips = self.ipam().allocate(&net, container, &c.ips)?;
+                match self
+                    .netavark
+                    .setup(&c.netns, &self.call(container, &net, c))
+                {
+                    Ok(v) => c.result = v,
+                    Err(e) => {
+                        let _ = self
+                            .netavark
+                            .teardown(&c.netns, &self.call(container, &net, c));
+                        let _ = self.ipam().release(&net.name, container);
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Tears one attachment down as it was set up.
+    fn del(&self, container: &str, c: &Cached) -> Result<()> {
+        let net = c.network();
+        match c.backend {
+            NetworkBackend::Cni => cni::del(
+                &net,
+                &self.invocation(container, c),
+                Some(&c.result),
+                &c.ports,
+            ),
+            NetworkBackend::Netavark => {
+                let done = self
+                    .netavark
+                    .teardown(&c.netns, &self.call(container, &net, c));
+                // The addresses go back even when teardown failed: the namespace is going.
+                self.ipam().release(&net.name, container)?;
+                done
+            }
+        }
     }
 
     /// Attaches a container's namespace to one more network (`network connect`).
@@ -384,16 +508,7 @@ impl NetworkManager {
                     message: e.to_string(),
                 }
             })?;
-        let inv = Invocation {
-            container_id: container,
-            netns: &c.netns,
-            ifname: &c.ifname,
-            plugin_dirs: &self.plugin_dirs,
-            name: &c.name,
-            aliases: &c.aliases,
-            run_dir: &self.run_dir,
-        };
-        cni::del(&c.network, &inv, Some(&c.result), &c.ports)?;
+        self.del(container, &c)?;
         fs::remove_file(&file).map_err(io(&file))
     }
 
@@ -401,7 +516,7 @@ impl NetworkManager {
     pub fn attachments(&self, container: &str) -> Vec<Attachment> {
         self.cached(container)
             .into_iter()
-            .map(|(_, c)| cni::attachment(&c.network.name, &c.ifname, &c.result))
+            .map(|(_, c)| c.attachment())
             .collect()
     }
 
@@ -417,19 +532,13 @@ impl NetworkManager {
         first.map_or(Ok(()), Err)
     }
 
-    /// CNI CHECK of every attachment of a container.
+    /// CNI CHECK of every attachment of a container (netavark 1.4 has no check).
     pub fn check(&self, container: &str) -> Result<()> {
         for (_, c) in self.cached(container) {
-            let inv = Invocation {
-                container_id: container,
-                netns: &c.netns,
-                ifname: &c.ifname,
-                plugin_dirs: &self.plugin_dirs,
-                name: &c.name,
-                aliases: &c.aliases,
-                run_dir: &self.run_dir,
-            };
-            cni::check(&c.network, &inv, &c.result, &c.ports)?;
+            if c.backend == NetworkBackend::Cni {
+                let inv = self.invocation(container, &c);
+                cni::check(&c.network(), &inv, &c.result, &c.ports)?;
+            }
         }
         Ok(())
     }

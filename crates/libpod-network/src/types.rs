@@ -1,63 +1,82 @@
 //! Plain data: networks, port mappings, attachment results (ground floor).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+pub use libpod_config::NetworkBackend;
 
 use serde::{Deserialize, Serialize};
 
-/// A CNI network: a conflist's name, version and plugin chain.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A network as podman defines it, for either backend: the fields of podman's netavark JSON
+/// file (which is also how `network inspect` prints it), and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Network {
     /// Name.
     pub name: String,
+    /// 64 hex digits (for CNI networks, the SHA-256 of the name, as podman).
+    pub id: String,
+    /// `bridge` (the only driver created here), or what a CNI list's first plugin is.
+    pub driver: String,
+    /// The host device: the bridge.
+    pub network_interface: String,
+    /// Creation time, RFC 3339.
+    pub created: String,
+    /// Subnets with their gateways.
+    #[serde(default)]
+    pub subnets: Vec<NetSubnet>,
+    /// Whether an IPv6 subnet is in it.
+    #[serde(default)]
+    pub ipv6_enabled: bool,
+    /// No route to the outside and no masquerading.
+    #[serde(default)]
+    pub internal: bool,
+    /// Its containers resolve each other by name (aardvark-dns or dnsname).
+    #[serde(default)]
+    pub dns_enabled: bool,
+    /// Labels (`--label`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Driver options (`--opt`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, String>,
+    /// IPAM options (`driver`: `host-local`).
+    #[serde(default)]
+    pub ipam_options: BTreeMap<String, String>,
+    /// Which backend's file defines it.
+    #[serde(skip)]
+    pub backend: NetworkBackend,
+    /// The file it came from (`None` for netavark's default network, which lives in memory
+    /// as podman's does).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+    /// A CNI network's list as written.
+    #[serde(skip)]
+    pub cni: Option<CniList>,
+}
+
+/// One subnet of a network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NetSubnet {
+    /// CIDR.
+    pub subnet: String,
+    /// Gateway address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+}
+
+/// A CNI network's `cniVersion` and plugin chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CniList {
     /// `cniVersion` of the list.
     pub cni_version: String,
     /// The plugin configs, as written (passed to plugins unchanged but for the fields CNI adds).
     pub plugins: Vec<serde_json::Value>,
-    /// The file it came from.
-    pub file: PathBuf,
 }
 
 impl Network {
-    /// Whether its containers resolve each other by name (the dnsname plugin is chained).
-    pub fn dns_enabled(&self) -> bool {
-        self.plugins.iter().any(|p| p["type"] == "dnsname")
-    }
-
-    /// The first plugin's type (`bridge`, `macvlan`, ...): the network's driver.
-    pub fn driver(&self) -> String {
-        self.plugins
-            .first()
-            .and_then(|p| p["type"].as_str())
-            .unwrap_or("")
-            .to_string()
-    }
-
-    /// The bridge device, for bridge networks.
-    pub fn bridge(&self) -> Option<String> {
-        self.plugins
-            .iter()
-            .find(|p| p["type"] == "bridge")
-            .and_then(|p| p["bridge"].as_str())
-            .map(String::from)
-    }
-
-    /// Subnets of its host-local IPAM ranges (or `subnet`).
+    /// The subnets, CIDR form.
     pub fn subnets(&self) -> Vec<String> {
-        let mut v = Vec::new();
-        for p in &self.plugins {
-            let ipam = &p["ipam"];
-            if let Some(s) = ipam["subnet"].as_str() {
-                v.push(s.to_string());
-            }
-            for set in ipam["ranges"].as_array().into_iter().flatten() {
-                for r in set.as_array().into_iter().flatten() {
-                    if let Some(s) = r["subnet"].as_str() {
-                        v.push(s.to_string());
-                    }
-                }
-            }
-        }
-        v
+        self.subnets.iter().map(|s| s.subnet.clone()).collect()
     }
 }
 
@@ -93,6 +112,10 @@ pub struct Request {
     pub name: String,
     /// More names it answers to on this network (`--network-alias`).
     pub aliases: Vec<String>,
+    /// Addresses it asks for (`--ip`); the next free ones when empty.
+    pub ips: Vec<std::net::IpAddr>,
+    /// The MAC address it asks for (`--mac-address`).
+    pub mac: Option<String>,
 }
 
 /// A request to create a bridge network.
@@ -110,4 +133,6 @@ pub struct NetworkCreate {
     pub internal: bool,
     /// No name resolution between its containers (`--disable-dns`).
     pub disable_dns: bool,
+    /// Labels (`--label`).
+    pub labels: BTreeMap<String, String>,
 }

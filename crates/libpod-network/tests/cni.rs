@@ -78,10 +78,10 @@ impl T {
             })
             .expect("create network");
         if version != "1.0.0" {
-            let text = fs::read_to_string(&n.file)
+            let text = fs::read_to_string(n.file.as_ref().expect("file"))
                 .expect("read")
                 .replace("\"1.0.0\"", &format!("\"{version}\""));
-            fs::write(&n.file, text).expect("write");
+            fs::write(n.file.as_ref().expect("file"), text).expect("write");
         }
         t
     }
@@ -212,8 +212,8 @@ fn configs_load_in_order_and_bad_files_are_reported_not_fatal() {
         nets.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
         ["good", "single"]
     );
-    assert_eq!(nets[0].driver(), "bridge");
-    assert_eq!(nets[1].plugins.len(), 1);
+    assert_eq!(nets[0].driver, "bridge");
+    assert_eq!(nets[1].cni.as_ref().expect("cni").plugins.len(), 1);
     let msgs: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
     assert_eq!(msgs.len(), 4, "{msgs:?}");
     for f in ["30-broken", "40-noplugins", "50-dup", "60-notype"] {
@@ -251,7 +251,7 @@ fn networks_are_objects_with_checked_values() {
         (def.name.as_str(), def.subnets()),
         ("rpod", vec!["10.131.0.0/16".to_string()])
     );
-    let def_bridge = rpod_n(def.bridge()).expect("rpodN");
+    let def_bridge = rpod_n(Some(def.network_interface.clone())).expect("rpodN");
     let a = m
         .create(&NetworkCreate {
             name: "a".into(),
@@ -263,7 +263,7 @@ fn networks_are_objects_with_checked_values() {
         vec!["10.132.0.0/24".to_string()],
         "auto subnet"
     );
-    let a_bridge = rpod_n(a.bridge()).expect("rpodN");
+    let a_bridge = rpod_n(Some(a.network_interface.clone())).expect("rpodN");
     assert_ne!(a_bridge, def_bridge, "a bridge of its own");
     let b = m
         .create(&NetworkCreate {
@@ -273,7 +273,10 @@ fn networks_are_objects_with_checked_values() {
             ..Default::default()
         })
         .expect("b");
-    assert!(b.plugins[0]["ipam"]["ranges"][0][0]["gateway"] == "10.240.7.254");
+    assert!(
+        b.cni.as_ref().expect("cni").plugins[0]["ipam"]["ranges"][0][0]["gateway"]
+            == "10.240.7.254"
+    );
     assert!(matches!(
         m.create(&NetworkCreate {
             name: "a".into(),
@@ -484,12 +487,13 @@ fn a_failed_add_leaves_nothing_behind() {
     // Append a plugin that does not exist: bridge and IPAM run, then the chain fails.
     let net = t.mgr.network(&t.net).expect("net");
     let mut v: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(&net.file).expect("read")).expect("json");
+        serde_json::from_str(&fs::read_to_string(net.file.as_ref().expect("file")).expect("read"))
+            .expect("json");
     v["plugins"]
         .as_array_mut()
         .expect("plugins")
         .push(serde_json::json!({"type": "no-such-plugin"}));
-    fs::write(&net.file, v.to_string()).expect("write");
+    fs::write(net.file.as_ref().expect("file"), v.to_string()).expect("write");
     let ns = t.netns("fail");
     let e = t
         .mgr
@@ -508,7 +512,7 @@ fn a_failed_add_leaves_nothing_behind() {
     // A plugin's own error comes back with its message.
     v["plugins"].as_array_mut().expect("plugins").pop();
     v["plugins"][0]["ipam"]["ranges"][0][0]["subnet"] = serde_json::json!("10.231.4.0/33");
-    fs::write(&net.file, v.to_string()).expect("write");
+    fs::write(net.file.as_ref().expect("file"), v.to_string()).expect("write");
     let e = t
         .mgr
         .setup("ctr-fail", &ns, &t.req(), &[])

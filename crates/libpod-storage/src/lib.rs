@@ -45,7 +45,7 @@ mod reference;
 #[cfg(feature = "pull")]
 mod registry;
 mod store;
-pub mod time;
+pub use libpod_config::time;
 mod types;
 
 #[cfg(feature = "pull")]

@@ -27,6 +27,8 @@ pub struct HostInfo {
     pub cgroup_version: u8,
     /// cgroup manager.
     pub cgroup_manager: String,
+    /// The network backend in use (`cni` or `netavark`).
+    pub network_backend: String,
     /// OCI runtime: name, path, version, and how it is run here.
     pub oci_runtime: RuntimeInfo,
     /// conmon path and version.
@@ -166,6 +168,7 @@ pub(crate) fn gather(inner: &Inner) -> Result<Info> {
         mem_total,
         cgroup_version: libpod_oci::cgroup_version(),
         cgroup_manager: inner.config.cgroup_manager.to_string(),
+        network_backend: inner.net.backend().to_string(),
         oci_runtime: RuntimeInfo {
             name: rt.name().into(),
             version: libpod_oci::version_line(std::path::Path::new(&binary)).unwrap_or_default(),

@@ -60,6 +60,7 @@ mod lookpath;
 mod monitor;
 pub mod mount_spec;
 mod names;
+mod net_backend;
 #[cfg(feature = "cni")]
 mod net_cni;
 #[cfg(not(feature = "cni"))]

@@ -103,7 +103,8 @@ impl RuntimeBuilder {
             LockKind::File => LockManager::open(&config.tmp_dir.join("locks"))?,
             LockKind::Memory => LockManager::in_memory(),
         };
-        let net = NetworkManager::from_config(&config);
+        let net =
+            NetworkManager::from_config(&config, crate::net_backend::resolve(&config, &store)?);
         let paths = DbPaths {
             static_dir: config.static_dir.clone(),
             tmp_dir: config.tmp_dir.clone(),

@@ -57,6 +57,7 @@ impl Container {
                     interface: free_interface(st),
                     name: cfg.name.clone(),
                     aliases: cfg.network_aliases.clone(),
+                    ..Default::default()
                 };
                 let a = crate::net::connect(inner, &cfg.id, &ns, &req)?;
                 st.networks.push(crate::steps::network_status(a));

@@ -30,7 +30,7 @@ impl Runtime {
             &self.inner,
             crate::events::EventType::Network,
             crate::events::EventStatus::Create,
-            &network_id(&net.name),
+            &net.id,
             &net.name,
         );
         Ok(net)

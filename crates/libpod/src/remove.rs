@@ -309,12 +309,13 @@ impl Runtime {
                         self.container(&id)?.remove(true)?;
                     }
                 }
+                let id = nets.network(n)?.id;
                 nets.remove(n)?;
                 crate::event_record::object(
                     &self.inner,
                     crate::events::EventType::Network,
                     crate::events::EventStatus::Remove,
-                    &crate::network_id(n),
+                    &id,
                     n,
                 );
                 Ok(vec![n.clone()])

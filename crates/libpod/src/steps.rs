@@ -117,6 +117,7 @@ fn attach(
                 interface: format!("eth{i}"),
                 name: cfg.name.clone(),
                 aliases: cfg.network_aliases.clone(),
+                ..Default::default()
             })
             .collect();
         let attached = crate::net::setup(inner, &cfg.id, ns, &reqs, &cfg.ports)?;

@@ -88,18 +88,7 @@ pub fn format_rfc3339(ns: i64) -> String {
 /// RFC 3339 with nanoseconds as Go prints it (`RFC3339Nano`: trailing zeros of the
 /// fraction dropped, `Z` for UTC).
 pub fn rfc3339_nano(ns: i64) -> String {
-    let full = libpod_storage::time::format(ns);
-    match full.split_once('.') {
-        Some((head, frac)) => {
-            let digits = frac.trim_end_matches('Z').trim_end_matches('0');
-            if digits.is_empty() {
-                format!("{head}Z")
-            } else {
-                format!("{head}.{digits}Z")
-            }
-        }
-        None => full,
-    }
+    libpod_config::time::format_go(ns)
 }
 
 #[cfg(test)]

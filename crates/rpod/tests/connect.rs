@@ -29,12 +29,12 @@ fn networks(r: &R, ctr: &str) -> Vec<String> {
     k
 }
 
-#[test]
-fn connect_and_disconnect_running_and_stopped_containers() {
+both_backends!(
+    fn connect_and_disconnect_running_and_stopped_containers(backend) {
     if !ready() {
         return;
     }
-    let r = R::new();
+    let r = R::on(Some(backend));
     let a = r.network();
     let b = format!("netb{}", r.k);
     r.ok(&[
@@ -59,6 +59,10 @@ fn connect_and_disconnect_running_and_stopped_containers() {
         "echo hi > /tmp/i; exec httpd -f -p 80 -h /tmp",
     ]);
     let web = ipv4(&r, "web", "eth0").expect("web's address");
+    // While it runs, its namespace, lease and firewall rules are there to be found.
+    let held = r.leaks(&[format!("10.234.{}.", r.k)], &[]);
+    assert!(held.iter().any(|l| l.contains("/network/netns/")), "{held:?}");
+    assert!(held.iter().any(|l| l.starts_with("rule: ")), "{held:?}");
     r.ok(&[
         "run",
         "-d",
@@ -128,12 +132,14 @@ fn connect_and_disconnect_running_and_stopped_containers() {
     assert!(err.contains("invalid network mode"), "{err}");
     r.ok(&["rm", "-f", "-t", "0", "web", "cli", "lonely"]);
     r.ok(&["network", "rm", &b]);
-}
+    let subnets = [format!("10.232.{}.", r.k), format!("10.234.{}.", r.k)];
+    assert_eq!(r.leaks(&subnets, &[]), Vec::<String>::new());
+});
 
-#[test]
-fn network_prune_removes_only_unused_networks_as_podman() {
-    use common::podman::{ok, on_both, pair};
-    let Some((r, pm)) = pair() else { return };
+both_backends!(
+    fn network_prune_removes_only_unused_networks_as_podman(backend) {
+    use common::podman::{ok, on_both, pair_on};
+    let Some((r, pm)) = pair_on(Some(backend)) else { return };
     let which = std::cell::Cell::new(0u8);
     let (p, o) = on_both(&r, &pm, |run| {
         // Each tool its own subnets and bridges (podman runs first).
@@ -170,4 +176,4 @@ fn network_prune_removes_only_unused_networks_as_podman() {
     });
     assert_eq!(p, o);
     assert_eq!(o, ("punused".to_string(), true, "pused".to_string()));
-}
+});

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::podman::{inside, ok, on_both, pair};
+use common::podman::{inside, ok, on_both, pair, pair_on};
 
 const FLAGS: &[&str] = &[
     "--dns",
@@ -137,9 +137,9 @@ fn answers(out: &str) -> Vec<String> {
     v
 }
 
-#[test]
-fn containers_on_a_network_with_dns_find_each_other_by_name_and_alias() {
-    let Some((r, pm)) = pair() else { return };
+both_backends!(
+    fn containers_on_a_network_with_dns_find_each_other_by_name_and_alias(backend) {
+    let Some((r, pm)) = pair_on(Some(backend)) else { return };
     let net = r.network();
     let web_ip = |run: &dyn Fn(&[&str]) -> common::podman::Out| {
         let out = ok(
@@ -219,18 +219,10 @@ fn containers_on_a_network_with_dns_find_each_other_by_name_and_alias() {
         o.0
     );
     assert!(o.1 && o.2, "found by name and by alias");
-    // The network's dnsmasq went with its last container, and it ran under our run dir.
-    let ours = |dir: &std::path::Path| {
-        std::fs::read_dir("/proc")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-            .filter(|c| c.contains("dnsmasq") && c.contains(&dir.display().to_string()))
-            .count()
-    };
-    assert_eq!(ours(r.dir.path()), 0, "no dnsmasq left");
+    // The resolver (aardvark-dns or dnsmasq) went with the network's last container, and
+    // nothing else of the attachments is left.
+    let subnet = format!("10.232.{}.", r.k);
+    assert_eq!(r.leaks(&[subnet], &[]), Vec::<String>::new());
     // A network without DNS gives the host's resolv.conf.
     r.ok(&[
         "network",
@@ -253,4 +245,4 @@ fn containers_on_a_network_with_dns_find_each_other_by_name_and_alias() {
     ]);
     assert!(!plain.contains("dns.podman"), "{plain}");
     r.ok(&["network", "rm", "quiet"]);
-}
+});

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::podman::{ok, on_both, pair};
+use common::podman::{ok, on_both, pair_on};
 
 /// `port`'s lines with the (free, so different) host ports masked, sorted.
 fn masked(port: &str) -> Vec<String> {
@@ -18,9 +18,9 @@ fn masked(port: &str) -> Vec<String> {
     v
 }
 
-#[test]
-fn publish_all_and_expose_as_podman() {
-    let Some((r, pm)) = pair() else { return };
+both_backends!(
+    fn publish_all_and_expose_as_podman(backend) {
+    let Some((r, pm)) = pair_on(Some(backend)) else { return };
     let tar = r.dir.path().join("busybox.tar");
     let tar = tar.to_str().expect("utf8").to_string();
     let (p, o) = on_both(&r, &pm, |run| {
@@ -104,14 +104,14 @@ fn publish_all_and_expose_as_podman() {
     );
     assert!(o.2, "every binding has a host port");
     assert!(o.3["7000/tcp"].is_null(), "exposed only: {}", o.3);
-}
+});
 
-#[test]
-fn ports_published_with_publish_all_answer_on_the_host() {
+both_backends!(
+    fn ports_published_with_publish_all_answer_on_the_host(backend) {
     if !common::ready() {
         return;
     }
-    let r = common::R::new();
+    let r = common::R::on(Some(backend));
     let net = r.network();
     r.ok(&[
         "run",
@@ -154,4 +154,6 @@ fn ports_published_with_publish_all_answer_on_the_host() {
         "no page on 127.0.0.1:{port}: {body:?}"
     );
     r.ok(&["rm", "-f", "-t", "0", "web"]);
-}
+    let subnet = format!("10.232.{}.", r.k);
+    assert_eq!(r.leaks(&[subnet], &[]), Vec::<String>::new());
+});

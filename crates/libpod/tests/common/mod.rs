@@ -51,6 +51,9 @@ pub fn builder(dir: &Path, backend: StateBackend) -> libpod::RuntimeBuilder {
             .cni_config_dir(d.join("net.d"))
             .state_backend(backend)
             .default_network("testnet")
+            // The lifecycle suites make their network as CNI does (rpod's suites run
+            // every network test on both backends).
+            .network_backend(libpod::config::NetworkBackend::Cni)
     })
 }
 

@@ -47,9 +47,12 @@ pub struct Cli {
     /// cgroup manager (cgroupfs or systemd).
     #[arg(long, global = true)]
     pub cgroup_manager: Option<String>,
-    /// CNI network config dir.
+    /// Network config dir (CNI's or netavark's, whichever backend runs).
     #[arg(long, global = true)]
     pub network_config_dir: Option<PathBuf>,
+    /// Network backend: cni or netavark (unset: chosen as podman does).
+    #[arg(long, global = true)]
+    pub network_backend: Option<String>,
     /// Storage driver (overlay or vfs).
     #[arg(long, global = true)]
     pub storage_driver: Option<String>,

@@ -23,6 +23,9 @@ pub enum NetworkCommand {
         /// No name resolution between its containers.
         #[arg(long)]
         disable_dns: bool,
+        /// A label, KEY=VALUE (repeatable).
+        #[arg(long = "label")]
+        labels: Vec<String>,
         /// Name.
         name: String,
     },

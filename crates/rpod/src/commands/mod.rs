@@ -99,6 +99,7 @@ fn global_args(cli: &Cli) -> Vec<String> {
     add("--conmon", abs(&cli.conmon));
     add("--cgroup-manager", cli.cgroup_manager.clone());
     add("--network-config-dir", abs(&cli.network_config_dir));
+    add("--network-backend", cli.network_backend.clone());
     add("--storage-driver", cli.storage_driver.clone());
     add("--state-backend", cli.state_backend.clone());
     a
@@ -138,6 +139,14 @@ fn runtime(cli: &Cli) -> Result<Runtime> {
                 .map_err(|e| anyhow!("--state-backend {s}: expected {e}"))
         })
         .transpose()?;
+    let nb: Option<libpod::config::NetworkBackend> = c
+        .network_backend
+        .as_deref()
+        .map(|s| {
+            s.parse()
+                .map_err(|e| anyhow!("--network-backend {s}: expected {e}"))
+        })
+        .transpose()?;
     let (runtime, driver) = (c.runtime.clone(), c.storage_driver.clone());
     b = b.config(move |mut cb| {
         if let Some(v) = root {
@@ -166,6 +175,9 @@ fn runtime(cli: &Cli) -> Result<Runtime> {
         }
         if let Some(v) = sb {
             cb = cb.state_backend(v);
+        }
+        if let Some(v) = nb {
+            cb = cb.network_backend(v);
         }
         cb
     });

@@ -12,6 +12,7 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             interface,
             internal,
             disable_dns,
+            labels,
             name,
         } => {
             let n = rt.create_network(&libpod::network::NetworkCreate {
@@ -21,6 +22,7 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
                 bridge: interface,
                 internal,
                 disable_dns,
+                labels: crate::parse::labels(&labels),
             })?;
             println!("{}", n.name);
             Ok(0)

@@ -287,36 +287,9 @@ pub fn inspect_image(img: &Image) -> Value {
 
 /// A network as `network ls` and `network inspect` print it (podman 4 field names).
 pub fn network_item(n: &Network) -> Value {
-    let subnets: Vec<Value> = n
-        .plugins
-        .iter()
-        .flat_map(|p| p["ipam"]["ranges"].as_array().cloned().unwrap_or_default())
-        .flat_map(|set| set.as_array().cloned().unwrap_or_default())
-        .map(|r| json!({"subnet": r["subnet"], "gateway": r["gateway"]}))
-        .collect();
-    let id = libpod::network_id(&n.name);
-    let created = std::fs::metadata(&n.file)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(0));
-    let ipv6 = subnets
-        .iter()
-        .any(|s| s["subnet"].as_str().is_some_and(|x| x.contains(':')));
-    let as_json = json!({
-        "name": n.name,
-        "id": id,
-        "driver": n.driver(),
-        "network_interface": n.bridge().unwrap_or_default(),
-        "created": libpod::rfc3339_nano(created),
-        "subnets": subnets,
-        "ipv6_enabled": ipv6,
-        "internal": n.plugins.iter().any(|p| p["ipMasq"] == false),
-        "dns_enabled": n.plugins.iter().any(|p| p["type"] == "dnsname"),
-        "ipam_options": {"driver": "host-local"},
-    });
+    let as_json = serde_json::to_value(n).unwrap_or_default();
     let mut v = as_json.clone();
-    v["ID"] = json!(&id[..12]);
+    v["ID"] = json!(n.id.get(..12).unwrap_or(&n.id));
     v["__json"] = as_json;
     v
 }

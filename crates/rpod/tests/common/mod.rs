@@ -68,6 +68,11 @@ pub fn stdout_of(o: Output, args: &[&str]) -> String {
 
 static NEXT: AtomicU8 = AtomicU8::new(0);
 
+/// A number of this test's own (its networks and subnets are named after it).
+pub fn next_k() -> u8 {
+    NEXT.fetch_add(1, Ordering::SeqCst) + 10 + (std::process::id() % 40) as u8
+}
+
 /// A test's own roots (removed with `system reset` when dropped).
 pub struct R {
     /// The directory holding the roots.
@@ -76,14 +81,59 @@ pub struct R {
     pub k: u8,
 }
 
+/// The containers.conf for a network backend (`None`: chosen as the tool does) with a
+/// default network of test `k`'s own (netavark names firewall chains after networks, and
+/// every store on a host would otherwise share one default bridge and subnet).
+pub fn containers_conf(backend: Option<&str>, k: u8, tool: &str) -> String {
+    let b = backend.map_or(String::new(), |b| format!("network_backend = \"{b}\"\n"));
+    let (name, third) = match tool {
+        "podman" => (format!("pd{k}-{}", std::process::id() % 1000), 229),
+        _ => (format!("rd{k}-{}", std::process::id() % 1000), 230),
+    };
+    format!(
+        "{REFERENCE_CONTAINERS_CONF}[network]\n{b}default_network = \"{name}\"\ndefault_subnet = \"10.{third}.{k}.0/24\"\n"
+    )
+}
+
+/// Runs a test body once per network backend, as `NAME::cni` and `NAME::netavark`:
+/// `both_backends!(fn NAME(backend) { ... })`, the body seeing `backend: &'static str`.
+#[macro_export]
+macro_rules! both_backends {
+    ($(#[$m:meta])* fn $name:ident($b:ident) $body:block) => {
+        $(#[$m])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn body($b: &'static str) $body
+            #[test]
+            fn cni() {
+                if common::require("CNI plugins", std::path::Path::new("/usr/lib/cni/bridge").exists()) {
+                    body("cni")
+                }
+            }
+            #[test]
+            fn netavark() {
+                if common::require("netavark", std::path::Path::new("/usr/lib/podman/netavark").exists()) {
+                    body("netavark")
+                }
+            }
+        }
+    };
+}
+
 impl R {
     /// Roots of its own, with the busybox image imported as `busybox`.
     pub fn new() -> R {
+        Self::on(None)
+    }
+
+    /// Roots of its own on a network backend (`None`: chosen as podman does), with busybox.
+    pub fn on(backend: Option<&str>) -> R {
         let dir = tempfile::tempdir().expect("tmp");
-        let k = NEXT.fetch_add(1, Ordering::SeqCst) + 10 + (std::process::id() % 40) as u8;
+        let k = next_k();
         std::fs::write(
             dir.path().join("containers.conf"),
-            REFERENCE_CONTAINERS_CONF,
+            containers_conf(backend, k, "rpod"),
         )
         .expect("containers.conf");
         let r = R { dir, k };
@@ -128,6 +178,75 @@ impl R {
             String::from_utf8_lossy(&o.stderr).into_owned(),
         )
     }
+}
+
+impl R {
+    /// What this test's networking left behind: netns files, address leases, aardvark-dns
+    /// or dnsmasq processes under its run dir, and firewall rules or links naming `subnets`
+    /// or `bridges`. Empty when teardown was complete.
+    pub fn leaks(&self, subnets: &[String], bridges: &[String]) -> Vec<String> {
+        let dir = self.dir.path().display().to_string();
+        let mut v = Vec::new();
+        for e in walk(self.dir.path()) {
+            let p = e.display().to_string();
+            let lease = (p.contains("/network/ipam/")
+                && e.file_name().is_some_and(|n| {
+                    let n = n.to_string_lossy();
+                    n.contains('.') && n.split('.').count() == 4 || n.contains(':')
+                }))
+                || (p.contains("/network/netavark-ipam/") && p.ends_with(".json"));
+            if lease || p.contains("/network/netns/") {
+                v.push(format!("left: {p}"));
+            }
+        }
+        for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            if let Ok(c) = std::fs::read(e.path().join("cmdline")) {
+                let c = String::from_utf8_lossy(&c).replace('\0', " ");
+                if (c.contains("aardvark-dns") || c.contains("dnsmasq")) && c.contains(&dir) {
+                    v.push(format!("process: {c}"));
+                }
+            }
+        }
+        let mut rules = String::new();
+        for table in ["filter", "nat"] {
+            if let Ok(o) = std::process::Command::new("iptables")
+                .args(["-t", table, "-S"])
+                .output()
+            {
+                rules.push_str(&String::from_utf8_lossy(&o.stdout));
+            }
+        }
+        for s in subnets {
+            for l in rules.lines().filter(|l| l.contains(s.as_str())) {
+                v.push(format!("rule: {l}"));
+            }
+        }
+        for b in bridges {
+            if std::path::Path::new("/sys/class/net")
+                .join(b)
+                .join("brif")
+                .read_dir()
+                .is_ok_and(|mut d| d.next().is_some())
+            {
+                v.push(format!("veth on bridge {b}"));
+            }
+        }
+        v
+    }
+}
+
+fn walk(d: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+        let p = e.path();
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && !p.ends_with("overlay") && !p.ends_with("overlay-layers") {
+            out.extend(walk(&p));
+        } else if !is_dir {
+            out.push(p);
+        }
+    }
+    out
 }
 
 impl Drop for R {

@@ -16,13 +16,18 @@ pub struct Podman {
 impl Podman {
     /// A podman with its own roots; `None` (a noted skip, a failure in CI) without podman.
     pub fn new() -> Option<Podman> {
+        Self::on(None, super::next_k())
+    }
+
+    /// A podman on a network backend (`None`: podman chooses).
+    pub fn on(backend: Option<&str>, k: u8) -> Option<Podman> {
         if !require("podman", Path::new("/usr/bin/podman").exists()) {
             return None;
         }
         let dir = tempfile::tempdir().expect("tmp");
         std::fs::write(
             dir.path().join("containers.conf"),
-            super::REFERENCE_CONTAINERS_CONF,
+            super::containers_conf(backend, k, "podman"),
         )
         .expect("containers.conf");
         Some(Podman { dir })
@@ -87,11 +92,16 @@ pub type Out = (i32, String, String);
 
 /// The two tools with the busybox image.
 pub fn pair() -> Option<(R, Podman)> {
+    pair_on(None)
+}
+
+/// The two tools with the busybox image, both on one network backend.
+pub fn pair_on(backend: Option<&str>) -> Option<(R, Podman)> {
     if !ready() {
         return None;
     }
-    let pm = Podman::new()?;
-    let r = R::new();
+    let r = R::on(backend);
+    let pm = Podman::on(backend, r.k)?;
     pm.import(&r.dir.path().join("busybox.tar"));
     Some((r, pm))
 }

@@ -37,6 +37,22 @@ pub fn format(ns: i64) -> String {
     )
 }
 
+/// RFC 3339 as Go prints it (`RFC3339Nano`: trailing zeros of the fraction dropped, `Z`).
+pub fn format_go(ns: i64) -> String {
+    let full = format(ns);
+    match full.split_once('.') {
+        Some((head, frac)) => {
+            let digits = frac.trim_end_matches('Z').trim_end_matches('0');
+            if digits.is_empty() {
+                std::format!("{head}Z")
+            } else {
+                std::format!("{head}.{digits}Z")
+            }
+        }
+        None => full,
+    }
+}
+
 /// Parses an RFC 3339 timestamp into nanoseconds since the epoch.
 pub fn parse(s: &str) -> Option<i64> {
     let b = s.as_bytes();

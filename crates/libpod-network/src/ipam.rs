@@ -1,0 +1,251 @@
+//! Address allocation for netavark networks, which (as with podman) gets its addresses from
+//! the caller: one file per network under the run dir, changed only under an exclusive lock,
+//! handing out the next free host address after the last one given (as podman's IPAM does,
+//! so a released address is not reused at once).
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{Flock, FlockArg};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{NetworkError, Result, io};
+use crate::types::Network;
+
+/// What is allocated on one network.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Leases {
+    /// Address to container ID.
+    ips: BTreeMap<IpAddr, String>,
+    /// The last address given per subnet.
+    last: BTreeMap<String, IpAddr>,
+}
+
+/// Allocations under one directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Ipam {
+    dir: PathBuf,
+}
+
+/// A subnet as numbers: base address, prefix length and the family's width.
+#[derive(Debug, Clone, Copy)]
+struct Range {
+    base: u128,
+    prefix: u32,
+    bits: u32,
+}
+
+impl Range {
+    fn parse(cidr: &str) -> Result<Range> {
+        let inv = || NetworkError::Invalid {
+            what: format!("subnet {cidr}"),
+            message: "expected CIDR form".into(),
+        };
+        let (a, p) = cidr.split_once('/').ok_or_else(inv)?;
+        let addr: IpAddr = a.parse().map_err(|_| inv())?;
+        let (base, bits) = match addr {
+            IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+            IpAddr::V6(v) => (u128::from(v), 128),
+        };
+        let prefix: u32 = p.parse().ok().filter(|p| *p <= bits).ok_or_else(inv)?;
+        Ok(Range { base, prefix, bits })
+    }
+
+    fn size(&self) -> u128 {
+        1u128
+            .checked_shl(self.bits - self.prefix)
+            .unwrap_or(u128::MAX)
+    }
+
+    fn addr(&self, n: u128) -> IpAddr {
+        if self.bits == 32 {
+            IpAddr::V4(Ipv4Addr::from(u32::try_from(n).unwrap_or(0)))
+        } else {
+            IpAddr::V6(Ipv6Addr::from(n))
+        }
+    }
+
+    fn offset(&self, a: &IpAddr) -> Option<u128> {
+        let n = match a {
+            IpAddr::V4(v) if self.bits == 32 => u128::from(u32::from(*v)),
+            IpAddr::V6(v) if self.bits == 128 => u128::from(*v),
+            _ => return None,
+        };
+        n.checked_sub(self.base).filter(|o| *o < self.size())
+    }
+
+    /// Whether offset `o` is a usable host address (not the network or broadcast address).
+    fn usable(&self, o: u128) -> bool {
+        o != 0 && (self.bits == 128 || o != self.size() - 1)
+    }
+}
+
+impl Ipam {
+    pub(crate) fn new(dir: &Path) -> Self {
+        Ipam {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn locked<T>(&self, network: &str, f: impl FnOnce(&mut Leases) -> Result<T>) -> Result<T> {
+        fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let lock_path = self.dir.join("lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        let _guard: Flock<File> =
+            Flock::lock(lock, FlockArg::LockExclusive).map_err(|(_, e)| NetworkError::Io {
+                path: lock_path.clone(),
+                source: e.into(),
+            })?;
+        let file = self.dir.join(format!("{network}.json"));
+        let mut leases: Leases = match fs::read(&file) {
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| NetworkError::BadConfig {
+                file: file.clone(),
+                message: format!("unreadable address leases ({e}); remove the file to start over"),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Leases::default(),
+            Err(e) => return Err(io(&file)(e)),
+        };
+        let out = f(&mut leases)?;
+        if leases.ips.is_empty() && leases.last.is_empty() {
+            let _ = fs::remove_file(&file);
+        } else {
+            let bytes = serde_json::to_vec(&leases).map_err(|e| NetworkError::Invalid {
+                what: file.display().to_string(),
+                message: e.to_string(),
+            })?;
+            crate::config::write_atomic(&file, &bytes)?;
+        }
+        Ok(out)
+    }
+
+    /// One address per subnet of `net` for `container`: `wanted` where given (refused when
+    /// another container holds it or it is outside every subnet), else the next free one.
+    pub(crate) fn allocate(
+        &self,
+        net: &Network,
+        container: &str,
+        wanted: &[IpAddr],
+    ) -> Result<Vec<IpAddr>> {
+        self.locked(&net.name, |l| {
+            let mut got = Vec::new();
+            for w in wanted {
+                let fits = net
+                    .subnets
+                    .iter()
+                    .filter_map(|s| Range::parse(&s.subnet).ok())
+                    .any(|r| r.offset(w).is_some_and(|o| r.usable(o)));
+                if !fits {
+                    return Err(NetworkError::Invalid {
+                        what: format!("address {w}"),
+                        message: format!("not in a subnet of network {}", net.name),
+                    });
+                }
+                match l.ips.get(w) {
+                    Some(c) if c != container => {
+                        return Err(NetworkError::Invalid {
+                            what: format!("address {w}"),
+                            message: format!(
+                                "IPAM error: requested ip address {w} is already allocated to container ID {c}"
+                            ),
+                        });
+                    }
+                    _ => got.push(*w),
+                }
+            }
+            for s in &net.subnets {
+                let r = Range::parse(&s.subnet)?;
+                if got.iter().any(|a| r.offset(a).is_some()) {
+                    continue;
+                }
+                let gateway: Option<IpAddr> = s.gateway.as_deref().and_then(|g| g.parse().ok());
+                let start = l
+                    .last
+                    .get(&s.subnet)
+                    .and_then(|a| r.offset(a))
+                    .unwrap_or(0);
+                let size = r.size().min(1 << 24);
+                let free = (1..=size)
+                    .map(|i| (start + i) % r.size())
+                    .filter(|o| r.usable(*o))
+                    .map(|o| r.addr(r.base + o))
+                    .find(|a| Some(*a) != gateway && !l.ips.contains_key(a))
+                    .ok_or_else(|| NetworkError::NoFreeAddress(s.subnet.clone()))?;
+                l.last.insert(s.subnet.clone(), free);
+                got.push(free);
+            }
+            for a in &got {
+                l.ips.insert(*a, container.to_string());
+            }
+            Ok(got)
+        })
+    }
+
+    /// Gives back every address `container` holds on `network`.
+    pub(crate) fn release(&self, network: &str, container: &str) -> Result<()> {
+        self.locked(network, |l| {
+            l.ips.retain(|_, c| c != container);
+            if l.ips.is_empty() {
+                l.last.clear();
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::NetSubnet;
+
+    fn net(subnet: &str, gw: &str) -> Network {
+        Network {
+            name: "n".into(),
+            subnets: vec![NetSubnet {
+                subnet: subnet.into(),
+                gateway: Some(gw.into()),
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn next_free_after_the_last_skipping_the_gateway_and_broadcast() {
+        let d = tempfile::tempdir().expect("tmp");
+        let ipam = Ipam::new(d.path());
+        let n = net("10.1.2.0/30", "10.1.2.1");
+        let a = ipam.allocate(&n, "a", &[]).expect("a");
+        assert_eq!(a, ["10.1.2.2".parse::<IpAddr>().expect("ip")]);
+        let e = ipam.allocate(&n, "b", &[]).expect_err("full");
+        assert!(e.to_string().contains("failed to find free IP"), "{e}");
+        ipam.release("n", "a").expect("release");
+        assert_eq!(ipam.allocate(&n, "b", &[]).expect("b"), a);
+    }
+
+    #[test]
+    fn a_wanted_address_is_given_once_and_must_be_in_a_subnet() {
+        let d = tempfile::tempdir().expect("tmp");
+        let ipam = Ipam::new(d.path());
+        let n = net("10.1.2.0/24", "10.1.2.1");
+        let w: IpAddr = "10.1.2.9".parse().expect("ip");
+        assert_eq!(ipam.allocate(&n, "a", &[w]).expect("a"), [w]);
+        assert!(ipam.allocate(&n, "b", &[w]).is_err());
+        assert!(
+            ipam.allocate(&n, "b", &["10.9.9.9".parse().expect("ip")])
+                .is_err()
+        );
+        let next = ipam.allocate(&n, "c", &[]).expect("c");
+        assert_eq!(next, ["10.1.2.2".parse::<IpAddr>().expect("ip")]);
+        let v6 = net("fd00:1::/64", "fd00:1::1");
+        assert_eq!(
+            ipam.allocate(&v6, "a", &[]).expect("v6"),
+            ["fd00:1::2".parse::<IpAddr>().expect("ip")]
+        );
+    }
+}
