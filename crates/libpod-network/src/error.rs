@@ -111,6 +111,10 @@ pub enum NetworkError {
     /// The default network cannot be removed.
     #[error("default network {0} cannot be removed")]
     DefaultNetwork(String),
+    /// A static address that cannot be given (outside every subnet, or held by another
+    /// container); podman's words.
+    #[error("{0}")]
+    StaticAddress(String),
     /// No address is left in a network's subnets.
     #[error(
         "IPAM error: failed to find free IP in range: {0}; no address is left, remove containers from the network or give it a bigger subnet"

@@ -82,6 +82,25 @@ impl Range {
     }
 }
 
+/// Fails unless every address of `wanted` is a host address of one of `net`'s subnets
+/// (checked before either backend runs, as podman does).
+pub(crate) fn check_in_subnets(net: &Network, wanted: &[IpAddr]) -> Result<()> {
+    for w in wanted {
+        let fits = net
+            .subnets
+            .iter()
+            .filter_map(|s| Range::parse(&s.subnet).ok())
+            .any(|r| r.offset(w).is_some_and(|o| r.usable(o)));
+        if !fits {
+            return Err(NetworkError::StaticAddress(format!(
+                "requested static ip {w} not in any subnet on network {}",
+                net.name
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Ipam {
     pub(crate) fn new(dir: &Path) -> Self {
         Ipam {
@@ -135,26 +154,13 @@ impl Ipam {
     ) -> Result<Vec<IpAddr>> {
         self.locked(&net.name, |l| {
             let mut got = Vec::new();
+            check_in_subnets(net, wanted)?;
             for w in wanted {
-                let fits = net
-                    .subnets
-                    .iter()
-                    .filter_map(|s| Range::parse(&s.subnet).ok())
-                    .any(|r| r.offset(w).is_some_and(|o| r.usable(o)));
-                if !fits {
-                    return Err(NetworkError::Invalid {
-                        what: format!("address {w}"),
-                        message: format!("not in a subnet of network {}", net.name),
-                    });
-                }
                 match l.ips.get(w) {
                     Some(c) if c != container => {
-                        return Err(NetworkError::Invalid {
-                            what: format!("address {w}"),
-                            message: format!(
-                                "IPAM error: requested ip address {w} is already allocated to container ID {c}"
-                            ),
-                        });
+                        return Err(NetworkError::StaticAddress(format!(
+                            "IPAM error: requested ip address {w} is already allocated to container ID {c}"
+                        )));
                     }
                     _ => got.push(*w),
                 }

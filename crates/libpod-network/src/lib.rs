@@ -6,9 +6,9 @@
 //! A container (or pod) gets a network namespace bind-mounted under the run dir, so it
 //! outlives the process that made it and is joined by path in the OCI spec
 //! ([`create_netns`], [`remove_netns`]). [`NetworkManager`] loads `.conflist` and `.conf`
-//! files in CNI's order (a malformed one is reported with its file and skipped), writes the
-//! default bridge network when none exists (`rpod`, 10.131.0.0/16 by default: not podman's),
-//! creates and removes bridge networks, and runs plugin chains as libcni does: per-plugin
+//! files in CNI's order (a malformed one is reported with its file and skipped), keeps the
+//! default network in memory when no file defines it (`rpod` on 10.131.0.0/16, bridge
+//! `rpod0`, by default: podman's is `podman`), creates and removes bridge networks, and runs plugin chains as libcni does: per-plugin
 //! config, `prevResult` chaining, `runtimeConfig` for declared capabilities (port mappings),
 //! CHECK, and DEL in reverse from the cached ADD result.
 //!
@@ -16,7 +16,8 @@
 //! addresses (netavark has no IPAM of its own) from lease files under the run dir, and runs
 //! `netavark setup|teardown` once per network with podman's options JSON.
 //!
-//! Invariants: a failed ADD (or setup) is undone (DEL of the chain) and leaves no veth, address or rule;
+//! Invariants: a failed ADD (or setup) is undone (DEL of the chain, or teardown) and leaves
+//! no veth, address or rule;
 //! every attachment is cached until its DEL succeeds, so teardown works from what was set up
 //! and a network in use cannot be removed; plugin errors carry the plugin's own message.
 

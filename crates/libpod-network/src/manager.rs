@@ -159,20 +159,19 @@ impl NetworkManager {
     /// Every network, and the files that could not be read (each named, none fatal). Under
     /// netavark the default network is listed even with no file, as podman's.
     pub fn networks(&self) -> Result<(Vec<Network>, Vec<NetworkError>)> {
-        match self.backend {
-            NetworkBackend::Cni => config::load_dir(&self.config_dir),
-            NetworkBackend::Netavark => {
-                let (mut nets, errs) = netavark::load_dir(&self.config_dir)?;
-                if !nets.iter().any(|n| n.name == self.default_network) {
-                    nets.push(self.default_definition());
-                    nets.sort_by(|a, b| a.name.cmp(&b.name));
-                }
-                Ok((nets, errs))
-            }
+        let (mut nets, errs) = match self.backend {
+            NetworkBackend::Cni => config::load_dir(&self.config_dir)?,
+            NetworkBackend::Netavark => netavark::load_dir(&self.config_dir)?,
+        };
+        if !nets.iter().any(|n| n.name == self.default_network) {
+            nets.push(self.default_definition());
+            nets.sort_by(|a, b| a.name.cmp(&b.name));
         }
+        Ok((nets, errs))
     }
 
-    /// netavark's default network, in memory only.
+    /// The default network when no file defines it: in memory only, as podman 4's (for CNI
+    /// too: its plugin list is made here and never written).
     fn default_definition(&self) -> Network {
         let mut n = crate::create::definition(
             &NetworkCreate {
@@ -191,7 +190,13 @@ impl NetworkManager {
         )
         .unwrap_or_default();
         n.id = config::sha256_hex(self.default_network.as_bytes());
-        n.created = libpod_config::time::format_go(0);
+        if self.backend == NetworkBackend::Cni {
+            let conf = config::bridge_conflist(&n, &self.ipam_dir());
+            n.cni = Some(CniList {
+                cni_version: conf["cniVersion"].as_str().unwrap_or("1.0.0").to_string(),
+                plugins: conf["plugins"].as_array().cloned().unwrap_or_default(),
+            });
+        }
         n
     }
 
@@ -207,24 +212,9 @@ impl NetworkManager {
             .unwrap_or_else(|| NetworkError::NoSuchNetwork(name.to_string())))
     }
 
-    /// Writes the default bridge network when the config dir defines no network at all
-    /// (CNI; netavark's default lives in memory).
-    pub fn ensure_default(&self) -> Result<Option<Network>> {
-        let (nets, _) = self.networks()?;
-        if let Some(n) = nets.iter().find(|n| n.name == self.default_network) {
-            return Ok(Some(n.clone()));
-        }
-        if !nets.is_empty() {
-            return Ok(None);
-        }
-        let req = NetworkCreate {
-            name: self.default_network.clone(),
-            subnet: Some(self.default_subnet.clone()),
-            // podman's default network resolves no names either.
-            disable_dns: true,
-            ..Default::default()
-        };
-        self.create(&req).map(Some)
+    /// The default network: its file's, or the one in memory.
+    pub fn ensure_default(&self) -> Result<Network> {
+        self.network(&self.default_network)
     }
 
     /// Creates a bridge network; subnet and bridge are chosen when not given.
@@ -272,7 +262,7 @@ impl NetworkManager {
     /// Removes a network (refused while containers use it) and its bridge device.
     pub fn remove(&self, name: &str) -> Result<()> {
         let net = self.network(name)?;
-        let Some(file) = net.file.clone() else {
+        let (true, Some(file)) = (net.name != self.default_network, net.file.clone()) else {
             return Err(NetworkError::DefaultNetwork(name.to_string()));
         };
         let users = self.users(name)?;
@@ -346,6 +336,7 @@ impl NetworkManager {
         ports: &[PortMapping],
     ) -> Result<Attachment> {
         let net = self.network(&req.network)?;
+        crate::ipam::check_in_subnets(&net, &req.ips)?;
         let mut cached = Cached {
             backend: net.backend,
             network: net.clone(),

@@ -171,6 +171,7 @@ impl Netavark {
         let bin = self.program("netavark")?;
         let aardvark = self.program("aardvark-dns")?;
         fs::create_dir_all(&self.config_dir).map_err(io(&self.config_dir))?;
+        let _lock = host_lock(&self.config_dir)?;
         let started = std::time::Instant::now();
         let mut child = Command::new(&bin)
             .arg("--config")
@@ -222,6 +223,33 @@ impl Netavark {
     pub(crate) fn teardown(&self, netns: &Path, call: &Call<'_>) -> Result<()> {
         self.run("teardown", netns, call).map(drop)
     }
+}
+
+/// Where netavark calls are serialised host-wide: its firewall chains and bridges belong to
+/// the host, and two netavark processes at once (of one store or of two) race creating them
+/// (podman serialises its own through one lock under /run for the same reason).
+const HOST_LOCK: &str = "/run/lock/libpod-rs-netavark.lock";
+
+/// Holds the host-wide netavark lock (the config dir's, where /run/lock is not writable).
+fn host_lock(config_dir: &Path) -> Result<nix::fcntl::Flock<fs::File>> {
+    let open = |p: &Path| {
+        fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(p)
+    };
+    let fallback = config_dir.join("netavark.lock");
+    let (path, file) = match open(Path::new(HOST_LOCK)) {
+        Ok(f) => (PathBuf::from(HOST_LOCK), f),
+        Err(_) => (fallback.clone(), open(&fallback).map_err(io(&fallback))?),
+    };
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| {
+        NetworkError::Io {
+            path,
+            source: e.into(),
+        }
+    })
 }
 
 /// What a status block says about the container's interface.

@@ -446,10 +446,16 @@ impl<B: Backend> State for StateDb<B> {
         })
     }
 
-    fn update_container_network(&self, id: &str, network: &crate::NetworkMode) -> Result<()> {
+    fn update_container_network(
+        &self,
+        id: &str,
+        network: &crate::NetworkMode,
+        options: &std::collections::BTreeMap<String, crate::NetworkOptions>,
+    ) -> Result<()> {
         self.write(|w| {
             let mut c = ctr_config(w, id)?;
             c.network = network.clone();
+            c.network_options = options.clone();
             let bytes = encode("container config", id, &c)?;
             w.set_container_config(id, &bytes)
         })

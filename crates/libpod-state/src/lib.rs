@@ -47,8 +47,8 @@ pub use state::{State, copy_state};
 pub use types::{
     ContainerConfig, ContainerState, ContainerStatus, DbPaths, ExecSession, ExitCodeRecord,
     HealthLogEntry, HealthOnFailure, HealthState, HealthStatus, Mount, MountKind, NetworkMode,
-    NetworkStatus, PodConfig, PodState, PortMapping, Protocol, Resources, RestartPolicy, Snapshot,
-    Timestamp, VolumeConfig, VolumeState,
+    NetworkOptions, NetworkStatus, PodConfig, PodState, PortMapping, Protocol, Resources,
+    RestartPolicy, Snapshot, Timestamp, VolumeConfig, VolumeState,
 };
 
 /// A state that lives only in this process.

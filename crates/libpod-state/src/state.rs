@@ -45,8 +45,14 @@ pub trait State: Send + Sync {
     fn rename_container(&self, id: &str, new_name: &str) -> Result<()>;
     /// Replaces a container's resource limits (`podman update`); nothing else changes.
     fn update_container_resources(&self, id: &str, resources: &crate::Resources) -> Result<()>;
-    /// Replaces a container's network mode (`network connect`/`disconnect`).
-    fn update_container_network(&self, id: &str, network: &crate::NetworkMode) -> Result<()>;
+    /// Replaces a container's network mode and per-network settings (`network
+    /// connect`/`disconnect`).
+    fn update_container_network(
+        &self,
+        id: &str,
+        network: &crate::NetworkMode,
+        options: &std::collections::BTreeMap<String, crate::NetworkOptions>,
+    ) -> Result<()>;
     /// IDs of the containers that depend on this one.
     fn container_dependents(&self, id: &str) -> Result<Vec<String>>;
     /// Every container.

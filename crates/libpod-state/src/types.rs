@@ -209,6 +209,23 @@ pub enum NetworkMode {
     Networks(Vec<String>),
 }
 
+/// A container's settings on one network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NetworkOptions {
+    /// Addresses it asks for (one per family at most); the next free ones when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ips: Vec<std::net::IpAddr>,
+    /// The MAC address it asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    /// More names on this network only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The interface's name inside the container (`ethN` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface_name: Option<String>,
+}
+
 /// Resource limits (defined with the configuration's plain data, shared with the OCI layer).
 pub use libpod_config::Resources;
 
@@ -364,6 +381,10 @@ pub struct ContainerConfig {
     /// Names it answers to on its networks besides its own (`--network-alias`).
     #[serde(default)]
     pub network_aliases: Vec<String>,
+    /// Its settings on particular networks (`--ip`, `--mac-address`, `--network
+    /// NAME:ip=...`, `network connect --ip`), by network name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub network_options: BTreeMap<String, NetworkOptions>,
     /// Its rlimits (`--ulimit`, containers.conf `default_ulimits`).
     #[serde(default)]
     pub ulimits: Vec<libpod_config::Ulimit>,

@@ -304,9 +304,20 @@ fn updated_networks_are_kept_and_survive_reopening() {
         let s = &db.state;
         s.add_container(&ctr("e2", "conn"), &st()).expect(db.name);
         let n = libpod_state::NetworkMode::Networks(vec!["a".into(), "b".into()]);
-        s.update_container_network(&id("e2"), &n).expect(db.name);
+        let o: std::collections::BTreeMap<_, _> = [(
+            "b".to_string(),
+            libpod_state::NetworkOptions {
+                ips: vec!["10.1.2.3".parse().expect("ip")],
+                mac: Some("92:d0:c6:0a:29:33".into()),
+                aliases: vec!["www".into()],
+                interface_name: Some("web0".into()),
+            },
+        )]
+        .into();
+        s.update_container_network(&id("e2"), &n, &o)
+            .expect(db.name);
         let e = s
-            .update_container_network(&id("f2"), &n)
+            .update_container_network(&id("f2"), &n, &o)
             .expect_err(db.name);
         assert!(
             matches!(e, StateError::NoSuchContainer(_)),
@@ -318,8 +329,8 @@ fn updated_networks_are_kept_and_survive_reopening() {
         }
         let c = db.state.container(&id("e2")).expect(db.name);
         assert_eq!(
-            (c.network, c.name.as_str()),
-            (n.clone(), "conn"),
+            (c.network, c.network_options, c.name.as_str()),
+            (n.clone(), o.clone(), "conn"),
             "{}",
             db.name
         );

@@ -154,6 +154,19 @@ fn networks(n: usize) -> libpod_state::NetworkMode {
     libpod_state::NetworkMode::Networks((0..n).map(|i| format!("net{i}")).collect())
 }
 
+/// The per-network settings an `UpdateNetwork` op sets: an address on the first network.
+fn network_options(n: usize) -> std::collections::BTreeMap<String, libpod_state::NetworkOptions> {
+    (0..n.min(1))
+        .map(|_| {
+            let o = libpod_state::NetworkOptions {
+                ips: vec![std::net::IpAddr::from([10, 0, 0, n as u8])],
+                ..Default::default()
+            };
+            ("net0".to_string(), o)
+        })
+        .collect()
+}
+
 /// The reference model: the rules written as plainly as possible.
 #[derive(Default, Debug)]
 struct Model {
@@ -431,6 +444,7 @@ impl Model {
                 let c = self.ctrs.iter_mut().find(|(c, _)| c.id == id);
                 let (c, _) = c.ok_or("no such container")?;
                 c.network = networks(*n);
+                c.network_options = network_options(*n);
                 Ok(String::new())
             }
             Op::SaveState { id, status, pid } => {
@@ -581,7 +595,7 @@ fn run(s: &dyn State, op: &Op) -> Out {
             unit(s.update_container_resources(&full(*id), &resources(*pids)))
         }
         Op::UpdateNetwork { id, networks: n } => {
-            unit(s.update_container_network(&full(*id), &networks(*n)))
+            unit(s.update_container_network(&full(*id), &networks(*n), &network_options(*n)))
         }
         Op::RemovePod(i) => unit(s.remove_pod(&full(*i))),
         Op::RemovePodContainers(i) => s

@@ -7,7 +7,7 @@ use libpod_state::{ContainerConfig, ContainerState, ContainerStatus as S, Networ
 
 use crate::error::{LibpodError, Result};
 use crate::options::ContainerOptions;
-use crate::runtime::Runtime;
+use crate::runtime::{Inner, Runtime};
 use crate::trace::span;
 
 use crate::container::{Container, parse_signal};
@@ -53,6 +53,7 @@ impl Runtime {
         )?;
         crate::userns::check_network(&userns, &network)?;
         check_names(&opts, &network)?;
+        let network_options = network_options(inner, &opts, &network)?;
         let ports =
             crate::ports::resolve(&opts.ports, &opts.expose, &image_exposed, opts.publish_all)?;
         user_mounts.append(&mut limits.cdi_mounts);
@@ -125,6 +126,7 @@ impl Runtime {
             extra_hosts: opts.add_hosts.clone(),
             expose: opts.expose.clone(),
             network_aliases: opts.network_aliases.clone(),
+            network_options,
             ports,
             ..config_from(opts, d, limits, checked)
         };
@@ -370,6 +372,39 @@ fn check_request(inner: &crate::runtime::Inner, opts: &ContainerOptions) -> Resu
         crate::names::check_free(inner.state.as_ref(), n)?;
     }
     Ok(())
+}
+
+/// The settings per network, with `--ip`/`--mac-address` on the only network (the
+/// default's name when none was named); refused where no network of ours is joined.
+fn network_options(
+    inner: &Inner,
+    opts: &ContainerOptions,
+    network: &NetworkMode,
+) -> Result<std::collections::BTreeMap<String, libpod_state::NetworkOptions>> {
+    let mut o = opts.network_options.clone();
+    let statics = !opts.static_ips.is_empty() || opts.static_mac.is_some();
+    let names = match network {
+        NetworkMode::Networks(n) => n.clone(),
+        NetworkMode::Default if statics => vec![crate::net::default_network(inner)?],
+        NetworkMode::Default => Vec::new(),
+        _ if statics || !o.is_empty() => {
+            return Err(LibpodError::Invalid(
+                "--ip, --mac-address and network options need a bridge network: invalid argument"
+                    .into(),
+            ));
+        }
+        _ => Vec::new(),
+    };
+    if let Some(first) = names.first() {
+        crate::net_options::apply_static_addresses(
+            first,
+            names.len(),
+            &opts.static_ips,
+            opts.static_mac.as_deref(),
+            &mut o,
+        )?;
+    }
+    Ok(o)
 }
 
 /// Name resolution flags that cannot apply: DNS settings without a network (podman's

@@ -68,7 +68,10 @@ impl LibpodError {
         match self {
             LibpodError::Oci(e) => e.exit_code(),
             // podman: a host port already in use fails the start like an OCI runtime error.
-            LibpodError::Network(libpod_network::NetworkError::PortInUse { .. }) => 126,
+            LibpodError::Network(
+                libpod_network::NetworkError::PortInUse { .. }
+                | libpod_network::NetworkError::StaticAddress(_),
+            ) => 126,
             // podman: exec in a container that is not running.
             LibpodError::InvalidStatus { op: "exec", .. } => 255,
             _ => 125,

@@ -65,8 +65,11 @@ mod net_backend;
 mod net_cni;
 #[cfg(not(feature = "cni"))]
 mod net_none;
+mod net_options;
 mod network_connect;
+pub use network_connect::connect_options;
 mod networks;
+pub use net_options::{apply_static_addresses, parse_ip, parse_mac, parse_network};
 pub use networks::network_id;
 mod options;
 mod passwd;

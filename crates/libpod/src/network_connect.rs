@@ -2,8 +2,7 @@
 //! running one is attached or detached at once (its next interface, `eth1`...), and the
 //! stored network list keeps the change for its next starts.
 
-use libpod_network::Request;
-use libpod_state::{ContainerConfig, ContainerStatus as S, NetworkMode};
+use libpod_state::{ContainerConfig, ContainerStatus as S, NetworkMode, NetworkOptions};
 
 use crate::container::Container;
 use crate::error::{LibpodError, Result};
@@ -35,10 +34,38 @@ fn free_interface(st: &libpod_state::ContainerState) -> String {
         .unwrap_or_else(|| "eth0".into())
 }
 
+/// `network connect`'s `--ip`, `--ip6`, `--mac-address` and `--alias`, as podman takes them.
+///
+/// ```
+/// let o = libpod::connect_options(&["10.89.0.9".into()], Some("92:d0:c6:0a:29:33"), &["db".into()])?;
+/// assert_eq!(o.aliases, ["db"]);
+/// # Ok::<(), libpod::LibpodError>(())
+/// ```
+pub fn connect_options(
+    ips: &[String],
+    mac: Option<&str>,
+    aliases: &[String],
+) -> Result<NetworkOptions> {
+    Ok(NetworkOptions {
+        ips: ips
+            .iter()
+            .map(|i| crate::parse_ip(i))
+            .collect::<Result<_>>()?,
+        mac: mac.map(crate::parse_mac).transpose()?,
+        aliases: aliases.to_vec(),
+        interface_name: None,
+    })
+}
+
 impl Container {
     /// Connects the container to `network` (`podman network connect`): stored for its next
     /// starts and, when it runs, attached now on its next free interface.
     pub fn connect_network(&self, network: &str) -> Result<()> {
+        self.connect_network_with(network, &NetworkOptions::default())
+    }
+
+    /// [`Container::connect_network`] with settings on that network (`--ip`, `--alias`...).
+    pub fn connect_network_with(&self, network: &str, opts: &NetworkOptions) -> Result<()> {
         self.locked(|inner, cfg, st| {
             let net = inner.net.network(network)?;
             let mut names = networks_of(inner, cfg)?;
@@ -49,23 +76,29 @@ impl Container {
                     cfg.id, net.name
                 )));
             }
+            let mut options = cfg.network_options.clone();
+            if *opts != NetworkOptions::default() {
+                options.insert(net.name.clone(), opts.clone());
+            }
             if matches!(st.status, S::Running | S::Paused | S::Created)
                 && let Some(ns) = st.netns_path.clone()
             {
-                let req = Request {
-                    network: net.name.clone(),
-                    interface: free_interface(st),
-                    name: cfg.name.clone(),
-                    aliases: cfg.network_aliases.clone(),
-                    ..Default::default()
-                };
+                let mut with = cfg.clone();
+                with.network_options = options.clone();
+                let mut req =
+                    crate::net_options::requests(&with, std::slice::from_ref(&net.name)).remove(0);
+                if opts.interface_name.is_none() {
+                    req.interface = free_interface(st);
+                }
                 let a = crate::net::connect(inner, &cfg.id, &ns, &req)?;
                 st.networks.push(crate::steps::network_status(a));
             }
             names.push(net.name);
-            inner
-                .state
-                .update_container_network(&cfg.id, &NetworkMode::Networks(names))?;
+            inner.state.update_container_network(
+                &cfg.id,
+                &NetworkMode::Networks(names),
+                &options,
+            )?;
             Ok(())
         })
     }
@@ -91,9 +124,13 @@ impl Container {
                 st.networks.retain(|a| a.network != name);
             }
             names.remove(i);
-            inner
-                .state
-                .update_container_network(&cfg.id, &NetworkMode::Networks(names))?;
+            let mut options = cfg.network_options.clone();
+            options.remove(&name);
+            inner.state.update_container_network(
+                &cfg.id,
+                &NetworkMode::Networks(names),
+                &options,
+            )?;
             Ok(())
         })
     }

@@ -114,6 +114,12 @@ pub struct ContainerOptions {
     pub publish_all: bool,
     /// Names it answers to on networks with DNS besides its own (`--network-alias`).
     pub network_aliases: Vec<String>,
+    /// Settings per network (see [`crate::parse_network`]).
+    pub network_options: BTreeMap<String, libpod_state::NetworkOptions>,
+    /// Addresses on its only network (`--ip`, `--ip6`).
+    pub static_ips: Vec<std::net::IpAddr>,
+    /// MAC address on its only network (`--mac-address`).
+    pub static_mac: Option<String>,
     /// Its rlimits (see [`crate::parse_ulimit`]), over containers.conf's.
     pub ulimits: Vec<libpod_config::Ulimit>,
     /// Namespaced sysctls (see [`libpod_config::resources::parse_sysctl`]).

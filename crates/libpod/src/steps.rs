@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use libpod_network::Request;
 use libpod_oci::{ContainerSpec, CreateOptions, ImageDefaults, Namespace};
 use libpod_state::{
     ContainerConfig, ContainerState, ContainerStatus as S, NetworkMode, NetworkStatus,
@@ -109,17 +108,7 @@ fn attach(
     requests: &[String],
 ) -> Result<()> {
     if !requests.is_empty() {
-        let reqs: Vec<Request> = requests
-            .iter()
-            .enumerate()
-            .map(|(i, n)| Request {
-                network: n.clone(),
-                interface: format!("eth{i}"),
-                name: cfg.name.clone(),
-                aliases: cfg.network_aliases.clone(),
-                ..Default::default()
-            })
-            .collect();
+        let reqs = crate::net_options::requests(cfg, requests);
         let attached = crate::net::setup(inner, &cfg.id, ns, &reqs, &cfg.ports)?;
         st.networks = attached.into_iter().map(network_status).collect();
     }

@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use libpod::state::NetworkMode;
 
 /// `--env-file` lines (`KEY=value`; `#` comments and blank lines skipped; `KEY` alone takes
 /// the caller's value).
@@ -23,20 +22,6 @@ pub fn env_file(p: &Path) -> Result<Vec<String>> {
             }
         })
         .collect())
-}
-
-/// `--network` as podman takes it.
-pub fn network(s: &str) -> NetworkMode {
-    match s {
-        "" | "bridge" | "default" => NetworkMode::Default,
-        "none" => NetworkMode::None,
-        "host" => NetworkMode::Host,
-        "pod" => NetworkMode::Pod,
-        s => match s.strip_prefix("container:") {
-            Some(c) => NetworkMode::Container(c.to_string()),
-            None => NetworkMode::Networks(s.split(',').map(String::from).collect()),
-        },
-    }
 }
 
 /// `KEY=value` labels.
@@ -73,14 +58,6 @@ pub fn duration(s: &str) -> Result<std::time::Duration> {
 #[cfg(test)]
 mod tests {
     use super::duration;
-
-    #[test]
-    fn networks() {
-        assert_eq!(
-            super::network("container:abc"),
-            libpod::state::NetworkMode::Container("abc".into())
-        );
-    }
 
     #[test]
     fn durations_as_podman_takes_them() {

@@ -806,7 +806,8 @@ fn a_new_bridge_skips_names_the_host_already_has() {
     }
     let r = R::new();
     // A host device with the name our first bridge would get.
-    let dev = "rpod0";
+    // rpod0 is the default network's; rpod1 is the first a new network would get.
+    let dev = "rpod1";
     let made = Command::new("ip")
         .args(["link", "add", dev, "type", "bridge"])
         .status()
@@ -832,7 +833,7 @@ fn a_new_bridge_skips_names_the_host_already_has() {
         let _ = Command::new("ip").args(["link", "delete", dev]).status();
     }
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(made || std::path::Path::new("/sys/class/net/rpod0").exists());
+    assert!(made || std::path::Path::new("/sys/class/net/rpod1").exists());
     assert_ne!(bridge.trim(), dev, "the host's {dev} was taken");
 }
 

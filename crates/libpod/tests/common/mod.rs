@@ -61,14 +61,23 @@ impl Env {
     pub fn new(backend: StateBackend) -> Env {
         let dir = tempfile::tempdir().expect("tmp");
         let k = NEXT.fetch_add(1, Ordering::SeqCst) + 100 + (std::process::id() % 50) as u8;
-        let rt = builder(dir.path(), backend).build().expect("runtime");
-        rt.create_network(&libpod::network::NetworkCreate {
+        // The default network's file, written first: one of this test's own subnet and
+        // bridge (the default in memory would be the same for every test).
+        libpod::network::NetworkManager::new(
+            &dir.path().join("net.d"),
+            &libpod::config::default_cni_plugin_dirs(),
+            &dir.path().join("run/libpod/network"),
+            "unused",
+            "192.168.255.0/24",
+        )
+        .create(&libpod::network::NetworkCreate {
             name: "testnet".into(),
             subnet: Some(format!("10.231.{k}.0/24")),
             bridge: Some(format!("rpl{k}-{}", std::process::id() % 1000)),
             ..Default::default()
         })
         .expect("network");
+        let rt = builder(dir.path(), backend).build().expect("runtime");
         let mut tar = Vec::new();
         libpod::storage::busybox::rootfs_tarball(Path::new("/bin/busybox"), &mut tar)
             .expect("tarball");

@@ -45,9 +45,19 @@ pub struct CreateArgs {
     /// Publish a port [[ip:][hostPort]:]containerPort[/proto]; repeatable.
     #[arg(short = 'p', long = "publish")]
     pub publish: Vec<String>,
-    /// Network: bridge (default), none, host, container:NAME, or network names.
+    /// Network: bridge (default), none, host, container:NAME, network names, or
+    /// NAME:ip=IP,mac=MAC,alias=NAME,interface_name=NAME; repeatable.
+    #[arg(long = "network", alias = "net")]
+    pub network: Vec<String>,
+    /// Static IPv4 address on the container's only network.
     #[arg(long)]
-    pub network: Option<String>,
+    pub ip: Option<String>,
+    /// Static IPv6 address on the container's only network.
+    #[arg(long)]
+    pub ip6: Option<String>,
+    /// Static MAC address on the container's only network.
+    #[arg(long)]
+    pub mac_address: Option<String>,
     /// Pod to join.
     #[arg(long)]
     pub pod: Option<String>,

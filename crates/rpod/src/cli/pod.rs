@@ -25,7 +25,7 @@ pub enum PodCommand {
         publish: Vec<String>,
         /// Network of the pod.
         #[arg(long)]
-        network: Option<String>,
+        network: Vec<String>,
         /// Hostname of its members.
         #[arg(long)]
         hostname: Option<String>,

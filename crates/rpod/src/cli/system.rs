@@ -39,6 +39,18 @@ pub enum NetworkCommand {
     /// Connect a container to a network (a running one at once).
     #[command(after_help = "Example:\n  rpod network connect mynet web")]
     Connect {
+        /// Static IPv4 address on that network.
+        #[arg(long)]
+        ip: Option<String>,
+        /// Static IPv6 address on that network.
+        #[arg(long)]
+        ip6: Option<String>,
+        /// Static MAC address on that network.
+        #[arg(long)]
+        mac_address: Option<String>,
+        /// Another name on that network; repeatable.
+        #[arg(long = "alias")]
+        aliases: Vec<String>,
         /// The network.
         network: String,
         /// The container.

@@ -24,6 +24,7 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         .chain(a.volume.iter().map(|v| parse_volume_flag(v)))
         .chain(a.tmpfs.iter().map(|t| parse_tmpfs_flag(t)))
         .collect::<libpod::Result<Vec<_>>>()?;
+    let (network, network_options) = libpod::parse_network(&a.network)?;
     let entrypoint = a.entrypoint.as_ref().map(|e| {
         if e.trim_start().starts_with('[') {
             serde_json::from_str::<Vec<String>>(e)
@@ -65,7 +66,18 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         user: a.user.clone(),
         hostname: a.hostname.clone(),
         mounts,
-        network: a.network.as_deref().map(parse::network).unwrap_or_default(),
+        network,
+        network_options,
+        static_ips: [&a.ip, &a.ip6]
+            .into_iter()
+            .flatten()
+            .map(|i| libpod::parse_ip(i))
+            .collect::<libpod::Result<_>>()?,
+        static_mac: a
+            .mac_address
+            .as_deref()
+            .map(libpod::parse_mac)
+            .transpose()?,
         ports: a
             .publish
             .iter()

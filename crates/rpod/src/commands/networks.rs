@@ -33,8 +33,18 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             }
             Ok(0)
         }
-        NetworkCommand::Connect { network, container } => {
-            rt.container(&container)?.connect_network(&network)?;
+        NetworkCommand::Connect {
+            ip,
+            ip6,
+            mac_address,
+            aliases,
+            network,
+            container,
+        } => {
+            let ips: Vec<String> = ip.into_iter().chain(ip6).collect();
+            let o = libpod::connect_options(&ips, mac_address.as_deref(), &aliases)?;
+            rt.container(&container)?
+                .connect_network_with(&network, &o)?;
             Ok(0)
         }
         NetworkCommand::Disconnect {

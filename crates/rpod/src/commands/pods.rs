@@ -55,7 +55,7 @@ pub(super) fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
                 name,
                 labels: parse::labels(&label),
                 hostname,
-                network: network.as_deref().map(parse::network).unwrap_or_default(),
+                network: libpod::parse_network(&network)?.0,
                 ports: publish
                     .iter()
                     .map(|p| libpod::parse_publish(p).map_err(anyhow::Error::from))
