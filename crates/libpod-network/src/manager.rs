@@ -355,20 +355,50 @@ impl NetworkManager {
             cached.aliases.push(container.chars().take(12).collect());
         }
         self.add(container, &mut cached)?;
+        self.save(container, &cached)?;
+        Ok(cached.attachment())
+    }
+
+    /// Records an attachment; without its record it could never be torn down, so a failure
+    /// undoes it.
+    fn save(&self, container: &str, c: &Cached) -> Result<()> {
         let dir = self.cache_dir(container);
         let saved = fs::create_dir_all(&dir).map_err(io(&dir)).and_then(|_| {
-            let bytes = serde_json::to_vec(&cached).map_err(|e| NetworkError::Invalid {
+            let bytes = serde_json::to_vec(c).map_err(|e| NetworkError::Invalid {
                 what: "cache".into(),
                 message: e.to_string(),
             })?;
-            config::write_atomic(&dir.join(format!("{}.json", net.name)), &bytes)
+            config::write_atomic(&dir.join(format!("{}.json", c.network.name)), &bytes)
         });
-        if let Err(e) = saved {
-            // Without the cache entry the attachment could never be torn down: undo it now.
-            let _ = self.del(container, &cached);
-            return Err(e);
+        if saved.is_err() {
+            let _ = self.del(container, c);
         }
-        Ok(cached.attachment())
+        saved
+    }
+
+    /// Sets every attachment of a container up again as it was (`network reload`, e.g.
+    /// after the firewall was flushed): each torn down (its failure ignored: what it removes
+    /// may be gone already) and set up with the same addresses, MAC, names and ports.
+    pub fn reload(&self, container: &str) -> Result<Vec<Attachment>> {
+        let mut out = Vec::new();
+        for (_, mut c) in self.cached(container) {
+            let _ = self.del(container, &c);
+            if c.ips.is_empty() {
+                c.ips = c
+                    .attachment()
+                    .addresses
+                    .iter()
+                    .filter_map(|a| a.split('/').next()?.parse().ok())
+                    .collect();
+            }
+            if c.mac.is_none() {
+                c.mac = c.attachment().mac;
+            }
+            self.add(container, &mut c)?;
+            self.save(container, &c)?;
+            out.push(c.attachment());
+        }
+        Ok(out)
     }
 
     fn invocation<'a>(&'a self, container: &'a str, c: &'a Cached) -> Invocation<'a> {

@@ -33,3 +33,8 @@ pub(crate) fn connect(inner: &Inner, id: &str, netns: &Path, req: &Request) -> R
 pub(crate) fn disconnect(inner: &Inner, id: &str, network: &str) -> Result<()> {
     Ok(inner.net.disconnect(id, network)?)
 }
+
+/// Sets a container's attachments up again as they were.
+pub(crate) fn reload(inner: &Inner, id: &str) -> Result<Vec<Attachment>> {
+    Ok(inner.net.reload(id)?)
+}

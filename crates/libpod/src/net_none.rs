@@ -41,3 +41,8 @@ pub(crate) fn connect(
 pub(crate) fn disconnect(_inner: &Inner, _id: &str, _network: &str) -> Result<()> {
     Err(unavailable())
 }
+
+/// There are no networks to reload without CNI.
+pub(crate) fn reload(_inner: &Inner, _id: &str) -> Result<Vec<Attachment>> {
+    Err(unavailable())
+}

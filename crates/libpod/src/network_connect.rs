@@ -134,4 +134,32 @@ impl Container {
             Ok(())
         })
     }
+
+    /// Sets the container's networks up again as they were (`podman network reload`): the
+    /// firewall rules, the name server's entries and the port mappings come back with the
+    /// same addresses. Only a running container with networks of its own can reload.
+    pub fn reload_network(&self) -> Result<()> {
+        self.locked(|inner, cfg, st| {
+            if st.netns_path.is_none() || st.status != S::Running {
+                return Err(LibpodError::Invalid(
+                    "cannot reload network unless container network has been configured: \
+                     container state improper"
+                        .into(),
+                ));
+            }
+            if st.networks.is_empty() {
+                return Err(LibpodError::Invalid(format!(
+                    "container {} network is not configured, refusing to reload: container \
+                     state improper",
+                    cfg.id
+                )));
+            }
+            let attached = crate::net::reload(inner, &cfg.id)?;
+            st.networks = attached
+                .into_iter()
+                .map(crate::steps::network_status)
+                .collect();
+            Ok(())
+        })
+    }
 }

@@ -80,4 +80,17 @@ impl Runtime {
         removed.sort();
         Ok(removed)
     }
+
+    /// `network reload --all`: every running container with networks of its own, reloaded
+    /// (see [`crate::Container::reload_network`]); each container's ID with its outcome.
+    pub fn reload_all_networks(&self) -> Result<Vec<(String, Result<()>)>> {
+        let mut out = Vec::new();
+        for (cfg, st) in self.containers()? {
+            if st.status == libpod_state::ContainerStatus::Running && !st.networks.is_empty() {
+                let r = self.container(&cfg.id).and_then(|c| c.reload_network());
+                out.push((cfg.id, r));
+            }
+        }
+        Ok(out)
+    }
 }

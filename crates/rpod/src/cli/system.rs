@@ -68,6 +68,16 @@ pub enum NetworkCommand {
         container: String,
     },
     /// List networks.
+    /// Set containers' networks up again (firewall rules, names, ports), e.g. after the
+    /// firewall was flushed.
+    #[command(after_help = "Example:\n  rpod network reload --all")]
+    Reload {
+        /// Every running container with networks.
+        #[arg(short = 'a', long)]
+        all: bool,
+        /// Containers, by name or ID.
+        containers: Vec<String>,
+    },
     /// Exit 0 when it exists, 1 when it does not.
     #[command(after_help = "Example:\n  rpod network exists mynet")]
     Exists {

@@ -53,6 +53,30 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             rt.container(&container)?.disconnect_network(&network)?;
             Ok(0)
         }
+        NetworkCommand::Reload { all, containers } => {
+            let outcomes = if all {
+                rt.reload_all_networks()?
+            } else {
+                containers
+                    .iter()
+                    .map(|c| match rt.container(c) {
+                        Ok(ctr) => (ctr.id().to_string(), ctr.reload_network()),
+                        Err(e) => (c.clone(), Err(e)),
+                    })
+                    .collect()
+            };
+            let mut code = 0;
+            for (id, r) in outcomes {
+                match r {
+                    Ok(()) => println!("{id}"),
+                    Err(e) => {
+                        code = e.exit_code();
+                        eprintln!("Error: {}", crate::one_line(&e.into()));
+                    }
+                }
+            }
+            Ok(code)
+        }
         NetworkCommand::Exists { name } => match rt.network(&name) {
             Ok(_) => Ok(0),
             Err(e) if e.is_not_found() => Ok(1),
