@@ -82,7 +82,10 @@ fn bench_network(c: &mut Criterion) {
     let net = mgr
         .create(&NetworkCreate {
             name: "bench".into(),
-            subnet: Some("10.231.200.0/24".into()),
+            subnets: vec![libpod_network::SubnetRequest {
+                subnet: "10.231.200.0/24".into(),
+                ..Default::default()
+            }],
             bridge: Some("rpbench0".into()),
             ..Default::default()
         })
@@ -221,7 +224,10 @@ fn bench_netavark(c: &mut Criterion) {
     let net = mgr
         .create(&NetworkCreate {
             name: "benchnv".into(),
-            subnet: Some("10.231.201.0/24".into()),
+            subnets: vec![libpod_network::SubnetRequest {
+                subnet: "10.231.201.0/24".into(),
+                ..Default::default()
+            }],
             bridge: Some("rpbench1".into()),
             disable_dns: true,
             ..Default::default()

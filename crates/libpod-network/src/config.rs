@@ -2,7 +2,6 @@
 //! order (sorted by file name); creating and removing bridge networks.
 
 use std::fs;
-use std::net::Ipv4Addr;
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -75,6 +74,7 @@ fn from_cni(name: &str, file: &Path, list: CniList) -> Network {
             subnets.push(NetSubnet {
                 subnet: s.into(),
                 gateway: ipam["gateway"].as_str().map(String::from),
+                lease_range: None,
             });
         }
         for r in ipam["ranges"]
@@ -87,6 +87,13 @@ fn from_cni(name: &str, file: &Path, list: CniList) -> Network {
                 subnets.push(NetSubnet {
                     subnet: s.into(),
                     gateway: r["gateway"].as_str().map(String::from),
+                    lease_range: match (r["rangeStart"].as_str(), r["rangeEnd"].as_str()) {
+                        (Some(a), Some(b)) => Some(crate::types::LeaseRange {
+                            start_ip: a.into(),
+                            end_ip: b.into(),
+                        }),
+                        _ => None,
+                    },
                 });
             }
         }
@@ -196,61 +203,6 @@ pub fn load_dir(dir: &Path) -> Result<(Vec<Network>, Vec<NetworkError>)> {
     Ok((nets, errs))
 }
 
-/// An IPv4 subnet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Subnet {
-    /// Network address.
-    pub base: Ipv4Addr,
-    /// Prefix length.
-    pub prefix: u8,
-}
-
-impl Subnet {
-    /// Parses `a.b.c.d/n`, requiring host bits to be zero.
-    pub fn parse(s: &str) -> Result<Subnet> {
-        let inv = |m: &str| NetworkError::Invalid {
-            what: format!("subnet {s}"),
-            message: m.into(),
-        };
-        let (a, p) = s
-            .split_once('/')
-            .ok_or_else(|| inv("expected CIDR form a.b.c.d/n"))?;
-        let base: Ipv4Addr = a.parse().map_err(|_| inv("not an IPv4 address"))?;
-        let prefix: u8 = p
-            .parse()
-            .ok()
-            .filter(|p| (8..=30).contains(p))
-            .ok_or_else(|| inv("the prefix must be 8 to 30"))?;
-        if u32::from(base) & !Self::mask(prefix) != 0 {
-            return Err(inv("host bits are set"));
-        }
-        Ok(Subnet { base, prefix })
-    }
-
-    fn mask(prefix: u8) -> u32 {
-        u32::MAX << (32 - u32::from(prefix))
-    }
-
-    /// Whether two subnets share an address.
-    pub fn overlaps(&self, o: &Subnet) -> bool {
-        let m = Self::mask(self.prefix.min(o.prefix));
-        u32::from(self.base) & m == u32::from(o.base) & m
-    }
-
-    /// Whether `a` is a usable host address in it.
-    pub fn contains(&self, a: Ipv4Addr) -> bool {
-        let m = Self::mask(self.prefix);
-        u32::from(a) & m == u32::from(self.base)
-            && u32::from(a) != u32::from(self.base)
-            && u32::from(a) != (u32::from(self.base) | !m)
-    }
-
-    /// The first host address (the default gateway).
-    pub fn first_host(&self) -> Ipv4Addr {
-        Ipv4Addr::from(u32::from(self.base) + 1)
-    }
-}
-
 /// Checks a network or bridge name.
 pub fn check_name(what: &str, name: &str, max: usize) -> Result<()> {
     let mut b = name.bytes();
@@ -276,7 +228,14 @@ pub fn bridge_conflist(n: &Network, ipam_dir: &Path) -> Value {
     let ranges: Vec<Value> = n
         .subnets
         .iter()
-        .map(|s| json!([{"subnet": s.subnet, "gateway": s.gateway}]))
+        .map(|s| {
+            let mut r = json!({"subnet": s.subnet, "gateway": s.gateway});
+            if let Some(l) = &s.lease_range {
+                r["rangeStart"] = json!(l.start_ip);
+                r["rangeEnd"] = json!(l.end_ip);
+            }
+            json!([r])
+        })
         .collect();
     let mut ipam = json!({
         "type": "host-local",
@@ -284,7 +243,11 @@ pub fn bridge_conflist(n: &Network, ipam_dir: &Path) -> Value {
         "dataDir": ipam_dir.display().to_string(),
     });
     if !n.internal {
-        ipam["routes"] = json!([{"dst": "0.0.0.0/0"}]);
+        let mut routes = vec![json!({"dst": "0.0.0.0/0"})];
+        if n.ipv6_enabled {
+            routes.push(json!({"dst": "::/0"}));
+        }
+        ipam["routes"] = json!(routes);
     }
     let mut bridge = json!({"type": "bridge", "bridge": n.network_interface, "isGateway": true, "ipMasq": !n.internal, "hairpinMode": true, "ipam": ipam});
     if !n.labels.is_empty() || !n.options.is_empty() {

@@ -5,12 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
+use crate::cidr::Cidr;
 use crate::error::{NetworkError, Result, io};
 use crate::types::Network;
 
@@ -29,59 +30,6 @@ pub(crate) struct Ipam {
     dir: PathBuf,
 }
 
-/// A subnet as numbers: base address, prefix length and the family's width.
-#[derive(Debug, Clone, Copy)]
-struct Range {
-    base: u128,
-    prefix: u32,
-    bits: u32,
-}
-
-impl Range {
-    fn parse(cidr: &str) -> Result<Range> {
-        let inv = || NetworkError::Invalid {
-            what: format!("subnet {cidr}"),
-            message: "expected CIDR form".into(),
-        };
-        let (a, p) = cidr.split_once('/').ok_or_else(inv)?;
-        let addr: IpAddr = a.parse().map_err(|_| inv())?;
-        let (base, bits) = match addr {
-            IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
-            IpAddr::V6(v) => (u128::from(v), 128),
-        };
-        let prefix: u32 = p.parse().ok().filter(|p| *p <= bits).ok_or_else(inv)?;
-        Ok(Range { base, prefix, bits })
-    }
-
-    fn size(&self) -> u128 {
-        1u128
-            .checked_shl(self.bits - self.prefix)
-            .unwrap_or(u128::MAX)
-    }
-
-    fn addr(&self, n: u128) -> IpAddr {
-        if self.bits == 32 {
-            IpAddr::V4(Ipv4Addr::from(u32::try_from(n).unwrap_or(0)))
-        } else {
-            IpAddr::V6(Ipv6Addr::from(n))
-        }
-    }
-
-    fn offset(&self, a: &IpAddr) -> Option<u128> {
-        let n = match a {
-            IpAddr::V4(v) if self.bits == 32 => u128::from(u32::from(*v)),
-            IpAddr::V6(v) if self.bits == 128 => u128::from(*v),
-            _ => return None,
-        };
-        n.checked_sub(self.base).filter(|o| *o < self.size())
-    }
-
-    /// Whether offset `o` is a usable host address (not the network or broadcast address).
-    fn usable(&self, o: u128) -> bool {
-        o != 0 && (self.bits == 128 || o != self.size() - 1)
-    }
-}
-
 /// Fails unless every address of `wanted` is a host address of one of `net`'s subnets
 /// (checked before either backend runs, as podman does).
 pub(crate) fn check_in_subnets(net: &Network, wanted: &[IpAddr]) -> Result<()> {
@@ -89,7 +37,7 @@ pub(crate) fn check_in_subnets(net: &Network, wanted: &[IpAddr]) -> Result<()> {
         let fits = net
             .subnets
             .iter()
-            .filter_map(|s| Range::parse(&s.subnet).ok())
+            .filter_map(|s| Cidr::parse(&s.subnet).ok())
             .any(|r| r.offset(w).is_some_and(|o| r.usable(o)));
         if !fits {
             return Err(NetworkError::StaticAddress(format!(
@@ -166,19 +114,29 @@ impl Ipam {
                 }
             }
             for s in &net.subnets {
-                let r = Range::parse(&s.subnet)?;
+                let r = Cidr::parse(&s.subnet)?;
                 if got.iter().any(|a| r.offset(a).is_some()) {
                     continue;
                 }
                 let gateway: Option<IpAddr> = s.gateway.as_deref().and_then(|g| g.parse().ok());
-                let start = l
+                // The lease range, as offsets in the subnet (all of it when none is set).
+                let bound = |a: Option<&String>, d: u128| {
+                    a.and_then(|a| a.parse().ok())
+                        .and_then(|a: IpAddr| r.offset(&a))
+                        .unwrap_or(d)
+                };
+                let lease = s.lease_range.as_ref();
+                let lo = bound(lease.map(|l| &l.start_ip), 0);
+                let hi = bound(lease.map(|l| &l.end_ip), r.size() - 1).max(lo);
+                let span = hi - lo + 1;
+                let last = l
                     .last
                     .get(&s.subnet)
                     .and_then(|a| r.offset(a))
-                    .unwrap_or(0);
-                let size = r.size().min(1 << 24);
-                let free = (1..=size)
-                    .map(|i| (start + i) % r.size())
+                    .filter(|o| (lo..=hi).contains(o))
+                    .map_or(span - 1, |o| o - lo);
+                let free = (1..=span.min(1 << 24))
+                    .map(|i| lo + (last + i) % span)
                     .filter(|o| r.usable(*o))
                     .map(|o| r.addr(r.base + o))
                     .find(|a| Some(*a) != gateway && !l.ips.contains_key(a))
@@ -216,6 +174,7 @@ mod tests {
             subnets: vec![NetSubnet {
                 subnet: subnet.into(),
                 gateway: Some(gw.into()),
+                lease_range: None,
             }],
             ..Default::default()
         }
@@ -232,6 +191,21 @@ mod tests {
         assert!(e.to_string().contains("failed to find free IP"), "{e}");
         ipam.release("n", "a").expect("release");
         assert_eq!(ipam.allocate(&n, "b", &[]).expect("b"), a);
+    }
+
+    #[test]
+    fn addresses_come_from_the_lease_range() {
+        let d = tempfile::tempdir().expect("tmp");
+        let ipam = Ipam::new(d.path());
+        let mut n = net("10.1.2.0/24", "10.1.2.1");
+        n.subnets[0].lease_range = Some(crate::types::LeaseRange {
+            start_ip: "10.1.2.129".into(),
+            end_ip: "10.1.2.130".into(),
+        });
+        let ip = |s: &str| -> IpAddr { s.parse().expect("ip") };
+        assert_eq!(ipam.allocate(&n, "a", &[]).expect("a"), [ip("10.1.2.129")]);
+        assert_eq!(ipam.allocate(&n, "b", &[]).expect("b"), [ip("10.1.2.130")]);
+        assert!(ipam.allocate(&n, "c", &[]).is_err(), "the range is used up");
     }
 
     #[test]

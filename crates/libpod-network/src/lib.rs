@@ -21,6 +21,7 @@
 //! every attachment is cached until its DEL succeeds, so teardown works from what was set up
 //! and a network in use cannot be removed; plugin errors carry the plugin's own message.
 
+mod cidr;
 mod cni;
 mod config;
 mod create;
@@ -32,11 +33,12 @@ mod netns;
 pub mod ports;
 mod types;
 
-pub use config::{Subnet, parse_file, sha256_hex};
+pub use cidr::Cidr;
+pub use config::{parse_file, sha256_hex};
 pub use error::{NetworkError, Result};
 pub use manager::NetworkManager;
 pub use netns::{create_netns, is_netns, remove_netns, set_netns_sysctls};
 pub use types::{
-    Attachment, CniList, NetSubnet, Network, NetworkBackend, NetworkCreate, PortMapping, Protocol,
-    Request,
+    Attachment, CniList, LeaseRange, NetSubnet, Network, NetworkBackend, NetworkCreate,
+    PortMapping, Protocol, Request, SubnetRequest,
 };

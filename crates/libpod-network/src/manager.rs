@@ -176,7 +176,10 @@ impl NetworkManager {
         let mut n = crate::create::definition(
             &NetworkCreate {
                 name: self.default_network.clone(),
-                subnet: Some(self.default_subnet.clone()),
+                subnets: vec![crate::types::SubnetRequest {
+                    subnet: self.default_subnet.clone(),
+                    ..Default::default()
+                }],
                 // podman's is podman0: the name and a 0, cut to fit a device name.
                 bridge: Some(format!(
                     "{}0",

@@ -62,6 +62,30 @@ pub struct NetSubnet {
     /// Gateway address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
+    /// The addresses containers get from, when narrower than the subnet (`--ip-range`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_range: Option<LeaseRange>,
+}
+
+/// First and last address handed out in a subnet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LeaseRange {
+    /// First address.
+    pub start_ip: String,
+    /// Last address.
+    pub end_ip: String,
+}
+
+/// One subnet asked for at creation: `--subnet` with the `--gateway` and `--ip-range` given
+/// in the same position.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubnetRequest {
+    /// CIDR.
+    pub subnet: String,
+    /// Gateway; the subnet's first host when `None`.
+    pub gateway: Option<String>,
+    /// Range containers get addresses from (CIDR inside the subnet).
+    pub ip_range: Option<String>,
 }
 
 /// A CNI network's `cniVersion` and plugin chain.
@@ -123,10 +147,10 @@ pub struct Request {
 pub struct NetworkCreate {
     /// Name.
     pub name: String,
-    /// Subnet (CIDR); chosen when `None`.
-    pub subnet: Option<String>,
-    /// Gateway; the subnet's first address when `None`.
-    pub gateway: Option<String>,
+    /// Subnets, IPv4 and IPv6 (dual stack); a free IPv4 one is chosen when empty.
+    pub subnets: Vec<SubnetRequest>,
+    /// Add a free IPv6 subnet when none is given (`--ipv6`).
+    pub ipv6: bool,
     /// Bridge device name; chosen when `None`.
     pub bridge: Option<String>,
     /// No masquerading to the outside.

@@ -72,7 +72,10 @@ impl T {
             .mgr
             .create(&NetworkCreate {
                 name: net,
-                subnet: Some(format!("10.231.{k}.0/24")),
+                subnets: vec![libpod_network::SubnetRequest {
+                    subnet: format!("10.231.{k}.0/24"),
+                    ..Default::default()
+                }],
                 bridge: Some(bridge),
                 ..Default::default()
             })
@@ -270,8 +273,11 @@ fn networks_are_objects_with_checked_values() {
     let b = m
         .create(&NetworkCreate {
             name: "b".into(),
-            subnet: Some("10.240.7.0/24".into()),
-            gateway: Some("10.240.7.254".into()),
+            subnets: vec![libpod_network::SubnetRequest {
+                subnet: "10.240.7.0/24".into(),
+                gateway: Some("10.240.7.254".into()),
+                ..Default::default()
+            }],
             ..Default::default()
         })
         .expect("b");
@@ -290,7 +296,10 @@ fn networks_are_objects_with_checked_values() {
         (
             NetworkCreate {
                 name: "c".into(),
-                subnet: Some("10.240.7.128/25".into()),
+                subnets: vec![libpod_network::SubnetRequest {
+                    subnet: "10.240.7.128/25".into(),
+                    ..Default::default()
+                }],
                 ..Default::default()
             },
             "overlaps",
@@ -298,7 +307,10 @@ fn networks_are_objects_with_checked_values() {
         (
             NetworkCreate {
                 name: "c".into(),
-                subnet: Some("10.240.8.1/24".into()),
+                subnets: vec![libpod_network::SubnetRequest {
+                    subnet: "10.240.8.1/24".into(),
+                    ..Default::default()
+                }],
                 ..Default::default()
             },
             "host bits",
@@ -306,8 +318,11 @@ fn networks_are_objects_with_checked_values() {
         (
             NetworkCreate {
                 name: "c".into(),
-                subnet: Some("10.240.9.0/24".into()),
-                gateway: Some("10.1.1.1".into()),
+                subnets: vec![libpod_network::SubnetRequest {
+                    subnet: "10.240.9.0/24".into(),
+                    gateway: Some("10.1.1.1".into()),
+                    ..Default::default()
+                }],
                 ..Default::default()
             },
             "not a host address",

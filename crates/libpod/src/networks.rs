@@ -15,6 +15,42 @@ use libpod_network::{Network, NetworkCreate, NetworkError};
 use crate::error::Result;
 use crate::runtime::Runtime;
 
+/// `--subnet`, `--gateway` and `--ip-range` as podman pairs them: by position, never more
+/// gateways or ranges than subnets.
+///
+/// ```
+/// let s = libpod::subnet_requests(&["10.89.9.0/24".into(), "fd00:9::/64".into()],
+///     &["10.89.9.254".into()], &[])?;
+/// assert_eq!(s[0].gateway.as_deref(), Some("10.89.9.254"));
+/// assert_eq!(s[1].gateway, None);
+/// # Ok::<(), libpod::LibpodError>(())
+/// ```
+pub fn subnet_requests(
+    subnets: &[String],
+    gateways: &[String],
+    ranges: &[String],
+) -> Result<Vec<libpod_network::SubnetRequest>> {
+    if gateways.len() > subnets.len() {
+        return Err(crate::LibpodError::Invalid(
+            "cannot set more gateways than subnets".into(),
+        ));
+    }
+    if ranges.len() > subnets.len() {
+        return Err(crate::LibpodError::Invalid(
+            "cannot set more ranges than subnets".into(),
+        ));
+    }
+    Ok(subnets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| libpod_network::SubnetRequest {
+            subnet: s.clone(),
+            gateway: gateways.get(i).cloned(),
+            ip_range: ranges.get(i).cloned(),
+        })
+        .collect())
+}
+
 /// A network's ID as podman shows it for CNI networks: the SHA-256 of its name, in hex.
 pub fn network_id(name: &str) -> String {
     libpod_storage::digest_of(name.as_bytes())
@@ -39,6 +75,30 @@ impl Runtime {
     /// Every network, and the config files that could not be read (with why).
     pub fn list_networks(&self) -> Result<(Vec<Network>, Vec<NetworkError>)> {
         self.with_networks(|n| n.networks())
+    }
+
+    /// The networks that pass `filters` (see [`crate::NetworkFilter`]), and the config files
+    /// that could not be read.
+    pub fn filter_networks(
+        &self,
+        filters: &[crate::NetworkFilter],
+    ) -> Result<(Vec<Network>, Vec<NetworkError>)> {
+        let (nets, errs) = self.list_networks()?;
+        let default = self.inner.net.default_network().to_string();
+        let counted: Vec<(Network, usize)> = nets
+            .into_iter()
+            .map(|n| {
+                // The default network is never dangling, as podman's.
+                let users = self.network_users(&n.name).map_or(0, |u| u.len())
+                    + usize::from(n.name == default);
+                (n, users)
+            })
+            .collect();
+        let kept = crate::select_networks(&counted, filters)
+            .into_iter()
+            .cloned()
+            .collect();
+        Ok((kept, errs))
     }
 
     /// The network with this name.

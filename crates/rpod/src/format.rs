@@ -63,13 +63,19 @@ fn parse(tpl: &str) -> Result<Vec<Piece>> {
 }
 
 /// A field by its name; templates spell podman's Go field names (`.Host.Arch`,
-/// `.Store.GraphRoot`) where the JSON has camelCase keys, so case is ignored as a fallback.
+/// `.Store.GraphRoot`, `.IPv6Enabled`) where the JSON has camelCase or snake_case keys, so
+/// case and underscores are ignored as a fallback.
 fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
     path.iter().try_fold(v, |cur, p| {
         cur.get(p.as_str()).or_else(|| {
-            cur.as_object()?
-                .iter()
+            let o = cur.as_object()?;
+            o.iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(p))
+                .or_else(|| {
+                    o.iter().find(|(k, _)| {
+                        k.contains('_') && k.replace('_', "").eq_ignore_ascii_case(p)
+                    })
+                })
                 .map(|(_, v)| v)
         })
     })

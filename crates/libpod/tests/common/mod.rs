@@ -72,7 +72,10 @@ impl Env {
         )
         .create(&libpod::network::NetworkCreate {
             name: "testnet".into(),
-            subnet: Some(format!("10.231.{k}.0/24")),
+            subnets: vec![libpod::network::SubnetRequest {
+                subnet: format!("10.231.{k}.0/24"),
+                ..Default::default()
+            }],
             bridge: Some(format!("rpl{k}-{}", std::process::id() % 1000)),
             ..Default::default()
         })

@@ -8,12 +8,18 @@ pub enum NetworkCommand {
     /// Create a bridge network.
     #[command(after_help = "Example:\n  rpod network create --subnet 10.240.1.0/24 mynet")]
     Create {
-        /// Subnet (chosen when absent).
+        /// Subnet, IPv4 or IPv6 (chosen when absent); repeatable for dual stack.
+        #[arg(long = "subnet")]
+        subnets: Vec<String>,
+        /// Gateway of the subnet in the same position; repeatable.
+        #[arg(long = "gateway")]
+        gateways: Vec<String>,
+        /// Range (CIDR) addresses are given from, of the subnet in the same position.
+        #[arg(long = "ip-range")]
+        ip_ranges: Vec<String>,
+        /// Add a free IPv6 subnet when none is given.
         #[arg(long)]
-        subnet: Option<String>,
-        /// Gateway.
-        #[arg(long)]
-        gateway: Option<String>,
+        ipv6: bool,
         /// Bridge device name.
         #[arg(long = "interface-name")]
         interface: Option<String>,
@@ -89,6 +95,9 @@ pub enum NetworkCommand {
         /// Only names.
         #[arg(short = 'q', long)]
         quiet: bool,
+        /// Filter: name=, id=, driver=, label=, label!=, dangling=; repeatable.
+        #[arg(short = 'f', long = "filter")]
+        filters: Vec<String>,
         /// Output format.
         #[arg(long)]
         format: Option<String>,

@@ -7,8 +7,10 @@ pub(super) const NET_HEADERS: &[(&str, &str)] = &[("ID", "NETWORK ID")];
 pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
     match nc {
         NetworkCommand::Create {
-            subnet,
-            gateway,
+            subnets,
+            gateways,
+            ip_ranges,
+            ipv6,
             interface,
             internal,
             disable_dns,
@@ -17,8 +19,8 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
         } => {
             let n = rt.create_network(&libpod::network::NetworkCreate {
                 name,
-                subnet,
-                gateway,
+                subnets: libpod::subnet_requests(&subnets, &gateways, &ip_ranges)?,
+                ipv6,
                 bridge: interface,
                 internal,
                 disable_dns,
@@ -53,59 +55,17 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             rt.container(&container)?.disconnect_network(&network)?;
             Ok(0)
         }
-        NetworkCommand::Reload { all, containers } => {
-            let outcomes = if all {
-                rt.reload_all_networks()?
-            } else {
-                containers
-                    .iter()
-                    .map(|c| match rt.container(c) {
-                        Ok(ctr) => (ctr.id().to_string(), ctr.reload_network()),
-                        Err(e) => (c.clone(), Err(e)),
-                    })
-                    .collect()
-            };
-            let mut code = 0;
-            for (id, r) in outcomes {
-                match r {
-                    Ok(()) => println!("{id}"),
-                    Err(e) => {
-                        code = e.exit_code();
-                        eprintln!("Error: {}", crate::one_line(&e.into()));
-                    }
-                }
-            }
-            Ok(code)
-        }
+        NetworkCommand::Reload { all, containers } => reload(rt, all, &containers),
         NetworkCommand::Exists { name } => match rt.network(&name) {
             Ok(_) => Ok(0),
             Err(e) if e.is_not_found() => Ok(1),
             Err(e) => Err(e.into()),
         },
-        NetworkCommand::Ls { quiet, format } => {
-            let (list, errs) = rt.list_networks()?;
-            for e in errs {
-                eprintln!("WARN: {e}");
-            }
-            if quiet {
-                for n in &list {
-                    println!("{}", n.name);
-                }
-                return Ok(0);
-            }
-            let items: Vec<Value> = list.iter().map(views::network_item).collect();
-            print!(
-                "{}",
-                output(
-                    &items,
-                    format
-                        .as_deref()
-                        .unwrap_or("table {{.ID}}\t{{.Name}}\t{{.Driver}}"),
-                    NET_HEADERS
-                )?
-            );
-            Ok(0)
-        }
+        NetworkCommand::Ls {
+            quiet,
+            filters,
+            format,
+        } => ls(rt, quiet, &filters, format.as_deref()),
         NetworkCommand::Inspect { format, names } => {
             let items: Vec<Value> = names
                 .iter()
@@ -127,4 +87,58 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             Ok(report(rt.remove_networks(&names, &opts)))
         }
     }
+}
+
+/// `network reload`: each container's ID, or its error; the last error's exit code.
+fn reload(rt: &Runtime, all: bool, containers: &[String]) -> Result<i32> {
+    let outcomes = if all {
+        rt.reload_all_networks()?
+    } else {
+        containers
+            .iter()
+            .map(|c| match rt.container(c) {
+                Ok(ctr) => (ctr.id().to_string(), ctr.reload_network()),
+                Err(e) => (c.clone(), Err(e)),
+            })
+            .collect()
+    };
+    let mut code = 0;
+    for (id, r) in outcomes {
+        match r {
+            Ok(()) => println!("{id}"),
+            Err(e) => {
+                code = e.exit_code();
+                eprintln!("Error: {}", crate::one_line(&e.into()));
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// `network ls`: the networks that pass the filters, as names or formatted.
+fn ls(rt: &Runtime, quiet: bool, filters: &[String], format: Option<&str>) -> Result<i32> {
+    let filters: Vec<libpod::NetworkFilter> = filters
+        .iter()
+        .map(|f| f.parse())
+        .collect::<libpod::Result<_>>()?;
+    let (list, errs) = rt.filter_networks(&filters)?;
+    for e in errs {
+        eprintln!("WARN: {e}");
+    }
+    if quiet {
+        for n in &list {
+            println!("{}", n.name);
+        }
+        return Ok(0);
+    }
+    let items: Vec<Value> = list.iter().map(views::network_item).collect();
+    print!(
+        "{}",
+        output(
+            &items,
+            format.unwrap_or("table {{.ID}}\t{{.Name}}\t{{.Driver}}"),
+            NET_HEADERS
+        )?
+    );
+    Ok(0)
 }

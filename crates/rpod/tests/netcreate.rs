@@ -1,0 +1,61 @@
+//! Issue 20: `network create` with several subnets (dual stack), gateways and ranges by
+//! position, `--ipv6`, labels, and `network ls --filter`, against podman 4.3.1 on both
+//! backends.
+
+mod common;
+
+use common::podman::{Out, ok, on_both, pair_on};
+
+both_backends!(
+    fn dual_stack_ranges_labels_and_filters_as_podman(backend) {
+    let Some((r, pm)) = pair_on(Some(backend)) else { return };
+    let k = r.k;
+    let which = std::cell::Cell::new(0u8);
+    let (p, o) = on_both(&r, &pm, |run: &dyn Fn(&[&str]) -> Out| {
+        // Each tool its own subnets (podman runs first), masked before comparing.
+        let n = 242 + which.get();
+        which.set(which.get() + 1);
+        let (v4, v6) = (format!("10.{n}.{k}"), format!("fd00:{n}:{k}:"));
+        let name = format!("ds{k}");
+        let bridge = format!("rds{k}-{}", std::process::id() % 1000);
+        let mut args = vec!["network", "create", "--label", "app=web"];
+        let (s4, g4, r4, s6) = (format!("{v4}.0/24"), format!("{v4}.254"), format!("{v4}.128/25"), format!("{v6}:/64"));
+        args.extend(["--subnet", &s4, "--gateway", &g4, "--ip-range", &r4, "--subnet", &s6]);
+        if n != 242 {
+            args.extend(["--interface-name", &bridge]);
+        }
+        args.push(&name);
+        ok(run, &args);
+        let mask = |s: &str| s.replace(&v4, "V4").replace(&v6, "V6:");
+        // Parsed: the keys' order is the printer's, not part of the answer.
+        let subnets: serde_json::Value = serde_json::from_str(&mask(&ok(
+            run,
+            &["network", "inspect", &name, "--format", "{{json .Subnets}}"],
+        )))
+        .expect("json");
+        let v6_on = ok(run, &["network", "inspect", &name, "--format", "{{.IPv6Enabled}}"]);
+        let inside = mask(&ok(run, &["run", "--rm", "--network", &name, "busybox", "sh", "-c",
+            "ip -o addr show eth0 | grep -v fe80 | awk '{print $4}'; grep -v '^127\\|^::1' /etc/hosts | awk '{print $1}'"]));
+        let by_label = ok(run, &["network", "ls", "-q", "--filter", "label=app=web"]);
+        let dangling = ok(run, &["network", "ls", "-q", "--filter", "dangling=true"]);
+        let (too_many, _, _) = run(&["network", "create", "--subnet", &format!("10.{n}.{}.0/24", k + 100),
+            "--gateway", "10.0.0.1", "--gateway", "10.0.0.2", "bad"]);
+        let (overlap, _, _) = run(&["network", "create", "--subnet", &format!("{v4}.0/25"), "bad"]);
+        ok(run, &["network", "rm", &name]);
+        (subnets, v6_on, inside, by_label, dangling.lines().any(|l| l == name), too_many, overlap)
+    });
+    assert_eq!(p, o);
+    let subnets = &o.0;
+    assert_eq!(subnets[0]["lease_range"]["start_ip"], "V4.129", "{subnets}");
+    assert_eq!(subnets[1]["gateway"], "V6::1", "{subnets}");
+    assert_eq!(o.1, "true");
+    let inside: Vec<&str> = o.2.lines().collect();
+    assert_eq!(inside[..2], ["V4.129/24", "V6::2/64"], "{inside:?}");
+    for a in ["V4.129", "V6::2"] {
+        assert!(inside[2..].contains(&a), "/etc/hosts names {a}: {inside:?}");
+    }
+    assert_eq!(o.5, 125);
+    assert_eq!(o.6, 125);
+    let subnets = [format!("10.243.{k}."), format!("fd00:243:{k}:")];
+    assert_eq!(r.leaks(&subnets, &[]), Vec::<String>::new());
+});
