@@ -108,7 +108,16 @@ fn attach(
     requests: &[String],
 ) -> Result<()> {
     if !requests.is_empty() {
-        let reqs = crate::net_options::requests(cfg, requests);
+        let mut reqs = crate::net_options::requests(cfg, requests);
+        // A pod's infra container answers to the pod's name, as podman's.
+        if cfg.is_infra
+            && let Some(pod) = &cfg.pod
+            && let Ok(p) = inner.state.pod(pod)
+        {
+            for r in &mut reqs {
+                r.name = p.name.clone();
+            }
+        }
         let attached = crate::net::setup(inner, &cfg.id, ns, &reqs, &cfg.ports)?;
         st.networks = attached.into_iter().map(network_status).collect();
     }

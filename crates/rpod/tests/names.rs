@@ -246,3 +246,37 @@ both_backends!(
     assert!(!plain.contains("dns.podman"), "{plain}");
     r.ok(&["network", "rm", "quiet"]);
 });
+
+both_backends!(
+    fn a_pods_name_resolves_on_its_network_as_podman(backend) {
+    let Some((r, pm)) = pair_on(Some(backend)) else { return };
+    let k = r.k;
+    let which = std::cell::Cell::new(0u8);
+    let (p, o) = on_both(&r, &pm, |run| {
+        let n = 244 + which.get();
+        which.set(which.get() + 1);
+        let net = format!("pn{k}");
+        let bridge = format!("rpn{k}-{}", std::process::id() % 1000);
+        let subnet = format!("10.{n}.{k}.0/24");
+        let mut args = vec!["network", "create", "--subnet", &subnet];
+        if n != 244 {
+            args.extend(["--interface-name", &bridge]);
+        }
+        args.push(&net);
+        ok(run, &args);
+        let pod = format!("pod{k}");
+        ok(run, &["pod", "create", "--name", &pod, "--network", &net]);
+        ok(run, &["run", "-d", "--pod", &pod, "--name", "member", "busybox", "sleep", "100"]);
+        let look = |name: &str| {
+            let (_, out, _) = run(&["run", "--rm", "--network", &net, "busybox", "nslookup", name]);
+            answers(&out).len()
+        };
+        let found = (look(&pod), look("member"));
+        ok(run, &["pod", "rm", "-f", "-t", "0", &pod]);
+        ok(run, &["network", "rm", &net]);
+        found
+    });
+    assert_eq!(p, o);
+    assert_eq!(o, (1, 0), "the pod's name resolves, its members' names do not");
+    assert_eq!(r.leaks(&[format!("10.245.{k}.")], &[]), Vec::<String>::new());
+});
