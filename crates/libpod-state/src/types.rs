@@ -205,8 +205,10 @@ pub enum NetworkMode {
     Container(String),
     /// The pod's (infra container's) network namespace.
     Pod,
-    /// These CNI networks, by name.
+    /// These networks, by name.
     Networks(Vec<String>),
+    /// A network namespace that already exists, by its path (`ns:PATH`).
+    Path(PathBuf),
 }
 
 /// A container's settings on one network.

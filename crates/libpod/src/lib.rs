@@ -71,7 +71,9 @@ mod network_filter;
 pub use network_connect::connect_options;
 pub use network_filter::{NetworkFilter, select_networks};
 mod networks;
-pub use net_options::{apply_static_addresses, parse_ip, parse_mac, parse_network};
+pub use net_options::{
+    apply_static_addresses, network_mode_name, parse_ip, parse_mac, parse_network,
+};
 pub use networks::{network_id, subnet_requests};
 mod options;
 mod passwd;

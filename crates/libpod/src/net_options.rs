@@ -104,13 +104,18 @@ pub fn parse_network(specs: &[String]) -> Result<(NetworkMode, BTreeMap<String, 
     let mut mode: Option<NetworkMode> = None;
     for s in specs {
         let single = match s.as_str() {
-            "" | "bridge" | "default" => Some(NetworkMode::Default),
+            // `private` is a new namespace: for root, the bridge, as podman.
+            "" | "bridge" | "default" | "private" => Some(NetworkMode::Default),
             "none" => Some(NetworkMode::None),
             "host" => Some(NetworkMode::Host),
             "pod" => Some(NetworkMode::Pod),
             _ => s
                 .strip_prefix("container:")
-                .map(|c| NetworkMode::Container(c.to_string())),
+                .map(|c| NetworkMode::Container(c.to_string()))
+                .or_else(|| {
+                    s.strip_prefix("ns:")
+                        .map(|p| NetworkMode::Path(std::path::PathBuf::from(p)))
+                }),
         };
         if let Some(m) = single {
             mode = Some(m);
@@ -127,7 +132,7 @@ pub fn parse_network(specs: &[String]) -> Result<(NetworkMode, BTreeMap<String, 
     match mode {
         Some(m) if specs.len() > 1 && m != NetworkMode::Default => Err(invalid(format!(
             "cannot set multiple networks without bridge network mode, selected mode {}: invalid argument",
-            mode_name(&m)
+            network_mode_name(&m)
         ))),
         Some(m) if names.is_empty() => Ok((m, opts)),
         _ if names.is_empty() => Ok((NetworkMode::Default, opts)),
@@ -135,7 +140,9 @@ pub fn parse_network(specs: &[String]) -> Result<(NetworkMode, BTreeMap<String, 
     }
 }
 
-fn mode_name(m: &NetworkMode) -> String {
+/// A network mode as podman writes it (`bridge`, `none`, `host`, `container:ID`, `pod`,
+/// network names joined by commas, `ns:PATH`).
+pub fn network_mode_name(m: &NetworkMode) -> String {
     match m {
         NetworkMode::None => "none".into(),
         NetworkMode::Host => "host".into(),
@@ -143,6 +150,7 @@ fn mode_name(m: &NetworkMode) -> String {
         NetworkMode::Container(c) => format!("container:{c}"),
         NetworkMode::Default => "bridge".into(),
         NetworkMode::Networks(n) => n.join(","),
+        NetworkMode::Path(p) => format!("ns:{}", p.display()),
     }
 }
 

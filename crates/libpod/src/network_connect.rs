@@ -14,14 +14,12 @@ fn networks_of(inner: &Inner, cfg: &ContainerConfig) -> Result<Vec<String>> {
     match &cfg.network {
         NetworkMode::Default => Ok(vec![crate::net::default_network(inner)?]),
         NetworkMode::Networks(n) => Ok(n.clone()),
+        NetworkMode::None => Err(LibpodError::Invalid(
+            "\"\" is not supported: invalid network mode".into(),
+        )),
         other => Err(LibpodError::Invalid(format!(
             "{:?} is not supported: invalid network mode",
-            match other {
-                NetworkMode::Host => "host".to_string(),
-                NetworkMode::Container(c) => format!("container:{c}"),
-                NetworkMode::Pod => "pod".into(),
-                _ => String::new(),
-            }
+            crate::network_mode_name(other)
         ))),
     }
 }

@@ -19,6 +19,16 @@ use crate::status::{cleanup, now, status_err};
 fn network(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<Namespace> {
     let requests: Vec<String> = match &cfg.network {
         NetworkMode::Host => return Ok(Namespace::Host),
+        NetworkMode::Path(p) => {
+            if !libpod_network::is_netns(p) {
+                return Err(LibpodError::Invalid(format!(
+                    "{}: not a network namespace; give the path of one (a bind mount of \
+                     /proc/PID/ns/net, or /run/netns/NAME)",
+                    p.display()
+                )));
+            }
+            return Ok(Namespace::Path(p.clone()));
+        }
         NetworkMode::Container(other) => {
             let o = inner.state.container_state(other)?;
             return o.netns_path.map(Namespace::Path).ok_or_else(|| {

@@ -105,3 +105,74 @@ both_backends!(
     r.ok(&["rm", "-f", "-t", "0", "db"]);
     assert_eq!(r.leaks(&[format!("10.232.{}.", r.k)], &[]), Vec::<String>::new());
 });
+
+/// A named network namespace of the test's own, deleted when dropped.
+struct Netns(String);
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.0])
+            .status();
+    }
+}
+
+#[test]
+fn an_existing_namespace_by_path_and_private() {
+    if !common::ready() {
+        return;
+    }
+    let r = common::R::new();
+    let ns = Netns(format!("rpt{}-{}", r.k, std::process::id()));
+    let made = std::process::Command::new("ip")
+        .args(["netns", "add", &ns.0])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "ip netns add");
+    let path = format!("ns:/run/netns/{}", ns.0);
+    let links = r.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        &path,
+        "busybox",
+        "ip",
+        "-o",
+        "link",
+    ]);
+    assert_eq!(
+        links.lines().count(),
+        1,
+        "only the namespace's loopback: {links}"
+    );
+    r.ok(&[
+        "create",
+        "--name",
+        "nsc",
+        "--network",
+        &path,
+        "busybox",
+        "true",
+    ]);
+    let mode = r.ok(&["inspect", "nsc", "--format", "{{.HostConfig.NetworkMode}}"]);
+    assert_eq!(mode.trim(), path);
+    let (code, _, err) = r.run(&["run", "--rm", "--network", "ns:/tmp", "busybox", "true"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("/tmp: not a network namespace"), "{err}");
+    // `private` is the bridge for root, as podman's.
+    let addr = r.ok(&[
+        "run",
+        "--rm",
+        "--network",
+        "private",
+        "busybox",
+        "ip",
+        "-o",
+        "-4",
+        "addr",
+        "show",
+        "eth0",
+    ]);
+    assert!(addr.contains("inet "), "{addr}");
+    r.ok(&["rm", "nsc"]);
+}

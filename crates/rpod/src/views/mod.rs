@@ -66,14 +66,7 @@ pub fn ports_line(ports: &[PortMapping]) -> String {
 }
 
 fn network_mode(n: &NetworkMode) -> String {
-    match n {
-        NetworkMode::Default => "bridge".into(),
-        NetworkMode::None => "none".into(),
-        NetworkMode::Host => "host".into(),
-        NetworkMode::Container(c) => format!("container:{c}"),
-        NetworkMode::Pod => "pod".into(),
-        NetworkMode::Networks(v) => v.join(","),
-    }
+    libpod::network_mode_name(n)
 }
 
 /// The command line of a container as podman shows it.
