@@ -117,9 +117,8 @@ fn from_cni(name: &str, file: &Path, list: CniList) -> Network {
             .unwrap_or("")
             .into(),
         network_interface: p
-            .iter()
-            .find(|p| p["type"] == "bridge")
-            .and_then(|p| p["bridge"].as_str())
+            .first()
+            .and_then(|p| p["bridge"].as_str().or_else(|| p["master"].as_str()))
             .unwrap_or("")
             .into(),
         created: libpod_config::time::format_go(created),
@@ -249,22 +248,36 @@ pub fn bridge_conflist(n: &Network, ipam_dir: &Path) -> Value {
         }
         ipam["routes"] = json!(routes);
     }
-    let mut bridge = json!({"type": "bridge", "bridge": n.network_interface, "isGateway": true, "ipMasq": !n.internal, "hairpinMode": true, "ipam": ipam});
-    if !n.labels.is_empty() || !n.options.is_empty() {
-        bridge["args"] = json!({"podman_labels": n.labels, "podman_options": n.options});
+    let mut first = if n.driver == "bridge" {
+        json!({"type": "bridge", "bridge": n.network_interface, "isGateway": true, "ipMasq": !n.internal, "hairpinMode": true, "ipam": ipam})
+    } else {
+        // macvlan and ipvlan: the parent is the master; no bridge, no forwarding of ours.
+        json!({"type": n.driver, "master": n.network_interface, "ipam": ipam})
+    };
+    for (k, v) in &n.options {
+        match k.as_str() {
+            "mtu" | "vlan" => first[k] = json!(v.parse::<u32>().unwrap_or(0)),
+            "mode" => first["mode"] = json!(v),
+            _ => {}
+        }
     }
-    let mut conf = json!({
-        "cniVersion": "1.0.0",
-        "name": n.name,
-        "plugins": [
-            bridge,
+    if !n.labels.is_empty() || !n.options.is_empty() {
+        first["args"] = json!({"podman_labels": n.labels, "podman_options": n.options});
+    }
+    let plugins = if n.driver == "bridge" {
+        json!([
+            first,
             {"type": "portmap", "capabilities": {"portMappings": true}},
             {"type": "firewall"},
             {"type": "tuning"}
-        ]
-    });
+        ])
+    } else {
+        json!([first, {"type": "tuning"}])
+    };
+    let mut conf = json!({"cniVersion": "1.0.0", "name": n.name, "plugins": plugins});
     // As podman 4 writes a network with name resolution under CNI.
     if n.dns_enabled
+        && n.driver == "bridge"
         && let Some(p) = conf["plugins"].as_array_mut()
     {
         p.push(

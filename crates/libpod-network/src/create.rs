@@ -157,6 +157,31 @@ pub(crate) fn definition(
 ) -> Result<Network> {
     config::check_name("network name", &req.name, 200)?;
     let subnets = subnets(req, nets)?;
+    let driver = if req.driver.is_empty() {
+        "bridge"
+    } else {
+        req.driver.as_str()
+    };
+    let (options, parent) = crate::driver::check(driver, &req.options, backend)?;
+    if driver != "bridge" && req.subnets.is_empty() {
+        // No DHCP here (podman 4.3 has none with netavark either).
+        return Err(invalid(
+            "network".into(),
+            format!("{driver} driver needs at least one subnet specified, DHCP is not supported"),
+        ));
+    }
+    let interface = if driver == "bridge" {
+        choose_bridge(req, nets)?
+    } else {
+        parent
+            .or_else(crate::driver::default_route_interface)
+            .ok_or_else(|| {
+                invalid(
+                    "parent interface".into(),
+                    "the host has no default route; give -o parent=IFACE",
+                )
+            })?
+    };
     let id = match backend {
         // podman derives a CNI network's ID from its name; netavark networks get a random one.
         NetworkBackend::Cni => config::sha256_hex(req.name.as_bytes()),
@@ -165,15 +190,15 @@ pub(crate) fn definition(
     Ok(Network {
         name: req.name.clone(),
         id,
-        driver: "bridge".into(),
-        network_interface: choose_bridge(req, nets)?,
+        driver: driver.into(),
+        network_interface: interface,
         created: libpod_config::time::format_go(libpod_config::time::now()),
         ipv6_enabled: subnets.iter().any(|s| s.subnet.contains(':')),
         subnets,
         internal: req.internal,
         dns_enabled: !req.disable_dns,
         labels: req.labels.clone(),
-        options: Default::default(),
+        options,
         ipam_options: [("driver".to_string(), "host-local".to_string())].into(),
         backend,
         file: None,

@@ -25,6 +25,7 @@ mod cidr;
 mod cni;
 mod config;
 mod create;
+mod driver;
 mod error;
 mod ipam;
 mod manager;

@@ -276,8 +276,9 @@ impl NetworkManager {
             });
         }
         fs::remove_file(&file).map_err(io(&file))?;
+        // A bridge is ours to delete; a macvlan's parent is the host's.
         let b = &net.network_interface;
-        if !b.is_empty() && Path::new("/sys/class/net").join(b).exists() {
+        if net.driver == "bridge" && !b.is_empty() && Path::new("/sys/class/net").join(b).exists() {
             let _ = Command::new("ip").args(["link", "delete", b]).status();
         }
         Ok(())

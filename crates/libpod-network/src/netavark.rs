@@ -28,10 +28,10 @@ pub fn parse_file(file: &Path, text: &str) -> Result<Network> {
         serde_json::from_str(text).map_err(|e| bad(file, format!("not a network: {e}")))?;
     crate::config::check_name("network name", &n.name, 200)
         .map_err(|e| bad(file, e.to_string()))?;
-    if n.driver != "bridge" {
+    if n.driver != "bridge" && n.driver != "macvlan" {
         return Err(bad(
             file,
-            format!("driver {:?} is not supported (only bridge)", n.driver),
+            format!("driver {:?} is not supported (bridge or macvlan)", n.driver),
         ));
     }
     n.backend = NetworkBackend::Netavark;

@@ -159,4 +159,8 @@ pub struct NetworkCreate {
     pub disable_dns: bool,
     /// Labels (`--label`).
     pub labels: BTreeMap<String, String>,
+    /// `bridge` (when empty), `macvlan` or `ipvlan` (`--driver`).
+    pub driver: String,
+    /// Driver options (`--opt`: `mtu`, `vlan`, `isolate`, `parent`, `mode`).
+    pub options: BTreeMap<String, String>,
 }

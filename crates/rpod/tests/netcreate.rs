@@ -59,3 +59,63 @@ both_backends!(
     let subnets = [format!("10.243.{k}."), format!("fd00:243:{k}:")];
     assert_eq!(r.leaks(&subnets, &[]), Vec::<String>::new());
 });
+
+/// A veth pair of the test's own (the parent of its macvlan networks), deleted when dropped.
+struct Veth(String);
+
+impl Drop for Veth {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["link", "del", &self.0])
+            .status();
+    }
+}
+
+both_backends!(
+    fn macvlan_on_a_parent_of_the_tests_own_and_bridge_options(backend) {
+    if !common::ready() {
+        return;
+    }
+    let r = common::R::on(Some(backend));
+    let k = r.k;
+    let parent = Veth(format!("rmv{k}-{}", std::process::id() % 1000));
+    let peer = format!("rmw{k}-{}", std::process::id() % 1000);
+    let made = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ip link add {0} type veth peer name {peer} && ip link set {0} up && ip link set {peer} up",
+            parent.0
+        ))
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "veth pair");
+    let net = format!("mv{k}");
+    let v4 = format!("10.246.{k}");
+    r.ok(&["network", "create", "-d", "macvlan", "-o", &format!("parent={}", parent.0),
+        "-o", "mode=bridge", "--subnet", &format!("{v4}.0/24"), &net]);
+    let shown = r.ok(&["network", "inspect", &net, "--format", "{{.Driver}} {{.NetworkInterface}}"]);
+    assert_eq!(shown.trim(), format!("macvlan {}", parent.0));
+    r.ok(&["run", "-d", "--name", "web", "--network", &net, "--ip", &format!("{v4}.10"), "busybox", "sh", "-c",
+        "mkdir -p /w; echo hello > /w/i; exec httpd -f -p 80 -h /w"]);
+    let got = r.ok(&["run", "--rm", "--network", &net, "busybox", "sh", "-c",
+        &format!("ip -o -4 addr show eth0; printf 'GET /i HTTP/1.0\\r\\n\\r\\n' | nc -w 5 {v4}.10 80")]);
+    assert!(got.contains(&format!("inet {v4}.")), "an address of the subnet: {got}");
+    assert!(got.trim_end().ends_with("hello"), "one container reaches the other: {got}");
+    r.ok(&["rm", "-f", "-t", "0", "web"]);
+    r.ok(&["network", "rm", &net]);
+    assert!(std::path::Path::new("/sys/class/net").join(&parent.0).exists(), "the parent is the host's and stays");
+    let (code, _, err) = r.run(&["network", "create", "-d", "macvlan", "-o", &format!("parent={}", parent.0), "nosub"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("needs at least one subnet"), "{err}");
+    let (code, _, err) = r.run(&["network", "create", "-o", "bogus=1", "bad"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("unsupported bridge network option bogus"), "{err}");
+    // A bridge with its MTU.
+    let mtu_net = format!("mtu{k}");
+    r.ok(&["network", "create", "-o", "mtu=1400", "--subnet", &format!("10.247.{k}.0/24"),
+        "--interface-name", &format!("rmt{k}-{}", std::process::id() % 1000), &mtu_net]);
+    let mtu = r.ok(&["run", "--rm", "--network", &mtu_net, "busybox", "cat", "/sys/class/net/eth0/mtu"]);
+    assert_eq!(mtu.trim(), "1400");
+    r.ok(&["network", "rm", &mtu_net]);
+    assert_eq!(r.leaks(&[format!("{v4}."), format!("10.247.{k}.")], &[]), Vec::<String>::new());
+});

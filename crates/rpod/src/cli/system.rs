@@ -8,6 +8,12 @@ pub enum NetworkCommand {
     /// Create a bridge network.
     #[command(after_help = "Example:\n  rpod network create --subnet 10.240.1.0/24 mynet")]
     Create {
+        /// Driver: bridge (default), macvlan, or ipvlan (CNI only).
+        #[arg(short = 'd', long, default_value = "bridge")]
+        driver: String,
+        /// A driver option, KEY=VALUE (mtu, vlan, isolate; parent, mode); repeatable.
+        #[arg(short = 'o', long = "opt")]
+        opts: Vec<String>,
         /// Subnet, IPv4 or IPv6 (chosen when absent); repeatable for dual stack.
         #[arg(long = "subnet")]
         subnets: Vec<String>,

@@ -7,6 +7,8 @@ pub(super) const NET_HEADERS: &[(&str, &str)] = &[("ID", "NETWORK ID")];
 pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
     match nc {
         NetworkCommand::Create {
+            driver,
+            opts,
             subnets,
             gateways,
             ip_ranges,
@@ -25,6 +27,8 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
                 internal,
                 disable_dns,
                 labels: crate::parse::labels(&labels),
+                driver,
+                options: crate::parse::labels(&opts),
             })?;
             println!("{}", n.name);
             Ok(0)
