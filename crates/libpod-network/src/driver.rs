@@ -46,13 +46,12 @@ pub(crate) fn check(
         match (driver, k.as_str()) {
             (_, "mtu") => number(k, v, 65536)?,
             ("bridge", "vlan") => number(k, v, 4094)?,
+            ("bridge", "isolate") if matches!(v.as_str(), "true" | "false" | "strict") => {}
             ("bridge", "isolate") => {
-                if !matches!(v.as_str(), "true" | "false" | "strict") {
-                    return Err(invalid(
-                        "network options",
-                        format!("isolate={v}: expected true, false or strict"),
-                    ));
-                }
+                return Err(invalid(
+                    "network options",
+                    format!("isolate={v}: expected true, false or strict"),
+                ));
             }
             ("macvlan" | "ipvlan", "parent") => {
                 crate::config::check_name("parent interface", v, 15)?;
