@@ -31,6 +31,9 @@ const PACKAGES: &[(&str, &str)] = &[
     // The second network backend, with its name server (podman 4.3's choice when present).
     ("netavark", "/usr/lib/podman/netavark"),
     ("aardvark-dns", "/usr/lib/podman/aardvark-dns"),
+    // User-mode networking (`--network slirp4netns`, `--network pasta`).
+    ("slirp4netns", "/usr/bin/slirp4netns"),
+    ("passt", "/usr/bin/pasta"),
     // The differential reference the tests compare rpod with.
     ("podman", "/usr/bin/podman"),
 ];

@@ -33,6 +33,7 @@ mod netavark;
 mod netns;
 pub mod ports;
 mod types;
+mod usernet;
 
 pub use cidr::Cidr;
 pub use config::{parse_file, sha256_hex};
@@ -43,3 +44,4 @@ pub use types::{
     Attachment, CniList, LeaseRange, NetSubnet, Network, NetworkBackend, NetworkCreate,
     PortMapping, Protocol, Request, SubnetRequest,
 };
+pub use usernet::{SlirpOptions, UserNet};

@@ -545,8 +545,22 @@ impl NetworkManager {
             .collect()
     }
 
-    /// Detaches a container from every network it is on (each DEL runs even if one fails).
+    /// Starts a user-mode network (slirp4netns or pasta) for a container's namespace, with
+    /// its ports forwarded; stopped by [`NetworkManager::teardown`].
+    pub fn setup_user_network(
+        &self,
+        container: &str,
+        netns: &Path,
+        net: &crate::UserNet,
+        ports: &[PortMapping],
+    ) -> Result<Attachment> {
+        crate::usernet::setup(&self.run_dir, container, netns, net, ports)
+    }
+
+    /// Detaches a container from every network it is on (each DEL runs even if one fails)
+    /// and stops its user-mode network helper, if it has one.
     pub fn teardown(&self, container: &str) -> Result<()> {
+        let _ = crate::usernet::teardown(&self.run_dir, container);
         let mut first = None;
         for (_, c) in self.cached(container).into_iter().rev() {
             if let Err(e) = self.detach_one(container, &c.network.name) {

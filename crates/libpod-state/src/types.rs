@@ -209,6 +209,10 @@ pub enum NetworkMode {
     Networks(Vec<String>),
     /// A network namespace that already exists, by its path (`ns:PATH`).
     Path(PathBuf),
+    /// User-mode networking through slirp4netns, with podman's options.
+    Slirp4netns(Vec<String>),
+    /// User-mode networking through pasta, with pasta's own options.
+    Pasta(Vec<String>),
 }
 
 /// A container's settings on one network.

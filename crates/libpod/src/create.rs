@@ -381,6 +381,9 @@ fn network_options(
     opts: &ContainerOptions,
     network: &NetworkMode,
 ) -> Result<std::collections::BTreeMap<String, libpod_state::NetworkOptions>> {
+    if let NetworkMode::Slirp4netns(o) = network {
+        libpod_network::SlirpOptions::parse(o)?;
+    }
     let mut o = opts.network_options.clone();
     let statics = !opts.static_ips.is_empty() || opts.static_mac.is_some();
     let names = match network {

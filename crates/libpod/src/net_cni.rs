@@ -38,3 +38,25 @@ pub(crate) fn disconnect(inner: &Inner, id: &str, network: &str) -> Result<()> {
 pub(crate) fn reload(inner: &Inner, id: &str) -> Result<Vec<Attachment>> {
     Ok(inner.net.reload(id)?)
 }
+
+/// Starts a container's user-mode network (slirp4netns or pasta).
+pub(crate) fn user_network(
+    inner: &Inner,
+    cfg: &libpod_state::ContainerConfig,
+    netns: &Path,
+) -> Result<Attachment> {
+    let net = match &cfg.network {
+        libpod_state::NetworkMode::Slirp4netns(o) => {
+            libpod_network::UserNet::Slirp4netns(libpod_network::SlirpOptions::parse(o)?)
+        }
+        libpod_state::NetworkMode::Pasta(o) => libpod_network::UserNet::Pasta(o.clone()),
+        _ => {
+            return Err(crate::LibpodError::Invalid(
+                "not a user-mode network".into(),
+            ));
+        }
+    };
+    Ok(inner
+        .net
+        .setup_user_network(&cfg.id, netns, &net, &cfg.ports)?)
+}

@@ -46,3 +46,12 @@ pub(crate) fn disconnect(_inner: &Inner, _id: &str, _network: &str) -> Result<()
 pub(crate) fn reload(_inner: &Inner, _id: &str) -> Result<Vec<Attachment>> {
     Err(unavailable())
 }
+
+/// There is no user-mode networking without the `cni` feature.
+pub(crate) fn user_network(
+    _inner: &Inner,
+    _cfg: &libpod_state::ContainerConfig,
+    _netns: &Path,
+) -> Result<Attachment> {
+    Err(unavailable())
+}

@@ -117,7 +117,7 @@ pub fn parse_network(specs: &[String]) -> Result<(NetworkMode, BTreeMap<String, 
                         .map(|p| NetworkMode::Path(std::path::PathBuf::from(p)))
                 }),
         };
-        if let Some(m) = single {
+        if let Some(m) = single.or_else(|| user_mode(s)) {
             mode = Some(m);
             continue;
         }
@@ -140,6 +140,21 @@ pub fn parse_network(specs: &[String]) -> Result<(NetworkMode, BTreeMap<String, 
     }
 }
 
+/// `slirp4netns[:OPTS]` and `pasta[:OPTS]` (options separated by commas).
+fn user_mode(s: &str) -> Option<NetworkMode> {
+    let (head, opts) = s.split_once(':').unwrap_or((s, ""));
+    let opts: Vec<String> = opts
+        .split(',')
+        .filter(|o| !o.is_empty())
+        .map(String::from)
+        .collect();
+    match head {
+        "slirp4netns" => Some(NetworkMode::Slirp4netns(opts)),
+        "pasta" => Some(NetworkMode::Pasta(opts)),
+        _ => None,
+    }
+}
+
 /// A network mode as podman writes it (`bridge`, `none`, `host`, `container:ID`, `pod`,
 /// network names joined by commas, `ns:PATH`).
 pub fn network_mode_name(m: &NetworkMode) -> String {
@@ -151,6 +166,10 @@ pub fn network_mode_name(m: &NetworkMode) -> String {
         NetworkMode::Default => "bridge".into(),
         NetworkMode::Networks(n) => n.join(","),
         NetworkMode::Path(p) => format!("ns:{}", p.display()),
+        NetworkMode::Slirp4netns(o) if o.is_empty() => "slirp4netns".into(),
+        NetworkMode::Slirp4netns(o) => format!("slirp4netns:{}", o.join(",")),
+        NetworkMode::Pasta(o) if o.is_empty() => "pasta".into(),
+        NetworkMode::Pasta(o) => format!("pasta:{}", o.join(",")),
     }
 }
 

@@ -145,7 +145,8 @@ impl Container {
                         .into(),
                 ));
             }
-            if st.networks.is_empty() {
+            let bridged = matches!(cfg.network, NetworkMode::Default | NetworkMode::Networks(_));
+            if st.networks.is_empty() || !bridged {
                 return Err(LibpodError::Invalid(format!(
                     "container {} network is not configured, refusing to reload: container \
                      state improper",

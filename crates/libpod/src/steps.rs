@@ -19,6 +19,13 @@ use crate::status::{cleanup, now, status_err};
 fn network(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> Result<Namespace> {
     let requests: Vec<String> = match &cfg.network {
         NetworkMode::Host => return Ok(Namespace::Host),
+        NetworkMode::Slirp4netns(_) | NetworkMode::Pasta(_) => {
+            let ns = inner.net.create_netns(&cfg.id)?;
+            st.netns_path = Some(ns.clone());
+            let a = crate::net::user_network(inner, cfg, &ns)?;
+            st.networks = vec![network_status(a)];
+            return Ok(Namespace::Path(ns));
+        }
         NetworkMode::Path(p) => {
             if !libpod_network::is_netns(p) {
                 return Err(LibpodError::Invalid(format!(
