@@ -187,19 +187,30 @@ pub fn load_dir(dir: &Path) -> Result<(Vec<Network>, Vec<NetworkError>)> {
             });
             continue;
         }
-        match parse_file(&f, &text) {
-            Ok(n) if nets.iter().any(|x| x.name == n.name) => errs.push(bad(
-                &f,
-                format!(
-                    "network name {} already defined by an earlier file; this one is ignored",
-                    n.name
-                ),
-            )),
-            Ok(n) => nets.push(n),
-            Err(e) => errs.push(e),
-        }
+        keep_first(&mut nets, &mut errs, &f, parse_file(&f, &text));
     }
     Ok((nets, errs))
+}
+
+/// Adds a parsed network unless an earlier file defined its name (then, or on a parse
+/// error, the error is kept beside the networks).
+pub(crate) fn keep_first(
+    nets: &mut Vec<Network>,
+    errs: &mut Vec<NetworkError>,
+    file: &Path,
+    parsed: Result<Network>,
+) {
+    match parsed {
+        Ok(n) if nets.iter().any(|x| x.name == n.name) => errs.push(bad(
+            file,
+            format!(
+                "network name {} already defined by an earlier file; this one is ignored",
+                n.name
+            ),
+        )),
+        Ok(n) => nets.push(n),
+        Err(e) => errs.push(e),
+    }
 }
 
 /// Checks a network or bridge name.

@@ -75,17 +75,7 @@ pub(crate) fn load_dir(dir: &Path) -> Result<(Vec<Network>, Vec<NetworkError>)> 
                 continue;
             }
         }
-        match parse_file(&f, &text) {
-            Ok(n) if nets.iter().any(|x| x.name == n.name) => errs.push(bad(
-                &f,
-                format!(
-                    "network name {} already defined by an earlier file; this one is ignored",
-                    n.name
-                ),
-            )),
-            Ok(n) => nets.push(n),
-            Err(e) => errs.push(e),
-        }
+        crate::config::keep_first(&mut nets, &mut errs, &f, parse_file(&f, &text));
     }
     Ok((nets, errs))
 }
