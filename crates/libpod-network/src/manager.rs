@@ -446,7 +446,12 @@ impl NetworkManager {
                     .netavark
                     .setup(&c.netns, &self.call(container, &net, c))
                 {
-                    Ok(v) => c.result = v,
+                    Ok(v) => {
+                        c.result = v;
+                        if net.driver == "bridge" {
+                            hairpin(&net.network_interface);
+                        }
+                    }
                     Err(e) => {
                         let _ = self
                             .netavark
@@ -580,5 +585,15 @@ impl NetworkManager {
             }
         }
         Ok(())
+    }
+}
+
+/// Turns hairpin mode on for every port of a bridge, so a container reaches its own published
+/// ports through the host's address (netavark 1.4 leaves it off; the CNI bridge plugin sets it
+/// with `hairpinMode`). Every port of our bridge is one of its network's containers.
+fn hairpin(bridge: &str) {
+    let dir = Path::new("/sys/class/net").join(bridge).join("brif");
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let _ = fs::write(e.path().join("hairpin_mode"), "1");
     }
 }

@@ -27,16 +27,34 @@ fn host_address() -> Option<String> {
     (!ip.is_loopback() && !ip.is_unspecified()).then(|| ip.to_string())
 }
 
+/// What a pod member's /etc/hosts names besides the host's entries: the pod (its infra
+/// container's addresses under the pod's name and the infra's name) and every member.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PodHosts {
+    /// The pod's name.
+    pub pod: String,
+    /// Its infra container's name.
+    pub infra: String,
+    /// Its other containers' names, in creation order.
+    pub members: Vec<String>,
+}
+
 /// /etc/hosts as podman 4.3 writes it: the host's entries, `host.containers.internal` (the
 /// network's gateway, else the host's address), then the container's own addresses under its
-/// hostname and name (127.0.0.1 without a network).
+/// hostname and name (127.0.0.1 without a network); in a pod, the infra's addresses under the
+/// pod's and infra's names, then each member at 127.0.0.1.
 pub(crate) fn hosts_file(
     host_hosts: &str,
     hostname: &str,
     name: &str,
     networks: &[NetworkStatus],
     host_ip: Option<String>,
+    pod: Option<&PodHosts>,
 ) -> String {
+    let (hostname, name) = match pod {
+        Some(p) => (p.pod.as_str(), p.infra.as_str()),
+        None => (hostname, name),
+    };
     let mut out = String::new();
     out.push_str(&host_lines(host_hosts));
     let gateway = networks.iter().find_map(|n| n.gateway.clone());
@@ -54,6 +72,9 @@ pub(crate) fn hosts_file(
     }
     for ip in addrs {
         out.push_str(&format!("{ip}\t{hostname} {name}\n"));
+    }
+    for m in pod.iter().flat_map(|p| &p.members) {
+        out.push_str(&format!("127.0.0.1\t{m}\n"));
     }
     out
 }
@@ -227,6 +248,7 @@ pub(crate) fn etc_files(
     networks: &[NetworkStatus],
     host_net: bool,
     base_hosts: Option<&Path>,
+    pod: Option<&PodHosts>,
 ) -> Result<Vec<(PathBuf, String)>> {
     let name = &cfg.name;
     libpod_fs::host::private_dir(dir)?;
@@ -242,7 +264,7 @@ pub(crate) fn etc_files(
         }
         h
     } else {
-        hosts_file(&host_hosts, hostname, name, networks, host_address())
+        hosts_file(&host_hosts, hostname, name, networks, host_address(), pod)
     };
     let hosts = added_hosts(&cfg.extra_hosts) + &hosts;
     let mut out = Vec::new();
@@ -278,7 +300,7 @@ mod tests {
     #[test]
     fn hosts_as_podman_writes_them() {
         let host = "127.0.0.1 localhost\n# a comment\n\n10.0.0.5   db  db.local\n";
-        let none = hosts_file(host, "abc", "web", &[], Some("192.0.2.2".into()));
+        let none = hosts_file(host, "abc", "web", &[], Some("192.0.2.2".into()), None);
         assert_eq!(
             none,
             "127.0.0.1\tlocalhost\n10.0.0.5\tdb db.local\n192.0.2.2\thost.containers.internal\n\
@@ -291,10 +313,21 @@ mod tests {
             gateway: Some("10.88.0.1".into()),
             ..Default::default()
         };
-        let bridged = hosts_file("", "abc", "web", &[net], None);
+        let bridged = hosts_file("", "abc", "web", std::slice::from_ref(&net), None, None);
         assert_eq!(
             bridged,
             "10.88.0.1\thost.containers.internal\n10.88.0.4\tabc web\n"
+        );
+        let pod = PodHosts {
+            pod: "hp1".into(),
+            infra: "62c837837fa9-infra".into(),
+            members: vec!["hm1".into(), "hm2".into()],
+        };
+        let member = hosts_file("", "hp1", "hm2", &[net], None, Some(&pod));
+        assert_eq!(
+            member,
+            "10.88.0.1\thost.containers.internal\n10.88.0.4\thp1 62c837837fa9-infra\n\
+             127.0.0.1\thm1\n127.0.0.1\thm2\n"
         );
     }
 }

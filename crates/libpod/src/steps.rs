@@ -170,13 +170,16 @@ fn etc_files(
     if cfg.rootfs.is_none() {
         crate::etc::ensure_mtab(rootfs)?;
     }
+    let pod = pod_hosts(inner, cfg);
+    let networks = pod.as_ref().map_or(&st.networks, |(n, _)| n);
     let mut etc = crate::etc::etc_files(
         &inner.userdata(&cfg.id),
         cfg,
         hostname,
-        &st.networks,
+        networks,
         host_net,
         inner.config.container_defaults.base_hosts_file.as_deref(),
+        pod.as_ref().map(|(_, p)| p),
     )?;
     etc.extend(crate::spec_fields::timezone(inner, cfg)?);
     crate::spec_fields::chroot_copies(cfg, &mut etc);
@@ -187,6 +190,36 @@ fn etc_files(
     }
     drop(t);
     Ok(etc)
+}
+
+/// For a container on its pod's network: the infra container's attachments and what its
+/// /etc/hosts names (the pod, then every member in creation order), as podman 4.3 writes it.
+fn pod_hosts(
+    inner: &Inner,
+    cfg: &ContainerConfig,
+) -> Option<(Vec<NetworkStatus>, crate::etc::PodHosts)> {
+    if cfg.network != NetworkMode::Pod {
+        return None;
+    }
+    let pod = cfg.pod.as_deref()?;
+    let infra = inner.state.pod_state(pod).ok()?.infra_container?;
+    let infra_cfg = inner.state.container(&infra).ok()?;
+    let networks = inner.state.container_state(&infra).ok()?.networks;
+    let mut members: Vec<ContainerConfig> = inner
+        .state
+        .pod_containers(pod)
+        .ok()?
+        .iter()
+        .filter(|id| **id != infra)
+        .filter_map(|id| inner.state.container(id).ok())
+        .collect();
+    members.sort_by_key(|c| c.created);
+    let hosts = crate::etc::PodHosts {
+        pod: inner.state.pod(pod).ok()?.name,
+        infra: infra_cfg.name,
+        members: members.into_iter().map(|c| c.name).collect(),
+    };
+    Some((networks, hosts))
 }
 
 fn hostname_of(spec: &ContainerSpec) -> String {
@@ -336,6 +369,7 @@ fn init_steps(inner: &Inner, cfg: &ContainerConfig, st: &mut ContainerState) -> 
             &st.networks,
             false,
             inner.config.container_defaults.base_hosts_file.as_deref(),
+            None,
         )?;
     }
     Ok(())

@@ -229,6 +229,14 @@ pub(super) fn pod_json(p: &libpod::Pod) -> Result<Value> {
         "NumberOfContainers": ctrs.len(),
         "Containers": ctrs.iter().map(|(c, s)| json!({"Id": c.id, "Name": c.name, "State": s.status.as_str()})).collect::<Vec<_>>(),
         "Ports": views::ports_line(&cfg.ports),
+        "InfraConfig": {
+            "PortBindings": views::published(&cfg.ports),
+            "HostNetwork": cfg.network == libpod::state::NetworkMode::Host,
+            "Networks": match &cfg.network {
+                libpod::state::NetworkMode::Networks(n) => n.clone(),
+                _ => Vec::new(),
+            },
+        },
         // What `pod ps --format json` prints, as podman 4.3.
         "__json": {
             "Cgroup": "",

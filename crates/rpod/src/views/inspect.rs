@@ -96,7 +96,14 @@ fn port_bindings(cfg: &ContainerConfig) -> serde_json::Map<String, Value> {
         .flat_map(|e| e.keys())
         .map(|k| (k, Value::Null))
         .collect();
-    for p in &cfg.ports {
+    out.extend(published(&cfg.ports));
+    out
+}
+
+/// Published ports as podman's `PortBindings` map (`"80/tcp": [{HostIp, HostPort}]`).
+pub fn published(ports: &[libpod::state::PortMapping]) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    for p in ports {
         for i in 0..p.range.max(1) {
             out.insert(
                 format!("{}/{}", p.container_port + i, p.protocol),

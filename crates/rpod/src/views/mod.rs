@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 mod inspect;
 
-pub use inspect::inspect_container;
+pub use inspect::{inspect_container, published};
 
 use crate::format::{ago, duration, rfc3339, size};
 
