@@ -374,6 +374,20 @@ fn check_request(inner: &crate::runtime::Inner, opts: &ContainerOptions) -> Resu
     Ok(())
 }
 
+/// A pod's settings per network (those of its infra container), as a container's.
+pub(crate) fn pod_network_options(
+    inner: &Inner,
+    opts: &crate::PodOptions,
+) -> Result<std::collections::BTreeMap<String, libpod_state::NetworkOptions>> {
+    let as_container = ContainerOptions {
+        network_options: opts.network_options.clone(),
+        static_ips: opts.static_ips.clone(),
+        static_mac: opts.static_mac.clone(),
+        ..Default::default()
+    };
+    network_options(inner, &as_container, &opts.network)
+}
+
 /// The settings per network, with `--ip`/`--mac-address` on the only network (the
 /// default's name when none was named); refused where no network of ours is joined.
 fn network_options(

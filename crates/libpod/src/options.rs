@@ -235,6 +235,14 @@ pub struct PodOptions {
     pub infra: bool,
     /// Namespaces its members share: `net`, `ipc`, `uts`.
     pub share: Vec<String>,
+    /// More names the pod answers to on its networks (`--network-alias`).
+    pub network_aliases: Vec<String>,
+    /// Settings per network (see [`crate::parse_network`]).
+    pub network_options: BTreeMap<String, libpod_state::NetworkOptions>,
+    /// Addresses on its only network (`--ip`, `--ip6`).
+    pub static_ips: Vec<std::net::IpAddr>,
+    /// MAC address on its only network (`--mac-address`).
+    pub static_mac: Option<String>,
 }
 
 impl Default for PodOptions {
@@ -247,6 +255,10 @@ impl Default for PodOptions {
             ports: Vec::new(),
             infra: true,
             share: vec!["net".into(), "ipc".into(), "uts".into()],
+            network_aliases: Vec::new(),
+            network_options: BTreeMap::new(),
+            static_ips: Vec::new(),
+            static_mac: None,
         }
     }
 }

@@ -320,6 +320,7 @@ impl Runtime {
                 .find(|n| !taken(n))
                 .unwrap_or_else(|| id[..12].to_string())
         });
+        let network_options = crate::create::pod_network_options(inner, &opts)?;
         let ports = crate::ports::resolve(&opts.ports, &[], &[], false)?;
         let (pod_lock, _creating) = inner.locks.allocate_locked()?;
         let lock = pod_lock.number().unwrap_or(0);
@@ -370,6 +371,8 @@ impl Runtime {
                         options: vec!["ro".into()],
                     }],
                     network: opts.network.clone(),
+                    network_aliases: opts.network_aliases.clone(),
+                    network_options: network_options.clone(),
                     ports: ports.clone(),
                     hostname: opts.hostname.clone().or_else(|| Some(name.clone())),
                     stop_signal: 9,

@@ -280,3 +280,22 @@ both_backends!(
     assert_eq!(o, (1, 0), "the pod's name resolves, its members' names do not");
     assert_eq!(r.leaks(&[format!("10.245.{k}.")], &[]), Vec::<String>::new());
 });
+
+both_backends!(
+    fn a_pods_alias_and_static_address(backend) {
+    if !common::ready() {
+        return;
+    }
+    let r = common::R::on(Some(backend));
+    let net = r.network();
+    let ip = format!("10.232.{}.99", r.k);
+    let pod = format!("pa{}", r.k);
+    r.ok(&["pod", "create", "--name", &pod, "--network", &net, "--ip", &ip, "--network-alias", "palias"]);
+    r.ok(&["run", "-d", "--pod", &pod, "--name", "member", "busybox", "sleep", "100"]);
+    let own = r.ok(&["exec", "member", "ip", "-o", "-4", "addr", "show", "eth0"]);
+    assert!(own.contains(&format!("{ip}/24")), "the pod's static address: {own}");
+    let found = r.ok(&["run", "--rm", "--network", &net, "busybox", "nslookup", "palias"]);
+    assert_eq!(answers(&found), [ip.clone()], "{found}");
+    r.ok(&["pod", "rm", "-f", "-t", "0", &pod]);
+    assert_eq!(r.leaks(&[format!("10.232.{}.", r.k)], &[]), Vec::<String>::new());
+});
