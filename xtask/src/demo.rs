@@ -20,6 +20,8 @@ struct Rpod {
 impl Rpod {
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(&self.bin);
+        // A default network of the demo's own, so a real installation's is never shared.
+        c.env("CONTAINERS_CONF", self.dir.join("containers.conf"));
         c.arg("--root")
             .arg(self.dir.join("root"))
             .arg("--runroot")
@@ -58,12 +60,21 @@ fn fetch(port: u16) -> Result<String> {
     bail!("no page from 127.0.0.1:{port}: {last}")
 }
 
+/// The demo's default network (its bridge: the name and a 0).
+const DEMO_NET: &str = "rpod-demo";
+
 /// The demo.
 pub fn demo() -> Result<()> {
     crate::setup::setup()?;
     run(cargo().args(["build", "--release", "-p", "rpod"]))?;
     let dir = std::env::temp_dir().join(format!("rpod-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    std::fs::write(
+        dir.join("containers.conf"),
+        format!(
+            "[network]\ndefault_network = \"{DEMO_NET}\"\ndefault_subnet = \"10.131.254.0/24\"\n"
+        ),
+    )?;
     let rpod = Rpod {
         bin: crate::util::target_dir().join("release/rpod"),
         dir: dir.clone(),
@@ -72,7 +83,10 @@ pub fn demo() -> Result<()> {
     println!("\n# cleaning up");
     let _ = rpod.show(&["pod", "rm", "--force", "demo"]);
     let _ = rpod.show(&["system", "reset", "--force"]);
-    let _ = rpod.show(&["network", "rm", "rpod"]);
+    // The default network lives in memory; its bridge is the demo's own.
+    let _ = Command::new("ip")
+        .args(["link", "delete", &format!("{DEMO_NET}0")])
+        .output();
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
