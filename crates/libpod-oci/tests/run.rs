@@ -278,7 +278,8 @@ fn bind_tmpfs_and_etc_mounts_and_read_only_root() {
     let Some(c) = ctx() else { return };
     let host = c.dir.path().join("hostdir");
     fs::create_dir(&host).expect("mkdir");
-    fs::write(host.join("data"), "from host").expect("write");
+    // A whole line: conmon may log a line without its newline apart from the next, or not.
+    fs::write(host.join("data"), "from host\n").expect("write");
     let hosts = c.dir.path().join("hosts");
     fs::write(&hosts, "127.0.0.1 localhost\n10.0.0.9 special\n").expect("hosts");
     let mut s = c.spec(&["sh", "-c", "cat /data/data; echo x > /data/new && echo wrote; echo y > /scratch/f && cat /scratch/f; cat /etc/hosts | grep special; touch /rootfile || echo rootro"]);
