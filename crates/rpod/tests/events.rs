@@ -37,24 +37,24 @@ fn lifecycle_events_are_recorded_as_podman_records_them() {
     let (p, o) = on_both(&r, &pm, |run| {
         let net = ["--network", "none"];
         let _ = run(&[
-            &["run", "--name", "e1", "--label", "a=b"][..],
+            &["run", "--name", "ex1", "--label", "a=b"][..],
             &net,
             &["busybox", "sh", "-c", "exit 3"],
         ]
         .concat());
-        ok(run, &["rm", "e1"]);
+        ok(run, &["rm", "ex1"]);
         ok(
             run,
             &[
-                &["run", "-d", "--name", "e2"][..],
+                &["run", "-d", "--name", "ex2"][..],
                 &net,
                 &["busybox", "sleep", "100"],
             ]
             .concat(),
         );
-        ok(run, &["kill", "e2"]);
-        ok(run, &["wait", "e2"]);
-        ok(run, &["rm", "e2"]);
+        ok(run, &["kill", "ex2"]);
+        ok(run, &["wait", "ex2"]);
+        ok(run, &["rm", "ex2"]);
         ok(run, &["volume", "create", "v1"]);
         ok(run, &["volume", "rm", "v1"]);
         ok(run, &["pod", "create", "--name", "pp"]);
@@ -72,7 +72,8 @@ fn lifecycle_events_are_recorded_as_podman_records_them() {
         for f in &filters {
             args.extend(["--filter", f]);
         }
-        args.extend(["--filter", "container=e1", "--filter", "container=e2"]);
+        // Names no ID can start with (an ID prefix matches too, as podman's filter).
+        args.extend(["--filter", "container=ex1", "--filter", "container=ex2"]);
         let containers = ok(run, &args);
         let volumes = ok(
             run,
@@ -86,7 +87,7 @@ fn lifecycle_events_are_recorded_as_podman_records_them() {
                 "--filter",
                 "event=died",
                 "--filter",
-                "container=e1",
+                "container=ex1",
             ],
         );
         let json = ok(
@@ -99,7 +100,7 @@ fn lifecycle_events_are_recorded_as_podman_records_them() {
                 "--filter",
                 "event=died",
                 "--filter",
-                "container=e1",
+                "container=ex1",
             ],
         );
         let v: serde_json::Value = serde_json::from_str(json.trim()).expect("one JSON line");
@@ -113,8 +114,8 @@ fn lifecycle_events_are_recorded_as_podman_records_them() {
         )
     });
     assert_eq!(p, o);
-    assert!(o.0.contains("container died e1 3"), "{}", o.0);
-    assert!(o.0.contains("container kill e2 0"), "{}", o.0);
+    assert!(o.0.contains("container died ex1 3"), "{}", o.0);
+    assert!(o.0.contains("container kill ex2 0"), "{}", o.0);
 }
 
 #[test]
