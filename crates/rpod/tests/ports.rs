@@ -189,7 +189,14 @@ both_backends!(
         // The infra's name holds the pod's ID, and the addresses differ: masked.
         let hosts: Vec<String> = hosts.lines().filter(|l| !l.starts_with("127.0.0.1\t") || !l.contains("localhost"))
             .map(|l| {
+                // The host part too: podman keeps leases across runs under /run/containers.
                 let l = l.replace(&format!("10.{n}.{k}."), "NET.");
+                let l = match l.split_once('\t') {
+                    Some((ip, rest)) if ip.starts_with("NET.") && ip != "NET.1" => {
+                        format!("NET.X\t{rest}")
+                    }
+                    _ => l,
+                };
                 match l.split_once("-infra") {
                     Some((head, _)) => format!("{} INFRA", head.rsplit_once(' ').map_or(head, |x| x.0)),
                     None => l,
