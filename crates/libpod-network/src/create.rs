@@ -154,6 +154,7 @@ pub(crate) fn definition(
     req: &NetworkCreate,
     nets: &[Network],
     backend: NetworkBackend,
+    id: String,
 ) -> Result<Network> {
     config::check_name("network name", &req.name, 200)?;
     let subnets = subnets(req, nets)?;
@@ -181,11 +182,6 @@ pub(crate) fn definition(
                     "the host has no default route; give -o parent=IFACE",
                 )
             })?
-    };
-    let id = match backend {
-        // podman derives a CNI network's ID from its name; netavark networks get a random one.
-        NetworkBackend::Cni => config::sha256_hex(req.name.as_bytes()),
-        NetworkBackend::Netavark => random_id()?,
     };
     Ok(Network {
         name: req.name.clone(),
@@ -215,9 +211,14 @@ fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     Ok(b)
 }
 
-fn random_id() -> Result<String> {
-    Ok(random_bytes::<32>()?
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect())
+/// A new network's ID: podman derives a CNI network's from its name; netavark networks get a
+/// random one.
+pub(crate) fn new_id(backend: NetworkBackend, name: &str) -> Result<String> {
+    Ok(match backend {
+        NetworkBackend::Cni => config::sha256_hex(name.as_bytes()),
+        NetworkBackend::Netavark => random_bytes::<32>()?
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect(),
+    })
 }

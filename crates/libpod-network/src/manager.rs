@@ -190,9 +190,10 @@ impl NetworkManager {
             },
             &[],
             self.backend,
+            // Fixed, as podman's default network's: it is made again at every listing.
+            config::sha256_hex(self.default_network.as_bytes()),
         )
         .unwrap_or_default();
-        n.id = config::sha256_hex(self.default_network.as_bytes());
         if self.backend == NetworkBackend::Cni {
             let conf = config::bridge_conflist(&n, &self.ipam_dir());
             n.cni = Some(CniList {
@@ -226,7 +227,8 @@ impl NetworkManager {
         if nets.iter().any(|n| n.name == req.name) {
             return Err(NetworkError::NetworkExists(req.name.clone()));
         }
-        let mut net = crate::create::definition(req, &nets, self.backend)?;
+        let id = crate::create::new_id(self.backend, &req.name)?;
+        let mut net = crate::create::definition(req, &nets, self.backend, id)?;
         match self.backend {
             NetworkBackend::Cni => {
                 // Name resolution where the plugin is installed, as podman 4 does under CNI.

@@ -230,10 +230,10 @@ fn slirp(
     drop(ready_w);
     fs::write(&pid_file, child.id().to_string()).map_err(io(&pid_file))?;
     wait_ready(ready_r, &bin, &log)?;
-    for p in ports {
-        forward(&sock, p, &o.addresses()?.0)?;
-    }
     let (addr, gw, dns, prefix) = o.addresses()?;
+    for p in ports {
+        forward(&sock, p, &addr)?;
+    }
     Ok(Attachment {
         network: "slirp4netns".into(),
         interface: "tap0".into(),

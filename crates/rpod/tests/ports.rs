@@ -183,7 +183,7 @@ both_backends!(
         let port: u16 = ok(run, &["pod", "inspect", &pod, "--format", "{{json .InfraConfig.PortBindings}}"])
             .split("HostPort\":\"").nth(1).and_then(|s| s.split('"').next())
             .and_then(|p| p.parse().ok()).unwrap_or(0);
-        let body = fetch(port);
+        let body = common::fetch(port, 100);
         ok(run, &["pod", "rm", "-f", "-t", "0", &pod]);
         ok(run, &["network", "rm", &net]);
         // The infra's name holds the pod's ID, and the addresses differ: masked.
@@ -243,21 +243,3 @@ both_backends!(
     r.ok(&["rm", "-f", "-t", "0", "web"]);
     assert_eq!(r.leaks(&[format!("10.232.{}.", r.k)], &[]), Vec::<String>::new());
 });
-
-/// `GET /i` on 127.0.0.1:`port`, tried for up to 10 s.
-fn fetch(port: u16) -> String {
-    use std::io::{Read, Write};
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let mut body = String::new();
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(3)));
-            let _ = s.write_all(b"GET /i HTTP/1.0\r\n\r\n");
-            let _ = s.read_to_string(&mut body);
-        }
-        if body.contains("hello") || port == 0 || std::time::Instant::now() > deadline {
-            return body;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}

@@ -27,27 +27,6 @@ fn delete_rules(pattern: &str) {
     }
 }
 
-/// The body of `GET /i` from 127.0.0.1:`port`, trying until `deadline` or success.
-fn fetch(port: u16, tries: u32) -> String {
-    use std::io::{Read, Write};
-    for _ in 0..tries {
-        let mut body = String::new();
-        if let Ok(mut s) = std::net::TcpStream::connect_timeout(
-            &([127, 0, 0, 1], port).into(),
-            std::time::Duration::from_millis(500),
-        ) {
-            let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
-            let _ = s.write_all(b"GET /i HTTP/1.0\r\n\r\n");
-            let _ = s.read_to_string(&mut body);
-        }
-        if body.contains("hello") {
-            return body;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    String::new()
-}
-
 both_backends!(
     fn reload_restores_forwarding_after_the_rules_are_gone(backend) {
     if !common::ready() {
@@ -60,13 +39,13 @@ both_backends!(
         "busybox", "sh", "-c", "mkdir -p /www; echo hello > /www/i; exec httpd -f -p 8080 -h /www"]);
     let port: u16 = r.ok(&["port", "web", "8080/tcp"]).trim().rsplit(':').next()
         .and_then(|p| p.parse().ok()).expect("a host port");
-    assert!(fetch(port, 100).contains("hello"), "published before");
+    assert!(common::fetch(port, 100).contains("hello"), "published before");
     delete_rules(&subnet);
     assert!(r.leaks(std::slice::from_ref(&subnet), &[]).iter().all(|l| !l.starts_with("rule: ")));
-    assert_eq!(fetch(port, 3), "", "no forwarding without the rules");
+    assert_eq!(common::fetch(port, 3), "", "no forwarding without the rules");
     let out = r.ok(&["network", "reload", "web"]);
     assert_eq!(out.trim(), id.trim(), "podman prints the container's ID");
-    assert!(fetch(port, 100).contains("hello"), "published again after reload");
+    assert!(common::fetch(port, 100).contains("hello"), "published again after reload");
     let all = r.ok(&["network", "reload", "--all"]);
     assert_eq!(all.trim(), id.trim());
     // Refusals, in podman's words.

@@ -20,24 +20,6 @@ fn helpers(id: &str) -> Vec<String> {
         .collect()
 }
 
-/// `GET /i` on 127.0.0.1:`port`, tried for up to 10 s.
-fn fetch(port: u16) -> String {
-    use std::io::{Read, Write};
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let mut body = String::new();
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(3)));
-            let _ = s.write_all(b"GET /i HTTP/1.0\r\n\r\n");
-            let _ = s.read_to_string(&mut body);
-        }
-        if body.contains("hello") || std::time::Instant::now() > deadline {
-            return body;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
-
 /// Runs a web server with `network`, checks its published port, removes it; the helper
 /// must be gone after.
 fn serve_and_fetch(r: &common::R, network: &str) {
@@ -63,7 +45,7 @@ fn serve_and_fetch(r: &common::R, network: &str) {
         .and_then(|p| p.parse().ok())
         .expect("a host port");
     assert!(
-        fetch(port).contains("hello"),
+        common::fetch(port, 100).contains("hello"),
         "{network}: the published port answers"
     );
     r.ok(&["rm", "-f", "-t", "0", id]);

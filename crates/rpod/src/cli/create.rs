@@ -49,15 +49,9 @@ pub struct CreateArgs {
     /// NAME:ip=IP,mac=MAC,alias=NAME,interface_name=NAME; repeatable.
     #[arg(long = "network", alias = "net")]
     pub network: Vec<String>,
-    /// Static IPv4 address on the container's only network.
-    #[arg(long)]
-    pub ip: Option<String>,
-    /// Static IPv6 address on the container's only network.
-    #[arg(long)]
-    pub ip6: Option<String>,
-    /// Static MAC address on the container's only network.
-    #[arg(long)]
-    pub mac_address: Option<String>,
+    /// Static addresses on the container's only network.
+    #[command(flatten)]
+    pub addresses: super::AddressFlags,
     /// Pod to join.
     #[arg(long)]
     pub pod: Option<String>,

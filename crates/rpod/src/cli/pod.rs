@@ -29,15 +29,9 @@ pub enum PodCommand {
         /// Another name the pod answers to on its networks; repeatable.
         #[arg(long = "network-alias")]
         network_alias: Vec<String>,
-        /// Static IPv4 address on the pod's only network.
-        #[arg(long)]
-        ip: Option<String>,
-        /// Static IPv6 address on the pod's only network.
-        #[arg(long)]
-        ip6: Option<String>,
-        /// Static MAC address on the pod's only network.
-        #[arg(long)]
-        mac_address: Option<String>,
+        /// Static addresses on the pod's only network.
+        #[command(flatten)]
+        addresses: super::AddressFlags,
         /// Hostname of its members.
         #[arg(long)]
         hostname: Option<String>,

@@ -1,6 +1,28 @@
 //! `rpod network ...`, `rpod system ...` and `rpod container ...` subcommands.
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
+
+/// `--ip`, `--ip6` and `--mac-address` (run, create, pod create, network connect).
+#[derive(Args, Debug, Clone, Default)]
+pub struct AddressFlags {
+    /// Static IPv4 address on the (only) network.
+    #[arg(long)]
+    pub ip: Option<String>,
+    /// Static IPv6 address on the (only) network.
+    #[arg(long)]
+    pub ip6: Option<String>,
+    /// Static MAC address on the (only) network.
+    #[arg(long)]
+    pub mac_address: Option<String>,
+}
+
+impl AddressFlags {
+    /// The settings they give on one network, with `aliases` (parsed by the library).
+    pub fn options(&self, aliases: &[String]) -> libpod::Result<libpod::state::NetworkOptions> {
+        let ips: Vec<String> = self.ip.iter().chain(&self.ip6).cloned().collect();
+        libpod::connect_options(&ips, self.mac_address.as_deref(), aliases)
+    }
+}
 
 /// `rpod network ...`.
 #[derive(Subcommand, Debug)]
@@ -51,15 +73,9 @@ pub enum NetworkCommand {
     /// Connect a container to a network (a running one at once).
     #[command(after_help = "Example:\n  rpod network connect mynet web")]
     Connect {
-        /// Static IPv4 address on that network.
-        #[arg(long)]
-        ip: Option<String>,
-        /// Static IPv6 address on that network.
-        #[arg(long)]
-        ip6: Option<String>,
-        /// Static MAC address on that network.
-        #[arg(long)]
-        mac_address: Option<String>,
+        /// Static addresses on that network.
+        #[command(flatten)]
+        addresses: AddressFlags,
         /// Another name on that network; repeatable.
         #[arg(long = "alias")]
         aliases: Vec<String>,

@@ -25,6 +25,7 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         .chain(a.tmpfs.iter().map(|t| parse_tmpfs_flag(t)))
         .collect::<libpod::Result<Vec<_>>>()?;
     let (network, network_options) = libpod::parse_network(&a.network)?;
+    let statics = a.addresses.options(&[])?;
     let entrypoint = a.entrypoint.as_ref().map(|e| {
         if e.trim_start().starts_with('[') {
             serde_json::from_str::<Vec<String>>(e)
@@ -68,16 +69,8 @@ pub(super) fn options(a: &CreateArgs) -> Result<ContainerOptions> {
         mounts,
         network,
         network_options,
-        static_ips: [&a.ip, &a.ip6]
-            .into_iter()
-            .flatten()
-            .map(|i| libpod::parse_ip(i))
-            .collect::<libpod::Result<_>>()?,
-        static_mac: a
-            .mac_address
-            .as_deref()
-            .map(libpod::parse_mac)
-            .transpose()?,
+        static_ips: statics.ips,
+        static_mac: statics.mac,
         ports: a
             .publish
             .iter()

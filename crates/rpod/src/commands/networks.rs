@@ -40,15 +40,12 @@ pub(super) fn network(rt: &Runtime, nc: NetworkCommand) -> Result<i32> {
             Ok(0)
         }
         NetworkCommand::Connect {
-            ip,
-            ip6,
-            mac_address,
+            addresses,
             aliases,
             network,
             container,
         } => {
-            let ips: Vec<String> = ip.into_iter().chain(ip6).collect();
-            let o = libpod::connect_options(&ips, mac_address.as_deref(), &aliases)?;
+            let o = addresses.options(&aliases)?;
             rt.container(&container)?
                 .connect_network_with(&network, &o)?;
             Ok(0)

@@ -46,15 +46,14 @@ pub(super) fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
             publish,
             network,
             network_alias,
-            ip,
-            ip6,
-            mac_address,
+            addresses,
             hostname,
             label,
             infra,
             share,
         } => {
             let (network, network_options) = libpod::parse_network(&network)?;
+            let statics = addresses.options(&[])?;
             let p = rt.create_pod(PodOptions {
                 share: libpod::parse_pod_share(&share)?,
                 name,
@@ -63,12 +62,8 @@ pub(super) fn pod(rt: &Runtime, pc: PodCommand) -> Result<i32> {
                 network,
                 network_options,
                 network_aliases: network_alias,
-                static_ips: [&ip, &ip6]
-                    .into_iter()
-                    .flatten()
-                    .map(|i| libpod::parse_ip(i))
-                    .collect::<libpod::Result<_>>()?,
-                static_mac: mac_address.as_deref().map(libpod::parse_mac).transpose()?,
+                static_ips: statics.ips,
+                static_mac: statics.mac,
                 ports: publish
                     .iter()
                     .map(|p| libpod::parse_publish(p).map_err(anyhow::Error::from))

@@ -249,6 +249,28 @@ fn walk(d: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// The body of `GET /i` from 127.0.0.1:`port` once it holds `hello`, trying `tries` times a
+/// tenth of a second apart; empty when it never does.
+pub fn fetch(port: u16, tries: u32) -> String {
+    use std::io::{Read, Write};
+    for _ in 0..tries {
+        let mut body = String::new();
+        if let Ok(mut s) = std::net::TcpStream::connect_timeout(
+            &([127, 0, 0, 1], port).into(),
+            std::time::Duration::from_millis(500),
+        ) {
+            let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let _ = s.write_all(b"GET /i HTTP/1.0\r\n\r\n");
+            let _ = s.read_to_string(&mut body);
+        }
+        if body.contains("hello") {
+            return body;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    String::new()
+}
+
 impl Drop for R {
     fn drop(&mut self) {
         let _ = self.cmd(&["system", "reset", "--force"]);
