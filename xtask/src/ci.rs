@@ -11,6 +11,8 @@ const FUZZ_SECONDS: u32 = 20;
 pub fn ci() -> Result<()> {
     let mut steps = Steps::new();
     let mut tests = (0u64, 0u64);
+    let mut failed: Vec<String> = Vec::new();
+    let mut failure_text = String::new();
     steps.step("setup", crate::setup::setup);
     steps.step("cargo fmt --check", || {
         run(cargo().args(["fmt", "--all", "--", "--check"]))
@@ -26,8 +28,11 @@ pub fn ci() -> Result<()> {
         ]))
     });
     steps.step("cargo test --workspace", || {
-        let (ok, out) = run_capture(cargo().args(["test", "--workspace"]))?;
+        // Every test binary runs even after one fails, so the count and the names are whole.
+        let (ok, out) = run_capture(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
         add_counts(&mut tests, &out);
+        failed.extend(failed_names(&out));
+        failure_text = failure_sections(&out);
         if !ok {
             bail!("tests failed");
         }
@@ -67,12 +72,54 @@ pub fn ci() -> Result<()> {
         });
     }
     let ok = steps.summary();
+    // Shown again at the end: CI keeps only the tail of this output.
+    print!("{failure_text}");
+    for name in &failed {
+        println!("failed test: {name}");
+    }
     // The plain closing line CI reads: every test counted across the cargo test runs.
     println!("tests: {} passed, {} failed", tests.0, tests.1);
     if !ok {
         bail!("ci failed");
     }
     Ok(())
+}
+
+/// The tests cargo test reports as failed (`test NAME ... FAILED`).
+fn failed_names(out: &str) -> Vec<String> {
+    out.lines()
+        .filter_map(|l| l.strip_prefix("test ")?.strip_suffix(" ... FAILED"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The `---- NAME stdout ----` sections of failed tests, each cut to its last 40 lines.
+fn failure_sections(out: &str) -> String {
+    let mut text = String::new();
+    let mut section: Vec<&str> = Vec::new();
+    let mut flush = |section: &mut Vec<&str>| {
+        let skip = section.len().saturating_sub(40);
+        if let Some(head) = section.first() {
+            text.push_str(head);
+            text.push('\n');
+        }
+        for line in section.iter().skip(skip.max(1)) {
+            text.push_str(line);
+            text.push('\n');
+        }
+        section.clear();
+    };
+    for line in out.lines() {
+        let header = line.starts_with("---- ") && line.ends_with(" stdout ----");
+        if header || line == "failures:" || line.starts_with("test result:") {
+            flush(&mut section);
+        }
+        if header || !section.is_empty() {
+            section.push(line);
+        }
+    }
+    flush(&mut section);
+    text
 }
 
 /// Sums the `test result:` lines of cargo test output.
@@ -120,5 +167,23 @@ mod tests {
             "test result: ok. 18 passed; 0 failed; 0 ignored\nnoise\ntest result: FAILED. 3 passed; 2 failed; 1 ignored\n",
         );
         assert_eq!(t, (21, 2));
+    }
+
+    #[test]
+    fn failed_tests_are_named() {
+        let out =
+            "test a::b ... ok\ntest c::d ... FAILED\ntest result: FAILED. 1 passed; 1 failed\n";
+        assert_eq!(super::failed_names(out), vec!["c::d".to_string()]);
+    }
+
+    #[test]
+    fn failure_sections_are_kept() {
+        let out = "failures:\n\n---- c::d stdout ----\npanicked at x\n\nfailures:\n    c::d\n";
+        let text = super::failure_sections(out);
+        assert!(
+            text.starts_with("---- c::d stdout ----\npanicked at x\n"),
+            "{text}"
+        );
+        assert!(!text.contains("    c::d"), "{text}");
     }
 }

@@ -36,7 +36,24 @@ const PACKAGES: &[(&str, &str)] = &[
     ("passt", "/usr/bin/pasta"),
     // The differential reference the tests compare rpod with.
     ("podman", "/usr/bin/podman"),
+    // Clients of `rpod system service`: the docker CLI (any on PATH will do: a newer static
+    // one may be there already), the Docker SDK for Python and docker-compose 1.29.
+    ("docker.io", "PATH:docker"),
+    (
+        "python3-docker",
+        "/usr/lib/python3/dist-packages/docker/__init__.py",
+    ),
+    ("docker-compose", "/usr/bin/docker-compose"),
 ];
+
+/// Whether a package's file is there; `PATH:NAME` is a program anywhere on PATH.
+fn installed(file: &str) -> bool {
+    match file.strip_prefix("PATH:") {
+        Some(name) => std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file())),
+        None => Path::new(file).exists(),
+    }
+}
 
 /// The range podman's documentation gives `--userns auto`: the user `containers` in
 /// /etc/subuid and /etc/subgid (added when neither file names it).
@@ -73,7 +90,7 @@ fn is_root() -> bool {
 pub fn setup() -> Result<()> {
     let missing: Vec<&str> = PACKAGES
         .iter()
-        .filter(|(_, file)| !Path::new(file).exists())
+        .filter(|(_, file)| !installed(file))
         .map(|(pkg, _)| *pkg)
         .collect();
     if missing.is_empty() {
@@ -99,7 +116,7 @@ pub fn setup() -> Result<()> {
             .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
         for (pkg, file) in PACKAGES {
-            if !Path::new(file).exists() {
+            if !installed(file) {
                 bail!("package {pkg} installed but {file} is missing");
             }
         }

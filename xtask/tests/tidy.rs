@@ -47,8 +47,32 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         ("libpod-oci", BTreeSet::from(lower)),
         ("libpod-network", BTreeSet::from(lower)),
         ("libpod", BTreeSet::from(layers)),
-        ("rpod", BTreeSet::from(["libpod"])),
+        ("libpod-api", BTreeSet::from(["libpod"])),
+        ("rpod", BTreeSet::from(["libpod", "libpod-api"])),
     ])
+}
+
+#[test]
+fn the_async_stack_stays_in_the_api_crate() {
+    // The workspace is synchronous; only the API service runs tokio and hyper.
+    for dir in crate_dirs() {
+        let m = manifest(&dir);
+        let name = m["package"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if name == "libpod-api" {
+            continue;
+        }
+        for section in ["dependencies", "dev-dependencies"] {
+            for (dep, _) in deps(&m, section) {
+                assert!(
+                    !["tokio", "hyper", "hyper-util", "http-body-util"].contains(&dep.as_str()),
+                    "{name} depends on {dep}: the async stack belongs to libpod-api only"
+                );
+            }
+        }
+    }
 }
 
 fn deps(m: &toml::Table, section: &str) -> Vec<(String, toml::Value)> {

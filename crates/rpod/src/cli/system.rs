@@ -180,6 +180,18 @@ pub enum SystemCommand {
         #[arg(long)]
         volumes: bool,
     },
+    /// Serve the Docker-compatible and libpod REST API (docker, docker-compose, the Docker
+    /// SDKs and `podman --remote` work against it).
+    #[command(after_help = "Examples:\n  rpod system service --time 0\n  \
+        DOCKER_HOST=unix:///run/libpod-rs/rpod.sock docker ps")]
+    Service {
+        /// Seconds without a request or an open stream before it ends (0: never).
+        #[arg(short = 't', long, default_value_t = 5)]
+        time: u64,
+        /// Where to listen: unix:///PATH (default /run/libpod-rs/rpod.sock as root) or
+        /// tcp:HOST:PORT.
+        uri: Option<String>,
+    },
     /// Copy the state into another backend (memory, sqlite, redb).
     #[command(after_help = "Example:\n  rpod system migrate --new-state-backend redb")]
     Migrate {

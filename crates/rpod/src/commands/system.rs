@@ -35,6 +35,7 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
                 print!("{}", output(&items, f, &[])?);
                 Ok(0)
             }
+            SystemCommand::Service { time, uri } => service(rt, time, uri),
             SystemCommand::Reset { force } => {
                 confirm(force, "this removes every container, pod and image")?;
                 rt.reset()?;
@@ -106,4 +107,24 @@ pub(super) fn system_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i3
         Command::Version { .. } | Command::Completion { .. } | Command::Unshare { .. } => Ok(0),
         other => bail!("rpod: {other:?} reached the wrong handler"),
     }
+}
+
+/// `system service`: the REST API until idle for `time` seconds (0: never) or a SIGTERM.
+fn service(rt: &Runtime, time: u64, uri: Option<String>) -> Result<i32> {
+    let endpoint = match uri {
+        Some(u) => u.parse()?,
+        None => libpod_api::default_endpoint(),
+    };
+    if let libpod_api::Endpoint::Tcp(_) = endpoint {
+        tracing::warn!(
+            "Using the API service with TCP sockets is not recommended: anyone who can reach \
+             it can run containers as this user; see `rpod system service --help`"
+        );
+    }
+    let opts = libpod_api::ServiceOptions {
+        idle_timeout: (time > 0).then(|| std::time::Duration::from_secs(time)),
+        ..Default::default()
+    };
+    libpod_api::serve(rt.clone(), &endpoint, opts)?;
+    Ok(0)
 }

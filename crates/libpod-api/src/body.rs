@@ -1,0 +1,233 @@
+//! Response bodies (whole, or streamed from a channel while a facade call runs) and request
+//! helpers: the query string, a JSON body read under a size limit.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
+use hyper::{Response, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc;
+
+use crate::error::{ApiError, Result};
+use crate::tracker::Busy;
+
+/// The largest request body read (a container create is a few KiB; an archive upload streams).
+pub(crate) const MAX_BODY: usize = 4 << 20;
+
+/// A response body: whole bytes, or chunks from a channel (kept open while a stream runs).
+pub(crate) enum Body {
+    /// All of it at once.
+    Full(Option<Bytes>),
+    /// Chunks as they come; the activity guard lives as long as the stream.
+    Stream {
+        /// The chunks.
+        rx: mpsc::Receiver<Bytes>,
+        /// Held only to count the stream as activity.
+        _busy: Busy,
+    },
+}
+
+impl HttpBody for Body {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<std::result::Result<Frame<Bytes>, Self::Error>>> {
+        match self.get_mut() {
+            Body::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            Body::Stream { rx, .. } => rx.poll_recv(cx).map(|c| c.map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, Body::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Body::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+            Body::Full(None) => SizeHint::with_exact(0),
+            Body::Stream { .. } => SizeHint::default(),
+        }
+    }
+}
+
+/// A response of the service.
+pub(crate) type Reply = Response<Body>;
+
+/// A response with this status and no body.
+pub(crate) fn empty(status: u16) -> Reply {
+    let mut r = Response::new(Body::Full(None));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    r
+}
+
+/// A JSON response.
+pub(crate) fn json(status: u16, value: &impl serde::Serialize) -> Reply {
+    let mut bytes = serde_json::to_vec(value).unwrap_or_default();
+    bytes.push(b'\n');
+    let mut r = Response::new(Body::Full(Some(Bytes::from(bytes))));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// A streamed response of this content type: returns it and the sender of its chunks.
+pub(crate) fn stream(content_type: &'static str, busy: Busy) -> (Reply, mpsc::Sender<Bytes>) {
+    let (tx, rx) = mpsc::channel(64);
+    let mut r = Response::new(Body::Stream { rx, _busy: busy });
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    (r, tx)
+}
+
+/// An error as the Docker API answers it: `{"message": ...}` with its status (libpod's
+/// endpoints add `cause` and `response`).
+pub(crate) fn error(e: &ApiError, libpod: bool) -> Reply {
+    let status = e.status();
+    let message = e.to_string();
+    if libpod {
+        let cause = std::error::Error::source(e).map_or_else(|| message.clone(), |s| s.to_string());
+        json(
+            status,
+            &serde_json::json!({"cause": cause, "message": message, "response": status}),
+        )
+    } else {
+        json(status, &serde_json::json!({ "message": message }))
+    }
+}
+
+/// A request's query parameters (the last of a repeated key wins, as Go's `Get`).
+#[derive(Debug, Default)]
+pub(crate) struct Query(HashMap<String, String>);
+
+impl Query {
+    /// Parses `a=1&b=x%20y`.
+    pub(crate) fn parse(q: Option<&str>) -> Self {
+        Query(
+            form_urlencoded::parse(q.unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// A parameter's text.
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    /// A boolean parameter as Docker reads them (`1`, `true`, `True`; absent: false).
+    pub(crate) fn flag(&self, key: &str) -> bool {
+        matches!(self.get(key), Some("1" | "true" | "True" | "TRUE"))
+    }
+
+    /// A numeric parameter; malformed is a 400 naming it.
+    pub(crate) fn num<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>> {
+        match self.get(key) {
+            None | Some("") => Ok(None),
+            Some(v) => v.parse().map(Some).map_err(|_| {
+                ApiError::BadRequest(format!("query parameter {key}={v:?} is not a number"))
+            }),
+        }
+    }
+
+    /// The `filters` parameter: JSON `{"key": ["v1", "v2"]}` (or Docker's older
+    /// `{"key": {"v1": true}}`), flattened to `key=value` pairs.
+    pub(crate) fn filters(&self) -> Result<Vec<(String, String)>> {
+        let Some(raw) = self.get("filters").filter(|s| !s.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let bad = |why: &str| ApiError::BadRequest(format!("invalid filters {raw:?}: {why}"));
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(raw).map_err(|e| bad(&e.to_string()))?;
+        let mut out = Vec::new();
+        for (k, v) in map {
+            match v {
+                serde_json::Value::Array(vals) => {
+                    for v in vals {
+                        let s = v.as_str().ok_or_else(|| bad("values must be strings"))?;
+                        out.push((k.clone(), s.to_string()));
+                    }
+                }
+                serde_json::Value::Object(vals) => {
+                    out.extend(vals.into_iter().map(|(v, _)| (k.clone(), v)));
+                }
+                _ => return Err(bad("each key takes a list of strings")),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Reads a request body of at most [`MAX_BODY`] bytes.
+pub(crate) async fn read(body: Incoming) -> Result<Bytes> {
+    let limited = http_body_util::Limited::new(body, MAX_BODY);
+    match limited.collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::TooLarge(MAX_BODY)),
+        Err(e) => Err(ApiError::BadRequest(format!(
+            "reading the request body: {e}"
+        ))),
+    }
+}
+
+/// Reads a JSON request body into `T`; an empty body is `T::default()`.
+pub(crate) async fn read_json<T: DeserializeOwned + Default>(body: Incoming) -> Result<T> {
+    let bytes = read(body).await?;
+    decode_json(&bytes)
+}
+
+/// Decodes a JSON request body; an empty body is `T::default()`. The error names the field.
+pub(crate) fn decode_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON in the request body: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_and_filters() {
+        let q = Query::parse(Some(
+            "all=1&limit=3&filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D&force=false",
+        ));
+        assert!(q.flag("all") && !q.flag("force") && !q.flag("missing"));
+        assert_eq!(q.num::<u32>("limit").expect("n"), Some(3));
+        assert_eq!(
+            q.filters().expect("filters"),
+            vec![("label".to_string(), "a=b".to_string())]
+        );
+        let old = Query::parse(Some(
+            "filters=%7B%22status%22%3A%7B%22exited%22%3Atrue%7D%7D",
+        ));
+        assert_eq!(
+            old.filters().expect("old"),
+            vec![("status".into(), "exited".into())]
+        );
+        assert!(Query::parse(Some("limit=x")).num::<u32>("limit").is_err());
+        assert!(Query::parse(Some("filters=%5B1%5D")).filters().is_err());
+    }
+
+    #[test]
+    fn json_bodies() {
+        let v: serde_json::Value = decode_json(b"  ").expect("empty");
+        assert!(v.is_null());
+        let e = decode_json::<serde_json::Value>(b"{").expect_err("bad");
+        assert_eq!(e.status(), 400);
+    }
+}

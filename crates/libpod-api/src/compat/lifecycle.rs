@@ -1,0 +1,179 @@
+//! `start`, `stop`, `kill`, `restart`, `DELETE` and `wait` of a container.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use libpod::state::ContainerStatus as S;
+
+use crate::body::{Query, Reply, empty, stream};
+use crate::ctx::{Ctx, blocking};
+use crate::error::{ApiError, Result};
+
+fn running(s: S) -> bool {
+    matches!(s, S::Running | S::Paused)
+}
+
+/// `POST /containers/{id}/start`: 204, or 304 when it is running already.
+pub(crate) async fn start(ctx: &Arc<Ctx>, id: &str) -> Result<Reply> {
+    let (rt, id) = (ctx.rt.clone(), id.to_string());
+    blocking(move || {
+        let c = rt.container(&id)?;
+        if running(c.state()?.status) {
+            return Err(ApiError::NotModified(format!(
+                "container {id} is running already"
+            )));
+        }
+        c.start()?;
+        Ok(empty(204))
+    })
+    .await
+}
+
+/// `POST /containers/{id}/stop?t=`: 204, or 304 when it is not running.
+pub(crate) async fn stop(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
+    let timeout = q.num::<u32>("t")?;
+    let (rt, id) = (ctx.rt.clone(), id.to_string());
+    blocking(move || {
+        let c = rt.container(&id)?;
+        if !running(c.state()?.status) {
+            return Err(ApiError::NotModified(format!(
+                "container {id} is not running"
+            )));
+        }
+        c.stop(timeout)?;
+        Ok(empty(204))
+    })
+    .await
+}
+
+/// `POST /containers/{id}/kill?signal=`: 204, or 409 when it is not running.
+pub(crate) async fn kill(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
+    let signal = libpod::parse_signal(q.get("signal").unwrap_or("KILL"))?;
+    let (rt, id) = (ctx.rt.clone(), id.to_string());
+    blocking(move || {
+        let c = rt.container(&id)?;
+        if !running(c.state()?.status) {
+            return Err(ApiError::Conflict(format!(
+                "Cannot kill container: {id}: Container {} is not running",
+                c.id()
+            )));
+        }
+        c.kill(signal)?;
+        Ok(empty(204))
+    })
+    .await
+}
+
+/// `POST /containers/{id}/restart?t=`.
+pub(crate) async fn restart(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
+    let timeout = q.num::<u32>("t")?;
+    let (rt, id) = (ctx.rt.clone(), id.to_string());
+    blocking(move || {
+        rt.container(&id)?.restart(timeout)?;
+        Ok(empty(204))
+    })
+    .await
+}
+
+/// `DELETE /containers/{id}?force=&v=`.
+pub(crate) async fn remove(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
+    let opts = libpod::RemoveOptions {
+        force: q.flag("force"),
+        volumes: q.flag("v"),
+        ..Default::default()
+    };
+    let (rt, id) = (ctx.rt.clone(), id.to_string());
+    blocking(move || {
+        let mut report = rt.remove_containers(std::slice::from_ref(&id), &opts);
+        match report.failed.pop() {
+            Some((_, e)) if e.is_in_use() => Err(ApiError::Conflict(format!(
+                "You cannot remove a running container {id}. Stop the container before \
+                 attempting removal or force remove"
+            ))),
+            Some((_, e)) => Err(e.into()),
+            None => Ok(empty(204)),
+        }
+    })
+    .await
+}
+
+/// What `wait?condition=` waits for, by Docker's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Until {
+    /// `not-running` (the default): now if it is not running, else its exit.
+    NotRunning,
+    /// `next-exit`: the next exit from now, even when it is not running yet.
+    NextExit,
+    /// `removed`: until it no longer exists.
+    Removed,
+}
+
+fn until(q: &Query) -> Result<Until> {
+    match q.get("condition").unwrap_or("") {
+        "" | "not-running" => Ok(Until::NotRunning),
+        "next-exit" => Ok(Until::NextExit),
+        "removed" => Ok(Until::Removed),
+        other => Err(ApiError::BadRequest(format!(
+            "invalid condition {other:?}: not-running, next-exit or removed"
+        ))),
+    }
+}
+
+/// `POST /containers/{id}/wait?condition=`: the headers go out at once (clients start the
+/// container only then), the body `{"StatusCode": N}` when the condition is met.
+pub(crate) async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
+    let cond = until(q)?;
+    let (rt, id) = (ctx.rt.clone(), id.to_string());
+    let c = {
+        let (rt, id) = (rt.clone(), id.clone());
+        blocking(move || Ok(rt.container(&id)?)).await?
+    };
+    let (reply, tx) = stream("application/json", ctx.tracker.busy());
+    tokio::task::spawn_blocking(move || {
+        let body = match wait_for(&rt, &c, cond) {
+            Ok(code) => serde_json::json!({"StatusCode": code, "Error": null}),
+            Err(e) => serde_json::json!({"StatusCode": -1, "Error": {"Message": e.to_string()}}),
+        };
+        let mut bytes = body.to_string().into_bytes();
+        bytes.push(b'\n');
+        // The client may have gone: nothing to tell then.
+        let _ = tx.blocking_send(Bytes::from(bytes));
+    });
+    Ok(reply)
+}
+
+/// Waits as `cond` says; the exit code, kept by the state even once the container is gone.
+fn wait_for(rt: &libpod::Runtime, c: &libpod::Container, cond: Until) -> Result<i32> {
+    let first = c.state()?;
+    let since = first.finished_at;
+    let mut pause = Duration::from_millis(5);
+    loop {
+        let st = match c.state() {
+            Ok(st) => st,
+            Err(e) if e.is_not_found() => return Ok(rt.exit_code(c.id())?.unwrap_or(0)),
+            Err(e) => return Err(e.into()),
+        };
+        let exited = matches!(st.status, S::Exited | S::Stopped);
+        let code = st.exit_code.unwrap_or(0);
+        match (cond, st.status) {
+            (Until::NotRunning, S::Configured | S::Created) => return Ok(0),
+            (Until::NotRunning, _) if exited => return Ok(code),
+            (Until::NextExit, _) if exited && st.finished_at != since => return Ok(code),
+            (_, S::Running | S::Paused) => {
+                // Blocks on the exit file; an auto-removed container is gone after it.
+                match c.wait() {
+                    Ok(code) if cond != Until::Removed => return Ok(code),
+                    Ok(_) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e.into()),
+                }
+                continue;
+            }
+            _ => {}
+        }
+        // Not started yet, or exited and waited on to be removed: look again soon.
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}

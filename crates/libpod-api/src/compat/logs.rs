@@ -1,0 +1,139 @@
+//! `GET /containers/{id}/logs`: the log in Docker's stream framing (8-byte headers unless the
+//! container has a terminal), whole or followed.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::body::{Query, Reply, stream};
+use crate::ctx::{Ctx, blocking};
+use crate::error::{ApiError, Result};
+
+/// Docker's stream framing: `[stream, 0, 0, 0, len (u32, big-endian)]` then the bytes; with
+/// a terminal the bytes go as they are.
+pub(crate) fn frame(stream: u8, data: &[u8], tty: bool) -> Bytes {
+    if tty {
+        return Bytes::copy_from_slice(data);
+    }
+    let mut out = Vec::with_capacity(8 + data.len());
+    out.extend_from_slice(&[stream, 0, 0, 0]);
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(data);
+    Bytes::from(out)
+}
+
+/// `since`/`until` as Docker sends them: Unix seconds with an optional fraction, or what
+/// `rpod logs --since` takes.
+fn time_param(q: &Query, key: &str) -> Result<Option<i64>> {
+    let Some(v) = q.get(key).filter(|v| !v.is_empty() && *v != "0") else {
+        return Ok(None);
+    };
+    if let Ok(secs) = v.parse::<f64>() {
+        return Ok(Some((secs * 1e9) as i64));
+    }
+    libpod::parse_time_filter(v, libpod::now_ns())
+        .map(Some)
+        .map_err(|e| ApiError::BadRequest(format!("{key}={v:?}: {e}")))
+}
+
+/// The options of a logs request.
+struct Want {
+    opts: libpod::LogOptions,
+    stdout: bool,
+    stderr: bool,
+    timestamps: bool,
+    follow: bool,
+}
+
+fn want(q: &Query) -> Result<Want> {
+    let tail = match q.get("tail") {
+        None | Some("" | "all") => None,
+        Some(_) => q.num::<usize>("tail")?,
+    };
+    Ok(Want {
+        opts: libpod::LogOptions {
+            since: time_param(q, "since")?,
+            until: time_param(q, "until")?,
+            tail,
+        },
+        stdout: q.flag("stdout"),
+        stderr: q.flag("stderr"),
+        timestamps: q.flag("timestamps"),
+        follow: q.flag("follow"),
+    })
+}
+
+fn line_bytes(w: &Want, line: &libpod::oci::LogLine, tty: bool) -> Option<Bytes> {
+    let err = line.stream == "stderr";
+    if (err && !w.stderr) || (!err && !w.stdout) {
+        return None;
+    }
+    let mut text = String::new();
+    if w.timestamps {
+        text.push_str(&line.time);
+        text.push(' ');
+    }
+    text.push_str(&line.text);
+    text.push('\n');
+    Some(frame(if err { 2 } else { 1 }, text.as_bytes(), tty))
+}
+
+/// `GET /containers/{id}/logs?stdout=&stderr=&follow=&since=&until=&tail=&timestamps=`.
+pub(crate) async fn logs(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
+    let w = want(q)?;
+    if !w.stdout && !w.stderr {
+        return Err(ApiError::BadRequest(
+            "you must choose at least one stream: stdout=1 or stderr=1".into(),
+        ));
+    }
+    let (rt, id) = (ctx.rt.clone(), id.to_string());
+    let (c, tty) = blocking(move || {
+        let c = rt.container(&id)?;
+        let tty = c.config()?.tty;
+        Ok((c, tty))
+    })
+    .await?;
+    let (reply, tx) = stream("application/vnd.docker.raw-stream", ctx.tracker.busy());
+    tokio::task::spawn_blocking(move || {
+        let send = |line: &libpod::oci::LogLine| {
+            if let Some(b) = line_bytes(&w, line, tty) {
+                // A client gone ends nothing here; the follow ends when the container does.
+                let _ = tx.blocking_send(b);
+            }
+        };
+        let result = if w.follow {
+            c.follow_logs(&w.opts, send)
+        } else {
+            c.logs(&w.opts).map(|lines| lines.iter().for_each(send))
+        };
+        if let Err(e) = result {
+            tracing::debug!(error = %e, "logs stream ended");
+        }
+    });
+    Ok(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_have_docker_headers() {
+        assert_eq!(
+            &frame(1, b"hi\n", false)[..],
+            b"\x01\x00\x00\x00\x00\x00\x00\x03hi\n"
+        );
+        assert_eq!(&frame(2, b"e", false)[..4], b"\x02\x00\x00\x00");
+        assert_eq!(&frame(1, b"raw", true)[..], b"raw");
+    }
+
+    #[test]
+    fn times_as_docker_sends_them() {
+        let q = Query::parse(Some("since=1700000000.5&until=0"));
+        assert_eq!(
+            time_param(&q, "since").expect("since"),
+            Some(1_700_000_000_500_000_000)
+        );
+        assert_eq!(time_param(&q, "until").expect("until"), None);
+    }
+}

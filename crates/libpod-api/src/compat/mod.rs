@@ -1,0 +1,60 @@
+//! The Docker Engine API's endpoints (and the libpod ones that share them), by method and
+//! path.
+
+mod attach;
+mod containers;
+mod create;
+mod images;
+mod lifecycle;
+mod logs;
+mod system;
+
+pub use create::create_options;
+
+/// A `filters` query parameter (`{"key": ["value"]}`) as `(key, value)` pairs.
+pub fn parse_filters(query: &str) -> Result<Vec<(String, String)>> {
+    crate::body::Query::parse(Some(query)).filters()
+}
+
+use std::sync::Arc;
+
+use hyper::Method;
+
+use crate::body::Reply;
+use crate::ctx::{Call, Ctx};
+use crate::error::{ApiError, Result};
+
+/// Picks the handler for a request, by method and path segments.
+pub(crate) async fn dispatch(
+    ctx: &Arc<Ctx>,
+    call: Call,
+    segs: &[&str],
+    libpod: bool,
+) -> Result<Reply> {
+    let m = call.method.clone();
+    let q = &call.query;
+    match (m, segs) {
+        (Method::GET | Method::HEAD, ["_ping"]) => Ok(system::ping()),
+        (Method::GET, ["version"]) if !libpod => system::version(ctx).await,
+        (Method::GET, ["info"]) if !libpod => system::info(ctx).await,
+        (Method::GET, ["containers", "json"]) if !libpod => containers::list(ctx, q).await,
+        (Method::POST, ["containers", "create"]) if !libpod => create::create(ctx, call).await,
+        (Method::GET, ["containers", id, "json"]) if !libpod => containers::inspect(ctx, id).await,
+        (Method::POST, ["containers", id, "start"]) => lifecycle::start(ctx, id).await,
+        (Method::POST, ["containers", id, "stop"]) => lifecycle::stop(ctx, id, q).await,
+        (Method::POST, ["containers", id, "kill"]) => lifecycle::kill(ctx, id, q).await,
+        (Method::POST, ["containers", id, "restart"]) => lifecycle::restart(ctx, id, q).await,
+        (Method::POST, ["containers", id, "wait"]) if !libpod => lifecycle::wait(ctx, id, q).await,
+        (Method::POST, ["containers", id, "attach"]) => attach::attach(ctx, id, call).await,
+        (Method::GET, ["containers", id, "logs"]) => logs::logs(ctx, id, q).await,
+        (Method::DELETE, ["containers", id]) if !libpod => lifecycle::remove(ctx, id, q).await,
+        (Method::GET, ["images", "json"]) if !libpod => images::list(ctx).await,
+        (Method::GET, ["images", name @ .., "json"]) if !libpod && !name.is_empty() => {
+            images::inspect(ctx, name.join("/")).await
+        }
+        (method, _) => Err(ApiError::NoRoute {
+            method: method.to_string(),
+            path: format!("/{}", segs.join("/")),
+        }),
+    }
+}

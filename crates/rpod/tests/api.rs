@@ -1,0 +1,308 @@
+//! `rpod system service` against real clients: the docker CLI, the Docker SDK for Python,
+//! and raw HTTP for what clients never send (garbage, oversize, unknown paths).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::R;
+
+/// A service on a socket of the test's own; SIGTERM'd and waited for when dropped.
+struct Service {
+    child: Child,
+    sock: PathBuf,
+    home: tempfile::TempDir,
+}
+
+impl Service {
+    fn start(r: &R, time: &str) -> Service {
+        let sock = r.dir.path().join("api.sock");
+        let child = common::rpod(r.dir.path())
+            .args(["system", "service", "--time", time])
+            .arg(format!("unix://{}", sock.display()))
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start rpod system service");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while UnixStream::connect(&sock).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the service did not listen on {sock:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Service {
+            child,
+            sock,
+            home: tempfile::tempdir().expect("tmp"),
+        }
+    }
+
+    fn host(&self) -> String {
+        format!("unix://{}", self.sock.display())
+    }
+
+    /// The docker CLI against this service, with a config dir of its own.
+    fn docker(&self, args: &[&str]) -> Output {
+        Command::new("docker")
+            .env("DOCKER_HOST", self.host())
+            .env("DOCKER_CONFIG", self.home.path())
+            .args(args)
+            .output()
+            .expect("run docker")
+    }
+
+    fn docker_ok(&self, args: &[&str]) -> String {
+        let o = self.docker(args);
+        assert!(
+            o.status.success(),
+            "docker {args:?}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Waits (with a deadline) for the service to exit; its exit status.
+    fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(st) = self.child.try_wait().expect("try_wait") {
+                return Some(st);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        self.wait_exit(Duration::from_secs(20))
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if self.terminate().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn have_docker() -> bool {
+    common::require(
+        "the docker CLI",
+        Command::new("docker")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+    )
+}
+
+/// One raw HTTP/1.1 request (the connection closed after it); the status and body.
+fn raw(sock: &Path, request: &[u8]) -> (u16, String) {
+    let mut s = UnixStream::connect(sock).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    s.write_all(request).expect("write");
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+#[test]
+fn docker_cli_runs_lists_logs_stops_and_removes() {
+    if !common::ready() || !have_docker() {
+        return;
+    }
+    let r = R::new();
+    let svc = Service::start(&r, "0");
+    let v = svc.docker_ok(&["version", "--format", "{{.Server.APIVersion}}"]);
+    assert_eq!(v.trim(), "1.41");
+    let images = svc.docker_ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(images.contains("localhost/busybox:latest"), "{images}");
+
+    // run --rm: output on the right streams, the exit code, nothing left.
+    let o = svc.docker(&[
+        "run",
+        "--rm",
+        "busybox",
+        "sh",
+        "-c",
+        "echo out; echo err >&2; exit 3",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "out\n");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("err"), "{o:?}");
+    assert_eq!(svc.docker_ok(&["ps", "-aq"]).trim(), "");
+
+    // run -d, logs, ps --format, inspect, stop, rm.
+    let name = format!("apiweb{}", r.k);
+    let script = "echo started; while true; do sleep 0.1; done";
+    let id = svc.docker_ok(&[
+        "run", "-d", "--name", &name, "-l", "app=web", "busybox", "sh", "-c", script,
+    ]);
+    assert_eq!(id.trim().len(), 64, "{id}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !svc.docker_ok(&["logs", &name]).contains("started") {
+        assert!(Instant::now() < deadline, "no log line");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let ps = svc.docker_ok(&[
+        "ps",
+        "--filter",
+        "label=app=web",
+        "--format",
+        "{{.Names}} {{.Image}} {{.Status}}",
+    ]);
+    assert!(
+        ps.starts_with(&format!("{name} localhost/busybox:latest Up")),
+        "{ps}"
+    );
+    let state = svc.docker_ok(&[
+        "inspect",
+        "-f",
+        "{{.State.Status}} {{.Name}} {{.State.Running}}",
+        &name,
+    ]);
+    assert_eq!(state.trim(), format!("running /{name} true"));
+    svc.docker_ok(&["stop", "-t", "1", &name]);
+    let code = svc.docker_ok(&["inspect", "-f", "{{.State.ExitCode}}", &name]);
+    assert_eq!(
+        code.trim(),
+        "137",
+        "sh ignores SIGTERM as PID 1: killed after the timeout"
+    );
+    svc.docker_ok(&["rm", &name]);
+    let gone = svc.docker(&["rm", &name]);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&gone.stderr).contains(&name),
+        "{gone:?}"
+    );
+    assert_eq!(r.ok(&["ps", "-aq"]).trim(), "", "rpod sees what docker did");
+}
+
+#[test]
+fn docker_sdk_for_python_creates_starts_waits_reads_logs_removes() {
+    if !common::ready() {
+        return;
+    }
+    let sdk = Command::new("/usr/bin/python3")
+        .args(["-c", "import docker"])
+        .status();
+    if !common::require("python3-docker", sdk.is_ok_and(|s| s.success())) {
+        return;
+    }
+    let r = R::new();
+    let svc = Service::start(&r, "0");
+    let script = r#"
+import docker, sys
+c = docker.DockerClient(base_url=sys.argv[1], version="auto")
+ctr = c.containers.create("busybox", ["sh", "-c", "echo from-sdk; exit 4"], name=sys.argv[2],
+                          labels={"t": sys.argv[2]}, network_mode="none")
+ctr.start()
+print("exit", ctr.wait(timeout=60)["StatusCode"])
+print("logs", ctr.logs().decode().strip())
+print("listed", [x.name for x in c.containers.list(all=True, filters={"label": "t=" + sys.argv[2]})])
+ctr.remove()
+print("after", len(c.containers.list(all=True)))
+print("images", [i.tags for i in c.images.list()])
+"#;
+    let name = format!("sdk{}", r.k);
+    let o = Command::new("/usr/bin/python3")
+        .args(["-c", script, &svc.host(), &name])
+        .output()
+        .expect("python3");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        out,
+        format!(
+            "exit 4\nlogs from-sdk\nlisted ['{name}']\nafter 0\nimages [['localhost/busybox:latest']]\n"
+        )
+    );
+}
+
+#[test]
+fn the_socket_is_private_bad_requests_get_clear_errors_and_idle_ends_it() {
+    if !common::ready() {
+        return;
+    }
+    let r = R::new();
+    let mut svc = Service::start(&r, "2");
+    let mode = std::fs::metadata(&svc.sock)
+        .expect("stat")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o660, "never world-writable");
+
+    let (st, body) = raw(
+        &svc.sock,
+        b"GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!((st, body.as_str()), (200, "OK"));
+    let (st, body) = raw(
+        &svc.sock,
+        b"GET /v1.41/nothing/here HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(st, 404);
+    assert!(body.contains("\"message\""), "{body}");
+    let bad = b"POST /v1.41/containers/create HTTP/1.1\r\nHost: d\r\nConnection: close\r\nContent-Length: 9\r\n\r\n{\"Image\":";
+    let (st, body) = raw(&svc.sock, bad);
+    assert_eq!(st, 400);
+    assert!(body.contains("invalid JSON in the request body"), "{body}");
+    let (st, body) = raw(
+        &svc.sock,
+        b"GET /v1.41/containers/nosuch/json HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(st, 404);
+    assert!(body.contains("nosuch"), "{body}");
+    let huge = format!(
+        "POST /v1.41/containers/create HTTP/1.1\r\nHost: d\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        8 << 20
+    );
+    let mut s = UnixStream::connect(&svc.sock).expect("connect");
+    s.write_all(huge.as_bytes()).expect("write");
+    let _ = s.write_all(&vec![b' '; 5 << 20]);
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    assert!(out.starts_with("HTTP/1.1 413"), "{out}");
+    let (st, _) = raw(&svc.sock, b"this is not HTTP\r\n\r\n");
+    assert_eq!(st, 400, "hyper answers garbage with 400");
+    let (st, _) = raw(
+        &svc.sock,
+        b"GET /_ping HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(st, 200, "and serves on");
+
+    // Idle for --time 2: it ends on its own, and removes its socket.
+    let st = svc
+        .wait_exit(Duration::from_secs(30))
+        .expect("the idle service ended");
+    assert!(st.success(), "{st}");
+    assert!(!svc.sock.exists(), "its socket is removed");
+}
