@@ -193,8 +193,25 @@ pub(crate) fn decode_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("invalid JSON in the request body: {e}")))
+    let bad = |e: serde_json::Error| {
+        ApiError::BadRequest(format!("invalid JSON in the request body: {e}"))
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(bad)?;
+    drop_nulls(&mut value);
+    serde_json::from_value(value).map_err(bad)
+}
+
+/// Removes `"key": null` members at any depth: clients send null for "not set", which the
+/// APIs read as the field's default.
+fn drop_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -227,6 +244,12 @@ mod tests {
     fn json_bodies() {
         let v: serde_json::Value = decode_json(b"  ").expect("empty");
         assert!(v.is_null());
+        #[derive(serde::Deserialize, Default, Debug)]
+        #[serde(default)]
+        struct T {
+            n: i64,
+        }
+        assert_eq!(decode_json::<T>(br#"{"n": null}"#).expect("null").n, 0);
         let e = decode_json::<serde_json::Value>(b"{").expect_err("bad");
         assert_eq!(e.status(), 400);
     }

@@ -53,6 +53,7 @@ async fn run(rt: libpod::Runtime, endpoint: &Endpoint, opts: ServiceOptions) -> 
     let ctx = Arc::new(Ctx {
         rt,
         tracker: tracker.clone(),
+        execs: Default::default(),
     });
     // Connections watch this to finish their request and close on shutdown.
     let (stop_tx, stop_rx) = watch::channel(false);

@@ -1,5 +1,5 @@
 //! Listing containers as podman's `ps` does: typed filters (several values of one key match
-//! any, different keys must all match), the running-only default, `--all`, `--latest`,
+//! any, except labels, which must all match; different keys must all match), the running-only default, `--all`, `--latest`,
 //! `--last N` and the sort keys. The selection is a pure function, tested without root.
 //!
 //! ```no_run
@@ -23,7 +23,8 @@ use libpod_state::{ContainerConfig, ContainerState, ContainerStatus as S, Networ
 use crate::error::{LibpodError, Result};
 use crate::runtime::Runtime;
 
-/// One `--filter KEY=VALUE` of `ps`.
+/// One `--filter KEY=VALUE` of `ps` (several `label` filters must all match; several
+/// values of another key are alternatives).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ContainerFilter {
@@ -268,10 +269,13 @@ pub fn select_containers(list: Vec<Entry>, opts: &ListOptions, ctx: &FilterConte
             keys.sort_unstable();
             keys.dedup();
             keys.iter().all(|k| {
-                opts.filters
-                    .iter()
-                    .filter(|f| f.key() == *k)
-                    .any(|f| matches(f, e, &everything, ctx))
+                let mut of_key = opts.filters.iter().filter(|f| f.key() == *k);
+                // podman: every label must match; other keys' values are alternatives.
+                if *k == "label" {
+                    of_key.all(|f| matches(f, e, &everything, ctx))
+                } else {
+                    of_key.any(|f| matches(f, e, &everything, ctx))
+                }
             })
         })
         .collect();
@@ -387,6 +391,12 @@ mod tests {
         assert_eq!(sel(o(f(&["since=b"]))), ["c", "d"]);
         assert_eq!(sel(o(f(&["exited=3"]))), ["b"]);
         assert_eq!(sel(o(f(&["id=c"]))), ["c"]);
+        // Labels are the exception, as podman's: every one must match.
+        assert_eq!(
+            sel(o(f(&["label=app=web", "label=app=db"]))),
+            Vec::<String>::new()
+        );
+        assert_eq!(sel(o(f(&["label=app", "label=app=db"]))), ["a"]);
     }
 
     #[test]

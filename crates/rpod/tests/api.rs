@@ -306,3 +306,167 @@ fn the_socket_is_private_bad_requests_get_clear_errors_and_idle_ends_it() {
     assert!(st.success(), "{st}");
     assert!(!svc.sock.exists(), "its socket is removed");
 }
+
+#[test]
+fn docker_exec_with_streams_stdin_exit_codes_and_a_terminal() {
+    if !common::ready() || !have_docker() {
+        return;
+    }
+    let r = R::new();
+    let svc = Service::start(&r, "0");
+    let name = format!("apiexec{}", r.k);
+    svc.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        "busybox",
+        "sleep",
+        "1000",
+    ]);
+    let o = svc.docker(&["exec", &name, "sh", "-c", "echo o; echo e >&2; exit 5"]);
+    assert_eq!(o.status.code(), Some(5), "{o:?}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "o\n");
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "e\n");
+    // -i: stdin reaches the command, and its end ends it.
+    let mut child = Command::new("docker")
+        .env("DOCKER_HOST", svc.host())
+        .env("DOCKER_CONFIG", svc.home.path())
+        .args(["exec", "-i", &name, "sh", "-c", "cat; echo done"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("docker exec -i");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"line 1\nline 2\n")
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "line 1\nline 2\ndone\n");
+    // -it under a terminal `script` makes: the command sees a terminal.
+    if common::require("script (bsdutils)", Path::new("/usr/bin/script").exists()) {
+        let cmd = format!(
+            "DOCKER_HOST={} DOCKER_CONFIG={} docker exec -it {name} sh -c 'tty; exit 3'",
+            svc.host(),
+            svc.home.path().display()
+        );
+        let o = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .output()
+            .expect("script");
+        assert_eq!(o.status.code(), Some(3), "{o:?}");
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("/dev/pts/"),
+            "{o:?}"
+        );
+    }
+    let gone = svc.docker(&["exec", "nosuch", "true"]);
+    assert_ne!(gone.status.code(), Some(0));
+    svc.docker_ok(&["rm", "-f", &name]);
+}
+
+#[test]
+fn docker_compose_up_ps_logs_exec_down() {
+    if !common::ready() || !have_docker() {
+        return;
+    }
+    if !common::require(
+        "docker-compose",
+        Path::new("/usr/bin/docker-compose").exists(),
+    ) {
+        return;
+    }
+    let r = R::new();
+    let svc = Service::start(&r, "0");
+    let proj = tempfile::tempdir().expect("project dir");
+    let port = 18000 + u16::from(r.k) * 10 + (std::process::id() % 10) as u16;
+    let file = format!(
+        r#"version: "3.8"
+services:
+  web:
+    image: busybox
+    command: sh -c 'echo hello-compose > /www/index.html && exec httpd -f -p 8080 -h /www'
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/"]
+      interval: 1s
+      retries: 30
+    volumes: [data:/www]
+    ports: ["127.0.0.1:{port}:8080"]
+    networks: [app]
+  client:
+    image: busybox
+    command: sh -c 'wget -q -O - http://web:8080/ && exec sleep 1000'
+    stop_grace_period: 1s
+    depends_on:
+      web: {{condition: service_healthy}}
+    networks: [app]
+volumes: {{data: {{}}}}
+networks: {{app: {{}}}}
+"#
+    );
+    std::fs::write(proj.path().join("docker-compose.yml"), file).expect("compose file");
+    let project = format!("cp{}x{}", r.k, std::process::id());
+    let compose = |args: &[&str]| {
+        let o = Command::new("docker-compose")
+            .current_dir(proj.path())
+            .env("DOCKER_HOST", svc.host())
+            .env("DOCKER_CONFIG", svc.home.path())
+            .args(["-p", &project])
+            .args(args)
+            .output()
+            .expect("docker-compose");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.status.success(), "docker-compose {args:?}: {text}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    compose(&["up", "-d"]);
+    let ps = compose(&["ps"]);
+    assert!(ps.contains("Up (healthy)"), "{ps}");
+    assert!(ps.contains(&format!("127.0.0.1:{port}->8080/tcp")), "{ps}");
+    let page = {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("published port");
+        s.write_all(b"GET / HTTP/1.0\r\n\r\n").expect("request");
+        let mut page = String::new();
+        let _ = s.read_to_string(&mut page);
+        page
+    };
+    assert!(page.ends_with("hello-compose\n"), "{page}");
+    // The client reached the web server by its service name on the project's network.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let logs = compose(&["logs", "client"]);
+        if logs.contains("hello-compose") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the client never reached web: {logs}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let got = compose(&[
+        "exec",
+        "-T",
+        "client",
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        "http://web:8080/",
+    ]);
+    assert_eq!(got.trim(), "hello-compose");
+    compose(&["down", "-v"]);
+    assert_eq!(r.ok(&["ps", "-aq"]).trim(), "", "containers left");
+    assert_eq!(r.ok(&["volume", "ls", "-q"]).trim(), "", "volumes left");
+    let nets = r.ok(&["network", "ls", "--format", "{{.Name}}"]);
+    assert!(!nets.contains(&project), "networks left: {nets}");
+}

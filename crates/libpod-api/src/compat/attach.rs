@@ -1,16 +1,17 @@
-//! `POST /containers/{id}/attach`: the connection hijack (`Upgrade: tcp`, 101) carrying the
-//! container's streams in Docker's framing, and stdin the other way; without the upgrade
-//! header, its output as the response body.
+//! The connection hijack (`Upgrade: tcp`, 101) that attach and exec start use: the
+//! container's streams in Docker's framing one way, stdin the other; without the upgrade
+//! header, the output as the response body. And `POST /containers/{id}/attach` over it.
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
 use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue, UPGRADE};
-use hyper::upgrade::Upgraded;
+use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
 use libpod::state::ContainerStatus as S;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::runtime::Handle;
+use tokio::sync::mpsc;
 
 use super::logs::frame;
 use crate::body::{Body, Reply, stream};
@@ -19,19 +20,25 @@ use crate::error::{ApiError, Result};
 
 type Io = TokioIo<Upgraded>;
 
-/// Which streams the client asked for.
-#[derive(Clone, Copy, Debug)]
-struct Streams {
-    stdin: bool,
-    stdout: bool,
-    stderr: bool,
-    tty: bool,
+/// Where a stream's bytes go: the hijacked connection, or a response body.
+#[derive(Clone)]
+pub(crate) enum Hijack {
+    /// The upgraded connection, written and read from blocking threads through the runtime.
+    Conn {
+        /// Its write side, shared by stdout and stderr.
+        w: Arc<Mutex<WriteHalf<Io>>>,
+        /// Its read side, taken once for stdin.
+        r: Arc<Mutex<Option<ReadHalf<Io>>>>,
+        /// The service's runtime.
+        rt: Handle,
+    },
+    /// A response body (no stdin then).
+    Body(mpsc::Sender<bytes::Bytes>),
 }
 
-/// The container's output, framed, written to the hijacked connection.
-struct Out {
-    w: Arc<Mutex<WriteHalf<Io>>>,
-    rt: Handle,
+/// One output stream of a hijack, framed unless it is a terminal's.
+pub(crate) struct Out {
+    to: Hijack,
     stream: u8,
     wanted: bool,
     tty: bool,
@@ -39,16 +46,23 @@ struct Out {
 
 impl Write for Out {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.wanted && !buf.is_empty() {
-            let data = frame(self.stream, buf, self.tty);
-            let mut w = self
-                .w
-                .lock()
-                .map_err(|_| std::io::Error::other("attach writer poisoned"))?;
-            self.rt.block_on(async {
-                w.write_all(&data).await?;
-                w.flush().await
-            })?;
+        if !self.wanted || buf.is_empty() {
+            return Ok(buf.len());
+        }
+        let data = frame(self.stream, buf, self.tty);
+        match &self.to {
+            Hijack::Conn { w, rt, .. } => {
+                let mut w = w
+                    .lock()
+                    .map_err(|_| std::io::Error::other("hijack writer poisoned"))?;
+                rt.block_on(async {
+                    w.write_all(&data).await?;
+                    w.flush().await
+                })?;
+            }
+            Hijack::Body(tx) => tx
+                .blocking_send(data)
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))?,
         }
         Ok(buf.len())
     }
@@ -58,39 +72,102 @@ impl Write for Out {
     }
 }
 
-/// What the client sends, read from the hijacked connection.
-struct In {
-    r: ReadHalf<Io>,
-    rt: Handle,
+/// What the client sends over the hijacked connection.
+pub(crate) struct In {
+    r: Option<ReadHalf<Io>>,
+    rt: Option<Handle>,
 }
 
 impl Read for In {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.rt.block_on(self.r.read(buf))
-    }
-}
-
-/// The container's output (as a body) into a channel.
-struct ToChannel {
-    tx: tokio::sync::mpsc::Sender<bytes::Bytes>,
-    stream: u8,
-    wanted: bool,
-    tty: bool,
-}
-
-impl Write for ToChannel {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.wanted && !buf.is_empty() {
-            self.tx
-                .blocking_send(frame(self.stream, buf, self.tty))
-                .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))?;
+        match (&mut self.r, &self.rt) {
+            (Some(r), Some(rt)) => rt.block_on(r.read(buf)),
+            _ => Ok(0),
         }
-        Ok(buf.len())
+    }
+}
+
+impl Hijack {
+    /// A writer for output stream `stream` (1 stdout, 2 stderr); unwanted output is dropped.
+    pub(crate) fn writer(&self, stream: u8, wanted: bool, tty: bool) -> Out {
+        Out {
+            to: self.clone(),
+            stream,
+            wanted,
+            tty,
+        }
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+    /// The client's input (empty for a body, or once taken).
+    pub(crate) fn reader(&self) -> In {
+        match self {
+            Hijack::Conn { r, rt, .. } => In {
+                r: r.lock().ok().and_then(|mut r| r.take()),
+                rt: Some(rt.clone()),
+            },
+            Hijack::Body(_) => In { r: None, rt: None },
+        }
     }
+
+    /// Ends the output: the client sees the connection's end.
+    pub(crate) fn close(self) {
+        if let Hijack::Conn { w, rt, .. } = self
+            && let Ok(mut w) = w.lock()
+        {
+            // The client may be gone already.
+            let _ = rt.block_on(w.shutdown());
+        }
+    }
+}
+
+/// The connection's upgrade, when the client asks for one (take it before the body).
+pub(crate) fn upgrade_of(call: &mut Call) -> Option<OnUpgrade> {
+    call.req
+        .headers()
+        .contains_key(UPGRADE)
+        .then(|| hyper::upgrade::on(&mut call.req))
+}
+
+/// Hijacks the connection (101) when the client asked for the upgrade, else streams the
+/// response body; `run` gets the streams on a blocking thread.
+pub(crate) fn hijack(
+    ctx: &Arc<Ctx>,
+    upgrade: Option<OnUpgrade>,
+    run: impl FnOnce(Option<Hijack>) + Send + 'static,
+) -> Reply {
+    let Some(on_upgrade) = upgrade else {
+        let (reply, tx) = stream("application/vnd.docker.raw-stream", ctx.tracker.busy());
+        tokio::task::spawn_blocking(move || run(Some(Hijack::Body(tx))));
+        return reply;
+    };
+    let busy = ctx.tracker.busy();
+    tokio::spawn(async move {
+        let _busy = busy;
+        let upgraded = match on_upgrade.await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::debug!(error = %e, "the connection upgrade failed");
+                return;
+            }
+        };
+        let (r, w) = tokio::io::split(TokioIo::new(upgraded));
+        let h = Hijack::Conn {
+            w: Arc::new(Mutex::new(w)),
+            r: Arc::new(Mutex::new(Some(r))),
+            rt: Handle::current(),
+        };
+        let _ = tokio::task::spawn_blocking(move || run(Some(h))).await;
+    });
+    let mut r = hyper::Response::new(Body::Full(None));
+    *r.status_mut() = hyper::StatusCode::SWITCHING_PROTOCOLS;
+    let h = r.headers_mut();
+    h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    h.insert(UPGRADE, HeaderValue::from_static("tcp"));
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.docker.raw-stream"),
+    );
+    r
 }
 
 /// Connects to the container's attach socket; a container not started yet is initialised
@@ -117,89 +194,16 @@ async fn connect(ctx: &Arc<Ctx>, id: &str) -> Result<(libpod::AttachConnection, 
 /// `POST /containers/{id}/attach?stream=&stdin=&stdout=&stderr=`.
 pub(crate) async fn attach(ctx: &Arc<Ctx>, id: &str, mut call: Call) -> Result<Reply> {
     let q = &call.query;
+    let (stdin, stdout, stderr) = (q.flag("stdin"), q.flag("stdout"), q.flag("stderr"));
+    let upgrade = upgrade_of(&mut call);
     let (conn, tty) = connect(ctx, id).await?;
-    let s = Streams {
-        stdin: q.flag("stdin"),
-        stdout: q.flag("stdout"),
-        stderr: q.flag("stderr"),
-        tty,
-    };
-    if !call.req.headers().contains_key(UPGRADE) {
-        return Ok(as_body(ctx, conn, s));
-    }
-    let on_upgrade = hyper::upgrade::on(&mut call.req);
-    let busy = ctx.tracker.busy();
-    tokio::spawn(async move {
-        let _busy = busy;
-        let upgraded = match on_upgrade.await {
-            Ok(u) => u,
-            Err(e) => {
-                tracing::debug!(error = %e, "attach: the upgrade failed");
-                return;
-            }
-        };
-        let (r, w) = tokio::io::split(TokioIo::new(upgraded));
-        let rt = Handle::current();
-        let done = tokio::task::spawn_blocking(move || pump(conn, r, w, rt, s)).await;
-        if let Ok(Err(e)) = done {
-            tracing::debug!(error = %e, "attach ended");
-        }
-    });
-    let mut r = hyper::Response::new(Body::Full(None));
-    *r.status_mut() = hyper::StatusCode::SWITCHING_PROTOCOLS;
-    let h = r.headers_mut();
-    h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
-    h.insert(UPGRADE, HeaderValue::from_static("tcp"));
-    h.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/vnd.docker.raw-stream"),
-    );
-    Ok(r)
-}
-
-/// Copies between the attach socket and the hijacked connection until the container's
-/// streams close, then closes the connection's write side.
-fn pump(
-    conn: libpod::AttachConnection,
-    r: ReadHalf<Io>,
-    w: WriteHalf<Io>,
-    rt: Handle,
-    s: Streams,
-) -> libpod::Result<()> {
-    let w = Arc::new(Mutex::new(w));
-    let out = |stream, wanted| Out {
-        w: w.clone(),
-        rt: rt.clone(),
-        stream,
-        wanted,
-        tty: s.tty,
-    };
-    let (mut stdout, mut stderr) = (out(1, s.stdout), out(2, s.stderr));
-    let stdin = s
-        .stdin
-        .then(|| Box::new(In { r, rt: rt.clone() }) as Box<dyn Read + Send>);
-    let result = conn.run(stdin, &mut stdout, &mut stderr);
-    if let Ok(mut w) = w.lock() {
-        // The client may be gone already.
-        let _ = rt.block_on(w.shutdown());
-    }
-    result
-}
-
-/// Without the hijack: the output as a streamed body (no stdin).
-fn as_body(ctx: &Arc<Ctx>, conn: libpod::AttachConnection, s: Streams) -> Reply {
-    let (reply, tx) = stream("application/vnd.docker.raw-stream", ctx.tracker.busy());
-    tokio::task::spawn_blocking(move || {
-        let to = |stream, wanted| ToChannel {
-            tx: tx.clone(),
-            stream,
-            wanted,
-            tty: s.tty,
-        };
-        let (mut o, mut e) = (to(1, s.stdout), to(2, s.stderr));
-        if let Err(err) = conn.run(None, &mut o, &mut e) {
+    Ok(hijack(ctx, upgrade, move |io| {
+        let Some(io) = io else { return };
+        let (mut o, mut e) = (io.writer(1, stdout, tty), io.writer(2, stderr, tty));
+        let input = stdin.then(|| Box::new(io.reader()) as Box<dyn Read + Send>);
+        if let Err(err) = conn.run(input, &mut o, &mut e) {
             tracing::debug!(error = %err, "attach ended");
         }
-    });
-    reply
+        io.close();
+    }))
 }

@@ -68,21 +68,58 @@ fn ports(cfg: &ContainerConfig) -> Vec<Value> {
         .collect()
 }
 
-fn networks(st: &ContainerState) -> Value {
+/// The networks it is configured for (a created container shows them too, as Docker's),
+/// with the addresses it has while it runs and its aliases (its short ID among them).
+/// Published ports as Docker maps them: `"80/tcp": [{"HostIp", "HostPort"}]`.
+fn port_map(cfg: &ContainerConfig) -> Value {
     let mut map = serde_json::Map::new();
+    for p in &cfg.ports {
+        for i in 0..p.range.max(1) {
+            let key = format!("{}/{}", p.container_port + i, p.protocol.as_str());
+            let entry = json!({"HostIp": p.host_ip, "HostPort": (p.host_port + i).to_string()});
+            match map.entry(key).or_insert_with(|| json!([])) {
+                Value::Array(v) => v.push(entry),
+                other => *other = json!([entry]),
+            }
+        }
+    }
+    Value::Object(map)
+}
+
+fn networks(cfg: &ContainerConfig, st: &ContainerState) -> Value {
+    let mut names: Vec<String> = match &cfg.network {
+        libpod::state::NetworkMode::Networks(n) => n.clone(),
+        _ => Vec::new(),
+    };
     for n in &st.networks {
-        let v4 = n.addresses.iter().find(|a| !a.contains(':'));
+        if !names.contains(&n.network) {
+            names.push(n.network.clone());
+        }
+    }
+    let short: String = cfg.id.chars().take(12).collect();
+    let mut map = serde_json::Map::new();
+    for name in names {
+        let status = st.networks.iter().find(|n| n.network == name);
+        let v4 = status.and_then(|n| n.addresses.iter().find(|a| !a.contains(':')));
         let (ip, prefix) = v4
             .and_then(|a| a.split_once('/'))
             .map_or(("", 0), |(ip, p)| (ip, p.parse::<u32>().unwrap_or(0)));
+        let mut aliases: Vec<String> = cfg
+            .network_options
+            .get(&name)
+            .map(|o| o.aliases.clone())
+            .unwrap_or_default();
+        aliases.extend(cfg.network_aliases.iter().cloned());
+        aliases.push(short.clone());
         map.insert(
-            n.network.clone(),
+            name.clone(),
             json!({
+                "Aliases": aliases,
                 "IPAddress": ip,
                 "IPPrefixLen": prefix,
-                "Gateway": n.gateway.clone().unwrap_or_default(),
-                "MacAddress": n.mac.clone().unwrap_or_default(),
-                "NetworkID": n.network,
+                "Gateway": status.and_then(|n| n.gateway.clone()).unwrap_or_default(),
+                "MacAddress": status.and_then(|n| n.mac.clone()).unwrap_or_default(),
+                "NetworkID": name,
             }),
         );
     }
@@ -129,7 +166,7 @@ fn summary(cfg: &ContainerConfig, st: &ContainerState) -> Value {
         "State": docker_status(st.status),
         "Status": status_text(st),
         "HostConfig": {"NetworkMode": libpod::network_mode_name(&cfg.network)},
-        "NetworkSettings": {"Networks": networks(st)},
+        "NetworkSettings": {"Networks": networks(cfg, st)},
         "Mounts": mounts(cfg),
     })
 }
@@ -202,6 +239,16 @@ fn inspect_view(cfg: &ContainerConfig, st: &ContainerState) -> Value {
             "Error": "",
             "StartedAt": time_or_zero(st.started_at),
             "FinishedAt": time_or_zero(st.finished_at),
+            "Health": st.health.as_ref().map(|h| json!({
+                "Status": h.status.as_str(),
+                "FailingStreak": h.failing_streak,
+                "Log": h.log.iter().map(|l| json!({
+                    "Start": libpod::rfc3339_nano(l.start),
+                    "End": libpod::rfc3339_nano(l.end),
+                    "ExitCode": l.exit_code,
+                    "Output": l.output,
+                })).collect::<Vec<_>>(),
+            })),
         },
         "Image": format!("sha256:{}", cfg.image_id),
         "Name": format!("/{}", cfg.name),
@@ -210,6 +257,15 @@ fn inspect_view(cfg: &ContainerConfig, st: &ContainerState) -> Value {
         "Platform": "linux",
         "HostConfig": {
             "NetworkMode": libpod::network_mode_name(&cfg.network),
+            "PortBindings": port_map(cfg),
+            // Docker's clients read logs through the API only for drivers they know;
+            // conmon's k8s-file log is read through it like Docker's json-file.
+            "LogConfig": {"Type": match cfg.log_driver {
+                Some(libpod::config::LogDriver::None) => "none",
+                Some(libpod::config::LogDriver::Journald) => "journald",
+                Some(libpod::config::LogDriver::Passthrough) => "passthrough",
+                _ => "json-file",
+            }, "Config": {}},
             "AutoRemove": cfg.auto_remove,
             "Privileged": cfg.privileged,
             "ReadonlyRootfs": cfg.read_only,
@@ -228,8 +284,15 @@ fn inspect_view(cfg: &ContainerConfig, st: &ContainerState) -> Value {
             "OpenStdin": cfg.stdin,
             "StopSignal": cfg.stop_signal.to_string(),
             "StopTimeout": cfg.stop_timeout,
+            "Healthcheck": cfg.healthcheck.as_ref().map(|h| json!({
+                "Test": h.test,
+                "Interval": h.interval,
+                "Timeout": h.timeout,
+                "StartPeriod": h.start_period,
+                "Retries": h.retries,
+            })),
         },
-        "NetworkSettings": {"Networks": networks(st), "Ports": {}},
+        "NetworkSettings": {"Networks": networks(cfg, st), "Ports": port_map(cfg)},
         "Mounts": mounts(cfg),
     })
 }

@@ -177,3 +177,17 @@ fn wait_for(rt: &libpod::Runtime, c: &libpod::Container, cond: Until) -> Result<
         pause = (pause * 2).min(Duration::from_millis(100));
     }
 }
+
+/// `POST /containers/{id}/resize?h=&w=`: the size of its terminal.
+pub(crate) async fn resize(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
+    let (h, w) = (q.num::<u16>("h")?, q.num::<u16>("w")?);
+    let (rt, id) = (ctx.rt.clone(), id.to_string());
+    blocking(move || {
+        let c = rt.container(&id)?;
+        if let (Some(rows), Some(cols)) = (h, w) {
+            c.resize_terminal(rows, cols)?;
+        }
+        Ok(empty(200))
+    })
+    .await
+}

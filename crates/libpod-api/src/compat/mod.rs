@@ -4,10 +4,13 @@
 mod attach;
 mod containers;
 mod create;
+mod exec;
 mod images;
 mod lifecycle;
 mod logs;
+mod networks;
 mod system;
+mod volumes;
 
 pub use create::create_options;
 
@@ -45,6 +48,7 @@ pub(crate) async fn dispatch(
         (Method::POST, ["containers", id, "kill"]) => lifecycle::kill(ctx, id, q).await,
         (Method::POST, ["containers", id, "restart"]) => lifecycle::restart(ctx, id, q).await,
         (Method::POST, ["containers", id, "wait"]) if !libpod => lifecycle::wait(ctx, id, q).await,
+        (Method::POST, ["containers", id, "resize"]) => lifecycle::resize(ctx, id, q).await,
         (Method::POST, ["containers", id, "attach"]) => attach::attach(ctx, id, call).await,
         (Method::GET, ["containers", id, "logs"]) => logs::logs(ctx, id, q).await,
         (Method::DELETE, ["containers", id]) if !libpod => lifecycle::remove(ctx, id, q).await,
@@ -52,6 +56,29 @@ pub(crate) async fn dispatch(
         (Method::GET, ["images", name @ .., "json"]) if !libpod && !name.is_empty() => {
             images::inspect(ctx, name.join("/")).await
         }
+        (Method::POST, ["containers", id, "exec"]) => {
+            exec::create(ctx, id, call.req.into_body()).await
+        }
+        (Method::POST, ["exec", id, "start"]) => exec::start(ctx, id, call).await,
+        (Method::POST, ["exec", id, "resize"]) => exec::resize(ctx, id, &call).await,
+        (Method::GET, ["exec", id, "json"]) => exec::inspect(ctx, id).await,
+        (Method::GET, ["networks"]) if !libpod => networks::list(ctx, q).await,
+        (Method::POST, ["networks", "create"]) if !libpod => {
+            networks::create(ctx, call.req.into_body()).await
+        }
+        (Method::POST, ["networks", "prune"]) if !libpod => networks::prune(ctx).await,
+        (Method::GET, ["networks", id]) if !libpod => networks::inspect(ctx, id).await,
+        (Method::DELETE, ["networks", id]) if !libpod => networks::remove(ctx, id).await,
+        (Method::POST, ["networks", id, op @ ("connect" | "disconnect")]) if !libpod => {
+            networks::connect(ctx, id, call.req.into_body(), *op == "connect").await
+        }
+        (Method::GET, ["volumes"]) if !libpod => volumes::list(ctx, q).await,
+        (Method::POST, ["volumes", "create"]) if !libpod => {
+            volumes::create(ctx, call.req.into_body()).await
+        }
+        (Method::POST, ["volumes", "prune"]) if !libpod => volumes::prune(ctx, q).await,
+        (Method::GET, ["volumes", name]) if !libpod => volumes::inspect(ctx, name).await,
+        (Method::DELETE, ["volumes", name]) if !libpod => volumes::remove(ctx, name, q).await,
         (method, _) => Err(ApiError::NoRoute {
             method: method.to_string(),
             path: format!("/{}", segs.join("/")),
