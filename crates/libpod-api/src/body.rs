@@ -142,6 +142,20 @@ impl Query {
         }
     }
 
+    /// A time as Docker sends `since`/`until`: Unix seconds with an optional fraction (`0`
+    /// or empty: none), or what `rpod logs --since` takes; nanoseconds since the epoch.
+    pub(crate) fn time(&self, key: &str) -> Result<Option<i64>> {
+        let Some(v) = self.get(key).filter(|v| !v.is_empty() && *v != "0") else {
+            return Ok(None);
+        };
+        if let Ok(secs) = v.parse::<f64>() {
+            return Ok(Some((secs * 1e9) as i64));
+        }
+        libpod::parse_time_filter(v, libpod::now_ns())
+            .map(Some)
+            .map_err(|e| ApiError::BadRequest(format!("{key}={v:?}: {e}")))
+    }
+
     /// The `filters` parameter: JSON `{"key": ["v1", "v2"]}` (or Docker's older
     /// `{"key": {"v1": true}}`), flattened to `key=value` pairs.
     pub(crate) fn filters(&self) -> Result<Vec<(String, String)>> {
@@ -237,6 +251,13 @@ mod tests {
             vec![("status".into(), "exited".into())]
         );
         assert!(Query::parse(Some("limit=x")).num::<u32>("limit").is_err());
+        let t = Query::parse(Some("since=1700000000.5&until=0"));
+        assert_eq!(
+            t.time("since").expect("since"),
+            Some(1_700_000_000_500_000_000)
+        );
+        assert_eq!(t.time("until").expect("until"), None);
+        assert!(Query::parse(Some("since=bogus")).time("since").is_err());
         assert!(Query::parse(Some("filters=%5B1%5D")).filters().is_err());
     }
 

@@ -71,15 +71,29 @@ pub(crate) enum Listener {
 }
 
 /// The socket systemd passed, if any (`LISTEN_PID` is us and `LISTEN_FDS` >= 1): fd 3.
-fn activated() -> Option<RawFd> {
-    let pid: u32 = std::env::var("LISTEN_PID").ok()?.parse().ok()?;
-    let fds: u32 = std::env::var("LISTEN_FDS").ok()?.parse().ok()?;
-    (pid == std::process::id() && fds >= 1).then_some(3)
+/// The variables are cleared so children (conmon, hooks) never see them; call it before the
+/// process has threads.
+pub(crate) fn take_activation() -> Option<RawFd> {
+    let pid: Option<u32> = std::env::var("LISTEN_PID")
+        .ok()
+        .and_then(|p| p.parse().ok());
+    let fds: Option<u32> = std::env::var("LISTEN_FDS")
+        .ok()
+        .and_then(|p| p.parse().ok());
+    // SAFETY: called by `serve` before it starts the service's threads; rpod has none of
+    // its own, so nothing reads the environment meanwhile.
+    unsafe {
+        std::env::remove_var("LISTEN_PID");
+        std::env::remove_var("LISTEN_FDS");
+        std::env::remove_var("LISTEN_FDNAMES");
+    }
+    (pid == Some(std::process::id()) && fds.is_some_and(|n| n >= 1)).then_some(3)
 }
 
-/// Binds `endpoint`, or takes the socket systemd passed; must run inside the tokio runtime.
-pub(crate) fn listen(endpoint: &Endpoint) -> Result<Listener> {
-    if let Some(fd) = activated() {
+/// Binds `endpoint`, or takes the socket systemd passed (`activated`, from
+/// [`take_activation`]); must run inside the tokio runtime.
+pub(crate) fn listen(endpoint: &Endpoint, activated: Option<RawFd>) -> Result<Listener> {
+    if let Some(fd) = activated {
         return from_activation(fd);
     }
     match endpoint {
@@ -100,13 +114,6 @@ fn from_activation(fd: RawFd) -> Result<Listener> {
     use nix::sys::socket::{AddressFamily, SockaddrLike, SockaddrStorage, getsockname};
     let addr = getsockname::<SockaddrStorage>(fd)
         .map_err(|e| ApiError::io("inspect the socket systemd passed (fd 3)", e.into()))?;
-    // Taken once: children (conmon, hooks) must not see the variables.
-    // SAFETY: set at start-up, before this service starts threads of its own that read them.
-    unsafe {
-        std::env::remove_var("LISTEN_PID");
-        std::env::remove_var("LISTEN_FDS");
-        std::env::remove_var("LISTEN_FDNAMES");
-    }
     let reg = |e| ApiError::io("register the socket systemd passed", e);
     if addr.family() == Some(AddressFamily::Unix) {
         // SAFETY: fd 3 is the listening socket systemd passed us; we take sole ownership.
@@ -192,14 +199,14 @@ mod tests {
             .build()
             .expect("rt");
         rt.block_on(async {
-            let first = listen(&Endpoint::Unix(path.clone())).expect("bind");
+            let first = listen(&Endpoint::Unix(path.clone()), None).expect("bind");
             let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
             assert_eq!(mode & 0o777, 0o660);
             // A live one is not taken over.
-            assert!(listen(&Endpoint::Unix(path.clone())).is_err());
+            assert!(listen(&Endpoint::Unix(path.clone()), None).is_err());
             drop(first);
             // Its file left behind is replaced.
-            listen(&Endpoint::Unix(path.clone())).expect("rebind");
+            listen(&Endpoint::Unix(path.clone()), None).expect("rebind");
         });
     }
 }

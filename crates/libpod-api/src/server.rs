@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::ctx::Ctx;
-use crate::endpoint::{Endpoint, Listener, listen};
+use crate::endpoint::{Endpoint, Listener, listen, take_activation};
 use crate::error::{ApiError, Result};
 use crate::router::route;
 use crate::tracker::Tracker;
@@ -39,16 +39,27 @@ impl Default for ServiceOptions {
 /// Serves the Docker and libpod APIs on `endpoint` until SIGTERM/SIGINT or the idle timeout;
 /// blocks the calling thread (the service runs its own tokio runtime).
 pub fn serve(rt: libpod::Runtime, endpoint: &Endpoint, opts: ServiceOptions) -> Result<()> {
+    let activated = take_activation();
     let tokio_rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("libpod-api")
         .build()
         .map_err(|e| ApiError::io("start the service's threads", e))?;
-    tokio_rt.block_on(run(rt, endpoint, opts))
+    let drain = opts.drain_timeout;
+    let result = tokio_rt.block_on(run(rt, endpoint, activated, opts));
+    // Blocking calls still running (a stream whose client went, a stop with a timeout) do
+    // not keep the process: the drain gave them their time.
+    tokio_rt.shutdown_timeout(drain.min(Duration::from_secs(1)));
+    result
 }
 
-async fn run(rt: libpod::Runtime, endpoint: &Endpoint, opts: ServiceOptions) -> Result<()> {
-    let listener = listen(endpoint)?;
+async fn run(
+    rt: libpod::Runtime,
+    endpoint: &Endpoint,
+    activated: Option<std::os::fd::RawFd>,
+    opts: ServiceOptions,
+) -> Result<()> {
+    let listener = listen(endpoint, activated)?;
     let tracker = Tracker::new();
     let ctx = Arc::new(Ctx {
         rt,
@@ -69,7 +80,11 @@ async fn run(rt: libpod::Runtime, endpoint: &Endpoint, opts: ServiceOptions) -> 
                     while conns.try_join_next().is_some() {}
                     spawn_connection(conn, &ctx, &stop_rx, &mut conns);
                 }
-                Err(e) => tracing::warn!(error = %e, "accept failed"),
+                Err(e) => {
+                    // Out of descriptors, say: wait a little rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             },
             _ = tracker.changed() => {}
             _ = tokio::time::sleep_until(idle.into()) => {

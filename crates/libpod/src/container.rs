@@ -257,6 +257,12 @@ impl Container {
     /// waiting, so other processes can act on it. A container created with auto-removal is
     /// removed before this returns.
     pub fn wait(&self) -> Result<i32> {
+        Ok(self.wait_while(|| false)?.unwrap_or(-1))
+    }
+
+    /// [`Container::wait`] for a caller that may stop caring (an API client that went away):
+    /// `gone` is asked at least every half second, and `Ok(None)` returned once it says so.
+    pub fn wait_while(&self, gone: impl Fn() -> bool) -> Result<Option<i32>> {
         let auto_remove = self.config()?.auto_remove;
         loop {
             let (status, code, conmon, pid) = {
@@ -264,11 +270,14 @@ impl Container {
                 (st.status, st.exit_code, st.conmon_pid, st.pid)
             };
             match status {
-                S::Exited | S::Stopped => return Ok(code.unwrap_or(-1)),
+                S::Exited | S::Stopped => return Ok(Some(code.unwrap_or(-1))),
                 S::Configured => {
                     return Err(status_err(&self.id, status, "wait", "start it first"));
                 }
                 _ => {}
+            }
+            if gone() {
+                return Ok(None);
             }
             let paths = self.inner().paths(&self.id);
             let _t = span("wait: the container's exit file");
@@ -276,16 +285,19 @@ impl Container {
                 conmon: conmon.unwrap_or(0),
                 container: pid.unwrap_or(0),
             };
-            match libpod_oci::wait_exit(&self.id, &paths.exit_dir, pids, None) {
+            let slice = Some(Duration::from_millis(500));
+            match libpod_oci::wait_exit(&self.id, &paths.exit_dir, pids, slice) {
                 // Removing at once is faster than waiting for conmon's exit command to do it.
                 Ok(code) if auto_remove => {
                     return match self.remove(false) {
-                        Ok(()) => Ok(code),
-                        Err(e) if e.is_not_found() => Ok(code),
+                        Ok(()) => Ok(Some(code)),
+                        Err(e) if e.is_not_found() => Ok(Some(code)),
                         Err(e) => Err(e),
                     };
                 }
-                Ok(_) | Err(libpod_oci::OciError::Conmon { .. }) => {}
+                Ok(_)
+                | Err(libpod_oci::OciError::Conmon { .. })
+                | Err(libpod_oci::OciError::Timeout { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -326,6 +338,24 @@ impl Container {
 
     /// Calls `f` for every log line, then for new ones as they come, until the container exits.
     pub fn follow_logs(&self, opts: &LogOptions, mut f: impl FnMut(&LogLine)) -> Result<()> {
+        self.follow_logs_while(
+            opts,
+            |l| {
+                f(l);
+                std::ops::ControlFlow::Continue(())
+            },
+            || false,
+        )
+    }
+
+    /// [`Container::follow_logs`] that also ends when `f` breaks or `gone` says the reader
+    /// went away (asked at least every 200 ms, even while the container is silent).
+    pub fn follow_logs_while(
+        &self,
+        opts: &LogOptions,
+        mut f: impl FnMut(&LogLine) -> std::ops::ControlFlow<()>,
+        gone: impl Fn() -> bool,
+    ) -> Result<()> {
         let mut seen = 0;
         loop {
             let exited = matches!(self.state()?.status, S::Exited | S::Stopped | S::Configured);
@@ -340,10 +370,12 @@ impl Container {
                 seen
             };
             for l in lines.iter().skip(start) {
-                f(l);
+                if f(l).is_break() {
+                    return Ok(());
+                }
             }
             seen = lines.len().max(start);
-            if exited {
+            if exited || gone() {
                 return Ok(());
             }
             // Woken by conmon writing the log or the exit file, whichever comes first.

@@ -41,6 +41,19 @@ impl CopyOptions {
     }
 }
 
+/// A container path as `docker cp` asks about it before it copies (the API's path stat).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathStat {
+    /// Its last component (`/` for the root).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// `st_mode`: the file type and permission bits.
+    pub mode: u32,
+    /// Last modification, nanoseconds since the epoch.
+    pub mtime: i64,
+}
+
 /// A host path made absolute (relative ones against the working directory).
 fn absolute(p: &Path) -> Result<PathBuf> {
     if p.is_absolute() {
@@ -209,6 +222,29 @@ impl Container {
             }
             let unpack = self.unpack_in(root, opts)?;
             Ok(libpod_fs::unpack(root, Path::new(dest), tar, &unpack)?)
+        })
+    }
+
+    /// What `path` in the container is (following a final symlink, inside the container), or
+    /// `None` when there is nothing there.
+    ///
+    /// ```no_run
+    /// # let rt = libpod::Runtime::builder().build()?;
+    /// let st = rt.container("web")?.stat_path("/etc/hostname")?;
+    /// assert_eq!(st.map(|s| s.name), Some("hostname".to_string()));
+    /// # Ok::<(), libpod::LibpodError>(())
+    /// ```
+    pub fn stat_path(&self, path: &str) -> Result<Option<PathStat>> {
+        let name = Path::new(path)
+            .file_name()
+            .map_or_else(|| "/".to_string(), |n| n.to_string_lossy().into_owned());
+        self.with_root(|root| {
+            Ok(root.stat(Path::new(path))?.map(|st| PathStat {
+                name,
+                size: u64::try_from(st.st_size).unwrap_or(0),
+                mode: st.st_mode,
+                mtime: st.st_mtime * 1_000_000_000 + st.st_mtime_nsec,
+            }))
         })
     }
 

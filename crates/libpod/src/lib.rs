@@ -109,7 +109,7 @@ use net_none as net;
 pub use attach::{AttachConnection, AttachEnd, parse_detach_keys};
 pub use caps::{normalize_caps, resolve_caps};
 pub use container::{Container, parse_signal};
-pub use copy::CopyOptions;
+pub use copy::{CopyOptions, PathStat};
 pub use disk_usage::{DiskUsage, UsageSummary};
 pub use error::{LibpodError, Result};
 pub use event_record::{EventStream, EventsOptions};

@@ -470,3 +470,159 @@ networks: {{app: {{}}}}
     let nets = r.ok(&["network", "ls", "--format", "{{.Name}}"]);
     assert!(!nets.contains(&project), "networks left: {nets}");
 }
+
+#[test]
+fn docker_run_start_attach_events_and_cp() {
+    if !common::ready() || !have_docker() {
+        return;
+    }
+    let r = R::new();
+    let svc = Service::start(&r, "0");
+    let name = format!("apiev{}", r.k);
+    let t0 = libpod::now_ns() / 1_000_000_000 - 1;
+    // A container that exits at once, without --rm: the wait must not miss its exit.
+    for i in 0..3 {
+        let n = format!("{name}q{i}");
+        let o = svc.docker(&[
+            "run",
+            "--name",
+            &n,
+            "--network",
+            "none",
+            "busybox",
+            "sh",
+            "-c",
+            "exit 7",
+        ]);
+        assert_eq!(o.status.code(), Some(7), "{o:?}");
+        let o = svc.docker(&["start", "-a", &n]);
+        assert_eq!(
+            o.status.code(),
+            Some(7),
+            "start -a of an exited container: {o:?}"
+        );
+        svc.docker_ok(&["rm", &n]);
+    }
+    // docker cp both ways, a file and a directory, and `-` (a tar stream).
+    svc.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        "busybox",
+        "sh",
+        "-c",
+        "mkdir -p /tmp && exec sleep 1000",
+    ]);
+    let host = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(host.path().join("dir/sub")).expect("dirs");
+    std::fs::write(host.path().join("f.txt"), "filedata\n").expect("file");
+    std::fs::write(host.path().join("dir/sub/n.txt"), "nested\n").expect("file");
+    let hp = |p: &str| host.path().join(p).display().to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while svc
+        .docker(&["exec", &name, "test", "-d", "/tmp"])
+        .status
+        .code()
+        != Some(0)
+    {
+        assert!(Instant::now() < deadline, "no /tmp in the container");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    svc.docker_ok(&["cp", &hp("f.txt"), &format!("{name}:/tmp/")]);
+    svc.docker_ok(&["cp", &hp("dir"), &format!("{name}:/tmp/dir2")]);
+    let got = svc.docker_ok(&["exec", &name, "cat", "/tmp/f.txt", "/tmp/dir2/sub/n.txt"]);
+    assert_eq!(got, "filedata\nnested\n");
+    svc.docker_ok(&["cp", &format!("{name}:/tmp/dir2"), &hp("back")]);
+    assert_eq!(
+        std::fs::read_to_string(host.path().join("back/sub/n.txt")).expect("copied out"),
+        "nested\n"
+    );
+    let missing = svc.docker(&["cp", &format!("{name}:/nonexistent"), &hp("x")]);
+    assert_ne!(missing.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("/nonexistent"),
+        "{missing:?}"
+    );
+    svc.docker_ok(&["rm", "-f", &name]);
+    // The events of all that, by Docker's names.
+    let until = (libpod::now_ns() / 1_000_000_000 + 1).to_string();
+    let ev = svc.docker_ok(&[
+        "events",
+        "--since",
+        &t0.to_string(),
+        "--until",
+        &until,
+        "--filter",
+        &format!("container={name}q0"),
+        "--format",
+        "{{.Type}} {{.Action}}",
+    ]);
+    let actions: Vec<&str> = ev.lines().collect();
+    for want in [
+        "container create",
+        "container start",
+        "container die",
+        "container destroy",
+    ] {
+        assert!(actions.contains(&want), "{want} missing from {actions:?}");
+    }
+}
+
+#[test]
+fn a_client_gone_mid_stream_never_holds_the_service() {
+    if !common::ready() || !have_docker() {
+        return;
+    }
+    let r = R::new();
+    let mut svc = Service::start(&r, "0");
+    let name = format!("apigone{}", r.k);
+    svc.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        "busybox",
+        "sleep",
+        "1000",
+    ]);
+    // Clients that follow a silent container's log, wait for it, and watch events, then
+    // go away without a word.
+    let socket = |req: &str| {
+        let mut s = UnixStream::connect(&svc.sock).expect("connect");
+        s.write_all(req.as_bytes()).expect("request");
+        let mut head = [0u8; 12];
+        s.read_exact(&mut head).expect("response");
+        assert_eq!(&head[9..12], b"200", "{req}");
+        s
+    };
+    let held = [
+        socket(&format!(
+            "GET /v1.41/containers/{name}/logs?follow=1&stdout=1 HTTP/1.1\r\nHost: d\r\n\r\n"
+        )),
+        socket(&format!(
+            "POST /v1.41/containers/{name}/wait HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n"
+        )),
+        socket("GET /v1.41/events HTTP/1.1\r\nHost: d\r\n\r\n"),
+    ];
+    drop(held);
+    // SIGTERM: the service ends promptly, though the container is still running.
+    let started = Instant::now();
+    let st = svc.terminate().expect("the service ended after SIGTERM");
+    assert!(st.success(), "{st}");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        r.ok(&["inspect", "--format", "{{.State.Status}}", &name])
+            .trim(),
+        "running"
+    );
+    r.ok(&["rm", "-f", "-t", "0", &name]);
+}

@@ -178,11 +178,12 @@ async fn connect(ctx: &Arc<Ctx>, id: &str) -> Result<(libpod::AttachConnection, 
         let c = rt.container(&id)?;
         let tty = c.config()?.tty;
         match c.state()?.status {
-            S::Configured => c.init()?,
-            S::Exited | S::Stopped | S::Removing => {
-                return Err(ApiError::Conflict(
-                    "You cannot attach to a stopped container, start it first".into(),
-                ));
+            // Made ready again, as podman does: `start -a` attaches before it starts.
+            S::Configured | S::Exited | S::Stopped => c.init()?,
+            S::Removing => {
+                return Err(ApiError::Conflict(format!(
+                    "container {id} is being removed"
+                )));
             }
             _ => {}
         }
@@ -195,13 +196,16 @@ async fn connect(ctx: &Arc<Ctx>, id: &str) -> Result<(libpod::AttachConnection, 
 pub(crate) async fn attach(ctx: &Arc<Ctx>, id: &str, mut call: Call) -> Result<Reply> {
     let q = &call.query;
     let (stdin, stdout, stderr) = (q.flag("stdin"), q.flag("stdout"), q.flag("stderr"));
+    // Docker reads the detach keys on the server: ctrl-p,ctrl-q unless the client says.
+    let keys = libpod::parse_detach_keys(q.get("detachKeys").unwrap_or("ctrl-p,ctrl-q"))
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let upgrade = upgrade_of(&mut call);
     let (conn, tty) = connect(ctx, id).await?;
     Ok(hijack(ctx, upgrade, move |io| {
         let Some(io) = io else { return };
         let (mut o, mut e) = (io.writer(1, stdout, tty), io.writer(2, stderr, tty));
         let input = stdin.then(|| Box::new(io.reader()) as Box<dyn Read + Send>);
-        if let Err(err) = conn.run(input, &mut o, &mut e) {
+        if let Err(err) = conn.run_detachable(input, &mut o, &mut e, &keys) {
             tracing::debug!(error = %err, "attach ended");
         }
         io.close();

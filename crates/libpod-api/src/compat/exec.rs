@@ -133,9 +133,14 @@ pub(crate) async fn inspect(ctx: &Arc<Ctx>, id: &str) -> Result<Reply> {
 /// `POST /exec/{id}/resize?h=&w=`.
 pub(crate) async fn resize(ctx: &Arc<Ctx>, id: &str, call: &Call) -> Result<Reply> {
     let (h, w) = (call.query.num::<u16>("h")?, call.query.num::<u16>("w")?);
+    let (Some(rows), Some(cols)) = (h, w) else {
+        return Ok(empty(201));
+    };
     let e = get(ctx, id)?;
-    if let (Some(pty), Some(rows), Some(cols)) = (e.pty, h, w) {
-        set_size(&pty, rows, cols);
+    match e.pty {
+        Some(pty) => set_size(&pty, rows, cols),
+        // Not started yet: its terminal gets this size when it is made.
+        None => update(ctx, id, |e| e.opts.console_size = Some((rows, cols))),
     }
     Ok(empty(201))
 }
@@ -159,28 +164,55 @@ struct StartBody {
     detach: bool,
 }
 
-/// `POST /exec/{id}/start`: detached, 200 at once; else the connection is hijacked (or the
-/// output streamed) until the command ends.
-pub(crate) async fn start(ctx: &Arc<Ctx>, id: &str, mut call: Call) -> Result<Reply> {
-    let upgrade = upgrade_of(&mut call);
-    let b: StartBody = read_json(call.req.into_body()).await?;
-    let e = get(ctx, id)?;
+/// Marks an exec instance started, unless it was already (one lock: two starts never both
+/// run it); the instance as it was.
+fn claim(ctx: &Ctx, id: &str) -> Result<Exec> {
+    let mut t = ctx
+        .execs
+        .lock()
+        .map_err(|_| ApiError::Internal("exec table poisoned".into()))?;
+    let e = t
+        .get_mut(id)
+        .ok_or_else(|| ApiError::NotFound(format!("No such exec instance: {id}")))?;
     if e.running || e.exit_code.is_some() {
         return Err(ApiError::Conflict(format!(
             "exec session {id} has already run"
         )));
     }
-    update(ctx, id, |e| e.running = true);
+    e.running = true;
+    Ok(e.clone())
+}
+
+/// `POST /exec/{id}/start`: detached, 200 at once; else the connection is hijacked (or the
+/// output streamed) until the command ends.
+pub(crate) async fn start(ctx: &Arc<Ctx>, id: &str, mut call: Call) -> Result<Reply> {
+    let upgrade = upgrade_of(&mut call);
+    let b: StartBody = read_json(call.req.into_body()).await?;
+    let e = claim(ctx, id)?;
     let (ctx2, id2) = (ctx.clone(), id.to_string());
+    let busy = ctx.tracker.busy();
     let run = move |io: Option<Hijack>| {
-        let code = run(&ctx2, &id2, e, io).unwrap_or_else(|err| {
-            tracing::debug!(error = %err, "exec ended with an error");
-            126
+        let _busy = busy;
+        let code = run(&ctx2, &id2, e, io.as_ref()).unwrap_or_else(|err| {
+            // Docker writes why it failed to the stream; the client shows it.
+            if let Some(io) = &io {
+                let _ = io
+                    .writer(2, true, false)
+                    .write_all(format!("{err}\n").as_bytes());
+            }
+            match err {
+                ApiError::Libpod(e) => e.exit_code(),
+                _ => 126,
+            }
         });
+        // Recorded before the stream ends: clients inspect the exit code right after.
         update(&ctx2, &id2, |e| {
             e.running = false;
             e.exit_code = Some(code);
         });
+        if let Some(io) = io {
+            io.close();
+        }
     };
     if b.detach {
         tokio::task::spawn_blocking(move || run(None));
@@ -202,7 +234,16 @@ fn pipe() -> Result<(OwnedFd, OwnedFd)> {
         .map_err(|e| ApiError::io("make a pipe", e.into()))
 }
 
-fn ends(e: &mut Exec) -> Result<Ends> {
+fn ends(e: &mut Exec, attached: bool) -> Result<Ends> {
+    if !attached {
+        // Detached: nobody reads its output or writes its input.
+        return Ok(Ends {
+            stdio: [Stdio::null(), Stdio::null(), Stdio::null()],
+            out: None,
+            err: None,
+            input: None,
+        });
+    }
     if e.opts.tty {
         let pty = nix::pty::openpty(None, None).map_err(|e| ApiError::io("openpty", e.into()))?;
         let slave = |fd: &OwnedFd| {
@@ -212,6 +253,9 @@ fn ends(e: &mut Exec) -> Result<Ends> {
         };
         let stdio = [slave(&pty.slave)?, slave(&pty.slave)?, slave(&pty.slave)?];
         let master = pty.master;
+        if let Some((rows, cols)) = e.opts.console_size {
+            set_size(&master, rows, cols);
+        }
         let input = master
             .try_clone()
             .map_err(|e| ApiError::io("dup the terminal", e))?;
@@ -259,9 +303,14 @@ fn copy_out(fd: OwnedFd, mut to: impl Write) {
 }
 
 /// Runs the exec with its streams on `io`; its exit code.
-fn run(ctx: &Ctx, id: &str, mut e: Exec, io: Option<Hijack>) -> Result<i32> {
+fn run(ctx: &Ctx, id: &str, mut e: Exec, io: Option<&Hijack>) -> Result<i32> {
     let c = ctx.rt.container(&e.container)?;
-    let ends = ends(&mut e)?;
+    if let Ok(t) = ctx.execs.lock()
+        && let Some(size) = t.get(id).and_then(|x| x.opts.console_size)
+    {
+        e.opts.console_size = Some(size);
+    }
+    let ends = ends(&mut e, io.is_some())?;
     let pty = e.pty.clone();
     update(ctx, id, |x| x.pty = pty);
     let Ends {
@@ -271,7 +320,7 @@ fn run(ctx: &Ctx, id: &str, mut e: Exec, io: Option<Hijack>) -> Result<i32> {
         input,
     } = ends;
     let mut threads = Vec::new();
-    if let Some(io) = &io {
+    if let Some(io) = io {
         let (tty, s_out, s_err) = (e.opts.tty, e.stdout, e.stderr);
         if let Some(fd) = out {
             let w = io.writer(1, s_out || tty, tty);
@@ -297,9 +346,6 @@ fn run(ctx: &Ctx, id: &str, mut e: Exec, io: Option<Hijack>) -> Result<i32> {
     update(ctx, id, |x| x.pty = None);
     for t in threads {
         let _ = t.join();
-    }
-    if let Some(io) = io {
-        io.close();
     }
     Ok(code?)
 }

@@ -125,14 +125,23 @@ fn until(q: &Query) -> Result<Until> {
 pub(crate) async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
     let cond = until(q)?;
     let (rt, id) = (ctx.rt.clone(), id.to_string());
-    let c = {
+    // The last exit is read before the reply goes: the client may start the container (and
+    // it may exit) as soon as it has the headers.
+    let (c, since) = {
         let (rt, id) = (rt.clone(), id.clone());
-        blocking(move || Ok(rt.container(&id)?)).await?
+        blocking(move || {
+            let c = rt.container(&id)?;
+            let since = c.state()?.finished_at;
+            Ok((c, since))
+        })
+        .await?
     };
     let (reply, tx) = stream("application/json", ctx.tracker.busy());
     tokio::task::spawn_blocking(move || {
-        let body = match wait_for(&rt, &c, cond) {
-            Ok(code) => serde_json::json!({"StatusCode": code, "Error": null}),
+        let gone = || tx.is_closed();
+        let body = match wait_for(&rt, &c, cond, since, &gone) {
+            Ok(Some(code)) => serde_json::json!({"StatusCode": code, "Error": null}),
+            Ok(None) => return,
             Err(e) => serde_json::json!({"StatusCode": -1, "Error": {"Message": e.to_string()}}),
         };
         let mut bytes = body.to_string().into_bytes();
@@ -143,34 +152,43 @@ pub(crate) async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
     Ok(reply)
 }
 
-/// Waits as `cond` says; the exit code, kept by the state even once the container is gone.
-fn wait_for(rt: &libpod::Runtime, c: &libpod::Container, cond: Until) -> Result<i32> {
-    let first = c.state()?;
-    let since = first.finished_at;
+/// Waits as `cond` says (`since`: the container's last exit when the wait began); the exit
+/// code, kept by the state even once the container is gone; `None` once `gone` says so.
+fn wait_for(
+    rt: &libpod::Runtime,
+    c: &libpod::Container,
+    cond: Until,
+    since: Option<i64>,
+    gone: &dyn Fn() -> bool,
+) -> Result<Option<i32>> {
     let mut pause = Duration::from_millis(5);
     loop {
         let st = match c.state() {
             Ok(st) => st,
-            Err(e) if e.is_not_found() => return Ok(rt.exit_code(c.id())?.unwrap_or(0)),
+            Err(e) if e.is_not_found() => return Ok(Some(rt.exit_code(c.id())?.unwrap_or(0))),
             Err(e) => return Err(e.into()),
         };
         let exited = matches!(st.status, S::Exited | S::Stopped);
         let code = st.exit_code.unwrap_or(0);
         match (cond, st.status) {
-            (Until::NotRunning, S::Configured | S::Created) => return Ok(0),
-            (Until::NotRunning, _) if exited => return Ok(code),
-            (Until::NextExit, _) if exited && st.finished_at != since => return Ok(code),
+            (Until::NotRunning, S::Configured | S::Created) => return Ok(Some(0)),
+            (Until::NotRunning, _) if exited => return Ok(Some(code)),
+            (Until::NextExit, _) if exited && st.finished_at != since => return Ok(Some(code)),
             (_, S::Running | S::Paused) => {
                 // Blocks on the exit file; an auto-removed container is gone after it.
-                match c.wait() {
-                    Ok(code) if cond != Until::Removed => return Ok(code),
-                    Ok(_) => {}
+                match c.wait_while(gone) {
+                    Ok(None) => return Ok(None),
+                    Ok(Some(code)) if cond != Until::Removed => return Ok(Some(code)),
+                    Ok(Some(_)) => {}
                     Err(e) if e.is_not_found() => {}
                     Err(e) => return Err(e.into()),
                 }
                 continue;
             }
             _ => {}
+        }
+        if gone() {
+            return Ok(None);
         }
         // Not started yet, or exited and waited on to be removed: look again soon.
         std::thread::sleep(pause);

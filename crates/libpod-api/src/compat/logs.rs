@@ -1,6 +1,7 @@
 //! `GET /containers/{id}/logs`: the log in Docker's stream framing (8-byte headers unless the
 //! container has a terminal), whole or followed.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -22,20 +23,6 @@ pub(crate) fn frame(stream: u8, data: &[u8], tty: bool) -> Bytes {
     Bytes::from(out)
 }
 
-/// `since`/`until` as Docker sends them: Unix seconds with an optional fraction, or what
-/// `rpod logs --since` takes.
-fn time_param(q: &Query, key: &str) -> Result<Option<i64>> {
-    let Some(v) = q.get(key).filter(|v| !v.is_empty() && *v != "0") else {
-        return Ok(None);
-    };
-    if let Ok(secs) = v.parse::<f64>() {
-        return Ok(Some((secs * 1e9) as i64));
-    }
-    libpod::parse_time_filter(v, libpod::now_ns())
-        .map(Some)
-        .map_err(|e| ApiError::BadRequest(format!("{key}={v:?}: {e}")))
-}
-
 /// The options of a logs request.
 struct Want {
     opts: libpod::LogOptions,
@@ -52,8 +39,8 @@ fn want(q: &Query) -> Result<Want> {
     };
     Ok(Want {
         opts: libpod::LogOptions {
-            since: time_param(q, "since")?,
-            until: time_param(q, "until")?,
+            since: q.time("since")?,
+            until: q.time("until")?,
             tail,
         },
         stdout: q.flag("stdout"),
@@ -95,16 +82,20 @@ pub(crate) async fn logs(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
     .await?;
     let (reply, tx) = stream("application/vnd.docker.raw-stream", ctx.tracker.busy());
     tokio::task::spawn_blocking(move || {
-        let send = |line: &libpod::oci::LogLine| {
-            if let Some(b) = line_bytes(&w, line, tty) {
-                // A client gone ends nothing here; the follow ends when the container does.
-                let _ = tx.blocking_send(b);
-            }
+        // A client gone ends the stream (its body's receiver is dropped).
+        let send = |line: &libpod::oci::LogLine| match line_bytes(&w, line, tty) {
+            Some(b) => match tx.blocking_send(b) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            },
+            None => ControlFlow::Continue(()),
         };
         let result = if w.follow {
-            c.follow_logs(&w.opts, send)
+            c.follow_logs_while(&w.opts, send, || tx.is_closed())
         } else {
-            c.logs(&w.opts).map(|lines| lines.iter().for_each(send))
+            c.logs(&w.opts).map(|lines| {
+                let _ = lines.iter().try_for_each(send);
+            })
         };
         if let Err(e) = result {
             tracing::debug!(error = %e, "logs stream ended");
@@ -125,15 +116,5 @@ mod tests {
         );
         assert_eq!(&frame(2, b"e", false)[..4], b"\x02\x00\x00\x00");
         assert_eq!(&frame(1, b"raw", true)[..], b"raw");
-    }
-
-    #[test]
-    fn times_as_docker_sends_them() {
-        let q = Query::parse(Some("since=1700000000.5&until=0"));
-        assert_eq!(
-            time_param(&q, "since").expect("since"),
-            Some(1_700_000_000_500_000_000)
-        );
-        assert_eq!(time_param(&q, "until").expect("until"), None);
     }
 }

@@ -1,9 +1,11 @@
 //! The Docker Engine API's endpoints (and the libpod ones that share them), by method and
 //! path.
 
+mod archive;
 mod attach;
 mod containers;
 mod create;
+mod events;
 mod exec;
 mod images;
 mod lifecycle;
@@ -40,6 +42,7 @@ pub(crate) async fn dispatch(
         (Method::GET | Method::HEAD, ["_ping"]) => Ok(system::ping()),
         (Method::GET, ["version"]) if !libpod => system::version(ctx).await,
         (Method::GET, ["info"]) if !libpod => system::info(ctx).await,
+        (Method::GET, ["events"]) if !libpod => events::events(ctx, q).await,
         (Method::GET, ["containers", "json"]) if !libpod => containers::list(ctx, q).await,
         (Method::POST, ["containers", "create"]) if !libpod => create::create(ctx, call).await,
         (Method::GET, ["containers", id, "json"]) if !libpod => containers::inspect(ctx, id).await,
@@ -48,6 +51,11 @@ pub(crate) async fn dispatch(
         (Method::POST, ["containers", id, "kill"]) => lifecycle::kill(ctx, id, q).await,
         (Method::POST, ["containers", id, "restart"]) => lifecycle::restart(ctx, id, q).await,
         (Method::POST, ["containers", id, "wait"]) if !libpod => lifecycle::wait(ctx, id, q).await,
+        (Method::HEAD, ["containers", id, "archive"]) => archive::head(ctx, id, q).await,
+        (Method::GET, ["containers", id, "archive"]) => archive::get(ctx, id, q).await,
+        (Method::PUT, ["containers", id, "archive"]) => {
+            archive::put(ctx, id, q, call.req.into_body()).await
+        }
         (Method::POST, ["containers", id, "resize"]) => lifecycle::resize(ctx, id, q).await,
         (Method::POST, ["containers", id, "attach"]) => attach::attach(ctx, id, call).await,
         (Method::GET, ["containers", id, "logs"]) => logs::logs(ctx, id, q).await,
