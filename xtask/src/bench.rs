@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the criterion benches, then rpod side by side with the numbers podman
-//! 4.3.1 gets on this machine kind (host-facts). `cargo xtask bench cli` runs only the latter;
-//! any other argument is a criterion filter.
+//! 4.3.1 gets on this machine kind (host-facts). `cargo xtask bench cli` runs only the latter,
+//! `cargo xtask bench api` the API service under load; any other argument is a criterion
+//! filter.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,6 +15,7 @@ use crate::util::{cargo, have, run};
 pub fn bench(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("cli") => cli(),
+        Some("api") => crate::bench_api::bench_api(),
         Some("compare") => match args.get(1) {
             Some(rev) => crate::compare::compare(rev),
             None => bail!("usage: cargo xtask bench compare REV"),
@@ -288,7 +290,7 @@ fn health_cpu_per_hour(bin: &Path, dir: &Path) -> Result<f64> {
     Ok((t1 - t0) as f64 / 100.0 * 3600.0 / span.as_secs_f64())
 }
 
-fn tempfile_dir() -> Result<PathBuf> {
+pub(crate) fn tempfile_dir() -> Result<PathBuf> {
     let d = std::env::temp_dir().join(format!("rpod-bench-{}", std::process::id()));
     std::fs::create_dir_all(&d)?;
     Ok(d)

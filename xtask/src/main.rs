@@ -1,6 +1,7 @@
 //! Workflows of libpod-rs, run as `cargo xtask <command>` (see README.md).
 
 mod bench;
+mod bench_api;
 mod ci;
 mod compare;
 mod demo;
@@ -20,6 +21,7 @@ commands:
   demo             the README's main command
   bench [cli|FILTER]  the criterion benches and rpod beside podman's figures
   bench compare REV   run --rm of this tree against REV's rpod, in alternating pairs
+  bench api           50 API clients at once (create/start/wait/remove), rpod and podman
   fuzz [TARGET] [SECONDS]   run fuzz targets (default: all, 20 s each)
   flags [--check]  README's table of run/create flags against podman's (write, or check)";
 

@@ -1,7 +1,6 @@
 //! Response bodies (whole, or streamed from a channel while a facade call runs) and request
 //! helpers: the query string, a JSON body read under a size limit.
 
-use std::collections::HashMap;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -108,9 +107,9 @@ pub(crate) fn error(e: &ApiError, libpod: bool) -> Reply {
     }
 }
 
-/// A request's query parameters (the last of a repeated key wins, as Go's `Get`).
+/// A request's query parameters (`get`: the first of a repeated key, as Go's `Get`).
 #[derive(Debug, Default)]
-pub(crate) struct Query(HashMap<String, String>);
+pub(crate) struct Query(Vec<(String, String)>);
 
 impl Query {
     /// Parses `a=1&b=x%20y`.
@@ -124,7 +123,19 @@ impl Query {
 
     /// A parameter's text.
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated parameter, in order.
+    pub(crate) fn all(&self, key: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// A boolean parameter as Docker reads them (`1`, `true`, `True`; absent: false).

@@ -21,8 +21,14 @@ struct Service {
 
 impl Service {
     fn start(r: &R, time: &str) -> Service {
+        Self::start_with(r, time, &[])
+    }
+
+    /// With more environment for the service (a registries.conf, say).
+    fn start_with(r: &R, time: &str, env: &[(&str, &Path)]) -> Service {
         let sock = r.dir.path().join("api.sock");
         let child = common::rpod(r.dir.path())
+            .envs(env.iter().map(|(k, v)| (*k, *v)))
             .args(["system", "service", "--time", time])
             .arg(format!("unix://{}", sock.display()))
             .stdout(Stdio::null())
@@ -625,4 +631,115 @@ fn a_client_gone_mid_stream_never_holds_the_service() {
         "running"
     );
     r.ok(&["rm", "-f", "-t", "0", &name]);
+}
+
+#[test]
+fn docker_images_pull_tag_save_load_remove_and_container_ops() {
+    if !common::ready() || !have_docker() {
+        return;
+    }
+    let have_registry =
+        Path::new("/usr/bin/docker-registry").exists() && Path::new("/usr/bin/skopeo").exists();
+    if !common::require("docker-registry and skopeo", have_registry) {
+        return;
+    }
+    let r = R::new();
+    let reg = common::registry::Registry::start();
+    let archive = r.dir.path().join("bb-oci.tar");
+    r.ok(&[
+        "save",
+        "--format",
+        "oci-archive",
+        "-o",
+        archive.to_str().expect("utf8"),
+        "busybox",
+    ]);
+    reg.seed(
+        &format!("oci-archive:{}", archive.display()),
+        "busybox:api",
+        "oci",
+    );
+    let conf = r.dir.path().join("registries.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "[[registry]]\nlocation = \"{}\"\ninsecure = true\n",
+            reg.addr
+        ),
+    )
+    .expect("registries.conf");
+    let svc = Service::start_with(&r, "0", &[("LIBPOD_RS_REGISTRIES_CONF", &conf)]);
+    let remote = format!("{}/busybox:api", reg.addr);
+    let out = svc.docker_ok(&["pull", &remote]);
+    assert!(out.contains("Downloaded newer image"), "{out}");
+    let o = svc.docker(&["pull", &format!("{}/nosuch:v1", reg.addr)]);
+    assert_ne!(o.status.code(), Some(0), "{o:?}");
+    svc.docker_ok(&["tag", &remote, "apitag/bb:v1"]);
+    let tags = svc.docker_ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(
+        tags.contains("apitag/bb:v1") && tags.contains(&remote),
+        "{tags}"
+    );
+    let saved = r.dir.path().join("saved.tar");
+    svc.docker_ok(&["save", "-o", saved.to_str().expect("utf8"), "apitag/bb:v1"]);
+    let rmi = svc.docker_ok(&["rmi", "apitag/bb:v1", &remote]);
+    assert!(rmi.contains("Untagged"), "{rmi}");
+    let loaded = svc.docker_ok(&["load", "-i", saved.to_str().expect("utf8")]);
+    assert!(loaded.contains("Loaded image"), "{loaded}");
+    let gone = svc.docker(&["rmi", "nosuch:v9"]);
+    assert_ne!(gone.status.code(), Some(0));
+
+    // top, diff, export, stats, rename, update, container prune.
+    let name = format!("apiops{}", r.k);
+    svc.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        "busybox",
+        "sh",
+        "-c",
+        "echo x > /newfile; exec sleep 1000",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !svc.docker_ok(&["diff", &name]).contains("A /newfile") {
+        assert!(Instant::now() < deadline, "no /newfile in docker diff");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let top = svc.docker_ok(&["top", &name]);
+    assert!(top.contains("sleep 1000"), "{top}");
+    let stats = svc.docker_ok(&[
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}} {{.PIDs}}",
+        &name,
+    ]);
+    assert_eq!(stats.trim(), format!("{name} 1"));
+    let export = svc.docker(&["export", &name]);
+    assert!(
+        export.status.success() && export.stdout.len() > 100_000,
+        "{}",
+        export.stdout.len()
+    );
+    svc.docker_ok(&["update", "--memory", "64m", &name]);
+    let mem = r.ok(&["inspect", "--format", "{{.HostConfig.Memory}}", &name]);
+    assert_eq!(mem.trim(), "67108864");
+    let renamed = format!("{name}b");
+    svc.docker_ok(&["rename", &name, &renamed]);
+    svc.docker_ok(&["rm", "-f", &renamed]);
+    svc.docker_ok(&[
+        "run",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        "busybox",
+        "true",
+    ]);
+    let pruned = svc.docker_ok(&["container", "prune", "-f"]);
+    assert!(pruned.contains("Deleted Containers"), "{pruned}");
+    assert_eq!(r.ok(&["ps", "-aq"]).trim(), "");
 }

@@ -79,7 +79,7 @@ pub(crate) async fn head(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
 }
 
 /// Writes into a streamed response body.
-struct ToBody(mpsc::Sender<Bytes>);
+pub(crate) struct ToBody(pub(crate) mpsc::Sender<Bytes>);
 
 impl Write for ToBody {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -110,7 +110,7 @@ pub(crate) async fn get(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
 }
 
 /// A request body read from a blocking thread, as it arrives.
-struct FromBody {
+pub(crate) struct FromBody {
     rx: mpsc::Receiver<std::io::Result<Bytes>>,
     cur: Bytes,
 }
@@ -131,7 +131,7 @@ impl Read for FromBody {
 
 /// Feeds a request body's chunks to a blocking reader; a broken upload is an error there,
 /// never a short archive taken as whole.
-fn feed(mut body: Incoming) -> FromBody {
+pub(crate) fn feed(mut body: Incoming) -> FromBody {
     let (tx, rx) = mpsc::channel(16);
     tokio::spawn(async move {
         while let Some(frame) = body.frame().await {

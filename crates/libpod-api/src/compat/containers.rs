@@ -171,17 +171,21 @@ fn summary(cfg: &ContainerConfig, st: &ContainerState) -> Value {
     })
 }
 
-/// `GET /containers/json?all=&limit=&filters=`.
-pub(crate) async fn list(ctx: &Arc<Ctx>, q: &Query) -> Result<Reply> {
-    let filters = q
-        .filters()?
+/// The `filters` parameter as the facade's container filters.
+pub(crate) fn filters(q: &Query) -> Result<Vec<libpod::ContainerFilter>> {
+    q.filters()?
         .into_iter()
         .map(|(k, v)| {
             format!("{k}={v}")
                 .parse::<libpod::ContainerFilter>()
                 .map_err(|e| ApiError::BadRequest(e.to_string()))
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect()
+}
+
+/// `GET /containers/json?all=&limit=&filters=`.
+pub(crate) async fn list(ctx: &Arc<Ctx>, q: &Query) -> Result<Reply> {
+    let filters = filters(q)?;
     let opts = libpod::ListOptions {
         all: q.flag("all"),
         // Docker's clients send -1 for no limit.

@@ -7,10 +7,12 @@ mod containers;
 mod create;
 mod events;
 mod exec;
+mod image_ops;
 mod images;
 mod lifecycle;
 mod logs;
 mod networks;
+mod ops;
 mod system;
 mod volumes;
 
@@ -60,7 +62,28 @@ pub(crate) async fn dispatch(
         (Method::POST, ["containers", id, "attach"]) => attach::attach(ctx, id, call).await,
         (Method::GET, ["containers", id, "logs"]) => logs::logs(ctx, id, q).await,
         (Method::DELETE, ["containers", id]) if !libpod => lifecycle::remove(ctx, id, q).await,
+        (Method::GET, ["containers", id, "top"]) if !libpod => ops::top(ctx, id, q).await,
+        (Method::GET, ["containers", id, "changes"]) => ops::changes(ctx, id).await,
+        (Method::GET, ["containers", id, "export"]) => ops::export(ctx, id).await,
+        (Method::GET, ["containers", id, "stats"]) if !libpod => ops::stats(ctx, id, q).await,
+        (Method::POST, ["containers", id, "rename"]) => ops::rename(ctx, id, q).await,
+        (Method::POST, ["containers", id, "update"]) if !libpod => {
+            ops::update(ctx, id, call.req.into_body()).await
+        }
+        (Method::POST, ["containers", "prune"]) if !libpod => ops::prune(ctx, q).await,
         (Method::GET, ["images", "json"]) if !libpod => images::list(ctx).await,
+        (Method::POST, ["images", "create"]) if !libpod => image_ops::pull(ctx, &call).await,
+        (Method::POST, ["images", "load"]) if !libpod => {
+            image_ops::load(ctx, call.req.into_body()).await
+        }
+        (Method::POST, ["images", "prune"]) if !libpod => image_ops::prune(ctx, q).await,
+        (Method::GET, ["images", "get"]) if !libpod => image_ops::save_named(ctx, q).await,
+        (Method::GET, ["images", name @ .., "get"]) if !libpod && !name.is_empty() => {
+            image_ops::save(ctx, name.join("/")).await
+        }
+        (Method::POST, ["images", name @ .., "tag"]) if !libpod && !name.is_empty() => {
+            image_ops::tag(ctx, name.join("/"), q).await
+        }
         (Method::GET, ["images", name @ .., "json"]) if !libpod && !name.is_empty() => {
             images::inspect(ctx, name.join("/")).await
         }
@@ -70,6 +93,9 @@ pub(crate) async fn dispatch(
         (Method::POST, ["exec", id, "start"]) => exec::start(ctx, id, call).await,
         (Method::POST, ["exec", id, "resize"]) => exec::resize(ctx, id, &call).await,
         (Method::GET, ["exec", id, "json"]) => exec::inspect(ctx, id).await,
+        (Method::DELETE, ["images", name @ ..]) if !libpod && !name.is_empty() => {
+            image_ops::remove(ctx, name.join("/"), q).await
+        }
         (Method::GET, ["networks"]) if !libpod => networks::list(ctx, q).await,
         (Method::POST, ["networks", "create"]) if !libpod => {
             networks::create(ctx, call.req.into_body()).await

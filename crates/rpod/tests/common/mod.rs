@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 pub mod podman;
+pub mod registry;
 
 /// True when `ok`; otherwise a failure in CI and a noted skip elsewhere.
 pub fn require(what: &str, ok: bool) -> bool {
