@@ -256,13 +256,16 @@ pub fn bench_api() -> Result<()> {
         "\nAPI load: {CLIENTS} clients x {CYCLES} cycles of create + start + wait + remove \
          (busybox true, network none):"
     );
-    for (what, (rate, p99, p50)) in &rows {
-        println!("  {what:<30} {rate:>7.1} cycles/s   p50 {p50:>7.1} ms   p99 {p99:>7.1} ms");
+    for (what, f) in &rows {
+        println!(
+            "  {what:<30} {:>7.1} cycles/s   p50 {:>7.1} ms   p99 {:>7.1} ms",
+            f.rate, f.p50, f.p99
+        );
     }
     if let [(_, ours), (_, theirs)] = rows.as_slice() {
         println!(
             "  throughput: {:.2}x podman's (goal >= 2x)",
-            ours.0 / theirs.0
+            ours.rate / theirs.rate
         );
     }
     Ok(())
