@@ -97,7 +97,7 @@ pub(crate) fn error(e: &ApiError, libpod: bool) -> Reply {
     let status = e.status();
     let message = e.to_string();
     if libpod {
-        let cause = std::error::Error::source(e).map_or_else(|| message.clone(), |s| s.to_string());
+        let cause = e.cause();
         json(
             status,
             &serde_json::json!({"cause": cause, "message": message, "response": status}),

@@ -15,6 +15,9 @@ pub enum ApiError {
     /// The object is not in a state for this (409).
     #[error("{0}")]
     Conflict(String),
+    /// The registry refused the credentials (401).
+    #[error("{0}")]
+    Unauthorized(String),
     /// Nothing to do: the container is already started or stopped (304).
     #[error("{0}")]
     NotModified(String),
@@ -63,10 +66,27 @@ impl ApiError {
             ApiError::NotFound(_) | ApiError::NoRoute { .. } => 404,
             ApiError::BadRequest(_) | ApiError::Endpoint(_) => 400,
             ApiError::Conflict(_) => 409,
+            ApiError::Unauthorized(_) => 401,
             ApiError::NotModified(_) => 304,
             ApiError::TooLarge(_) => 413,
             ApiError::Io { .. } | ApiError::Internal(_) => 500,
         }
+    }
+
+    /// podman's cause for this error (its `define` error text), which its clients match on:
+    /// `no such container` and the like; else the message.
+    pub fn cause(&self) -> String {
+        use libpod::state::StateError as St;
+        let known = match self {
+            ApiError::Libpod(libpod::LibpodError::State(St::NoSuchContainer(_))) => {
+                "no such container"
+            }
+            ApiError::Libpod(libpod::LibpodError::State(St::NoSuchPod(_))) => "no such pod",
+            ApiError::Libpod(libpod::LibpodError::State(St::NoSuchVolume(_))) => "no such volume",
+            ApiError::Libpod(e) if e.is_not_found() => "no such object",
+            _ => return self.to_string(),
+        };
+        known.to_string()
     }
 
     /// An I/O error with what was being done.

@@ -22,6 +22,7 @@ mod compat;
 mod ctx;
 mod endpoint;
 mod error;
+mod podman;
 mod router;
 mod server;
 mod tracker;

@@ -41,7 +41,16 @@ pub(crate) async fn route(ctx: Arc<Ctx>, req: Request<Incoming>) -> Reply {
         req,
     };
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let reply = match compat::dispatch(&ctx, call, &segs, libpod).await {
+    let served = if libpod {
+        crate::podman::dispatch(&ctx, call, &segs).await
+    } else {
+        Err(call)
+    };
+    let result = match served {
+        Ok(r) => r,
+        Err(call) => compat::dispatch(&ctx, call, &segs, libpod).await,
+    };
+    let reply = match result {
         Ok(r) => r,
         Err(e) => error(&e, libpod),
     };

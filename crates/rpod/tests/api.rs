@@ -233,6 +233,10 @@ print("listed", [x.name for x in c.containers.list(all=True, filters={"label": "
 ctr.remove()
 print("after", len(c.containers.list(all=True)))
 print("images", [i.tags for i in c.images.list()])
+r = c.containers.run("busybox", ["sleep", "60"], detach=True, network_mode="none")
+s = r.stats(stream=False)
+print("stats", s["pids_stats"]["current"], "memory_stats" in s)
+r.remove(force=True)
 "#;
     let name = format!("sdk{}", r.k);
     let o = Command::new("/usr/bin/python3")
@@ -248,7 +252,7 @@ print("images", [i.tags for i in c.images.list()])
     assert_eq!(
         out,
         format!(
-            "exit 4\nlogs from-sdk\nlisted ['{name}']\nafter 0\nimages [['localhost/busybox:latest']]\n"
+            "exit 4\nlogs from-sdk\nlisted ['{name}']\nafter 0\nimages [['localhost/busybox:latest']]\nstats 1 True\n"
         )
     );
 }
@@ -742,4 +746,260 @@ fn docker_images_pull_tag_save_load_remove_and_container_ops() {
     let pruned = svc.docker_ok(&["container", "prune", "-f"]);
     assert!(pruned.contains("Deleted Containers"), "{pruned}");
     assert_eq!(r.ok(&["ps", "-aq"]).trim(), "");
+}
+
+#[test]
+fn podman_remote_runs_lists_and_removes_through_the_libpod_api() {
+    if !common::ready() {
+        return;
+    }
+    if !common::require("podman", Path::new("/usr/bin/podman").exists()) {
+        return;
+    }
+    let r = R::new();
+    let svc = Service::start(&r, "0");
+    let home = tempfile::tempdir().expect("home");
+    let podman = |args: &[&str]| {
+        let o = Command::new("podman")
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path())
+            .arg("--url")
+            .arg(svc.host())
+            .args(args)
+            .output()
+            .expect("podman --remote");
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(!err.contains("level=error"), "podman {args:?}: {err}");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            err,
+        )
+    };
+    let name = format!("remote{}", r.k);
+    let (code, out, err) = podman(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "busybox",
+        "echo",
+        "hi-remote",
+    ]);
+    assert_eq!((code, out.as_str()), (Some(0), "hi-remote\n"), "{err}");
+    let (code, _, err) = podman(&[
+        "run",
+        "--network",
+        "none",
+        "--name",
+        &name,
+        "busybox",
+        "sh",
+        "-c",
+        "exit 3",
+    ]);
+    assert_eq!(code, Some(3), "{err}");
+    let (_, ps, _) = podman(&["ps", "-a", "--format", "{{.Names}} {{.Image}}"]);
+    assert_eq!(ps.trim(), format!("{name} localhost/busybox:latest"));
+    let (_, images, _) = podman(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(images.contains("localhost/busybox:latest"), "{images}");
+    let pod = format!("{name}pod");
+    let (code, _, err) = podman(&["pod", "create", "--name", &pod]);
+    assert_eq!(code, Some(0), "{err}");
+    podman(&["pod", "start", &pod]);
+    let (_, pods, _) = podman(&["pod", "ps", "--format", "{{.Name}} {{.Status}}"]);
+    assert_eq!(pods.trim(), format!("{pod} Running"));
+    let (_, inspect, _) = podman(&["pod", "inspect", &pod]);
+    assert!(
+        inspect.contains(&format!("\"Name\": \"{pod}\"")),
+        "{inspect}"
+    );
+    podman(&["pod", "stop", &pod]);
+    let (code, _, err) = podman(&["pod", "rm", &pod]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(r.ok(&["pod", "ps", "-q"]).trim(), "");
+    let (code, _, err) = podman(&["rm", &name]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        r.ok(&["ps", "-aq"]).trim(),
+        "",
+        "only the pod's infra may be left"
+    );
+}
+
+#[test]
+fn docker_networks_volumes_pause_and_df() {
+    if !common::ready() || !have_docker() {
+        return;
+    }
+    let r = R::on(Some("netavark"));
+    let svc = Service::start(&r, "0");
+    let net = format!("apinet{}", r.k);
+    let subnet = format!("10.233.{}.0/24", r.k);
+    svc.docker_ok(&["network", "create", "--subnet", &subnet, &net]);
+    let vol = format!("apivol{}", r.k);
+    svc.docker_ok(&["volume", "create", &vol]);
+    let web = format!("apiweb{}", r.k);
+    svc.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        &web,
+        "--network",
+        &net,
+        "-v",
+        &format!("{vol}:/www"),
+        "busybox",
+        "sh",
+        "-c",
+        "echo from-volume > /www/index.html && exec httpd -f -p 80 -h /www",
+    ]);
+    // A second container finds the first by name on the user network.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let o = svc.docker(&[
+            "run",
+            "--rm",
+            "--network",
+            &net,
+            "busybox",
+            "wget",
+            "-q",
+            "-O",
+            "-",
+            &format!("http://{web}/"),
+        ]);
+        if String::from_utf8_lossy(&o.stdout) == "from-volume\n" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{o:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let inspect = svc.docker_ok(&[
+        "network",
+        "inspect",
+        "-f",
+        "{{range .IPAM.Config}}{{.Subnet}}{{end}}",
+        &net,
+    ]);
+    assert_eq!(inspect.trim(), subnet);
+    let vols = svc.docker_ok(&["volume", "ls", "--format", "{{.Name}}"]);
+    assert!(vols.lines().any(|v| v == vol), "{vols}");
+    svc.docker_ok(&["pause", &web]);
+    let st = svc.docker_ok(&[
+        "ps",
+        "--filter",
+        &format!("name={web}"),
+        "--format",
+        "{{.Status}}",
+    ]);
+    assert!(st.contains("Paused"), "{st}");
+    svc.docker_ok(&["unpause", &web]);
+    let df = svc.docker_ok(&["system", "df", "--format", "{{.Type}} {{.TotalCount}}"]);
+    assert!(
+        df.contains("Images 1") && df.contains("Containers 1"),
+        "{df}"
+    );
+    let busy = svc.docker(&["volume", "rm", &vol]);
+    assert_ne!(busy.status.code(), Some(0), "a volume in use stays");
+    svc.docker_ok(&["rm", "-f", &web]);
+    svc.docker_ok(&["volume", "rm", &vol]);
+    svc.docker_ok(&["network", "rm", &net]);
+    let left = r.leaks(&[subnet], &[]);
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_socket_from_systemd_is_served_and_a_killed_service_loses_nothing() {
+    if !common::ready() || !have_docker() {
+        return;
+    }
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let r = R::new();
+    let sock = r.dir.path().join("activated.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).expect("bind");
+    let fd = listener.as_raw_fd();
+    // As systemd passes a socket: fd 3, LISTEN_FDS=1 and LISTEN_PID the service's own (the
+    // shell's, which `exec` keeps).
+    let rpod = common::rpod(r.dir.path());
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "LISTEN_PID=$$ LISTEN_FDS=1 exec \"$@\"", "sh"])
+        .arg(rpod.get_program())
+        .args(rpod.get_args())
+        .args(["system", "service", "--time", "0"])
+        // Never bound: the socket systemd passed wins over the URI.
+        .arg(format!(
+            "unix://{}",
+            r.dir.path().join("unused.sock").display()
+        ))
+        .env("CONTAINERS_CONF", r.dir.path().join("containers.conf"))
+        .stdout(Stdio::null());
+    // SAFETY: dup2 and fcntl are async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            // dup2 onto itself keeps close-on-exec: it is cleared by hand.
+            if nix::libc::dup2(fd, 3) < 0 || nix::libc::fcntl(3, nix::libc::F_SETFD, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("service");
+    drop(listener);
+    let docker = |args: &[&str]| {
+        Command::new("docker")
+            .env("DOCKER_HOST", format!("unix://{}", sock.display()))
+            .env("DOCKER_CONFIG", r.dir.path())
+            .args(args)
+            .output()
+            .expect("docker")
+    };
+    let name = format!("apikill{}", r.k);
+    let o = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        "busybox",
+        "sleep",
+        "1000",
+    ]);
+    assert!(o.status.success(), "{o:?}");
+    // Creates in flight when the service is killed: each is whole or not there at all.
+    let creators: Vec<_> = (0..4)
+        .map(|i| {
+            let host = format!("unix://{}", sock.display());
+            let cfg = r.dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                Command::new("docker")
+                    .env("DOCKER_HOST", host)
+                    .env("DOCKER_CONFIG", cfg)
+                    .args(["create", "--network", "none", "busybox", "true"])
+                    .arg(format!("{i}"))
+                    .output()
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(30));
+    child.kill().expect("SIGKILL the service");
+    let _ = child.wait();
+    for c in creators {
+        let _ = c.join();
+    }
+    // The running container is untouched, every container listed is whole and removable.
+    assert_eq!(
+        r.ok(&["inspect", "--format", "{{.State.Status}}", &name])
+            .trim(),
+        "running"
+    );
+    let all = r.ok(&["ps", "-aq"]);
+    for id in all.lines() {
+        r.ok(&["inspect", id]);
+    }
+    r.ok(&["rm", "-af", "-t", "0"]);
+    assert_eq!(r.ok(&["ps", "-aq"]).trim(), "");
+    assert!(!r.dir.path().join("unused.sock").exists());
 }

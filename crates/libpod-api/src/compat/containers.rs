@@ -153,7 +153,7 @@ fn command_line(cfg: &ContainerConfig) -> String {
 }
 
 /// One entry of `GET /containers/json`.
-fn summary(cfg: &ContainerConfig, st: &ContainerState) -> Value {
+pub(crate) fn summary(cfg: &ContainerConfig, st: &ContainerState) -> Value {
     json!({
         "Id": cfg.id,
         "Names": [format!("/{}", cfg.name)],
@@ -186,8 +186,10 @@ pub(crate) fn filters(q: &Query) -> Result<Vec<libpod::ContainerFilter>> {
 /// `GET /containers/json?all=&limit=&filters=`.
 pub(crate) async fn list(ctx: &Arc<Ctx>, q: &Query) -> Result<Reply> {
     let filters = filters(q)?;
+    let all = q.flag("all");
     let opts = libpod::ListOptions {
-        all: q.flag("all"),
+        // Docker lists paused containers with the running ones: they are picked below.
+        all: true,
         // Docker's clients send -1 for no limit.
         last: q
             .num::<i64>("limit")?
@@ -198,7 +200,11 @@ pub(crate) async fn list(ctx: &Arc<Ctx>, q: &Query) -> Result<Reply> {
     };
     let rt = ctx.rt.clone();
     let list = blocking(move || Ok(rt.list_containers(&opts)?)).await?;
-    let out: Vec<Value> = list.iter().map(|(c, s)| summary(c, s)).collect();
+    let out: Vec<Value> = list
+        .iter()
+        .filter(|(_, s)| all || matches!(s.status, S::Running | S::Paused))
+        .map(|(c, s)| summary(c, s))
+        .collect();
     Ok(json(200, &out))
 }
 

@@ -8,7 +8,8 @@ use crate::body::{Reply, json};
 use crate::ctx::{Ctx, blocking};
 use crate::error::{ApiError, Result};
 
-fn summary(img: &libpod::storage::Image) -> Value {
+/// One entry of `GET /images/json`.
+pub(crate) fn summary(img: &libpod::storage::Image) -> Value {
     let tags: Vec<String> = if img.names.is_empty() {
         vec!["<none>:<none>".into()]
     } else {

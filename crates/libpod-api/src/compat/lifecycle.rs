@@ -209,3 +209,18 @@ pub(crate) async fn resize(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply>
     })
     .await
 }
+
+/// `POST /containers/{id}/pause` and `/unpause`: 204.
+pub(crate) async fn pause(ctx: &Arc<Ctx>, id: &str, on: bool) -> Result<Reply> {
+    let (rt, id) = (ctx.rt.clone(), id.to_string());
+    blocking(move || {
+        let c = rt.container(&id)?;
+        if on {
+            c.pause()?
+        } else {
+            c.unpause()?
+        }
+        Ok(empty(204))
+    })
+    .await
+}

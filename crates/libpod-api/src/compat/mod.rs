@@ -16,7 +16,9 @@ mod ops;
 mod system;
 mod volumes;
 
+pub(crate) use containers::filters as container_filters;
 pub use create::create_options;
+pub(crate) use images::summary as image_summary;
 
 /// A `filters` query parameter (`{"key": ["value"]}`) as `(key, value)` pairs.
 pub fn parse_filters(query: &str) -> Result<Vec<(String, String)>> {
@@ -42,8 +44,13 @@ pub(crate) async fn dispatch(
     let q = &call.query;
     match (m, segs) {
         (Method::GET | Method::HEAD, ["_ping"]) => Ok(system::ping()),
-        (Method::GET, ["version"]) if !libpod => system::version(ctx).await,
+        (Method::GET, ["version"]) => system::version(ctx).await,
         (Method::GET, ["info"]) if !libpod => system::info(ctx).await,
+        (Method::GET, ["system", "df"]) if !libpod => system::df(ctx).await,
+        (Method::POST, ["auth"]) if !libpod => system::auth(ctx, call.req.into_body()).await,
+        (Method::POST, ["containers", id, op @ ("pause" | "unpause")]) => {
+            lifecycle::pause(ctx, id, *op == "pause").await
+        }
         (Method::GET, ["events"]) if !libpod => events::events(ctx, q).await,
         (Method::GET, ["containers", "json"]) if !libpod => containers::list(ctx, q).await,
         (Method::POST, ["containers", "create"]) if !libpod => create::create(ctx, call).await,

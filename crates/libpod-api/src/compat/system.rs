@@ -105,3 +105,80 @@ pub(crate) async fn info(ctx: &Arc<Ctx>) -> Result<Reply> {
         }),
     ))
 }
+
+/// `GET /system/df`: what images, containers and volumes take, as Docker's totals (the
+/// per-object lists are left empty).
+pub(crate) async fn df(ctx: &Arc<Ctx>) -> Result<Reply> {
+    let rt = ctx.rt.clone();
+    let (du, images, containers, volumes) = blocking(move || {
+        let all = libpod::ListOptions {
+            all: true,
+            ..Default::default()
+        };
+        Ok((
+            rt.disk_usage()?,
+            rt.images()?,
+            rt.list_containers(&all)?,
+            rt.volumes()?,
+        ))
+    })
+    .await?;
+    let volumes: Vec<_> = volumes
+        .iter()
+        .map(|(c, _)| {
+            let mut v = super::volumes::view(c);
+            v["UsageData"] = json!({"Size": -1, "RefCount": -1});
+            v
+        })
+        .collect();
+    Ok(json(
+        200,
+        &json!({
+            "LayersSize": du.images.size,
+            "Images": images.iter().map(super::images::summary).collect::<Vec<_>>(),
+            "Containers": containers.iter().map(|(c, s)| super::containers::summary(c, s)).collect::<Vec<_>>(),
+            "Volumes": volumes,
+            "BuildCache": [],
+        }),
+    ))
+}
+
+/// `POST /auth`: checks credentials with the registry (recorded nowhere: the client keeps
+/// them, as with Docker).
+pub(crate) async fn auth(ctx: &Arc<Ctx>, body: hyper::body::Incoming) -> Result<Reply> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(default)]
+    struct Auth {
+        username: String,
+        password: String,
+        serveraddress: String,
+    }
+    let a: Auth = crate::body::read_json(body).await?;
+    if a.username.is_empty() || a.serveraddress.is_empty() {
+        return Err(crate::error::ApiError::BadRequest(
+            "username and serveraddress are required".into(),
+        ));
+    }
+    let rt = ctx.rt.clone();
+    blocking(move || {
+        let scratch = tempfile::NamedTempFile::new()
+            .map_err(|e| crate::error::ApiError::io("a scratch auth file", e))?;
+        let registry = a
+            .serveraddress
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let access = libpod::RegistryAccess {
+            auth_file: Some(scratch.path().to_path_buf()),
+            ..Default::default()
+        };
+        rt.login(&registry, &a.username, &a.password, &access)
+            .map_err(|e| crate::error::ApiError::Unauthorized(e.to_string()))?;
+        Ok(json(
+            200,
+            &json!({"Status": "Login Succeeded", "IdentityToken": ""}),
+        ))
+    })
+    .await
+}

@@ -11,7 +11,8 @@ use crate::body::{Query, Reply, empty, json, read_json};
 use crate::ctx::{Ctx, blocking};
 use crate::error::{ApiError, Result};
 
-fn view(v: &libpod::state::VolumeConfig) -> Value {
+/// A volume as Docker shows it.
+pub(crate) fn view(v: &libpod::state::VolumeConfig) -> Value {
     json!({
         "Name": v.name,
         "Driver": v.driver,
