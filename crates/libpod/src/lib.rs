@@ -49,6 +49,7 @@ mod event_record;
 pub mod events;
 mod exec;
 mod health;
+mod history;
 mod image_filter;
 mod images;
 mod info;
@@ -114,6 +115,7 @@ pub use disk_usage::{DiskUsage, UsageSummary};
 pub use error::{LibpodError, Result};
 pub use event_record::{EventStream, EventsOptions};
 pub use health::{HealthOptions, HealthRun, next_health, parse_health_cmd};
+pub use history::HistoryEntry;
 pub use image_filter::{ImageFilter, glob, reference_matches, select_images};
 pub use images::ArchiveFormat;
 pub use info::{

@@ -692,6 +692,18 @@ fn docker_images_pull_tag_save_load_remove_and_container_ops() {
     assert!(loaded.contains("Loaded image"), "{loaded}");
     let gone = svc.docker(&["rmi", "nosuch:v9"]);
     assert_ne!(gone.status.code(), Some(0));
+    // push to the registry, pull it back, and its history.
+    let pushed = format!("{}/pushed/bb:v2", reg.addr);
+    svc.docker_ok(&["tag", "apitag/bb:v1", &pushed]);
+    svc.docker_ok(&["push", &pushed]);
+    svc.docker_ok(&["rmi", &pushed]);
+    let out = svc.docker_ok(&["pull", &pushed]);
+    assert!(
+        out.contains(&format!("Downloaded newer image for {pushed}")),
+        "{out}"
+    );
+    let history = svc.docker_ok(&["history", "--format", "{{.CreatedBy}}", &pushed]);
+    assert!(!history.trim().is_empty(), "{history}");
 
     // top, diff, export, stats, rename, update, container prune.
     let name = format!("apiops{}", r.k);

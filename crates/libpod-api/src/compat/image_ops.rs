@@ -56,8 +56,61 @@ fn line(v: Value) -> Bytes {
     Bytes::from(b)
 }
 
-/// `POST /images/create?fromImage=&tag=&platform=`: pulls, then reports as Docker's progress
-/// stream does; a failed pull is an error status with the registry's reason.
+/// Runs a pull or a push on a blocking thread and streams Docker's progress messages while
+/// it runs: a line per layer at most every 100 ms, the final lines `done` gives, or
+/// `{"errorDetail", "error"}` when it fails (the status is 200 by then, as Docker's).
+fn progress_stream<F, D>(ctx: &Arc<Ctx>, verb: &'static str, work: F, done: D) -> Reply
+where
+    F: FnOnce(&mut dyn FnMut(&libpod::storage::Progress)) -> libpod::Result<String>
+        + Send
+        + 'static,
+    D: FnOnce(String) -> Vec<Value> + Send + 'static,
+{
+    let (reply, tx) = stream("application/json", ctx.tracker.busy());
+    tokio::task::spawn_blocking(move || {
+        let mut last: std::collections::HashMap<String, std::time::Instant> = Default::default();
+        let mut report = |p: &libpod::storage::Progress| {
+            let now = std::time::Instant::now();
+            let due = last
+                .get(&p.item)
+                .is_none_or(|t| now.duration_since(*t).as_millis() >= 100);
+            if due || p.total == Some(p.done) {
+                last.insert(p.item.clone(), now);
+                let id: String = p
+                    .item
+                    .trim_start_matches("sha256:")
+                    .chars()
+                    .take(12)
+                    .collect();
+                let _ = tx.blocking_send(line(json!({
+                    "status": verb,
+                    "progressDetail": {"current": p.done, "total": p.total},
+                    "id": id,
+                })));
+            }
+        };
+        let lines = match work(&mut report) {
+            Ok(result) => done(result),
+            Err(e) => {
+                vec![json!({"errorDetail": {"message": e.to_string()}, "error": e.to_string()})]
+            }
+        };
+        for l in lines {
+            let _ = tx.blocking_send(line(l));
+        }
+    });
+    reply
+}
+
+fn registry_access(call: &Call) -> libpod::RegistryAccess {
+    libpod::RegistryAccess {
+        credentials: credentials(call),
+        ..Default::default()
+    }
+}
+
+/// `POST /images/create?fromImage=&tag=&platform=`: pulls, streaming Docker's progress
+/// messages; a failure is the stream's last message.
 pub(crate) async fn pull(ctx: &Arc<Ctx>, call: &Call) -> Result<Reply> {
     let q = &call.query;
     let reference = reference(q)?;
@@ -66,33 +119,74 @@ pub(crate) async fn pull(ctx: &Arc<Ctx>, call: &Call) -> Result<Reply> {
             .get("platform")
             .filter(|p| !p.is_empty())
             .map(str::to_string),
-        access: libpod::RegistryAccess {
-            credentials: credentials(call),
-            ..Default::default()
-        },
+        access: registry_access(call),
         ..Default::default()
     };
-    let (rt, r) = (ctx.rt.clone(), reference.clone());
-    let image = blocking(move || {
-        rt.pull_image(&r, &req).map_err(|e| {
-            if e.is_not_found() {
-                ApiError::NotFound(format!("pull access denied or no such image {r}: {e}"))
-            } else {
-                e.into()
-            }
-        })
+    let rt = ctx.rt.clone();
+    let r = reference.clone();
+    let work = move |report: &mut dyn FnMut(&libpod::storage::Progress)| {
+        Ok(rt
+            .pull_image_with_progress(&r, &req, Some(report))?
+            .manifest_digest)
+    };
+    let done = move |digest: String| {
+        vec![
+            json!({"status": format!("Digest: {digest}")}),
+            json!({"status": format!("Status: Downloaded newer image for {reference}")}),
+        ]
+    };
+    Ok(progress_stream(ctx, "Downloading", work, done))
+}
+
+/// `POST /images/{name}/push?tag=`: pushes to the registry the name says, streaming
+/// Docker's progress messages.
+pub(crate) async fn push(ctx: &Arc<Ctx>, name: String, call: &Call) -> Result<Reply> {
+    let tag = call.query.get("tag").filter(|t| !t.is_empty());
+    let image = match tag {
+        Some(t) => format!("{name}:{t}"),
+        None => name,
+    };
+    let access = registry_access(call);
+    let rt = ctx.rt.clone();
+    let img = image.clone();
+    let work = move |report: &mut dyn FnMut(&libpod::storage::Progress)| {
+        rt.push_image(&img, &img, &access, Some(report))
+    };
+    let done = move |digest: String| {
+        let tag = image
+            .rsplit_once(':')
+            .map_or("latest", |(_, t)| t)
+            .to_string();
+        vec![json!({
+            "status": format!("{tag}: digest: {digest}"),
+            "aux": {"Tag": tag, "Digest": digest},
+        })]
+    };
+    Ok(progress_stream(ctx, "Pushing", work, done))
+}
+
+/// `GET /images/{name}/history`: newest step first.
+pub(crate) async fn history(ctx: &Arc<Ctx>, name: String) -> Result<Reply> {
+    let rt = ctx.rt.clone();
+    let steps = blocking(move || {
+        let key = name.strip_prefix("sha256:").unwrap_or(&name);
+        Ok(rt.image_history(key)?)
     })
     .await?;
-    let (reply, tx) = stream("application/json", ctx.tracker.busy());
-    let name = image.names.first().cloned().unwrap_or(reference.clone());
-    for l in [
-        json!({"status": format!("Pulling from {reference}")}),
-        json!({"status": format!("Digest: {}", image.manifest_digest)}),
-        json!({"status": format!("Status: Downloaded newer image for {name}")}),
-    ] {
-        let _ = tx.send(line(l)).await;
-    }
-    Ok(reply)
+    let out: Vec<Value> = steps
+        .iter()
+        .map(|s| {
+            json!({
+                "Id": s.id.as_ref().map_or("<missing>".to_string(), |i| format!("sha256:{i}")),
+                "Created": s.created / 1_000_000_000,
+                "CreatedBy": s.created_by,
+                "Tags": null,
+                "Size": s.size,
+                "Comment": s.comment,
+            })
+        })
+        .collect();
+    Ok(json(200, &out))
 }
 
 /// `POST /images/{name}/tag?repo=&tag=`: 201.

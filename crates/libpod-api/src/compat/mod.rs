@@ -88,6 +88,12 @@ pub(crate) async fn dispatch(
         (Method::GET, ["images", name @ .., "get"]) if !libpod && !name.is_empty() => {
             image_ops::save(ctx, name.join("/")).await
         }
+        (Method::POST, ["images", name @ .., "push"]) if !libpod && !name.is_empty() => {
+            image_ops::push(ctx, name.join("/"), &call).await
+        }
+        (Method::GET, ["images", name @ .., "history"]) if !libpod && !name.is_empty() => {
+            image_ops::history(ctx, name.join("/")).await
+        }
         (Method::POST, ["images", name @ .., "tag"]) if !libpod && !name.is_empty() => {
             image_ops::tag(ctx, name.join("/"), q).await
         }
