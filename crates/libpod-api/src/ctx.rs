@@ -62,6 +62,8 @@ pub(crate) struct Exec {
     pub(crate) exit_code: Option<i32>,
     /// Our end of its terminal, to size it.
     pub(crate) pty: Option<Arc<OwnedFd>>,
+    /// When it ended.
+    pub(crate) ended: Option<std::time::Instant>,
 }
 
 /// The service's exec instances, by ID.

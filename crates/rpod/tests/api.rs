@@ -619,6 +619,7 @@ fn a_client_gone_mid_stream_never_holds_the_service() {
         )),
         socket("GET /v1.41/events HTTP/1.1\r\nHost: d\r\n\r\n"),
     ];
+
     drop(held);
     // SIGTERM: the service ends promptly, though the container is still running.
     let started = Instant::now();

@@ -1,7 +1,7 @@
 //! Exec through the Docker API: `POST /containers/{id}/exec` makes an exec instance, `POST
 //! /exec/{id}/start` runs it (hijacking the connection for its streams, or detached),
 //! `GET /exec/{id}/json` reports it, `POST /exec/{id}/resize` sizes its terminal. Instances
-//! live in the service until their container is removed or the service ends.
+//! live in the service's memory while it runs; an ended one is forgotten five minutes later.
 
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
@@ -31,6 +31,9 @@ struct CreateBody {
     working_dir: String,
     privileged: bool,
 }
+
+/// How long an ended exec instance can still be inspected.
+const KEEP_ENDED: std::time::Duration = std::time::Duration::from_secs(300);
 
 fn new_id() -> Result<String> {
     let mut b = [0u8; 32];
@@ -92,10 +95,13 @@ pub(crate) async fn create(ctx: &Arc<Ctx>, ctr: &str, body: Incoming) -> Result<
         ..Default::default()
     };
     let id = new_id()?;
-    ctx.execs
+    let mut table = ctx
+        .execs
         .lock()
-        .map_err(|_| ApiError::Internal("exec table poisoned".into()))?
-        .insert(id.clone(), e);
+        .map_err(|_| ApiError::Internal("exec table poisoned".into()))?;
+    // Instances that ended a while ago are forgotten (clients inspect one right after).
+    table.retain(|_, x| x.ended.is_none_or(|t| t.elapsed() < KEEP_ENDED));
+    table.insert(id.clone(), e);
     Ok(json(201, &json!({ "Id": id })))
 }
 
@@ -209,6 +215,7 @@ pub(crate) async fn start(ctx: &Arc<Ctx>, id: &str, mut call: Call) -> Result<Re
         update(&ctx2, &id2, |e| {
             e.running = false;
             e.exit_code = Some(code);
+            e.ended = Some(std::time::Instant::now());
         });
         if let Some(io) = io {
             io.close();
