@@ -98,6 +98,13 @@ pub(crate) fn error(e: &ApiError, libpod: bool) -> Reply {
     let message = e.to_string();
     if libpod {
         let cause = e.cause();
+        // podman's messages end with their cause (Go's wrapped errors), and its clients look
+        // for the cause in the message.
+        let message = if message.ends_with(&cause) {
+            message
+        } else {
+            format!("{message}: {cause}")
+        };
         json(
             status,
             &serde_json::json!({"cause": cause, "message": message, "response": status}),
@@ -270,6 +277,27 @@ mod tests {
         assert_eq!(t.time("until").expect("until"), None);
         assert!(Query::parse(Some("since=bogus")).time("since").is_err());
         assert!(Query::parse(Some("filters=%5B1%5D")).filters().is_err());
+    }
+
+    #[test]
+    fn libpod_errors_carry_their_cause_in_the_message() {
+        let gone = ApiError::from(libpod::LibpodError::State(
+            libpod::state::StateError::NoSuchContainer("c1".into()),
+        ));
+        let reply = error(&gone, true);
+        assert_eq!(reply.status(), 404);
+        let Body::Full(Some(bytes)) = reply.into_body() else {
+            panic!("a whole body");
+        };
+        let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(v["cause"], "no such container");
+        assert!(
+            v["message"]
+                .as_str()
+                .is_some_and(|m| m.ends_with(": no such container")),
+            "{v}"
+        );
+        assert_eq!(v["response"], 404);
     }
 
     #[test]

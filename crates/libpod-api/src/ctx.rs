@@ -22,6 +22,32 @@ pub(crate) struct Ctx {
     pub(crate) execs: Execs,
 }
 
+/// A second descriptor of a request's connection (in its extensions): a hijack polls it to
+/// see the client hang up while the container says nothing.
+#[derive(Clone, Debug)]
+pub(crate) struct Peer(pub(crate) Arc<OwnedFd>);
+
+impl Peer {
+    /// Blocks until the client has closed the connection (both ways: a half-close, which
+    /// docker's CLI does when it has no input to send, is not a hang-up) or `done` says the
+    /// stream ended; looks at `done` every half second.
+    pub(crate) fn wait_hang_up(&self, done: &std::sync::atomic::AtomicBool) -> bool {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        use std::os::fd::AsFd;
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            let mut fds = [PollFd::new(self.0.as_fd(), PollFlags::empty())];
+            if poll(&mut fds, PollTimeout::from(500u16)).unwrap_or(0) > 0
+                && fds[0]
+                    .revents()
+                    .is_some_and(|r| r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR))
+            {
+                return true;
+            }
+        }
+        false
+    }
+}
+
 /// One request, parsed.
 pub(crate) struct Call {
     /// Its method.

@@ -40,6 +40,15 @@ impl Default for ServiceOptions {
 /// blocks the calling thread (the service runs its own tokio runtime).
 pub fn serve(rt: libpod::Runtime, endpoint: &Endpoint, opts: ServiceOptions) -> Result<()> {
     let activated = take_activation();
+    // A client that hangs up mid-write must never end the service (rpod restores SIGPIPE's
+    // default for its own output); children get the default back when they are spawned.
+    // SAFETY: set before the service starts its threads.
+    unsafe {
+        let _ = nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigIgn,
+        );
+    }
     let tokio_rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("libpod-api")
@@ -161,11 +170,20 @@ fn spawn_connection(
 
 fn serve_io<S>(io: S, ctx: &Arc<Ctx>, mut stop: watch::Receiver<bool>, conns: &mut JoinSet<()>)
 where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + std::os::fd::AsFd + Unpin + Send + 'static,
 {
     let ctx = ctx.clone();
-    let svc = service_fn(move |req| {
+    // A second descriptor of the connection, for hijacks to see the client hang up.
+    let peer = io
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        .map(|fd| crate::ctx::Peer(Arc::new(fd)));
+    let svc = service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
         let ctx = ctx.clone();
+        if let Some(p) = &peer {
+            req.extensions_mut().insert(p.clone());
+        }
         async move { Ok::<_, Infallible>(route(ctx, req).await) }
     });
     let conn = http1::Builder::new()

@@ -37,6 +37,21 @@ impl AttachConnection {
     }
 }
 
+/// Ends an attach from another thread, e.g. once its client went away while the container
+/// is silent (see [`AttachConnection::closer`]).
+#[derive(Debug)]
+pub struct AttachCloser(OwnedFd);
+
+impl AttachCloser {
+    /// Shuts the attach socket down: the attach returns as if the container's streams closed
+    /// (the container goes on running).
+    pub fn close(&self) {
+        use std::os::fd::AsRawFd;
+        // Already shut down is fine.
+        let _ = nix::sys::socket::shutdown(self.0.as_raw_fd(), nix::sys::socket::Shutdown::Both);
+    }
+}
+
 /// How an attach ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AttachEnd {
@@ -88,6 +103,15 @@ pub fn parse_detach_keys(s: &str) -> Result<Vec<u8>> {
 }
 
 impl AttachConnection {
+    /// A handle that ends this attach from another thread.
+    pub fn closer(&self) -> Result<AttachCloser> {
+        let fd = self.sock.try_clone().map_err(crate::error::io(format!(
+            "the attach socket of {}",
+            self.container.id()
+        )))?;
+        Ok(AttachCloser(fd))
+    }
+
     /// `run`, ending as soon as `detach_keys` are typed on `stdin` (they are not passed on).
     pub fn run_detachable(
         self,

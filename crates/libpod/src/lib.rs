@@ -107,7 +107,7 @@ use net_cni as net;
 #[cfg(not(feature = "cni"))]
 use net_none as net;
 
-pub use attach::{AttachConnection, AttachEnd, parse_detach_keys};
+pub use attach::{AttachCloser, AttachConnection, AttachEnd, parse_detach_keys};
 pub use caps::{normalize_caps, resolve_caps};
 pub use container::{Container, parse_signal};
 pub use copy::{CopyOptions, PathStat};

@@ -1016,3 +1016,63 @@ fn a_socket_from_systemd_is_served_and_a_killed_service_loses_nothing() {
     assert_eq!(r.ok(&["ps", "-aq"]).trim(), "");
     assert!(!r.dir.path().join("unused.sock").exists());
 }
+
+/// The sockets a process holds open.
+fn sockets_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| {
+            d.flatten()
+                .filter(|e| {
+                    std::fs::read_link(e.path())
+                        .is_ok_and(|l| l.to_string_lossy().starts_with("socket:"))
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn an_attached_client_that_hangs_up_frees_its_attach() {
+    if !common::ready() || !have_docker() {
+        return;
+    }
+    let r = R::new();
+    let svc = Service::start(&r, "0");
+    let name = format!("apihup{}", r.k);
+    svc.docker_ok(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        "busybox",
+        "sleep",
+        "1000",
+    ]);
+    let mut attached = UnixStream::connect(&svc.sock).expect("connect");
+    let req = format!(
+        "POST /v1.41/containers/{name}/attach?stream=1&stdout=1 HTTP/1.1\r\nHost: d\r\n\
+         Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n"
+    );
+    attached.write_all(req.as_bytes()).expect("attach request");
+    let mut head = [0u8; 12];
+    attached.read_exact(&mut head).expect("attach response");
+    assert_eq!(&head[9..12], b"101");
+    // (A half-close, what docker's CLI does without stdin, is not a hang-up: the docker CLI
+    // tests would lose all their output if it were.)
+    let with_client = sockets_of(svc.child.id());
+    drop(attached);
+    // Hung up: the service lets go of the client's connection and of conmon's attach socket
+    // though the container never writes again.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sockets_of(svc.child.id()) + 2 > with_client {
+        assert!(
+            Instant::now() < deadline,
+            "the attach outlived its client: {} sockets, {with_client} with it",
+            sockets_of(svc.child.id())
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    r.ok(&["rm", "-f", "-t", "0", &name]);
+}

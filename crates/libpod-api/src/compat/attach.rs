@@ -3,6 +3,7 @@
 //! header, the output as the response body. And `POST /containers/{id}/attach` over it.
 
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue, UPGRADE};
@@ -15,7 +16,7 @@ use tokio::sync::mpsc;
 
 use super::logs::frame;
 use crate::body::{Body, Reply, stream};
-use crate::ctx::{Call, Ctx, blocking};
+use crate::ctx::{Call, Ctx, Peer, blocking};
 use crate::error::{ApiError, Result};
 
 type Io = TokioIo<Upgraded>;
@@ -200,14 +201,26 @@ pub(crate) async fn attach(ctx: &Arc<Ctx>, id: &str, mut call: Call) -> Result<R
     let keys = libpod::parse_detach_keys(q.get("detachKeys").unwrap_or("ctrl-p,ctrl-q"))
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let upgrade = upgrade_of(&mut call);
+    let peer = call.req.extensions().get::<Peer>().cloned();
     let (conn, tty) = connect(ctx, id).await?;
     Ok(hijack(ctx, upgrade, move |io| {
         let Some(io) = io else { return };
+        // A client that hangs up ends the attach even while the container is silent.
+        let done = Arc::new(AtomicBool::new(false));
+        if let (Some(peer), Hijack::Conn { .. }, Ok(closer)) = (peer, &io, conn.closer()) {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                if peer.wait_hang_up(&done) {
+                    closer.close();
+                }
+            });
+        }
         let (mut o, mut e) = (io.writer(1, stdout, tty), io.writer(2, stderr, tty));
         let input = stdin.then(|| Box::new(io.reader()) as Box<dyn Read + Send>);
         if let Err(err) = conn.run_detachable(input, &mut o, &mut e, &keys) {
             tracing::debug!(error = %err, "attach ended");
         }
+        done.store(true, Ordering::SeqCst);
         io.close();
     }))
 }
