@@ -163,7 +163,9 @@ impl Query {
     /// A time as Docker sends `since`/`until`: Unix seconds with an optional fraction (`0`
     /// or empty: none), or what `rpod logs --since` takes; nanoseconds since the epoch.
     pub(crate) fn time(&self, key: &str) -> Result<Option<i64>> {
-        let Some(v) = self.get(key).filter(|v| !v.is_empty() && *v != "0") else {
+        // Empty, 0 and Go's zero time (what podman's client sends unset) mean none.
+        let unset = |v: &str| v.is_empty() || v == "0" || v.starts_with("0001-01-01T00:00:00");
+        let Some(v) = self.get(key).filter(|v| !unset(v)) else {
             return Ok(None);
         };
         if let Ok(secs) = v.parse::<f64>() {
@@ -276,6 +278,8 @@ mod tests {
         );
         assert_eq!(t.time("until").expect("until"), None);
         assert!(Query::parse(Some("since=bogus")).time("since").is_err());
+        let go_zero = Query::parse(Some("until=0001-01-01T00%3A00%3A00Z"));
+        assert_eq!(go_zero.time("until").expect("zero"), None);
         assert!(Query::parse(Some("filters=%5B1%5D")).filters().is_err());
     }
 

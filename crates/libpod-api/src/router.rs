@@ -35,6 +35,7 @@ pub(crate) async fn route(ctx: Arc<Ctx>, req: Request<Incoming>) -> Reply {
     let method = req.method().clone();
     let full = req.uri().path().to_string();
     let (path, libpod) = split_path(&full);
+    let query = req.uri().query().unwrap_or("").to_string();
     let call = Call {
         method: method.clone(),
         query: Query::parse(req.uri().query()),
@@ -55,7 +56,7 @@ pub(crate) async fn route(ctx: Arc<Ctx>, req: Request<Incoming>) -> Reply {
         Err(e) => error(&e, libpod),
     };
     tracing::debug!(
-        %method, path = %full, status = reply.status().as_u16(),
+        %method, path = %full, query = %query, status = reply.status().as_u16(),
         ms = started.elapsed().as_secs_f64() * 1e3, "API request"
     );
     reply

@@ -814,6 +814,35 @@ fn podman_remote_runs_lists_and_removes_through_the_libpod_api() {
     assert_eq!(code, Some(3), "{err}");
     let (_, ps, _) = podman(&["ps", "-a", "--format", "{{.Names}} {{.Image}}"]);
     assert_eq!(ps.trim(), format!("{name} localhost/busybox:latest"));
+    // A running one: its log, exec (the stream and the exit code), top.
+    let busy = format!("{name}run");
+    podman(&[
+        "run",
+        "-d",
+        "--name",
+        &busy,
+        "--network",
+        "none",
+        "busybox",
+        "sh",
+        "-c",
+        "echo log1; exec sleep 1000",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while podman(&["logs", &busy]).1 != "log1\n" {
+        assert!(
+            Instant::now() < deadline,
+            "no log line through podman --remote logs"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (code, out, err) = podman(&["exec", &busy, "sh", "-c", "echo exec-ok; exit 4"]);
+    assert_eq!((code, out.as_str()), (Some(4), "exec-ok\n"), "{err}");
+    let (_, top, _) = podman(&["top", &busy]);
+    assert!(top.contains("sleep 1000"), "{top}");
+    podman(&["rm", "-f", "-t", "0", &busy]);
+    let (_, nets, _) = podman(&["network", "ls", "--format", "{{.Name}}"]);
+    assert!(!nets.trim().is_empty(), "the default network is listed");
     let (_, images, _) = podman(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
     assert!(images.contains("localhost/busybox:latest"), "{images}");
     let pod = format!("{name}pod");

@@ -137,7 +137,14 @@ pub(crate) fn hijack(
     run: impl FnOnce(Option<Hijack>) + Send + 'static,
 ) -> Reply {
     let Some(on_upgrade) = upgrade else {
-        let (reply, tx) = stream("application/vnd.docker.raw-stream", ctx.tracker.busy());
+        let (mut reply, tx) = stream("application/vnd.docker.raw-stream", ctx.tracker.busy());
+        // Raw bytes until the connection closes, as a hijacked connection carries them
+        // (podman's client reads the connection itself, so no chunked encoding): hyper writes
+        // a body of unknown length so only in an HTTP/1.0 response.
+        *reply.version_mut() = hyper::Version::HTTP_10;
+        reply
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
         tokio::task::spawn_blocking(move || run(Some(Hijack::Body(tx))));
         return reply;
     };

@@ -35,7 +35,11 @@ struct Want {
 fn want(q: &Query) -> Result<Want> {
     let tail = match q.get("tail") {
         None | Some("" | "all") => None,
-        Some(_) => q.num::<usize>("tail")?,
+        // podman sends -1 for all.
+        Some(_) => q
+            .num::<i64>("tail")?
+            .filter(|n| *n >= 0)
+            .map(|n| n as usize),
     };
     Ok(Want {
         opts: libpod::LogOptions {
@@ -66,8 +70,12 @@ fn line_bytes(w: &Want, line: &libpod::oci::LogLine, tty: bool) -> Option<Bytes>
 }
 
 /// `GET /containers/{id}/logs?stdout=&stderr=&follow=&since=&until=&tail=&timestamps=`.
-pub(crate) async fn logs(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
-    let w = want(q)?;
+/// libpod's endpoint sends both streams when neither is asked for; Docker's refuses.
+pub(crate) async fn logs(ctx: &Arc<Ctx>, id: &str, q: &Query, libpod: bool) -> Result<Reply> {
+    let mut w = want(q)?;
+    if libpod && q.get("stdout").is_none() && q.get("stderr").is_none() {
+        (w.stdout, w.stderr) = (true, true);
+    }
     if !w.stdout && !w.stderr {
         return Err(ApiError::BadRequest(
             "you must choose at least one stream: stdout=1 or stderr=1".into(),

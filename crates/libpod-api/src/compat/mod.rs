@@ -67,9 +67,9 @@ pub(crate) async fn dispatch(
         }
         (Method::POST, ["containers", id, "resize"]) => lifecycle::resize(ctx, id, q).await,
         (Method::POST, ["containers", id, "attach"]) => attach::attach(ctx, id, call).await,
-        (Method::GET, ["containers", id, "logs"]) => logs::logs(ctx, id, q).await,
+        (Method::GET, ["containers", id, "logs"]) => logs::logs(ctx, id, q, libpod).await,
         (Method::DELETE, ["containers", id]) if !libpod => lifecycle::remove(ctx, id, q).await,
-        (Method::GET, ["containers", id, "top"]) if !libpod => ops::top(ctx, id, q).await,
+        (Method::GET, ["containers", id, "top"]) => ops::top(ctx, id, q).await,
         (Method::GET, ["containers", id, "changes"]) => ops::changes(ctx, id).await,
         (Method::GET, ["containers", id, "export"]) => ops::export(ctx, id).await,
         (Method::GET, ["containers", id, "stats"]) if !libpod => ops::stats(ctx, id, q).await,

@@ -38,6 +38,8 @@ pub(crate) async fn dispatch(
         }
         (Method::POST, ["images", "pull"]) => pull(ctx, q).await,
         (Method::GET, ["pods", "json"]) => pods(ctx).await,
+        (Method::GET, ["volumes", "json"]) => volumes(ctx).await,
+        (Method::GET, ["networks", "json"]) => networks(ctx).await,
         (Method::POST, ["pods", "create"]) => pods::create(ctx, call.req.into_body()).await,
         (Method::POST, ["pods", id, "start"]) => pods::act(ctx, id, q, pods::Op::Start).await,
         (Method::POST, ["pods", id, "stop"]) => pods::act(ctx, id, q, pods::Op::Stop).await,
@@ -343,4 +345,35 @@ fn gone_meanwhile(rt: &libpod::Runtime, id: &str) -> Option<libpod::LibpodError>
             _ => return None,
         }
     }
+}
+
+/// `GET /libpod/volumes/json` (podman's volume reports).
+async fn volumes(ctx: &Arc<Ctx>) -> Result<Reply> {
+    let rt = ctx.rt.clone();
+    let vols = blocking(move || Ok(rt.volumes()?)).await?;
+    let out: Vec<Value> = vols
+        .iter()
+        .map(|(c, _)| {
+            json!({
+                "Name": c.name,
+                "Driver": c.driver,
+                "Mountpoint": c.mount_point,
+                "CreatedAt": libpod::rfc3339_nano(c.created),
+                "Labels": c.labels,
+                "Scope": "local",
+                "Options": c.options,
+                "Anonymous": c.anonymous,
+                "UID": c.uid.unwrap_or(0),
+                "GID": c.gid.unwrap_or(0),
+            })
+        })
+        .collect();
+    Ok(json(200, &out))
+}
+
+/// `GET /libpod/networks/json`: the networks in podman's own JSON.
+async fn networks(ctx: &Arc<Ctx>) -> Result<Reply> {
+    let rt = ctx.rt.clone();
+    let (nets, _) = blocking(move || Ok(rt.list_networks()?)).await?;
+    Ok(json(200, &nets))
 }
