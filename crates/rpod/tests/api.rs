@@ -191,7 +191,20 @@ fn docker_cli_runs_lists_logs_stops_and_removes() {
         &name,
     ]);
     assert_eq!(state.trim(), format!("running /{name} true"));
+    // logs -f follows until the container stops.
+    let follower = Command::new("docker")
+        .env("DOCKER_HOST", svc.host())
+        .env("DOCKER_CONFIG", svc.home.path())
+        .args(["logs", "-f", &name])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("docker logs -f");
     svc.docker_ok(&["stop", "-t", "1", &name]);
+    let followed = follower
+        .wait_with_output()
+        .expect("logs -f ends with the container");
+    assert!(followed.status.success(), "{followed:?}");
+    assert_eq!(String::from_utf8_lossy(&followed.stdout), "started\n");
     let code = svc.docker_ok(&["inspect", "-f", "{{.State.ExitCode}}", &name]);
     assert_eq!(
         code.trim(),
