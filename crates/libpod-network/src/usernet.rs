@@ -400,7 +400,9 @@ pub(crate) fn teardown(run_dir: &Path, container: &str) -> Result<()> {
             .map(|c| String::from_utf8_lossy(&c).contains(container))
             .unwrap_or(false);
         if ours {
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            // SIGKILL: slirp4netns (sandboxed) ignores SIGTERM, and neither helper keeps
+            // anything worth a graceful end once the container is gone.
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
         }
     }
     for f in [&pid_file, &sock, &log] {

@@ -84,6 +84,8 @@ fn slirp4netns_as_podman_with_ports_and_options() {
     });
     assert_eq!(p, o);
     assert_eq!(o, "10.5.0.100/24\n1500");
+    // `run --rm` took its helpers along (slirp4netns ignores SIGTERM: seen leaking).
+    assert_eq!(r.leaks(&[], &[]), Vec::<String>::new());
     let (p, o) = on_both(&r, &pm, |run| {
         let args = [
             "run",

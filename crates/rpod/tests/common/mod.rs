@@ -182,8 +182,8 @@ impl R {
 }
 
 impl R {
-    /// What this test's networking left behind: netns files, address leases, aardvark-dns
-    /// or dnsmasq processes under its run dir, and firewall rules or links naming `subnets`
+    /// What this test's networking left behind: netns files, address leases, aardvark-dns,
+    /// dnsmasq, slirp4netns or pasta processes under its run dir, and firewall rules or links naming `subnets`
     /// or `bridges`. Empty when teardown was complete.
     pub fn leaks(&self, subnets: &[String], bridges: &[String]) -> Vec<String> {
         let dir = self.dir.path().display().to_string();
@@ -203,7 +203,8 @@ impl R {
         for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
             if let Ok(c) = std::fs::read(e.path().join("cmdline")) {
                 let c = String::from_utf8_lossy(&c).replace('\0', " ");
-                if (c.contains("aardvark-dns") || c.contains("dnsmasq")) && c.contains(&dir) {
+                let helper = ["aardvark-dns", "dnsmasq", "slirp4netns", "pasta"];
+                if helper.iter().any(|h| c.contains(h)) && c.contains(&dir) {
                     v.push(format!("process: {c}"));
                 }
             }
