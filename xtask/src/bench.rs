@@ -191,12 +191,7 @@ fn bridge_rows(
 ) -> Result<Vec<(String, f64, String)>> {
     let mut rows = Vec::new();
     let podman = if Path::new("/usr/bin/podman").exists() {
-        let pd = dir.join("podman");
-        std::fs::create_dir_all(&pd)?;
-        std::fs::write(
-            pd.join("containers.conf"),
-            "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n",
-        )?;
+        let pd = podman_dir(dir)?;
         let cmd = format!(
             "env CONTAINERS_CONF={0}/containers.conf podman --root {0}/root --runroot {0}/run \
              --tmpdir {0}/tmp --network-config-dir {0}/net --runtime runc \
@@ -239,6 +234,18 @@ fn bridge_rows(
         ));
     }
     Ok(rows)
+}
+
+/// The reference podman's own directory under `dir`, with the containers.conf its runs use
+/// (podman's ulimits as rpod's defaults, so both start containers alike).
+pub(crate) fn podman_dir(dir: &Path) -> Result<PathBuf> {
+    let pd = dir.join("podman");
+    std::fs::create_dir_all(&pd)?;
+    std::fs::write(
+        pd.join("containers.conf"),
+        "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n",
+    )?;
+    Ok(pd)
 }
 
 /// Removes everything an rpod made under `dir`, and `dir`.

@@ -201,12 +201,7 @@ pub fn bench_api() -> Result<()> {
             measure("rpod", &sock, svc)?,
         )];
         if Path::new("/usr/bin/podman").exists() {
-            let pd = dir.join("podman");
-            std::fs::create_dir_all(&pd)?;
-            std::fs::write(
-                pd.join("containers.conf"),
-                "[containers]\ndefault_ulimits = [\"nofile=1024:1024\", \"nproc=1024:1024\"]\n",
-            )?;
+            let pd = crate::bench::podman_dir(&dir)?;
             let podman = |args: &[&str]| {
                 let mut c = Command::new("podman");
                 c.env("CONTAINERS_CONF", pd.join("containers.conf"))
