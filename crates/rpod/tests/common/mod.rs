@@ -87,13 +87,18 @@ pub struct R {
 /// every store on a host would otherwise share one default bridge and subnet).
 pub fn containers_conf(backend: Option<&str>, k: u8, tool: &str) -> String {
     let b = backend.map_or(String::new(), |b| format!("network_backend = \"{b}\"\n"));
-    let (name, third) = match tool {
-        "podman" => (format!("pd{k}-{}", std::process::id() % 1000), 229),
-        _ => (format!("rd{k}-{}", std::process::id() % 1000), 230),
-    };
+    let (name, third) = default_network(k, tool);
     format!(
         "{REFERENCE_CONTAINERS_CONF}[network]\n{b}default_network = \"{name}\"\ndefault_subnet = \"10.{third}.{k}.0/24\"\n"
     )
+}
+
+/// The name and subnet's third octet of test `k`'s default network for `tool`.
+pub fn default_network(k: u8, tool: &str) -> (String, u8) {
+    match tool {
+        "podman" => (format!("pd{k}-{}", std::process::id() % 1000), 229),
+        _ => (format!("rd{k}-{}", std::process::id() % 1000), 230),
+    }
 }
 
 /// Runs a test body once per network backend, as `NAME::cni` and `NAME::netavark`:
@@ -277,5 +282,10 @@ impl Drop for R {
     fn drop(&mut self) {
         let _ = self.cmd(&["system", "reset", "--force"]);
         let _ = self.cmd(&["network", "rm", "--force", &format!("net{}", self.k)]);
+        // CNI's bridge plugin never removes the default network's bridge.
+        let (bridge, _) = default_network(self.k, "rpod");
+        let _ = std::process::Command::new("ip")
+            .args(["link", "delete", &bridge])
+            .output();
     }
 }

@@ -11,6 +11,8 @@ use super::{R, ready, require};
 pub struct Podman {
     /// Its directory (roots, containers.conf).
     pub dir: tempfile::TempDir,
+    /// Its default network's name, also its bridge's.
+    bridge: String,
 }
 
 impl Podman {
@@ -30,7 +32,9 @@ impl Podman {
             super::containers_conf(backend, k, "podman"),
         )
         .expect("containers.conf");
-        Some(Podman { dir })
+        let (bridge, third) = super::default_network(k, "podman");
+        seed_default_network(&dir.path().join("net"), &bridge, &format!("10.{third}.{k}"));
+        Some(Podman { dir, bridge })
     }
 
     /// `podman` with this reference's roots.
@@ -80,7 +84,43 @@ impl Drop for Podman {
         // podman leaves overlay mounts under its root if anything was left running.
         let root: PathBuf = self.dir.path().join("root");
         let _ = Command::new("umount").arg("-R").arg(&root).output();
+        // CNI's bridge plugin never removes its bridge.
+        let _ = Command::new("ip")
+            .args(["link", "delete", &self.bridge])
+            .output();
     }
+}
+
+/// A 64-hex-digit network ID made from `name`.
+fn hex_id(name: &str) -> String {
+    let h: String = name.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("{h:0>64}")
+}
+
+/// Writes podman's default network for both backends with a bridge named after it: podman
+/// 4.3.1 names every default bridge `cni-podman0` or `podman0`, so parallel references with
+/// subnets of their own would fight over one bridge's address.
+fn seed_default_network(net: &Path, name: &str, prefix: &str) {
+    std::fs::create_dir_all(net).expect("network dir");
+    let subnet =
+        serde_json::json!({"subnet": format!("{prefix}.0/24"), "gateway": format!("{prefix}.1")});
+    let netavark = serde_json::json!({
+        "name": name, "id": hex_id(name), "driver": "bridge",
+        "network_interface": name, "created": "2026-01-01T00:00:00Z", "subnets": [subnet],
+        "ipv6_enabled": false, "internal": false, "dns_enabled": false,
+        "ipam_options": {"driver": "host-local"}
+    });
+    let cni = serde_json::json!({
+        "cniVersion": "0.4.0", "name": name, "plugins": [
+            {"type": "bridge", "bridge": name, "isGateway": true, "ipMasq": true,
+             "hairpinMode": true, "ipam": {"type": "host-local", "routes": [{"dst": "0.0.0.0/0"}],
+             "ranges": [[subnet]]}, "capabilities": {"ips": true}},
+            {"type": "portmap", "capabilities": {"portMappings": true}},
+            {"type": "firewall", "backend": ""}, {"type": "tuning"}
+        ]
+    });
+    std::fs::write(net.join(format!("{name}.json")), netavark.to_string()).expect("netavark");
+    std::fs::write(net.join(format!("{name}.conflist")), cni.to_string()).expect("cni");
 }
 
 fn sub(d: &Path, s: &str) -> String {
