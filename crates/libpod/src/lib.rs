@@ -147,7 +147,7 @@ pub use update::merge_resources;
 pub use userns::{parse_id_mappings, parse_userns, unshare};
 pub use volume_filter::{VolumeFilter, select_volumes};
 pub use volumes::{LOCAL_DRIVER, Volume, VolumeOptions};
-pub use wait::WaitCondition;
+pub use wait::{ExitCondition, ExitWait, WaitCondition};
 
 pub use libpod_config as config;
 pub use libpod_fs as fs;

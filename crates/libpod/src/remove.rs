@@ -156,9 +156,33 @@ impl Runtime {
                 }
                 Ok(done)
             });
+            // Removed meanwhile by someone else (the cleanup of a `--rm` container racing a
+            // client's own removal): that is podman's "no such container".
+            let r = match r {
+                Err(e) if !e.is_not_found() => Err(self.gone_meanwhile(n).unwrap_or(e)),
+                r => r,
+            };
             report.record(n, r, opts.ignore_missing);
         }
         report
+    }
+
+    /// The "no such container" error once a container another process is removing is gone
+    /// (waited for up to 10 s), or `None` if it is there and not being removed.
+    fn gone_meanwhile(&self, id: &str) -> Option<crate::LibpodError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match self.container(id).and_then(|c| c.state()) {
+                Err(e) if e.is_not_found() => return Some(e),
+                Ok(st)
+                    if st.status == libpod_state::ContainerStatus::Removing
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                _ => return None,
+            }
+        }
     }
 
     /// `id` and every container that depends on it, recursively, in an order that removes

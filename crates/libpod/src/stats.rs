@@ -41,6 +41,10 @@ pub struct ContainerStats {
     pub block_write: u64,
     /// Processes and threads.
     pub pids: u64,
+    /// The host's CPU time so far (all CPUs, every mode), ns: Docker's `system_cpu_usage`.
+    pub host_cpu_ns: u64,
+    /// CPUs online on the host.
+    pub online_cpus: u64,
 }
 
 impl ContainerStats {
@@ -84,6 +88,27 @@ fn host_memory() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// The host's CPU time so far, ns (`/proc/stat`'s first line); 0 if unreadable.
+fn host_cpu_ns() -> u64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: u64 = stat
+        .lines()
+        .next()
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .filter_map(|v| v.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0);
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .filter(|&hz| hz > 0)
+        .unwrap_or(100) as u64;
+    ticks * (1_000_000_000 / hz)
+}
+
 impl Container {
     /// Its resource figures now (all zero when it is not running).
     pub fn stats(&self) -> Result<ContainerStats> {
@@ -93,6 +118,8 @@ impl Container {
             id: cfg.id,
             name: cfg.name,
             at: now(),
+            host_cpu_ns: host_cpu_ns(),
+            online_cpus: std::thread::available_parallelism().map_or(1, |n| n.get() as u64),
             ..Default::default()
         };
         let (true, Some(pid)) = (matches!(st.status, S::Running | S::Paused), st.pid) else {

@@ -85,6 +85,113 @@ impl Container {
     }
 }
 
+/// What a wait for an exit waits for, by the Docker API's names (`wait?condition=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ExitCondition {
+    /// `not-running` (the default): at once when it is not running, else its exit.
+    #[default]
+    NotRunning,
+    /// `next-exit`: the next exit after the wait began, even when it is not running yet.
+    NextExit,
+    /// `removed`: until the container no longer exists.
+    Removed,
+}
+
+impl std::str::FromStr for ExitCondition {
+    type Err = LibpodError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "" | "not-running" => Ok(Self::NotRunning),
+            "next-exit" => Ok(Self::NextExit),
+            "removed" => Ok(Self::Removed),
+            other => Err(LibpodError::Invalid(format!(
+                "invalid condition {other:?}: not-running, next-exit or removed"
+            ))),
+        }
+    }
+}
+
+/// A wait for an exit, begun at a moment it remembers (the container's last exit then), so
+/// that a caller may answer its client before the container starts and still see the exit.
+///
+/// ```no_run
+/// # fn main() -> Result<(), libpod::LibpodError> {
+/// let rt = libpod::Runtime::new(libpod::RuntimeOptions::default())?;
+/// let waiter = rt.container("web")?.begin_wait(libpod::ExitCondition::NextExit)?;
+/// // ... the client starts "web" ...
+/// let code = waiter.wait_while(|| false)?;
+/// # let _ = code;
+/// # Ok(())
+/// # }
+/// ```
+pub struct ExitWait {
+    container: Container,
+    condition: ExitCondition,
+    since: Option<i64>,
+}
+
+impl Container {
+    /// Begins a wait for `condition` from now (see [`ExitWait`]).
+    pub fn begin_wait(&self, condition: ExitCondition) -> Result<ExitWait> {
+        let since = self.state()?.finished_at;
+        Ok(ExitWait {
+            container: self.clone(),
+            condition,
+            since,
+        })
+    }
+}
+
+impl ExitWait {
+    /// Waits until the condition is met and returns the exit code (kept by the state even
+    /// once the container is gone; 0 for one that never ran); `Ok(None)` once `gone` says
+    /// the caller stopped caring (asked at least every half second).
+    pub fn wait_while(&self, gone: impl Fn() -> bool) -> Result<Option<i32>> {
+        let (c, cond) = (&self.container, self.condition);
+        let mut pause = Duration::from_millis(5);
+        loop {
+            let st = match c.state() {
+                Ok(st) => st,
+                Err(e) if e.is_not_found() => {
+                    let inner = c.inner();
+                    let _g = inner.guard()?;
+                    let code = inner.state.exit_code(c.id())?.map(|r| r.code);
+                    return Ok(Some(code.unwrap_or(0)));
+                }
+                Err(e) => return Err(e),
+            };
+            let exited = matches!(st.status, S::Exited | S::Stopped);
+            let code = st.exit_code.unwrap_or(0);
+            match (cond, st.status) {
+                (ExitCondition::NotRunning, S::Configured | S::Created) => return Ok(Some(0)),
+                (ExitCondition::NotRunning, _) if exited => return Ok(Some(code)),
+                (ExitCondition::NextExit, _) if exited && st.finished_at != self.since => {
+                    return Ok(Some(code));
+                }
+                (_, S::Running | S::Paused) => {
+                    // Blocks on the exit file; an auto-removed container is gone after it.
+                    match c.wait_while(&gone) {
+                        Ok(None) => return Ok(None),
+                        Ok(Some(code)) if cond != ExitCondition::Removed => return Ok(Some(code)),
+                        Ok(Some(_)) => {}
+                        Err(e) if e.is_not_found() => {}
+                        Err(e) => return Err(e),
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            if gone() {
+                return Ok(None);
+            }
+            // Not started yet, or exited and waited on to be removed: look again soon.
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +214,15 @@ mod tests {
             .expect_err("bogus")
             .to_string();
         assert!(e.contains("unknown container state: bogus"), "{e}");
+    }
+
+    #[test]
+    fn exit_conditions_by_docker_names() {
+        let p = |s: &str| s.parse::<ExitCondition>();
+        assert_eq!(p("").expect("default"), ExitCondition::NotRunning);
+        assert_eq!(p("next-exit").expect("next"), ExitCondition::NextExit);
+        assert_eq!(p("removed").expect("removed"), ExitCondition::Removed);
+        let e = p("stopped").expect_err("docker has no stopped").to_string();
+        assert!(e.contains("invalid condition \"stopped\""), "{e}");
     }
 }

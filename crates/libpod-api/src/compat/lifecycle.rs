@@ -1,7 +1,6 @@
 //! `start`, `stop`, `kill`, `restart`, `DELETE` and `wait` of a container.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use libpod::state::ContainerStatus as S;
@@ -98,48 +97,17 @@ pub(crate) async fn remove(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply>
     .await
 }
 
-/// What `wait?condition=` waits for, by Docker's names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Until {
-    /// `not-running` (the default): now if it is not running, else its exit.
-    NotRunning,
-    /// `next-exit`: the next exit from now, even when it is not running yet.
-    NextExit,
-    /// `removed`: until it no longer exists.
-    Removed,
-}
-
-fn until(q: &Query) -> Result<Until> {
-    match q.get("condition").unwrap_or("") {
-        "" | "not-running" => Ok(Until::NotRunning),
-        "next-exit" => Ok(Until::NextExit),
-        "removed" => Ok(Until::Removed),
-        other => Err(ApiError::BadRequest(format!(
-            "invalid condition {other:?}: not-running, next-exit or removed"
-        ))),
-    }
-}
-
 /// `POST /containers/{id}/wait?condition=`: the headers go out at once (clients start the
 /// container only then), the body `{"StatusCode": N}` when the condition is met.
 pub(crate) async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
-    let cond = until(q)?;
+    let cond: libpod::ExitCondition = q.get("condition").unwrap_or("").parse()?;
     let (rt, id) = (ctx.rt.clone(), id.to_string());
-    // The last exit is read before the reply goes: the client may start the container (and
-    // it may exit) as soon as it has the headers.
-    let (c, since) = {
-        let (rt, id) = (rt.clone(), id.clone());
-        blocking(move || {
-            let c = rt.container(&id)?;
-            let since = c.state()?.finished_at;
-            Ok((c, since))
-        })
-        .await?
-    };
+    // The wait begins before the reply goes: the client may start the container (and it
+    // may exit) as soon as it has the headers.
+    let waiter = blocking(move || Ok(rt.container(&id)?.begin_wait(cond)?)).await?;
     let (reply, tx) = stream("application/json", ctx.tracker.busy());
     tokio::task::spawn_blocking(move || {
-        let gone = || tx.is_closed();
-        let body = match wait_for(&rt, &c, cond, since, &gone) {
+        let body = match waiter.wait_while(|| tx.is_closed()) {
             Ok(Some(code)) => serde_json::json!({"StatusCode": code, "Error": null}),
             Ok(None) => return,
             Err(e) => serde_json::json!({"StatusCode": -1, "Error": {"Message": e.to_string()}}),
@@ -150,50 +118,6 @@ pub(crate) async fn wait(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
         let _ = tx.blocking_send(Bytes::from(bytes));
     });
     Ok(reply)
-}
-
-/// Waits as `cond` says (`since`: the container's last exit when the wait began); the exit
-/// code, kept by the state even once the container is gone; `None` once `gone` says so.
-fn wait_for(
-    rt: &libpod::Runtime,
-    c: &libpod::Container,
-    cond: Until,
-    since: Option<i64>,
-    gone: &dyn Fn() -> bool,
-) -> Result<Option<i32>> {
-    let mut pause = Duration::from_millis(5);
-    loop {
-        let st = match c.state() {
-            Ok(st) => st,
-            Err(e) if e.is_not_found() => return Ok(Some(rt.exit_code(c.id())?.unwrap_or(0))),
-            Err(e) => return Err(e.into()),
-        };
-        let exited = matches!(st.status, S::Exited | S::Stopped);
-        let code = st.exit_code.unwrap_or(0);
-        match (cond, st.status) {
-            (Until::NotRunning, S::Configured | S::Created) => return Ok(Some(0)),
-            (Until::NotRunning, _) if exited => return Ok(Some(code)),
-            (Until::NextExit, _) if exited && st.finished_at != since => return Ok(Some(code)),
-            (_, S::Running | S::Paused) => {
-                // Blocks on the exit file; an auto-removed container is gone after it.
-                match c.wait_while(gone) {
-                    Ok(None) => return Ok(None),
-                    Ok(Some(code)) if cond != Until::Removed => return Ok(Some(code)),
-                    Ok(Some(_)) => {}
-                    Err(e) if e.is_not_found() => {}
-                    Err(e) => return Err(e.into()),
-                }
-                continue;
-            }
-            _ => {}
-        }
-        if gone() {
-            return Ok(None);
-        }
-        // Not started yet, or exited and waited on to be removed: look again soon.
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(100));
-    }
 }
 
 /// `POST /containers/{id}/resize?h=&w=`: the size of its terminal.

@@ -73,53 +73,26 @@ pub(crate) async fn export(ctx: &Arc<Ctx>, id: &str) -> Result<Reply> {
     Ok(reply)
 }
 
-/// The host's CPU time so far, ns (`/proc/stat`'s first line), as Docker's
-/// `system_cpu_usage`.
-fn system_cpu_ns() -> u64 {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let ticks: u64 = stat
-        .lines()
-        .next()
-        .map(|l| {
-            l.split_whitespace()
-                .skip(1)
-                .filter_map(|v| v.parse::<u64>().ok())
-                .sum()
-        })
-        .unwrap_or(0);
-    // SAFETY: sysconf has no memory effects.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    ticks * (1_000_000_000 / hz)
-}
-
-/// One reading, with the host's CPU time beside it.
-#[derive(Clone, Debug, Default)]
-struct Sample {
-    s: libpod::ContainerStats,
-    system: u64,
-}
-
-fn cpu(sample: Option<&Sample>, cpus: usize) -> Value {
+fn cpu(s: Option<&libpod::ContainerStats>) -> Value {
     json!({
-        "cpu_usage": {"total_usage": sample.map_or(0, |x| x.s.cpu_ns), "usage_in_kernelmode": 0, "usage_in_usermode": 0},
-        "system_cpu_usage": sample.map_or(0, |x| x.system),
-        "online_cpus": cpus,
+        "cpu_usage": {"total_usage": s.map_or(0, |x| x.cpu_ns), "usage_in_kernelmode": 0, "usage_in_usermode": 0},
+        "system_cpu_usage": s.map_or(0, |x| x.host_cpu_ns),
+        "online_cpus": s.map_or(0, |x| x.online_cpus),
         "throttling_data": {"periods": 0, "throttled_periods": 0, "throttled_time": 0},
     })
 }
 
 /// A reading as Docker's stats JSON (`pre`: the reading before, for the CPU percentage).
-fn stats_view(now: &Sample, pre: Option<&Sample>, cpus: usize) -> Value {
-    let s = &now.s;
+fn stats_view(s: &libpod::ContainerStats, pre: Option<&libpod::ContainerStats>) -> Value {
     json!({
         "read": libpod::rfc3339_nano(s.at),
-        "preread": pre.map_or_else(|| "0001-01-01T00:00:00Z".to_string(), |p| libpod::rfc3339_nano(p.s.at)),
+        "preread": pre.map_or_else(|| "0001-01-01T00:00:00Z".to_string(), |p| libpod::rfc3339_nano(p.at)),
         "id": s.id,
         "name": format!("/{}", s.name),
         "pids_stats": {"current": s.pids},
         "num_procs": 0,
-        "cpu_stats": cpu(Some(now), cpus),
-        "precpu_stats": cpu(pre, cpus),
+        "cpu_stats": cpu(Some(s)),
+        "precpu_stats": cpu(pre),
         "memory_stats": {"usage": s.mem_usage, "limit": s.mem_limit, "stats": {}},
         "blkio_stats": {"io_service_bytes_recursive": [
             {"major": 0, "minor": 0, "op": "read", "value": s.block_read},
@@ -142,28 +115,18 @@ pub(crate) async fn stats(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> 
     let one_shot = q.flag("one-shot");
     let (rt, id) = (ctx.rt.clone(), id.to_string());
     let c = blocking(move || Ok(rt.container(&id)?)).await?;
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (reply, tx) = stream("application/json", ctx.tracker.busy());
     tokio::task::spawn_blocking(move || {
-        let read = || -> libpod::Result<Sample> {
-            let system = system_cpu_ns();
-            Ok(Sample {
-                s: c.stats()?,
-                system,
-            })
-        };
-        let mut pre: Option<Sample> = None;
+        let mut pre = None;
         if !streaming && !one_shot {
-            pre = read().ok();
+            pre = c.stats().ok();
             std::thread::sleep(Duration::from_millis(500));
         }
         loop {
-            let Ok(now) = read() else { break };
-            let mut line = stats_view(&now, pre.as_ref(), cpus)
-                .to_string()
-                .into_bytes();
+            let Ok(now) = c.stats() else { break };
+            let mut line = stats_view(&now, pre.as_ref()).to_string().into_bytes();
             line.push(b'\n');
-            if tx.blocking_send(Bytes::from(line)).is_err() || !streaming || now.s.started_at == 0 {
+            if tx.blocking_send(Bytes::from(line)).is_err() || !streaming || now.started_at == 0 {
                 break;
             }
             pre = Some(now);

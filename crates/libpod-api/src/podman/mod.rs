@@ -213,12 +213,7 @@ async fn remove(ctx: &Arc<Ctx>, id: &str, q: &Query) -> Result<Reply> {
     blocking(move || {
         let mut report = rt.remove_containers(std::slice::from_ref(&id), &opts);
         if let Some((_, e)) = report.failed.pop() {
-            // Removed meanwhile by someone else (the cleanup of a `--rm` container races a
-            // client's own removal): that is podman's "no such container".
-            return Err(match gone_meanwhile(&rt, &id) {
-                Some(gone) => gone.into(),
-                None => e.into(),
-            });
+            return Err(e.into());
         }
         let out: Vec<Value> = report
             .removed
@@ -330,21 +325,6 @@ async fn should_restart(ctx: &Arc<Ctx>, id: &str) -> Result<Reply> {
         }
     })
     .await
-}
-
-/// The "no such container" error once a container another process is removing is gone
-/// (waited for up to 10 s), or `None` if it is there and not being removed.
-fn gone_meanwhile(rt: &libpod::Runtime, id: &str) -> Option<libpod::LibpodError> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match rt.container(id).and_then(|c| c.state()) {
-            Err(e) if e.is_not_found() => return Some(e),
-            Ok(st) if st.status == S::Removing && std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            _ => return None,
-        }
-    }
 }
 
 /// `GET /libpod/volumes/json` (podman's volume reports).
