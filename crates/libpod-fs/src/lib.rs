@@ -20,6 +20,7 @@
 pub mod copy;
 pub mod error;
 pub mod host;
+pub mod layer;
 pub mod pack;
 pub mod plan;
 pub mod root;

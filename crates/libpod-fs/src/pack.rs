@@ -50,15 +50,15 @@ fn header(st: &FileStat, owner: Option<(u32, u32)>) -> tar::Header {
     h
 }
 
-struct Packer<'a, W: Write> {
-    tar: tar::Builder<W>,
-    owner: Option<(u32, u32)>,
-    xattrs: bool,
-    src: &'a Path,
+pub(crate) struct Packer<'a, W: Write> {
+    pub(crate) tar: tar::Builder<W>,
+    pub(crate) owner: Option<(u32, u32)>,
+    pub(crate) xattrs: bool,
+    pub(crate) src: &'a Path,
 }
 
 impl<W: Write> Packer<'_, W> {
-    fn err(&self, e: std::io::Error) -> FsError {
+    pub(crate) fn err(&self, e: std::io::Error) -> FsError {
         FsError::Io {
             path: self.src.to_path_buf(),
             source: e,
@@ -72,11 +72,11 @@ impl<W: Write> Packer<'_, W> {
         }
         let attrs =
             crate::xattr::list(dir.as_fd(), name).map_err(sys("list the xattrs of", path))?;
-        if attrs.is_empty() {
+        if attrs.iter().all(|(k, _)| overlay_own(k)) {
             return Ok(());
         }
         let mut data = Vec::new();
-        for (k, v) in &attrs {
+        for (k, v) in attrs.iter().filter(|(k, _)| !overlay_own(k)) {
             pax_record(&mut data, &format!("SCHILY.xattr.{k}"), v);
         }
         let mut h = tar::Header::new_ustar();
@@ -89,7 +89,7 @@ impl<W: Write> Packer<'_, W> {
     }
 
     /// Appends one entry (`dir`/`name` with `st`) as `path` in the archive.
-    fn entry(
+    pub(crate) fn entry(
         &mut self,
         dir: &OwnedFd,
         name: &std::ffi::OsStr,
@@ -145,6 +145,12 @@ impl<W: Write> Packer<'_, W> {
             }
         }
     }
+}
+
+/// Whether an extended attribute is overlayfs' own (opaque directories, redirects): it
+/// describes the upper directory, not the file, and a layer says the same with whiteouts.
+fn overlay_own(key: &str) -> bool {
+    key.starts_with("trusted.overlay.") || key.starts_with("user.overlay.")
 }
 
 fn libc_ifmt() -> u32 {

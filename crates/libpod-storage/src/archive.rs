@@ -14,6 +14,7 @@ use oci_spec::image::{ImageIndex, ImageManifest, MediaType};
 use serde_json::{Map, Value, json};
 
 use crate::blobs::{Reporting, lend, verify_error};
+use crate::config_changes::apply_changes;
 use crate::digest::{self, hex_of};
 use crate::error::{Result, StorageError, io};
 use crate::extract::{Extractor, Whiteouts, decompressed};
@@ -28,7 +29,7 @@ const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
 /// A stored manifest's media type: its own field, else what its config's type implies (Docker
 /// or OCI).
-pub(crate) fn manifest_media_type(manifest: &[u8]) -> String {
+pub fn manifest_media_type(manifest: &[u8]) -> String {
     let m: Value = serde_json::from_slice(manifest).unwrap_or_default();
     if let Some(t) = m["mediaType"].as_str() {
         return t.to_string();
@@ -37,12 +38,33 @@ pub(crate) fn manifest_media_type(manifest: &[u8]) -> String {
         .as_str()
         .is_some_and(|t| t.contains("docker"))
     {
-        "application/vnd.docker.distribution.manifest.v2+json".into()
+        DOCKER_MANIFEST.into()
     } else {
         OCI_MANIFEST.into()
     }
 }
 const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+
+/// A layer as a Docker manifest lists it (Docker has no zstd layers).
+fn docker_layer(mut l: LayerRef) -> Result<LayerRef> {
+    l.media_type = match l.media_type.as_str() {
+        "application/vnd.oci.image.layer.v1.tar" => "application/vnd.docker.image.rootfs.diff.tar",
+        "application/vnd.oci.image.layer.v1.tar+gzip" => {
+            "application/vnd.docker.image.rootfs.diff.tar.gzip"
+        }
+        t if t.starts_with("application/vnd.docker.") => return Ok(l),
+        other => {
+            return Err(bad(
+                "docker format",
+                format!("a {other} layer has no Docker media type: use the oci format"),
+            ));
+        }
+    }
+    .to_string();
+    Ok(l)
+}
 
 fn bad(source: impl Into<String>, reason: impl Into<String>) -> StorageError {
     StorageError::BadArchive {
@@ -98,122 +120,8 @@ fn kind_inside(root: &Root, rel: &str) -> Option<Kind> {
         .map(|st| Kind::of(&st))
 }
 
-/// Applies Dockerfile-style `--change` instructions to an image config's `config` object.
-pub(crate) fn apply_changes(config: &mut Map<String, Value>, changes: &[String]) -> Result<()> {
-    for change in changes {
-        let badc = |reason: &str| StorageError::BadChange {
-            change: change.clone(),
-            reason: reason.to_string(),
-        };
-        let (instr, rest) = change
-            .trim()
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| badc("expected INSTRUCTION VALUE"))?;
-        let rest = rest.trim();
-        let list = |shell: bool| -> Result<Value> {
-            if rest.starts_with('[') {
-                let v: Vec<String> = serde_json::from_str(rest)
-                    .map_err(|_| badc("a JSON array of strings was expected"))?;
-                Ok(json!(v))
-            } else if shell {
-                Ok(json!(["/bin/sh", "-c", rest]))
-            } else {
-                Ok(json!(rest.split_whitespace().collect::<Vec<_>>()))
-            }
-        };
-        let unquote = |s: &str| s.trim_matches('"').to_string();
-        match instr.to_ascii_uppercase().as_str() {
-            "CMD" => {
-                config.insert("Cmd".into(), list(true)?);
-            }
-            "ENTRYPOINT" => {
-                config.insert("Entrypoint".into(), list(true)?);
-            }
-            "ENV" => {
-                let pairs: Vec<(String, String)> = if rest.contains('=') {
-                    rest.split_whitespace()
-                        .map(|kv| {
-                            kv.split_once('=')
-                                .map(|(k, v)| (k.to_string(), unquote(v)))
-                                .ok_or_else(|| badc("ENV takes KEY=VALUE pairs"))
-                        })
-                        .collect::<Result<_>>()?
-                } else {
-                    let (k, v) = rest
-                        .split_once(char::is_whitespace)
-                        .ok_or_else(|| badc("ENV takes KEY=VALUE or KEY VALUE"))?;
-                    vec![(k.to_string(), v.trim().to_string())]
-                };
-                let env = config.entry("Env").or_insert_with(|| json!([]));
-                let list = env
-                    .as_array_mut()
-                    .ok_or_else(|| badc("the image's Env is not a list"))?;
-                for (k, v) in pairs {
-                    list.retain(|e| e.as_str().is_none_or(|e| !e.starts_with(&format!("{k}="))));
-                    list.push(json!(format!("{k}={v}")));
-                }
-            }
-            "EXPOSE" => {
-                let ports = config.entry("ExposedPorts").or_insert_with(|| json!({}));
-                let map = ports
-                    .as_object_mut()
-                    .ok_or_else(|| badc("the image's ExposedPorts is not a map"))?;
-                for p in rest.split_whitespace() {
-                    let (num, proto) = p.split_once('/').unwrap_or((p, "tcp"));
-                    if num.parse::<u16>().is_err() || !matches!(proto, "tcp" | "udp" | "sctp") {
-                        return Err(badc("EXPOSE takes PORT[/tcp|udp|sctp]"));
-                    }
-                    map.insert(format!("{num}/{proto}"), json!({}));
-                }
-            }
-            "LABEL" => {
-                let labels = config.entry("Labels").or_insert_with(|| json!({}));
-                let map = labels
-                    .as_object_mut()
-                    .ok_or_else(|| badc("the image's Labels is not a map"))?;
-                for kv in rest.split_whitespace() {
-                    let (k, v) = kv
-                        .split_once('=')
-                        .ok_or_else(|| badc("LABEL takes KEY=VALUE pairs"))?;
-                    map.insert(unquote(k), json!(unquote(v)));
-                }
-            }
-            "VOLUME" => {
-                let vols = list(false)?;
-                let map = config.entry("Volumes").or_insert_with(|| json!({}));
-                let map = map
-                    .as_object_mut()
-                    .ok_or_else(|| badc("the image's Volumes is not a map"))?;
-                for v in vols
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str())
-                {
-                    map.insert(v.to_string(), json!({}));
-                }
-            }
-            "WORKDIR" => {
-                config.insert("WorkingDir".into(), json!(rest));
-            }
-            "USER" => {
-                config.insert("User".into(), json!(rest));
-            }
-            "STOPSIGNAL" => {
-                config.insert("StopSignal".into(), json!(rest));
-            }
-            _ => {
-                return Err(badc(
-                    "supported: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR",
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A scratch directory under the graph root, removed when dropped.
-fn scratch(store: &Store) -> Result<tempfile::TempDir> {
+pub(crate) fn scratch(store: &Store) -> Result<tempfile::TempDir> {
     let base = store.opts.graph_root.join("tmp");
     fs::create_dir_all(&base).map_err(io(&base))?;
     tempfile::tempdir_in(&base).map_err(io(&base))
@@ -251,7 +159,12 @@ impl Store {
                 "os": "linux",
                 "config": config,
                 "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-                "history": [{"created": now, "created_by": "rpod import"}],
+                // As podman records an import.
+                "history": [{
+                    "created": now,
+                    "created_by": format!("/bin/sh -c #(nop) ADD file:{} in /", hex_of(&diff_id)?),
+                    "comment": "imported from tarball",
+                }],
             });
             let layers = vec![LayerRef {
                 blob: blob.clone(),
@@ -264,13 +177,39 @@ impl Store {
     }
 
     /// Stores a config we made and an OCI manifest for it, then records the image.
-    fn store_image(
+    pub(crate) fn store_image(
         &self,
         rec: &mut Records,
         config: &Value,
         layers: Vec<LayerRef>,
         names: &[String],
     ) -> Result<Image> {
+        self.store_image_as(rec, config, layers, names, false)
+    }
+
+    /// [`Store::store_image`] with a Docker schema 2 manifest when `docker` is set (layer
+    /// media types renamed to Docker's).
+    pub(crate) fn store_image_as(
+        &self,
+        rec: &mut Records,
+        config: &Value,
+        layers: Vec<LayerRef>,
+        names: &[String],
+        docker: bool,
+    ) -> Result<Image> {
+        let layers = if docker {
+            layers
+                .into_iter()
+                .map(docker_layer)
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            layers
+        };
+        let (manifest_type, config_type) = if docker {
+            (DOCKER_MANIFEST, DOCKER_CONFIG)
+        } else {
+            (OCI_MANIFEST, OCI_CONFIG)
+        };
         let config_bytes =
             serde_json::to_vec(config).map_err(|e| bad("image config", e.to_string()))?;
         oci_spec::image::ImageConfiguration::from_reader(&config_bytes[..])
@@ -278,8 +217,8 @@ impl Store {
         let config_digest = self.blobs.put_bytes(&config_bytes, "image config")?;
         let manifest = json!({
             "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": config_bytes.len()},
+            "mediaType": manifest_type,
+            "config": {"mediaType": config_type, "digest": config_digest, "size": config_bytes.len()},
             "layers": layers.iter().map(|l| json!({"mediaType": l.media_type, "digest": l.blob, "size": l.blob_size})).collect::<Vec<_>>(),
         });
         let manifest_bytes =

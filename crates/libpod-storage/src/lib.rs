@@ -28,6 +28,8 @@ mod certs;
 mod changes;
 #[cfg(feature = "pull")]
 mod chunks;
+mod commit;
+mod config_changes;
 mod containers;
 mod digest;
 mod driver;
@@ -48,19 +50,22 @@ mod store;
 pub use libpod_config::time;
 mod types;
 
+pub use archive::manifest_media_type;
 #[cfg(feature = "pull")]
 pub use auth::{fallback_auth_files, remove_credentials, store_credentials};
 pub use blobs::lend;
+pub use commit::CommitSpec;
+pub use config_changes::apply_changes;
 pub use digest::of_bytes as digest_of;
 pub use error::{Result, StorageError};
 pub use policy::Policy;
 #[cfg(feature = "pull")]
-pub use pull::{host_arch, list_tags};
+pub use pull::list_tags;
 pub use reference::Reference;
 #[cfg(feature = "pull")]
 pub use registry::{PullOptions, login, redacted};
 pub use store::{RemovedImage, Store, StoreOptions};
 pub use types::{
     AltManifest, AutoIds, Change, ChangeKind, ContainerLayer, ContainerSize, Image, ImageConfig,
-    Layer, LayerRef, LayerUserNs, Progress, ProgressFn, StoreInfo,
+    Layer, LayerRef, LayerUserNs, Progress, ProgressFn, StoreInfo, host_arch,
 };

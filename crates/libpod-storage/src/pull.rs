@@ -23,14 +23,7 @@ use crate::types::{Image, LayerRef, ProgressFn};
 
 const ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
 
-/// This machine's architecture as OCI names it (`amd64`, `arm64`, ...).
-pub fn host_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        other => other,
-    }
-}
+use crate::types::host_arch;
 
 /// An index entry's `os/arch[/variant]`.
 fn platform_of(v: &Value) -> String {

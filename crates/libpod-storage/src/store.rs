@@ -612,6 +612,11 @@ impl Store {
         Ok(out)
     }
 
+    /// Every extracted layer (diff ID, uncompressed size).
+    pub fn layers(&self) -> Result<Vec<crate::types::Layer>> {
+        Ok(self.meta.lock(false)?.records.layers)
+    }
+
     /// Every image.
     pub fn images(&self) -> Result<Vec<Image>> {
         Ok(self.meta.lock(false)?.records.images)

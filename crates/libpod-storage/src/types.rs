@@ -266,6 +266,15 @@ pub struct Progress {
 /// Receives progress reports.
 pub type ProgressFn<'a> = &'a mut dyn FnMut(&Progress);
 
+/// This machine's architecture as OCI names it (`amd64`, `arm64`, ...).
+pub fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,8 @@ use crate::runtime::Runtime;
 /// One step of an image's history (`history`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HistoryEntry {
-    /// The image's ID on its newest step; `None` on the others (`<missing>`).
+    /// The image's ID on its newest step, an image here that ends at a lower step's layer on
+    /// that step; `None` otherwise (`<missing>`).
     pub id: Option<String>,
     /// When, ns since the epoch (0 when the config does not say).
     pub created: i64,
@@ -53,23 +54,38 @@ impl Runtime {
         let config: Config = serde_json::from_slice(&raw).map_err(|e| {
             LibpodError::Invalid(format!("image {}: its config is not JSON: {e}", image.id))
         })?;
+        let (images, sizes) = self.with_store(|s| Ok((s.images()?, s.layers()?)))?;
+        // Uncompressed sizes, as podman shows them.
+        let size_of = |diff_id: &str| {
+            sizes
+                .iter()
+                .find(|l| l.diff_id == diff_id)
+                .map_or(0, |l| l.size)
+        };
         let mut layers = image.layers.iter();
-        let mut out: Vec<HistoryEntry> = config
-            .history
-            .iter()
-            .map(|s| HistoryEntry {
-                id: None,
+        let mut below = 0usize;
+        let mut out: Vec<HistoryEntry> = Vec::new();
+        for s in &config.history {
+            let size = if s.empty_layer {
+                0
+            } else {
+                below += 1;
+                layers.next().map_or(0, |l| size_of(&l.diff_id))
+            };
+            out.push(HistoryEntry {
+                // The image here whose layers end where this step's do, as podman finds it.
+                id: (!s.empty_layer)
+                    .then(|| {
+                        image_with_layers(&images, &image.layers[..below.min(image.layers.len())])
+                    })
+                    .flatten(),
                 created: crate::parse_rfc3339(&s.created).unwrap_or(0),
                 created_by: s.created_by.clone(),
                 comment: s.comment.clone(),
-                size: if s.empty_layer {
-                    0
-                } else {
-                    layers.next().map_or(0, |l| l.blob_size)
-                },
+                size,
                 empty_layer: s.empty_layer,
-            })
-            .collect();
+            });
+        }
         if out.is_empty() {
             // No history in the config: one step per layer, as podman shows it.
             out = image
@@ -83,9 +99,31 @@ impl Runtime {
                 .collect();
         }
         out.reverse();
+        // The newest step is the image itself; a lower one is named by another image here
+        // that ends at its layer (the image it was built on).
+        for e in out.iter_mut().skip(1) {
+            e.id = e.id.take().filter(|id| *id != image.id);
+        }
         if let Some(top) = out.first_mut() {
             top.id = Some(image.id.clone());
         }
         Ok(out)
     }
+}
+
+/// The ID of an image whose layers are exactly `layers` (`None` if there is none).
+pub(crate) fn image_with_layers(
+    images: &[libpod_storage::Image],
+    layers: &[libpod_storage::LayerRef],
+) -> Option<String> {
+    images
+        .iter()
+        .find(|i| {
+            i.layers.len() == layers.len()
+                && i.layers
+                    .iter()
+                    .zip(layers)
+                    .all(|(a, b)| a.diff_id == b.diff_id)
+        })
+        .map(|i| i.id.clone())
 }

@@ -39,6 +39,7 @@
 
 mod attach;
 mod caps;
+mod commit;
 mod container;
 mod copy;
 mod create;
@@ -50,6 +51,7 @@ pub mod events;
 mod exec;
 mod health;
 mod history;
+mod image_details;
 mod image_filter;
 mod images;
 mod info;
@@ -109,6 +111,7 @@ use net_none as net;
 
 pub use attach::{AttachCloser, AttachConnection, AttachEnd, parse_detach_keys};
 pub use caps::{normalize_caps, resolve_caps};
+pub use commit::{CommitOptions, ImageFormat};
 pub use container::{Container, parse_signal};
 pub use copy::{CopyOptions, PathStat};
 pub use disk_usage::{DiskUsage, UsageSummary};
@@ -116,6 +119,7 @@ pub use error::{LibpodError, Result};
 pub use event_record::{EventStream, EventsOptions};
 pub use health::{HealthOptions, HealthRun, next_health, parse_health_cmd};
 pub use history::HistoryEntry;
+pub use image_details::{HistoryStep, ImageDetails};
 pub use image_filter::{ImageFilter, glob, reference_matches, select_images};
 pub use images::ArchiveFormat;
 pub use info::{

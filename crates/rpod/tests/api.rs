@@ -754,6 +754,21 @@ fn docker_images_pull_tag_save_load_remove_and_container_ops() {
         "{}",
         export.stdout.len()
     );
+    // docker commit: the running container's new file and a changed command, paused.
+    let committed = format!("apicommit{}:v1", r.k);
+    svc.docker_ok(&[
+        "commit",
+        "-c",
+        "CMD [\"cat\", \"/newfile\"]",
+        "-m",
+        "by docker",
+        &name,
+        &committed,
+    ]);
+    let shown = svc.docker_ok(&["run", "--rm", "--network", "none", &committed]);
+    assert_eq!(shown.trim(), "x");
+    let comment = r.ok(&["image", "inspect", "--format", "{{.Comment}}", &committed]);
+    assert_eq!(comment.trim(), "by docker");
     svc.docker_ok(&["update", "--memory", "64m", &name]);
     let mem = r.ok(&["inspect", "--format", "{{.HostConfig.Memory}}", &name]);
     assert_eq!(mem.trim(), "67108864");

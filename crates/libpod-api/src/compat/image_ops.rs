@@ -320,3 +320,60 @@ pub(crate) async fn prune(ctx: &Arc<Ctx>, q: &Query) -> Result<Reply> {
         &json!({"ImagesDeleted": deleted, "SpaceReclaimed": 0}),
     ))
 }
+
+/// `POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes=` (and libpod's, with
+/// `format` and `squash`): `{"Id": "sha256:..."}`. Docker pauses by default; `changes` holds
+/// instructions one per line or repeated.
+pub(crate) async fn commit(ctx: &Arc<Ctx>, q: &Query, libpod: bool) -> Result<Reply> {
+    let container = q
+        .get("container")
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ApiError::BadRequest("the container parameter is required".into()))?
+        .to_string();
+    let reference = q.get("repo").filter(|r| !r.is_empty()).map(|repo| {
+        format!(
+            "{repo}:{}",
+            q.get("tag").filter(|t| !t.is_empty()).unwrap_or("latest")
+        )
+    });
+    let format = match q.get("format") {
+        Some(f) if libpod && !f.is_empty() => f.parse()?,
+        // Docker's images carry their comment in a Docker config.
+        _ if !libpod => libpod::ImageFormat::Docker,
+        _ => libpod::ImageFormat::Oci,
+    };
+    let opts = libpod::CommitOptions {
+        reference,
+        changes: q
+            .all("changes")
+            .iter()
+            .flat_map(|c| c.lines())
+            .filter(|c| !c.trim().is_empty())
+            .map(str::to_string)
+            .collect(),
+        message: q
+            .get("comment")
+            .filter(|c| !c.is_empty())
+            .map(str::to_string),
+        author: q
+            .get("author")
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
+        pause: q
+            .get("pause")
+            .is_none_or(|p| matches!(p, "1" | "true" | "True")),
+        squash: q.flag("squash"),
+        format,
+        include_volumes: false,
+    };
+    let rt = ctx.rt.clone();
+    blocking(move || {
+        let img = rt.container(&container)?.commit(&opts)?;
+        let status = if libpod { 200 } else { 201 };
+        Ok(json(
+            status,
+            &serde_json::json!({"Id": format!("sha256:{}", img.id)}),
+        ))
+    })
+    .await
+}

@@ -83,6 +83,7 @@ pub(crate) async fn dispatch(
         (Method::POST, ["images", "load"]) if !libpod => {
             image_ops::load(ctx, call.req.into_body()).await
         }
+        (Method::POST, ["commit"]) => image_ops::commit(ctx, q, libpod).await,
         (Method::POST, ["images", "prune"]) if !libpod => image_ops::prune(ctx, q).await,
         (Method::GET, ["images", "get"]) if !libpod => image_ops::save_named(ctx, q).await,
         (Method::GET, ["images", name @ .., "get"]) if !libpod && !name.is_empty() => {

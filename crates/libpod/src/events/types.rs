@@ -84,6 +84,8 @@ names!(
         Attach => "attach",
         /// A container's exit was handled: its mounts and network released.
         Cleanup => "cleanup",
+        /// A container was committed as an image.
+        Commit => "commit",
         /// A container joined a network.
         Connect => "connect",
         /// An object was made.

@@ -186,13 +186,16 @@ pub enum ImageCommand {
         #[arg(short = 'f', long)]
         force: bool,
     },
-    /// List images.
     /// Exit 0 when it exists, 1 when it does not.
     #[command(after_help = "Example:\n  rpod image exists busybox")]
     Exists {
         /// Name or ID.
         name: String,
     },
+    /// Show an image's history.
+    #[command(after_help = "Example:\n  rpod image history --no-trunc busybox")]
+    History(HistoryArgs),
+    /// List images.
     #[command(alias = "list", after_help = "Example:\n  rpod image ls --digests")]
     Ls(ImagesArgs),
     /// Pull an image from a registry (as `rpod pull`).
@@ -201,4 +204,60 @@ pub enum ImageCommand {
     /// Push an image to a registry or archive (as `rpod push`).
     #[command(after_help = "Example:\n  rpod image push busybox 127.0.0.1:5000/busybox:1")]
     Push(PushArgs),
+}
+
+/// `commit` and `container commit`.
+#[derive(Args, Debug, Clone)]
+pub struct CommitArgs {
+    /// Dockerfile instruction to apply (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD,
+    /// STOPSIGNAL, USER, VOLUME, WORKDIR); repeatable.
+    #[arg(short = 'c', long)]
+    pub change: Vec<String>,
+    /// The image's comment (docker format only).
+    #[arg(short = 'm', long)]
+    pub message: Option<String>,
+    /// The image's author.
+    #[arg(short = 'a', long)]
+    pub author: Option<String>,
+    /// Pause the container while committing.
+    #[arg(short = 'p', long)]
+    pub pause: bool,
+    /// One layer with the whole filesystem.
+    #[arg(long)]
+    pub squash: bool,
+    /// Image format: oci or docker.
+    #[arg(short = 'f', long, default_value = "oci")]
+    pub format: String,
+    /// Declare the container's volumes and bind mounts as the image's volumes.
+    #[arg(long)]
+    pub include_volumes: bool,
+    /// Write the image ID to this file.
+    #[arg(long)]
+    pub iidfile: Option<PathBuf>,
+    /// Print only the image ID (no progress).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Container.
+    pub container: String,
+    /// Name for the image.
+    pub image: Option<String>,
+}
+
+/// `history` and `image history`.
+#[derive(Args, Debug, Clone)]
+pub struct HistoryArgs {
+    /// json or a Go template.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Sizes and dates for people.
+    #[arg(short = 'H', long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub human: bool,
+    /// Whole IDs and commands.
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Only the IDs.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Image.
+    pub image: String,
 }

@@ -125,6 +125,9 @@ pub enum Command {
         /// Names to remove (default: all).
         names: Vec<String>,
     },
+    /// Show an image's history.
+    #[command(after_help = "Example:\n  rpod history busybox")]
+    History(HistoryArgs),
     /// Import a root filesystem tarball as an image.
     #[command(after_help = "Example:\n  rpod import rootfs.tar busybox --change 'CMD [\"sh\"]'")]
     Import {
@@ -613,6 +616,9 @@ pub enum ContainerCmd {
         /// Container.
         container: String,
     },
+    /// Make an image of a container's changes and settings.
+    #[command(after_help = "Example:\n  rpod commit -c 'CMD [\"httpd\"]' web web:v2")]
+    Commit(CommitArgs),
     /// Show a container's filesystem changes.
     #[command(after_help = "Example:\n  rpod diff web")]
     Diff {

@@ -148,7 +148,7 @@ fn image_sub(rt: &Runtime, ic: ImageCommand) -> Result<i32> {
         } => {
             let items: Vec<Value> = names
                 .iter()
-                .map(|n| Ok(views::inspect_image(&rt.image(n)?)))
+                .map(|n| Ok(views::inspect_image(&rt.image_details(n)?)))
                 .collect::<Result<_>>()?;
             print!(
                 "{}",
@@ -157,6 +157,7 @@ fn image_sub(rt: &Runtime, ic: ImageCommand) -> Result<i32> {
             Ok(0)
         }
         ImageCommand::Rm(a) => remove_images(rt, &a),
+        ImageCommand::History(a) => history(rt, &a),
         ImageCommand::Tag { image, names } => {
             for n in names {
                 rt.tag_image(&image, &n)?;
@@ -196,6 +197,7 @@ pub(super) fn image_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
             Ok(0)
         }
         Command::Untag { image, names } => untag(rt, &image, names),
+        Command::History(a) => history(rt, &a),
         Command::Import {
             file,
             reference,
@@ -250,4 +252,81 @@ pub(super) fn image_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
         Command::Push(a) => push(rt, a),
         other => bail!("rpod: {other:?} reached the wrong handler"),
     }
+}
+
+/// `commit`: podman's copy lines on stderr, the new image's ID on stdout.
+pub(super) fn commit(rt: &Runtime, a: &crate::cli::CommitArgs) -> Result<i32> {
+    use std::io::Write as _;
+    let opts = libpod::CommitOptions {
+        reference: a.image.clone(),
+        changes: a.change.clone(),
+        message: a.message.clone(),
+        author: a.author.clone(),
+        pause: a.pause,
+        squash: a.squash,
+        format: a.format.parse()?,
+        include_volumes: a.include_volumes,
+    };
+    let img = rt.container(&a.container)?.commit(&opts)?;
+    if !a.quiet {
+        let mut e = std::io::stderr().lock();
+        let _ = writeln!(e, "Getting image source signatures");
+        for l in &img.layers {
+            let _ = writeln!(e, "Copying blob {}", l.diff_id);
+        }
+        let _ = writeln!(e, "Copying config sha256:{}", img.id);
+        let _ = writeln!(e, "Writing manifest to image destination");
+        let _ = writeln!(e, "Storing signatures");
+    }
+    if let Some(f) = &a.iidfile {
+        std::fs::write(f, format!("sha256:{}", img.id))
+            .with_context(|| format!("writing {}", f.display()))?;
+    }
+    println!("{}", img.id);
+    Ok(0)
+}
+
+/// `history`: newest step first, as podman prints it.
+fn history(rt: &Runtime, a: &crate::cli::HistoryArgs) -> Result<i32> {
+    let steps = rt.image_history(&a.image)?;
+    let short = |id: &str| {
+        if a.no_trunc {
+            id.to_string()
+        } else {
+            id.chars().take(12).collect()
+        }
+    };
+    if a.quiet {
+        for s in &steps {
+            println!("{}", s.id.as_deref().map_or("<missing>".into(), short));
+        }
+        return Ok(0);
+    }
+    let items: Vec<Value> = steps.iter().map(|s| {
+        let id = s.id.clone().unwrap_or_else(|| "<missing>".into());
+        let by = if a.no_trunc || s.created_by.chars().count() <= 45 {
+            s.created_by.clone()
+        } else {
+            format!("{}...", s.created_by.chars().take(42).collect::<String>())
+        };
+        json!({
+            "__json": {
+                "id": id, "created": libpod::rfc3339_nano(s.created), "CreatedBy": s.created_by,
+                "size": s.size, "comment": s.comment, "Created": crate::format::rfc3339_secs(s.created),
+            },
+            "ID": if s.id.is_some() { short(&id) } else { id.clone() },
+            "Created": if a.human { ago(s.created) } else { crate::format::rfc3339_secs(s.created) },
+            "CreatedAt": crate::format::go_time(s.created / 1_000_000_000 * 1_000_000_000),
+            "CreatedBy": by,
+            "Size": crate::format::size(s.size),
+            "Comment": s.comment,
+        })
+    }).collect();
+    let default = "table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
+    let headers = &[("CreatedBy", "CREATED BY")];
+    print!(
+        "{}",
+        output(&items, a.format.as_deref().unwrap_or(default), headers)?
+    );
+    Ok(0)
 }

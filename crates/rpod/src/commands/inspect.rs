@@ -143,7 +143,7 @@ pub(super) fn inspect(
             continue;
         }
         if want("image")
-            && let Ok(i) = rt.image(n)
+            && let Ok(i) = rt.image_details(n)
         {
             items.push(views::inspect_image(&i));
             continue;

@@ -417,6 +417,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         | Command::Tag { .. }
         | Command::Untag { .. }
         | Command::Import { .. }
+        | Command::History { .. }
         | Command::Load { .. }
         | Command::Save { .. }
         | Command::Pull { .. }
@@ -459,5 +460,6 @@ fn container_cmd(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i32> 
         | C::Diff { .. }
         | C::Mount { .. }
         | C::Unmount { .. }) => inspect::files(rt, c, t),
+        C::Commit(a) => image::commit(rt, &a),
     }
 }

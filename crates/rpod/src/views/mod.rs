@@ -248,34 +248,101 @@ fn repo_digests(img: &libpod::storage::Image) -> Vec<String> {
     out
 }
 
-/// `image inspect`, with podman's field names.
-pub fn inspect_image(img: &Image) -> Value {
+/// `image inspect`, with podman's field names (empty config fields left out, as podman's
+/// `omitempty` does).
+pub fn inspect_image(d: &libpod::ImageDetails) -> Value {
+    let img = &d.image;
     let (os, arch) = img.platform.split_once('/').unwrap_or(("linux", "amd64"));
-    json!({
+    let c = &img.config;
+    let mut config = serde_json::Map::new();
+    let mut put = |k: &str, v: Value, empty: bool| {
+        if !empty {
+            config.insert(k.into(), v);
+        }
+    };
+    let set = |v: &[String]| {
+        v.iter()
+            .map(|p| (p.clone(), json!({})))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    put(
+        "User",
+        json!(c.user),
+        c.user.as_deref().unwrap_or("").is_empty(),
+    );
+    put(
+        "ExposedPorts",
+        json!(set(&c.exposed_ports)),
+        c.exposed_ports.is_empty(),
+    );
+    put("Env", json!(c.env), c.env.is_empty());
+    put("Entrypoint", json!(c.entrypoint), c.entrypoint.is_none());
+    put("Cmd", json!(c.cmd), c.cmd.is_none());
+    put("Volumes", json!(set(&c.volumes)), c.volumes.is_empty());
+    put(
+        "WorkingDir",
+        json!(c.working_dir),
+        c.working_dir.as_deref().unwrap_or("").is_empty(),
+    );
+    put("Labels", json!(c.labels), c.labels.is_empty());
+    put(
+        "StopSignal",
+        json!(c.stop_signal),
+        c.stop_signal.as_deref().unwrap_or("").is_empty(),
+    );
+    if let Some(h) = &c.healthcheck {
+        put(
+            "Healthcheck",
+            json!({"Test": h.test, "Interval": h.interval, "Timeout": h.timeout,
+            "StartPeriod": h.start_period, "Retries": h.retries}),
+            false,
+        );
+    }
+    let history: Vec<Value> = d
+        .history
+        .iter()
+        .map(|h| {
+            let mut v = json!({"created": h.created, "created_by": h.created_by});
+            if !h.author.is_empty() {
+                v["author"] = json!(h.author);
+            }
+            if !h.comment.is_empty() {
+                v["comment"] = json!(h.comment);
+            }
+            if h.empty_layer {
+                v["empty_layer"] = json!(true);
+            }
+            v
+        })
+        .collect();
+    let mut v = json!({
         "Id": img.id,
         "Digest": img.manifest_digest,
         "RepoTags": img.names,
         "RepoDigests": repo_digests(img),
         "Created": rfc3339(img.created),
-        "Config": {
-            "Env": img.config.env,
-            "Cmd": img.config.cmd,
-            "Entrypoint": img.config.entrypoint,
-            "WorkingDir": img.config.working_dir.clone().unwrap_or_default(),
-            "User": img.config.user.clone().unwrap_or_default(),
-            "ExposedPorts": img.config.exposed_ports.iter().map(|p| (p.clone(), json!({}))).collect::<serde_json::Map<_, _>>(),
-            "Labels": img.config.labels,
-            "StopSignal": img.config.stop_signal.clone().unwrap_or_default(),
-            "Volumes": img.config.volumes.iter().map(|p| (p.clone(), json!({}))).collect::<serde_json::Map<_, _>>(),
-        },
+        "Config": config,
+        "Version": "",
+        "Author": d.author,
         "Architecture": arch,
         "Os": os,
         "Size": img.size,
         "VirtualSize": img.size,
-        "Labels": img.config.labels,
         "RootFS": {"Type": "layers", "Layers": img.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>()},
-        "ManifestType": "application/vnd.oci.image.manifest.v1+json",
-    })
+        "Labels": if c.labels.is_empty() { Value::Null } else { json!(c.labels) },
+        "Annotations": {},
+        "ManifestType": d.manifest_type,
+        "User": c.user.clone().unwrap_or_default(),
+        "History": history,
+        "NamesHistory": img.names,
+    });
+    if let Some(p) = &d.parent {
+        v["Parent"] = json!(p);
+    }
+    if !d.comment.is_empty() {
+        v["Comment"] = json!(d.comment);
+    }
+    v
 }
 
 /// A network as `network ls` and `network inspect` print it (podman 4 field names).

@@ -1,0 +1,171 @@
+//! Committing a container's changes as a new image: its writable layer packed as an OCI
+//! layer (whiteouts for deletions) on top of its image's layers, with a config the caller
+//! composes (libpod knows the container's settings; the store knows layers and manifests).
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use libpod_fs::Root;
+use libpod_fs::layer::{Change as LayerChange, pack_changes, pack_overlay_upper};
+use serde_json::{Map, Value, json};
+
+use crate::archive::scratch;
+use crate::driver::Driver;
+use crate::error::{Result, StorageError, io};
+use crate::store::Store;
+use crate::types::{ChangeKind, Image, LayerRef, host_arch};
+
+/// An uncompressed OCI layer's media type (local layers are kept as they were packed).
+const OCI_LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
+
+/// What an image committed from a container is made of besides its files.
+#[derive(Clone, Debug, Default)]
+pub struct CommitSpec {
+    /// Names for the new image (normalized here); none for an unnamed one.
+    pub names: Vec<String>,
+    /// The new image's runtime settings (the OCI image config's `config`: `Cmd`, `Env`, ...).
+    pub config: Map<String, Value>,
+    /// The history entry's `created_by` (the instruction that made it).
+    pub created_by: String,
+    /// The image's author.
+    pub author: Option<String>,
+    /// The history entry's comment (`commit -m`).
+    pub comment: Option<String>,
+    /// Add no layer: the step changed only settings.
+    pub empty_layer: bool,
+    /// One layer with the whole filesystem instead of the image's layers and a new one.
+    pub squash: bool,
+    /// The creation time to record, ns since the epoch (`None`: now).
+    pub created: Option<i64>,
+    /// A Docker schema 2 manifest and config instead of OCI's (`--format docker`).
+    pub docker: bool,
+    /// The image's comment (a Docker config's `comment`; OCI configs have none).
+    pub image_comment: Option<String>,
+}
+
+fn bad(reason: impl Into<String>) -> StorageError {
+    StorageError::BadArchive {
+        source_name: "commit".into(),
+        reason: reason.into(),
+    }
+}
+
+impl Store {
+    /// Commits container `id` as a new image (see [`CommitSpec`]); the container keeps
+    /// running or stays as it is.
+    pub fn commit_container(&self, id: &str, spec: &CommitSpec) -> Result<Image> {
+        let c = self.container(id)?;
+        let names: Vec<String> = spec
+            .names
+            .iter()
+            .map(|n| Store::normalize_name(n))
+            .collect::<Result<_>>()?;
+        let parent = (!c.image.is_empty())
+            .then(|| self.image(&c.image))
+            .transpose()?;
+        let parent_config: Value = match &parent {
+            Some(p) => serde_json::from_slice(&self.read_blob(&p.config_digest)?)
+                .map_err(|e| bad(format!("the image config of {}: {e}", p.id)))?,
+            None => json!({}),
+        };
+        let tmp = scratch(self)?;
+        let layer_file = tmp.path().join("layer.tar");
+        let packed = !spec.empty_layer || spec.squash;
+        if packed {
+            self.pack_diff(id, spec.squash, &layer_file)?;
+        }
+        let created = crate::time::format(spec.created.unwrap_or_else(crate::time::now));
+        self.write(true, |rec| {
+            let (mut layers, mut diff_ids, mut history) = if spec.squash {
+                (Vec::new(), Vec::new(), Vec::new())
+            } else {
+                let layers = parent.as_ref().map_or_else(Vec::new, |p| p.layers.clone());
+                let diff_ids: Vec<Value> = layers.iter().map(|l| json!(l.diff_id)).collect();
+                let history = parent_config["history"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                (layers, diff_ids, history)
+            };
+            if packed {
+                let f = File::open(&layer_file).map_err(io(&layer_file))?;
+                let (blob, blob_size) = self.blobs.put(f, None, "layer")?;
+                let (diff_id, _) = self.ensure_layer(rec, &blob, None, None)?;
+                diff_ids.push(json!(diff_id));
+                layers.push(LayerRef {
+                    blob,
+                    media_type: OCI_LAYER.into(),
+                    blob_size,
+                    diff_id,
+                });
+            }
+            let mut entry = json!({"created": created, "created_by": spec.created_by});
+            if let Some(a) = &spec.author {
+                entry["author"] = json!(a);
+            }
+            if let Some(m) = &spec.comment {
+                entry["comment"] = json!(m);
+            }
+            if !packed {
+                entry["empty_layer"] = json!(true);
+            }
+            history.push(entry);
+            let mut config = json!({
+                "created": created,
+                "architecture": parent_config["architecture"].as_str().unwrap_or(host_arch()),
+                "os": parent_config["os"].as_str().unwrap_or("linux"),
+                "config": spec.config,
+                "rootfs": {"type": "layers", "diff_ids": diff_ids},
+                "history": history,
+            });
+            if let Some(a) = &spec.author {
+                config["author"] = json!(a);
+            }
+            if let Some(c) = spec.image_comment.as_ref().filter(|_| spec.docker) {
+                config["comment"] = json!(c);
+            }
+            self.store_image_as(rec, &config, layers, &names, spec.docker)
+        })
+    }
+
+    /// Packs what container `id` changed (`squash`: its whole filesystem) into `dest`.
+    fn pack_diff(&self, id: &str, squash: bool, dest: &Path) -> Result<()> {
+        let out = File::create(dest).map_err(io(dest))?;
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, out);
+        let fs_err = StorageError::Fs;
+        if squash {
+            let root = self.mount(id)?;
+            let packed = Root::open(&root).and_then(|r| {
+                let opts = libpod_fs::PackOptions::default();
+                libpod_fs::pack(&r, Path::new("/"), &opts, &mut out)
+            });
+            let unmounted = self.unmount(id, false);
+            packed.map_err(fs_err)?;
+            unmounted?;
+        } else {
+            let upper = Root::open(&self.upper_path(id)).map_err(fs_err)?;
+            self.pack_changes_of(id, &upper, &mut out)?;
+        }
+        out.flush().map_err(io(dest))
+    }
+
+    /// Packs the changes of container `id`, whose writable tree is `upper`.
+    fn pack_changes_of(&self, id: &str, upper: &Root, out: impl Write) -> Result<()> {
+        let fs_err = StorageError::Fs;
+        match self.driver {
+            Driver::Overlay => pack_overlay_upper(upper, out).map_err(fs_err),
+            Driver::Vfs => {
+                let changes: Vec<LayerChange> = self
+                    .changes(id)?
+                    .into_iter()
+                    .map(|ch| match ch.kind {
+                        ChangeKind::Deleted => LayerChange::Deleted(ch.path.into()),
+                        _ => LayerChange::Present(ch.path.into()),
+                    })
+                    .collect();
+                pack_changes(upper, &changes, out).map_err(fs_err)
+            }
+        }
+    }
+}

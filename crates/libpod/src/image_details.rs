@@ -1,0 +1,85 @@
+//! What `image inspect` shows beyond the store's record: the image's config as written
+//! (author, comment, history), its manifest's type and the image it was made from.
+//!
+//! ```no_run
+//! let rt = libpod::Runtime::builder().build()?;
+//! let d = rt.image_details("busybox")?;
+//! println!("{} steps, parent {:?}", d.history.len(), d.parent);
+//! # Ok::<(), libpod::LibpodError>(())
+//! ```
+
+use libpod_storage::Image;
+use serde::Deserialize;
+
+use crate::error::{LibpodError, Result};
+use crate::runtime::Runtime;
+
+/// One step of an image's history as its config records it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct HistoryStep {
+    /// When (RFC 3339).
+    pub created: String,
+    /// The command that made it.
+    pub created_by: String,
+    /// Who.
+    pub author: String,
+    /// Its comment.
+    pub comment: String,
+    /// Whether it added no layer.
+    pub empty_layer: bool,
+}
+
+/// An image with what its config and manifest say.
+#[derive(Clone, Debug)]
+pub struct ImageDetails {
+    /// The store's record.
+    pub image: Image,
+    /// The config's author.
+    pub author: String,
+    /// The config's comment (Docker configs only).
+    pub comment: String,
+    /// The config's history, oldest first.
+    pub history: Vec<HistoryStep>,
+    /// The media type of its manifest.
+    pub manifest_type: String,
+    /// The image here it was made from (its layers but the last), if any.
+    pub parent: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawConfig {
+    author: String,
+    comment: String,
+    history: Vec<HistoryStep>,
+}
+
+impl Runtime {
+    /// The details `image inspect` shows of image `name`.
+    pub fn image_details(&self, name: &str) -> Result<ImageDetails> {
+        let image = self.image(name)?;
+        let (raw, manifest, images) = self.with_store(|s| {
+            Ok((
+                s.read_blob(&image.config_digest)?,
+                s.read_blob(&image.manifest_digest)?,
+                s.images()?,
+            ))
+        })?;
+        let config: RawConfig = serde_json::from_slice(&raw).map_err(|e| {
+            LibpodError::Invalid(format!("image {}: its config is not JSON: {e}", image.id))
+        })?;
+        let n = image.layers.len();
+        let parent = (n > 1)
+            .then(|| crate::history::image_with_layers(&images, &image.layers[..n - 1]))
+            .flatten();
+        Ok(ImageDetails {
+            manifest_type: libpod_storage::manifest_media_type(&manifest),
+            author: config.author,
+            comment: config.comment,
+            history: config.history,
+            parent,
+            image,
+        })
+    }
+}

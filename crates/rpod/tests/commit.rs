@@ -1,0 +1,215 @@
+//! `commit` and `history` beside podman 4.3.1: a changed container committed by both tools
+//! gives an image with the same settings, the same files (a deletion as a whiteout, a
+//! replaced directory as an opaque one) and the same history; bad input fails alike and
+//! leaves no image; an image committed here pushes to a real registry and podman runs it.
+
+mod common;
+
+use common::podman::{Out, ok, on_both, pair};
+use common::registry::Registry;
+use common::{R, ready};
+
+/// What a container changes before it is committed.
+const CHANGES: &str = "echo hi > /tmp/x; rm /etc/group; rm -rf /root; mkdir /root; \
+                       touch /root/n; mkdir -p /d/e; echo deep > /d/e/f; chmod 0750 /d/e";
+
+/// The committed image's settings that both tools must agree on.
+fn settings(run: &dyn Fn(&[&str]) -> Out, image: &str) -> serde_json::Value {
+    let out = ok(run, &["image", "inspect", image]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("inspect json");
+    let mut v = v[0].clone();
+    // The order of Env is podman's own (an ENV change moves PATH): compared as a set.
+    if let Some(env) = v["Config"]["Env"].as_array_mut() {
+        env.sort_by_key(|e| e.as_str().unwrap_or("").to_string());
+    }
+    serde_json::json!({
+        "Config": v["Config"],
+        "Author": v["Author"],
+        "Comment": v["Comment"],
+        "Layers": v["RootFS"]["Layers"].as_array().map(Vec::len),
+        "ManifestType": v["ManifestType"],
+        "History": v["History"].as_array().map(|h| h.iter().map(|s| {
+            serde_json::json!([s["created_by"], s["comment"], s["author"], s["empty_layer"]])
+        }).collect::<Vec<_>>()),
+    })
+}
+
+#[test]
+fn a_committed_container_runs_with_its_changes_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let (p, o) = on_both(&r, &pm, |run| {
+        let name = "committed";
+        ok(
+            run,
+            &[
+                "run", "--name", name, "-e", "FOO=bar", "-w", "/tmp", "--label", "a=b", "--expose",
+                "8080", "busybox", "sh", "-c", CHANGES,
+            ],
+        );
+        ok(
+            run,
+            &[
+                "commit",
+                "-q",
+                "-f",
+                "docker",
+                "-m",
+                "a message",
+                "-a",
+                "me",
+                "-c",
+                "CMD [\"cat\", \"/tmp/x\"]",
+                "-c",
+                "ENV MORE=1",
+                "-c",
+                "LABEL c=d",
+                name,
+                "cm",
+            ],
+        );
+        let inside = ok(
+            run,
+            &[
+                "run",
+                "--rm",
+                "cm",
+                "sh",
+                "-c",
+                "cat /tmp/x /d/e/f; ls -a /root; ls /etc | grep -c group; stat -c %a /d/e; \
+             echo $FOO $MORE; pwd",
+            ],
+        );
+        let default_cmd = ok(run, &["run", "--rm", "cm"]);
+        let history = ok(
+            run,
+            &[
+                "history",
+                "--format",
+                "{{.ID}}|{{.CreatedBy}}|{{.Comment}}",
+                "cm",
+            ],
+        );
+        let quiet = ok(run, &["history", "-q", "--no-trunc", "cm"])
+            .lines()
+            .count();
+        ok(run, &["rm", name]);
+        (
+            inside,
+            default_cmd,
+            settings(run, "cm"),
+            history.lines().count(),
+            quiet,
+        )
+    });
+    assert_eq!(
+        o.0, "hi\ndeep\n.\n..\nn\n0\n750\nbar 1\n/tmp",
+        "rpod's image files"
+    );
+    assert_eq!(p, o, "podman (left) and rpod (right) agree");
+}
+
+#[test]
+fn bad_commits_fail_as_podman_and_leave_no_image() {
+    let Some((r, pm)) = pair() else { return };
+    let (p, o) = on_both(&r, &pm, |run| {
+        ok(run, &["create", "--name", "src", "busybox", "true"]);
+        let before = ok(run, &["images", "-q", "-a"]);
+        let codes: Vec<i32> = [
+            &["commit", "nosuch", "x"][..],
+            &["commit", "-m", "msg", "src", "x"],
+            &["commit", "-c", "BOGUS thing", "src", "x"],
+            &["commit", "-f", "bogus", "src", "x"],
+            &["commit", "src", "Bad Name"],
+        ]
+        .iter()
+        .map(|a| run(a).0)
+        .collect();
+        let after = ok(run, &["images", "-q", "-a"]);
+        ok(run, &["rm", "src"]);
+        (codes, before == after)
+    });
+    assert_eq!(o, (vec![125; 5], true), "rpod");
+    assert_eq!(p, o, "podman (left) and rpod (right) agree");
+}
+
+#[test]
+fn a_running_container_commits_paused_and_squashed_and_keeps_running() {
+    if !ready() {
+        return;
+    }
+    let r = R::new();
+    r.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "live",
+        "busybox",
+        "sh",
+        "-c",
+        "echo live > /live; exec sleep 100",
+    ]);
+    // The file is written by the container's first command: wait for it, with a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while r.run(&["exec", "live", "cat", "/live"]).1.trim() != "live" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the container never wrote /live"
+        );
+    }
+    let id = r.ok(&["commit", "-q", "--pause", "--squash", "live", "squashed"]);
+    assert_eq!(id.trim().len(), 64, "{id}");
+    let state = r.ok(&["inspect", "--format", "{{.State.Status}}", "live"]);
+    assert_eq!(state.trim(), "running");
+    let layers = r.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{len .RootFS.Layers}}",
+        "squashed",
+    ]);
+    assert_eq!(layers.trim(), "1", "--squash makes one layer");
+    assert_eq!(
+        r.ok(&["run", "--rm", "squashed", "cat", "/live"]).trim(),
+        "live"
+    );
+    let events = r.ok(&[
+        "events",
+        "--stream=false",
+        "--filter",
+        "event=commit",
+        "--format",
+        "{{.Name}}",
+    ]);
+    assert_eq!(events.trim(), "live", "a commit event");
+    r.ok(&["rm", "-f", "-t", "0", "live"]);
+}
+
+#[test]
+fn an_image_committed_here_pushes_and_podman_runs_it() {
+    let Some((r, pm)) = pair() else { return };
+    let reg = Registry::start();
+    r.ok(&[
+        "run",
+        "--name",
+        "src",
+        "busybox",
+        "sh",
+        "-c",
+        "echo pushed > /etc/motd; rm /etc/group",
+    ]);
+    r.ok(&[
+        "commit",
+        "-q",
+        "-c",
+        "CMD [\"cat\", \"/etc/motd\"]",
+        "src",
+        "made",
+    ]);
+    let remote = format!("{}/made:1", reg.addr);
+    r.ok(&["push", "--tls-verify=false", "made", &remote]);
+    pm.ok(&["pull", "-q", "--tls-verify=false", &remote]);
+    assert_eq!(pm.ok(&["run", "--rm", &remote]).trim(), "pushed");
+    let group = pm.cmd(&["run", "--rm", &remote, "ls", "/etc/group"]);
+    assert!(!group.status.success(), "the whiteout hides /etc/group");
+    r.ok(&["rm", "src"]);
+}
