@@ -47,8 +47,12 @@ fn allowed() -> BTreeMap<&'static str, BTreeSet<&'static str>> {
         ("libpod-oci", BTreeSet::from(lower)),
         ("libpod-network", BTreeSet::from(lower)),
         ("libpod", BTreeSet::from(layers)),
-        ("libpod-api", BTreeSet::from(["libpod"])),
-        ("rpod", BTreeSet::from(["libpod", "libpod-api"])),
+        ("libpod-build", BTreeSet::from(["libpod"])),
+        ("libpod-api", BTreeSet::from(["libpod", "libpod-build"])),
+        (
+            "rpod",
+            BTreeSet::from(["libpod", "libpod-api", "libpod-build"]),
+        ),
     ])
 }
 

@@ -38,6 +38,9 @@ fn packer<W: Write>(out: W, src: &Path) -> Packer<'_, W> {
         owner: None,
         xattrs: true,
         src,
+        mode: None,
+        mtime: None,
+        exclude: None,
     }
 }
 

@@ -30,7 +30,7 @@ pub mod xattr;
 
 pub use copy::copy_tree;
 pub use error::{FsError, Result, go_io_text};
-pub use pack::{PackOptions, pack};
+pub use pack::{Exclude, PackOptions, pack};
 pub use plan::{Plan, Source, plan_copy};
 pub use root::{Kind, Root, clean, open_in};
 pub use unpack::{UnpackOptions, unpack};

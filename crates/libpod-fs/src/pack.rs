@@ -25,6 +25,23 @@ pub struct PackOptions {
     pub owner: Option<(u32, u32)>,
     /// Record each entry's extended attributes (as PAX `SCHILY.xattr.` records).
     pub xattrs: bool,
+    /// Record every file and directory with this mode instead of its own (`COPY --chmod`).
+    pub mode: Option<u32>,
+    /// Record every entry with this modification time (a digest of contents alone).
+    pub mtime: Option<u64>,
+    /// Leave out the entries (and what is under them) this says to, by their path relative
+    /// to the source (a build's `.containerignore`).
+    pub exclude: Option<Exclude>,
+}
+
+/// A predicate on paths relative to a packed source: those it holds are left out.
+#[derive(Clone)]
+pub struct Exclude(pub std::sync::Arc<dyn Fn(&Path) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for Exclude {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Exclude(..)")
+    }
 }
 
 /// One PAX record: `LEN KEY=VALUE\n`, where LEN counts the whole record, itself included.
@@ -39,13 +56,23 @@ fn pax_record(out: &mut Vec<u8>, key: &str, value: &[u8]) {
     out.push(b'\n');
 }
 
-fn header(st: &FileStat, owner: Option<(u32, u32)>) -> tar::Header {
+fn header(
+    st: &FileStat,
+    owner: Option<(u32, u32)>,
+    mode: Option<u32>,
+    mtime: Option<u64>,
+) -> tar::Header {
     let mut h = tar::Header::new_gnu();
-    h.set_mode(st.st_mode & 0o7777);
+    let own = st.st_mode & 0o7777;
+    h.set_mode(if Kind::of(st) == Kind::Symlink {
+        own
+    } else {
+        mode.unwrap_or(own)
+    });
     let (uid, gid) = owner.unwrap_or((st.st_uid, st.st_gid));
     h.set_uid(uid.into());
     h.set_gid(gid.into());
-    h.set_mtime(u64::try_from(st.st_mtime).unwrap_or(0));
+    h.set_mtime(mtime.unwrap_or_else(|| u64::try_from(st.st_mtime).unwrap_or(0)));
     h.set_size(0);
     h
 }
@@ -55,6 +82,9 @@ pub(crate) struct Packer<'a, W: Write> {
     pub(crate) owner: Option<(u32, u32)>,
     pub(crate) xattrs: bool,
     pub(crate) src: &'a Path,
+    pub(crate) mode: Option<u32>,
+    pub(crate) mtime: Option<u64>,
+    pub(crate) exclude: Option<Exclude>,
 }
 
 impl<W: Write> Packer<'_, W> {
@@ -101,7 +131,7 @@ impl<W: Write> Packer<'_, W> {
         {
             self.xattrs(dir, name.as_bytes(), path)?;
         }
-        let mut h = header(st, self.owner);
+        let mut h = header(st, self.owner, self.mode, self.mtime);
         match Kind::of(st) {
             Kind::Dir => {
                 h.set_entry_type(tar::EntryType::Directory);
@@ -172,6 +202,9 @@ pub fn pack(root: &Root, src: &Path, opts: &PackOptions, out: impl Write) -> Res
         owner: opts.owner,
         xattrs: opts.xattrs,
         src,
+        mode: opts.mode,
+        mtime: opts.mtime,
+        exclude: opts.exclude.clone(),
     };
     let top_is_dir = Kind::of(&st) == Kind::Dir;
     if let Some(name) = &opts.name {
@@ -200,7 +233,7 @@ pub fn pack(root: &Root, src: &Path, opts: &PackOptions, out: impl Write) -> Res
 impl<W: Write> Packer<'_, W> {
     fn entry_for_dir(&mut self, fd: &OwnedFd, st: &FileStat, name: &Path) -> Result<()> {
         self.xattrs(fd, b".", name)?;
-        let mut h = header(st, self.owner);
+        let mut h = header(st, self.owner, self.mode, self.mtime);
         h.set_entry_type(tar::EntryType::Directory);
         self.tar
             .append_data(&mut h, name, std::io::empty())
@@ -218,7 +251,7 @@ impl<W: Write> Packer<'_, W> {
                 kind: kind_name(&now),
             });
         }
-        let mut h = header(&now, self.owner);
+        let mut h = header(&now, self.owner, self.mode, self.mtime);
         let size = u64::try_from(now.st_size).unwrap_or(0);
         h.set_size(size);
         h.set_entry_type(tar::EntryType::Regular);
@@ -235,6 +268,9 @@ impl<W: Write> Packer<'_, W> {
     fn tree(&mut self, dir: &OwnedFd, prefix: &Path) -> Result<()> {
         let mut failed = None;
         walk::walk(dir, &mut |e: Entry<'_>| {
+            if self.exclude.as_ref().is_some_and(|x| (x.0)(e.rel)) {
+                return Ok(false);
+            }
             let path = prefix.join(e.rel);
             if let Err(err) = self.entry(e.dir, e.name, e.stat, &path) {
                 failed = Some(err);

@@ -56,25 +56,40 @@ impl Store {
     /// running or stays as it is.
     pub fn commit_container(&self, id: &str, spec: &CommitSpec) -> Result<Image> {
         let c = self.container(id)?;
-        let names: Vec<String> = spec
-            .names
-            .iter()
-            .map(|n| Store::normalize_name(n))
-            .collect::<Result<_>>()?;
-        let parent = (!c.image.is_empty())
-            .then(|| self.image(&c.image))
-            .transpose()?;
-        let parent_config: Value = match &parent {
-            Some(p) => serde_json::from_slice(&self.read_blob(&p.config_digest)?)
-                .map_err(|e| bad(format!("the image config of {}: {e}", p.id)))?,
-            None => json!({}),
-        };
         let tmp = scratch(self)?;
         let layer_file = tmp.path().join("layer.tar");
         let packed = !spec.empty_layer || spec.squash;
         if packed {
             self.pack_diff(id, spec.squash, &layer_file)?;
         }
+        let parent = (!c.image.is_empty()).then_some(c.image.as_str());
+        self.commit_on(parent, packed.then_some(layer_file.as_path()), spec)
+    }
+
+    /// A new image on `parent` (`None`: on nothing) with no new layer: a step that changed
+    /// only settings (`ENV`, `CMD`, ...), recorded as an empty-layer history entry.
+    pub fn derive_image(&self, parent: Option<&str>, spec: &CommitSpec) -> Result<Image> {
+        self.commit_on(parent, None, spec)
+    }
+
+    /// Records an image on `parent` with the layer packed at `layer_file`, if any.
+    fn commit_on(
+        &self,
+        parent: Option<&str>,
+        layer_file: Option<&Path>,
+        spec: &CommitSpec,
+    ) -> Result<Image> {
+        let names: Vec<String> = spec
+            .names
+            .iter()
+            .map(|n| Store::normalize_name(n))
+            .collect::<Result<_>>()?;
+        let parent = parent.map(|p| self.image(p)).transpose()?;
+        let parent_config: Value = match &parent {
+            Some(p) => serde_json::from_slice(&self.read_blob(&p.config_digest)?)
+                .map_err(|e| bad(format!("the image config of {}: {e}", p.id)))?,
+            None => json!({}),
+        };
         let created = crate::time::format(spec.created.unwrap_or_else(crate::time::now));
         self.write(true, |rec| {
             let (mut layers, mut diff_ids, mut history) = if spec.squash {
@@ -88,8 +103,8 @@ impl Store {
                     .unwrap_or_default();
                 (layers, diff_ids, history)
             };
-            if packed {
-                let f = File::open(&layer_file).map_err(io(&layer_file))?;
+            if let Some(layer_file) = layer_file {
+                let f = File::open(layer_file).map_err(io(layer_file))?;
                 let (blob, blob_size) = self.blobs.put(f, None, "layer")?;
                 let (diff_id, _) = self.ensure_layer(rec, &blob, None, None)?;
                 diff_ids.push(json!(diff_id));
@@ -107,7 +122,7 @@ impl Store {
             if let Some(m) = &spec.comment {
                 entry["comment"] = json!(m);
             }
-            if !packed {
+            if layer_file.is_none() {
                 entry["empty_layer"] = json!(true);
             }
             history.push(entry);

@@ -99,6 +99,7 @@ fn transfer(
         follow_final: true,
         owner: None,
         xattrs: false,
+        ..Default::default()
     };
     let (reader, writer) = std::io::pipe().map_err(crate::error::io("pipe"))?;
     std::thread::scope(|s| {
@@ -112,7 +113,88 @@ fn transfer(
     })
 }
 
+/// How a builder's `COPY` places a source in a container.
+#[derive(Clone, Debug, Default)]
+pub struct PlaceOptions {
+    /// Every entry owned by this uid and gid (`--chown`); `None` keeps the source's.
+    pub owner: Option<(u32, u32)>,
+    /// Every file and directory with this mode (`--chmod`).
+    pub mode: Option<u32>,
+    /// Entries of a source directory left out (`.containerignore`), by their path
+    /// relative to that directory.
+    pub exclude: Option<libpod_fs::Exclude>,
+    /// The source is an archive (plain, gzip or zstd tar) to unpack into `dest` (`ADD`).
+    pub extract: bool,
+}
+
 impl Container {
+    /// Copies `src` (resolved inside `from`: a build context or another root, so a symlink
+    /// never leads out of it) into the container at `dest` as a Containerfile's `COPY`
+    /// does: a directory's contents into `dest`, a file to `dest` (into it when `dest` ends
+    /// with `/` or is a directory); missing directories of `dest` are made.
+    pub fn place(&self, from: &Root, src: &Path, dest: &str, opts: &PlaceOptions) -> Result<()> {
+        let kind = kind_of(from, src)?.ok_or_else(|| {
+            LibpodError::Fs(libpod_fs::FsError::Copy(format!(
+                "\"{}\" could not be found: no such file or directory",
+                src.display()
+            )))
+        })?;
+        self.with_root(|root| {
+            let dest_kind = kind_of(root, Path::new(dest))?;
+            let into_dir = kind == Kind::Dir || dest.ends_with('/') || dest_kind == Some(Kind::Dir);
+            let (dir, name) = if into_dir {
+                let name = (kind != Kind::Dir)
+                    .then(|| PathBuf::from(src.file_name().unwrap_or(src.as_os_str())));
+                (PathBuf::from(dest), name)
+            } else {
+                let d = Path::new(dest);
+                let parent = d.parent().unwrap_or(Path::new("/")).to_path_buf();
+                (parent, d.file_name().map(PathBuf::from))
+            };
+            root.mkdir_all(&dir, nix::sys::stat::Mode::from_bits_truncate(0o755))?;
+            let unpack = UnpackOptions {
+                chown: opts.owner,
+                overwrite: true,
+                xattrs: false,
+            };
+            if opts.extract {
+                root.mkdir_all(
+                    Path::new(dest),
+                    nix::sys::stat::Mode::from_bits_truncate(0o755),
+                )?;
+                let archive = libpod_storage::extract::decompressed(from.open_file(src)?)?;
+                return Ok(libpod_fs::unpack(root, Path::new(dest), archive, &unpack)?);
+            }
+            let pack = PackOptions {
+                name,
+                follow_final: true,
+                owner: opts.owner,
+                mode: opts.mode,
+                exclude: opts.exclude.clone(),
+                xattrs: false,
+                mtime: None,
+            };
+            let (reader, writer) = std::io::pipe().map_err(crate::error::io("pipe"))?;
+            std::thread::scope(|s| {
+                let packer = s.spawn(move || libpod_fs::pack(from, src, &pack, writer));
+                let unpacked = libpod_fs::unpack(root, &dir, reader, &unpack);
+                let packed = packer.join().unwrap_or_else(|_| {
+                    Err(libpod_fs::FsError::Copy("the copy thread panicked".into()))
+                });
+                packed.and(unpacked).map_err(LibpodError::from)
+            })
+        })
+    }
+
+    /// The uid and gid `user` (`NAME|UID[:GROUP|GID]`) stands for in the container's
+    /// `/etc/passwd` and `/etc/group` (`COPY --chown`).
+    pub fn user_ids(&self, user: &str) -> Result<(u32, u32)> {
+        self.with_root(|root| {
+            let u = libpod_oci::resolve_user(root.path(), user)?;
+            Ok((u.uid, u.gid))
+        })
+    }
+
     /// Runs `f` on the container's root as its processes see it: `/proc/PID/root` while it
     /// runs (checked to still be its process after opening), else its mounted root
     /// filesystem (unmounted afterwards, whatever `f` returns).
@@ -263,6 +345,7 @@ impl Container {
                 follow_final: true,
                 owner: None,
                 xattrs: false,
+                ..Default::default()
             };
             Ok(libpod_fs::pack(root, Path::new(src), &opts, out)?)
         })

@@ -53,6 +53,7 @@ mod health;
 mod history;
 mod image_details;
 mod image_filter;
+mod image_step;
 mod images;
 mod info;
 mod lifecycle;
@@ -113,7 +114,7 @@ pub use attach::{AttachCloser, AttachConnection, AttachEnd, parse_detach_keys};
 pub use caps::{normalize_caps, resolve_caps};
 pub use commit::{CommitOptions, ImageFormat};
 pub use container::{Container, parse_signal};
-pub use copy::{CopyOptions, PathStat};
+pub use copy::{CopyOptions, PathStat, PlaceOptions};
 pub use disk_usage::{DiskUsage, UsageSummary};
 pub use error::{LibpodError, Result};
 pub use event_record::{EventStream, EventsOptions};
@@ -121,6 +122,7 @@ pub use health::{HealthOptions, HealthRun, next_health, parse_health_cmd};
 pub use history::HistoryEntry;
 pub use image_details::{HistoryStep, ImageDetails};
 pub use image_filter::{ImageFilter, glob, reference_matches, select_images};
+pub use image_step::ImageStep;
 pub use images::ArchiveFormat;
 pub use info::{
     HostInfo, Info, PluginsInfo, ProgramInfo, RuntimeInfo, StoreInfo, VersionInfo, go_arch,

@@ -318,11 +318,31 @@ pub struct CreateArgs {
     /// Print help (`-h` is `--hostname`, as in podman).
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
-    /// Image.
+    /// Image, then the command and its arguments: options end at the image, as podman's
+    /// (`run --entrypoint sh IMG -c 'x'` gives `-c` to the container).
+    #[arg(
+        value_name = "IMAGE [COMMAND [ARG...]]",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub argv: Vec<String>,
+    /// Image (the first of `argv`; set by [`CreateArgs::split_argv`]).
+    #[arg(skip)]
     pub image: String,
-    /// Command and arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    /// Command and arguments (the rest of `argv`).
+    #[arg(skip)]
     pub command: Vec<String>,
+}
+
+impl CreateArgs {
+    /// Splits `argv` into the image and the command.
+    pub fn split_argv(&mut self) {
+        if let Some((image, command)) = self.argv.split_first() {
+            self.image = image.clone();
+            self.command = command.to_vec();
+        }
+    }
 }
 
 /// The cgroup limits `create`, `run` and `update` share.

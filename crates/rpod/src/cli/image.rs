@@ -195,6 +195,9 @@ pub enum ImageCommand {
     /// Show an image's history.
     #[command(after_help = "Example:\n  rpod image history --no-trunc busybox")]
     History(HistoryArgs),
+    /// Build an image from a Containerfile.
+    #[command(after_help = "Example:\n  rpod image build -t app .")]
+    Build(BuildArgs),
     /// List images.
     #[command(alias = "list", after_help = "Example:\n  rpod image ls --digests")]
     Ls(ImagesArgs),
@@ -260,4 +263,63 @@ pub struct HistoryArgs {
     pub quiet: bool,
     /// Image.
     pub image: String,
+}
+
+/// `build` and `image build`.
+#[derive(Args, Debug, Clone)]
+pub struct BuildArgs {
+    /// Name for the image; repeatable.
+    #[arg(short = 't', long = "tag")]
+    pub tags: Vec<String>,
+    /// The Containerfile (`-` for stdin; default: Containerfile or Dockerfile in the context).
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
+    /// NAME=VALUE for an ARG (NAME alone takes it from the environment); repeatable.
+    #[arg(long = "build-arg")]
+    pub build_args: Vec<String>,
+    /// A file of NAME=VALUE lines for ARGs.
+    #[arg(long = "build-arg-file")]
+    pub build_arg_files: Vec<PathBuf>,
+    /// KEY=VALUE label for the image; repeatable.
+    #[arg(long = "label")]
+    pub labels: Vec<String>,
+    /// The stage to build (default: the last).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Reuse each step's image from earlier builds.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub layers: bool,
+    /// Make every step anew.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// When to pull base images: always, missing, never or newer (alone: always).
+    #[arg(long, num_args = 0..=1, default_missing_value = "always")]
+    pub pull: Option<String>,
+    /// Image format: oci or docker.
+    #[arg(long, default_value = "oci")]
+    pub format: String,
+    /// Print only the image ID.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Write the image ID to this file.
+    #[arg(long)]
+    pub iidfile: Option<PathBuf>,
+    /// Network for RUN steps: default, none or host.
+    #[arg(long)]
+    pub network: Option<String>,
+    /// Creation time of every step, seconds since the epoch.
+    #[arg(long)]
+    pub timestamp: Option<i64>,
+    /// The platform (only this machine's).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Remove intermediate containers (always done).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub rm: bool,
+    /// Remove intermediate containers even after a failure (always done).
+    #[arg(long)]
+    pub force_rm: bool,
+    /// The context directory.
+    #[arg(default_value = ".")]
+    pub context: PathBuf,
 }

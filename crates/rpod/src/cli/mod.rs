@@ -128,6 +128,9 @@ pub enum Command {
     /// Show an image's history.
     #[command(after_help = "Example:\n  rpod history busybox")]
     History(HistoryArgs),
+    /// Build an image from a Containerfile.
+    #[command(after_help = "Example:\n  rpod build -t app --build-arg V=2 .")]
+    Build(BuildArgs),
     /// Import a root filesystem tarball as an image.
     #[command(after_help = "Example:\n  rpod import rootfs.tar busybox --change 'CMD [\"sh\"]'")]
     Import {

@@ -217,6 +217,7 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
             if rmi && detach {
                 bail!("the --detach option conflicts with --rmi");
             }
+            args.split_argv();
             args.rm |= rmi;
             args.preserve_fds = preserve_fds;
             let code = run_container(rt, detach, sig_proxy, &args, t)?;
@@ -226,7 +227,8 @@ pub(super) fn lifecycle(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Resul
             }
             Ok(code)
         }
-        ContainerCmd::Create(a) => {
+        ContainerCmd::Create(mut a) => {
+            a.split_argv();
             println!("{}", create(rt, &a)?.id());
             Ok(0)
         }

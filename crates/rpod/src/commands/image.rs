@@ -158,6 +158,7 @@ fn image_sub(rt: &Runtime, ic: ImageCommand) -> Result<i32> {
         }
         ImageCommand::Rm(a) => remove_images(rt, &a),
         ImageCommand::History(a) => history(rt, &a),
+        ImageCommand::Build(a) => super::build::build(rt, &a),
         ImageCommand::Tag { image, names } => {
             for n in names {
                 rt.tag_image(&image, &n)?;
@@ -198,6 +199,7 @@ pub(super) fn image_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
         }
         Command::Untag { image, names } => untag(rt, &image, names),
         Command::History(a) => history(rt, &a),
+        Command::Build(a) => super::build::build(rt, &a),
         Command::Import {
             file,
             reference,

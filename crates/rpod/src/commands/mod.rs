@@ -22,6 +22,7 @@ use crate::cli::{
 use crate::format::{ago, output};
 use crate::{parse, term, views};
 
+mod build;
 mod container;
 mod create_options;
 mod events;
@@ -418,6 +419,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         | Command::Untag { .. }
         | Command::Import { .. }
         | Command::History { .. }
+        | Command::Build { .. }
         | Command::Load { .. }
         | Command::Save { .. }
         | Command::Pull { .. }

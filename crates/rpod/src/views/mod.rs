@@ -290,14 +290,6 @@ pub fn inspect_image(d: &libpod::ImageDetails) -> Value {
         json!(c.stop_signal),
         c.stop_signal.as_deref().unwrap_or("").is_empty(),
     );
-    if let Some(h) = &c.healthcheck {
-        put(
-            "Healthcheck",
-            json!({"Test": h.test, "Interval": h.interval, "Timeout": h.timeout,
-            "StartPeriod": h.start_period, "Retries": h.retries}),
-            false,
-        );
-    }
     let history: Vec<Value> = d
         .history
         .iter()
@@ -338,6 +330,23 @@ pub fn inspect_image(d: &libpod::ImageDetails) -> Value {
     });
     if let Some(p) = &d.parent {
         v["Parent"] = json!(p);
+    }
+    // podman shows an image's healthcheck beside its config, zero durations left out.
+    if let Some(h) = &c.healthcheck {
+        let mut hc = json!({"Test": h.test});
+        for (k, n) in [
+            ("Interval", h.interval),
+            ("Timeout", h.timeout),
+            ("StartPeriod", h.start_period),
+        ] {
+            if n != 0 {
+                hc[k] = json!(n);
+            }
+        }
+        if h.retries != 0 {
+            hc["Retries"] = json!(h.retries);
+        }
+        v["Healthcheck"] = hc;
     }
     if !d.comment.is_empty() {
         v["Comment"] = json!(d.comment);

@@ -1,0 +1,97 @@
+//! `build`: flags into [`libpod_build::BuildOptions`], progress to stdout as podman prints
+//! it, the image ID last.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+
+use anyhow::{Context, Result, bail};
+use libpod::Runtime;
+
+use crate::cli::BuildArgs;
+
+/// `NAME=VALUE` (or `NAME`) into the map.
+fn arg_into(map: &mut BTreeMap<String, Option<String>>, spec: &str) {
+    match spec.split_once('=') {
+        Some((k, v)) => map.insert(k.to_string(), Some(v.to_string())),
+        None => map.insert(spec.to_string(), None),
+    };
+}
+
+fn options(a: &BuildArgs) -> Result<libpod_build::BuildOptions> {
+    let mut build_args = BTreeMap::new();
+    for f in &a.build_arg_files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            arg_into(&mut build_args, line);
+        }
+    }
+    for s in &a.build_args {
+        arg_into(&mut build_args, s);
+    }
+    let mut labels = BTreeMap::new();
+    for l in &a.labels {
+        let (k, v) = l.split_once('=').unwrap_or((l, ""));
+        labels.insert(k.to_string(), v.to_string());
+    }
+    let file_text = match &a.file {
+        Some(f) if f.as_os_str() == "-" => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("reading the Containerfile from stdin")?;
+            Some(s)
+        }
+        _ => None,
+    };
+    if a.context.as_os_str() == "-" {
+        bail!("a build context from stdin is not supported yet: give a directory");
+    }
+    let network = match &a.network {
+        Some(n) => Some(libpod::parse_network(std::slice::from_ref(n))?.0),
+        None => None,
+    };
+    Ok(libpod_build::BuildOptions {
+        context: a.context.clone(),
+        file: a.file.clone().filter(|f| f.as_os_str() != "-"),
+        file_text,
+        tags: a.tags.clone(),
+        build_args,
+        labels,
+        target: a.target.clone(),
+        layers: a.layers,
+        no_cache: a.no_cache,
+        pull: match &a.pull {
+            Some(p) => p.parse()?,
+            None => libpod::PullPolicy::Missing,
+        },
+        format: a.format.parse()?,
+        quiet: a.quiet,
+        network,
+        timestamp: a.timestamp,
+        platform: a.platform.clone(),
+    })
+}
+
+/// `rpod build`.
+pub(super) fn build(rt: &Runtime, a: &BuildArgs) -> Result<i32> {
+    let opts = options(a)?;
+    let mut out = std::io::stdout().lock();
+    let report = match libpod_build::build(rt, &opts, &mut out) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return Ok(e.exit_code());
+        }
+    };
+    if let Some(f) = &a.iidfile {
+        std::fs::write(f, format!("sha256:{}", report.image_id))
+            .with_context(|| format!("writing {}", f.display()))?;
+    }
+    println!("{}", report.image_id);
+    Ok(0)
+}
