@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: the criterion benches, then rpod side by side with the numbers podman
 //! 4.3.1 gets on this machine kind (host-facts). `cargo xtask bench cli` runs only the latter,
-//! `cargo xtask bench api` the API service under load; any other argument is a criterion
-//! filter.
+//! `cargo xtask bench api` the API service under load, `cargo xtask bench build` builds beside
+//! buildah's; any other argument is a criterion filter.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -16,6 +16,7 @@ pub fn bench(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("cli") => cli(),
         Some("api") => crate::bench_api::bench_api(),
+        Some("build") => crate::bench_build::bench_build(),
         Some("compare") => match args.get(1) {
             Some(rev) => crate::compare::compare(rev),
             None => bail!("usage: cargo xtask bench compare REV"),
@@ -43,7 +44,7 @@ pub(crate) fn rpod(bin: &Path, dir: &Path) -> Command {
     c
 }
 
-fn prefix(bin: &Path, dir: &Path) -> String {
+pub(crate) fn prefix(bin: &Path, dir: &Path) -> String {
     format!(
         "{} --root {0}/root --runroot {0}/run --network-config-dir {0}/net.d",
         dir.display()
@@ -52,7 +53,7 @@ fn prefix(bin: &Path, dir: &Path) -> String {
 }
 
 /// Median of a hyperfine run, in milliseconds.
-fn hyperfine(cmd: &str, runs: u32, prepare: Option<&str>, out: &Path) -> Result<f64> {
+pub(crate) fn hyperfine(cmd: &str, runs: u32, prepare: Option<&str>, out: &Path) -> Result<f64> {
     let mut c = Command::new("hyperfine");
     c.args([
         "--style",

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_api;
+mod bench_build;
 mod ci;
 mod compare;
 mod demo;

@@ -44,6 +44,8 @@ const PACKAGES: &[(&str, &str)] = &[
         "/usr/lib/python3/dist-packages/docker/__init__.py",
     ),
     ("docker-compose", "/usr/bin/docker-compose"),
+    // The reference for `rpod build`'s speed (`cargo xtask bench build`).
+    ("buildah", "/usr/bin/buildah"),
 ];
 
 /// Whether a package's file is there; `PATH:NAME` is a program anywhere on PATH.

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use libpod::fs::Root;
 use libpod::{ContainerOptions, PlaceOptions};
 
-use crate::options::Progress;
 use crate::containerfile::{Copy, CopySource, Step};
 use crate::error::{BuildError, Result, io};
+use crate::options::Progress;
 use crate::step::StageRun;
 
 /// Where a step's sources are read: a root, and a container to release afterwards.

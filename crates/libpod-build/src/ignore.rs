@@ -79,55 +79,105 @@ impl Ignore {
 
 /// Whether the pattern's components match the path's, `**` standing for any number.
 fn matches(pat: &[String], path: &[&str]) -> bool {
-    match pat.split_first() {
-        None => path.is_empty(),
-        Some((p, rest)) if p == "**" => (0..=path.len()).any(|skip| matches(rest, &path[skip..])),
-        Some((p, rest)) => match path.split_first() {
-            Some((c, tail)) => component(p.as_bytes(), c.as_bytes()) && matches(rest, tail),
-            None => false,
-        },
-    }
+    wildcard(pat, path, |p| p == "**", |p, c| component_matches(p, c))
 }
 
 /// Whether one path component `s` matches the pattern component `p`.
 pub(crate) fn component_matches(p: &str, s: &str) -> bool {
-    component(p.as_bytes(), s.as_bytes())
+    let tokens = tokens(p.as_bytes());
+    wildcard(&tokens, s.as_bytes(), |t| *t == Token::Star, Token::matches)
 }
 
-/// Go's `filepath.Match` within one component: `*`, `?`, `[...]` (with `^`/`!` and
-/// ranges), `\` escapes.
-fn component(p: &[u8], s: &[u8]) -> bool {
-    match p.split_first() {
-        None => s.is_empty(),
-        Some((b'*', rest)) => (0..=s.len()).any(|i| component(rest, &s[i..])),
-        Some((b'?', rest)) => !s.is_empty() && component(rest, &s[1..]),
-        Some((b'[', rest)) => {
-            let Some(close) = rest.iter().position(|&b| b == b']') else {
-                return s.first() == Some(&b'[') && component(rest, &s[1..]);
-            };
-            let Some(&c) = s.first() else { return false };
-            let (neg, set) = match rest[..close].split_first() {
-                Some((b'^' | b'!', set)) => (true, set),
-                _ => (false, &rest[..close]),
-            };
-            let mut hit = false;
-            let mut i = 0;
-            while i < set.len() {
-                if i + 2 < set.len() && set[i + 1] == b'-' {
-                    hit |= set[i] <= c && c <= set[i + 2];
-                    i += 3;
-                } else {
-                    hit |= set[i] == c;
-                    i += 1;
-                }
-            }
-            hit != neg && component(&rest[close + 1..], &s[1..])
+/// One piece of a component pattern (Go's `filepath.Match`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Token {
+    /// `*`: any run of bytes.
+    Star,
+    /// `?`: any one byte.
+    Any,
+    /// `[...]`: ranges and bytes, negated with `^` or `!`.
+    Class(Vec<(u8, u8)>, bool),
+    /// A byte (`\x` escapes it).
+    Byte(u8),
+}
+
+impl Token {
+    fn matches(&self, c: &u8) -> bool {
+        match self {
+            Token::Star | Token::Any => true,
+            Token::Class(ranges, neg) => ranges.iter().any(|(a, b)| a <= c && c <= b) != *neg,
+            Token::Byte(b) => b == c,
         }
-        Some((b'\\', rest)) if !rest.is_empty() => {
-            s.first() == Some(&rest[0]) && component(&rest[1..], &s[1..])
-        }
-        Some((&b, rest)) => s.first() == Some(&b) && component(rest, &s[1..]),
     }
+}
+
+fn tokens(p: &[u8]) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < p.len() {
+        match p[i] {
+            // Runs of stars are one star.
+            b'*' if out.last() == Some(&Token::Star) => {}
+            b'*' => out.push(Token::Star),
+            b'?' => out.push(Token::Any),
+            b'\\' if i + 1 < p.len() => {
+                i += 1;
+                out.push(Token::Byte(p[i]));
+            }
+            b'[' if p[i + 1..].contains(&b']') => {
+                let close = i + 1 + p[i + 1..].iter().position(|&b| b == b']').unwrap_or(0);
+                let (neg, set) = match p[i + 1..close].split_first() {
+                    Some((b'^' | b'!', set)) => (true, set),
+                    _ => (false, &p[i + 1..close]),
+                };
+                let mut ranges = Vec::new();
+                let mut j = 0;
+                while j < set.len() {
+                    if j + 2 < set.len() && set[j + 1] == b'-' {
+                        ranges.push((set[j], set[j + 2]));
+                        j += 3;
+                    } else {
+                        ranges.push((set[j], set[j]));
+                        j += 1;
+                    }
+                }
+                out.push(Token::Class(ranges, neg));
+                i = close;
+            }
+            b => out.push(Token::Byte(b)),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Wildcard matching in O(pattern x text): a star matches any run, and on a mismatch only
+/// the last star is moved on (earlier ones never need to be), so no input can make it
+/// backtrack exponentially.
+fn wildcard<P, T>(
+    pat: &[P],
+    s: &[T],
+    is_star: impl Fn(&P) -> bool,
+    one: impl Fn(&P, &T) -> bool,
+) -> bool {
+    let (mut p, mut i) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while i < s.len() {
+        if p < pat.len() && is_star(&pat[p]) {
+            star = Some((p, i));
+            p += 1;
+        } else if p < pat.len() && one(&pat[p], &s[i]) {
+            p += 1;
+            i += 1;
+        } else if let Some((sp, mark)) = star {
+            p = sp + 1;
+            i = mark + 1;
+            star = Some((sp, mark + 1));
+        } else {
+            return false;
+        }
+    }
+    pat[p..].iter().all(is_star)
 }
 
 #[cfg(test)]
@@ -148,6 +198,10 @@ mod tests {
         assert!(ig.excludes("abs/x") && ig.excludes("dat5") && !ig.excludes("data"));
         assert!(!ig.excludes("src/main.rs"));
         assert!(Ignore::parse("").is_empty());
+        // Stars that once backtracked exponentially (found by the fuzzer).
+        let long = "x".repeat(200);
+        assert!(!Ignore::parse("********y\n**/**/**/**/**/**/y").excludes(&long));
+        assert!(Ignore::parse("*x*x*x*x*x*x*x*x").excludes(&long));
     }
 
     proptest::proptest! {

@@ -29,10 +29,10 @@ mod step;
 mod words;
 
 pub use build::build;
-pub use options::{BuildOptions, BuildReport};
 pub use containerfile::{
     CommandForm, Containerfile, Copy, CopySource, Healthcheck, Instruction, Stage, Step,
 };
 pub use error::{BuildError, Result};
 pub use ignore::Ignore;
+pub use options::{BuildOptions, BuildReport};
 pub use words::{expand, pairs, split};

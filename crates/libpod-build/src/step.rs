@@ -7,10 +7,10 @@ use std::io::Write;
 use libpod::{Container, ContainerOptions, ImageStep, Runtime};
 use serde_json::{Map, Value, json};
 
-use crate::options::{BuildOptions, Progress};
 use crate::containerfile::{CommandForm, Containerfile, Healthcheck, Instruction, Stage, Step};
 use crate::error::{BuildError, Result};
 use crate::ignore::Ignore;
+use crate::options::{BuildOptions, Progress};
 use crate::words::{expand, pairs, split};
 
 /// A stage being built: its image so far and what later steps see.

@@ -117,7 +117,7 @@ impl std::str::FromStr for ExitCondition {
 ///
 /// ```no_run
 /// # fn main() -> Result<(), libpod::LibpodError> {
-/// let rt = libpod::Runtime::new(libpod::RuntimeOptions::default())?;
+/// let rt = libpod::Runtime::builder().build()?;
 /// let waiter = rt.container("web")?.begin_wait(libpod::ExitCondition::NextExit)?;
 /// // ... the client starts "web" ...
 /// let code = waiter.wait_while(|| false)?;
