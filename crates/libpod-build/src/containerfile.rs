@@ -175,7 +175,8 @@ impl Containerfile {
         for ins in &d.instructions {
             let (start, end) = span_of(ins);
             let line = line_of(start);
-            let written = joined(&text[start..end.min(text.len())], escape);
+            let end = line_end(text, end.min(text.len()), escape);
+            let written = joined(&text[start..end], escape);
             let bad = |reason: &str| BuildError::Instruction {
                 file: file.to_string(),
                 line,
@@ -237,6 +238,23 @@ impl Containerfile {
                     .and_then(|i| self.stages.get(i))
             })
     }
+}
+
+/// Where the logical line holding `from` ends: its newline that no continuation escapes
+/// (a here-document's body comes after it).
+fn line_end(text: &str, from: usize, escape: char) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        if bytes[i] == b'\n' {
+            let before = text[..i].trim_end_matches([' ', '\t', '\r']);
+            if !before.ends_with(escape) {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    text.len()
 }
 
 /// The first word of an instruction, upper-cased.

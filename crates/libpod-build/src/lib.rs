@@ -20,6 +20,7 @@
 
 mod build;
 mod containerfile;
+mod context;
 mod copy;
 mod error;
 mod ignore;
@@ -32,6 +33,7 @@ pub use build::build;
 pub use containerfile::{
     CommandForm, Containerfile, Copy, CopySource, Healthcheck, Instruction, Stage, Step,
 };
+pub use context::{ContextDir, unpack_context};
 pub use error::{BuildError, Result};
 pub use ignore::Ignore;
 pub use options::{BuildOptions, BuildReport};

@@ -58,6 +58,8 @@ impl Service {
         Command::new("docker")
             .env("DOCKER_HOST", self.host())
             .env("DOCKER_CONFIG", self.home.path())
+            // The classic builder's `POST /build` (BuildKit's gRPC session is not served).
+            .env("DOCKER_BUILDKIT", "0")
             .args(args)
             .output()
             .expect("run docker")
@@ -1132,4 +1134,56 @@ fn an_attached_client_that_hangs_up_frees_its_attach() {
         std::thread::sleep(Duration::from_millis(50));
     }
     r.ok(&["rm", "-f", "-t", "0", &name]);
+}
+
+#[test]
+fn docker_build_sends_its_context_and_gets_the_image() {
+    if !common::ready() || !have_docker() {
+        return;
+    }
+    let r = R::new();
+    let svc = Service::start(&r, "0");
+    let ctx = tempfile::tempdir().expect("ctx");
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        "FROM busybox\nARG WHO=nobody\nCOPY greeting /g\nRUN echo \"$(cat /g) $WHO\" > /out\nCMD [\"cat\", \"/out\"]\n",
+    )
+    .expect("Dockerfile");
+    std::fs::write(ctx.path().join("greeting"), "hello").expect("greeting");
+    std::fs::write(ctx.path().join("Failing"), "FROM busybox\nRUN exit 4\n").expect("Failing");
+    let dir = ctx.path().to_str().expect("utf8");
+    let iid = ctx.path().join("iid");
+    let out = svc.docker_ok(&[
+        "build",
+        "-t",
+        "apibuilt:1",
+        "--build-arg",
+        "WHO=docker",
+        "--iidfile",
+        iid.to_str().expect("utf8"),
+        dir,
+    ]);
+    assert!(out.contains("STEP 4/5: RUN"), "{out}");
+    let id = std::fs::read_to_string(&iid).expect("iidfile");
+    assert!(id.starts_with("sha256:") && id.len() == 71, "{id}");
+    assert_eq!(
+        svc.docker_ok(&["run", "--rm", "apibuilt:1"]).trim(),
+        "hello docker"
+    );
+    // Built again: from the cache, the same image.
+    let again = svc.docker_ok(&[
+        "build",
+        "-q",
+        "-t",
+        "apibuilt:1",
+        "--build-arg",
+        "WHO=docker",
+        dir,
+    ]);
+    assert_eq!(again.trim(), id.trim());
+    let failing = ctx.path().join("Failing");
+    let failed = svc.docker(&["build", "-f", failing.to_str().expect("utf8"), dir]);
+    assert_ne!(failed.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(err.contains("exit status 4"), "{err}");
 }

@@ -254,6 +254,26 @@ fn ignore_files_args_targets_and_here_documents() {
     assert!(done.status.success());
     let label = r.ok(&["image", "inspect", "--format", "{{.Labels.from}}", "stdin"]);
     assert_eq!(label.trim(), "stdin");
+    // The context as a tar stream on stdin.
+    let tar = Command::new("tar")
+        .args(["-C", dir, "-cf", "-", "."])
+        .output()
+        .expect("tar");
+    let mut child = common::rpod(r.dir.path())
+        .args(["build", "-q", "--target", "builder", "-t", "fromtar", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&tar.stdout)
+        .expect("write");
+    assert!(child.wait_with_output().expect("wait").status.success());
+    let out = r.ok(&["run", "--rm", "fromtar", "cat", "/out/greeting"]);
+    assert_eq!(out.trim(), "hello from builder");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod archive;
 mod attach;
+mod build;
 mod containers;
 mod create;
 mod events;
@@ -84,6 +85,7 @@ pub(crate) async fn dispatch(
             image_ops::load(ctx, call.req.into_body()).await
         }
         (Method::POST, ["commit"]) => image_ops::commit(ctx, q, libpod).await,
+        (Method::POST, ["build"]) if !libpod => build::build(ctx, q, call.req.into_body()).await,
         (Method::POST, ["images", "prune"]) if !libpod => image_ops::prune(ctx, q).await,
         (Method::GET, ["images", "get"]) if !libpod => image_ops::save_named(ctx, q).await,
         (Method::GET, ["images", name @ .., "get"]) if !libpod && !name.is_empty() => {

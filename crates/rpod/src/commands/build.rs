@@ -48,9 +48,6 @@ fn options(a: &BuildArgs) -> Result<libpod_build::BuildOptions> {
         }
         _ => None,
     };
-    if a.context.as_os_str() == "-" {
-        bail!("a build context from stdin is not supported yet: give a directory");
-    }
     let network = match &a.network {
         Some(n) => Some(libpod::parse_network(std::slice::from_ref(n))?.0),
         None => None,
@@ -79,7 +76,18 @@ fn options(a: &BuildArgs) -> Result<libpod_build::BuildOptions> {
 
 /// `rpod build`.
 pub(super) fn build(rt: &Runtime, a: &BuildArgs) -> Result<i32> {
-    let opts = options(a)?;
+    let mut opts = options(a)?;
+    // `-`: the context is a tar stream on stdin (then the Containerfile is in it).
+    let _context = if a.context.as_os_str() == "-" {
+        if opts.file_text.is_some() {
+            bail!("the context and the Containerfile cannot both come from stdin");
+        }
+        let ctx = libpod_build::unpack_context(std::io::stdin().lock())?;
+        opts.context = ctx.path().to_path_buf();
+        Some(ctx)
+    } else {
+        None
+    };
     let mut out = std::io::stdout().lock();
     let report = match libpod_build::build(rt, &opts, &mut out) {
         Ok(r) => r,
