@@ -92,6 +92,7 @@ pub fn build(rt: &Runtime, opts: &BuildOptions, out: &mut dyn Write) -> Result<B
     let mut built: BTreeMap<usize, String> = BTreeMap::new();
     let mut report = BuildReport::default();
     let mut n = 0;
+    let mut base = None;
     for &i in &stages {
         let stage: &Stage = &cf.stages[i];
         let mut run = StageRun::start(
@@ -112,15 +113,36 @@ pub fn build(rt: &Runtime, opts: &BuildOptions, out: &mut dyn Write) -> Result<B
             report.steps += 1;
             report.cached += usize::from(cached);
         }
+        if i == target {
+            base = run.base.clone();
+        }
         built.insert(i, run.finish(i == target, &mut progress)?);
     }
     let id = built
         .remove(&target)
         .ok_or_else(|| BuildError::Invalid("the target stage was not built".into()))?;
+    let id = squash(rt, opts, &id, base.as_deref())?;
     let image = finish(rt, opts, &id, &mut progress)?;
     report.image_id = image.id;
     report.names = image.names;
     Ok(report)
+}
+
+/// `--squash` (the build's layers as one on the base's) and `--squash-all` (one layer).
+fn squash(rt: &Runtime, opts: &BuildOptions, id: &str, base: Option<&str>) -> Result<String> {
+    if !opts.squash && !opts.squash_all {
+        return Ok(id.to_string());
+    }
+    let parent = if opts.squash_all { None } else { base };
+    let step = libpod::ImageStep {
+        parent: parent.map(str::to_string),
+        settings: rt.image_settings(id)?,
+        created_by: "/bin/sh -c #(nop) squashed".into(),
+        format: opts.format,
+        created: opts.timestamp.map(|t| t * 1_000_000_000),
+        ..Default::default()
+    };
+    Ok(rt.squash_image(id, parent, &step)?.id)
 }
 
 /// Labels and names on the built image, and podman's closing lines.

@@ -40,6 +40,10 @@ pub struct BuildOptions {
     pub timestamp: Option<i64>,
     /// `--platform`: only this machine's is built; another is refused.
     pub platform: Option<String>,
+    /// `--squash`: the layers the build made as one layer on the base image's.
+    pub squash: bool,
+    /// `--squash-all`: the whole image as one layer.
+    pub squash_all: bool,
 }
 
 impl Default for BuildOptions {
@@ -60,6 +64,8 @@ impl Default for BuildOptions {
             network: None,
             timestamp: None,
             platform: None,
+            squash: false,
+            squash_all: false,
         }
     }
 }

@@ -29,6 +29,8 @@ pub(crate) struct StageRun<'a> {
     pub(crate) shell: Vec<String>,
     /// What the first step's history comment names (the base as written).
     pub(crate) base_name: String,
+    /// The stage's base image (`None`: scratch).
+    pub(crate) base: Option<String>,
 }
 
 /// `NAME=value` of each build arg given, the environment's value for a bare `--build-arg
@@ -96,11 +98,12 @@ impl<'a> StageRun<'a> {
             opts,
             cf,
             ignore,
-            image,
+            image: image.clone(),
             settings,
             args: BTreeMap::new(),
             shell: vec!["/bin/sh".into(), "-c".into()],
             base_name: base,
+            base: image.clone(),
         })
     }
 

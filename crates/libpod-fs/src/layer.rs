@@ -25,6 +25,9 @@ pub enum Change {
     Present(PathBuf),
     /// Deleted: packed as its whiteout.
     Deleted(PathBuf),
+    /// A directory that hides what lower layers have in it: packed as it is, then its
+    /// opaque marker.
+    Opaque(PathBuf),
 }
 
 /// Whether `st` is overlayfs' whiteout (a character device 0/0).
@@ -118,13 +121,16 @@ pub fn pack_changes(root: &Root, changes: &[Change], out: impl Write) -> Result<
     let mut deleted: Vec<&Path> = Vec::new();
     for ch in changes {
         match ch {
-            Change::Present(path) => {
+            Change::Present(path) | Change::Opaque(path) => {
                 let rel = relative(path);
                 let st = root.lstat(rel)?.ok_or_else(|| FsError::NotFound {
                     path: path.to_path_buf(),
                 })?;
                 let (dir, name) = root.parent(rel)?;
                 p.entry(&dir, &name, &st, rel)?;
+                if matches!(ch, Change::Opaque(_)) && Kind::of(&st) == Kind::Dir {
+                    p.marker(&rel.join(OPAQUE))?;
+                }
             }
             Change::Deleted(path) => {
                 let rel = relative(path);
@@ -141,4 +147,23 @@ pub fn pack_changes(root: &Root, changes: &[Change], out: impl Write) -> Result<
 
 fn relative(path: &Path) -> &Path {
     path.strip_prefix("/").unwrap_or(path)
+}
+
+/// What one extracted overlay-format layer directory (whiteout devices, opaque xattrs)
+/// says about each path under it, `/`-separated from its top.
+pub fn layer_changes(layer: &Root) -> Result<Vec<Change>> {
+    let top = layer.open_dir(Path::new("."))?;
+    let mut out = Vec::new();
+    walk::walk(&top, &mut |e: Entry<'_>| {
+        let path = e.rel.to_path_buf();
+        out.push(if is_whiteout(e.stat) {
+            Change::Deleted(path)
+        } else if Kind::of(e.stat) == Kind::Dir && opaque(e.dir, e.name.as_bytes()) {
+            Change::Opaque(path)
+        } else {
+            Change::Present(path)
+        });
+        Ok(true)
+    })?;
+    Ok(out)
 }

@@ -72,6 +72,103 @@ impl Store {
         self.commit_on(parent, None, spec)
     }
 
+    /// Image `image` with its layers above `parent`'s squashed into one layer on `parent`
+    /// (`None`: every layer into one, on nothing), with `spec`'s settings and history entry
+    /// (`build --squash` and `--squash-all`). `parent`'s layers must begin `image`'s.
+    pub fn squash_image(
+        &self,
+        image: &str,
+        parent: Option<&str>,
+        spec: &CommitSpec,
+    ) -> Result<Image> {
+        if self.driver != Driver::Overlay {
+            return Err(bad("squashing layers needs the overlay driver"));
+        }
+        let img = self.image(image)?;
+        let keep = match parent {
+            Some(p) => {
+                let p = self.image(p)?;
+                let prefix = p.layers.len() <= img.layers.len()
+                    && p.layers
+                        .iter()
+                        .zip(&img.layers)
+                        .all(|(a, b)| a.diff_id == b.diff_id);
+                if !prefix {
+                    return Err(bad(format!("{} is not built on {}", img.id, p.id)));
+                }
+                p.layers.len()
+            }
+            None => 0,
+        };
+        // Each touched path once, the newest layer's word on it winning.
+        let mut touched: std::collections::BTreeMap<std::path::PathBuf, LayerChange> =
+            Default::default();
+        for l in &img.layers[keep..] {
+            let root = Root::open(&self.layer_dir(&l.diff_id)?).map_err(StorageError::Fs)?;
+            for ch in libpod_fs::layer::layer_changes(&root).map_err(StorageError::Fs)? {
+                let path = match &ch {
+                    LayerChange::Present(p) | LayerChange::Deleted(p) | LayerChange::Opaque(p) => {
+                        p.clone()
+                    }
+                };
+                // A directory opaque in a lower new layer stays opaque.
+                let was_opaque = matches!(touched.get(&path), Some(LayerChange::Opaque(_)));
+                let ch = match ch {
+                    LayerChange::Present(p) if was_opaque => LayerChange::Opaque(p),
+                    other => other,
+                };
+                touched.insert(path, ch);
+            }
+        }
+        let tmp = scratch(self)?;
+        let layer_file = tmp.path().join("layer.tar");
+        let tag = crate::digest::of_bytes(layer_file.to_string_lossy().as_bytes());
+        let tag = tag.trim_start_matches("sha256:");
+        // The squashed image's files, and its parent's (a whiteout only for what is there).
+        let (top, below) = (format!("squash-{tag}"), format!("squash-base-{tag}"));
+        self.create_container(&top, Some(&img.id))?;
+        let below_made = match parent {
+            Some(p) => self.create_container(&below, Some(p)).map(Some),
+            None => Ok(None),
+        };
+        let packed = below_made.and_then(|b| {
+            let merged = Root::open(&self.mount(&top)?).map_err(StorageError::Fs)?;
+            let base = match b {
+                Some(_) => Some(Root::open(&self.mount(&below)?).map_err(StorageError::Fs)?),
+                None => None,
+            };
+            let mut changes = Vec::new();
+            for (path, ch) in touched {
+                let present = merged.lstat(&path).map_err(StorageError::Fs)?.is_some();
+                let in_base = match &base {
+                    Some(r) => r.lstat(&path).map_err(StorageError::Fs)?.is_some(),
+                    None => false,
+                };
+                match (ch, present) {
+                    (LayerChange::Opaque(p), true) => changes.push(LayerChange::Opaque(p)),
+                    (_, true) => changes.push(LayerChange::Present(path)),
+                    // overlayfs lists a whiteout over nothing as a name it cannot stat.
+                    (_, false) if in_base => changes.push(LayerChange::Deleted(path)),
+                    (_, false) => {}
+                }
+            }
+            let out = File::create(&layer_file).map_err(io(&layer_file))?;
+            let mut out = std::io::BufWriter::with_capacity(256 * 1024, out);
+            pack_changes(&merged, &changes, &mut out).map_err(StorageError::Fs)?;
+            out.flush().map_err(io(&layer_file))
+        });
+        for id in [&top, &below] {
+            let _ = self.unmount(id, true);
+            let _ = self.delete_container(id);
+        }
+        packed?;
+        let spec = CommitSpec {
+            squash: parent.is_none(),
+            ..spec.clone()
+        };
+        self.commit_on(parent, Some(&layer_file), &spec)
+    }
+
     /// Records an image on `parent` with the layer packed at `layer_file`, if any.
     fn commit_on(
         &self,

@@ -89,6 +89,18 @@ impl Runtime {
         }
     }
 
+    /// Image `image` with its layers above `parent`'s squashed into one new layer on
+    /// `parent` (`None`: all of its layers into one), with `step`'s settings and history
+    /// entry (`build --squash`, `--squash-all`).
+    pub fn squash_image(
+        &self,
+        image: &str,
+        parent: Option<&str>,
+        step: &ImageStep,
+    ) -> Result<Image> {
+        self.with_store(|s| s.squash_image(image, parent, &step.spec()))
+    }
+
     /// The settings (the OCI config's `config`) of image `id`.
     pub fn image_settings(&self, id: &str) -> Result<Map<String, Value>> {
         Ok(self.image_history_raw(id)?.config)

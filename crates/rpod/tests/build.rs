@@ -311,3 +311,53 @@ fn bad_builds_fail_as_podmans_and_never_read_outside_the_context() {
     let (_, _, err) = r.run(&["build", "-f", &format!("{dir}/Evil"), &dir]);
     assert!(err.contains("Evil:2: COPY: evil"), "{err}");
 }
+
+#[test]
+fn squashed_builds_have_one_new_layer_and_keep_deletions() {
+    if !ready() {
+        return;
+    }
+    let r = R::new();
+    let ctx = tempfile::tempdir().expect("ctx");
+    std::fs::write(
+        ctx.path().join("Containerfile"),
+        "FROM busybox\nRUN rm /bin/wget && mkdir -p /o && echo 1 > /o/a\n\
+         RUN rm -rf /root && mkdir /root && echo n > /root/new && rm /o/a && echo 2 > /o/b\n",
+    )
+    .expect("Containerfile");
+    let dir = ctx.path().to_str().expect("utf8");
+    let base = r.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{len .RootFS.Layers}}",
+        "busybox",
+    ]);
+    let base: usize = base.trim().parse().expect("layers");
+    for (flag, layers) in [("--squash", base + 1), ("--squash-all", 1)] {
+        let name = format!("sq{flag}");
+        r.ok(&["build", "-q", flag, "-t", &name, dir]);
+        let n = r.ok(&[
+            "image",
+            "inspect",
+            "--format",
+            "{{len .RootFS.Layers}}",
+            &name,
+        ]);
+        assert_eq!(n.trim(), layers.to_string(), "{flag}");
+        let (_, out, err) = r.run(&[
+            "run",
+            "--rm",
+            &name,
+            "sh",
+            "-c",
+            "ls /bin/wget; ls /o /root",
+        ]);
+        assert_eq!(out, "/o:\nb\n\n/root:\nnew\n", "{flag}: {err}");
+        assert_eq!(
+            err.trim(),
+            "ls: /bin/wget: No such file or directory",
+            "{flag}"
+        );
+    }
+}

@@ -313,6 +313,12 @@ pub struct BuildArgs {
     /// The platform (only this machine's).
     #[arg(long)]
     pub platform: Option<String>,
+    /// The layers the build made as one layer on the base image's.
+    #[arg(long)]
+    pub squash: bool,
+    /// The whole image as one layer.
+    #[arg(long)]
+    pub squash_all: bool,
     /// Remove intermediate containers (always done).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub rm: bool,

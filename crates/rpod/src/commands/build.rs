@@ -71,6 +71,8 @@ fn options(a: &BuildArgs) -> Result<libpod_build::BuildOptions> {
         network,
         timestamp: a.timestamp,
         platform: a.platform.clone(),
+        squash: a.squash,
+        squash_all: a.squash_all,
     })
 }
 
