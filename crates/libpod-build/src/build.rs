@@ -106,6 +106,13 @@ pub fn build(rt: &Runtime, opts: &BuildOptions, out: &mut dyn Write) -> Result<B
             &mut n,
             total,
         )?;
+        for trigger in run.take_onbuild() {
+            let cf = Containerfile::parse(&format!("FROM scratch\n{trigger}\n"), "ONBUILD")?;
+            if let Some(step) = cf.stages[0].steps.first() {
+                progress.line(&format!("ONBUILD {}", step.text));
+                run.step(step, &built, &mut progress)?;
+            }
+        }
         for step in &stage.steps {
             n += 1;
             progress.line(&format!("STEP {n}/{total}: {}", step.text));
@@ -153,7 +160,7 @@ fn finish(
     progress: &mut Progress<'_>,
 ) -> Result<libpod::storage::Image> {
     let mut id = id.to_string();
-    if !opts.labels.is_empty() {
+    if !opts.labels.is_empty() || !opts.annotations.is_empty() {
         let mut settings = rt.image_settings(&id)?;
         let labels = settings
             .entry("Labels")
@@ -176,6 +183,7 @@ fn finish(
             ),
             format: opts.format,
             created: opts.timestamp.map(|t| t * 1_000_000_000),
+            annotations: opts.annotations.clone(),
             ..Default::default()
         };
         id = rt.commit_step(None, &step)?.id;

@@ -44,6 +44,18 @@ pub struct BuildOptions {
     pub squash: bool,
     /// `--squash-all`: the whole image as one layer.
     pub squash_all: bool,
+    /// `--volume`: mounts every `RUN` step gets.
+    pub volumes: Vec<libpod::state::Mount>,
+    /// `--cap-add` for `RUN` steps.
+    pub cap_add: Vec<String>,
+    /// `--cap-drop` for `RUN` steps.
+    pub cap_drop: Vec<String>,
+    /// `--security-opt` for `RUN` steps.
+    pub security: libpod::config::SecurityOptions,
+    /// `--secret id=ID,src=PATH`: files `RUN --mount=type=secret,id=ID` sees, by ID.
+    pub secrets: BTreeMap<String, PathBuf>,
+    /// `--annotation`: annotations of the image's manifest.
+    pub annotations: BTreeMap<String, String>,
 }
 
 impl Default for BuildOptions {
@@ -66,6 +78,12 @@ impl Default for BuildOptions {
             platform: None,
             squash: false,
             squash_all: false,
+            volumes: Vec::new(),
+            cap_add: Vec::new(),
+            cap_drop: Vec::new(),
+            security: Default::default(),
+            secrets: BTreeMap::new(),
+            annotations: BTreeMap::new(),
         }
     }
 }

@@ -107,6 +107,15 @@ impl<'a> StageRun<'a> {
         })
     }
 
+    /// The base image's `ONBUILD` triggers, taken off the settings (they run once, in the
+    /// image built on it, and are not passed on).
+    pub(crate) fn take_onbuild(&mut self) -> Vec<String> {
+        self.settings
+            .remove("OnBuild")
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default()
+    }
+
     /// The image the stage ends with (its last step's).
     pub(crate) fn finish(self, last: bool, progress: &mut Progress<'_>) -> Result<String> {
         let _ = (last, progress);
@@ -487,8 +496,17 @@ impl<'a> StageRun<'a> {
                 .filter(|u| !u.is_empty())
                 .map(str::to_string),
             network: network_mode,
-            mounts: crate::mounts::run_mounts(mounts, &|v| self.expanded(v))
-                .map_err(|reason| self.bad(step, reason))?,
+            mounts: {
+                let mut m = self.opts.volumes.clone();
+                m.extend(
+                    crate::mounts::run_mounts(mounts, &|v| self.expanded(v), &self.opts.secrets)
+                        .map_err(|reason| self.bad(step, reason))?,
+                );
+                m
+            },
+            cap_add: self.opts.cap_add.clone(),
+            cap_drop: self.opts.cap_drop.clone(),
+            security: self.opts.security.clone(),
             ..Default::default()
         };
         let c = self.rt.create_container(opts)?;

@@ -184,7 +184,7 @@ impl Store {
         layers: Vec<LayerRef>,
         names: &[String],
     ) -> Result<Image> {
-        self.store_image_as(rec, config, layers, names, false)
+        self.store_image_as(rec, config, layers, names, false, &Default::default())
     }
 
     /// [`Store::store_image`] with a Docker schema 2 manifest when `docker` is set (layer
@@ -196,6 +196,7 @@ impl Store {
         layers: Vec<LayerRef>,
         names: &[String],
         docker: bool,
+        annotations: &std::collections::BTreeMap<String, String>,
     ) -> Result<Image> {
         let layers = if docker {
             layers
@@ -221,6 +222,10 @@ impl Store {
             "config": {"mediaType": config_type, "digest": config_digest, "size": config_bytes.len()},
             "layers": layers.iter().map(|l| json!({"mediaType": l.media_type, "digest": l.blob, "size": l.blob_size})).collect::<Vec<_>>(),
         });
+        let mut manifest = manifest;
+        if !annotations.is_empty() {
+            manifest["annotations"] = json!(annotations);
+        }
         let manifest_bytes =
             serde_json::to_vec(&manifest).map_err(|e| bad("manifest", e.to_string()))?;
         ImageManifest::from_reader(&manifest_bytes[..])

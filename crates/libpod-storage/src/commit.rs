@@ -42,6 +42,8 @@ pub struct CommitSpec {
     pub docker: bool,
     /// The image's comment (a Docker config's `comment`; OCI configs have none).
     pub image_comment: Option<String>,
+    /// Annotations of its manifest (`build --annotation`).
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 fn bad(reason: impl Into<String>) -> StorageError {
@@ -237,7 +239,7 @@ impl Store {
             if let Some(c) = spec.image_comment.as_ref().filter(|_| spec.docker) {
                 config["comment"] = json!(c);
             }
-            self.store_image_as(rec, &config, layers, &names, spec.docker)
+            self.store_image_as(rec, &config, layers, &names, spec.docker, &spec.annotations)
         })
     }
 

@@ -45,6 +45,8 @@ pub struct ImageDetails {
     pub manifest_type: String,
     /// The image here it was made from (its layers but the last), if any.
     pub parent: Option<String>,
+    /// Its manifest's annotations.
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -73,7 +75,12 @@ impl Runtime {
         let parent = (n > 1)
             .then(|| crate::history::image_with_layers(&images, &image.layers[..n - 1]))
             .flatten();
+        let annotations = serde_json::from_slice::<serde_json::Value>(&manifest)
+            .ok()
+            .and_then(|m| serde_json::from_value(m["annotations"].clone()).ok())
+            .unwrap_or_default();
         Ok(ImageDetails {
+            annotations,
             manifest_type: libpod_storage::manifest_media_type(&manifest),
             author: config.author,
             comment: config.comment,

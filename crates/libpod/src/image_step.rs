@@ -48,6 +48,8 @@ pub struct ImageStep {
     pub author: Option<String>,
     /// The creation time to record, ns since the epoch (`None`: now; `--timestamp`).
     pub created: Option<i64>,
+    /// Annotations of the image's manifest.
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 impl ImageStep {
@@ -60,6 +62,7 @@ impl ImageStep {
             comment: self.comment.clone(),
             docker: self.format == ImageFormat::Docker,
             created: self.created,
+            annotations: self.annotations.clone(),
             ..Default::default()
         }
     }

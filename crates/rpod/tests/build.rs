@@ -361,3 +361,82 @@ fn squashed_builds_have_one_new_layer_and_keep_deletions() {
         );
     }
 }
+
+#[test]
+fn onbuild_triggers_secrets_annotations_and_run_options() {
+    if !ready() {
+        return;
+    }
+    let r = R::new();
+    let ctx = tempfile::tempdir().expect("ctx");
+    let w = |name: &str, text: &str| std::fs::write(ctx.path().join(name), text).expect("write");
+    w(
+        "Parent",
+        "FROM busybox\nONBUILD RUN echo triggered > /onbuild\n",
+    );
+    w(
+        "Child",
+        "FROM parent\nRUN --mount=type=secret,id=tok test \"$(cat /run/secrets/tok)\" = s3cret && echo ok > /checked\n\
+        RUN --mount=type=secret,id=absent true\nRUN test -e /host/marker && echo seen > /saw\n",
+    );
+    w(
+        "Required",
+        "FROM busybox\nRUN --mount=type=secret,id=absent,required true\n",
+    );
+    w("secret.txt", "s3cret");
+    let host = tempfile::tempdir().expect("host");
+    std::fs::write(host.path().join("marker"), "").expect("marker");
+    let dir = ctx.path().to_str().expect("utf8");
+    let f = |n: &str| ctx.path().join(n).display().to_string();
+    r.ok(&[
+        "build",
+        "-q",
+        "--format",
+        "docker",
+        "-f",
+        &f("Parent"),
+        "-t",
+        "parent",
+        dir,
+    ]);
+    let secret = format!("id=tok,src={}", f("secret.txt"));
+    let volume = format!("{}:/host:ro", host.path().display());
+    r.ok(&[
+        "build",
+        "-q",
+        "-f",
+        &f("Child"),
+        "--secret",
+        &secret,
+        "-v",
+        &volume,
+        "--annotation",
+        "org.example.note=hi",
+        "-t",
+        "child",
+        dir,
+    ]);
+    let out = r.ok(&[
+        "run",
+        "--rm",
+        "child",
+        "sh",
+        "-c",
+        "cat /onbuild /checked /saw; cat /run/secrets/tok 2>/dev/null | wc -c",
+    ]);
+    assert_eq!(out, "triggered\nok\nseen\n0\n");
+    let note = r.ok(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{index .Annotations \"org.example.note\"}}",
+        "child",
+    ]);
+    assert_eq!(note.trim(), "hi");
+    let (code, _, err) = r.run(&["build", "-q", "-f", &f("Required"), dir]);
+    assert_eq!(code, 125);
+    assert!(err.contains("secret \"absent\" is required"), "{err}");
+    let (code, _, err) = r.run(&["build", "--ssh", "default", dir]);
+    assert_eq!(code, 125);
+    assert!(err.contains("--ssh is not supported"), "{err}");
+}

@@ -313,6 +313,27 @@ pub struct BuildArgs {
     /// The platform (only this machine's).
     #[arg(long)]
     pub platform: Option<String>,
+    /// KEY=VALUE annotation of the image's manifest; repeatable.
+    #[arg(long = "annotation")]
+    pub annotations: Vec<String>,
+    /// A mount for every RUN step (`-v /host:/path[:ro]`, a named volume); repeatable.
+    #[arg(short = 'v', long = "volume")]
+    pub volumes: Vec<String>,
+    /// A capability RUN steps get; repeatable.
+    #[arg(long)]
+    pub cap_add: Vec<String>,
+    /// A capability RUN steps lose; repeatable.
+    #[arg(long)]
+    pub cap_drop: Vec<String>,
+    /// A security option of RUN steps (as `run --security-opt`); repeatable.
+    #[arg(long)]
+    pub security_opt: Vec<String>,
+    /// `id=ID,src=FILE`: a file `RUN --mount=type=secret,id=ID` reads; repeatable.
+    #[arg(long = "secret")]
+    pub secrets: Vec<String>,
+    /// SSH agent forwarding (not built: refused).
+    #[arg(long)]
+    pub ssh: Vec<String>,
     /// The layers the build made as one layer on the base image's.
     #[arg(long)]
     pub squash: bool,

@@ -48,6 +48,15 @@ fn options(a: &BuildArgs) -> Result<libpod_build::BuildOptions> {
         }
         _ => None,
     };
+    if !a.ssh.is_empty() {
+        bail!(
+            "--ssh is not supported: SSH agent forwarding into builds is not built; use --secret"
+        );
+    }
+    let mut security = libpod::config::SecurityOptions::default();
+    for (i, s) in a.security_opt.iter().enumerate() {
+        security.apply(s, i + 1).map_err(|e| anyhow::anyhow!(e))?;
+    }
     let network = match &a.network {
         Some(n) => Some(libpod::parse_network(std::slice::from_ref(n))?.0),
         None => None,
@@ -73,7 +82,47 @@ fn options(a: &BuildArgs) -> Result<libpod_build::BuildOptions> {
         platform: a.platform.clone(),
         squash: a.squash,
         squash_all: a.squash_all,
+        volumes: a
+            .volumes
+            .iter()
+            .map(|v| libpod::mount_spec::parse_volume_flag(v))
+            .collect::<libpod::Result<_>>()?,
+        cap_add: a.cap_add.clone(),
+        cap_drop: a.cap_drop.clone(),
+        security,
+        secrets: secrets(&a.secrets)?,
+        annotations: a
+            .annotations
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                (k.to_string(), v.to_string())
+            })
+            .collect(),
     })
+}
+
+/// `--secret id=ID,src=FILE` (also `type=file`, and `env=`-less forms only).
+fn secrets(specs: &[String]) -> Result<BTreeMap<String, std::path::PathBuf>> {
+    let mut out = BTreeMap::new();
+    for spec in specs {
+        let (mut id, mut src) = (None, None);
+        for part in spec.split(',') {
+            match part.split_once('=') {
+                Some(("id", v)) => id = Some(v.to_string()),
+                Some(("src" | "source", v)) => src = Some(std::path::PathBuf::from(v)),
+                Some(("type", "file")) => {}
+                _ => bail!("--secret {spec:?}: give id=ID,src=FILE"),
+            }
+        }
+        let (Some(id), Some(src)) = (id, src) else {
+            bail!("--secret {spec:?}: give id=ID,src=FILE");
+        };
+        let src = std::fs::canonicalize(&src)
+            .with_context(|| format!("--secret {spec:?}: {}", src.display()))?;
+        out.insert(id, src);
+    }
+    Ok(out)
 }
 
 /// `rpod build`.

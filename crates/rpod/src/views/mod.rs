@@ -322,7 +322,7 @@ pub fn inspect_image(d: &libpod::ImageDetails) -> Value {
         "VirtualSize": img.size,
         "RootFS": {"Type": "layers", "Layers": img.layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>()},
         "Labels": if c.labels.is_empty() { Value::Null } else { json!(c.labels) },
-        "Annotations": {},
+        "Annotations": d.annotations,
         "ManifestType": d.manifest_type,
         "User": c.user.clone().unwrap_or_default(),
         "History": history,
