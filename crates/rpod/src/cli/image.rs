@@ -197,7 +197,7 @@ pub enum ImageCommand {
     History(HistoryArgs),
     /// Build an image from a Containerfile.
     #[command(after_help = "Example:\n  rpod image build -t app .")]
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// List images.
     #[command(alias = "list", after_help = "Example:\n  rpod image ls --digests")]
     Ls(ImagesArgs),

@@ -130,7 +130,7 @@ pub enum Command {
     History(HistoryArgs),
     /// Build an image from a Containerfile.
     #[command(after_help = "Example:\n  rpod build -t app --build-arg V=2 .")]
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Import a root filesystem tarball as an image.
     #[command(after_help = "Example:\n  rpod import rootfs.tar busybox --change 'CMD [\"sh\"]'")]
     Import {
