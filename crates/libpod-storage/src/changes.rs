@@ -108,17 +108,24 @@ impl Store {
                             .is_some_and(|m| !is_whiteout(&m))
                     })
                 };
-                let mut paths = Vec::new();
-                walk(&upper, &mut paths)?;
-                for (p, m) in paths {
-                    let kind = if is_whiteout(&m) {
-                        ChangeKind::Deleted
-                    } else if in_lower(&p) {
-                        ChangeKind::Modified
-                    } else {
-                        ChangeKind::Added
+                let upper = Root::open(&upper).map_err(StorageError::Fs)?;
+                for ch in libpod_fs::layer::layer_changes(&upper).map_err(StorageError::Fs)? {
+                    use libpod_fs::layer::Change as L;
+                    let (kind, p) = match ch {
+                        L::Deleted(p) => (ChangeKind::Deleted, p),
+                        // A directory made anew over the image's: podman calls it deleted.
+                        L::Opaque(p) if in_lower(&format!("/{}", p.display())) => {
+                            (ChangeKind::Deleted, p)
+                        }
+                        L::Present(p) if in_lower(&format!("/{}", p.display())) => {
+                            (ChangeKind::Modified, p)
+                        }
+                        L::Present(p) | L::Opaque(p) => (ChangeKind::Added, p),
                     };
-                    out.push(Change { kind, path: p });
+                    out.push(Change {
+                        kind,
+                        path: format!("/{}", p.display()),
+                    });
                 }
             }
             Driver::Vfs => {
@@ -218,5 +225,82 @@ impl Store {
         let unmounted = self.unmount(id, false);
         result?;
         unmounted.map(drop)
+    }
+}
+
+/// What one layer directory says about each path it mentions.
+type LayerMap = BTreeMap<std::path::PathBuf, libpod_fs::layer::Change>;
+
+/// Whether `path` is there in the tree the layers (`lower`, newest first) make.
+fn exists_below(lower: &[LayerMap], path: &Path) -> bool {
+    use libpod_fs::layer::Change as L;
+    for layer in lower {
+        match layer.get(path) {
+            Some(L::Deleted(_)) => return false,
+            Some(_) => return true,
+            None => {}
+        }
+        // A deleted or opaque directory above it in this layer hides it below.
+        let hidden = path
+            .ancestors()
+            .skip(1)
+            .any(|a| matches!(layer.get(a), Some(L::Deleted(_) | L::Opaque(_))));
+        if hidden {
+            return false;
+        }
+    }
+    false
+}
+
+impl Store {
+    /// What an image's top layer changed against the layers under it (`image diff`),
+    /// sorted by path.
+    pub fn image_changes(&self, name: &str) -> Result<Vec<Change>> {
+        use libpod_fs::layer::Change as L;
+        if self.driver != Driver::Overlay {
+            return Err(StorageError::ContainerNotKnown(
+                "image diff needs the overlay driver (vfs keeps no layers)".into(),
+            ));
+        }
+        let img = self.image(name)?;
+        let Some((top, lower)) = img.layers.split_last() else {
+            return Ok(Vec::new());
+        };
+        let read = |diff_id: &str| -> Result<Vec<L>> {
+            let root = Root::open(&self.layer_dir(diff_id)?).map_err(StorageError::Fs)?;
+            libpod_fs::layer::layer_changes(&root).map_err(StorageError::Fs)
+        };
+        let mut maps: Vec<LayerMap> = Vec::new();
+        for l in lower.iter().rev() {
+            let map = read(&l.diff_id)?
+                .into_iter()
+                .map(|c| {
+                    let p = match &c {
+                        L::Present(p) | L::Deleted(p) | L::Opaque(p) => p.clone(),
+                    };
+                    (p, c)
+                })
+                .collect();
+            maps.push(map);
+        }
+        let mut out: Vec<Change> = read(&top.diff_id)?
+            .into_iter()
+            .map(|c| {
+                let (kind, p) = match c {
+                    L::Deleted(p) => (ChangeKind::Deleted, p),
+                    // A directory made anew over one below: podman calls it deleted (its
+                    // new contents are listed as added).
+                    L::Opaque(p) if exists_below(&maps, &p) => (ChangeKind::Deleted, p),
+                    L::Present(p) if exists_below(&maps, &p) => (ChangeKind::Modified, p),
+                    L::Present(p) | L::Opaque(p) => (ChangeKind::Added, p),
+                };
+                Change {
+                    kind,
+                    path: format!("/{}", p.display()),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
     }
 }

@@ -427,9 +427,17 @@ impl Container {
         self.locked(|inner, cfg, _| Ok(inner.store.export_container(&cfg.id, out)?))
     }
 
-    /// What changed in its filesystem.
+    /// What changed in its filesystem, leaving out what the runtime mounts over (`/etc/hosts`,
+    /// `/proc`, ...) and the container's own mount points, as podman's `diff` does.
     pub fn changes(&self) -> Result<Vec<libpod_storage::Change>> {
-        self.locked(|inner, cfg, _| Ok(inner.store.changes(&cfg.id)?))
+        self.locked(|inner, cfg, _| {
+            let mut changes = inner.store.changes(&cfg.id)?;
+            changes.retain(|c| {
+                !crate::images::RUNTIME_MOUNTS.contains(&c.path.as_str())
+                    && !cfg.mounts.iter().any(|m| m.destination == c.path)
+            });
+            Ok(changes)
+        })
     }
 
     /// Removes the container; a running one only with `force` (stopped first).

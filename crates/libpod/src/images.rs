@@ -24,6 +24,22 @@ use crate::error::{LibpodError, Result};
 use crate::events::{EventStatus, EventType};
 use crate::runtime::Runtime;
 
+/// Paths the runtime mounts over in every container: their placeholders in a writable layer
+/// are no change of the container's (podman's `diff` leaves them out).
+pub(crate) const RUNTIME_MOUNTS: &[&str] = &[
+    "/dev",
+    "/etc/hostname",
+    "/etc/hosts",
+    "/etc/mtab",
+    "/etc/resolv.conf",
+    "/proc",
+    "/run",
+    "/run/.containerenv",
+    "/run/notify",
+    "/run/secrets",
+    "/sys",
+];
+
 /// An image archive's format (`save --format`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -53,6 +69,14 @@ impl Runtime {
     pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> libpod_storage::Result<T>) -> Result<T> {
         let _g = self.inner.guard()?;
         Ok(f(&self.inner.store)?)
+    }
+
+    /// What image `name`'s top layer changed against the layers under it (`image diff`),
+    /// the runtime's mount points left out as podman does.
+    pub fn image_changes(&self, name: &str) -> Result<Vec<libpod_storage::Change>> {
+        let mut changes = self.with_store(|s| s.image_changes(name))?;
+        changes.retain(|c| !RUNTIME_MOUNTS.contains(&c.path.as_str()));
+        Ok(changes)
     }
 
     /// Every image.

@@ -92,8 +92,10 @@ fn a_committed_container_runs_with_its_changes_as_podman() {
         let quiet = ok(run, &["history", "-q", "--no-trunc", "cm"])
             .lines()
             .count();
+        let diff = ok(run, &["image", "diff", "cm"]) + "|" + &ok(run, &["diff", name]);
         ok(run, &["rm", name]);
         (
+            diff,
             inside,
             default_cmd,
             settings(run, "cm"),
@@ -102,7 +104,7 @@ fn a_committed_container_runs_with_its_changes_as_podman() {
         )
     });
     assert_eq!(
-        o.0, "hi\ndeep\n.\n..\nn\n0\n750\nbar 1\n/tmp",
+        o.1, "hi\ndeep\n.\n..\nn\n0\n750\nbar 1\n/tmp",
         "rpod's image files"
     );
     assert_eq!(p, o, "podman (left) and rpod (right) agree");

@@ -198,6 +198,22 @@ pub enum ImageCommand {
     /// Build an image from a Containerfile.
     #[command(after_help = "Example:\n  rpod image build -t app .")]
     Build(Box<BuildArgs>),
+    /// Show what an image's top layer changed.
+    #[command(after_help = "Example:\n  rpod image diff app")]
+    Diff {
+        /// `json` for podman's JSON form.
+        #[arg(long)]
+        format: Option<String>,
+        /// Image.
+        image: String,
+    },
+    /// Sign an image (not built: refused).
+    #[command(after_help = "Example:\n  rpod image sign --sign-by me@example.com app")]
+    Sign {
+        /// Any arguments podman's takes.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// List images.
     #[command(alias = "list", after_help = "Example:\n  rpod image ls --digests")]
     Ls(ImagesArgs),

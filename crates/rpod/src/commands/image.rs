@@ -159,6 +159,15 @@ fn image_sub(rt: &Runtime, ic: ImageCommand) -> Result<i32> {
         ImageCommand::Rm(a) => remove_images(rt, &a),
         ImageCommand::History(a) => history(rt, &a),
         ImageCommand::Build(a) => super::build::build(rt, &a),
+        ImageCommand::Diff { format, image } => {
+            print_changes(&rt.image_changes(&image)?, format.as_deref())?;
+            Ok(0)
+        }
+        ImageCommand::Sign { .. } => {
+            bail!(
+                "image signing is not supported: libpod-rs verifies signatures (policy.json) but does not make them; sign with skopeo or gpg"
+            )
+        }
         ImageCommand::Tag { image, names } => {
             for n in names {
                 rt.tag_image(&image, &n)?;
@@ -331,4 +340,48 @@ fn history(rt: &Runtime, a: &crate::cli::HistoryArgs) -> Result<i32> {
         output(&items, a.format.as_deref().unwrap_or(default), headers)?
     );
     Ok(0)
+}
+
+/// Changes as `diff` prints them: `A /path` lines, or podman's JSON groups.
+pub(super) fn print_changes(
+    changes: &[libpod::storage::Change],
+    format: Option<&str>,
+) -> Result<()> {
+    use libpod::storage::ChangeKind as K;
+    match format {
+        Some("json") => {
+            let group = |k: K| -> Vec<&str> {
+                changes
+                    .iter()
+                    .filter(|c| c.kind == k)
+                    .map(|c| c.path.as_str())
+                    .collect()
+            };
+            // podman leaves an empty group out.
+            let mut v = json!({});
+            for (key, kind) in [
+                ("changed", K::Modified),
+                ("added", K::Added),
+                ("deleted", K::Deleted),
+            ] {
+                let g = group(kind);
+                if !g.is_empty() {
+                    v[key] = json!(g);
+                }
+            }
+            print!("{}", crate::format::output_one(&v, "json")?);
+        }
+        Some(other) => bail!("unsupported format {other:?}: use json"),
+        None => {
+            for ch in changes {
+                let k = match ch.kind {
+                    K::Added => 'A',
+                    K::Modified => 'C',
+                    K::Deleted => 'D',
+                };
+                println!("{k} {}", ch.path);
+            }
+        }
+    }
+    Ok(())
 }

@@ -381,14 +381,7 @@ pub(super) fn files(rt: &Runtime, cmd: ContainerCmd, t: &mut Trace) -> Result<i3
             Ok(0)
         }
         ContainerCmd::Diff { container } => {
-            for ch in rt.container(&container)?.changes()? {
-                let k = match ch.kind {
-                    libpod::storage::ChangeKind::Added => 'A',
-                    libpod::storage::ChangeKind::Modified => 'C',
-                    libpod::storage::ChangeKind::Deleted => 'D',
-                };
-                println!("{k} {}", ch.path);
-            }
+            super::image::print_changes(&rt.container(&container)?.changes()?, None)?;
             Ok(0)
         }
         ContainerCmd::Mount { container } => {
