@@ -53,7 +53,7 @@ fn options(a: &BuildArgs) -> Result<libpod_build::BuildOptions> {
             "--ssh is not supported: SSH agent forwarding into builds is not built; use --secret"
         );
     }
-    let mut security = libpod::config::SecurityOptions::default();
+    let mut security: libpod::config::SecurityOptions = Default::default();
     for (i, s) in a.security_opt.iter().enumerate() {
         security.apply(s, i + 1).map_err(|e| anyhow::anyhow!(e))?;
     }
