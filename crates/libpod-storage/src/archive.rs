@@ -666,46 +666,84 @@ impl Store {
         Ok(())
     }
 
-    /// Writes an image as a docker-archive (uncompressed layers, as `docker save` does).
+    /// Writes image `name_or_id` as a docker-archive (`docker save`, `podman save`).
     pub fn save_docker_archive(
         &self,
         name_or_id: &str,
         out: impl Write,
         progress: Option<ProgressFn<'_>>,
     ) -> Result<()> {
+        self.save_docker_archive_many(&[name_or_id.to_string()], &[], out, progress)
+    }
+
+    /// Writes several images into one docker-archive (`save -m`): a config each, each layer
+    /// once, and a `manifest.json` entry per image with the names it was asked by (the first
+    /// also with `extra_tags`, as `save IMG TAG...` names it).
+    pub fn save_docker_archive_many(
+        &self,
+        names: &[String],
+        extra_tags: &[String],
+        out: impl Write,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<()> {
+        let extra: Vec<String> = extra_tags
+            .iter()
+            .map(|t| Store::normalize_name(t))
+            .collect::<Result<_>>()?;
+        // Held shared for the whole export, so no blob can be collected under us.
         let lock = self.meta.lock(false)?;
-        let img = self.resolve_image(&lock.records, name_or_id)?;
-        let config = self.blobs.read(&img.config_digest)?;
-        let cfg_name = format!("{}.json", img.id);
-        let mut layer_names = Vec::new();
         let mut tar = tar::Builder::new(out);
-        file_entry(&mut tar, &cfg_name, &config)?;
         let mut progress = progress;
-        for l in &img.layers {
-            let size = lock
-                .records
-                .layers
-                .iter()
-                .find(|x| x.diff_id == l.diff_id)
-                .map(|x| x.size)
-                .ok_or_else(|| bad("store", format!("layer {} not recorded", l.diff_id)))?;
-            let name = format!("{}/layer.tar", hex_of(&l.diff_id)?);
-            dir_entry(&mut tar, &format!("{}/", hex_of(&l.diff_id)?))?;
-            let r = decompressed(Reporting::new(
-                self.blobs.open(&l.blob)?,
-                &l.blob,
-                Some(l.blob_size),
-                lend(&mut progress),
-            ))?;
-            stream_entry(&mut tar, &name, size, r, &l.blob)?;
-            layer_names.push(name);
+        let mut written: Vec<String> = Vec::new();
+        let mut entries: Vec<Value> = Vec::new();
+        for name in names {
+            let img = self.resolve_image(&lock.records, name)?;
+            let cfg_name = format!("{}.json", img.id);
+            if !written.contains(&cfg_name) {
+                file_entry(&mut tar, &cfg_name, &self.blobs.read(&img.config_digest)?)?;
+                written.push(cfg_name.clone());
+            }
+            let mut layer_names = Vec::new();
+            for l in &img.layers {
+                let name = format!("{}/layer.tar", hex_of(&l.diff_id)?);
+                if !written.contains(&name) {
+                    let size = lock
+                        .records
+                        .layers
+                        .iter()
+                        .find(|x| x.diff_id == l.diff_id)
+                        .map(|x| x.size)
+                        .ok_or_else(|| bad("store", format!("layer {} not recorded", l.diff_id)))?;
+                    dir_entry(&mut tar, &format!("{}/", hex_of(&l.diff_id)?))?;
+                    let r = decompressed(Reporting::new(
+                        self.blobs.open(&l.blob)?,
+                        &l.blob,
+                        Some(l.blob_size),
+                        lend(&mut progress),
+                    ))?;
+                    stream_entry(&mut tar, &name, size, r, &l.blob)?;
+                    written.push(name.clone());
+                }
+                layer_names.push(name);
+            }
+            let mut tags: Vec<String> = self
+                .names_for_save(&img, name)
+                .into_iter()
+                .filter(|n| !n.contains('@'))
+                .collect();
+            if entries.is_empty() {
+                tags.extend(
+                    extra
+                        .iter()
+                        .filter(|t| !tags.contains(t))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                );
+            }
+            entries.push(json!({"Config": cfg_name, "RepoTags": tags, "Layers": layer_names}));
         }
-        let names = self.names_for_save(&img, name_or_id);
-        let tags: Vec<&String> = names.iter().filter(|n| !n.contains('@')).collect();
-        let manifest = serde_json::to_vec(
-            &json!([{"Config": cfg_name, "RepoTags": tags, "Layers": layer_names}]),
-        )
-        .map_err(|e| bad("manifest", e.to_string()))?;
+        let manifest = serde_json::to_vec(&Value::Array(entries))
+            .map_err(|e| bad("manifest", e.to_string()))?;
         file_entry(&mut tar, "manifest.json", &manifest)?;
         tar.into_inner()
             .and_then(|mut w| w.flush())

@@ -48,6 +48,8 @@ pub enum ArchiveFormat {
     DockerArchive,
     /// A tar of an OCI image layout.
     OciArchive,
+    /// An OCI image layout directory (`save --format oci-dir -o DIR`).
+    OciDir,
 }
 
 impl FromStr for ArchiveFormat {
@@ -56,8 +58,9 @@ impl FromStr for ArchiveFormat {
         match s {
             "docker-archive" => Ok(ArchiveFormat::DockerArchive),
             "oci-archive" => Ok(ArchiveFormat::OciArchive),
+            "oci-dir" => Ok(ArchiveFormat::OciDir),
             other => Err(LibpodError::Invalid(format!(
-                "unsupported archive format {other:?}; use docker-archive or oci-archive"
+                "unsupported archive format {other:?}; use docker-archive, oci-archive or oci-dir"
             ))),
         }
     }
@@ -157,12 +160,75 @@ impl Runtime {
         out: impl Write,
         progress: Option<ProgressFn<'_>>,
     ) -> Result<()> {
-        self.with_store(|s| match format {
-            ArchiveFormat::DockerArchive => s.save_docker_archive(image, out, progress),
-            ArchiveFormat::OciArchive => s.save_oci_archive(image, out, progress),
-        })?;
+        self.save_images(&[image.to_string()], &[], format, out, progress)
+    }
+
+    /// Writes several images into one archive (`save -m`): a docker-archive holds them all
+    /// (the first also named `extra_tags`, as `save IMG TAG...` does); an OCI archive one.
+    pub fn save_images(
+        &self,
+        images: &[String],
+        extra_tags: &[String],
+        format: ArchiveFormat,
+        out: impl Write,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<()> {
+        match (format, images) {
+            (ArchiveFormat::DockerArchive, _) => {
+                self.with_store(|s| s.save_docker_archive_many(images, extra_tags, out, progress))?
+            }
+            (ArchiveFormat::OciArchive, [one]) => {
+                self.with_store(|s| s.save_oci_archive(one, out, progress))?
+            }
+            (ArchiveFormat::OciArchive, _) => {
+                return Err(LibpodError::Invalid(
+                    "an oci-archive holds one image: save several as a docker-archive".into(),
+                ));
+            }
+            (ArchiveFormat::OciDir, _) => {
+                return Err(LibpodError::Invalid(
+                    "oci-dir is a directory, not a stream: use save_oci_dir (-o DIR)".into(),
+                ));
+            }
+        }
+        for image in images {
+            self.image_event(EventStatus::Save, "", image);
+        }
+        Ok(())
+    }
+
+    /// Writes image `image` as an OCI image layout directory `dir` (`save --format oci-dir`).
+    pub fn save_oci_dir(
+        &self,
+        image: &str,
+        dir: &Path,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<()> {
+        self.with_store(|s| s.save_oci_layout(image, dir, None, progress))?;
         self.image_event(EventStatus::Save, "", image);
         Ok(())
+    }
+
+    /// Loads every image of an archive read from `input` (`load` from stdin), through a
+    /// temporary file beside the store (an archive is read twice: index, then blobs).
+    pub fn load_images_from(
+        &self,
+        input: impl std::io::Read,
+        progress: Option<ProgressFn<'_>>,
+    ) -> Result<Vec<Image>> {
+        let base = Path::new("/var/tmp");
+        let mut tmp = tempfile::Builder::new()
+            .prefix("rpod-load-")
+            .tempfile_in(if base.is_dir() {
+                base
+            } else {
+                Path::new("/tmp")
+            })
+            .map_err(crate::error::io("a temporary file for the archive"))?;
+        let mut input = input;
+        std::io::copy(&mut input, tmp.as_file_mut())
+            .map_err(crate::error::io("the archive on stdin"))?;
+        self.load_images(tmp.path(), progress)
     }
 
     /// Containers whose root filesystem is mounted, with where (`mount` without arguments).

@@ -215,3 +215,78 @@ fn an_image_committed_here_pushes_and_podman_runs_it() {
     assert!(!group.status.success(), "the whiteout hides /etc/group");
     r.ok(&["rm", "src"]);
 }
+
+#[test]
+fn several_images_save_to_one_archive_load_from_stdin_and_go_to_an_oci_dir() {
+    let Some((r, pm)) = pair() else { return };
+    r.ok(&[
+        "run",
+        "--name",
+        "src",
+        "busybox",
+        "sh",
+        "-c",
+        "echo made > /made",
+    ]);
+    r.ok(&["commit", "-q", "src", "made:1"]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let multi = dir.path().join("multi.tar");
+    let m = multi.to_str().expect("utf8");
+    r.ok(&["save", "-m", "-o", m, "busybox", "made:1"]);
+    // podman reads both images of our archive.
+    let loaded = pm.ok(&["load", "-i", m]);
+    assert!(
+        loaded.contains("localhost/made:1") && loaded.contains("localhost/busybox:latest"),
+        "{loaded}"
+    );
+    assert_eq!(
+        pm.ok(&["run", "--rm", "made:1", "cat", "/made"]).trim(),
+        "made"
+    );
+    // Our own archive back in from stdin, after the image is gone.
+    r.ok(&["rm", "src"]);
+    r.ok(&["rmi", "made:1"]);
+    let out = common::rpod(r.dir.path())
+        .arg("load")
+        .stdin(std::fs::File::open(&multi).expect("open"))
+        .output()
+        .expect("load");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Loaded image: localhost/made:1"));
+    // An OCI layout directory skopeo reads.
+    let oci = dir.path().join("layout");
+    r.ok(&[
+        "save",
+        "--format",
+        "oci-dir",
+        "-o",
+        oci.to_str().expect("utf8"),
+        "made:1",
+    ]);
+    let inspect = std::process::Command::new("skopeo")
+        .args(["inspect", &format!("oci:{}", oci.display())])
+        .output()
+        .expect("skopeo");
+    assert!(
+        inspect.status.success(),
+        "{}",
+        String::from_utf8_lossy(&inspect.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&inspect.stdout).expect("json");
+    assert_eq!(v["Layers"].as_array().map(Vec::len), Some(2));
+    // Several names without -m name one image, as podman's save does.
+    let tags = dir.path().join("tags.tar");
+    r.ok(&[
+        "save",
+        "-o",
+        tags.to_str().expect("utf8"),
+        "made:1",
+        "also:2",
+    ]);
+    let listed = pm.ok(&["load", "-i", tags.to_str().expect("utf8")]);
+    assert!(listed.contains("localhost/also:2"), "{listed}");
+}

@@ -247,24 +247,34 @@ pub(crate) async fn remove(ctx: &Arc<Ctx>, name: String, q: &Query) -> Result<Re
 
 /// `GET /images/get?names=`: one image's archive (several at once are refused, clearly).
 pub(crate) async fn save_named(ctx: &Arc<Ctx>, q: &Query) -> Result<Reply> {
-    match q.all("names").as_slice() {
-        [one] => save(ctx, one.to_string()).await,
-        [] => Err(ApiError::BadRequest("names is required".into())),
-        _ => Err(ApiError::BadRequest(
-            "saving several images in one archive is not supported: save them one by one".into(),
-        )),
+    let names: Vec<String> = q.all("names").iter().map(|n| n.to_string()).collect();
+    if names.is_empty() {
+        return Err(ApiError::BadRequest("names is required".into()));
     }
+    save_all(ctx, names).await
 }
 
 /// `GET /images/{name}/get`: a docker-archive tar stream.
 pub(crate) async fn save(ctx: &Arc<Ctx>, name: String) -> Result<Reply> {
-    let (rt, n) = (ctx.rt.clone(), name.clone());
-    blocking(move || Ok(rt.image(&n)?)).await?;
+    save_all(ctx, vec![name]).await
+}
+
+/// Every image named, in one docker-archive streamed (a name not found is a 404 first).
+async fn save_all(ctx: &Arc<Ctx>, names: Vec<String>) -> Result<Reply> {
+    let (rt, ns) = (ctx.rt.clone(), names.clone());
+    blocking(move || {
+        for n in &ns {
+            rt.image(n)?;
+        }
+        Ok(())
+    })
+    .await?;
     let (reply, tx) = stream("application/x-tar", ctx.tracker.busy());
     let rt = ctx.rt.clone();
     tokio::task::spawn_blocking(move || {
         let mut out = std::io::BufWriter::with_capacity(64 * 1024, ToBody(tx));
-        let r = rt.save_image(&name, libpod::ArchiveFormat::DockerArchive, &mut out, None);
+        let format = libpod::ArchiveFormat::DockerArchive;
+        let r = rt.save_images(&names, &[], format, &mut out, None);
         if let Err(e) = r.and_then(|()| {
             out.flush()
                 .map_err(|e| libpod::LibpodError::Invalid(e.to_string()))

@@ -197,9 +197,9 @@ pub enum Command {
     /// Load images from a docker-archive or OCI archive.
     #[command(after_help = "Example:\n  rpod load -i busybox.tar")]
     Load {
-        /// Archive.
+        /// Archive (default: stdin, never a terminal).
         #[arg(short = 'i', long)]
-        input: PathBuf,
+        input: Option<PathBuf>,
         /// Only the names loaded.
         #[arg(short = 'q', long)]
         quiet: bool,
@@ -207,14 +207,21 @@ pub enum Command {
     /// Save an image to an archive.
     #[command(after_help = "Example:\n  rpod save -o busybox.tar --format oci-archive busybox")]
     Save {
-        /// Output file.
+        /// Output file (directory for oci-dir; default: stdout, never a terminal).
         #[arg(short = 'o', long)]
-        output: PathBuf,
-        /// docker-archive (default) or oci-archive.
+        output: Option<PathBuf>,
+        /// docker-archive (default), oci-archive or oci-dir.
         #[arg(long, default_value = "docker-archive")]
         format: String,
-        /// Image.
-        image: String,
+        /// Save every image named into one docker-archive.
+        #[arg(short = 'm', long)]
+        multi_image_archive: bool,
+        /// Suppress progress.
+        #[arg(short = 'q', long)]
+        quiet: bool,
+        /// The image, then further images (with -m) or further names for it.
+        #[arg(required = true)]
+        images: Vec<String>,
     },
     /// Manage pods.
     #[command(subcommand)]

@@ -235,30 +235,14 @@ pub(super) fn image_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
             }
             Ok(0)
         }
-        Command::Load { input, quiet } => {
-            let mut cb = progress();
-            for img in rt.load_images(&input, lend(&mut cb))? {
-                let names = if img.names.is_empty() {
-                    format!("sha256:{}", img.id)
-                } else {
-                    img.names.join(", ")
-                };
-                println!("{}{names}", if quiet { "" } else { "Loaded image: " });
-            }
-            Ok(0)
-        }
+        Command::Load { input, quiet } => load(rt, input, quiet),
         Command::Save {
-            output: out,
+            output,
             format,
-            image,
-        } => {
-            let f = std::fs::File::create(&out)
-                .with_context(|| format!("creating {}", out.display()))?;
-            let w = std::io::BufWriter::new(f);
-            let mut cb = progress();
-            rt.save_image(&image, format.parse()?, w, lend(&mut cb))?;
-            Ok(0)
-        }
+            multi_image_archive,
+            quiet,
+            images,
+        } => save(rt, output, &format, multi_image_archive, quiet, images),
         Command::Pull(a) => pull(rt, a),
         Command::Push(a) => push(rt, a),
         other => bail!("rpod: {other:?} reached the wrong handler"),
@@ -384,4 +368,65 @@ pub(super) fn print_changes(
         }
     }
     Ok(())
+}
+
+/// `load [-i FILE]`: an archive from a file or stdin.
+fn load(rt: &Runtime, input: Option<PathBuf>, quiet: bool) -> Result<i32> {
+    let mut cb = progress();
+    let images = match input {
+        Some(path) => rt.load_images(&path, lend(&mut cb))?,
+        None if std::io::stdin().is_terminal() => {
+            bail!("cannot read from terminal, use command-line redirection or the --input flag")
+        }
+        None => rt.load_images_from(std::io::stdin().lock(), lend(&mut cb))?,
+    };
+    for img in images {
+        let names = if img.names.is_empty() {
+            format!("sha256:{}", img.id)
+        } else {
+            img.names.join(", ")
+        };
+        println!("{}{names}", if quiet { "" } else { "Loaded image: " });
+    }
+    Ok(0)
+}
+
+/// `save`: to a file, a directory (oci-dir) or stdout.
+fn save(
+    rt: &Runtime,
+    output: Option<PathBuf>,
+    format: &str,
+    multi: bool,
+    quiet: bool,
+    images: Vec<String>,
+) -> Result<i32> {
+    let format: libpod::ArchiveFormat = format.parse()?;
+    let mut cb = progress();
+    let bar = if quiet { None } else { lend(&mut cb) };
+    let (first, rest) = images.split_first().context("an image to save")?;
+    let (images, tags) = if multi {
+        (images.clone(), Vec::new())
+    } else {
+        (vec![first.clone()], rest.to_vec())
+    };
+    if format == libpod::ArchiveFormat::OciDir {
+        let dir = output.context("--format oci-dir needs -o DIR")?;
+        rt.save_oci_dir(first, &dir, bar)?;
+        return Ok(0);
+    }
+    match output {
+        Some(path) => {
+            let f = std::fs::File::create(&path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            rt.save_images(&images, &tags, format, std::io::BufWriter::new(f), bar)?;
+        }
+        None if std::io::stdout().is_terminal() => {
+            bail!("refusing to save to terminal. Use -o flag or redirect")
+        }
+        None => {
+            let out = std::io::BufWriter::new(std::io::stdout().lock());
+            rt.save_images(&images, &tags, format, out, bar)?;
+        }
+    }
+    Ok(0)
 }
