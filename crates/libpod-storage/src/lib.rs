@@ -60,7 +60,7 @@ pub use digest::of_bytes as digest_of;
 pub use error::{Result, StorageError};
 pub use policy::Policy;
 #[cfg(feature = "pull")]
-pub use pull::list_tags;
+pub use pull::{list_tags, search};
 pub use reference::Reference;
 #[cfg(feature = "pull")]
 pub use registry::{PullOptions, login, redacted};

@@ -111,6 +111,74 @@ pub fn list_tags(repository: &str, opts: &PullOptions) -> Result<(String, Vec<St
     Err(combined(repository, "", errors))
 }
 
+/// The repositories of the registries `term` names (`REGISTRY/TEXT`, or `TEXT` at each
+/// search registry) whose names contain its text, from each registry's `_catalog`: full
+/// names, registry first (`search`).
+pub fn search(term: &str, opts: &PullOptions) -> Result<Vec<String>> {
+    let term = term.strip_prefix("docker://").unwrap_or(term);
+    let (registries, text): (Vec<String>, &str) = match term.split_once('/') {
+        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => {
+            (vec![host.to_string()], rest)
+        }
+        _ => (opts.search_registries.clone(), term),
+    };
+    if registries.is_empty() {
+        return Err(reg_err(
+            "(none configured)",
+            format!(
+                "{term}: registries.conf has no unqualified-search-registries; give one, as in REGISTRY/{term}"
+            ),
+        ));
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for reg in &registries {
+        match catalog(reg, opts) {
+            Ok(repos) => out.extend(
+                repos
+                    .into_iter()
+                    .filter(|r| r.contains(text))
+                    .map(|r| format!("{reg}/{r}")),
+            ),
+            Err(e) => errors.push(e),
+        }
+    }
+    if out.is_empty() && !errors.is_empty() {
+        return Err(combined(term, "searching: ", errors));
+    }
+    Ok(out)
+}
+
+/// Every repository in `registry`'s `_catalog`, every page of it.
+fn catalog(registry: &str, opts: &PullOptions) -> Result<Vec<String>> {
+    let r = Reference::parse(&format!("{registry}/catalog"), registry)?;
+    let src = sources(&r, opts)?
+        .into_iter()
+        .find(|s| !s.mirror)
+        .ok_or_else(|| reg_err(registry, "no location to search at"))?;
+    let mut c = Client::for_source(&src, &r, opts)?;
+    let mut path = "/v2/_catalog".to_string();
+    let mut repos = Vec::new();
+    for _ in 0..10_000 {
+        let (bytes, next) = c.page(&path, "application/json")?;
+        let v: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| reg_err(registry, format!("its catalog: {e}")))?;
+        repos.extend(
+            v["repositories"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(String::from),
+        );
+        match next {
+            Some(n) if n != path => path = n,
+            _ => return Ok(repos),
+        }
+    }
+    Err(reg_err(registry, "its catalog has too many pages"))
+}
+
 /// One error for several places that failed: the only one as it is, else their messages
 /// joined, transient (worth another try) when every one of them was.
 fn combined(registry: &str, prefix: &str, mut errors: Vec<StorageError>) -> StorageError {

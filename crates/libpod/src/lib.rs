@@ -140,7 +140,7 @@ pub use pod::{Pod, PodRemoveOptions, PodStatus};
 pub use ports::{parse_expose, parse_publish, published_port, published_ports};
 pub use prune::{PruneOptions, PruneReport, is_prunable};
 #[cfg(feature = "pull")]
-pub use pull::{PullRequest, RegistryAccess, default_auth_file, logout};
+pub use pull::{PullRequest, RegistryAccess, SearchResult, default_auth_file, logout};
 pub use pull_policy::{PullDecision, PullPolicy};
 pub use remove::{RemoveOptions, RemoveReport, removal_exit_code};
 pub use restart::{backoff, parse_restart_policy, should_restart, starts_at_boot};

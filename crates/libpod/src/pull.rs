@@ -50,6 +50,17 @@ impl std::fmt::Debug for RegistryAccess {
     }
 }
 
+/// One repository `search` found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SearchResult {
+    /// Its full name (`REGISTRY/PATH`).
+    pub name: String,
+    /// The registry it is in.
+    pub index: String,
+    /// Its tags, when asked for.
+    pub tags: Vec<String>,
+}
+
 /// Per-pull choices a caller makes (the rest comes from registries.conf).
 #[derive(Debug, Clone, Default)]
 pub struct PullRequest {
@@ -131,6 +142,46 @@ impl Runtime {
             out.push(self.pull_image_with_progress(&one, req, lent)?);
         }
         Ok(out)
+    }
+
+    /// Repositories matching `term` in registries' catalogs (`search`): `REGISTRY/TEXT`, or
+    /// `TEXT` at each search registry; at most `limit` (0: all), each with its tags when
+    /// `list_tags`.
+    ///
+    /// ```no_run
+    /// # let rt = libpod::Runtime::builder().build()?;
+    /// let access = libpod::RegistryAccess { tls_verify: Some(false), ..Default::default() };
+    /// for hit in rt.search_images("127.0.0.1:5000/busy", &access, 10, false)? {
+    ///     println!("{}", hit.name);
+    /// }
+    /// # Ok::<(), libpod::LibpodError>(())
+    /// ```
+    pub fn search_images(
+        &self,
+        term: &str,
+        access: &RegistryAccess,
+        limit: usize,
+        list_tags: bool,
+    ) -> Result<Vec<SearchResult>> {
+        let opts = self.registry_options(access, None)?;
+        let mut names = libpod_storage::search(term, &opts)?;
+        names.sort();
+        if limit > 0 {
+            names.truncate(limit);
+        }
+        names
+            .into_iter()
+            .map(|name| {
+                let tags = if list_tags {
+                    // In the registry's order, as podman lists them.
+                    libpod_storage::list_tags(&name, &opts)?.1
+                } else {
+                    Vec::new()
+                };
+                let index = name.split('/').next().unwrap_or("").to_string();
+                Ok(SearchResult { name, index, tags })
+            })
+            .collect()
     }
 
     /// The signature policy: `path`, else the configured one, else podman's default file.

@@ -720,6 +720,14 @@ fn docker_images_pull_tag_save_load_remove_and_container_ops() {
     );
     let history = svc.docker_ok(&["history", "--format", "{{.CreatedBy}}", &pushed]);
     assert!(!history.trim().is_empty(), "{history}");
+    // docker search: the registry's catalog.
+    let found = svc.docker_ok(&[
+        "search",
+        "--format",
+        "{{.Name}}",
+        &format!("{}/push", reg.addr),
+    ]);
+    assert_eq!(found.trim(), format!("{}/pushed/bb", reg.addr));
 
     // top, diff, export, stats, rename, update, container prune.
     let name = format!("apiops{}", r.k);

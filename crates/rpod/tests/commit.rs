@@ -290,3 +290,59 @@ fn several_images_save_to_one_archive_load_from_stdin_and_go_to_an_oci_dir() {
     let listed = pm.ok(&["load", "-i", tags.to_str().expect("utf8")]);
     assert!(listed.contains("localhost/also:2"), "{listed}");
 }
+
+#[test]
+fn search_lists_a_registrys_catalog_and_tags_as_podman() {
+    let Some((r, pm)) = pair() else { return };
+    let reg = Registry::start();
+    for name in ["team/busybox:1", "team/busybox:2", "other/tool:1"] {
+        let remote = format!("{}/{name}", reg.addr);
+        r.ok(&["tag", "busybox", &remote]);
+        r.ok(&["push", "--tls-verify=false", &remote]);
+    }
+    let term = format!("{}/busy", reg.addr);
+    let (p, o) = on_both(&r, &pm, |run| {
+        let names = ok(
+            run,
+            &[
+                "search",
+                "--tls-verify=false",
+                "--format",
+                "{{.Name}}",
+                &term,
+            ],
+        );
+        let tags = ok(
+            run,
+            &[
+                "search",
+                "--tls-verify=false",
+                "--list-tags",
+                "--format",
+                "{{.Name}}:{{.Tag}}",
+                &format!("{}/team/busybox", reg.addr),
+            ],
+        );
+        let official = ok(
+            run,
+            &[
+                "search",
+                "--tls-verify=false",
+                "--filter",
+                "is-official=true",
+                "--format",
+                "{{.Name}}",
+                &term,
+            ],
+        );
+        (names, tags, official)
+    });
+    assert_eq!(o.0, format!("{}/team/busybox", reg.addr));
+    // podman prints its table with --list-tags whatever --format says.
+    assert!(
+        o.1.starts_with("NAME") && o.1.lines().count() == 3,
+        "{}",
+        o.1
+    );
+    assert_eq!(p, o, "podman (left) and rpod (right) agree");
+}

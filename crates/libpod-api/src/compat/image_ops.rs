@@ -387,3 +387,39 @@ pub(crate) async fn commit(ctx: &Arc<Ctx>, q: &Query, libpod: bool) -> Result<Re
     })
     .await
 }
+
+/// `GET /images/search?term=&limit=&filters=`: repositories in registries' catalogs, as
+/// Docker's search results (a catalog has no descriptions or stars).
+pub(crate) async fn search(ctx: &Arc<Ctx>, call: &Call) -> Result<Reply> {
+    let q = &call.query;
+    let term = q
+        .get("term")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::BadRequest("the term parameter is required".into()))?
+        .to_string();
+    let limit = q.num::<usize>("limit")?.unwrap_or(25);
+    let filters = q.filters()?;
+    // Nothing in a catalog is official, automated or starred.
+    let excluded = filters.iter().any(|(k, v)| {
+        (matches!(k.as_str(), "is-official" | "is-automated") && v == "true")
+            || (k == "stars" && v.parse::<u32>().is_ok_and(|n| n > 0))
+    });
+    let access = registry_access(call);
+    let rt = ctx.rt.clone();
+    blocking(move || {
+        let hits = if excluded {
+            Vec::new()
+        } else {
+            rt.search_images(&term, &access, limit, false)?
+        };
+        let out: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|h| {
+                serde_json::json!({"name": h.name, "description": "", "star_count": 0,
+                    "is_official": false, "is_automated": false})
+            })
+            .collect();
+        Ok(json(200, &out))
+    })
+    .await
+}

@@ -86,6 +86,7 @@ pub(crate) async fn dispatch(
         }
         (Method::POST, ["commit"]) => image_ops::commit(ctx, q, libpod).await,
         (Method::POST, ["build"]) if !libpod => build::build(ctx, q, call.req.into_body()).await,
+        (Method::GET, ["images", "search"]) if !libpod => image_ops::search(ctx, &call).await,
         (Method::POST, ["images", "prune"]) if !libpod => image_ops::prune(ctx, q).await,
         (Method::GET, ["images", "get"]) if !libpod => image_ops::save_named(ctx, q).await,
         (Method::GET, ["images", name @ .., "get"]) if !libpod && !name.is_empty() => {

@@ -366,3 +366,60 @@ pub struct BuildArgs {
     #[arg(default_value = ".")]
     pub context: PathBuf,
 }
+
+/// `load`.
+#[derive(Args, Debug, Clone)]
+pub struct LoadArgs {
+    /// Archive (default: stdin, never a terminal).
+    #[arg(short = 'i', long)]
+    pub input: Option<PathBuf>,
+    /// Only the names loaded.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `save`.
+#[derive(Args, Debug, Clone)]
+pub struct SaveArgs {
+    /// Output file (directory for oci-dir; default: stdout, never a terminal).
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+    /// docker-archive (default), oci-archive or oci-dir.
+    #[arg(long, default_value = "docker-archive")]
+    pub format: String,
+    /// Save every image named into one docker-archive.
+    #[arg(short = 'm', long)]
+    pub multi_image_archive: bool,
+    /// Suppress progress.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// The image, then further images (with -m) or further names for it.
+    #[arg(required = true)]
+    pub images: Vec<String>,
+}
+
+/// `search`.
+#[derive(Args, Debug, Clone)]
+pub struct SearchArgs {
+    /// At most this many results (0: all).
+    #[arg(long, default_value_t = 0)]
+    pub limit: usize,
+    /// `is-official=BOOL`, `is-automated=BOOL` or `stars=N` (a catalog has neither: only
+    /// `false` and 0 match).
+    #[arg(short = 'f', long)]
+    pub filter: Vec<String>,
+    /// List each repository's tags.
+    #[arg(long)]
+    pub list_tags: bool,
+    /// A Go template or json.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Whole descriptions.
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Registry access.
+    #[command(flatten)]
+    pub registry: RegistryFlags,
+    /// `REGISTRY/TEXT`, or `TEXT` to search every search registry.
+    pub term: String,
+}

@@ -196,33 +196,13 @@ pub enum Command {
     },
     /// Load images from a docker-archive or OCI archive.
     #[command(after_help = "Example:\n  rpod load -i busybox.tar")]
-    Load {
-        /// Archive (default: stdin, never a terminal).
-        #[arg(short = 'i', long)]
-        input: Option<PathBuf>,
-        /// Only the names loaded.
-        #[arg(short = 'q', long)]
-        quiet: bool,
-    },
+    Load(LoadArgs),
     /// Save an image to an archive.
     #[command(after_help = "Example:\n  rpod save -o busybox.tar --format oci-archive busybox")]
-    Save {
-        /// Output file (directory for oci-dir; default: stdout, never a terminal).
-        #[arg(short = 'o', long)]
-        output: Option<PathBuf>,
-        /// docker-archive (default), oci-archive or oci-dir.
-        #[arg(long, default_value = "docker-archive")]
-        format: String,
-        /// Save every image named into one docker-archive.
-        #[arg(short = 'm', long)]
-        multi_image_archive: bool,
-        /// Suppress progress.
-        #[arg(short = 'q', long)]
-        quiet: bool,
-        /// The image, then further images (with -m) or further names for it.
-        #[arg(required = true)]
-        images: Vec<String>,
-    },
+    Save(SaveArgs),
+    /// Search registries' catalogs for images.
+    #[command(after_help = "Example:\n  rpod search --list-tags 127.0.0.1:5000/busy")]
+    Search(SearchArgs),
     /// Manage pods.
     #[command(subcommand)]
     Pod(PodCommand),

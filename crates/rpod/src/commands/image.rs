@@ -235,14 +235,16 @@ pub(super) fn image_cmd(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32
             }
             Ok(0)
         }
-        Command::Load { input, quiet } => load(rt, input, quiet),
-        Command::Save {
-            output,
-            format,
-            multi_image_archive,
-            quiet,
-            images,
-        } => save(rt, output, &format, multi_image_archive, quiet, images),
+        Command::Load(a) => load(rt, a.input, a.quiet),
+        Command::Save(a) => save(
+            rt,
+            a.output,
+            &a.format,
+            a.multi_image_archive,
+            a.quiet,
+            a.images,
+        ),
+        Command::Search(a) => search(rt, a),
         Command::Pull(a) => pull(rt, a),
         Command::Push(a) => push(rt, a),
         other => bail!("rpod: {other:?} reached the wrong handler"),
@@ -428,5 +430,42 @@ fn save(
             rt.save_images(&images, &tags, format, out, bar)?;
         }
     }
+    Ok(0)
+}
+
+/// `search`: podman's columns (a catalog has no descriptions, stars or official marks).
+fn search(rt: &Runtime, a: crate::cli::SearchArgs) -> Result<i32> {
+    for f in &a.filter {
+        match f.split_once('=') {
+            Some(("is-official" | "is-automated", "true")) => return Ok(0),
+            Some(("stars", n)) if n.parse::<u32>().is_ok_and(|n| n > 0) => return Ok(0),
+            Some(("is-official" | "is-automated", "false")) | Some(("stars", _)) => {}
+            _ => bail!("invalid filter {f:?}: is-official=BOOL, is-automated=BOOL or stars=N"),
+        }
+    }
+    let access = access(a.registry)?;
+    let hits = rt.search_images(&a.term, &access, a.limit, a.list_tags)?;
+    let mut items = Vec::new();
+    for h in &hits {
+        let row = |tag: &str| {
+            let v = json!({"Index": h.index, "Name": h.name, "Description": "", "Stars": 0,
+                "Official": "", "Automated": "", "Tag": tag});
+            let mut shown = v.clone();
+            shown["__json"] = v;
+            shown
+        };
+        if a.list_tags {
+            items.extend(h.tags.iter().map(|t| row(t)));
+        } else {
+            items.push(row(""));
+        }
+    }
+    // With --list-tags podman 4.3 prints its table whatever --format says.
+    let format = match (&a.format, a.list_tags) {
+        (_, true) => "table {{.Name}}\t{{.Tag}}",
+        (Some(f), false) => f.as_str(),
+        (None, false) => "table {{.Name}}\t{{.Description}}",
+    };
+    print!("{}", output(&items, format, &[])?);
     Ok(0)
 }

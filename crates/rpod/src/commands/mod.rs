@@ -422,6 +422,7 @@ fn dispatch(rt: &Runtime, cmd: Command, t: &mut Trace) -> Result<i32> {
         | Command::Build { .. }
         | Command::Load { .. }
         | Command::Save { .. }
+        | Command::Search { .. }
         | Command::Pull { .. }
         | Command::Push { .. }) => image::image_cmd(rt, c, t),
         c @ (Command::Login { .. } | Command::Logout { .. }) => registry::login_cmd(rt, c, t),
