@@ -90,3 +90,52 @@ impl Runtime {
         })
     }
 }
+
+/// One layer of an image, bottom first, for `image tree`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TreeLayer {
+    /// Its diff ID.
+    pub diff_id: String,
+    /// Its uncompressed size.
+    pub size: u64,
+    /// Names of the images here whose top layer it is (on the same layers below).
+    pub top_of: Vec<String>,
+}
+
+impl Runtime {
+    /// An image's layers with their sizes and the images that end at each (`image tree`).
+    pub fn image_tree(&self, name: &str) -> Result<(Image, Vec<TreeLayer>)> {
+        let image = self.image(name)?;
+        let (images, layers) = self.with_store(|s| Ok((s.images()?, s.layers()?)))?;
+        let tree = image
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let chain = &image.layers[..=i];
+                let mut top_of: Vec<String> = images
+                    .iter()
+                    .filter(|img| {
+                        img.layers.len() == chain.len()
+                            && img
+                                .layers
+                                .iter()
+                                .zip(chain)
+                                .all(|(a, b)| a.diff_id == b.diff_id)
+                    })
+                    .flat_map(|img| img.names.iter().cloned())
+                    .collect();
+                top_of.sort();
+                TreeLayer {
+                    diff_id: l.diff_id.clone(),
+                    size: layers
+                        .iter()
+                        .find(|x| x.diff_id == l.diff_id)
+                        .map_or(0, |x| x.size),
+                    top_of,
+                }
+            })
+            .collect();
+        Ok((image, tree))
+    }
+}

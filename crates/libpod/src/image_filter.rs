@@ -36,6 +36,8 @@ pub enum ImageFilter {
     Id(String),
     /// One of its manifests' digests.
     Digest(String),
+    /// Created before this time, ns since the epoch (`until=24h`, `until=2026-01-01`).
+    Until(i64),
 }
 
 impl FromStr for ImageFilter {
@@ -58,9 +60,10 @@ impl FromStr for ImageFilter {
             "since" => ImageFilter::Since(v),
             "id" => ImageFilter::Id(v.trim_start_matches("sha256:").to_string()),
             "digest" => ImageFilter::Digest(v),
+            "until" => ImageFilter::Until(crate::parse_time_filter(&v, crate::now_ns())?),
             other => {
                 return Err(bad(&format!(
-                    "unsupported key {other:?}; use reference, dangling, label, before, since, id or digest"
+                    "unsupported key {other:?}; use reference, dangling, label, before, since, until, id or digest"
                 )));
             }
         })
@@ -133,6 +136,7 @@ pub fn select_images(
             }
             ImageFilter::Id(p) => out.retain(|i| i.id.starts_with(p.as_str())),
             ImageFilter::Digest(d) => out.retain(|i| i.manifest_digests().any(|x| x == d)),
+            ImageFilter::Until(t) => out.retain(|i| i.created < *t),
         }
     }
     // Several reference= filters: any of them, as docker and podman.

@@ -120,7 +120,7 @@ pub use error::{LibpodError, Result};
 pub use event_record::{EventStream, EventsOptions};
 pub use health::{HealthOptions, HealthRun, next_health, parse_health_cmd};
 pub use history::HistoryEntry;
-pub use image_details::{HistoryStep, ImageDetails};
+pub use image_details::{HistoryStep, ImageDetails, TreeLayer};
 pub use image_filter::{ImageFilter, glob, reference_matches, select_images};
 pub use image_step::ImageStep;
 pub use images::ArchiveFormat;

@@ -95,6 +95,21 @@ impl Runtime {
 
     /// Removes images no container uses: untagged ones, or all with `all` (`image prune`).
     pub fn prune_images(&self, all: bool) -> Result<Vec<String>> {
+        self.prune_images_filtered(all, &[])
+    }
+
+    /// [`Runtime::prune_images`] of only the images `filters` keep (`image prune --filter
+    /// until=24h --filter label=k=v`).
+    pub fn prune_images_filtered(
+        &self,
+        all: bool,
+        filters: &[crate::ImageFilter],
+    ) -> Result<Vec<String>> {
+        let candidates: Vec<String> = self
+            .list_images(filters)?
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
         let used: Vec<String> = self
             .containers()?
             .into_iter()
@@ -109,7 +124,7 @@ impl Runtime {
             .collect();
         let mut removed = Vec::new();
         for i in self.images()? {
-            if !used.contains(&i.id) && (all || i.names.is_empty()) {
+            if !used.contains(&i.id) && (all || i.names.is_empty()) && candidates.contains(&i.id) {
                 self.with_store(|s| s.remove_image(&i.id, true))?;
                 removed.push(i.id);
             }

@@ -207,6 +207,19 @@ fn an_image_committed_here_pushes_and_podman_runs_it() {
         "src",
         "made",
     ]);
+    let tree = r.ok(&["image", "tree", "made"]);
+    let lines: Vec<&str> = tree.lines().collect();
+    assert_eq!(lines[1], "Tags:     [localhost/made:latest]", "{tree}");
+    assert!(
+        lines[4].starts_with("├── ID: ")
+            && lines[4].ends_with("Top Layer of: [localhost/busybox:latest]"),
+        "{tree}"
+    );
+    assert!(
+        lines[5].starts_with("└── ID: ")
+            && lines[5].ends_with("Top Layer of: [localhost/made:latest]"),
+        "{tree}"
+    );
     let remote = format!("{}/made:1", reg.addr);
     r.ok(&["push", "--tls-verify=false", "made", &remote]);
     pm.ok(&["pull", "-q", "--tls-verify=false", &remote]);
@@ -345,4 +358,27 @@ fn search_lists_a_registrys_catalog_and_tags_as_podman() {
         o.1
     );
     assert_eq!(p, o, "podman (left) and rpod (right) agree");
+}
+
+#[test]
+fn image_prune_takes_only_what_its_filters_keep() {
+    if !ready() {
+        return;
+    }
+    let r = R::new();
+    r.ok(&["create", "--name", "src", "busybox", "true"]);
+    let id = r.ok(&["commit", "-q", "-c", "LABEL prune=me", "src", "pruneme"]);
+    r.ok(&["rm", "src"]);
+    // Made just now: nothing is older than a day.
+    assert_eq!(
+        r.ok(&["image", "prune", "-a", "-f", "--filter", "until=24h"])
+            .trim(),
+        ""
+    );
+    let gone = r.ok(&["image", "prune", "-a", "-f", "--filter", "label=prune=me"]);
+    assert_eq!(gone.trim(), id.trim());
+    r.ok(&["image", "exists", "busybox"]);
+    let (code, _, err) = r.run(&["image", "prune", "-f", "--filter", "bogus=1"]);
+    assert_eq!(code, 125);
+    assert!(err.contains("bogus"), "{err}");
 }

@@ -318,12 +318,18 @@ pub(crate) async fn load(ctx: &Arc<Ctx>, body: Incoming) -> Result<Reply> {
 /// `POST /images/prune?filters={"dangling":["false"]}`: unused images (untagged ones unless
 /// `dangling=false`).
 pub(crate) async fn prune(ctx: &Arc<Ctx>, q: &Query) -> Result<Reply> {
-    let all = q
-        .filters()?
+    let given = q.filters()?;
+    let all = given
         .iter()
         .any(|(k, v)| k == "dangling" && matches!(v.as_str(), "false" | "0"));
+    // `until` and `label` narrow what is pruned; `dangling` chose `all` above.
+    let filters = given
+        .iter()
+        .filter(|(k, _)| matches!(k.as_str(), "until" | "label"))
+        .map(|(k, v)| format!("{k}={v}").parse())
+        .collect::<libpod::Result<Vec<libpod::ImageFilter>>>()?;
     let rt = ctx.rt.clone();
-    let gone = blocking(move || Ok(rt.prune_images(all)?)).await?;
+    let gone = blocking(move || Ok(rt.prune_images_filtered(all, &filters)?)).await?;
     let deleted: Vec<Value> = gone.iter().map(|id| json!({"Deleted": id})).collect();
     Ok(json(
         200,

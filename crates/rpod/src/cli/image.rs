@@ -185,6 +185,9 @@ pub enum ImageCommand {
         /// Do not ask.
         #[arg(short = 'f', long)]
         force: bool,
+        /// Only images this keeps: until=TIME|DURATION, label=KEY[=VALUE], ...; repeatable.
+        #[arg(long)]
+        filter: Vec<String>,
     },
     /// Exit 0 when it exists, 1 when it does not.
     #[command(after_help = "Example:\n  rpod image exists busybox")]
@@ -204,6 +207,12 @@ pub enum ImageCommand {
         /// `json` for podman's JSON form.
         #[arg(long)]
         format: Option<String>,
+        /// Image.
+        image: String,
+    },
+    /// Show an image's layers as a tree.
+    #[command(after_help = "Example:\n  rpod image tree app")]
+    Tree {
         /// Image.
         image: String,
     },

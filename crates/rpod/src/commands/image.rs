@@ -163,6 +163,10 @@ fn image_sub(rt: &Runtime, ic: ImageCommand) -> Result<i32> {
             print_changes(&rt.image_changes(&image)?, format.as_deref())?;
             Ok(0)
         }
+        ImageCommand::Tree { image } => {
+            print!("{}", tree(rt, &image)?);
+            Ok(0)
+        }
         ImageCommand::Sign { .. } => {
             bail!(
                 "image signing is not supported: libpod-rs verifies signatures (policy.json) but does not make them; sign with skopeo or gpg"
@@ -175,9 +179,13 @@ fn image_sub(rt: &Runtime, ic: ImageCommand) -> Result<i32> {
             Ok(0)
         }
         ImageCommand::Untag { image, names } => untag(rt, &image, names),
-        ImageCommand::Prune { all, force } => {
+        ImageCommand::Prune { all, force, filter } => {
             confirm(force, "this removes every image no container uses")?;
-            for id in rt.prune_images(all)? {
+            let filters = filter
+                .iter()
+                .map(|f| f.parse())
+                .collect::<libpod::Result<Vec<libpod::ImageFilter>>>()?;
+            for id in rt.prune_images_filtered(all, &filters)? {
                 println!("{id}");
             }
             Ok(0)
@@ -468,4 +476,70 @@ fn search(rt: &Runtime, a: crate::cli::SearchArgs) -> Result<i32> {
     };
     print!("{}", output(&items, format, &[])?);
     Ok(0)
+}
+
+/// Go's `units.HumanSizeWithPrecision(n, 4)`: decimal units, four significant digits.
+fn human4(n: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < units.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    let digits = if v < 1.0 {
+        1
+    } else {
+        v.log10().floor() as usize + 1
+    };
+    let text = format!("{v:.prec$}", prec = 4usize.saturating_sub(digits));
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text}{}", units[u])
+}
+
+/// `image tree`: podman's layout (layer IDs are diff IDs here).
+fn tree(rt: &Runtime, name: &str) -> Result<String> {
+    let (img, layers) = rt.image_tree(name)?;
+    let mut out = format!(
+        "Image ID: {}\nTags:     [{}]\nSize:     {}\nImage Layers\n",
+        &img.id[..12.min(img.id.len())],
+        img.names.join(" "),
+        human4(img.size)
+    );
+    for (i, l) in layers.iter().enumerate() {
+        let branch = if i + 1 == layers.len() {
+            "└──"
+        } else {
+            "├──"
+        };
+        let hex = l.diff_id.strip_prefix("sha256:").unwrap_or(&l.diff_id);
+        out.push_str(&format!(
+            "{branch} ID: {} Size: {:>7}",
+            &hex[..12.min(hex.len())],
+            human4(l.size)
+        ));
+        if !l.top_of.is_empty() {
+            out.push_str(&format!(" Top Layer of: [{}]", l.top_of.join(" ")));
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_as_go_units_print_them() {
+        let h = super::human4;
+        assert_eq!(h(0), "0B");
+        assert_eq!(h(2_129_920), "2.13MB");
+        assert_eq!(h(2_143_457), "2.143MB");
+        assert_eq!(h(10_752), "10.75kB");
+        assert_eq!(h(6_144), "6.144kB");
+        assert_eq!(h(999), "999B");
+    }
 }
