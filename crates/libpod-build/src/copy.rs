@@ -324,16 +324,7 @@ impl StageRun<'_> {
             }
             Ok(())
         })();
-        let committed = placed.and_then(|()| {
-            Ok(self
-                .rt
-                .commit_step(Some(&ctr), &self.image_step(created_by))?)
-        });
-        let removed = ctr.remove(true);
-        let id = committed?.id;
-        removed?;
-        self.done(id, progress);
-        Ok(false)
+        self.commit_and_remove(&ctr, placed, created_by, progress)
     }
 
     /// `--chown=USER[:GROUP]`: numbers as they are, names from the image's files.

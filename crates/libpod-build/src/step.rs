@@ -511,11 +511,19 @@ impl<'a> StageRun<'a> {
         };
         let c = self.rt.create_container(opts)?;
         let result = self.run_in(step, &c, progress);
-        let committed = result.and_then(|()| {
-            Ok(self
-                .rt
-                .commit_step(Some(&c), &self.image_step(created_by))?)
-        });
+        self.commit_and_remove(&c, result, created_by, progress)
+    }
+
+    /// Commits `c` as this step's image when `made` is fine, and removes `c` either way.
+    pub(crate) fn commit_and_remove(
+        &mut self,
+        c: &Container,
+        made: Result<()>,
+        created_by: String,
+        progress: &mut Progress<'_>,
+    ) -> Result<bool> {
+        let committed =
+            made.and_then(|()| Ok(self.rt.commit_step(Some(c), &self.image_step(created_by))?));
         let removed = c.remove(true);
         let id = committed?.id;
         removed?;

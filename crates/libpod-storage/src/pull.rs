@@ -157,14 +157,26 @@ fn catalog(registry: &str, opts: &PullOptions) -> Result<Vec<String>> {
         .find(|s| !s.mirror)
         .ok_or_else(|| reg_err(registry, "no location to search at"))?;
     let mut c = Client::for_source(&src, &r, opts)?;
-    let mut path = "/v2/_catalog".to_string();
-    let mut repos = Vec::new();
+    paged(
+        &mut c,
+        "/v2/_catalog",
+        "repositories",
+        registry,
+        "its catalog",
+    )
+}
+
+/// Every page of a paginated list (`Link` headers) at `path`: the strings under `key`.
+fn paged(c: &mut Client, path: &str, key: &str, registry: &str, what: &str) -> Result<Vec<String>> {
+    let mut path = path.to_string();
+    let mut out = Vec::new();
+    // A bound keeps a looping registry from holding us forever.
     for _ in 0..10_000 {
         let (bytes, next) = c.page(&path, "application/json")?;
         let v: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| reg_err(registry, format!("its catalog: {e}")))?;
-        repos.extend(
-            v["repositories"]
+            .map_err(|e| reg_err(registry, format!("{what}: {e}")))?;
+        out.extend(
+            v[key]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -172,11 +184,12 @@ fn catalog(registry: &str, opts: &PullOptions) -> Result<Vec<String>> {
                 .map(String::from),
         );
         match next {
+            // A registry that names the same page again would keep us here.
             Some(n) if n != path => path = n,
-            _ => return Ok(repos),
+            _ => return Ok(out),
         }
     }
-    Err(reg_err(registry, "its catalog has too many pages"))
+    Err(reg_err(registry, format!("{what}: too many pages")))
 }
 
 /// One error for several places that failed: the only one as it is, else their messages
@@ -211,31 +224,14 @@ fn tags_at(r: &Reference, opts: &PullOptions) -> Result<Vec<String>> {
         .find(|s| !s.mirror)
         .ok_or_else(|| reg_err(&r.registry, "no location to list tags at"))?;
     let mut c = Client::for_source(&src, r, opts)?;
-    let mut path = format!("/v2/{}/tags/list", src.reference.repository);
-    let mut tags = Vec::new();
-    // A registry paginates with `Link`; a bound keeps a looping one from holding us forever.
-    for _ in 0..10_000 {
-        let (bytes, next) = c.page(&path, "application/json")?;
-        let v: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| reg_err(&r.registry, format!("tags of {}: {e}", r.name())))?;
-        tags.extend(
-            v["tags"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(String::from),
-        );
-        match next {
-            // A registry that names the same page again would keep us here.
-            Some(n) if n != path => path = n,
-            _ => return Ok(tags),
-        }
-    }
-    Err(reg_err(
+    let path = format!("/v2/{}/tags/list", src.reference.repository);
+    paged(
+        &mut c,
+        &path,
+        "tags",
         &r.registry,
-        format!("listing the tags of {}: too many pages", r.name()),
-    ))
+        &format!("the tags of {}", r.name()),
+    )
 }
 
 impl Store {
