@@ -123,7 +123,7 @@ pub fn build(rt: &Runtime, opts: &BuildOptions, out: &mut dyn Write) -> Result<B
         if i == target {
             base = run.base.clone();
         }
-        built.insert(i, run.finish(i == target, &mut progress)?);
+        built.insert(i, run.finish()?);
     }
     let id = built
         .remove(&target)

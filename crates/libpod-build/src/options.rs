@@ -18,7 +18,8 @@ pub struct BuildOptions {
     pub file_text: Option<String>,
     /// Names for the image (`-t`).
     pub tags: Vec<String>,
-    /// `--build-arg NAME=VALUE` (a value of `None` takes it from the environment).
+    /// `--build-arg NAME=VALUE` (`None`: named without a value; the ARG keeps its default).
+    /// The caller resolves `--build-arg NAME` from its own environment, as podman's client does.
     pub build_args: BTreeMap<String, Option<String>>,
     /// `--label` added to the image.
     pub labels: BTreeMap<String, String>,

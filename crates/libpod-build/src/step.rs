@@ -33,14 +33,9 @@ pub(crate) struct StageRun<'a> {
     pub(crate) base: Option<String>,
 }
 
-/// `NAME=value` of each build arg given, the environment's value for a bare `--build-arg
-/// NAME`.
+/// The value a build arg was given (`None`: not given, or given without a value).
 fn given(opts: &BuildOptions, name: &str) -> Option<String> {
-    match opts.build_args.get(name) {
-        Some(Some(v)) => Some(v.clone()),
-        Some(None) => std::env::var(name).ok(),
-        None => None,
-    }
+    opts.build_args.get(name).cloned().flatten()
 }
 
 impl<'a> StageRun<'a> {
@@ -117,8 +112,7 @@ impl<'a> StageRun<'a> {
     }
 
     /// The image the stage ends with (its last step's).
-    pub(crate) fn finish(self, last: bool, progress: &mut Progress<'_>) -> Result<String> {
-        let _ = (last, progress);
+    pub(crate) fn finish(self) -> Result<String> {
         match self.image {
             Some(id) => Ok(id),
             // `FROM scratch` and nothing else: an image of no layers.

@@ -125,17 +125,10 @@ impl Container {
         cfg: &libpod_state::ContainerConfig,
         opts: &CommitOptions,
     ) -> Result<Map<String, Value>> {
-        let inner = self.inner();
-        let base = match cfg.image_id.as_str() {
-            "" => Value::Null,
-            id => {
-                let _g = inner.guard()?;
-                let image = inner.store.image(id)?;
-                serde_json::from_slice(&inner.store.read_blob(&image.config_digest)?)
-                    .unwrap_or(Value::Null)
-            }
+        let mut config = match cfg.image_id.as_str() {
+            "" => Map::new(),
+            id => self.rt.image_settings(id)?,
         };
-        let mut config = base["config"].as_object().cloned().unwrap_or_default();
         let image_env: Vec<String> = config
             .get("Env")
             .and_then(|e| serde_json::from_value(e.clone()).ok())

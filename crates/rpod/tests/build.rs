@@ -137,6 +137,24 @@ fn a_multi_stage_build_runs_and_inspects_as_podmans() {
     assert_eq!(pm.ok(&["run", "--rm", &remote]).trim(), "hi from builder");
 }
 
+/// `rpod args` with `input` on its stdin.
+fn with_stdin(r: &R, args: &[&str], input: &[u8]) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = common::rpod(r.dir.path())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
 /// How many steps a build's output says came from the cache.
 fn cache_hits(out: &str) -> usize {
     out.lines()
@@ -237,20 +255,11 @@ fn ignore_files_args_targets_and_here_documents() {
     ]);
     assert_eq!(out, "hello you\nfrom-heredoc\nexec-form\nescape\nx\n0\n");
     // A Containerfile on stdin.
-    let mut child = common::rpod(r.dir.path())
-        .args(["build", "-q", "-f", "-", "-t", "stdin", dir])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"FROM busybox\nLABEL from=stdin\n")
-        .expect("write");
-    let done = child.wait_with_output().expect("wait");
+    let done = with_stdin(
+        &r,
+        &["build", "-q", "-f", "-", "-t", "stdin", dir],
+        b"FROM busybox\nLABEL from=stdin\n",
+    );
     assert!(done.status.success());
     let label = r.ok(&["image", "inspect", "--format", "{{.Labels.from}}", "stdin"]);
     assert_eq!(label.trim(), "stdin");
@@ -259,19 +268,8 @@ fn ignore_files_args_targets_and_here_documents() {
         .args(["-C", dir, "-cf", "-", "."])
         .output()
         .expect("tar");
-    let mut child = common::rpod(r.dir.path())
-        .args(["build", "-q", "--target", "builder", "-t", "fromtar", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&tar.stdout)
-        .expect("write");
-    assert!(child.wait_with_output().expect("wait").status.success());
+    let args = ["build", "-q", "--target", "builder", "-t", "fromtar", "-"];
+    assert!(with_stdin(&r, &args, &tar.stdout).status.success());
     let out = r.ok(&["run", "--rm", "fromtar", "cat", "/out/greeting"]);
     assert_eq!(out.trim(), "hello from builder");
 }

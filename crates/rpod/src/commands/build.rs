@@ -9,11 +9,11 @@ use libpod::Runtime;
 
 use crate::cli::BuildArgs;
 
-/// `NAME=VALUE` (or `NAME`) into the map.
+/// `NAME=VALUE` into the map; `NAME` alone takes rpod's environment's value, if any.
 fn arg_into(map: &mut BTreeMap<String, Option<String>>, spec: &str) {
     match spec.split_once('=') {
         Some((k, v)) => map.insert(k.to_string(), Some(v.to_string())),
-        None => map.insert(spec.to_string(), None),
+        None => map.insert(spec.to_string(), std::env::var(spec).ok()),
     };
 }
 

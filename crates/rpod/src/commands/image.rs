@@ -478,29 +478,6 @@ fn search(rt: &Runtime, a: crate::cli::SearchArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// Go's `units.HumanSizeWithPrecision(n, 4)`: decimal units, four significant digits.
-fn human4(n: u64) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < units.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    let digits = if v < 1.0 {
-        1
-    } else {
-        v.log10().floor() as usize + 1
-    };
-    let text = format!("{v:.prec$}", prec = 4usize.saturating_sub(digits));
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    };
-    format!("{text}{}", units[u])
-}
-
 /// `image tree`: podman's layout (layer IDs are diff IDs here).
 fn tree(rt: &Runtime, name: &str) -> Result<String> {
     let (img, layers) = rt.image_tree(name)?;
@@ -508,7 +485,7 @@ fn tree(rt: &Runtime, name: &str) -> Result<String> {
         "Image ID: {}\nTags:     [{}]\nSize:     {}\nImage Layers\n",
         &img.id[..12.min(img.id.len())],
         img.names.join(" "),
-        human4(img.size)
+        crate::format::size_digits(img.size, 4)
     );
     for (i, l) in layers.iter().enumerate() {
         let branch = if i + 1 == layers.len() {
@@ -520,7 +497,7 @@ fn tree(rt: &Runtime, name: &str) -> Result<String> {
         out.push_str(&format!(
             "{branch} ID: {} Size: {:>7}",
             &hex[..12.min(hex.len())],
-            human4(l.size)
+            crate::format::size_digits(l.size, 4)
         ));
         if !l.top_of.is_empty() {
             out.push_str(&format!(" Top Layer of: [{}]", l.top_of.join(" ")));
@@ -534,7 +511,7 @@ fn tree(rt: &Runtime, name: &str) -> Result<String> {
 mod tests {
     #[test]
     fn sizes_as_go_units_print_them() {
-        let h = super::human4;
+        let h = |n| crate::format::size_digits(n, 4);
         assert_eq!(h(0), "0B");
         assert_eq!(h(2_129_920), "2.13MB");
         assert_eq!(h(2_143_457), "2.143MB");
